@@ -1,0 +1,5 @@
+import sys
+
+from hfwidgets.cli import main
+
+sys.exit(main())

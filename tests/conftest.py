@@ -1,0 +1,39 @@
+"""Fixtures shared by every part's tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Two cores are shared by the test process, the kernels and the browser: keep torch modest.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def punch_flex_dir() -> Path:
+    """Real Arduino IMU recordings (punch vs flex), ../shared/data/punch-flex."""
+    path = SHARED / "data" / "punch-flex"
+    if not (path / "punch.csv").is_file():
+        pytest.skip(f"real punch/flex data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mobilenet_v2_weights() -> Path:
+    """Real ImageNet MobileNetV2 state dict for offline tests (../shared/weights)."""
+    from hfwidgets._paths import shared_weights
+
+    path = shared_weights()
+    if path is None:
+        pytest.skip("offline MobileNetV2 weights not found in ../shared/weights")
+    return path
