@@ -1,0 +1,131 @@
+"""True freezing by layer group: no gradients, no optimizer state, BatchNorm statistics fixed."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+from torch import nn
+
+from hfwidgets.models.registry import get_spec
+from hfwidgets.models.weights import build_skeleton, replace_head
+
+__all__ = [
+    "apply_freeze",
+    "count_parameters",
+    "count_trainable_for",
+    "frozen_prefix_length",
+    "layer_groups",
+    "set_train_mode",
+    "validate_frozen",
+]
+
+
+def layer_groups(name: str) -> list[str]:
+    """Freezable groups of backbone ``name``, ordered from input to the new head (last)."""
+    return get_spec(name).group_names
+
+
+def validate_frozen(name: str, frozen: Iterable[str]) -> list[str]:
+    """Check ``frozen`` against the groups of ``name``; return it in network order.
+
+    Raises
+    ------
+    ValueError
+        A group name that ``name`` does not have (the message lists the valid ones).
+    """
+    groups = layer_groups(name)
+    wanted = set(frozen)
+    unknown = sorted(wanted - set(groups))
+    if unknown:
+        raise ValueError(
+            f"{name} has no layer group {', '.join(unknown)}; its groups are {', '.join(groups)}"
+        )
+    return [group for group in groups if group in wanted]
+
+
+def frozen_prefix_length(name: str, frozen: Iterable[str]) -> int:
+    """Number of leading groups frozen when ``frozen`` is exactly a prefix of the groups, else 0."""
+    ordered = validate_frozen(name, frozen)
+    groups = layer_groups(name)
+    return len(ordered) if ordered == groups[: len(ordered)] else 0
+
+
+def _group_modules(model: nn.Module, name: str) -> dict[str, list[nn.Module]]:
+    return {
+        group.name: [model.get_submodule(path) for path in group.modules]
+        for group in get_spec(name).groups
+    }
+
+
+def apply_freeze(model: nn.Module, name: str, frozen: Iterable[str]) -> nn.Module:
+    """Freeze the groups ``frozen`` of ``model`` and unfreeze all others.
+
+    A frozen parameter has ``requires_grad=False`` (so the optimizer never sees it) and the
+    BatchNorm/Dropout layers of frozen groups stay in eval mode under :func:`set_train_mode`.
+    """
+    wanted = set(validate_frozen(name, frozen))
+    for param in model.parameters():
+        param.requires_grad_(True)
+    for group, modules in _group_modules(model, name).items():
+        if group in wanted:
+            for module in modules:
+                module.requires_grad_(False)
+    model._hfw_frozen = sorted(wanted)  # type: ignore[assignment]  # read by set_train_mode
+    return model
+
+
+def set_train_mode(model: nn.Module, name: str, frozen: Iterable[str] | None = None) -> None:
+    """``model.train()``, except frozen groups, which stay in eval mode (running stats fixed)."""
+    wanted = set(frozen if frozen is not None else getattr(model, "_hfw_frozen", ()))
+    model.train()
+    for group, modules in _group_modules(model, name).items():
+        if group in wanted:
+            for module in modules:
+                module.eval()
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """Return ``(trainable, total)`` parameter counts of ``model``."""
+    total = trainable = 0
+    for param in model.parameters():
+        total += param.numel()
+        if param.requires_grad:
+            trainable += param.numel()
+    return trainable, total
+
+
+@functools.lru_cache(maxsize=32)
+def _skeleton(name: str, num_classes: int) -> nn.Module:
+    # On the meta device: shapes only, no memory, no initialisation cost.
+    return replace_head(build_skeleton(name, device="meta"), name, num_classes=num_classes)
+
+
+@functools.lru_cache(maxsize=64)
+def _group_sizes(name: str, num_classes: int) -> dict[str, int]:
+    model = _skeleton(name, num_classes)
+    sizes: dict[str, int] = {}
+    seen: set[int] = set()
+    for group, modules in _group_modules(model, name).items():
+        count = 0
+        for module in modules:
+            for param in module.parameters():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    count += param.numel()
+        sizes[group] = count
+    return sizes
+
+
+def count_trainable_for(
+    name: str, frozen: Iterable[str], *, num_classes: int = 2
+) -> tuple[int, int]:
+    """``(trainable, total)`` of backbone ``name`` with ``frozen`` groups, without building weights.
+
+    Cheap enough to call on every checkbox change: per-group sizes come from a cached skeleton on
+    PyTorch's meta device.
+    """
+    wanted = set(validate_frozen(name, frozen))
+    sizes = _group_sizes(name, num_classes)
+    total = sum(sizes.values())
+    return total - sum(size for group, size in sizes.items() if group in wanted), total
