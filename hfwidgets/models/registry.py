@@ -97,7 +97,7 @@ def _googlenet() -> BackboneSpec:
     groups = (
         GroupSpec("stem", ("conv1", "maxpool1", "conv2", "conv3", "maxpool2")),
         GroupSpec("inception3", ("inception3a", "inception3b", "maxpool3")),
-        GroupSpec("inception4", tuple(f"inception4{c}" for c in "abcde") + ("maxpool4",)),
+        GroupSpec("inception4", (*(f"inception4{c}" for c in "abcde"), "maxpool4")),
         GroupSpec("inception5", ("inception5a", "inception5b"), "avg"),
         GroupSpec("head", ("dropout", "fc")),
     )
@@ -123,6 +123,13 @@ def _shufflenet_v2_x1_0() -> BackboneSpec:
     return BackboneSpec("shufflenet_v2_x1_0", groups, "fc")
 
 
+# Blocks of MobileNetV3's ``features`` grouped by output resolution/width, as in the paper's table.
+_V3_SMALL_SPANS = [("stem", [0]), ("stage1", [1]), ("stage2", [2, 3]), ("stage3", [4, 5, 6]),
+                   ("stage4", [7, 8]), ("stage5", [9, 10, 11])]  # fmt: skip
+_V3_LARGE_SPANS = [("stem", [0]), ("stage1", [1]), ("stage2", [2, 3]), ("stage3", [4, 5, 6]),
+                   ("stage4", [7, 8, 9, 10]), ("stage5", [11, 12]),
+                   ("stage6", [13, 14, 15])]  # fmt: skip
+
 BACKBONES: dict[str, BackboneSpec] = {
     spec.name: spec
     for spec in (
@@ -131,14 +138,12 @@ BACKBONES: dict[str, BackboneSpec] = {
         _mobilenet_v2(),
         _mobilenet_v3(
             "mobilenet_v3_small",
-            [("stem", [0]), ("stage1", [1]), ("stage2", [2, 3]), ("stage3", [4, 5, 6]),
-             ("stage4", [7, 8]), ("stage5", [9, 10, 11])],  # fmt: skip
+            _V3_SMALL_SPANS,
             12,
         ),
         _mobilenet_v3(
             "mobilenet_v3_large",
-            [("stem", [0]), ("stage1", [1]), ("stage2", [2, 3]), ("stage3", [4, 5, 6]),
-             ("stage4", [7, 8, 9, 10]), ("stage5", [11, 12]), ("stage6", [13, 14, 15])],  # fmt: skip
+            _V3_LARGE_SPANS,
             16,
         ),
         _squeezenet1_1(),

@@ -66,9 +66,14 @@ def build_skeleton(name: str, *, device: str | torch.device | None = None) -> nn
         return torchvision.models.get_model(name, weights=None, **kwargs)
 
 
+def _imagenet_model(name: str, *, pretrained: bool) -> nn.Module:
+    kwargs = _builder_kwargs(name, pretrained=pretrained)
+    return torchvision.models.get_model(name, weights=None, **kwargs)
+
+
 def _load_enum(name: str, weights: str) -> nn.Module:
     member = resolve_weights_enum(name, weights)
-    model = torchvision.models.get_model(name, weights=None, **_builder_kwargs(name, pretrained=True))
+    model = _imagenet_model(name, pretrained=True)
     try:
         state = member.get_state_dict(progress=False, check_hash=True)
     except (urllib.error.URLError, OSError, RuntimeError) as exc:
@@ -84,13 +89,14 @@ def _load_file(name: str, path: Path) -> nn.Module:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, ValueError) as exc:
-        raise WeightsError(f"cannot read weights file {path}: {exc}; {_options_hint(name)}") from exc
+        hint = _options_hint(name)
+        raise WeightsError(f"cannot read weights file {path}: {exc}; {hint}") from exc
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
         raise WeightsError(f"{path} holds a {type(state).__name__}, not a state dict of {name}")
     state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
-    model = torchvision.models.get_model(name, weights=None, **_builder_kwargs(name, pretrained=True))
+    model = _imagenet_model(name, pretrained=True)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -103,7 +109,7 @@ def _load_file(name: str, path: Path) -> nn.Module:
 
 
 def replace_head(model: nn.Module, name: str, *, num_classes: int) -> nn.Module:
-    """Swap the ImageNet classifier layer of ``model`` for a fresh one with ``num_classes`` outputs."""
+    """Swap the ImageNet classifier of ``model`` for a fresh layer with ``num_classes`` outputs."""
     spec = get_spec(name)
     old = model.get_submodule(spec.head_path)
     new: nn.Module
@@ -147,9 +153,7 @@ def build_model(name: str, *, num_classes: int, weights: str | Path = "DEFAULT")
         raise ValueError(f"num_classes must be at least 2, got {num_classes}")
     text = str(weights)
     if text.lower() == "none":
-        model = torchvision.models.get_model(
-            name, weights=None, **_builder_kwargs(name, pretrained=False)
-        )
+        model = _imagenet_model(name, pretrained=False)
     elif Path(text).expanduser().is_file():
         model = _load_file(name, Path(text).expanduser())
     elif "/" in text or text.endswith((".pth", ".pt")):
