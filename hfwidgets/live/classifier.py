@@ -1,0 +1,309 @@
+"""`LiveClassifier`: per-hop class probabilities and a debounced count on a live source.
+
+A worker thread follows ``source.buffer`` by absolute sample index. Each time enough new samples
+have arrived for one or more hops, it cuts the windows ending at those hops, classifies all of
+them in one ``predict_proba`` call (a backlog costs one batched call, not one call per hop),
+feeds the positive-class probability to an `EventCounter`, and publishes frozen `Prediction` and
+`Counted` events to callbacks. Nothing here prints or touches widgets.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+import numpy as np
+
+from hfwidgets.live.counter import Counted, EventCounter
+from hfwidgets.live.events import CallbackList, LiveStats, Prediction, summarize_latency
+from hfwidgets.live.predictor import (
+    Predictor,
+    cut_windows,
+    positive_index,
+    resample_windows,
+    resolve_window_s,
+)
+
+__all__ = ["LiveClassifier"]
+
+log = logging.getLogger(__name__)
+
+# Sample timestamps within this many seconds of time.monotonic() are taken to be on that clock.
+_MONOTONIC_SLACK_S = 1.0
+
+
+class _BufferLike(Protocol):
+    @property
+    def total(self) -> int: ...
+
+    def since(self, index: int) -> tuple[int, Any, Any]: ...
+
+
+class _SourceLike(Protocol):
+    @property
+    def rate_hz(self) -> float: ...
+
+    @property
+    def buffer(self) -> _BufferLike: ...
+
+
+@dataclass
+class _Geometry:
+    window_n: int  # samples per window at the source rate
+    hop_n: int  # samples per hop at the source rate
+    model_n: int  # samples per window at the predictor's rate
+
+
+class LiveClassifier:
+    """Classify a live source every hop and count positive events.
+
+    Parameters
+    ----------
+    source : Source
+        Anything with ``rate_hz`` and a ``buffer`` (a `hfwidgets.sensors.RingBuffer`). The
+        classifier only reads it; start and stop the source yourself.
+    predictor : Predictor
+        Has ``classes``, ``rate_hz`` and ``predict_proba(windows[B, n, 3]) -> [B, C]``, e.g.
+        ``hfwidgets.training.load_predictor(project, run_id)``.
+    hop_s : float
+        Time between two classified windows (seconds).
+    window_s : float, optional
+        Window length; by default the one the run was trained on.
+    threshold, min_gap_s : float
+        Passed to `EventCounter`: confidence that counts, and least time between counts.
+    positive : str
+        Class whose events are counted.
+    max_batch : int
+        Most windows per ``predict_proba`` call when a backlog built up.
+
+    Notes
+    -----
+    Latency is measured from the arrival of a window's last sample to the moment its prediction
+    is ready. Arrival is the sample's own timestamp when the source stamps samples with
+    ``time.monotonic()`` (serial and real-time simulated sources do), otherwise the moment the
+    worker first saw the sample; `stats` says which (``latency_clock``).
+
+    Examples
+    --------
+    >>> with source, LiveClassifier(source, predictor) as live:  # doctest: +SKIP
+    ...     live.on_event(lambda e: print("high-five", e.count))
+    ...     time.sleep(30)
+    """
+
+    def __init__(
+        self,
+        source: _SourceLike,
+        predictor: Predictor,
+        *,
+        hop_s: float = 0.2,
+        window_s: float | None = None,
+        threshold: float = 0.8,
+        min_gap_s: float = 1.0,
+        positive: str = "high-five",
+        max_batch: int = 16,
+    ) -> None:
+        if not hop_s > 0:
+            raise ValueError(f"hop_s={hop_s!r} must be > 0 seconds, e.g. hop_s=0.2")
+        if max_batch < 1:
+            raise ValueError(f"max_batch={max_batch!r} must be >= 1")
+        rate = float(source.rate_hz)
+        if not rate > 0:
+            raise ValueError(f"the source reports rate_hz={rate!r}; it must be > 0 Hz")
+        self.source = source
+        self.predictor = predictor
+        self.hop_s = float(hop_s)
+        self.window_s = resolve_window_s(predictor, window_s)
+        self.positive = positive
+        self.classes = tuple(predictor.classes)
+        self._pos = positive_index(predictor, positive)
+        self._geo = _Geometry(
+            window_n=max(2, round(self.window_s * rate)),
+            hop_n=max(1, round(self.hop_s * rate)),
+            model_n=max(2, round(self.window_s * float(predictor.rate_hz))),
+        )
+        self._rate = rate
+        self.max_batch = int(max_batch)
+        self._counter = EventCounter(threshold=threshold, min_gap_s=min_gap_s)
+        self._lock = threading.Lock()  # guards counter, latencies and tallies
+        self._latencies: deque[float] = deque(maxlen=100_000)
+        self._infer_ms: deque[float] = deque(maxlen=10_000)
+        self._hops = 0
+        self._dropped = 0
+        self._clock = "observed"
+        self.error: BaseException | None = None
+        self._on_prediction = CallbackList("prediction")
+        self._on_event = CallbackList("event")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- public API -------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Events counted since start or the last `reset`."""
+        with self._lock:
+            return self._counter.count
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def latencies(self) -> np.ndarray:
+        """Latency of every hop so far, in milliseconds (a copy)."""
+        with self._lock:
+            return np.fromiter(self._latencies, dtype=float)
+
+    def on_prediction(self, callback: Callable[[Prediction], Any], remove: bool = False) -> None:
+        """Call ``callback(prediction)`` from the worker thread after every hop."""
+        self._on_prediction.register(callback, remove=remove)
+
+    def on_event(self, callback: Callable[[Counted], Any], remove: bool = False) -> None:
+        """Call ``callback(counted)`` from the worker thread for every counted event."""
+        self._on_event.register(callback, remove=remove)
+
+    def reset(self) -> None:
+        """Set the count back to zero (the stream and the latency record go on)."""
+        with self._lock:
+            self._counter.reset()
+
+    def stats(self) -> LiveStats:
+        """A frozen summary: hops, events, dropped hops, latency and inference percentiles."""
+        with self._lock:
+            lat = np.fromiter(self._latencies, dtype=float)
+            inf = np.fromiter(self._infer_ms, dtype=float)
+            hops, dropped, events = self._hops, self._dropped, self._counter.count
+        p50, p95 = summarize_latency(lat)
+        inf_p95 = float(np.percentile(inf, 95)) if inf.size else float("nan")
+        return LiveStats(
+            hops=hops,
+            events=events,
+            dropped_hops=dropped,
+            latency_ms_p50=p50,
+            latency_ms_p95=p95,
+            inference_ms_p95=inf_p95,
+            hop_ms=self.hop_s * 1000.0,
+            keeps_up=dropped == 0 and (not inf.size or inf_p95 < self.hop_s * 1000.0),
+            latency_clock=self._clock,
+            running=self.running,
+            error=None if self.error is None else repr(self.error),
+        )
+
+    def start(self) -> LiveClassifier:
+        """Start following the source from its newest sample; returns self."""
+        if self.running:
+            return self
+        self._stop.clear()
+        self.error = None
+        self._thread = threading.Thread(target=self._run, name="hfw-live", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the worker to finish its current batch and wait up to ``timeout`` seconds."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def __enter__(self) -> LiveClassifier:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- worker ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        buffer = self.source.buffer
+        geo = self._geo
+        # First window: the first one whose last sample arrives after start, with full history.
+        next_end = max(buffer.total, geo.window_n - 1)
+        uses_sample_clock: bool | None = None
+        try:
+            while not self._stop.is_set():
+                total = buffer.total
+                if total <= next_end:
+                    self._stop.wait(self._poll_delay(next_end + 1 - total))
+                    continue
+                seen_at = time.monotonic()
+                ends = list(range(next_end, total, geo.hop_n))[: self.max_batch]
+                first, t, xyz = buffer.since(ends[0] - geo.window_n + 1)
+                # Falling behind far enough for the buffer to overwrite: skip what is gone.
+                usable = [e for e in ends if e - geo.window_n + 1 >= first]
+                next_end = ends[-1] + geo.hop_n
+                with self._lock:
+                    self._dropped += len(ends) - len(usable)
+                if not usable:
+                    continue
+                stamps = np.asarray(t, dtype=float)[np.asarray(usable) - first]
+                if uses_sample_clock is None:
+                    uses_sample_clock = abs(seen_at - float(stamps[-1])) < _MONOTONIC_SLACK_S
+                    self._clock = "sample" if uses_sample_clock else "observed"
+                self._classify(
+                    ends=usable,
+                    first=first,
+                    xyz=xyz,
+                    stamps=stamps,
+                    seen_at=seen_at,
+                    sample_clock=bool(uses_sample_clock),
+                )
+        except Exception as exc:  # the predictor or the source failed: keep it, end cleanly
+            log.exception("live classifier stopped by an error")
+            self.error = exc
+
+    def _poll_delay(self, missing: int) -> float:
+        """Sleep until the missing samples should be there, then poll finely (low latency)."""
+        fine = min(0.005, 0.25 / self._rate)
+        return max((missing - 1) / self._rate, 0.0) + fine
+
+    def _classify(
+        self,
+        *,
+        ends: list[int],
+        first: int,
+        xyz: np.ndarray,
+        stamps: np.ndarray,
+        seen_at: float,
+        sample_clock: bool,
+    ) -> None:
+        geo = self._geo
+        windows = cut_windows(xyz, first_index=first, ends=ends, window_n=geo.window_n)
+        windows = resample_windows(windows, geo.model_n)
+        began = time.monotonic()
+        probs = np.asarray(self.predictor.predict_proba(windows), dtype=float)
+        done = time.monotonic()
+        if probs.shape != (len(ends), len(self.classes)):
+            raise ValueError(
+                f"predict_proba returned shape {probs.shape}, expected "
+                f"{(len(ends), len(self.classes))} (windows x classes)"
+            )
+        arrivals = stamps if sample_clock else np.full(len(ends), seen_at)
+        for row, index, t_end, arrived in zip(probs, ends, stamps, arrivals, strict=True):
+            latency_ms = (done - float(arrived)) * 1000.0
+            prediction = Prediction(
+                t=float(t_end),
+                probs=dict(zip(self.classes, (float(p) for p in row), strict=True)),
+                latency_ms=latency_ms,
+                index=int(index),
+            )
+            with self._lock:
+                self._hops += 1
+                self._latencies.append(latency_ms)
+                counted = self._counter.update(prediction.t, float(row[self._pos]))
+            self._on_prediction.fire(prediction)
+            if counted is not None:
+                self._on_event.fire(counted)
+        with self._lock:
+            self._infer_ms.append((done - began) * 1000.0)

@@ -1,0 +1,139 @@
+"""What the live classifier needs from a trained model, and how windows are cut for it.
+
+`LiveClassifier` works with anything that looks like `Predictor` (the object
+``hfwidgets.training.load_predictor`` returns, or a fake in tests): class names, the sample rate
+the run was trained at, and ``predict_proba`` on raw windows. The predictor owns the scalogram
+settings of its run, so live inference and training always share one transform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "Predictor",
+    "cut_windows",
+    "positive_index",
+    "resample_windows",
+    "resolve_window_s",
+]
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """A trained classifier of raw acceleration windows.
+
+    Attributes
+    ----------
+    classes : sequence of str
+        Class names, in the column order of `predict_proba`.
+    rate_hz : float
+        Sample rate of the training windows.
+    """
+
+    classes: Sequence[str]
+    rate_hz: float
+
+    def predict_proba(self, windows: NDArray[np.float32]) -> NDArray[Any]:
+        """Class probabilities ``[B, C]`` for raw windows ``[B, n, 3]`` (g, at ``rate_hz``)."""
+        ...
+
+
+def _lookup_window_s(settings: Mapping[str, Any]) -> float | None:
+    """Find the training window length in a run's settings, wherever the trainer put it."""
+    for key in ("window_s", "window_seconds"):
+        value = settings.get(key)
+        if isinstance(value, int | float) and value > 0:
+            return float(value)
+    for nested in ("segmenter", "data", "window", "dataset"):
+        sub = settings.get(nested)
+        if isinstance(sub, Mapping):
+            found = _lookup_window_s(sub)
+            if found is not None:
+                return found
+    return None
+
+
+def resolve_window_s(predictor: Predictor, window_s: float | None) -> float:
+    """The window length to classify with: explicit, else the one the run was trained with.
+
+    Raises
+    ------
+    ValueError
+        When ``window_s`` is not positive, or is None and the predictor does not say.
+    """
+    if window_s is not None:
+        if not window_s > 0:
+            raise ValueError(f"window_s={window_s!r} must be > 0 seconds")
+        return float(window_s)
+    direct = getattr(predictor, "window_s", None)
+    if isinstance(direct, int | float) and direct > 0:
+        return float(direct)
+    settings = getattr(predictor, "settings", None)
+    if isinstance(settings, Mapping):
+        found = _lookup_window_s(settings)
+        if found is not None:
+            return found
+    raise ValueError(
+        "the predictor does not say which window length its run was trained on; pass window_s= "
+        "(seconds, the length of the captured training windows, e.g. window_s=1.5)"
+    )
+
+
+def positive_index(predictor: Predictor, positive: str) -> int:
+    """Column of the class whose events are counted; a clear error if the run lacks it."""
+    classes = list(predictor.classes)
+    if positive not in classes:
+        raise ValueError(
+            f"positive={positive!r} is not a class of this run; its classes are {classes}. "
+            "Pass positive=<one of them>."
+        )
+    return classes.index(positive)
+
+
+def cut_windows(
+    xyz: NDArray[np.float32], *, first_index: int, ends: Sequence[int], window_n: int
+) -> NDArray[np.float32]:
+    """Stack the windows of ``window_n`` samples that end at the absolute indices ``ends``.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (m, 3)
+        Samples whose first row has absolute index ``first_index``.
+    ends : sequence of int
+        Absolute index of each window's last sample; every window must lie inside ``xyz``.
+
+    Returns
+    -------
+    ndarray of float32, shape (len(ends), window_n, 3)
+    """
+    if not ends:
+        return np.empty((0, window_n, xyz.shape[1]), dtype=np.float32)
+    starts = np.asarray(ends, dtype=np.int64) - (window_n - 1) - first_index
+    if starts.min() < 0 or starts.max() + window_n > xyz.shape[0]:
+        raise ValueError("cut_windows: a requested window lies outside the given samples")
+    # One fancy-index gather: rows [start, start + window_n) for every window at once.
+    rows = starts[:, None] + np.arange(window_n)[None, :]
+    return np.ascontiguousarray(xyz[rows], dtype=np.float32)
+
+
+def resample_windows(windows: NDArray[np.float32], n_out: int) -> NDArray[np.float32]:
+    """Linearly resample windows ``[B, n, C]`` to ``n_out`` samples over the same time span.
+
+    Used when the live source runs at another rate than the training windows did, so the
+    scalogram's frequency axis means the same thing in both.
+    """
+    b, n, c = windows.shape
+    if n == n_out:
+        return windows
+    src = np.linspace(0.0, 1.0, n)
+    dst = np.linspace(0.0, 1.0, n_out)
+    out = np.empty((b, n_out, c), dtype=np.float32)
+    for i in range(b):
+        for ch in range(c):
+            out[i, :, ch] = np.interp(dst, src, windows[i, :, ch])
+    return out
