@@ -1,0 +1,111 @@
+"""Sample arrays as database blobs, and resampling between sample rates.
+
+Windows are stored as little-endian float32 bytes with their shape beside them, so a window read
+back is bit-for-bit the array that was written, on any machine. The digest of those bytes (and
+the rate) identifies a window across projects, which is how merging skips duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "as_samples",
+    "decode_array",
+    "encode_array",
+    "resample_samples",
+    "window_digest",
+]
+
+_DTYPE = np.dtype("<f4")
+
+
+def as_samples(data: ArrayLike, *, what: str = "window") -> NDArray[np.float32]:
+    """Check and convert samples to a C-contiguous float32 array of shape ``(n, channels)``.
+
+    Parameters
+    ----------
+    data : array_like
+        Samples, one row per sample (x, y, z in g for the accelerometer).
+    what : str
+        Names the input in error messages.
+
+    Raises
+    ------
+    ValueError
+        If the array is not two-dimensional, is empty, or holds NaN or infinite values.
+    """
+    arr = np.asarray(data)
+    if arr.ndim != 2:
+        raise ValueError(f"{what}: expected a 2-D array (samples, channels), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{what}: empty array of shape {arr.shape}; a window needs samples")
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise ValueError(f"{what}: expected real numbers, got dtype {arr.dtype}")
+    out = np.ascontiguousarray(arr, dtype=np.float32)
+    finite = np.isfinite(out)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        raise ValueError(
+            f"{what}: sample {row}, channel {col} is {out[row, col]}; "
+            "NaN or infinite values cannot be stored (drop or interpolate them first)"
+        )
+    return out
+
+
+def encode_array(arr: NDArray[np.float32]) -> bytes:
+    """Return the little-endian float32 bytes of ``arr`` (row-major)."""
+    return np.ascontiguousarray(arr, dtype=_DTYPE).tobytes()
+
+
+def decode_array(blob: bytes, *, rows: int, channels: int) -> NDArray[np.float32]:
+    """Rebuild an array written by :func:`encode_array`; a writable native float32 copy.
+
+    Raises
+    ------
+    ValueError
+        If the blob's length does not match ``rows * channels`` float32 values (a damaged row).
+    """
+    expected = rows * channels * _DTYPE.itemsize
+    if len(blob) != expected:
+        raise ValueError(
+            f"stored array has {len(blob)} bytes, expected {expected} "
+            f"for shape ({rows}, {channels})"
+        )
+    return np.frombuffer(blob, dtype=_DTYPE).reshape(rows, channels).astype(np.float32)
+
+
+def window_digest(arr: NDArray[np.float32], rate_hz: float) -> str:
+    """SHA-256 of a window's bytes, shape and rate: equal digests mean the same recording."""
+    h = hashlib.sha256()
+    h.update(f"{arr.shape[0]}x{arr.shape[1]}@{float(rate_hz)!r};".encode())
+    h.update(encode_array(arr))
+    return h.hexdigest()
+
+
+def resample_samples(
+    data: NDArray[np.float32], *, from_hz: float, to_hz: float
+) -> NDArray[np.float32]:
+    """Resample ``(n, channels)`` samples from one rate to another.
+
+    Uses polyphase filtering (:func:`scipy.signal.resample_poly`), which low-pass filters before
+    decimating: going from 119 Hz to 50 Hz with plain interpolation would fold the 25-60 Hz
+    content of a punch back into the band the scalogram looks at. The rate ratio is approximated
+    by a fraction with a denominator of at most 1000.
+
+    Returns ``data`` itself (not a copy) when the rates are equal, so windows imported at the
+    project rate are stored bit-for-bit as read.
+    """
+    if from_hz <= 0 or to_hz <= 0:
+        raise ValueError(f"sample rates must be positive, got {from_hz} Hz -> {to_hz} Hz")
+    if from_hz == to_hz:
+        return data
+    from scipy.signal import resample_poly  # lazy: scipy is slow to import
+
+    ratio = Fraction(to_hz / from_hz).limit_denominator(1000)
+    out = resample_poly(data.astype(np.float64), ratio.numerator, ratio.denominator, axis=0)
+    return np.ascontiguousarray(out, dtype=np.float32)

@@ -1,0 +1,98 @@
+"""Labels with history and undo (mixed into :class:`Project`).
+
+Every label change appends a row to ``label_history`` in the same transaction that changes the
+window, so the history can never disagree with the current label. Undo marks the newest
+not-yet-undone change as undone and restores the label it replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from hfwidgets.store.database import Database
+from hfwidgets.store.records import LabelChange
+
+__all__ = ["LabelsMixin"]
+
+
+class LabelsMixin:
+    """Methods of :class:`Project` that set, undo and list labels."""
+
+    _db: Database
+    path: Path
+
+    def _check_label(self, label: str) -> None:
+        rows = self._db.query("SELECT value FROM meta WHERE key = 'classes'")
+        classes = json.loads(rows[0][0])
+        if label not in classes:
+            raise ValueError(
+                f"unknown label {label!r} for project {self.path}; classes are {classes} "
+                "(add one with project.add_class(name))"
+            )
+
+    @staticmethod
+    def _record_label(
+        conn: sqlite3.Connection,
+        window_id: int,
+        label: str | None,
+        previous: str | None,
+        *,
+        note: str = "",
+    ) -> None:
+        conn.execute(
+            "INSERT INTO label_history (window_id, label, previous, at, note) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (window_id, label, previous, time.time(), note),
+        )
+
+    def set_label(self, window_id: int, label: str | None) -> None:
+        """Label a window (``None`` clears the label); on disk when this returns.
+
+        Setting the label a window already has changes nothing and adds no history.
+        """
+        if label is not None:
+            self._check_label(label)
+        with self._db.write() as conn:
+            row = conn.execute("SELECT label FROM windows WHERE id = ?", (window_id,)).fetchone()
+            if row is None:
+                raise ValueError(f"no window {window_id} in project {self.path}")
+            if row[0] == label:
+                return
+            conn.execute("UPDATE windows SET label = ? WHERE id = ?", (label, window_id))
+            self._record_label(conn, window_id, label, row[0])
+
+    def undo_label(self, window_id: int) -> str | None:
+        """Undo the newest label change of a window and return the label now in effect.
+
+        Repeated calls walk further back. With nothing left to undo the label stays as it is
+        and is returned unchanged.
+        """
+        with self._db.write() as conn:
+            row = conn.execute("SELECT label FROM windows WHERE id = ?", (window_id,)).fetchone()
+            if row is None:
+                raise ValueError(f"no window {window_id} in project {self.path}")
+            change = conn.execute(
+                "SELECT id, previous FROM label_history WHERE window_id = ? AND undone = 0 "
+                "ORDER BY id DESC LIMIT 1",
+                (window_id,),
+            ).fetchone()
+            if change is None:
+                return row[0]
+            history_id, previous = change
+            conn.execute("UPDATE label_history SET undone = 1 WHERE id = ?", (history_id,))
+            conn.execute("UPDATE windows SET label = ? WHERE id = ?", (previous, window_id))
+            return previous
+
+    def label_history(self, window_id: int) -> list[LabelChange]:
+        """Every label change of a window, oldest first (undone ones flagged)."""
+        rows = self._db.query(
+            "SELECT label, previous, at, undone, note FROM label_history WHERE window_id = ? "
+            "ORDER BY id",
+            (window_id,),
+        )
+        return [
+            LabelChange(lab, prev, at, bool(undone), note) for lab, prev, at, undone, note in rows
+        ]

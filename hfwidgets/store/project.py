@@ -1,0 +1,377 @@
+"""A project: one folder holding an SQLite database of windows, labels and runs.
+
+Layout::
+
+    <project>/project.sqlite      sessions, windows, labels + history, splits, runs, settings
+    <project>/checkpoints/        model checkpoints, one file per training run
+
+Every write is a transaction committed with ``synchronous=FULL`` in WAL mode, so a label is on
+disk when :meth:`Project.set_label` returns, and a crash never leaves half a write behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import EllipsisType, TracebackType
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from hfwidgets.errors import HfwError
+from hfwidgets.store.arrays import as_samples, decode_array, encode_array, window_digest
+from hfwidgets.store.database import Database
+from hfwidgets.store.labels import LabelsMixin
+from hfwidgets.store.records import SessionRecord, WindowRecord
+from hfwidgets.store.runs import RunsMixin
+from hfwidgets.store.schema import DB_NAME, connect, create_schema, migrate
+
+__all__ = ["DEFAULT_CLASSES", "Project", "check_class_name"]
+
+DEFAULT_CLASSES = ("high-five", "other")
+# Class names become folder names on export: keep them portable.
+_CLASS_NAME = re.compile(r"^[^/\\:*?\"<>|\x00-\x1f]{1,64}$")
+_WINDOW_COLUMNS = "id, data, n, channels, rate_hz, label, source, t0, session_id, origin"
+
+
+def check_class_name(name: str) -> str:
+    """Return ``name`` if it can be a class (and an export folder) name, else ``ValueError``."""
+    if (
+        not isinstance(name, str)
+        or not _CLASS_NAME.match(name)
+        or name.strip() != name
+        or name.startswith(".")
+    ):
+        raise ValueError(
+            f"invalid class name {name!r}: use 1-64 characters, no leading dot or spaces, "
+            'no / \\ : * ? " < > |'
+        )
+    return name
+
+
+def _window_from_row(row: tuple[Any, ...]) -> WindowRecord:
+    wid, blob, n, channels, rate, label, source, t0, session_id, origin = row
+    return WindowRecord(
+        id=wid,
+        data=decode_array(blob, rows=n, channels=channels),
+        rate_hz=rate,
+        label=label,
+        source=source,
+        t0=t0,
+        session_id=session_id,
+        origin=origin,
+    )
+
+
+class Project(LabelsMixin, RunsMixin):
+    """A labelled-window project stored in ``<path>/project.sqlite``.
+
+    Use :meth:`create`, :meth:`open` or :meth:`open_or_create` rather than the constructor.
+    Safe to use from several threads (one connection per thread) and several processes (WAL,
+    ``busy_timeout``).
+    """
+
+    def __init__(self, path: Path, db: Database) -> None:
+        self.path = path
+        self._db = db
+
+    # --- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        classes: Sequence[str] = DEFAULT_CLASSES,
+        rate_hz: float = 50.0,
+    ) -> Project:
+        """Create a new project folder (parents included) with the given classes and rate."""
+        folder = Path(path)
+        names = [check_class_name(c) for c in classes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate class names in {names}")
+        if not rate_hz > 0:
+            raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+        db_path = folder / DB_NAME
+        if db_path.exists():
+            raise HfwError(
+                f"{folder}: a project already exists here; use Project.open (or open_or_create)"
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        conn = connect(db_path)
+        try:
+            meta = {
+                "classes": json.dumps(names),
+                "rate_hz": json.dumps(float(rate_hz)),
+                "project_id": json.dumps(uuid.uuid4().hex),
+                "created_at": json.dumps(time.time()),
+            }
+            create_schema(conn, meta)
+        finally:
+            conn.close()
+        return cls.open(folder)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Project:
+        """Open an existing project, migrating an older schema; ``HfwError`` if there is none,
+        it is newer than this hfwidgets, read-only or damaged."""
+        folder = Path(path)
+        db_path = folder / DB_NAME
+        if not db_path.is_file():
+            raise HfwError(
+                f"{folder}: no project here (missing {DB_NAME}); create one with "
+                "Project.create(path) or `hfw import SRC --project DIR`"
+            )
+        for target in (db_path, folder):
+            if not os.access(target, os.W_OK):
+                raise HfwError(
+                    f"{target}: read-only; a project needs write access to its folder and "
+                    f"database (chmod u+w {target}) or copy the project somewhere writable"
+                )
+        db = Database(db_path)
+        try:
+            migrate(db.connection(), db_path)
+            project = cls(folder, db)
+            project._meta("project_id")  # a database without our metadata is not a project
+        except BaseException:
+            db.close()
+            raise
+        return project
+
+    @classmethod
+    def open_or_create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        classes: Sequence[str] = DEFAULT_CLASSES,
+        rate_hz: float = 50.0,
+    ) -> Project:
+        """Open the project at ``path`` if there is one, else create it with these options."""
+        if (Path(path) / DB_NAME).exists():
+            return cls.open(path)
+        return cls.create(path, classes=classes, rate_hz=rate_hz)
+
+    def close(self) -> None:
+        """Close the database connections of every thread."""
+        self._db.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r})"
+
+    @contextmanager
+    def batch(self) -> Iterator[Project]:
+        """Group writes into one transaction: all of them are stored, or none.
+
+        Importers use this so a bad file found half-way leaves the project untouched.
+        """
+        with self._db.write():
+            yield self
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    def _meta(self, key: str) -> Any:
+        rows = self._db.query("SELECT value FROM meta WHERE key = ?", (key,))
+        if not rows:
+            raise HfwError(f"{self._db.path}: metadata {key!r} missing; not an hfwidgets project")
+        return json.loads(rows[0][0])
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file of this project."""
+        return self._db.path
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Class names, in the order they were defined."""
+        return tuple(self._meta("classes"))
+
+    @property
+    def rate_hz(self) -> float:
+        """The project's sample rate: imports are resampled to it."""
+        return float(self._meta("rate_hz"))
+
+    @property
+    def project_id(self) -> str:
+        """A random id given at creation; merges record it as provenance."""
+        return str(self._meta("project_id"))
+
+    def add_class(self, name: str) -> None:
+        """Add a class name (no-op if present)."""
+        check_class_name(name)
+        with self._db.write() as conn:
+            names = json.loads(
+                conn.execute("SELECT value FROM meta WHERE key = 'classes'").fetchone()[0]
+            )
+            if name not in names:
+                names.append(name)
+                conn.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'classes'", (json.dumps(names),)
+                )
+
+    # --- windows ----------------------------------------------------------------------------
+
+    def add_window(
+        self,
+        data: ArrayLike,
+        *,
+        rate_hz: float,
+        source: str = "",
+        t0: float | None = None,
+        session_id: int | None = None,
+        label: str | None = None,
+        origin: str = "",
+    ) -> int:
+        """Store a window of samples ``(n, 3)`` and return its id.
+
+        ``data`` is stored as float32; reading it back gives exactly those float32 values.
+        """
+        arr = as_samples(data)
+        if not rate_hz > 0:
+            raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+        with self._db.write() as conn:
+            if label is not None:
+                self._check_label(label)
+            cur = conn.execute(
+                "INSERT INTO windows (data, n, channels, rate_hz, source, t0, session_id, "
+                "label, digest, origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    encode_array(arr), arr.shape[0], arr.shape[1], float(rate_hz), source,
+                    t0, session_id, label, window_digest(arr, rate_hz), origin, time.time(),
+                ),
+            )  # fmt: skip
+            wid = int(cur.lastrowid or 0)
+            if label is not None:
+                self._record_label(conn, wid, label, None, note="added")
+        return wid
+
+    def window(self, window_id: int) -> WindowRecord:
+        """One window; ``ValueError`` if there is no such id."""
+        return self.windows(ids=[window_id])[0]
+
+    def windows(
+        self,
+        *,
+        label: str | EllipsisType | None = ...,
+        ids: Iterable[int] | None = None,
+    ) -> list[WindowRecord]:
+        """Stored windows, oldest first (or in the order of ``ids``).
+
+        Parameters
+        ----------
+        label : str, None or ...
+            ``...`` (default): any label; ``None``: unlabelled only; a name: that class only.
+        ids : iterable of int, optional
+            Only these windows, in this order; ``ValueError`` names any that do not exist.
+        """
+        where, params = [], []
+        if label is None:
+            where.append("label IS NULL")
+        elif label is not ...:
+            where.append("label = ?")
+            params.append(label)
+        if ids is None:
+            sql = f"SELECT {_WINDOW_COLUMNS} FROM windows"
+            sql += f" WHERE {' AND '.join(where)}" if where else ""
+            return [_window_from_row(r) for r in self._db.query(sql + " ORDER BY id", params)]
+        wanted = [int(i) for i in ids]
+        found: dict[int, WindowRecord] = {}
+        for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            clause = [f"id IN ({','.join('?' * len(chunk))})", *where]
+            sql = f"SELECT {_WINDOW_COLUMNS} FROM windows WHERE {' AND '.join(clause)}"
+            for row in self._db.query(sql, [*chunk, *params]):
+                found[row[0]] = _window_from_row(row)
+        missing = [i for i in wanted if i not in found]
+        if missing and label is ...:
+            raise ValueError(f"no windows with ids {missing[:10]} in project {self.path}")
+        return [found[i] for i in wanted if i in found]
+
+    def window_ids(self, *, label: str | EllipsisType | None = ...) -> list[int]:
+        """Ids of the stored windows (filtered like :meth:`windows`), without loading data."""
+        if label is ...:
+            rows = self._db.query("SELECT id FROM windows ORDER BY id")
+        elif label is None:
+            rows = self._db.query("SELECT id FROM windows WHERE label IS NULL ORDER BY id")
+        else:
+            rows = self._db.query("SELECT id FROM windows WHERE label = ? ORDER BY id", (label,))
+        return [r[0] for r in rows]
+
+    def delete_window(self, window_id: int) -> None:
+        """Delete a window with its label history and split entries."""
+        cur = self._db.execute_write("DELETE FROM windows WHERE id = ?", (window_id,))
+        if cur.rowcount == 0:
+            raise ValueError(f"no window {window_id} in project {self.path}")
+
+    def counts(self) -> dict[str, int]:
+        """Number of windows per class (every class listed, zeros included)."""
+        out = dict.fromkeys(self.classes, 0)
+        for label, n in self._db.query(
+            "SELECT label, COUNT(*) FROM windows WHERE label IS NOT NULL GROUP BY label"
+        ):
+            out[label] = n
+        return out
+
+    def count_unlabelled(self) -> int:
+        """Number of windows without a label."""
+        return int(self._db.query("SELECT COUNT(*) FROM windows WHERE label IS NULL")[0][0])
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def add_session(self, t: ArrayLike, xyz: ArrayLike, *, rate_hz: float, source: str) -> int:
+        """Store a raw recording (times in s, samples ``(n, 3)``) and return its id."""
+        times = np.ascontiguousarray(t, dtype="<f8")
+        samples = as_samples(xyz, what="session samples")
+        if times.shape != (samples.shape[0],):
+            raise ValueError(
+                f"session times have shape {times.shape}, expected ({samples.shape[0]},)"
+            )
+        cur = self._db.execute_write(
+            "INSERT INTO sessions (rate_hz, source, n, channels, t, xyz, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                float(rate_hz), source, samples.shape[0], samples.shape[1], times.tobytes(),
+                encode_array(samples), time.time(),
+            ),
+        )  # fmt: skip
+        return int(cur.lastrowid or 0)
+
+    def session(self, session_id: int) -> SessionRecord:
+        """One raw recording; ``ValueError`` if there is no such id."""
+        rows = self._db.query(
+            "SELECT id, t, xyz, n, channels, rate_hz, source, created_at FROM sessions "
+            "WHERE id = ?",
+            (session_id,),
+        )
+        if not rows:
+            raise ValueError(f"no session {session_id} in project {self.path}")
+        sid, t, xyz, n, channels, rate, source, created = rows[0]
+        return SessionRecord(
+            id=sid,
+            t=np.frombuffer(t, dtype="<f8").astype(np.float64),
+            xyz=decode_array(xyz, rows=n, channels=channels),
+            rate_hz=rate,
+            source=source,
+            created_at=created,
+        )
+
+    def session_ids(self) -> list[int]:
+        """Ids of the stored raw recordings."""
+        return [r[0] for r in self._db.query("SELECT id FROM sessions ORDER BY id")]

@@ -1,0 +1,175 @@
+"""Settings, splits and training runs of a project (mixed into :class:`Project`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hfwidgets.store.database import Database
+from hfwidgets.store.records import RunRecord
+from hfwidgets.store.schema import finished_status
+
+__all__ = ["RunsMixin", "split_key"]
+
+_PARTS = ("train", "val")
+
+
+def split_key(name: str | int) -> str:
+    """Storage key of a split: a run id ``7`` becomes ``"run:7"``, a name is kept."""
+    if isinstance(name, bool):
+        raise ValueError(f"split name must be a string or a run id, got {name!r}")
+    if isinstance(name, int):
+        return f"run:{name}"
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"split name must be a non-empty string or a run id, got {name!r}")
+    return name
+
+
+def _to_json(value: Any, *, what: str) -> str:
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be JSON-serialisable (dict/list/str/number): {exc}") from exc
+
+
+def _run_from_row(row: tuple[Any, ...]) -> RunRecord:
+    rid, settings, status, metrics, created, updated, finished = row
+    return RunRecord(
+        id=rid,
+        settings=json.loads(settings),
+        status=status,
+        metrics=json.loads(metrics),
+        created_at=created,
+        updated_at=updated,
+        finished_at=finished,
+    )
+
+
+_RUN_COLUMNS = "id, settings, status, metrics, created_at, updated_at, finished_at"
+
+
+class RunsMixin:
+    """Methods of :class:`Project` that keep settings, splits and training runs."""
+
+    _db: Database
+    path: Path
+
+    # --- settings ---------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """Return the JSON value stored under ``key`` (e.g. ``"scalogram"``), or ``default``."""
+        rows = self._db.query("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable ``value`` under ``key``, replacing any earlier one."""
+        text = _to_json(value, what=f"setting {key!r}")
+        self._db.execute_write(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, text),
+        )
+
+    # --- splits -----------------------------------------------------------------------------
+
+    def set_split(self, name: str | int, assignment: Mapping[int, str]) -> None:
+        """Store a train/validation split, replacing any split of the same name.
+
+        Parameters
+        ----------
+        name : str or int
+            A split name (``"default"``) or a run id (stored as ``"run:<id>"``).
+        assignment : mapping of int to str
+            Window id -> ``"train"`` or ``"val"``.
+        """
+        key = split_key(name)
+        rows = [(key, int(wid), part) for wid, part in assignment.items()]
+        bad = [part for _, _, part in rows if part not in _PARTS]
+        if bad:
+            raise ValueError(f"split {key!r}: part {bad[0]!r} is not one of {_PARTS}")
+        with self._db.write() as conn:
+            known = {r[0] for r in conn.execute("SELECT id FROM windows")}
+            missing = sorted({wid for _, wid, _ in rows} - known)
+            if missing:
+                raise ValueError(
+                    f"split {key!r}: no windows with ids {missing[:10]} in {self.path}"
+                )
+            conn.execute("DELETE FROM splits WHERE name = ?", (key,))
+            conn.executemany("INSERT INTO splits (name, window_id, part) VALUES (?, ?, ?)", rows)
+
+    def split(self, name: str | int) -> dict[int, str]:
+        """Return a stored split as window id -> ``"train"``/``"val"`` (empty if none)."""
+        rows = self._db.query(
+            "SELECT window_id, part FROM splits WHERE name = ? ORDER BY window_id",
+            (split_key(name),),
+        )
+        return {wid: part for wid, part in rows}
+
+    def split_names(self) -> list[str]:
+        """Names of the stored splits (run splits as ``"run:<id>"``)."""
+        return [r[0] for r in self._db.query("SELECT DISTINCT name FROM splits ORDER BY name")]
+
+    # --- training runs ----------------------------------------------------------------------
+
+    def add_run(self, settings: Mapping[str, Any]) -> int:
+        """Record a new training run with status ``"created"``; return its id."""
+        text = _to_json(dict(settings), what="run settings")
+        now = time.time()
+        cur = self._db.execute_write(
+            "INSERT INTO runs (settings, status, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            (text, "created", now, now),
+        )
+        return int(cur.lastrowid or 0)
+
+    def update_run(
+        self,
+        run_id: int,
+        *,
+        status: str | None = None,
+        metrics: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Change a run's status and/or replace its metrics.
+
+        A final status (``finished``, ``stopped``, ``failed``, ``cancelled``) stamps
+        ``finished_at``.
+        """
+        if status is not None and (not isinstance(status, str) or not status):
+            raise ValueError(f"run {run_id}: status must be a non-empty string, got {status!r}")
+        metrics_text = None if metrics is None else _to_json(dict(metrics), what="run metrics")
+        now = time.time()
+        with self._db.write() as conn:
+            row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise ValueError(f"no training run {run_id} in {self.path}")
+            new_status = row[0] if status is None else status
+            conn.execute(
+                "UPDATE runs SET status = ?, metrics = COALESCE(?, metrics), updated_at = ?, "
+                "finished_at = CASE WHEN ? THEN COALESCE(finished_at, ?) ELSE NULL END "
+                "WHERE id = ?",
+                (new_status, metrics_text, now, finished_status(new_status), now, run_id),
+            )
+
+    def runs(self) -> list[RunRecord]:
+        """All training runs, oldest first."""
+        rows = self._db.query(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")
+        return [_run_from_row(r) for r in rows]
+
+    def run(self, run_id: int) -> RunRecord:
+        """One training run; ``ValueError`` naming the project if there is none."""
+        rows = self._db.query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise ValueError(f"no training run {run_id} in {self.path}")
+        return _run_from_row(rows[0])
+
+    def checkpoint_path(self, run_id: int) -> Path:
+        """Where run ``run_id`` keeps its checkpoint: ``<project>/checkpoints/run-<id>.pt``.
+
+        The folder is created; the file exists only once the trainer has saved it.
+        """
+        self.run(run_id)  # unknown runs are an error, not a stray file name
+        folder = self.path / "checkpoints"
+        folder.mkdir(exist_ok=True)
+        return folder / f"run-{run_id}.pt"
