@@ -1,0 +1,73 @@
+"""``hfw lab``: open JupyterLab on the workbench notebook."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from hfwidgets._paths import REPO_DIR, WORKBENCH_TEMPLATE
+from hfwidgets.errors import HfwError
+
+__all__ = ["register", "workbench_notebook"]
+
+
+def workbench_notebook(directory: Path) -> Path:
+    """Return the workbench notebook to open from ``directory``.
+
+    In a source checkout that is ``notebooks/workbench.ipynb``; anywhere else the template the
+    package ships is copied to ``<directory>/workbench.ipynb`` unless a file of that name exists
+    (a person's own edits are never overwritten).
+    """
+    in_repo = REPO_DIR / "notebooks" / "workbench.ipynb"
+    if in_repo.is_file() and directory.resolve() == REPO_DIR:
+        return in_repo
+    target = directory / "workbench.ipynb"
+    if not target.exists():
+        if not WORKBENCH_TEMPLATE.is_file():
+            raise HfwError(f"the workbench template is missing: {WORKBENCH_TEMPLATE}")
+        shutil.copyfile(WORKBENCH_TEMPLATE, target)
+    return target
+
+
+def _run(args: argparse.Namespace) -> int:
+    directory = Path(args.dir).resolve()
+    if not directory.is_dir():
+        raise HfwError(f"--dir {args.dir!r} is not a folder")
+    notebook = workbench_notebook(directory)
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={directory}",
+        f"--ServerApp.ip={args.ip}",
+        f"--ServerApp.port={args.port}",
+        str(notebook.relative_to(directory)),
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root
+        argv.append("--allow-root")
+    if args.no_browser:
+        argv.append("--no-browser")
+    argv.extend(args.jupyter_args)
+    print(f"hfw lab: opening {notebook} (Ctrl-C to stop)", flush=True)
+    os.chdir(directory)
+    os.execv(sys.executable, argv)  # replace this process: signals reach JupyterLab directly
+    return 0  # pragma: no cover
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lab",
+        help="open JupyterLab on the workbench notebook",
+        description="Open JupyterLab on notebooks/workbench.ipynb (simulated sensor by default).",
+    )
+    parser.add_argument("--dir", default=".", help="folder JupyterLab serves (default: here)")
+    parser.add_argument("--ip", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8888, help="port (default 8888)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    parser.add_argument(
+        "jupyter_args", nargs=argparse.REMAINDER, help="further options passed to JupyterLab"
+    )
+    parser.set_defaults(func=_run)

@@ -1,0 +1,55 @@
+"""Helpers for browser tests: open JupyterLab, run a notebook, copy files into its folder.
+
+Import as ``from tests.browser.labtools import open_in_lab, run_all_cells, copy_notebook``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+__all__ = ["copy_notebook", "open_in_lab", "run_all_cells"]
+
+
+def open_in_lab(page: Any, lab: Any, path: str = "") -> None:
+    """Open JupyterLab (and ``path`` in it, if given) and wait until the app has started."""
+    target = (
+        f"{lab.url}/lab/tree/{path}?token={lab.token}"
+        if path
+        else f"{lab.url}/lab?token={lab.token}"
+    )
+    page.goto(target)
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=60_000)
+    page.evaluate("window.jupyterapp.started")
+
+
+def run_all_cells(page: Any, *, timeout_ms: int = 180_000) -> None:
+    """Run every cell of the current notebook and wait until the kernel is idle again."""
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    # A notebook without kernelspec metadata asks which kernel to start: take the default.
+    dialog_accept = page.locator(".jp-Dialog .jp-mod-accept")
+    page.wait_for_timeout(500)
+    if dialog_accept.count():
+        dialog_accept.first.click()
+    page.wait_for_function(
+        """() => { const w = window.jupyterapp.shell.currentWidget;
+                   return w && w.sessionContext && w.sessionContext.session &&
+                          w.sessionContext.session.kernel &&
+                          w.sessionContext.session.kernel.status === 'idle'; }""",
+        timeout=90_000,
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        """() => { const w = window.jupyterapp.shell.currentWidget;
+                   const cells = w.content.widgets.filter(c => c.model.type === 'code');
+                   return cells.length > 0 && cells.every(c => c.model.executionCount !== null) &&
+                          w.sessionContext.session.kernel.status === 'idle'; }""",
+        timeout=timeout_ms,
+    )
+
+
+def copy_notebook(src: Path, root: Path) -> str:
+    """Copy a notebook into the server's folder; return its path relative to the root."""
+    shutil.copyfile(src, root / src.name)
+    return src.name
