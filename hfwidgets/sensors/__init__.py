@@ -1,0 +1,33 @@
+"""Sample sources: a serial port, a simulated arm, a recording; all fill a RingBuffer.
+
+Nothing here imports widgets. Import the names from this package::
+
+    from hfwidgets.sensors import SimulatedSource, SerialSource, ReplaySource, RingBuffer
+"""
+
+from __future__ import annotations
+
+from hfwidgets.sensors.base import Source, SourceStats, SourceStatus, estimate_rate
+from hfwidgets.sensors.buffer import RingBuffer
+from hfwidgets.sensors.motions import (
+    MOTION_KINDS,
+    MotionEvent,
+    simulate_motion,
+    simulate_session,
+    simulate_windows,
+)
+from hfwidgets.sensors.simulated import SimulatedSource
+
+__all__ = [
+    "MOTION_KINDS",
+    "MotionEvent",
+    "RingBuffer",
+    "SimulatedSource",
+    "Source",
+    "SourceStats",
+    "SourceStatus",
+    "estimate_rate",
+    "simulate_motion",
+    "simulate_session",
+    "simulate_windows",
+]
