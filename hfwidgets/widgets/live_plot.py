@@ -1,0 +1,245 @@
+"""LivePlot: the three accelerometer axes streaming from any source, drawn with bqplot."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+import traitlets
+
+from hfwidgets.widgets._throttle import Ticker
+
+__all__ = ["LivePlot"]
+
+AXIS_COLORS = ["#d62728", "#2ca02c", "#1f77b4"]  # x red, y green, z blue, as in the scalograms
+
+
+class LivePlot(w.VBox):
+    """Stream x, y, z acceleration of ``source`` in a rolling window.
+
+    One periodic updater snapshots the ring buffer and assigns whole arrays inside
+    ``hold_sync()``, so each redraw is one message, at most ``fps`` per second. Pausing freezes
+    the picture (the source keeps recording) and enables scroll-back through the buffer.
+
+    Parameters
+    ----------
+    source
+        A :class:`hfwidgets.sensors.Source`; it is started if it is not running.
+    window_s
+        Seconds of signal shown.
+    fps
+        Maximum redraws per second (bounded to 1..30).
+    y_range
+        Fixed vertical range in g; a fixed range keeps the picture steady while streaming.
+    autostart
+        Start the updater at once (tests pass ``False`` and call :meth:`refresh`).
+    """
+
+    paused = traitlets.Bool(False, help="Freeze the picture; the source keeps recording.")
+    window_s = traitlets.Float(10.0, help="Seconds of signal shown.")
+    scroll_s = traitlets.Float(0.0, help="While paused: how far back from the pause to look.")
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        window_s: float = 10.0,
+        fps: float = 20.0,
+        y_range: tuple[float, float] = (-4.0, 4.0),
+        autostart: bool = True,
+    ) -> None:
+        if window_s <= 0:
+            raise ValueError(f"window_s must be positive, got {window_s!r}")
+        self.source = source
+        self.redraws = 0
+        self._captures: deque[tuple[float, float]] = deque(maxlen=50)
+        self._captures_lock = threading.Lock()
+        self._pause_index: int | None = None
+        self._pause_time: float | None = None
+        self._last_readout = ""
+
+        self._xs = bq.LinearScale(min=-window_s, max=0.0)
+        self._ys = bq.LinearScale(min=float(y_range[0]), max=float(y_range[1]))
+        scales = {"x": self._xs, "y": self._ys}
+        self._shade = bq.Lines(
+            x=np.zeros((1, 4)),
+            y=np.zeros((1, 4)),
+            scales=scales,
+            fill="inside",
+            colors=["#ff7f0e"],
+            fill_colors=["#ff7f0e"],
+            fill_opacities=[0.2],
+            stroke_width=0,
+            visible=False,
+        )
+        self._lines = bq.Lines(
+            x=np.zeros(0),
+            y=np.zeros((3, 0)),
+            scales=scales,
+            colors=AXIS_COLORS,
+            labels=["x", "y", "z"],
+            display_legend=True,
+            stroke_width=1.5,
+        )
+        self.figure = bq.Figure(
+            marks=[self._shade, self._lines],
+            axes=[
+                bq.Axis(scale=self._xs, label="seconds (0 = newest shown)"),
+                bq.Axis(scale=self._ys, orientation="vertical", label="acceleration (g)"),
+            ],
+            animation_duration=0,  # transitions would lag behind a 20 Hz stream
+            legend_location="top-left",
+            fig_margin={"top": 20, "bottom": 40, "left": 55, "right": 10},
+            layout=w.Layout(width="100%", height="280px"),
+        )
+        self.pause_button = w.ToggleButton(
+            description="Pause", icon="pause", tooltip="Freeze the plot to look back"
+        )
+        self.scroll = w.FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=0.0,
+            step=0.5,
+            description="Look back (s)",
+            disabled=True,
+            continuous_update=True,
+            style={"description_width": "initial"},
+        )
+        self.readout = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
+        w.link((self.pause_button, "value"), (self, "paused"))
+        w.link((self.scroll, "value"), (self, "scroll_s"))
+        controls = w.HBox([self.pause_button, self.scroll, self.readout])
+        super().__init__([self.figure, controls])
+        self.window_s = float(window_s)
+        self.add_class("hfw-live-plot")
+
+        self._ticker = Ticker(
+            self.refresh, interval_s=1.0 / min(max(fps, 1.0), 30.0), name="hfw-live-plot"
+        )
+        if autostart:
+            self.start()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the source if needed and the periodic redraw."""
+        _ensure_started(self.source)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        """Stop redrawing (the source keeps running: other widgets may use it)."""
+        self._ticker.stop()
+
+    def close(self) -> None:
+        """Stop redrawing and close the widget and its children."""
+        self.stop()
+        super().close()
+
+    def mark_window(self, window: Any) -> None:
+        """Shade a captured window (``t0`` and ``data`` at ``rate_hz``); thread-safe."""
+        t0 = float(window.t0)
+        span = (t0, t0 + len(window.data) / float(window.rate_hz))
+        with self._captures_lock:
+            self._captures.append(span)
+
+    def refresh(self) -> None:
+        """Redraw once from the current buffer contents (what the updater calls ~20 times/s)."""
+        t, xyz = self._visible_samples()
+        readout = self._readout_text()
+        with self.hold_sync(), self.figure.hold_sync(), self._lines.hold_sync():
+            if len(t):
+                # Time 0 is the newest sample live, or the moment of the pause.
+                end = self._pause_time if self._pause_time is not None else float(t[-1])
+                x = (t - end).astype(np.float32)
+                self._lines.x = x
+                self._lines.y = np.ascontiguousarray(xyz.T, dtype=np.float32)
+                lo, hi = -self.scroll_s - self.window_s, -self.scroll_s
+                if self._xs.min != lo or self._xs.max != hi:
+                    self._xs.min, self._xs.max = lo, hi
+                self._update_shading(end, lo, hi)
+            if readout != self._last_readout:
+                self.readout.value = readout
+                self._last_readout = readout
+        self.redraws += 1
+
+    # -- internals --------------------------------------------------------------------------
+
+    @traitlets.observe("paused")
+    def _on_pause(self, change: dict[str, Any]) -> None:
+        buffer = self.source.buffer
+        if change["new"]:
+            self._pause_index = int(buffer.total)
+            t_last, _ = buffer.snapshot(1)
+            self._pause_time = float(t_last[-1]) if len(t_last) else None
+            rate = float(self.source.rate_hz)
+            held = min(int(buffer.total), _capacity(buffer)) / rate
+            self.scroll.max = max(0.0, round(held - self.window_s, 1))
+            self.scroll.disabled = False
+            self.pause_button.description, self.pause_button.icon = "Resume", "play"
+        else:
+            self._pause_index = None
+            self._pause_time = None
+            self.scroll.value = 0.0
+            self.scroll.disabled = True
+            self.pause_button.description, self.pause_button.icon = "Pause", "pause"
+        self.refresh()
+
+    @traitlets.observe("scroll_s", "window_s")
+    def _on_view_change(self, change: dict[str, Any]) -> None:
+        if self.paused:
+            self.refresh()
+
+    def _visible_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        buffer = self.source.buffer
+        n = max(2, round(self.window_s * float(self.source.rate_hz)))
+        if self._pause_index is None:
+            t, xyz = buffer.snapshot(n)
+            return np.asarray(t), np.asarray(xyz)
+        back = round(self.scroll_s * float(self.source.rate_hz))
+        start = max(0, self._pause_index - back - n)
+        first, t, xyz = buffer.since(start)
+        stop = self._pause_index - back - int(first)
+        lo = max(0, stop - n)
+        return np.asarray(t[lo:stop]), np.asarray(xyz[lo:stop])
+
+    def _update_shading(self, end: float, lo: float, hi: float) -> None:
+        with self._captures_lock:
+            spans = [(a - end, b - end) for a, b in self._captures]
+        spans = [(a, b) for a, b in spans if b > lo and a < hi]
+        if not spans:
+            if self._shade.visible:
+                self._shade.visible = False
+            return
+        ymin, ymax = float(self._ys.min), float(self._ys.max)
+        xs = np.array([[a, a, b, b] for a, b in spans], dtype=np.float32)
+        ys = np.tile(np.array([ymin, ymax, ymax, ymin], dtype=np.float32), (len(spans), 1))
+        with self._shade.hold_sync():
+            self._shade.x, self._shade.y = xs, ys
+            self._shade.visible = True
+
+    def _readout_text(self) -> str:
+        try:
+            s = self.source.stats()
+        except Exception as exc:  # a source without stats still streams
+            return f"<span style='color:#a00'>stats unavailable: {exc}</span>"
+        state = "connected" if getattr(s, "connected", True) else "<b>disconnected</b>"
+        rate = getattr(s, "rate_hz", None)
+        rate_txt = f"{rate:.1f} Hz" if rate else "– Hz"
+        return (
+            f"<code>{rate_txt} · good {s.good:,} · bad {s.bad:,} · dropped {s.dropped:,}"
+            f" · reconnects {s.reconnects} · {state}</code>"
+        )
+
+
+def _capacity(buffer: Any) -> int:
+    return int(getattr(buffer, "capacity", getattr(buffer, "total", 0)))
+
+
+def _ensure_started(source: Any) -> None:
+    """Start ``source`` unless it runs, or already delivered samples (a finished recording)."""
+    if not getattr(source, "running", False) and source.buffer.total == 0:
+        source.start()

@@ -1,0 +1,92 @@
+"""LivePlot on the widget models: what the plot shows for a known buffer, pause and scroll-back."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from hfwidgets.segmenter import Window
+from hfwidgets.sensors import SimulatedSource
+from hfwidgets.widgets.live_plot import LivePlot
+
+
+@pytest.fixture
+def recorded() -> SimulatedSource:
+    """60 s of simulated arm at 50 Hz, already in the buffer (times 0..60 s)."""
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=60.0, seed=1)
+    source.start()
+    return source
+
+
+def test_refresh_shows_the_newest_window_of_all_three_axes(recorded: SimulatedSource) -> None:
+    plot = LivePlot(recorded, window_s=10.0, autostart=False)
+    plot.refresh()
+    x, y = np.asarray(plot._lines.x), np.asarray(plot._lines.y)
+    assert y.shape == (3, 500)  # 10 s at 50 Hz, x/y/z
+    assert x[-1] == pytest.approx(0.0)
+    assert x[0] == pytest.approx(-9.98, abs=1e-3)
+    _, xyz = recorded.buffer.snapshot(500)
+    np.testing.assert_allclose(y, xyz.T)
+    assert (plot._xs.min, plot._xs.max) == (-10.0, 0.0)
+    assert "good 3,000" in plot.readout.value
+
+
+def test_pause_freezes_and_scroll_back_moves_through_history(recorded: SimulatedSource) -> None:
+    plot = LivePlot(recorded, window_s=5.0, autostart=False)
+    plot.pause_button.value = True  # what clicking Pause does
+    assert plot.paused
+    assert not plot.scroll.disabled
+    assert plot.scroll.max == pytest.approx(55.0)
+    frozen = np.asarray(plot._lines.y).copy()
+    # New samples arrive while paused: the picture must not move.
+    recorded.buffer.extend(60.0 + np.arange(100) / 50.0, np.full((100, 3), 3.0, np.float32))
+    plot.refresh()
+    np.testing.assert_array_equal(np.asarray(plot._lines.y), frozen)
+    plot.scroll.value = 20.0
+    _, xyz = recorded.buffer.snapshot(None)
+    expected = xyz[3000 - 1000 - 250 : 3000 - 1000]
+    np.testing.assert_allclose(np.asarray(plot._lines.y), expected.T)
+    assert (plot._xs.min, plot._xs.max) == (-25.0, -20.0)
+    plot.pause_button.value = False  # resume jumps back to live
+    assert plot.scroll.disabled
+    assert np.asarray(plot._lines.y)[0, -1] == pytest.approx(3.0)
+
+
+def test_captured_windows_are_shaded_where_they_happened(recorded: SimulatedSource) -> None:
+    plot = LivePlot(recorded, window_s=10.0, autostart=False)
+    data = np.zeros((75, 3), np.float32)
+    plot.mark_window(Window(data=data, rate_hz=50.0, t0=55.0, start_index=2750))
+    plot.mark_window(Window(data=data, rate_hz=50.0, t0=5.0, start_index=250))  # off screen
+    plot.refresh()
+    assert plot._shade.visible
+    xs = np.asarray(plot._shade.x).reshape(-1, 4)  # bqplot squeezes a single line to 1-D
+    assert xs.shape == (1, 4)
+    # newest sample is at t = 59.98 s, so the window 55.0-56.5 s sits at -4.98..-3.48 s
+    np.testing.assert_allclose(xs[0], [-4.98, -4.98, -3.48, -3.48], atol=1e-4)
+
+
+def test_streams_about_fps_redraws_per_second_from_a_live_source() -> None:
+    source = SimulatedSource(rate_hz=50.0, seed=2)
+    plot = LivePlot(source, window_s=4.0, fps=20.0)
+    try:
+        assert source.running
+        time.sleep(1.0)
+        first = plot.redraws
+        time.sleep(1.0)
+        rate = plot.redraws - first
+        assert 8 <= rate <= 21  # capped at fps; a loaded 2-core machine may drop frames
+        assert len(np.asarray(plot._lines.x)) > 40
+    finally:
+        plot.close()
+        source.stop()
+    stopped = plot.redraws
+    time.sleep(0.2)
+    assert plot.redraws == stopped
+
+
+def test_rejects_a_non_positive_window() -> None:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    with pytest.raises(ValueError, match="window_s"):
+        LivePlot(source, window_s=0, autostart=False)
