@@ -244,6 +244,8 @@ class Project(LabelsMixin, RunsMixin):
         ``data`` is stored as float32; reading it back gives exactly those float32 values.
         """
         arr = as_samples(data)
+        if arr.shape[1] != 3:
+            raise ValueError(f"a window needs 3 channels (x, y, z), got shape {arr.shape}")
         if not rate_hz > 0:
             raise ValueError(f"rate_hz must be positive, got {rate_hz}")
         with self._db.write() as conn:
@@ -313,6 +315,12 @@ class Project(LabelsMixin, RunsMixin):
         else:
             rows = self._db.query("SELECT id FROM windows WHERE label = ? ORDER BY id", (label,))
         return [r[0] for r in rows]
+
+    def window_digests(self) -> dict[str, tuple[int, str | None]]:
+        """Digest (samples + rate) -> (window id, label) of every stored window: how imports
+        and merges spot duplicates."""
+        rows = self._db.query("SELECT digest, id, label FROM windows ORDER BY id DESC")
+        return {digest: (wid, label) for digest, wid, label in rows}
 
     def delete_window(self, window_id: int) -> None:
         """Delete a window with its label history and split entries."""
