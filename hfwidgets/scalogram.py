@@ -27,6 +27,7 @@ import pywt
 from hfwidgets._cwt_filterbank import CwtFilterBank, cwt_filterbank, resize_matrix
 
 __all__ = [
+    "ScalogramCache",
     "ScalogramSettings",
     "compute_scalograms",
     "scalogram_filterbank",
@@ -73,19 +74,20 @@ class ScalogramSettings:
     def __post_init__(self) -> None:
         # JSON gives lists; keep the frozen object hashable and its key stable.
         object.__setattr__(self, "size", tuple(int(v) for v in self.size))
+        # Checked first: pywt accepts a bare "cmor" with a deprecation warning and old defaults.
+        if str(self.wavelet).startswith(("cmor", "shan", "fbsp")) and "-" not in self.wavelet:
+            raise ValueError(
+                f"ScalogramSettings(wavelet={self.wavelet!r}) needs its parameters, "
+                f"e.g. 'cmor1.5-1.0' (bandwidth-centre frequency)"
+            )
         try:
-            wavelet = pywt.ContinuousWavelet(self.wavelet)
+            pywt.ContinuousWavelet(self.wavelet)
         except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"ScalogramSettings(wavelet={self.wavelet!r}) is not a PyWavelets continuous "
                 f"wavelet; choose e.g. 'cmor1.5-1.0', 'morl' or 'mexh' "
                 f"(pywt.wavelist(kind='continuous'))"
             ) from exc
-        if wavelet.name.startswith(("cmor", "shan", "fbsp")) and "-" not in self.wavelet:
-            raise ValueError(
-                f"ScalogramSettings(wavelet={self.wavelet!r}) needs its parameters, "
-                f"e.g. 'cmor1.5-1.0' (bandwidth-centre frequency)"
-            )
         if not (0 < self.f_min_hz < self.f_max_hz and math.isfinite(self.f_max_hz)):
             raise ValueError(
                 f"ScalogramSettings needs 0 < f_min_hz < f_max_hz, got f_min_hz={self.f_min_hz}, "
@@ -266,3 +268,7 @@ def compute_scalograms(
     # Bilinear weights are convex, so only rounding can leave [0, 1].
     np.clip(out, 0.0, 1.0, out=out)
     return out
+
+
+# At the end: the cache module imports this one lazily, so this import cannot cycle.
+from hfwidgets._scalogram_cache import ScalogramCache  # noqa: E402
