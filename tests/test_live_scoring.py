@@ -11,7 +11,8 @@ def test_perfect_counts() -> None:
     score = score_events([1.1, 3.05, 6.2], [1.0, 3.0, 6.0], tolerance_s=0.5)
     assert (score.precision, score.recall, score.f1) == (1.0, 1.0, 1.0)
     assert score.matches == ((1.1, 1.0), (3.05, 3.0), (6.2, 6.0))
-    assert score.false_positives == () and score.missed == ()
+    assert score.false_positives == ()
+    assert score.missed == ()
 
 
 def test_double_count_costs_precision_not_recall() -> None:
@@ -23,7 +24,8 @@ def test_double_count_costs_precision_not_recall() -> None:
 
 def test_miss_and_spurious_event() -> None:
     score = score_events([1.0, 9.0], [1.0, 4.0], tolerance_s=0.5)
-    assert score.precision == 0.5 and score.recall == 0.5
+    assert score.precision == 0.5
+    assert score.recall == 0.5
     assert score.missed == (4.0,)
     assert score.false_positives == (9.0,)
     assert score.f1 == pytest.approx(0.5)
@@ -40,7 +42,8 @@ def test_matching_maximises_pairs_where_nearest_first_would_not() -> None:
     # Nearest-first pairs 0.9 with 1.2 and leaves both 0.5 and 1.5 alone (1 match);
     # the best one-to-one matching is 0.9-0.5 and 1.5-1.2 (2 matches).
     score = score_events([0.9, 1.5], [0.5, 1.2], tolerance_s=0.45)
-    assert score.recall == 1.0 and score.precision == 1.0
+    assert score.recall == 1.0
+    assert score.precision == 1.0
     assert score.matches == ((0.9, 0.5), (1.5, 1.2))
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -264,9 +264,15 @@ class LiveClassifier:
             self.error = exc
 
     def _poll_delay(self, missing: int) -> float:
-        """Sleep until the missing samples should be there, then poll finely (low latency)."""
+        """How long to sleep while ``missing`` samples are still due.
+
+        Sleep until they should be there at the nominal rate (no busy loop), but never longer
+        than a quarter hop, in case the source runs faster than real time (a replay); once the
+        last sample is due, poll every few milliseconds so latency stays low.
+        """
         fine = min(0.005, 0.25 / self._rate)
-        return max((missing - 1) / self._rate, 0.0) + fine
+        due = max((missing - 1) / self._rate, 0.0)
+        return min(due, self.hop_s / 4) + fine
 
     def _classify(
         self,
@@ -301,7 +307,11 @@ class LiveClassifier:
             with self._lock:
                 self._hops += 1
                 self._latencies.append(latency_ms)
-                counted = self._counter.update(prediction.t, float(row[self._pos]))
+                # Debounce on stream time (sample index / rate), not on arrival stamps: USB
+                # bursts and faster-than-real-time replays must not change what counts.
+                counted = self._counter.update(index / self._rate, float(row[self._pos]))
+            if counted is not None:
+                counted = replace(counted, t=prediction.t)
             self._on_prediction.fire(prediction)
             if counted is not None:
                 self._on_event.fire(counted)
