@@ -1,0 +1,151 @@
+"""FreezeChecklist: one checkbox per layer group, presets, and the live trainable count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import traitlets
+
+__all__ = ["FreezeChecklist"]
+
+PRESETS = {
+    "feature extractor": "freeze everything but the new head",
+    "fine-tune last N": "train the last N groups (head included)",
+    "everything": "train every layer",
+}
+
+
+class FreezeChecklist(w.VBox):
+    """Tick the layer groups of ``backbone`` to freeze; see trainable parameters as you tick.
+
+    Parameters
+    ----------
+    backbone
+        A name from :func:`hfwidgets.models.list_backbones`.
+    frozen
+        Initially frozen groups; default: the feature-extractor preset (all but the head).
+    num_classes
+        Classes of the new head (its size counts as trainable).
+
+    Attributes
+    ----------
+    frozen : list of str
+        Frozen groups in network order (a trait: observe it, or link it to a TrainingPanel).
+    trainable, total : int
+        Parameter counts for the current ticks.
+    """
+
+    backbone = traitlets.Unicode("mobilenet_v2", help="Backbone whose groups are listed.")
+    frozen = traitlets.List(traitlets.Unicode(), help="Frozen layer groups, in network order.")
+    trainable = traitlets.Int(0, help="Trainable parameters with the current ticks.")
+    total = traitlets.Int(0, help="All parameters of the backbone with its new head.")
+
+    def __init__(
+        self,
+        backbone: str = "mobilenet_v2",
+        *,
+        frozen: list[str] | None = None,
+        num_classes: int = 2,
+    ) -> None:
+        self.num_classes = int(num_classes)
+        self.checkboxes: dict[str, w.Checkbox] = {}
+        self._updating = False
+        self.boxes = w.VBox(layout=w.Layout(max_height="320px", overflow_y="auto"))
+        self.preset = w.Dropdown(
+            description="Preset",
+            options=list(PRESETS),
+            value="feature extractor",
+            style={"description_width": "initial"},
+        )
+        self.last_n = w.BoundedIntText(value=2, min=1, max=2, description="N", layout=_narrow())
+        self.apply_preset_button = w.Button(description="Apply preset", icon="check")
+        self.apply_preset_button.on_click(lambda _b: self.apply_preset(self.preset.value))
+        self.count_html = w.HTML()
+        super().__init__(
+            [
+                w.HBox([self.preset, self.last_n, self.apply_preset_button]),
+                self.boxes,
+                self.count_html,
+            ]
+        )
+        self.add_class("hfw-freeze-checklist")
+        self._build(backbone, frozen)
+
+    def apply_preset(self, preset: str, *, n: int | None = None) -> list[str]:
+        """Tick boxes by preset (a key of ``PRESETS``); returns the frozen groups."""
+        groups = self.groups
+        if preset == "feature extractor":
+            frozen = groups[:-1]
+        elif preset == "fine-tune last N":
+            keep = max(1, min(int(n if n is not None else self.last_n.value), len(groups)))
+            frozen = groups[: len(groups) - keep]
+        elif preset == "everything":
+            frozen = []
+        else:
+            raise ValueError(f"unknown preset {preset!r}; choose one of {list(PRESETS)}")
+        self.frozen = list(frozen)
+        return self.frozen
+
+    @property
+    def groups(self) -> list[str]:
+        """Layer groups of the current backbone, input to head."""
+        return list(self.checkboxes)
+
+    @traitlets.observe("backbone")
+    def _on_backbone(self, change: dict[str, Any]) -> None:
+        self._build(change["new"], None)
+
+    @traitlets.observe("frozen")
+    def _on_frozen(self, change: dict[str, Any]) -> None:
+        from hfwidgets.models import count_trainable_for, validate_frozen
+
+        ordered = validate_frozen(self.backbone, change["new"])
+        if ordered != list(change["new"]):
+            self.frozen = ordered  # keep network order; re-enters once
+            return
+        self._updating = True
+        try:
+            with self.hold_sync():
+                for name, box in self.checkboxes.items():
+                    box.value = name in ordered
+                trainable, total = count_trainable_for(
+                    self.backbone, ordered, num_classes=self.num_classes
+                )
+                self.trainable, self.total = trainable, total
+                share = 100.0 * trainable / total if total else 0.0
+                self.count_html.value = (
+                    f"<b>{trainable:,}</b> of {total:,} parameters trainable "
+                    f"(<b>{share:.2f} %</b>) · {len(ordered)} of {len(self.checkboxes)} "
+                    "groups frozen"
+                )
+        finally:
+            self._updating = False
+
+    def _build(self, backbone: str, frozen: list[str] | None) -> None:
+        from hfwidgets.models import layer_groups
+
+        groups = layer_groups(backbone)  # raises ValueError naming the known backbones
+        self.checkboxes = {}
+        for name in groups:
+            box = w.Checkbox(description=name, indent=False, layout=w.Layout(width="auto"))
+            box.observe(self._on_box, "value")
+            self.checkboxes[name] = box
+        self.boxes.children = tuple(self.checkboxes.values())
+        self.last_n.max = len(groups)
+        if self.backbone != backbone:
+            self.backbone = backbone  # re-enters _on_backbone: rebuilds once more, harmless
+            return
+        initial = groups[:-1] if frozen is None else list(frozen)
+        # Assign through the trait so the count refreshes even when the list is equal.
+        self.set_trait("frozen", [])
+        self.frozen = initial
+
+    def _on_box(self, _change: dict[str, Any]) -> None:
+        if self._updating:
+            return
+        self.frozen = [name for name, box in self.checkboxes.items() if box.value]
+
+
+def _narrow() -> w.Layout:
+    return w.Layout(width="110px")

@@ -1,0 +1,334 @@
+"""Labeler: tag each captured window with a class by button or key, undo, and review the store.
+
+Every action is written to the :class:`hfwidgets.store.Project` before the click returns: a
+label creates (or relabels) a stored window, discard drops a captured window that was never
+stored, delete removes a stored one, and undo reverses the last action in the database too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+import traitlets
+
+from hfwidgets.widgets._throttle import EventBridge
+from hfwidgets.widgets.keys import KeyMap, attach_keys
+from hfwidgets.widgets.review import ReviewList
+from hfwidgets.widgets.window_view import WindowView
+
+__all__ = ["Labeler", "PendingWindow"]
+
+
+@dataclass(frozen=True)
+class PendingWindow:
+    """A captured window waiting for a label (``id`` is set once it is in the store)."""
+
+    data: np.ndarray
+    rate_hz: float
+    t0: float | None = None
+    source: str = ""
+    id: int | None = None
+
+
+class Labeler(w.VBox):
+    """Label captured windows and review stored ones.
+
+    Parameters
+    ----------
+    project
+        The :class:`hfwidgets.store.Project` receiving every label.
+    source
+        Optional live source; when given (and ``capture`` is not), a
+        :class:`~hfwidgets.widgets.capture.WindowCapture` segments it and feeds this labeler.
+    capture
+        An existing capture to listen to (the Workbench shares one with the LivePlot).
+    keyboard
+        Attach key shortcuts (digits and initials of the classes, ``x`` discard, ``z`` undo,
+        arrows to page in review, ``Delete`` to delete in review) through ipyevents.
+    thumbnail
+        Render scalogram thumbnails.
+    max_pending
+        Captured windows kept waiting; older ones are dropped when more arrive unlabelled.
+    """
+
+    mode = traitlets.Unicode("capture", help="'capture' labels new windows, 'review' stored ones.")
+
+    def __init__(
+        self,
+        project: Any,
+        *,
+        source: Any | None = None,
+        capture: Any | None = None,
+        keyboard: bool = True,
+        thumbnail: bool = True,
+        max_pending: int = 20,
+        autostart: bool = True,
+    ) -> None:
+        self.project = project
+        self.classes: list[str] = list(project.classes)
+        self.pending: deque[PendingWindow] = deque(maxlen=max_pending)
+        self._history: list[tuple[str, Any]] = []
+        self._lock = threading.RLock()  # clicks (kernel thread) vs window arrivals (bridge)
+        self.review = ReviewList(project)
+        self.view = WindowView(scalogram_settings=self._scalogram_settings, thumbnail=thumbnail)
+        self.title = w.HTML()
+        self.counts_html = w.HTML()
+        self.message = w.HTML()
+        self.class_buttons = {
+            name: w.Button(description=name, button_style="success" if i == 0 else "info")
+            for i, name in enumerate(self.classes)
+        }
+        for name, button in self.class_buttons.items():
+            button.on_click(lambda _b, name=name: self.label(name))
+        self.discard_button = w.Button(description="Discard", icon="trash", tooltip="x")
+        self.undo_button = w.Button(description="Undo", icon="undo", tooltip="z")
+        self.delete_button = w.Button(description="Delete", button_style="danger")
+        self.discard_button.on_click(lambda _b: self.discard())
+        self.undo_button.on_click(lambda _b: self.undo())
+        self.delete_button.on_click(lambda _b: self.delete())
+        self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
+        w.link((self.mode_toggle, "value"), (self, "mode"))
+        self.filter = w.Dropdown(description="Show", options=self.review.filter_options())
+        self.filter.observe(lambda _c: self._reload_review(), "value")
+        self.prev_button = w.Button(icon="chevron-left", layout=w.Layout(width="40px"))
+        self.next_button = w.Button(icon="chevron-right", layout=w.Layout(width="40px"))
+        self.prev_button.on_click(lambda _b: self.step(-1))
+        self.next_button.on_click(lambda _b: self.step(+1))
+        self.position = w.HTML()
+        self.review_bar = w.HBox(
+            [self.filter, self.prev_button, self.position, self.next_button, self.delete_button]
+        )
+        actions = w.HBox([*self.class_buttons.values(), self.discard_button, self.undo_button])
+        self.keymap = KeyMap.for_classes(self.classes)
+        super().__init__(
+            [
+                w.HBox([self.mode_toggle, self.counts_html]),
+                self.review_bar,
+                self.title,
+                self.view,
+                actions,
+                self.message,
+                w.HTML(f"<small>Keys: {self.keymap.describe()}</small>"),
+            ]
+        )
+        self.add_class("hfw-labeler")
+        self.key_events = attach_keys(self, self.keymap, self.handle_key) if keyboard else None
+        self._bridge = EventBridge(self._apply_arrivals, widgets=[self], name="hfw-labeler")
+        self.capture = capture
+        if capture is None and source is not None:
+            from hfwidgets.widgets.capture import WindowCapture
+
+            self.capture = WindowCapture(source)
+        self._source_name = type(source).__name__ if source is not None else ""
+        if self.capture is not None:
+            self.capture.on_window(self.add_window)
+        self._on_mode({"new": self.mode})
+        if autostart:
+            self.start()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start applying arrivals (and capturing, when this labeler owns the capture)."""
+        self._bridge.start()
+        if self.capture is not None and not self.capture.running:
+            self.capture.start()
+
+    def close(self) -> None:
+        """Stop the bridge (and capture) and close the widget."""
+        self._bridge.stop()
+        if self.capture is not None:
+            self.capture.on_window(self.add_window, remove=True)
+        super().close()
+
+    # -- arrivals from the capture thread -----------------------------------------------------
+    def add_window(self, window: Any) -> None:
+        """Queue a captured :class:`~hfwidgets.segmenter.Window`; thread-safe, applied in batch."""
+        self._bridge.post(
+            PendingWindow(
+                data=np.asarray(window.data, dtype=np.float32),
+                rate_hz=float(window.rate_hz),
+                t0=getattr(window, "t0", None),
+                source=self._source_name,
+            )
+        )
+
+    def flush(self) -> int:
+        """Apply queued arrivals now (the bridge does this every ~0.2 s by itself)."""
+        return self._bridge.flush()
+
+    def _apply_arrivals(self, windows: list[PendingWindow]) -> None:
+        with self._lock:
+            self.pending.extend(windows)
+            if self.mode == "capture":
+                self._show_current()
+
+    # -- actions (each is stored before it returns) -------------------------------------------
+    def label(self, name: str) -> int | None:
+        """Give the current window the class ``name``; returns its window id (None if none)."""
+        if name not in self.classes:
+            raise ValueError(f"unknown class {name!r}; this project's classes are {self.classes}")
+        with self._lock:
+            if self.mode == "review":
+                record = self.review.current
+                if record is None:
+                    return None
+                self.project.set_label(record.id, name)
+                self._history.append(("relabel", record.id))
+                self.review.update_label(record.id, name)
+                self.review.step(+1)
+                self._refresh(f"window {record.id} → {name}")
+                return int(record.id)
+            if not self.pending:
+                return None
+            item = self.pending.pop()
+            if item.id is None:
+                wid = self.project.add_window(
+                    item.data, rate_hz=item.rate_hz, source=item.source, t0=item.t0, label=name
+                )
+            else:
+                wid = item.id
+                self.project.set_label(wid, name)
+            self._history.append(("label", replace(item, id=int(wid))))
+            self._refresh(f"window {wid} labelled {name}")
+            return int(wid)
+
+    def discard(self) -> None:
+        """Drop the newest captured window without storing it (undo brings it back)."""
+        with self._lock:
+            if self.mode != "capture" or not self.pending:
+                return
+            item = self.pending.pop()
+            self._history.append(("discard", item))
+            self._refresh("discarded")
+
+    def delete(self) -> None:
+        """In review: delete the shown window from the store (undo stores it again)."""
+        with self._lock:
+            record = self.review.current if self.mode == "review" else None
+            if record is None:
+                return
+            self.project.delete_window(record.id)
+            self._history.append(("delete", record))
+            self.review.remove(record.id)
+            self._refresh(f"deleted window {record.id}")
+
+    def undo(self) -> str:
+        """Reverse the last action, in the store too; returns what was undone ('' if nothing)."""
+        with self._lock:
+            if not self._history:
+                self._refresh("nothing to undo")
+                return ""
+            kind, payload = self._history.pop()
+            if kind == "label":
+                self.project.undo_label(payload.id)
+                self.pending.append(payload)  # shown again; relabelling keeps its id
+            elif kind == "discard":
+                self.pending.append(payload)
+            elif kind == "relabel":
+                previous = self.project.undo_label(payload)
+                self.review.update_label(payload, previous)
+            elif kind == "delete":
+                new_id = self.project.add_window(
+                    payload.data,
+                    rate_hz=payload.rate_hz,
+                    source=payload.source,
+                    t0=payload.t0,
+                    label=payload.label,
+                )
+                self.review.restore(payload, new_id)
+            self._refresh(f"undid {kind}")
+            return kind
+
+    def handle_key(self, action: str) -> None:
+        """Run the action a key maps to (``label:<class>``, ``discard``, ``undo``, ...)."""
+        if action.startswith("label:"):
+            self.label(action.split(":", 1)[1])
+        elif action == "discard":
+            self.discard()
+        elif action == "undo":
+            self.undo()
+        elif action == "delete":
+            self.delete()
+        elif action in ("prev", "next"):
+            self.step(-1 if action == "prev" else +1)
+
+    # -- review -------------------------------------------------------------------------------
+    def step(self, delta: int) -> None:
+        """Page through the review list."""
+        with self._lock:
+            self.review.step(delta)
+            self._refresh()
+
+    def set_verdicts(self, verdicts: Mapping[int, str], *, run_id: int | None = None) -> None:
+        """Model predictions per window id, enabling the 'misclassified' filter."""
+        self.review.set_verdicts(verdicts, run_id=run_id)
+        self.filter.options = self.review.filter_options()
+
+    def show_windows(self, ids: Iterable[int], *, title: str = "selected") -> None:
+        """Switch to review and page through exactly ``ids`` (e.g. a confusion-matrix cell)."""
+        with self._lock:
+            self.review.select_ids(list(ids), title=title)
+            self.filter.options = self.review.filter_options()
+            self.filter.value = "ids"
+            self.mode = "review"
+            self._refresh()
+
+    def _reload_review(self) -> None:
+        with self._lock:
+            self.review.load(self.filter.value)
+            self._refresh()
+
+    @traitlets.observe("mode")
+    def _on_mode(self, change: dict[str, Any]) -> None:
+        review = change["new"] == "review"
+        self.review_bar.layout.display = "flex" if review else "none"
+        self.discard_button.layout.display = "none" if review else ""
+        if review and self.filter.value != "ids":
+            self.review.load(self.filter.value)
+        self._refresh()
+
+    # -- display ------------------------------------------------------------------------------
+    def _refresh(self, message: str = "") -> None:
+        with self.hold_sync():
+            self._show_current()
+            counts = self.project.counts()
+            self.counts_html.value = " · ".join(
+                f"<b>{name}</b> {counts.get(name, 0)}" for name in self.classes
+            )
+            if message:
+                self.message.value = f"<small>{message}</small>"
+
+    def _show_current(self) -> None:
+        if self.mode == "review":
+            record = self.review.current
+            self.position.value = self.review.position_text()
+            if record is None:
+                self.title.value = "<b>No stored windows match this filter.</b>"
+                self.view.show(None)
+                return
+            self.title.value = self.review.describe(record)
+            self.view.show(record.data, rate_hz=record.rate_hz, caption=f"id {record.id}")
+            return
+        if not self.pending:
+            self.title.value = "<b>Waiting for a motion…</b> make one in front of the sensor."
+            self.view.show(None)
+            return
+        item = self.pending[-1]
+        more = len(self.pending) - 1
+        extra = f" ({more} more waiting)" if more else ""
+        self.title.value = f"<b>Newest captured window</b>{extra}"
+        self.view.show(item.data, rate_hz=item.rate_hz)
+
+    def _scalogram_settings(self) -> Any:
+        stored = self.project.get_setting("scalogram")
+        if not stored:
+            return None
+        from hfwidgets.scalogram import ScalogramSettings
+
+        return ScalogramSettings.from_dict(stored)

@@ -1,0 +1,136 @@
+"""ReviewList: the stored windows a reviewer pages through, filtered by label or model verdict.
+
+Plain Python over :class:`hfwidgets.store.Project` (no widget code), so the Labeler stays thin
+and the filtering is testable on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["ReviewList"]
+
+
+def _with_label(record: Any, label: str | None) -> Any:
+    if hasattr(record, "_replace"):  # a NamedTuple
+        return record._replace(label=label)
+    return dataclasses.replace(record, label=label)
+
+
+def _with_id(record: Any, new_id: int) -> Any:
+    if hasattr(record, "_replace"):
+        return record._replace(id=new_id)
+    return dataclasses.replace(record, id=new_id)
+
+
+class ReviewList:
+    """A filtered, ordered list of stored windows with a cursor.
+
+    Filters are keys of :meth:`filter_options`: ``"all"``, ``"label:<class>"``,
+    ``"unlabelled"``, ``"misclassified"`` (needs :meth:`set_verdicts`), ``"predicted:<class>"``
+    and ``"ids"`` (an explicit selection, e.g. one confusion-matrix cell).
+    """
+
+    def __init__(self, project: Any) -> None:
+        self.project = project
+        self.records: list[Any] = []
+        self.index = 0
+        self.filter = "all"
+        self.verdicts: dict[int, str] = {}
+        self.verdict_run: int | None = None
+        self._selection: list[int] = []
+        self._selection_title = ""
+
+    # -- choosing what to show ----------------------------------------------------------------
+    def filter_options(self) -> list[tuple[str, str]]:
+        """(text, key) pairs for a dropdown, in the order a reviewer needs them."""
+        options = [("all windows", "all")]
+        options += [(f"labelled {c}", f"label:{c}") for c in self.project.classes]
+        options.append(("unlabelled", "unlabelled"))
+        if self.verdicts:
+            run = f" (run {self.verdict_run})" if self.verdict_run is not None else ""
+            options.append((f"misclassified{run}", "misclassified"))
+            options += [(f"predicted {c}{run}", f"predicted:{c}") for c in self.project.classes]
+        if self._selection:
+            options.append((self._selection_title or "selected", "ids"))
+        return options
+
+    def set_verdicts(self, verdicts: Mapping[int, str], *, run_id: int | None = None) -> None:
+        """Remember the model's predicted class per window id."""
+        self.verdicts = {int(k): str(v) for k, v in verdicts.items()}
+        self.verdict_run = run_id
+
+    def select_ids(self, ids: Sequence[int], *, title: str = "selected") -> None:
+        """Show exactly ``ids`` (in this order) under the ``"ids"`` filter."""
+        self._selection = [int(i) for i in ids]
+        self._selection_title = f"{title} ({len(self._selection)})"
+        self.load("ids")
+
+    def load(self, key: str = "all") -> None:
+        """Read the matching windows from the store and put the cursor on the first."""
+        self.filter = key
+        if key == "ids":
+            wanted = self._selection
+            by_id = {r.id: r for r in self.project.windows(ids=wanted)} if wanted else {}
+            self.records = [by_id[i] for i in wanted if i in by_id]
+        else:
+            self.records = [r for r in self.project.windows() if self._matches(r, key)]
+        self.index = 0
+
+    def _matches(self, record: Any, key: str) -> bool:
+        if key == "all":
+            return True
+        if key == "unlabelled":
+            return record.label is None
+        if key.startswith("label:"):
+            return bool(record.label == key[6:])
+        predicted = self.verdicts.get(int(record.id))
+        if key == "misclassified":
+            return predicted is not None and record.label is not None and predicted != record.label
+        if key.startswith("predicted:"):
+            return predicted == key[10:]
+        raise ValueError(f"unknown review filter {key!r}; use one of {self.filter_options()}")
+
+    # -- cursor -------------------------------------------------------------------------------
+    @property
+    def current(self) -> Any | None:
+        """The record under the cursor, or None when the list is empty."""
+        return self.records[self.index] if self.records else None
+
+    def step(self, delta: int) -> None:
+        """Move the cursor, staying inside the list."""
+        if self.records:
+            self.index = min(max(self.index + delta, 0), len(self.records) - 1)
+
+    def position_text(self) -> str:
+        """``3 / 17`` style position."""
+        return f"{self.index + 1} / {len(self.records)}" if self.records else "0 / 0"
+
+    def describe(self, record: Any) -> str:
+        """HTML title of a record: its id, label and the model's verdict if known."""
+        label = record.label if record.label is not None else "unlabelled"
+        text = f"<b>Window {record.id}</b>: {label}"
+        predicted = self.verdicts.get(int(record.id))
+        if predicted is not None:
+            mark = "✓" if predicted == record.label else "✗"
+            text += f" · model says <b>{predicted}</b> {mark}"
+        return text
+
+    # -- keeping the list in step with actions --------------------------------------------------
+    def update_label(self, window_id: int, label: str | None) -> None:
+        """Reflect a relabel in the list (the window stays listed until the next load)."""
+        self.records = [_with_label(r, label) if r.id == window_id else r for r in self.records]
+
+    def remove(self, window_id: int) -> None:
+        """Drop a deleted window from the list, keeping the cursor in place."""
+        self.records = [r for r in self.records if r.id != window_id]
+        self.index = min(self.index, max(len(self.records) - 1, 0))
+
+    def restore(self, record: Any, new_id: int) -> None:
+        """Put a re-stored window (undo of delete, new id) back under the cursor."""
+        restored = _with_id(record, int(new_id))
+        self.records.insert(min(self.index, len(self.records)), restored)
+        if record.id in self.verdicts:
+            self.verdicts[int(new_id)] = self.verdicts[int(record.id)]

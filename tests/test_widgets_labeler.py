@@ -1,0 +1,140 @@
+"""Labeler on the widget models: buttons, keys, undo and review, checked against the project DB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hfwidgets.segmenter import Window
+from hfwidgets.sensors import SimulatedSource
+from hfwidgets.store import Project
+from hfwidgets.widgets.capture import WindowCapture
+from hfwidgets.widgets.keys import KeyMap
+from hfwidgets.widgets.labeler import Labeler
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    with Project.create(tmp_path / "p") as p:
+        yield p
+
+
+def _window(value: float, t0: float = 0.0) -> Window:
+    data = np.full((75, 3), value, dtype=np.float32)
+    return Window(data=data, rate_hz=50.0, t0=t0, start_index=0)
+
+
+def _labeler(project: Project) -> Labeler:
+    return Labeler(project, thumbnail=False, autostart=False)
+
+
+def _key(labeler: Labeler, key: str) -> None:
+    """What ipyevents delivers for a key press over the labeler."""
+    labeler.key_events._dom_handlers({"event": "keydown", "type": "keydown", "key": key})
+
+
+def test_button_and_key_each_store_a_label_at_once(project: Project) -> None:
+    labeler = _labeler(project)
+    labeler.add_window(_window(0.1, t0=1.0))
+    labeler.add_window(_window(0.2, t0=5.0))
+    labeler.flush()
+    assert "1 more waiting" in labeler.title.value
+    labeler.class_buttons["high-five"].click()  # the newest window (0.2)
+    _key(labeler, "o")  # then the older one, by its initial
+    assert Project.open(project.path).counts() == {"high-five": 1, "other": 1}
+    stored = {r.label: r for r in project.windows()}
+    assert float(stored["high-five"].data[0, 0]) == pytest.approx(0.2)
+    assert stored["high-five"].t0 == 5.0
+    assert float(stored["other"].data[0, 0]) == pytest.approx(0.1)
+    assert "<b>high-five</b> 1" in labeler.counts_html.value
+    assert "Waiting for a motion" in labeler.title.value
+
+
+def test_discard_stores_nothing_and_undo_reverses_label_and_discard(project: Project) -> None:
+    labeler = _labeler(project)
+    labeler.add_window(_window(0.1))
+    labeler.add_window(_window(0.2))
+    labeler.flush()
+    labeler.discard_button.click()
+    assert project.window_ids() == []
+    labeler.label("other")
+    assert project.counts()["other"] == 1
+    assert labeler.undo() == "label"
+    assert project.counts()["other"] == 0  # undone in the store, not only on screen
+    labeler.label("high-five")  # the same window again, relabelled in place
+    assert len(project.window_ids()) == 1
+    assert project.counts() == {"high-five": 1, "other": 0}
+    labeler.undo()
+    labeler.undo()  # undo the discard: the 0.2 window is back on screen
+    assert len(labeler.pending) == 2
+    assert float(labeler.pending[-1].data[0, 0]) == pytest.approx(0.2)
+
+
+def test_keys_map_digits_initials_and_leave_ctrl_alone() -> None:
+    keymap = KeyMap.for_classes(["high-five", "other", "wave"])
+    assert keymap.action_for({"type": "keydown", "key": "1"}) == "label:high-five"
+    assert keymap.action_for({"type": "keydown", "key": "W"}) == "label:wave"
+    assert keymap.action_for({"type": "keydown", "key": "x"}) == "discard"
+    assert keymap.action_for({"type": "keydown", "key": "z", "ctrlKey": True}) is None
+    assert keymap.action_for({"type": "keyup", "key": "1"}) is None
+    assert "1/h high-five" in keymap.describe()
+
+
+def test_review_relabels_filters_and_deletes(project: Project) -> None:
+    ids = [project.add_window(_window(v).data, rate_hz=50.0, label=lab)
+           for v, lab in [(0.1, "high-five"), (0.2, "other"), (0.3, "other")]]  # fmt: skip
+    labeler = _labeler(project)
+    labeler.mode_toggle.value = "review"
+    assert labeler.review.position_text() == "1 / 3"
+    labeler.filter.value = "label:other"
+    assert [r.id for r in labeler.review.records] == ids[1:]
+    labeler.label("high-five")  # relabel window 2, cursor moves on
+    assert project.window(ids[1]).label == "high-five"
+    assert labeler.review.current.id == ids[2]
+    labeler.delete_button.click()
+    assert ids[2] not in project.window_ids()
+    assert labeler.undo() == "delete"  # stored again (new id) with its label
+    assert project.counts() == {"high-five": 2, "other": 1}
+    labeler.undo()  # the relabel
+    assert project.window(ids[1]).label == "other"
+
+
+def test_verdicts_filter_misclassified_and_show_windows_opens_a_selection(
+    project: Project,
+) -> None:
+    a = project.add_window(_window(0.1).data, rate_hz=50.0, label="high-five")
+    b = project.add_window(_window(0.2).data, rate_hz=50.0, label="other")
+    labeler = _labeler(project)
+    labeler.set_verdicts({a: "high-five", b: "high-five"}, run_id=1)
+    labeler.mode = "review"
+    labeler.filter.value = "misclassified"
+    assert [r.id for r in labeler.review.records] == [b]
+    assert "model says <b>high-five</b> ✗" in labeler.title.value
+    labeler.mode = "capture"
+    labeler.show_windows([a], title="high-five → high-five")
+    assert labeler.mode == "review"
+    assert labeler.review.current.id == a
+    assert ("high-five → high-five (1)", "ids") in labeler.filter.options
+
+
+def test_unknown_class_is_a_clear_error(project: Project) -> None:
+    labeler = _labeler(project)
+    with pytest.raises(ValueError, match="classes are"):
+        labeler.label("punch")
+
+
+def test_live_capture_from_a_simulated_arm_reaches_the_labeler(project: Project) -> None:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=12.0, script=["high-five"])
+    capture = WindowCapture(source)  # remembers the (empty) buffer position before start
+    labeler = Labeler(project, capture=capture, thumbnail=False, autostart=False)
+    source.start()
+    windows = capture.poll()
+    labeler.flush()
+    assert len(windows) >= 1
+    assert len(labeler.pending) == len(windows)
+    wid = labeler.label("high-five")
+    record = project.window(wid)
+    assert record.data.shape == (75, 3)  # 1.5 s at 50 Hz
+    assert record.label == "high-five"
