@@ -1,0 +1,104 @@
+"""``hfw export``: a project's windows as a dataset folder, or a trained model.
+
+Two forms, one command:
+
+- ``hfw export --project DIR --to DIR2``: labelled windows in the generic layout;
+- ``hfw export --project DIR [--run ID] --format torchscript|onnx --out PATH``: a trained
+  model with its scalogram settings (``hfwidgets.training.export.export_model``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from hfwidgets.errors import HfwError
+from hfwidgets.store.exporter import export_generic
+from hfwidgets.store.project import Project
+
+__all__ = ["register"]
+
+MODEL_FORMATS = ("torchscript", "onnx")
+
+
+def _check_form(args: argparse.Namespace) -> str:
+    model_opts = [
+        flag
+        for flag, value in (("--format", args.format), ("--out", args.out), ("--run", args.run))
+        if value is not None
+    ]
+    if args.to is not None and model_opts:
+        raise HfwError(
+            f"--to (dataset export) cannot be combined with {', '.join(model_opts)} (model "
+            "export); use either --to DIR2 or --format torchscript|onnx --out PATH"
+        )
+    if args.to is not None:
+        return "dataset"
+    if args.format is None or args.out is None:
+        raise HfwError(
+            "say what to export: --to DIR2 (labelled windows as CSV folders) or "
+            "--format torchscript|onnx --out PATH [--run ID] (a trained model)"
+        )
+    return "model"
+
+
+def _jsonable(result: Any) -> Any:
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(result).items()}
+    if isinstance(result, dict):
+        return {str(k): _jsonable(v) for k, v in result.items()}
+    if isinstance(result, list | tuple):
+        return [_jsonable(v) for v in result]
+    if isinstance(result, Path):
+        return str(result)
+    return result
+
+
+def _export_model(project: Project, args: argparse.Namespace) -> Any:
+    try:
+        from hfwidgets.training.export import export_model
+    except ImportError as exc:
+        raise HfwError(f"model export is not available in this installation ({exc})") from exc
+    return export_model(project, run_id=args.run, fmt=args.format, out=Path(args.out))
+
+
+def _run(args: argparse.Namespace) -> int:
+    form = _check_form(args)
+    with Project.open(args.project) as project:
+        try:
+            if form == "dataset":
+                result: Any = export_generic(project, args.to).to_dict()
+            else:
+                result = {"model": _jsonable(_export_model(project, args)), "out": args.out}
+        except ValueError as exc:
+            raise HfwError(str(exc)) from exc
+    if args.json:
+        print(json.dumps({"form": form, **result}))
+    elif form == "dataset":
+        labels = ", ".join(f"{k} {v}" for k, v in sorted(result["per_label"].items()))
+        print(f"exported {result['files']} windows to {result['path']} ({labels or 'none'})")
+        if result["unlabelled_skipped"]:
+            print(f"{result['unlabelled_skipped']} unlabelled windows not exported")
+    else:
+        print(f"exported the model ({args.format}) to {args.out}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``export`` subcommand."""
+    parser = subparsers.add_parser(
+        "export",
+        help="export labelled windows (--to DIR2) or a trained model (--format ... --out PATH)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
+    parser.add_argument("--to", default=None, metavar="DIR2", help="dataset export: new folder")
+    parser.add_argument("--run", type=int, default=None, metavar="ID", help="model: run id")
+    parser.add_argument("--format", choices=MODEL_FORMATS, default=None, help="model export format")
+    parser.add_argument("--out", default=None, metavar="PATH", help="model: output file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=_run)
