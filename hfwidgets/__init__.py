@@ -15,3 +15,13 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 __all__ = ["__version__"]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt extension (``labextension/`` beside this file)."""
+    return [{"src": "labextension", "dest": "hfwidgets"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The jupyter_server extension: ``hfwidgets.server`` (GET /hfwidgets/ports and friends)."""
+    return [{"module": "hfwidgets.server"}]

@@ -1,0 +1,76 @@
+"""Create a workbench notebook from the template the package ships, through the contents API.
+
+Going through the server's ContentsManager (not the file system) means the notebook lands in
+the folder the person sees in the file browser, whatever contents manager the server runs
+(local files, a database, a cloud drive), and the server's checks on paths apply.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_core.utils import ensure_async
+
+from hfwidgets._paths import WORKBENCH_TEMPLATE
+from hfwidgets.errors import HfwError
+
+__all__ = ["WORKBENCH_BASENAME", "create_workbench_notebook", "load_workbench_template"]
+
+#: File name of a new workbench; a number is added when the folder already has one.
+WORKBENCH_BASENAME = "High-Five Workbench.ipynb"
+
+
+def load_workbench_template(template: Path = WORKBENCH_TEMPLATE) -> nbformat.NotebookNode:
+    """Read and validate the shipped template; an `HfwError` names the file when it is broken."""
+    if not template.is_file():
+        raise HfwError(
+            f"the workbench template {template} is missing: reinstall hfwidgets "
+            "(pip install --force-reinstall hfwidgets)"
+        )
+    try:
+        notebook = nbformat.read(template, as_version=4)
+        nbformat.validate(notebook)
+    except (OSError, ValueError, nbformat.ValidationError) as error:
+        raise HfwError(
+            f"the workbench template {template} is not a valid notebook: {error}"
+        ) from error
+    return notebook
+
+
+async def create_workbench_notebook(
+    contents_manager: Any,
+    directory: str,
+    *,
+    template: Path = WORKBENCH_TEMPLATE,
+    basename: str = WORKBENCH_BASENAME,
+) -> str:
+    """Copy the template into ``directory`` under a free name; return the new notebook's path.
+
+    Parameters
+    ----------
+    contents_manager
+        The server's (sync or async) ``ContentsManager``.
+    directory
+        API path of the folder, relative to the server root ('' is the root).
+    template, basename
+        The notebook to copy and the name to give it.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``directory`` is not a folder the server can see.
+    HfwError
+        The template is missing or broken.
+    """
+    directory = directory.strip("/")
+    if not await ensure_async(contents_manager.dir_exists(directory)):
+        raise FileNotFoundError(f"folder {directory or '/'!r} does not exist on the server")
+    notebook = load_workbench_template(template)
+    # The contents manager's own helper picks "High-Five Workbench 1.ipynb" and so on.
+    name = await ensure_async(contents_manager.increment_filename(basename, directory, insert=" "))
+    path = f"{directory}/{name}" if directory else name
+    model = {"type": "notebook", "format": "json", "content": notebook}
+    await ensure_async(contents_manager.save(model, path))
+    return path
