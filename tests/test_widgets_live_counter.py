@@ -1,0 +1,74 @@
+"""LiveCounter on the widget models, with a rule-based predictor on a real-time simulated arm."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from hfwidgets.sensors import SimulatedSource
+from hfwidgets.widgets.live_counter import LiveCounter
+
+
+class SwingPredictor:
+    """'high-five' when the window holds a strong swing: no model needed to test the widget."""
+
+    classes = ("high-five", "other")
+    rate_hz = 50.0
+    window_s = 1.5
+
+    def predict_proba(self, windows: np.ndarray) -> np.ndarray:
+        peak = np.abs(np.linalg.norm(windows, axis=2) - 1.0).max(axis=1)
+        p = np.clip((peak - 0.3) / 0.7, 0.0, 1.0)
+        return np.stack([p, 1.0 - p], axis=1)
+
+
+def _wait_for(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_counts_simulated_high_fives_and_draws_probabilities() -> None:
+    source = SimulatedSource(rate_hz=50.0, seed=3, script=["high-five", "high-five"])
+    counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
+    try:
+        counter.start_button.value = True  # what clicking Start does
+        assert counter.running
+        assert source.running
+        assert _wait_for(lambda: counter.count >= 2, timeout=8.0), counter.count
+        counter.flush()
+        assert "2 <span" in counter.count_html.value or counter.count > 2
+        y = np.asarray(counter._prob.y)
+        assert len(y) > 10
+        assert y.max() >= 0.6
+        assert y.min() < 0.6
+        assert "latency p50" in counter.stats_html.value
+    finally:
+        counter.stop()
+        source.stop()
+    assert not counter.running
+    counter.reset_button.click()
+    assert counter.count == 0
+    assert "0 <span" in counter.count_html.value
+
+
+def test_without_a_predictor_start_is_disabled_and_explains() -> None:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    counter = LiveCounter(source)
+    assert counter.start_button.disabled
+    assert "Train a model first" in counter.stats_html.value
+    with pytest.raises(ValueError, match="no predictor"):
+        counter.start()
+
+
+def test_threshold_slider_moves_the_dashed_line() -> None:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    counter = LiveCounter(source, SwingPredictor())
+    counter.threshold_slider.value = 0.9
+    assert counter.threshold == 0.9
+    np.testing.assert_allclose(np.asarray(counter._threshold_line.y), [0.9, 0.9])
