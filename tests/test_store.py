@@ -134,7 +134,8 @@ def test_settings_splits_and_runs(project: Project) -> None:
     project.update_run(run, status="finished")
     rec = project.run(run)
     assert rec.metrics == {"epoch": 1, "val_acc": 0.5}  # kept when only status changes
-    assert rec.finished_at is not None and rec.finished_at >= rec.created_at
+    assert rec.finished_at is not None
+    assert rec.finished_at >= rec.created_at
     assert [r.id for r in project.runs()] == [run]
     ckpt = project.checkpoint_path(run)
     assert ckpt == project.path / "checkpoints" / f"run-{run}.pt"
@@ -144,9 +145,13 @@ def test_settings_splits_and_runs(project: Project) -> None:
 
 
 def test_batch_is_all_or_nothing(project: Project) -> None:
-    with pytest.raises(RuntimeError), project.batch():
-        project.add_window(_window(8), rate_hz=50.0, label="other")
-        raise RuntimeError("boom")
+    def add_then_fail() -> None:
+        with project.batch():
+            project.add_window(_window(8), rate_hz=50.0, label="other")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        add_then_fail()
     assert project.window_ids() == []
 
 

@@ -34,7 +34,9 @@ def _make_v1(folder: Path, windows: list[tuple[np.ndarray, str | None]]) -> None
     conn = sqlite3.connect(folder / "project.sqlite")
     conn.executescript(V1_DDL)
     meta = {"classes": ["high-five", "other"], "rate_hz": 50.0, "project_id": "v1proj"}
-    conn.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+    conn.executemany(
+        "INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
+    )
     for data, label in windows:
         conn.execute(
             "INSERT INTO windows (data, n, channels, rate_hz, label) VALUES (?, ?, 3, 50.0, ?)",
