@@ -50,7 +50,7 @@ class LiveCounter(w.VBox):
     ) -> None:
         self.source = source
         self.predictor = predictor
-        self.options = {"hop_s": hop_s, "min_gap_s": min_gap_s, "positive": positive}
+        self.hop_s, self.min_gap_s, self.positive = float(hop_s), float(min_gap_s), positive
         self.classifier: Any | None = None
         self._offset = 0  # counts of classifiers replaced after a threshold change
         self._strip: deque[tuple[float, float]] = deque(maxlen=max(10, int(strip_s / hop_s) * 2))
@@ -122,7 +122,12 @@ class LiveCounter(w.VBox):
 
         _ensure_started(self.source)
         classifier = LiveClassifier(
-            self.source, self.predictor, threshold=self.threshold, **self.options
+            self.source,
+            self.predictor,
+            threshold=self.threshold,
+            hop_s=self.hop_s,
+            min_gap_s=self.min_gap_s,
+            positive=self.positive,
         )
         classifier.on_prediction(self._bridge.post)
         classifier.on_event(lambda e: self._bridge.post(e, urgent=True))
@@ -175,7 +180,7 @@ class LiveCounter(w.VBox):
         for event in events:
             probs = getattr(event, "probs", None)
             if probs is not None:
-                self._strip.append((float(event.t), float(probs.get(self.options["positive"], 0))))
+                self._strip.append((float(event.t), float(probs.get(self.positive, 0.0))))
         if self.classifier is not None:
             self.count = self._offset + self.classifier.count
         if self._strip:
@@ -198,5 +203,5 @@ class LiveCounter(w.VBox):
         self.count_html.value = (
             "<div style='font-size:48px;font-weight:bold;line-height:1.1'>"
             f"{self.count} <span style='font-size:20px;font-weight:normal'>"
-            f"{self.options['positive']}s</span></div>"
+            f"{self.positive}s</span></div>"
         )

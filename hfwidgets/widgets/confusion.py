@@ -1,0 +1,117 @@
+"""ConfusionMatrix: a grid of buttons (rows true, columns predicted) that open their windows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as w
+
+__all__ = ["ConfusionMatrix", "cell_window_ids", "verdicts_from_metrics"]
+
+OpenCallback = Callable[[list[int], str], object]
+
+
+def verdicts_from_metrics(
+    metrics: Mapping[str, Any], labels: Mapping[int, str | None]
+) -> dict[int, str]:
+    """Predicted class per evaluated window id.
+
+    Uses ``metrics["predictions"]`` (``{id: class}``) when the trainer reports it. Otherwise
+    only the misclassified windows are known; with two classes their prediction is the other
+    class, which is exact.
+    """
+    predictions = metrics.get("predictions")
+    if isinstance(predictions, Mapping):
+        return {int(k): str(v) for k, v in predictions.items()}
+    classes = list(metrics.get("classes", []))
+    verdicts: dict[int, str] = {}
+    if len(classes) == 2:
+        for wid in metrics.get("misclassified", []):
+            true = labels.get(int(wid))
+            if true in classes:
+                verdicts[int(wid)] = classes[1 - classes.index(true)]
+    return verdicts
+
+
+def cell_window_ids(
+    metrics: Mapping[str, Any], labels: Mapping[int, str | None]
+) -> dict[tuple[int, int], list[int]]:
+    """Window ids behind each (true, predicted) cell that can be known from ``metrics``."""
+    classes = list(metrics.get("classes", []))
+    cells: dict[tuple[int, int], list[int]] = {}
+    for wid, predicted in verdicts_from_metrics(metrics, labels).items():
+        true = labels.get(wid)
+        if true in classes and predicted in classes:
+            cells.setdefault((classes.index(true), classes.index(predicted)), []).append(wid)
+    return cells
+
+
+class ConfusionMatrix(w.VBox):
+    """Show a confusion matrix; clicking a cell calls ``on_open(ids, title)`` callbacks."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        self.buttons: dict[tuple[int, int], w.Button] = {}
+        self._callbacks: list[OpenCallback] = []
+        self.caption = w.HTML()
+        self.grid = w.GridBox()
+        super().__init__([self.caption, self.grid])
+        self.add_class("hfw-confusion")
+
+    def on_open(self, callback: OpenCallback, remove: bool = False) -> None:
+        """Register ``callback(window_ids, title)`` for cell clicks."""
+        if remove:
+            self._callbacks.remove(callback)
+        else:
+            self._callbacks.append(callback)
+
+    def show(self, metrics: Mapping[str, Any], labels: Mapping[int, str | None]) -> None:
+        """Draw ``metrics["confusion"]`` for ``metrics["classes"]``; ``labels`` maps id → label."""
+        classes: Sequence[str] = list(metrics.get("classes", []))
+        matrix = metrics.get("confusion") or []
+        self.cells = cell_window_ids(metrics, labels)
+        self.buttons = {}
+        n = len(classes)
+        biggest = max((max(row) for row in matrix if row), default=1) or 1
+        items: list[w.Widget] = [w.HTML("<small>true ↓ / predicted →</small>")]
+        items += [w.HTML(f"<b>{c}</b>") for c in classes]
+        for i, true in enumerate(classes):
+            items.append(w.HTML(f"<b>{true}</b>"))
+            for j, predicted in enumerate(classes):
+                count = int(matrix[i][j]) if i < len(matrix) and j < len(matrix[i]) else 0
+                ids = self.cells.get((i, j), [])
+                button = w.Button(
+                    description=str(count),
+                    tooltip=f"{true} predicted as {predicted}: open {len(ids)} windows",
+                    disabled=not ids,
+                    layout=w.Layout(width="90px", height="48px"),
+                )
+                button.style.button_color = _shade(count / biggest, correct=i == j)
+                button.add_class("hfw-confusion-cell")
+                button.on_click(lambda _b, i=i, j=j: self.open_cell(i, j))
+                self.buttons[(i, j)] = button
+                items.append(button)
+        self.grid.children = tuple(items)
+        self.grid.layout.grid_template_columns = f"140px repeat({n}, 96px)"
+        accuracy = metrics.get("accuracy")
+        on = metrics.get("evaluated_on", "val")
+        self.caption.value = (
+            f"<b>Confusion matrix</b> ({'validation' if on == 'val' else 'training'} windows"
+            f"{f', accuracy {accuracy:.1%}' if isinstance(accuracy, float) else ''}) · "
+            "click a cell to review its windows"
+        )
+
+    def open_cell(self, true_index: int, predicted_index: int) -> list[int]:
+        """Call the open callbacks with the windows of one cell; returns their ids."""
+        ids = list(self.cells.get((true_index, predicted_index), []))
+        labels = [b.tooltip.split(":")[0] for b in [self.buttons[(true_index, predicted_index)]]]
+        for callback in list(self._callbacks):
+            callback(ids, labels[0])
+        return ids
+
+
+def _shade(share: float, *, correct: bool) -> str:
+    """Green for the diagonal, red off it; stronger for bigger counts."""
+    level = int(235 - 120 * max(0.0, min(share, 1.0)))
+    return f"rgb({level},235,{level})" if correct else f"rgb(245,{level},{level})"

@@ -1,0 +1,234 @@
+"""TrainingPanel: settings, Start/Stop, progress with ETA, curves and the confusion matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import ipywidgets as w
+import traitlets
+
+from hfwidgets.widgets._throttle import EventBridge
+from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
+from hfwidgets.widgets.curves import TrainingCurves
+
+__all__ = ["TrainingPanel", "default_runner"]
+
+RunnerFactory = Callable[[Any, Any, list[Callable[[Any], object]]], Any]
+_URGENT = ("FitStarted", "EpochEnded", "FitEnded")
+
+
+def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
+    """A :class:`hfwidgets.training.TrainingRunner` training ``project`` in a thread."""
+    from hfwidgets.training import TrainingRunner
+
+    return TrainingRunner(project, config, callbacks=callbacks)
+
+
+class TrainingPanel(w.VBox):
+    """Fine-tune on ``project`` from the notebook and watch it learn.
+
+    Parameters
+    ----------
+    project
+        The :class:`hfwidgets.store.Project` with labelled windows.
+    model, weights, frozen
+        Backbone, weights and frozen groups (the Workbench links them to the ModelPicker and
+        FreezeChecklist; alone, set the traits).
+    epochs, batch_size, lr, val_fraction
+        Initial values of the settings controls.
+    labeler
+        Where confusion-matrix cells open their windows; by default a Labeler in review mode
+        appears below the matrix on the first click.
+    runner_factory
+        ``factory(project, config, callbacks) -> runner`` with ``start()``, ``stop()``; the
+        default is :func:`default_runner`. Tests pass a small fake.
+    """
+
+    model = traitlets.Unicode("mobilenet_v2", help="Backbone to fine-tune.")
+    weights = traitlets.Unicode("DEFAULT", help="'DEFAULT', 'none' or a state-dict path.")
+    frozen = traitlets.List(traitlets.Unicode(), help="Frozen layer groups.")
+    status = traitlets.Unicode("idle", help="idle, running, completed, stopped or failed.")
+    run_id = traitlets.Int(-1, help="Id of the latest run (-1 before the first).")
+
+    def __init__(
+        self,
+        project: Any,
+        *,
+        model: str = "mobilenet_v2",
+        weights: str = "DEFAULT",
+        frozen: Iterable[str] | None = None,
+        epochs: int = 10,
+        batch_size: int = 16,
+        lr: float = 1e-3,
+        val_fraction: float = 0.2,
+        labeler: Any | None = None,
+        runner_factory: RunnerFactory | None = None,
+    ) -> None:
+        self.project = project
+        self.labeler = labeler
+        self.runner: Any | None = None
+        self.metrics: dict[str, Any] = {}
+        self._runner_factory = runner_factory or default_runner
+        self._fit_end_callbacks: list[Callable[[Any], object]] = []
+        style = {"description_width": "initial"}
+        self.epochs = w.BoundedIntText(value=epochs, min=1, max=1000, description="Epochs")
+        self.batch_size = w.BoundedIntText(value=batch_size, min=1, max=1024, description="Batch")
+        self.lr = w.BoundedFloatText(
+            value=lr, min=1e-6, max=1.0, step=1e-4, description="Learning rate", style=style
+        )
+        self.val_fraction = w.FloatSlider(
+            value=val_fraction, min=0.0, max=0.5, step=0.05, description="Validation share",
+            style=style, readout_format=".0%",
+        )  # fmt: skip
+        self.start_button = w.Button(description="Start", icon="play", button_style="primary")
+        self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        self.start_button.on_click(lambda _b: self.start())
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.epoch_bar = w.IntProgress(value=0, min=0, max=epochs, description="Epoch")
+        self.batch_bar = w.IntProgress(value=0, min=0, max=1, description="Batch")
+        self.progress_html = w.HTML()
+        self.curves = TrainingCurves()
+        self.confusion = ConfusionMatrix()
+        self.confusion.on_open(self._open_windows)
+        self._bridge = EventBridge(self._apply, widgets=self._synced, name="hfw-training")
+        self._sections: tuple[w.Widget, ...] = (
+            w.HBox([self.epochs, self.batch_size, self.lr, self.val_fraction]),
+            w.HBox([self.start_button, self.stop_button, self.progress_html]),
+            w.HBox([self.epoch_bar, self.batch_bar]),
+            self.curves,
+            self.confusion,
+        )
+        super().__init__(self._sections)
+        self.add_class("hfw-training-panel")
+        self.model, self.weights = model, weights
+        self.frozen = list(frozen) if frozen is not None else []
+
+    # -- public API ---------------------------------------------------------------------------
+    def config(self) -> Any:
+        """The :class:`hfwidgets.training.TrainConfig` the controls describe."""
+        from hfwidgets.training.config import TrainConfig
+
+        return TrainConfig(
+            model=self.model,
+            weights=self.weights,
+            frozen=tuple(self.frozen),
+            epochs=int(self.epochs.value),
+            batch_size=int(self.batch_size.value),
+            lr=float(self.lr.value),
+            val_fraction=float(self.val_fraction.value),
+        )
+
+    def start(self) -> Any:
+        """Start training in a background thread; returns the runner."""
+        if self.status == "running":
+            raise RuntimeError("training is already running; press Stop first")
+        counts = self.project.counts()
+        if sum(1 for n in counts.values() if n > 0) < 2:
+            self._say(
+                "<b>Label windows of at least two classes first</b> "
+                f"(now: {', '.join(f'{k} {v}' for k, v in counts.items())})."
+            )
+            return None
+        config = self.config()
+        self.curves.reset()
+        self.status = "running"
+        self._set_running(True)
+        self._say("starting…")
+        self._bridge.start()
+        self.runner = self._runner_factory(self.project, config, [self._post])
+        self.runner.start()
+        return self.runner
+
+    def stop(self) -> None:
+        """Ask training to stop before its next batch (the runner reports ``stopped``)."""
+        if self.runner is not None:
+            self.runner.stop()
+            self._say("stopping after this batch…")
+
+    def on_fit_end(self, callback: Callable[[Any], object], remove: bool = False) -> None:
+        """Call ``callback(fit_ended_event)`` on the kernel's bridge after each run ends."""
+        if remove:
+            self._fit_end_callbacks.remove(callback)
+        else:
+            self._fit_end_callbacks.append(callback)
+
+    def flush(self) -> int:
+        """Apply queued training events now (the bridge does this every ~0.2 s)."""
+        return self._bridge.flush()
+
+    def show_metrics(self, metrics: dict[str, Any], *, run_id: int | None = None) -> None:
+        """Draw curves (``metrics["history"]``) and the confusion matrix of a finished run."""
+        self.metrics = dict(metrics)
+        self.curves.show_history(metrics.get("history", []))
+        labels = {r.id: r.label for r in self.project.windows()}
+        self.confusion.show(metrics, labels)
+        if self.labeler is not None:
+            self.labeler.set_verdicts(verdicts_from_metrics(metrics, labels), run_id=run_id)
+
+    # -- events from the training thread ------------------------------------------------------
+    def _post(self, event: Any) -> None:
+        self._bridge.post(event, urgent=type(event).__name__ in _URGENT)
+
+    def _synced(self) -> list[Any]:
+        return [self, self.curves]
+
+    def _apply(self, events: list[Any]) -> None:
+        for event in events:
+            kind = type(event).__name__
+            if kind == "FitStarted":
+                self.epoch_bar.max = int(event.epochs)
+                self.epoch_bar.value = int(event.first_epoch) - 1
+                if getattr(event, "run_id", None) is not None:
+                    self.run_id = int(event.run_id)
+                cached = " · frozen part computed once" if event.cached_features else ""
+                self._say(f"{event.n_train} training / {event.n_val} validation windows{cached}")
+            elif kind == "EpochStarted":
+                self.epoch_bar.value = int(event.epoch) - 1
+            elif kind == "BatchEnded":
+                self.batch_bar.max = int(event.n_batches)
+                self.batch_bar.value = int(event.batch)
+                self.curves.add_batch(event)
+                self._say(self.curves.eta_text(event, epochs=self.epoch_bar.max))
+            elif kind == "EpochEnded":
+                self.epoch_bar.value = int(event.epoch)
+                self.curves.add_epoch(event)
+            elif kind == "FitEnded":
+                self._finish(event)
+        self.curves.redraw()
+
+    def _finish(self, event: Any) -> None:
+        self.status = str(event.status)
+        self._set_running(False)
+        if getattr(event, "run_id", None) is not None:
+            self.run_id = int(event.run_id)
+        if event.status == "failed":
+            self._say(f"<span style='color:#a00'><b>Training failed:</b> {event.error}</span>")
+        else:
+            acc = event.metrics.get("accuracy")
+            acc_text = f" · accuracy {acc:.1%}" if isinstance(acc, float) else ""
+            self._say(f"<b>{event.status}</b> (run {self.run_id}){acc_text}")
+            if event.metrics:
+                self.show_metrics(event.metrics, run_id=self.run_id)
+        for callback in list(self._fit_end_callbacks):
+            try:
+                callback(event)
+            except Exception as exc:  # a follower (e.g. the live counter) must not hide results
+                self._say(f"{self.progress_html.value} · after-training step failed: {exc}")
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.disabled = running
+        self.stop_button.disabled = not running
+
+    def _say(self, html: str) -> None:
+        self.progress_html.value = f"<small>{html}</small>"
+
+    def _open_windows(self, ids: list[int], title: str) -> None:
+        if self.labeler is None:
+            from hfwidgets.widgets.labeler import Labeler
+
+            self.labeler = Labeler(self.project, autostart=False)
+            labels = {r.id: r.label for r in self.project.windows()}
+            self.labeler.set_verdicts(verdicts_from_metrics(self.metrics, labels))
+            self.children = (*self._sections, self.labeler)
+        self.labeler.show_windows(ids, title=title)

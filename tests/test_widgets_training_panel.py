@@ -1,0 +1,139 @@
+"""TrainingPanel on the widget models: a scripted runner drives progress, curves and the matrix."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from hfwidgets.store import Project
+from hfwidgets.training.events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
+from hfwidgets.widgets.confusion import cell_window_ids
+from hfwidgets.widgets.training_panel import TrainingPanel
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    with Project.create(tmp_path / "p") as p:
+        rng = np.random.default_rng(0)
+        for label in ["high-five"] * 4 + ["other"] * 4:
+            p.add_window(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
+        yield p
+
+
+class ScriptedRunner:
+    """Publishes the events of a 3-epoch run from a thread; honours stop() between batches."""
+
+    def __init__(self, project: Project, config: Any, callbacks: list[Any]) -> None:
+        self.project, self.config, self.callbacks = project, config, callbacks
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.gate = threading.Event()  # lets a test stop mid-run deterministically
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.gate.set()
+
+    def _emit(self, event: Any) -> None:
+        for callback in self.callbacks:
+            callback(event)
+
+    def _run(self) -> None:
+        ids = self.project.window_ids()
+        self._emit(FitStarted(n_train=6, n_val=2, epochs=self.config.epochs, model="m", run_id=7))
+        for epoch in range(1, self.config.epochs + 1):
+            self._emit(EpochStarted(epoch=epoch, epochs=self.config.epochs))
+            for batch in (1, 2):
+                if self.stop_event.is_set():
+                    self._emit(FitEnded("stopped", {}, None, 7))
+                    return
+                self._emit(BatchEnded(epoch, batch, 2, loss=1.0 / (epoch + batch), seconds=0.01))
+            self._emit(EpochEnded(epoch, 0.5 / epoch, 0.6, 0.6 / epoch, 0.5))
+            if epoch == 1 and self.config.epochs > 3:
+                self.gate.wait(5.0)
+        metrics = {
+            "accuracy": 0.5,
+            "classes": ["high-five", "other"],
+            "confusion": [[1, 1], [0, 0]],
+            "misclassified": [ids[0]],  # a high-five predicted as other
+            "evaluated_on": "val",
+            "history": [],
+        }
+        self._emit(FitEnded("completed", metrics, None, 7))
+
+
+def _panel(project: Project, **kw: Any) -> TrainingPanel:
+    return TrainingPanel(project, weights="none", frozen=["stem"], runner_factory=ScriptedRunner,
+                         **kw)  # fmt: skip
+
+
+def test_a_run_fills_progress_curves_and_a_clickable_matrix(project: Project) -> None:
+    panel = _panel(project, epochs=3)
+    ended: list[Any] = []
+    panel.on_fit_end(ended.append)
+    panel.start_button.click()
+    assert panel.start_button.disabled
+    assert not panel.stop_button.disabled
+    panel.runner.thread.join(5)
+    panel.flush()
+    assert panel.status == "completed"
+    assert panel.run_id == 7
+    assert ended[0].status == "completed"
+    assert panel.epoch_bar.value == 3
+    assert len(np.asarray(panel.curves.batch_loss.x)) == 6
+    assert np.asarray(panel.curves.acc.y).shape == (2, 3)
+    assert "accuracy 50.0%" in panel.progress_html.value
+    wrong = panel.confusion.buttons[(0, 1)]
+    assert wrong.description == "1"
+    assert not wrong.disabled
+    assert panel.confusion.buttons[(1, 1)].disabled  # nothing behind an empty cell
+    wrong.click()  # opens the misclassified window for relabelling
+    first = project.window_ids()[0]
+    assert panel.labeler is not None
+    assert panel.labeler.mode == "review"
+    assert panel.labeler.review.current.id == first
+    assert "model says <b>other</b>" in panel.labeler.title.value
+    panel.labeler.label("other")
+    assert project.window(first).label == "other"
+
+
+def test_stop_ends_the_run_as_stopped(project: Project) -> None:
+    panel = _panel(project, epochs=5)
+    panel.start()
+    panel.stop_button.click()
+    panel.runner.thread.join(5)
+    panel.flush()
+    assert panel.status == "stopped"
+    assert not panel.start_button.disabled
+    assert panel.stop_button.disabled
+
+
+def test_config_collects_the_controls(project: Project) -> None:
+    panel = _panel(project, epochs=4, batch_size=8, lr=0.01, val_fraction=0.25)
+    panel.model = "squeezenet1_1"
+    config = panel.config()
+    assert (config.model, config.weights, config.frozen) == ("squeezenet1_1", "none", ("stem",))
+    assert (config.epochs, config.batch_size, config.lr, config.val_fraction) == (4, 8, 0.01, 0.25)
+
+
+def test_needs_two_labelled_classes(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "empty") as empty:
+        panel = _panel(empty)
+        assert panel.start() is None
+        assert "at least two classes" in panel.progress_html.value
+        assert panel.status == "idle"
+
+
+def test_two_class_cells_are_exact_from_misclassified_ids() -> None:
+    metrics = {"classes": ["a", "b"], "misclassified": [3, 4], "confusion": [[5, 1], [1, 5]]}
+    cells = cell_window_ids(metrics, {3: "a", 4: "b", 5: "a"})
+    assert cells == {(0, 1): [3], (1, 0): [4]}
+    predicted = {3: "b", 4: "a", 5: "a"}
+    assert cell_window_ids({**metrics, "predictions": predicted}, {3: "a", 4: "b", 5: "a"}) == {
+        (0, 1): [3], (1, 0): [4], (0, 0): [5]}  # fmt: skip
