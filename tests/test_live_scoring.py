@@ -78,3 +78,11 @@ def test_to_dict_for_json() -> None:
         "false_positives": 1,
         "missed": 0,
     }
+
+
+def test_within_ignores_events_cut_off_at_the_stream_edges() -> None:
+    # The 0.2 s motion started before the stream was classified; the 9.9 s count came from a
+    # window the stream ended in. Neither should count against the counter.
+    score = score_events([3.0, 9.9], [0.2, 3.1], tolerance_s=0.5, within=(1.0, 9.0))
+    assert (score.precision, score.recall) == (1.0, 1.0)
+    assert len(score.matches) == 1

@@ -63,6 +63,7 @@ def score_events(
     *,
     tolerance_s: float,
     offset_s: float = 0.0,
+    within: tuple[float, float] | None = None,
 ) -> EventScore:
     """Match counted events to true events one-to-one and score them.
 
@@ -83,6 +84,10 @@ def score_events(
     offset_s : float, optional
         Expected delay of a count after its event, subtracted from every predicted time first
         (a live counter fires when the window *ending* after the motion is confident).
+    within : (float, float), optional
+        Score only the stretch ``[start, end]``: true times and offset-corrected predicted
+        times outside it are ignored, so events cut off at the start or end of a stream are
+        neither missed nor false.
 
     Returns
     -------
@@ -100,6 +105,10 @@ def score_events(
     true = np.asarray(list(true_times), dtype=float).reshape(-1)
     if not (np.all(np.isfinite(pred)) and np.all(np.isfinite(true))):
         raise ValueError("event times must be finite numbers (no NaN or inf)")
+    if within is not None:
+        lo, hi = within
+        pred = pred[(pred - offset_s >= lo) & (pred - offset_s <= hi)]
+        true = true[(true >= lo) & (true <= hi)]
     pairs: list[tuple[int, int]] = []
     if pred.size and true.size:
         error = np.abs((pred[:, None] - offset_s) - true[None, :])

@@ -1,0 +1,239 @@
+"""``hfw predict``: count high-fives live with a trained run, on a serial port or a simulated arm.
+
+    hfw predict --project DIR [--run ID] [--port PATH | --simulate] [--seconds S] [--json]
+
+Events are printed as they happen (by the main thread: the classifier's worker only queues
+them). With ``--simulate`` the simulated arm knows when it really did a high-five, so the
+summary adds per-event precision and recall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import queue
+import sys
+import time
+from typing import Any
+
+from hfwidgets.errors import HfwError
+from hfwidgets.live import Counted, LiveClassifier, Prediction, score_events
+
+__all__ = ["pick_run", "register", "simulated_truth_score"]
+
+_POLL_S = 0.1  # how often the main thread checks the queue, the clock and the worker
+
+
+def pick_run(project: Any, run_id: int | None) -> int:
+    """The run to use: ``run_id`` if given (it must exist), else the newest finished run."""
+    if run_id is not None:
+        try:
+            project.run(run_id)
+        except ValueError as exc:
+            raise HfwError(f"{exc}; `hfw info --project {project.path}` lists the runs") from exc
+        return run_id
+    finished = [r for r in project.runs() if r.status == "finished"]
+    if not finished:
+        raise HfwError(
+            f"{project.path} has no finished training run; train one first "
+            f"(`hfw train --project {project.path}`) or pass --run ID"
+        )
+    return int(finished[-1].id)
+
+
+def simulated_truth_score(
+    event_times: list[float],
+    true_times: list[float],
+    *,
+    span: tuple[float, float],
+    window_s: float,
+) -> dict[str, float | int]:
+    """Per-event scores of a run on a stream with known event times.
+
+    A count matches a true event when the event's peak lies inside the window that fired it
+    (the window ends at the count's time, so its centre is ``window_s / 2`` earlier). Events
+    within a quarter window of the classified ``span`` edges are not scored: they were only
+    partly seen.
+    """
+    half, quarter = window_s / 2, window_s / 4
+    lo, hi = span[0] - half + quarter, span[1] - half - quarter
+    if hi <= lo:
+        return {"precision": float("nan"), "recall": float("nan"), "true_events": 0}
+    score = score_events(event_times, true_times, tolerance_s=half, offset_s=half, within=(lo, hi))
+    out = score.to_dict()
+    out["true_events"] = len(score.matches) + len(score.missed)
+    return out
+
+
+def _open_source(args: argparse.Namespace, rate_hz: float) -> Any:
+    from hfwidgets import sensors
+
+    if args.port:
+        serial_source = getattr(sensors, "SerialSource", None)
+        if serial_source is None:
+            raise HfwError("serial support is not available in this build; use --simulate")
+        return serial_source(args.port)
+    return sensors.SimulatedSource(
+        rate_hz=rate_hz, seed=args.seed, events_per_minute=args.events_per_minute
+    )
+
+
+def _describe(event: Counted, positive: str, t0: float) -> str:
+    return f"{positive} #{event.count} at {event.t - t0:7.2f} s  (p={event.prob:.2f})"
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hfwidgets.store import Project
+    from hfwidgets.training import load_predictor
+
+    if args.seconds is not None and not args.seconds > 0:
+        raise HfwError(f"--seconds {args.seconds} must be > 0")
+    with Project.open(args.project) as project:
+        run_id = pick_run(project, args.run)
+        predictor = load_predictor(project, run_id)
+    source = _open_source(args, float(predictor.rate_hz))
+    try:
+        live = LiveClassifier(
+            source,
+            predictor,
+            hop_s=args.hop,
+            threshold=args.threshold,
+            min_gap_s=args.min_gap,
+            positive=args.positive,
+        )
+    except ValueError as exc:
+        raise HfwError(str(exc)) from exc
+    pending: queue.Queue[Counted] = queue.Queue()
+    span: list[float] = []  # times of the first and the latest classified hop
+
+    def remember(pred: Prediction) -> None:
+        if span:
+            span[1:] = [pred.t]
+        else:
+            span.append(pred.t)
+
+    live.on_event(pending.put)
+    live.on_prediction(remember)
+    started = time.monotonic()
+    if not args.json:
+        where = args.port or "the simulated arm"
+        print(f"run {run_id}: counting {args.positive} on {where} (Ctrl-C stops)", flush=True)
+    events = _follow(live, source, pending, seconds=args.seconds, echo=not args.json, t0=started)
+    stats = live.stats()
+    summary: dict[str, Any] = {
+        **stats.to_dict(),
+        "run": run_id,
+        "source": args.port or "simulated",
+        "seconds": round(time.monotonic() - started, 3),
+    }
+    del summary["running"]
+    truth = getattr(source, "events", None)
+    if not args.port and truth is not None and len(span) == 2:
+        summary.update(
+            simulated_truth_score(
+                [e.t for e in events],
+                [e.t for e in truth if e.kind == args.positive],
+                span=(span[0], span[1]),
+                window_s=live.window_s,
+            )
+        )
+    _print_summary(summary, as_json=args.json)
+    if stats.error is not None:
+        print(f"hfw predict: error: the classifier stopped: {stats.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _follow(
+    live: LiveClassifier,
+    source: Any,
+    pending: queue.Queue[Counted],
+    *,
+    seconds: float | None,
+    echo: bool,
+    t0: float,
+) -> list[Counted]:
+    """Run source and classifier until time is up, Ctrl-C, or an error; print events."""
+    events: list[Counted] = []
+
+    def take(event: Counted) -> None:
+        events.append(event)
+        if echo:
+            print(_describe(event, live.positive, t0), flush=True)
+
+    deadline = None if seconds is None else t0 + seconds
+    try:
+        with source, live:
+            while deadline is None or time.monotonic() < deadline:
+                try:
+                    take(pending.get(timeout=_POLL_S))
+                except queue.Empty:
+                    if live.error is not None:
+                        break
+    except KeyboardInterrupt:
+        pass
+    while not pending.empty():  # counted while shutting down
+        take(pending.get_nowait())
+    return events
+
+
+def _fmt_ms(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.1f} ms"
+
+
+def _print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary))
+        return
+    print(
+        f"{summary['events']} events in {summary['seconds']:.1f} s, {summary['hops']} hops; "
+        f"latency p50 {_fmt_ms(summary['latency_ms_p50'])}, "
+        f"p95 {_fmt_ms(summary['latency_ms_p95'])}; "
+        f"inference keeps up: {'yes' if summary['keeps_up'] else 'no'}"
+    )
+    if "precision" in summary:
+        print(
+            f"against the simulated truth ({summary['true_events']} events): "
+            f"precision {summary['precision']:.2f}, recall {summary['recall']:.2f}"
+        )
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``predict`` subcommand."""
+    parser = subparsers.add_parser(
+        "predict",
+        help="count high-fives live with a trained run",
+        description="Classify the live stream every hop with a trained run and count events. "
+        "Without --port the simulated arm is used and the summary scores the counts "
+        "against the motions it really made.",
+    )
+    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
+    parser.add_argument(
+        "--run", type=int, metavar="ID", help="training run (default: newest finished run)"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--port", metavar="PATH", help="serial port or pyserial URL")
+    where.add_argument(
+        "--simulate", action="store_true", help="use the simulated arm (the default)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)"
+    )
+    parser.add_argument("--hop", type=float, default=0.2, metavar="S", help="seconds per hop")
+    parser.add_argument(
+        "--threshold", type=float, default=0.8, help="probability that counts (default 0.8)"
+    )
+    parser.add_argument(
+        "--min-gap", type=float, default=1.0, metavar="S", help="least seconds between counts"
+    )
+    parser.add_argument("--positive", default="high-five", help="class to count")
+    parser.add_argument("--seed", type=int, default=0, help="simulated arm: random seed")
+    parser.add_argument(
+        "--events-per-minute",
+        type=float,
+        default=20.0,
+        metavar="N",
+        help="simulated arm: motions per minute (40 %% of them high-fives)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON summary object")
+    parser.set_defaults(func=_run)
