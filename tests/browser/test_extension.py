@@ -1,0 +1,119 @@
+"""The JupyterLab extension in a real browser: launcher card, workbench notebook, ports item."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from hfwidgets._paths import WORKBENCH_TEMPLATE
+from tests.browser.labtools import open_in_lab, run_all_cells
+
+pytestmark = pytest.mark.browser
+
+STATUS = ".hfw-PortsStatus"
+CARD = '.jp-LauncherCard[data-command="hfwidgets:new-workbench"]'
+
+
+@pytest.fixture
+def pty_path() -> Iterator[str]:
+    """A real pseudo-terminal standing in for the simulated Arduino."""
+    leader, follower = os.openpty()
+    try:
+        yield os.ttyname(follower)
+    finally:
+        os.close(leader)
+        os.close(follower)
+
+
+def error_outputs(page) -> list[str]:
+    """Tracebacks of the current notebook's cells, as the notebook model holds them."""
+    return page.evaluate(
+        """() => window.jupyterapp.shell.currentWidget.content.widgets
+                 .filter(c => c.model.type === 'code')
+                 .flatMap(c => { const out = c.model.outputs; const found = [];
+                   for (let i = 0; i < out.length; i++) {
+                     const o = out.get(i).toJSON();
+                     if (o.output_type === 'error') { found.push(o.ename + ': ' + o.evalue); }
+                   }
+                   return found; })"""
+    )
+
+
+@pytest.mark.slow
+def test_launcher_card_creates_workbench_notebook_that_runs(lab, page):
+    (lab.root / "class").mkdir(exist_ok=True)
+    open_in_lab(page, lab, "class")  # the file browser is in class/: the notebook goes there
+    card = page.locator(CARD)
+    card.wait_for(timeout=30_000)
+    assert card.inner_text().strip() == "High-Five Workbench"
+
+    card.click()
+    page.wait_for_function(
+        """() => { const w = window.jupyterapp.shell.currentWidget;
+                   return w && w.context && w.context.path === 'class/High-Five Workbench.ipynb'; }""",
+        timeout=30_000,
+    )
+    assert (lab.root / "class" / "High-Five Workbench.ipynb").is_file()
+    run_all_cells(page, timeout_ms=300_000)
+    assert error_outputs(page) == []
+    if "Workbench" in WORKBENCH_TEMPLATE.read_text():
+        # The template displays the workbench: its widgets are drawn in the notebook.
+        page.locator(".jp-Notebook .jupyter-widgets").first.wait_for(timeout=60_000)
+
+
+def test_workbench_command_is_in_palette_and_file_new_menu(lab, page):
+    open_in_lab(page, lab)
+    labels = page.evaluate(
+        """() => { const c = window.jupyterapp.commands;
+                   return [c.label('hfwidgets:new-workbench', {isPalette: true}),
+                           c.label('hfwidgets:new-workbench', {})]; }"""
+    )
+    assert labels == ["New High-Five Workbench", "High-Five Workbench"]
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").click()
+    page.locator(".lm-Menu-itemLabel", has_text="New").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="High-Five Workbench").wait_for(timeout=10_000)
+
+
+def test_status_bar_shows_no_sensor_then_added_port_and_copies_it(
+    launch_lab, tmp_path, page, pty_path
+):
+    root = tmp_path / "root"
+    root.mkdir()
+    ports_file = tmp_path / "extra-ports.json"
+    server = launch_lab(root, [f"--HfwPorts.extra_ports_file={ports_file}"])
+    open_in_lab(page, server)
+    status = page.locator(STATUS)
+    status.wait_for(timeout=30_000)
+    page.wait_for_function(
+        f"document.querySelector('{STATUS}').textContent === 'no sensor'", timeout=20_000
+    )
+
+    ports_file.write_text(json.dumps([pty_path]))  # the simulator appears while Lab runs
+    page.wait_for_function(
+        f"document.querySelector('{STATUS}').textContent === {json.dumps(pty_path)}",
+        timeout=20_000,  # the item polls every 3 s
+    )
+    assert pty_path in status.get_attribute("title")
+
+    status.click()
+    page.get_by_text(f"Copied {pty_path} to the clipboard").wait_for(timeout=10_000)
+    assert page.evaluate("navigator.clipboard.readText()") == pty_path
+
+
+def test_missing_server_extension_is_shown_and_lab_keeps_working(launch_lab, tmp_path, page):
+    root = tmp_path / "root"
+    root.mkdir()
+    server = launch_lab(root, ["--ServerApp.jpserver_extensions=hfwidgets=False"])
+    open_in_lab(page, server)
+    page.wait_for_function(
+        f"document.querySelector('{STATUS}')?.textContent === 'sensor: ?'", timeout=20_000
+    )
+    assert "jupyter server extension enable hfwidgets" in page.locator(STATUS).get_attribute(
+        "title"
+    )
+    # The rest of JupyterLab is untouched: a plain notebook still opens from the launcher.
+    page.locator('.jp-LauncherCard[data-category="Notebook"]').first.click()
+    page.wait_for_selector(".jp-Notebook", timeout=30_000)
