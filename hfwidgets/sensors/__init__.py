@@ -16,17 +16,30 @@ from hfwidgets.sensors.motions import (
     simulate_session,
     simulate_windows,
 )
+from hfwidgets.sensors.ports import PortInfo, list_ports
+from hfwidgets.sensors.protocol import BadLine, LineDecoder, format_line, parse_line
+from hfwidgets.sensors.replay import ReplaySource
+from hfwidgets.sensors.serial_source import SerialPortError, SerialSource
 from hfwidgets.sensors.simulated import SimulatedSource
 
 __all__ = [
     "MOTION_KINDS",
+    "BadLine",
+    "LineDecoder",
     "MotionEvent",
+    "PortInfo",
+    "ReplaySource",
     "RingBuffer",
+    "SerialPortError",
+    "SerialSource",
     "SimulatedSource",
     "Source",
     "SourceStats",
     "SourceStatus",
     "estimate_rate",
+    "format_line",
+    "list_ports",
+    "parse_line",
     "simulate_motion",
     "simulate_session",
     "simulate_windows",

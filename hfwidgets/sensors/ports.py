@@ -1,0 +1,83 @@
+"""Which serial ports this machine sees, likely Arduinos first.
+
+Wraps ``serial.tools.list_ports`` so the CLI, the server's ``/hfwidgets/ports`` endpoint and the
+error for a missing port all agree on the list and its order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from serial.tools import list_ports as _list_ports
+
+__all__ = ["ARDUINO_USB_VIDS", "PortInfo", "describe_ports", "list_ports"]
+
+#: USB vendor ids of Arduino boards and the USB-serial chips on their clones.
+ARDUINO_USB_VIDS = {
+    0x2341: "Arduino",
+    0x2A03: "Arduino (arduino.org)",
+    0x1A86: "CH340 USB-serial (Arduino clone)",
+    0x0403: "FTDI USB-serial",
+    0x10C4: "Silicon Labs CP210x USB-serial",
+    0x239A: "Adafruit",
+    0x2E8A: "Raspberry Pi (RP2040)",
+}
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    """One serial port.
+
+    Attributes
+    ----------
+    device : str
+        The path to open, e.g. ``/dev/ttyACM0`` or ``COM3``.
+    description : str
+        What the OS calls it.
+    vid, pid : int or None
+        USB vendor and product id (None for non-USB ports).
+    likely_arduino : bool
+        The vendor id is an Arduino or a USB-serial chip used on Arduino boards.
+    """
+
+    device: str
+    description: str = ""
+    hwid: str = ""
+    vid: int | None = None
+    pid: int | None = None
+    serial_number: str | None = None
+    likely_arduino: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-able form (for ``--json`` and the server endpoint)."""
+        return asdict(self)
+
+
+def list_ports(*, include_links: bool = True) -> list[PortInfo]:
+    """Serial ports, likely Arduinos first, then by device name.
+
+    ``include_links`` also lists symlinks such as ``/dev/serial/by-id/...`` (stable names).
+    """
+    found = []
+    for p in _list_ports.comports(include_links=include_links):
+        found.append(
+            PortInfo(
+                device=p.device,
+                description=p.description or "",
+                hwid=p.hwid or "",
+                vid=p.vid,
+                pid=p.pid,
+                serial_number=p.serial_number,
+                likely_arduino=p.vid in ARDUINO_USB_VIDS,
+            )
+        )
+    return sorted(found, key=lambda p: (not p.likely_arduino, p.device))
+
+
+def describe_ports(ports: list[PortInfo] | None = None) -> str:
+    """One line for error messages: the ports seen, or that there are none."""
+    ports = list_ports() if ports is None else ports
+    if not ports:
+        return "no serial ports are visible (is the board plugged in and the cable a data cable?)"
+    names = ", ".join(f"{p.device} ({p.description})" if p.description else p.device for p in ports)
+    return f"ports seen: {names}"

@@ -1,0 +1,132 @@
+"""ReplaySource: play a recorded session back as if it were live.
+
+Teammates without hardware re-run a notebook on the session saved in the project; tests replay
+sessions as fast as possible. At ``speed=1`` samples are released when the clock reaches them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from hfwidgets.sensors.base import Source, SourceStats, estimate_rate
+
+__all__ = ["ReplaySource"]
+
+log = logging.getLogger(__name__)
+
+
+class ReplaySource(Source):
+    """A recorded session ``(t, xyz)`` streamed into the ring buffer.
+
+    Parameters
+    ----------
+    t : array_like, shape (n,)
+        Sample times in seconds (any origin; must not decrease).
+    xyz : array_like, shape (n, 3)
+        Acceleration in g.
+    speed : float or None
+        1.0 plays in real time, 2.0 twice as fast; None puts everything in the buffer at once.
+    loop : bool
+        Start again from the beginning at the end (for demos), with times continuing.
+    buffer_seconds : float
+        History kept in the ring buffer.
+
+    Notes
+    -----
+    Times in the buffer are ``time.monotonic()`` at the start plus the recording's own offsets
+    (divided by ``speed``), so latency measurements behave as with a live source; with
+    ``speed=None`` they are the recording's times.
+    """
+
+    def __init__(
+        self,
+        t: ArrayLike,
+        xyz: ArrayLike,
+        *,
+        speed: float | None = 1.0,
+        loop: bool = False,
+        buffer_seconds: float = 600.0,
+    ) -> None:
+        tt = np.asarray(t, dtype=np.float64).reshape(-1)
+        xx = np.asarray(xyz, dtype=np.float32)
+        if xx.ndim != 2 or xx.shape != (tt.shape[0], 3):
+            raise ValueError(
+                f"ReplaySource needs t (n,) and xyz (n, 3); got {tt.shape}, {xx.shape}"
+            )
+        if tt.shape[0] < 2:
+            raise ValueError("ReplaySource needs a recording of at least 2 samples")
+        if np.any(np.diff(tt) < 0):
+            raise ValueError("ReplaySource: sample times must not decrease")
+        if speed is not None and not speed > 0:
+            raise ValueError(f"speed must be > 0 or None, got {speed!r}")
+        rate = estimate_rate(tt)
+        if rate <= 0:
+            raise ValueError("ReplaySource: cannot tell the sample rate (all times equal?)")
+        super().__init__(rate_hz=rate, buffer_seconds=buffer_seconds)
+        self._t = tt - tt[0]
+        self._xyz = xx
+        self.speed = speed
+        self.loop = bool(loop)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def finished(self) -> bool:
+        """The whole recording has been delivered (never true with ``loop``)."""
+        return not self.loop and self.buffer.total >= self._t.shape[0]
+
+    def start(self) -> None:
+        """Start playing (returns at once); with ``speed=None`` the buffer is filled now."""
+        if self.running:
+            return
+        self._stop.clear()
+        if self.speed is None:
+            self.buffer.extend(self._t, self._xyz)
+            return
+        self._thread = threading.Thread(target=self._play, name="hfw-replay", daemon=True)
+        self._thread.start()
+        self._publish_status(True, "replay started")
+
+    def stop(self) -> None:
+        """Stop playing; safe to call twice."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=2.0)
+            self._publish_status(False, "replay stopped")
+
+    def stats(self) -> SourceStats:
+        t, _ = self.buffer.snapshot(int(self.rate_hz * 5) + 2)
+        return SourceStats(good=self.buffer.total, rate_hz=estimate_rate(t), connected=self.running)
+
+    def _play(self) -> None:
+        assert self.speed is not None
+        speed = self.speed
+        n = self._t.shape[0]
+        span = self._t[-1] + 1.0 / self.rate_hz  # one recording's length, for looping
+        t0 = time.monotonic()
+        base = 0.0  # recording time at the start of the current pass
+        pos = 0
+        while not self._stop.is_set():
+            now_rec = (time.monotonic() - t0) * speed - base
+            end = int(np.searchsorted(self._t, now_rec, side="right"))
+            if end > pos:
+                times = t0 + (base + self._t[pos:end]) / speed
+                self.buffer.extend(times, self._xyz[pos:end])
+                pos = end
+            if pos >= n:
+                if not self.loop:
+                    break
+                base, pos = base + span, 0
+                continue
+            wait = (self._t[pos] + base) / speed - (time.monotonic() - t0)
+            self._stop.wait(min(max(wait, 0.001), 0.02))
