@@ -22,16 +22,16 @@ from pathlib import Path
 from types import EllipsisType, TracebackType
 from typing import Any
 
-import numpy as np
 from numpy.typing import ArrayLike
 
 from hfwidgets.errors import HfwError
 from hfwidgets.store.arrays import as_samples, decode_array, encode_array, window_digest
 from hfwidgets.store.database import Database
 from hfwidgets.store.labels import LabelsMixin
-from hfwidgets.store.records import SessionRecord, WindowRecord
+from hfwidgets.store.records import WindowRecord
 from hfwidgets.store.runs import RunsMixin
 from hfwidgets.store.schema import DB_NAME, connect, create_schema, migrate
+from hfwidgets.store.sessions import SessionsMixin
 
 __all__ = ["DEFAULT_CLASSES", "Project", "check_class_name"]
 
@@ -70,7 +70,7 @@ def _window_from_row(row: tuple[Any, ...]) -> WindowRecord:
     )
 
 
-class Project(LabelsMixin, RunsMixin):
+class Project(LabelsMixin, SessionsMixin, RunsMixin):
     """A labelled-window project stored in ``<path>/project.sqlite``.
 
     Use :meth:`create`, :meth:`open` or :meth:`open_or_create` rather than the constructor.
@@ -340,46 +340,3 @@ class Project(LabelsMixin, RunsMixin):
     def count_unlabelled(self) -> int:
         """Number of windows without a label."""
         return int(self._db.query("SELECT COUNT(*) FROM windows WHERE label IS NULL")[0][0])
-
-    # --- sessions ---------------------------------------------------------------------------
-
-    def add_session(self, t: ArrayLike, xyz: ArrayLike, *, rate_hz: float, source: str) -> int:
-        """Store a raw recording (times in s, samples ``(n, 3)``) and return its id."""
-        times = np.ascontiguousarray(t, dtype="<f8")
-        samples = as_samples(xyz, what="session samples")
-        if times.shape != (samples.shape[0],):
-            raise ValueError(
-                f"session times have shape {times.shape}, expected ({samples.shape[0]},)"
-            )
-        cur = self._db.execute_write(
-            "INSERT INTO sessions (rate_hz, source, n, channels, t, xyz, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                float(rate_hz), source, samples.shape[0], samples.shape[1], times.tobytes(),
-                encode_array(samples), time.time(),
-            ),
-        )  # fmt: skip
-        return int(cur.lastrowid or 0)
-
-    def session(self, session_id: int) -> SessionRecord:
-        """One raw recording; ``ValueError`` if there is no such id."""
-        rows = self._db.query(
-            "SELECT id, t, xyz, n, channels, rate_hz, source, created_at FROM sessions "
-            "WHERE id = ?",
-            (session_id,),
-        )
-        if not rows:
-            raise ValueError(f"no session {session_id} in project {self.path}")
-        sid, t, xyz, n, channels, rate, source, created = rows[0]
-        return SessionRecord(
-            id=sid,
-            t=np.frombuffer(t, dtype="<f8").astype(np.float64),
-            xyz=decode_array(xyz, rows=n, channels=channels),
-            rate_hz=rate,
-            source=source,
-            created_at=created,
-        )
-
-    def session_ids(self) -> list[int]:
-        """Ids of the stored raw recordings."""
-        return [r[0] for r in self._db.query("SELECT id FROM sessions ORDER BY id")]
