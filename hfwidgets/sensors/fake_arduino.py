@@ -113,7 +113,7 @@ class FakeArduino:
         self.sent = self.garbage_sent = self.lost_unplugged = self.unheard = 0
         self.unplugs = self.boots = 0
         self.sent_xyz: list[np.ndarray] = []  # what was delivered, for exact checks in tests
-        self.last_replug: float | None = None  # time.monotonic() of the last replug
+        self.replugs: list[float] = []  # time.monotonic() of each replug
         self._master: int | None = None
         self._slave_name = ""
         self._stop = threading.Event()
@@ -303,5 +303,5 @@ class FakeArduino:
         self._stop.wait(self.unplug_for)
         if not self._stop.is_set():
             self._plug()
-            self.last_replug = time.monotonic()
+            self.replugs.append(time.monotonic())
         return lost

@@ -1,0 +1,104 @@
+"""The hfw-imu line protocol and its stream decoder: every bad line counted, no good one lost."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hfwidgets.sensors.fake_arduino import GARBAGE_LINES
+from hfwidgets.sensors.protocol import (
+    BadLine,
+    Header,
+    LineDecoder,
+    Sample,
+    format_header,
+    format_line,
+    parse_line,
+)
+
+
+def test_format_and_parse_round_trip() -> None:
+    line = format_line(1234, -0.98123, 0.0123, 0.154)
+    assert line == b"1234,-0.9812,0.0123,0.1540\n"
+    assert parse_line(line) == Sample(1234, -0.9812, 0.0123, 0.154)
+    assert parse_line(line.replace(b"\n", b"\r\n")) == Sample(1234, -0.9812, 0.0123, 0.154)
+
+
+def test_header_carries_the_rate() -> None:
+    header = parse_line(format_header(119, range="8g"))
+    assert isinstance(header, Header)
+    assert header.rate_hz == 119.0
+    assert header.info["range"] == "8g"
+    assert header.text == "hfw-imu v1"
+
+
+@pytest.mark.parametrize("line", GARBAGE_LINES)
+def test_every_kind_of_garbage_is_a_bad_line_with_a_reason(line: bytes) -> None:
+    with pytest.raises(BadLine) as info:
+        parse_line(line)
+    assert info.value.reason
+
+
+def _stream(n: int, *, start_ms: int = 0, step_ms: int = 20) -> bytes:
+    return b"".join(format_line(start_ms + i * step_ms, i / 1000, -1.0, 0.5) for i in range(n))
+
+
+def test_decoder_is_independent_of_chunk_boundaries() -> None:
+    data = format_header(50) + _stream(200)
+    whole = LineDecoder(rate_hz=50)
+    t1, x1, _ = whole.feed(data)
+    split = LineDecoder(rate_hz=50)
+    parts = [split.feed(data[i : i + 7]) for i in range(0, len(data), 7)]
+    t2 = np.concatenate([p[0] for p in parts])
+    x2 = np.concatenate([p[1] for p in parts])
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_array_equal(x1, x2)
+    assert (whole.good, whole.bad, whole.dropped) == (200, 0, 0)
+    assert whole.estimated_rate() == pytest.approx(50)
+
+
+def test_decoder_counts_garbage_exactly_and_keeps_every_good_line() -> None:
+    lines = []
+    for i in range(300):
+        lines.append(format_line(i * 20, 0.1, 0.2, 0.3))
+        if i % 10 == 0:
+            lines.append(GARBAGE_LINES[i % len(GARBAGE_LINES)] + b"\n")
+    dec = LineDecoder(rate_hz=50)
+    t, _, _ = dec.feed(b"".join(lines))
+    assert dec.good == 300
+    assert dec.bad == 30
+    assert dec.dropped == 0
+    np.testing.assert_array_equal(t, np.arange(300) * 20)
+
+
+def test_gaps_in_the_device_clock_count_as_dropped() -> None:
+    dec = LineDecoder(rate_hz=50)
+    dec.feed(_stream(10) + _stream(5, start_ms=10 * 20 + 3 * 20))  # 3 samples missing
+    assert dec.dropped == 3
+    assert dec.good == 15
+
+
+def test_a_reset_is_a_restart_not_a_drop() -> None:
+    dec = LineDecoder(rate_hz=50)
+    dec.feed(_stream(10, start_ms=5000) + format_header(50) + _stream(10))
+    dec.feed(_stream(3, start_ms=0))  # millis() back to 0 without a header
+    assert (dec.dropped, dec.restarts, dec.good) == (0, 2, 23)
+
+
+def test_first_partial_line_after_open_is_skipped_but_a_header_is_kept() -> None:
+    dec = LineDecoder(rate_hz=50)
+    dec.reset(skip_partial=True)
+    t, _, _ = dec.feed(b"0.0123,0.1540\n" + _stream(3))  # tail of a line cut by the open
+    assert (dec.good, dec.bad, t.tolist()) == (3, 0, [0, 20, 40])
+    dec.reset(skip_partial=True)
+    _, _, headers = dec.feed(format_header(100) + _stream(2))
+    assert headers
+    assert dec.rate_hz == 100
+
+
+def test_noise_without_line_ends_is_bounded_and_counted() -> None:
+    dec = LineDecoder(rate_hz=50)
+    dec.feed(bytes(range(128, 256)) * 4)  # 512 bytes of wrong-baud noise, no newline
+    assert dec.bad == 1
+    t, _, _ = dec.feed(b"\n" + _stream(2))
+    assert t.size == 2

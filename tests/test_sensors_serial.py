@@ -1,0 +1,127 @@
+"""SerialSource on real pseudo-terminals (the fake Arduino) and pyserial URLs.
+
+The 60 s stream at 1000 lines/s is written as fast as the pty takes it (not paced in real time) to
+keep the suite short; the unplug test runs in real time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import serial
+
+from hfwidgets.sensors import SerialPortError, SerialSource, SourceStatus
+from hfwidgets.sensors.fake_arduino import FakeArduino
+from hfwidgets.sensors.protocol import format_header, format_line
+
+
+def _run_to_end(fake: FakeArduino, src: SerialSource) -> None:
+    assert fake.join(timeout=60)
+    assert fake.wait_drained(timeout=10)
+    deadline = time.monotonic() + 5
+    while src.stats().good < fake.sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_sixty_seconds_at_1000_lines_per_second_lose_nothing() -> None:
+    with FakeArduino(rate_hz=1000, seconds=60, realtime=False) as fake:
+        src = SerialSource(fake.path, rate_hz=1000, buffer_seconds=70)
+        with src:
+            _run_to_end(fake, src)
+            stats = src.stats()
+    assert fake.sent == 60_000
+    assert (stats.good, stats.bad, stats.dropped) == (60_000, 0, 0)
+    assert stats.rate_hz == pytest.approx(1000)
+    t, xyz = src.buffer.snapshot()
+    np.testing.assert_allclose(xyz, fake.sent_samples, atol=1e-6)  # every value, in order
+    assert np.all(np.diff(t) >= 0)
+
+
+def test_one_percent_garbage_is_counted_exactly_and_every_good_line_kept() -> None:
+    fake = FakeArduino(rate_hz=1000, seconds=20, garbage=0.01, realtime=False, seed=3)
+    with fake, SerialSource(fake.path, rate_hz=1000) as src:
+        _run_to_end(fake, src)
+        stats = src.stats()
+    assert fake.garbage_sent == 200
+    assert (stats.good, stats.bad, stats.dropped) == (20_000, 200, 0)
+    np.testing.assert_allclose(src.buffer.snapshot()[1], fake.sent_samples, atol=1e-6)
+    assert src.last_bad_line is not None
+
+
+def test_unplug_and_replug_recover_within_two_seconds() -> None:
+    statuses: list[SourceStatus] = []
+    fake = FakeArduino(rate_hz=1000, seconds=4.0, unplug_every=1.5, unplug_for=0.5)
+    with fake:
+        src = SerialSource(fake.path, rate_hz=1000)
+        src.on_status(statuses.append)
+        with src:
+            _run_to_end(fake, src)
+            stats = src.stats()
+    assert fake.unplugs == 2
+    assert fake.lost_unplugged == 1000
+    assert fake.sent == 3000
+    # only the samples made while unplugged are missing: the rest arrived, in order, unchanged
+    assert stats.good == 3000
+    assert stats.reconnects >= 1
+    np.testing.assert_allclose(src.buffer.snapshot()[1], fake.sent_samples, atol=1e-6)
+    lost = [s for s in statuses if not s.connected]
+    back = [s for s in statuses if s.connected and "reconnected" in s.message]
+    assert lost
+    assert back
+    assert "waiting for it to come back" in lost[0].message
+    assert len(fake.replugs) == 2
+    assert 0 < back[0].time - fake.replugs[0] < 2.0  # recovered within 2 s of the replug
+
+
+def test_a_port_that_does_not_exist_is_a_clear_error() -> None:
+    src = SerialSource("/dev/ttyDOESNOTEXIST9")
+    with pytest.raises(
+        SerialPortError, match=r"ttyDOESNOTEXIST9.*does not exist.*simulate-arduino"
+    ):
+        src.start()
+    assert not src.running
+
+
+def test_pyserial_urls_work_and_bad_baud_is_announced() -> None:
+    src = SerialSource("loop://", rate_hz=50)
+    notes: list[str] = []
+    src.on_status(lambda s: notes.append(s.message))
+    with src:
+        port = src._serial
+        assert isinstance(port, serial.SerialBase)
+        port.write(format_header(50) + b"".join(format_line(i * 20, 0, 0, 1) for i in range(50)))
+        assert src.wait_for_samples(50, timeout=5)
+        port.write(b"\xff\xfe\x13garbage\n" * 30)  # what a wrong baud rate looks like
+        deadline = time.monotonic() + 5
+        while src.stats().bad < 30 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert src.stats().bad == 30
+    assert src.stats().good == 50
+    assert not any("baud" in n for n in notes)  # good lines came first: not a baud problem
+
+
+def test_wrong_baud_rate_noise_gets_a_hint() -> None:
+    src = SerialSource("loop://")
+    notes: list[str] = []
+    src.on_status(lambda s: notes.append(s.message))
+    with src:
+        assert src._serial is not None
+        src._serial.write(b"\x80\x9f\xe0garbage\n" * 25)
+        deadline = time.monotonic() + 5
+        while not any("baud" in n for n in notes) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert any("wrong baud rate" in n and "115200" in n for n in notes)
+
+
+def test_stop_is_prompt_while_no_data_arrives() -> None:
+    with FakeArduino(rate_hz=10, seconds=None, realtime=True) as fake:
+        src = SerialSource(fake.path, read_timeout=1.0)
+        src.start()
+        assert src.wait_for_samples(1, timeout=5)
+        start = time.monotonic()
+        src.stop()
+        assert time.monotonic() - start < 1.5
+        assert not src.running
+        assert not src.stats().connected
