@@ -59,8 +59,9 @@ class WindowCapture:
     def on_window(self, callback: WindowCallback, remove: bool = False) -> None:
         """Register (or with ``remove=True`` unregister) ``callback(window)``."""
         if remove:
-            self._callbacks.remove(callback)
-        else:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+        elif callback not in self._callbacks:
             self._callbacks.append(callback)
 
     def poll(self) -> list[Any]:

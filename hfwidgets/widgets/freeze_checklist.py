@@ -51,6 +51,7 @@ class FreezeChecklist(w.VBox):
         self.num_classes = int(num_classes)
         self.checkboxes: dict[str, w.Checkbox] = {}
         self._updating = False
+        self._building = False
         self.boxes = w.VBox(layout=w.Layout(max_height="320px", overflow_y="auto"))
         self.preset = w.Dropdown(
             description="Preset",
@@ -94,7 +95,8 @@ class FreezeChecklist(w.VBox):
 
     @traitlets.observe("backbone")
     def _on_backbone(self, change: dict[str, Any]) -> None:
-        self._build(change["new"], None)
+        if not self._building:
+            self._build(change["new"], None)
 
     @traitlets.observe("frozen")
     def _on_frozen(self, change: dict[str, Any]) -> None:
@@ -133,9 +135,11 @@ class FreezeChecklist(w.VBox):
             self.checkboxes[name] = box
         self.boxes.children = tuple(self.checkboxes.values())
         self.last_n.max = len(groups)
-        if self.backbone != backbone:
-            self.backbone = backbone  # re-enters _on_backbone: rebuilds once more, harmless
-            return
+        self._building = True
+        try:
+            self.backbone = backbone
+        finally:
+            self._building = False
         initial = groups[:-1] if frozen is None else list(frozen)
         # Assign through the trait so the count refreshes even when the list is equal.
         self.set_trait("frozen", [])

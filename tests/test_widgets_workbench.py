@@ -1,0 +1,71 @@
+"""Workbench composition: tabs in workflow order, wiring, and reopening a project as it was."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from hfwidgets.sensors import SimulatedSource
+from hfwidgets.store import Project
+from hfwidgets.widgets.workbench import SETTINGS_KEY, TAB_TITLES, Workbench
+
+
+def _recorded() -> SimulatedSource:
+    return SimulatedSource(rate_hz=50.0, realtime=False, duration_s=15.0,
+                           script=["high-five", "wave", "high-five"])  # fmt: skip
+
+
+def _wait_for(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> Workbench:
+    wb = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    yield wb
+    wb.close()
+
+
+def test_tabs_follow_the_work_and_captured_windows_reach_the_labeler(bench: Workbench) -> None:
+    assert [bench.tabs.get_title(i) for i in range(4)] == list(TAB_TITLES)
+    assert _wait_for(lambda: len(bench.labeler.pending) >= 3)
+    assert bench.plot.redraws > 0
+    bench.labeler.class_buttons["high-five"].click()
+    assert bench.project.counts()["high-five"] == 1
+    assert bench.live.start_button.disabled  # nothing trained yet
+
+
+def test_choices_flow_between_tabs(bench: Workbench) -> None:
+    bench.picker.dropdown.value = "resnet18"
+    assert bench.checklist.backbone == "resnet18"
+    assert bench.training.model == "resnet18"
+    bench.checklist.checkboxes["layer4"].value = False
+    assert "layer4" not in bench.training.frozen
+    assert bench.training.config().frozen == ("stem", "layer1", "layer2", "layer3")
+
+
+def test_reopening_the_project_restores_the_choices(tmp_path: Path) -> None:
+    first = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    first.picker.value = "squeezenet1_1"
+    first.checklist.apply_preset("fine-tune last N", n=2)
+    first.training.epochs.value = 3
+    first.live.threshold_slider.value = 0.9
+    first.close()
+    stored = Project.open(tmp_path / "proj").get_setting(SETTINGS_KEY)
+    assert stored["model"] == "squeezenet1_1"
+    again = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
+    try:
+        assert again.picker.value == "squeezenet1_1"
+        assert again.checklist.frozen == ["stem", "fire1", "fire2", "fire3"]
+        assert again.training.epochs.value == 3
+        assert again.training.weights == "none"
+        assert again.live.threshold == pytest.approx(0.9)
+    finally:
+        again.close()
