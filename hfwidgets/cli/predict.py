@@ -72,7 +72,7 @@ def _open_source(args: argparse.Namespace, rate_hz: float) -> Any:
         serial_source = getattr(sensors, "SerialSource", None)
         if serial_source is None:
             raise HfwError("serial support is not available in this build; use --simulate")
-        return serial_source(args.port)
+        return serial_source(args.port, rate_hz=rate_hz)
     return sensors.SimulatedSource(
         rate_hz=rate_hz, seed=args.seed, events_per_minute=args.events_per_minute
     )
@@ -84,12 +84,13 @@ def _describe(event: Counted, positive: str, t0: float) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from hfwidgets.store import Project
-    from hfwidgets.training import load_predictor
 
     if args.seconds is not None and not args.seconds > 0:
         raise HfwError(f"--seconds {args.seconds} must be > 0")
     with Project.open(args.project) as project:
         run_id = pick_run(project, args.run)
+        from hfwidgets.training import load_predictor  # deferred: imports torch
+
         predictor = load_predictor(project, run_id)
     source = _open_source(args, float(predictor.rate_hz))
     try:

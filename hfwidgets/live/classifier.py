@@ -311,7 +311,7 @@ class LiveClassifier:
                 # bursts and faster-than-real-time replays must not change what counts.
                 counted = self._counter.update(index / self._rate, float(row[self._pos]))
             if counted is not None:
-                counted = replace(counted, t=prediction.t)
+                counted = replace(counted, t=prediction.t, index=prediction.index)
             self._on_prediction.fire(prediction)
             if counted is not None:
                 self._on_event.fire(counted)

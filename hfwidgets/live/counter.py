@@ -26,11 +26,15 @@ class Counted:
         Running count including this event.
     prob : float
         Probability of the positive class at that hop.
+    index : int
+        Absolute buffer index of that window's last sample (-1 when not known), e.g. to find
+        the event in a replayed recording.
     """
 
     t: float
     count: int
     prob: float
+    index: int = -1
 
 
 class EventCounter:

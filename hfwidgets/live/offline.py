@@ -7,7 +7,7 @@ threshold can be tuned on it before trying it live.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -103,5 +103,5 @@ def classify_recording(
             predictions.append(pred)
             counted = counter.update(pred.t, float(row[pos]))
             if counted is not None:
-                events.append(counted)
+                events.append(replace(counted, index=end))
     return RecordingResult(predictions=tuple(predictions), events=tuple(events))
