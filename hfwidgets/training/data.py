@@ -1,0 +1,64 @@
+"""Tensors for training: conversion, batching and the random scalogram augmentation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+__all__ = ["as_image_tensor", "augment_batch", "batch_indices", "resolve_device"]
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but this machine has no CUDA GPU; use 'cpu'")
+    return torch.device(device)
+
+
+def as_image_tensor(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Check and convert scalogram images ``[N, 3, H, W]`` in [0, 1] to a float32 tensor."""
+    tensor = torch.as_tensor(images, dtype=torch.float32)
+    if tensor.ndim != 4 or tensor.shape[1] != 3:
+        raise ValueError(
+            f"images must have shape [N, 3, H, W] (scalograms), got {tuple(tensor.shape)}"
+        )
+    return tensor
+
+
+def batch_indices(
+    n: int, *, batch_size: int, generator: torch.Generator | None = None
+) -> Iterator[torch.Tensor]:
+    """Index batches over ``range(n)``: shuffled with ``generator``, in order without one."""
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def augment_batch(
+    images: torch.Tensor,
+    *,
+    generator: torch.Generator,
+    max_shift: float = 0.15,
+    gain: float = 0.2,
+) -> torch.Tensor:
+    """Random time shift (the motion starts a little earlier or later) and brightness jitter.
+
+    The shift moves each image along its time axis (width) by up to ``max_shift`` of its width,
+    filling with zeros, as a trigger firing at a slightly different moment would; ``gain`` scales
+    intensities by a factor in ``[1 - gain, 1 + gain]`` (a softer or harder motion).
+    """
+    batch, _, _, width = images.shape
+    out = torch.zeros_like(images)
+    limit = round(max_shift * width)
+    shifts = torch.randint(-limit, limit + 1, (batch,), generator=generator).tolist()
+    for i, shift in enumerate(shifts):
+        if shift >= 0:
+            out[i, :, :, shift:] = images[i, :, :, : width - shift]
+        else:
+            out[i, :, :, :shift] = images[i, :, :, -shift:]
+    factors = 1.0 + gain * (2.0 * torch.rand(batch, 1, 1, 1, generator=generator) - 1.0)
+    return (out * factors.to(out.device)).clamp_(0.0, 1.0)

@@ -1,0 +1,361 @@
+"""The fine-tuning loop over scalogram tensors: no project, no threads, no widgets.
+
+:class:`Trainer` takes images ``[N, 3, H, W]`` in [0, 1], integer labels and window ids, and
+publishes :mod:`~hfwidgets.training.events` as it goes. It checks its stop event before every
+batch, saves a checkpoint after every epoch, and resumes from one.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from hfwidgets.models import StagedNet, apply_freeze, build_model, set_train_mode
+from hfwidgets.models.freezing import frozen_prefix_length
+from hfwidgets.models.registry import get_spec
+from hfwidgets.training.checkpoint import load_checkpoint, save_checkpoint
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.data import as_image_tensor, augment_batch, batch_indices, resolve_device
+from hfwidgets.training.events import (
+    BatchEnded,
+    EpochEnded,
+    EpochStarted,
+    EventCallback,
+    EventDispatcher,
+    FitEnded,
+    FitStarted,
+)
+from hfwidgets.training.features import FrozenPrefix, compute_features
+from hfwidgets.training.metrics import compute_metrics
+from hfwidgets.training.split import stratified_split
+
+__all__ = ["FitResult", "Trainer", "predict_logits"]
+
+
+@dataclass
+class FitResult:
+    """What :meth:`Trainer.fit` returns.
+
+    ``metrics`` are measured on the validation windows (on the training windows when there is no
+    validation set; ``metrics["evaluated_on"]`` says which). ``last_epoch`` is the last completed
+    epoch (1-based), the one a checkpoint resumes after.
+    """
+
+    status: str
+    model: nn.Module
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    last_epoch: int = 0
+    seconds: float = 0.0
+    cached_features: bool = False
+    train_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    val_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+@dataclass
+class _Run:
+    """Everything one fit works on (so helpers take one argument, not ten)."""
+
+    model: nn.Module
+    net: nn.Module  # the part trained each epoch (after the cached prefix, if any)
+    inputs: torch.Tensor  # images, or the cached prefix outputs
+    labels: torch.Tensor
+    train_idx: np.ndarray
+    val_idx: np.ndarray
+    ids: np.ndarray
+    device: torch.device
+    cached: bool
+    optimizer: torch.optim.Optimizer
+    history: list[dict[str, Any]]
+    first_epoch: int
+
+
+def predict_logits(
+    net: nn.Module, inputs: torch.Tensor, index: np.ndarray, *, device: torch.device
+) -> torch.Tensor:
+    """Logits of ``net`` (put in eval mode, then restored) for ``inputs[index]``, on the CPU."""
+    was_training = net.training
+    net.eval()
+    out = []
+    with torch.inference_mode():
+        for rows in batch_indices(len(index), batch_size=64):
+            out.append(net(inputs[torch.as_tensor(index)[rows]].to(device)).cpu())
+    net.train(was_training)
+    return torch.cat(out) if out else torch.zeros(0, 0)
+
+
+def _param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
+    # Only trainable parameters reach the optimizer: frozen ones get no optimizer state at all.
+    head_modules = get_spec(config.model).groups[-1].modules
+    head = {id(p) for path in head_modules for p in model.get_submodule(path).parameters()}
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    body_params = [p for p in trainable if id(p) not in head]
+    head_params = [p for p in trainable if id(p) in head]
+    groups = [{"params": body_params, "lr": config.lr}] if body_params else []
+    if head_params:
+        groups.append({"params": head_params, "lr": config.lr * config.head_lr_factor})
+    return groups
+
+
+class Trainer:
+    """Fine-tunes one backbone on scalogram images.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    classes : sequence of str
+        Class names; labels index into it.
+    callbacks : iterable of callable
+        Each is called with every event (exceptions are logged, never stop training).
+    stop_event : threading.Event, optional
+        Set it (or call :meth:`stop`) to stop before the next batch.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        *,
+        classes: Sequence[str],
+        callbacks: Iterable[EventCallback] = (),
+        stop_event: threading.Event | None = None,
+    ) -> None:
+        self.config = config
+        self.classes = list(classes)
+        self.events = EventDispatcher()
+        for callback in callbacks:
+            self.events.on_event(callback)
+        self.stop_event = stop_event or threading.Event()
+
+    def stop(self) -> None:
+        """Ask the loop to stop before its next batch."""
+        self.stop_event.set()
+
+    def fit(
+        self,
+        images: np.ndarray | torch.Tensor,
+        labels: Sequence[int] | np.ndarray,
+        *,
+        ids: Sequence[int] | np.ndarray | None = None,
+        split: tuple[np.ndarray, np.ndarray] | None = None,
+        checkpoint_path: str | Path | None = None,
+        resume: bool = False,
+        checkpoint_extra: dict[str, Any] | None = None,
+        run_id: int | None = None,
+    ) -> FitResult:
+        """Train, publishing events; return a :class:`FitResult`.
+
+        Parameters
+        ----------
+        images : array ``[N, 3, H, W]`` float32 in [0, 1]
+        labels : array ``[N]`` of class indices into ``classes``
+        ids : window id of each image (reported in ``misclassified``); defaults to positions
+        split : ``(train_index, val_index)``; defaults to a stratified, seeded split
+        checkpoint_path : saved after every epoch; read first when ``resume``
+        resume : continue after the checkpoint's epoch with its weights and optimizer state
+        checkpoint_extra : more JSON-like entries for the checkpoint (scalogram settings, rate)
+        run_id : copied into the fit events
+        """
+        started = time.perf_counter()
+        try:
+            with torch.random.fork_rng(devices=[]):  # seed without disturbing the caller's RNG
+                run = self._prepare(
+                    images,
+                    labels,
+                    ids=ids,
+                    split=split,
+                    checkpoint_path=checkpoint_path,
+                    resume=resume,
+                )
+                status, last = self._loop(run, checkpoint_path, checkpoint_extra, run_id)
+                metrics = self._final_metrics(run)
+                metrics["epochs"] = last
+                metrics["history"] = run.history
+                if checkpoint_path is not None and last >= run.first_epoch:
+                    self._save(checkpoint_path, run, last, checkpoint_extra, metrics)
+        except Exception as exc:
+            self.events.emit(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}", run_id))
+            raise
+        self.events.emit(FitEnded(status, metrics, None, run_id))
+        return FitResult(
+            status=status,
+            model=run.model.cpu().eval(),
+            metrics=metrics,
+            history=run.history,
+            last_epoch=last,
+            seconds=time.perf_counter() - started,
+            cached_features=run.cached,
+            train_index=run.train_idx,
+            val_index=run.val_idx,
+        )
+
+    def _prepare(
+        self,
+        images: np.ndarray | torch.Tensor,
+        labels: Sequence[int] | np.ndarray,
+        *,
+        ids: Sequence[int] | np.ndarray | None,
+        split: tuple[np.ndarray, np.ndarray] | None,
+        checkpoint_path: str | Path | None,
+        resume: bool,
+    ) -> _Run:
+        cfg = self.config
+        torch.set_num_threads(cfg.num_threads)
+        torch.manual_seed(cfg.seed)  # the new head's initialisation
+        device = resolve_device(cfg.device)
+        x_all = as_image_tensor(images)
+        y_all = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+        if len(y_all) != len(x_all):
+            raise ValueError(f"{len(x_all)} images but {len(y_all)} labels")
+        if len(y_all) and (int(y_all.min()) < 0 or int(y_all.max()) >= len(self.classes)):
+            raise ValueError(f"labels must be class indices 0..{len(self.classes) - 1}")
+        window_ids = np.arange(len(y_all)) if ids is None else np.asarray(ids, dtype=np.int64)
+        train_idx, val_idx = split or stratified_split(
+            y_all.numpy(), val_fraction=cfg.val_fraction, seed=cfg.seed
+        )
+        model = build_model(cfg.model, num_classes=len(self.classes), weights=cfg.weights)
+        apply_freeze(model, cfg.model, cfg.frozen)
+        if not any(p.requires_grad for p in model.parameters()):
+            raise ValueError(f"all layer groups of {cfg.model} are frozen; unfreeze 'head'")
+        state = load_checkpoint(checkpoint_path) if resume and checkpoint_path else None
+        if state is not None:
+            model.load_state_dict(state["model_state"])
+        model.to(device)
+        # A frozen prefix with no augmentation is a fixed function: run it once (features.py).
+        k = 0 if cfg.augment else frozen_prefix_length(cfg.model, cfg.frozen)
+        if k:
+            prefix = FrozenPrefix(model, cfg.model, k)
+            inputs = compute_features(prefix, x_all, batch_size=64, device=device)
+            net: nn.Module = StagedNet(model, cfg.model, start=k).to(device)
+        else:
+            inputs, net = x_all, StagedNet(model, cfg.model).to(device)
+        optimizer = torch.optim.AdamW(_param_groups(model, cfg), weight_decay=cfg.weight_decay)
+        history: list[dict[str, Any]] = []
+        first_epoch = 1
+        if state is not None:
+            optimizer.load_state_dict(state["optimizer_state"])
+            history = list(state.get("history") or [])
+            first_epoch = int(state["epoch"]) + 1
+        return _Run(
+            model, net, inputs, y_all, np.asarray(train_idx), np.asarray(val_idx), window_ids,
+            device, bool(k), optimizer, history, first_epoch,
+        )  # fmt: skip
+
+    def _loop(
+        self,
+        run: _Run,
+        checkpoint_path: str | Path | None,
+        extra: dict[str, Any] | None,
+        run_id: int | None,
+    ) -> tuple[str, int]:
+        cfg = self.config
+        n_train, n_val = len(run.train_idx), len(run.val_idx)
+        event = FitStarted(
+            n_train, n_val, cfg.epochs, cfg.model, run.first_epoch, run.cached, run_id
+        )
+        self.events.emit(event)
+        # Batch order depends on the seed and the epoch: a resumed run does not replay epoch 1.
+        generator = torch.Generator().manual_seed(cfg.seed * 1000 + run.first_epoch)
+        best: tuple[float, int, dict[str, torch.Tensor]] | None = None
+        last = run.first_epoch - 1
+        for epoch in range(run.first_epoch, cfg.epochs + 1):
+            self.events.emit(EpochStarted(epoch, cfg.epochs))
+            record = self._train_epoch(run, epoch, generator)
+            if record is None:
+                return "stopped", last
+            run.history.append(record)
+            last = epoch
+            if checkpoint_path is not None:
+                self._save(checkpoint_path, run, epoch, extra, None)
+            self.events.emit(EpochEnded(**record))
+            val_loss = record["val_loss"]
+            if cfg.patience is not None and val_loss is not None:
+                if best is None or val_loss < best[0]:
+                    best = (val_loss, epoch, copy.deepcopy(run.model.state_dict()))
+                elif epoch - best[1] >= cfg.patience:
+                    run.model.load_state_dict(best[2])  # early stop keeps the best epoch
+                    break
+        return "completed", last
+
+    def _train_epoch(
+        self, run: _Run, epoch: int, generator: torch.Generator
+    ) -> dict[str, Any] | None:
+        """One pass over the training windows; ``None`` when stopped part-way."""
+        cfg = self.config
+        start = time.perf_counter()
+        set_train_mode(run.model, cfg.model, cfg.frozen)  # frozen groups stay in eval mode
+        loss_fn = nn.CrossEntropyLoss()
+        n_batches = -(-len(run.train_idx) // cfg.batch_size)
+        total, correct, seen = 0.0, 0, 0
+        order = batch_indices(len(run.train_idx), batch_size=cfg.batch_size, generator=generator)
+        for batch, rows in enumerate(order, 1):
+            if self.stop_event.is_set():
+                return None
+            batch_start = time.perf_counter()
+            index = torch.as_tensor(run.train_idx)[rows]
+            xb, yb = run.inputs[index].to(run.device), run.labels[index].to(run.device)
+            if cfg.augment:
+                xb = augment_batch(xb, generator=generator)
+            run.optimizer.zero_grad(set_to_none=True)
+            logits = run.net(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            run.optimizer.step()
+            total += float(loss.detach()) * len(yb)
+            correct += int((logits.argmax(1) == yb).sum())
+            seen += len(yb)
+            seconds = time.perf_counter() - batch_start
+            self.events.emit(BatchEnded(epoch, batch, n_batches, float(loss.detach()), seconds))
+        val_loss = val_acc = None
+        if len(run.val_idx):
+            logits = predict_logits(run.net, run.inputs, run.val_idx, device=run.device)
+            target = run.labels[torch.as_tensor(run.val_idx)]
+            val_loss = float(loss_fn(logits, target))
+            val_acc = float((logits.argmax(1) == target).float().mean())
+        return {
+            "epoch": epoch,
+            "train_loss": total / max(seen, 1),
+            "train_acc": correct / max(seen, 1),
+            "val_loss": val_loss,
+            "val_acc": val_acc,
+            "seconds": time.perf_counter() - start,
+        }
+
+    def _final_metrics(self, run: _Run) -> dict[str, Any]:
+        index, on = (run.val_idx, "val") if len(run.val_idx) else (run.train_idx, "train")
+        pred = predict_logits(run.net, run.inputs, index, device=run.device).argmax(1).numpy()
+        true = run.labels[torch.as_tensor(index)].numpy()
+        metrics = compute_metrics(true, pred, classes=self.classes, ids=run.ids[index])
+        metrics["evaluated_on"] = on
+        return metrics
+
+    def _save(
+        self,
+        path: str | Path,
+        run: _Run,
+        epoch: int,
+        extra: dict[str, Any] | None,
+        metrics: dict[str, Any] | None,
+    ) -> None:
+        save_checkpoint(
+            path,
+            {
+                **(extra or {}),
+                "model": self.config.model,
+                "config": self.config.to_dict(),
+                "classes": self.classes,
+                "epoch": epoch,
+                "history": run.history,
+                "metrics": metrics,
+                "model_state": {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+                "optimizer_state": run.optimizer.state_dict(),
+            },
+        )
