@@ -1,0 +1,94 @@
+"""`hfw simulate-arduino` and `hfw record`, end to end through a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hfwidgets.cli import main
+from hfwidgets.segmenter import TriggerSegmenter
+from hfwidgets.sensors.fake_arduino import FakeArduino
+from hfwidgets.store.project import Project
+
+
+def _last_json(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_record_from_simulate_arduino_subprocess(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cmd = [sys.executable, "-m", "hfwidgets", "simulate-arduino", "--rate", "50",
+           "--seconds", "60", "--garbage", "0.01", "--fast", "--json",
+           "--link", str(tmp_path / "ttyHFW0")]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        assert port == str(tmp_path / "ttyHFW0")
+        assert Path(port).is_symlink()
+        code = main(["record", "--port", port, "--seconds", "2.5", "--project",
+                     str(tmp_path / "proj"), "--json"])  # fmt: skip
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert code == 0
+    summary = _last_json(out)
+    result = _last_json(capsys.readouterr().out)
+    assert summary["sent"] == 3000
+    assert summary["garbage"] == 30
+    assert result["samples"] == 3000
+    assert result["bad_lines"] == 30
+    assert result["reconnects"] == 0
+    assert result["rate_hz"] == pytest.approx(50, rel=0.01)
+    assert not Path(port).exists()  # the fake removed its link on exit
+    with Project.open(tmp_path / "proj") as project:
+        windows = project.windows()
+        session = project.session(result["session_id"])
+    assert len(windows) == result["windows"] >= 3
+    assert session.xyz.shape == (3000, 3)
+    assert all(w.data.shape == (75, 3) and w.label is None for w in windows)
+
+
+def test_recorded_windows_match_segmenting_what_was_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeArduino(rate_hz=50, seconds=90, realtime=False, seed=5) as fake:
+        code = main(["record", "--port", fake.path, "--seconds", "2", "--project",
+                     str(tmp_path / "p"), "--label", "other", "--json"])  # fmt: skip
+    assert code == 0
+    result = _last_json(capsys.readouterr().out)
+    expected = TriggerSegmenter(rate_hz=50).feed(np.arange(fake.sent) / 50, fake.sent_samples)
+    assert result["samples"] == fake.sent == 4500
+    assert result["windows"] == len(expected) > 0
+    with Project.open(tmp_path / "p") as project:
+        stored = project.windows()
+    assert [w.label for w in stored] == ["other"] * len(expected)
+    np.testing.assert_allclose(stored[0].data, expected[0].data, atol=1e-6)
+
+
+def test_record_without_port_uses_the_simulated_arm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["record", "--seconds", "60", "--fast", "--project", str(tmp_path / "s"),
+                 "--json"])  # fmt: skip
+    assert code == 0
+    result = _last_json(capsys.readouterr().out)
+    assert set(result) >= {"samples", "bad_lines", "windows", "rate_hz", "reconnects"}
+    assert result["samples"] == 3000
+    assert result["windows"] >= 3
+
+
+def test_record_from_a_missing_port_fails_clearly_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["record", "--port", str(tmp_path / "ttyNONE"), "--seconds", "1",
+                 "--project", str(tmp_path / "never")])  # fmt: skip
+    assert code == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
