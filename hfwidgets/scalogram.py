@@ -19,12 +19,15 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pywt
 
-from hfwidgets._cwt_filterbank import CwtFilterBank, cwt_filterbank, resize_matrix
+if TYPE_CHECKING:
+    import torch
+
+from hfwidgets._cwt_filterbank import CwtFilterBank, cwt_filterbank, resize_tensor
 
 __all__ = [
     "ScalogramCache",
@@ -200,22 +203,21 @@ def scalogram_filterbank(
 
 
 def _normalised_magnitude(
-    signals: np.ndarray, bank: CwtFilterBank, settings: ScalogramSettings
-) -> np.ndarray:
+    signals: torch.Tensor, bank: CwtFilterBank, settings: ScalogramSettings
+) -> torch.Tensor:
     """``[b, 3, n]`` signals -> ``[b, 3, n_scales, n]`` magnitudes scaled into [0, 1]."""
     if settings.remove_mean:
-        signals = signals - signals.mean(axis=-1, keepdims=True)
-    # A still axis must come out exactly black: rounding in the mean would leave ~1e-8 residue
-    # that normalisation would blow up into full-brightness noise.
-    still = np.ptp(signals, axis=-1, keepdims=True) == 0
-    if settings.remove_mean:
-        signals = np.where(still, np.float32(0), signals)
-    magnitude = bank.magnitude(signals)
-    axes = (-2, -1) if settings.normalize == "per-axis" else (-3, -2, -1)
-    peak = magnitude.max(axis=axes, keepdims=True)
-    inverse = np.divide(1.0, peak, out=np.zeros_like(peak), where=peak > 0)
-    magnitude *= inverse
-    return magnitude
+        signals = signals - signals.mean(dim=-1, keepdim=True)
+        # A still axis must come out exactly black: rounding in the mean leaves ~1e-8 residue
+        # that normalisation would blow up into full-brightness noise.
+        still = signals.amax(dim=-1, keepdim=True) == signals.amin(dim=-1, keepdim=True)
+        signals = signals.masked_fill(still, 0.0)
+    magnitude = bank.magnitude_tensor(signals)
+    dims = (-2, -1) if settings.normalize == "per-axis" else (-3, -2, -1)
+    peak = magnitude.amax(dim=dims, keepdim=True)
+    # 0 / 0 -> 0: an all-zero channel stays black instead of NaN.
+    inverse = peak.reciprocal().masked_fill(peak == 0, 0.0)
+    return magnitude.mul_(inverse)
 
 
 def compute_scalograms(
@@ -252,22 +254,29 @@ def compute_scalograms(
     >>> img.shape, img.dtype, float(img[0, 2].max())
     ((1, 3, 224, 224), dtype('float32'), 0.0)
     """
+    import torch  # deferred: importing torch costs a second or two
+
     settings = settings or ScalogramSettings()
     array = _check_windows(windows)
     batch, n_samples, _ = array.shape
     bank = scalogram_filterbank(n_samples, rate_hz=rate_hz, settings=settings)
     height, width = settings.size
-    rows = resize_matrix(settings.n_scales, height)  # [H, S]
-    cols_t = np.ascontiguousarray(resize_matrix(n_samples, width).T)  # [n, W]
-    out = np.empty((batch, 3, height, width), dtype=np.float32)
-    signals = array.transpose(0, 2, 1)  # [B, 3, n]
-    for start in range(0, batch, _CHUNK):
-        magnitude = _normalised_magnitude(signals[start : start + _CHUNK], bank, settings)
-        # [b,3,S,n] @ [n,W] then [H,S] @ [b,3,S,W]: the cheaper order for the usual S < H.
-        np.matmul(rows, magnitude @ cols_t, out=out[start : start + _CHUNK])
-    # Bilinear weights are convex, so only rounding can leave [0, 1].
-    np.clip(out, 0.0, 1.0, out=out)
-    return out
+    rows = resize_tensor(settings.n_scales, height)  # [H, S]
+    cols_t = resize_tensor(n_samples, width, transpose=True)  # [n, W]
+    # numpy, not torch.empty: numpy asks for transparent huge pages on large arrays, which
+    # halves the page-fault cost of a fresh [256, 3, 224, 224] result.
+    result = np.empty((batch, 3, height, width), dtype=np.float32)
+    out = torch.from_numpy(result)
+    signals = torch.from_numpy(np.array(array.transpose(0, 2, 1), order="C"))  # [B, 3, n]
+    with torch.inference_mode():
+        for start in range(0, batch, _CHUNK):
+            chunk = slice(start, start + _CHUNK)
+            magnitude = _normalised_magnitude(signals[chunk], bank, settings)
+            # [b,3,S,n] @ [n,W], then [H,S] @ [b,3,S,W]: the cheaper order while S < H.
+            torch.matmul(rows, magnitude @ cols_t, out=out[chunk])
+            # Bilinear weights are convex, so only rounding can leave [0, 1].
+            out[chunk].clamp_(0.0, 1.0)
+    return result
 
 
 # At the end: the cache module imports this one lazily, so this import cannot cycle.
