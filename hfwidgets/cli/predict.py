@@ -98,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
             source,
             predictor,
             hop_s=args.hop,
+            window_s=args.window,
             threshold=args.threshold,
             min_gap_s=args.min_gap,
             positive=args.positive,
@@ -221,6 +222,9 @@ def register(subparsers: Any) -> None:
         "--seconds", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)"
     )
     parser.add_argument("--hop", type=float, default=0.2, metavar="S", help="seconds per hop")
+    parser.add_argument(
+        "--window", type=float, metavar="S", help="window length (default: the run's)"
+    )
     parser.add_argument(
         "--threshold", type=float, default=0.8, help="probability that counts (default 0.8)"
     )
