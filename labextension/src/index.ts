@@ -46,10 +46,13 @@ const workbenchPlugin: JupyterFrontEndPlugin<void> = {
       () => fileBrowser?.model.path ?? '',
       handIcon
     );
+    // Beside the kernels in the Notebook section (it makes a notebook); that section draws
+    // `kernelIconUrl` images, not command icons, hence the data URL.
     launcher?.add({
       command: NEW_WORKBENCH_COMMAND,
       category: 'Notebook',
-      rank: 10
+      rank: 10,
+      kernelIconUrl: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(handSvg)}`
     });
     palette?.addItem({
       command: NEW_WORKBENCH_COMMAND,

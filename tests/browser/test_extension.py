@@ -14,7 +14,7 @@ from tests.browser.labtools import open_in_lab, run_all_cells
 pytestmark = pytest.mark.browser
 
 STATUS = ".hfw-PortsStatus"
-CARD = '.jp-LauncherCard[data-command="hfwidgets:new-workbench"]'
+CARD = '.jp-LauncherCard[data-category="Notebook"]'
 
 
 @pytest.fixture
@@ -46,9 +46,10 @@ def error_outputs(page) -> list[str]:
 def test_launcher_card_creates_workbench_notebook_that_runs(lab, page):
     (lab.root / "class").mkdir(exist_ok=True)
     open_in_lab(page, lab, "class")  # the file browser is in class/: the notebook goes there
-    card = page.locator(CARD)
+    card = page.locator(CARD, has_text="High-Five Workbench")
     card.wait_for(timeout=30_000)
-    assert card.inner_text().strip() == "High-Five Workbench"
+    # Our hand, not the letter JupyterLab draws for a notebook card without an icon.
+    assert card.locator("img.jp-Launcher-kernelIcon").count() == 1
 
     card.click()
     page.wait_for_function(
