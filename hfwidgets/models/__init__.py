@@ -19,7 +19,7 @@ from hfwidgets.models.freezing import (
 from hfwidgets.models.info import BackboneInfo, backbone_info, measure_latency
 from hfwidgets.models.registry import list_backbones
 from hfwidgets.models.staging import StagedNet, build_stages
-from hfwidgets.models.weights import WeightsError, build_model, replace_head
+from hfwidgets.models.weights import WeightsError, build_architecture, build_model, replace_head
 
 __all__ = [
     "BackboneInfo",
@@ -27,6 +27,7 @@ __all__ = [
     "WeightsError",
     "apply_freeze",
     "backbone_info",
+    "build_architecture",
     "build_model",
     "build_stages",
     "count_parameters",

@@ -18,7 +18,14 @@ from torch import nn
 from hfwidgets.errors import HfwError
 from hfwidgets.models.registry import get_spec
 
-__all__ = ["WeightsError", "build_model", "build_skeleton", "replace_head", "resolve_weights_enum"]
+__all__ = [
+    "WeightsError",
+    "build_architecture",
+    "build_model",
+    "build_skeleton",
+    "replace_head",
+    "resolve_weights_enum",
+]
 
 IMAGENET_CLASSES = 1000
 
@@ -123,6 +130,16 @@ def replace_head(model: nn.Module, name: str, *, num_classes: int) -> nn.Module:
     parent = model.get_submodule(parent_path) if parent_path else model
     setattr(parent, attr, new)
     return model
+
+
+def build_architecture(name: str, *, num_classes: int, pretrained: bool) -> nn.Module:
+    """The model :func:`build_model` builds, with random weights, ready for ``load_state_dict``.
+
+    ``pretrained`` must match how the saved model was built (GoogLeNet scales its input
+    differently for ImageNet weights).
+    """
+    get_spec(name)
+    return replace_head(_imagenet_model(name, pretrained=pretrained), name, num_classes=num_classes)
 
 
 def build_model(name: str, *, num_classes: int, weights: str | Path = "DEFAULT") -> nn.Module:

@@ -1,13 +1,25 @@
-"""Tensors for training: conversion, batching and the random scalogram augmentation."""
+"""Training data: scalograms of a project's windows, tensors, batching, random augmentation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["as_image_tensor", "augment_batch", "batch_indices", "resolve_device"]
+from hfwidgets.errors import HfwError
+from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+
+__all__ = [
+    "as_image_tensor",
+    "augment_batch",
+    "batch_indices",
+    "project_dataset",
+    "project_scalogram_settings",
+    "resolve_device",
+    "scalogram_images",
+]
 
 
 def resolve_device(device: str) -> torch.device:
@@ -62,3 +74,55 @@ def augment_batch(
             out[i, :, :, :shift] = images[i, :, :, -shift:]
     factors = 1.0 + gain * (2.0 * torch.rand(batch, 1, 1, 1, generator=generator) - 1.0)
     return (out * factors.to(out.device)).clamp_(0.0, 1.0)
+
+
+def scalogram_images(
+    windows: Sequence[np.ndarray],
+    rates_hz: Sequence[float],
+    *,
+    settings: ScalogramSettings,
+) -> np.ndarray:
+    """Scalograms ``[N, 3, H, W]`` of windows that may differ in length and rate.
+
+    Windows sharing a (length, rate) are transformed together: one batched call each.
+    """
+    height, width = settings.size
+    out = np.empty((len(windows), 3, height, width), dtype=np.float32)
+    groups: dict[tuple[int, float], list[int]] = {}
+    for i, (window, rate) in enumerate(zip(windows, rates_hz, strict=True)):
+        groups.setdefault((len(window), float(rate)), []).append(i)
+    for (_, rate), members in groups.items():
+        batch = np.stack([np.asarray(windows[i], dtype=np.float32) for i in members])
+        out[members] = compute_scalograms(batch, rate_hz=rate, settings=settings)
+    return out
+
+
+def project_scalogram_settings(project: Any) -> ScalogramSettings:
+    """The project's stored scalogram settings (key ``"scalogram"``), else the defaults."""
+    stored = project.get_setting("scalogram")
+    return ScalogramSettings.from_dict(stored) if stored else ScalogramSettings()
+
+
+def project_dataset(
+    project: Any, *, settings: ScalogramSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """``(images, labels, window_ids, classes)`` of the labelled windows of ``project``.
+
+    Raises
+    ------
+    HfwError
+        The project has no labelled windows, naming its folder and what to do.
+    """
+    classes = list(project.classes)
+    records = [r for r in project.windows() if r.label is not None and r.label in classes]
+    if not records:
+        raise HfwError(
+            f"project {project.path} has no labelled windows; label some (Labeler, or "
+            "`hfw import`) before training"
+        )
+    images = scalogram_images(
+        [r.data[:, :3] for r in records], [r.rate_hz for r in records], settings=settings
+    )
+    labels = np.array([classes.index(r.label) for r in records], dtype=np.int64)
+    ids = np.array([r.id for r in records], dtype=np.int64)
+    return images, labels, ids, classes

@@ -1,0 +1,117 @@
+"""A trained run as a function from raw x, y, z windows to class probabilities.
+
+The live classifier calls :meth:`Predictor.predict_proba` once per hop, so it is kept cheap:
+the network is built once, in eval mode, and run under ``torch.inference_mode`` on a batch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from hfwidgets.errors import HfwError
+from hfwidgets.models import StagedNet, build_architecture
+from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+from hfwidgets.training.checkpoint import load_checkpoint
+
+__all__ = ["Predictor", "latest_run_id", "load_predictor"]
+
+
+class Predictor:
+    """Class probabilities of acceleration windows, with the run's scalogram settings.
+
+    Attributes
+    ----------
+    classes : list of str
+    settings : ScalogramSettings
+    rate_hz : float
+        The sample rate the model was trained at.
+    model_name : str
+    net : StagedNet
+        Images in [0, 1] -> logits, in eval mode.
+    """
+
+    def __init__(
+        self,
+        net: StagedNet,
+        *,
+        classes: list[str],
+        settings: ScalogramSettings,
+        rate_hz: float,
+        model_name: str,
+        run_id: int | None = None,
+    ) -> None:
+        self.net = net.eval()
+        self.classes = list(classes)
+        self.settings = settings
+        self.rate_hz = float(rate_hz)
+        self.model_name = model_name
+        self.run_id = run_id
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, *, run_id: int | None = None) -> Predictor:
+        """Build from a checkpoint written by the trainer (see :mod:`.checkpoint`)."""
+        state = load_checkpoint(path)
+        return cls.from_state(state, run_id=run_id, source=str(path))
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], *, run_id: int | None = None, source: str = "checkpoint"
+    ) -> Predictor:
+        config = state.get("config") or {}
+        name = state["model"]
+        pretrained = str(config.get("weights", "DEFAULT")).lower() != "none"
+        model = build_architecture(name, num_classes=len(state["classes"]), pretrained=pretrained)
+        model.load_state_dict(state["model_state"])
+        if "scalogram" not in state or "rate_hz" not in state:
+            raise HfwError(f"{source} lacks scalogram settings or rate; retrain with hfwidgets")
+        return cls(
+            StagedNet(model, name),
+            classes=list(state["classes"]),
+            settings=ScalogramSettings.from_dict(state["scalogram"]),
+            rate_hz=float(state["rate_hz"]),
+            model_name=name,
+            run_id=run_id,
+        )
+
+    def predict_images(self, images: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Probabilities ``[B, C]`` of scalogram images ``[B, 3, H, W]`` in [0, 1]."""
+        with torch.inference_mode():
+            logits = self.net(torch.as_tensor(images, dtype=torch.float32))
+            return torch.softmax(logits, dim=1).numpy()
+
+    def predict_proba(self, windows: np.ndarray, *, rate_hz: float | None = None) -> np.ndarray:
+        """Probabilities ``[B, C]`` (columns in :attr:`classes` order) of windows ``[B, n, 3]``.
+
+        ``rate_hz`` defaults to the training rate; pass the source's rate if it differs.
+        """
+        array = np.asarray(windows, dtype=np.float32)
+        if array.ndim == 2:
+            array = array[None]
+        images = compute_scalograms(array, rate_hz=rate_hz or self.rate_hz, settings=self.settings)
+        return self.predict_images(images)
+
+    def predict(self, windows: np.ndarray, *, rate_hz: float | None = None) -> list[str]:
+        """The most probable class name of each window."""
+        proba = self.predict_proba(windows, rate_hz=rate_hz)
+        return [self.classes[i] for i in proba.argmax(axis=1)]
+
+
+def latest_run_id(project: Any) -> int:
+    """The newest run of ``project`` that has a checkpoint (finished runs preferred)."""
+    runs = [r for r in project.runs() if project.checkpoint_path(r.id).is_file()]
+    finished = [r for r in runs if r.status == "finished"]
+    pick = finished or runs
+    if not pick:
+        raise HfwError(f"project {project.path} has no trained run; train one first (hfw train)")
+    return int(pick[-1].id)
+
+
+def load_predictor(project: Any, run_id: int | None = None) -> Predictor:
+    """The :class:`Predictor` of run ``run_id`` of ``project`` (default: the latest trained)."""
+    if run_id is None:
+        run_id = latest_run_id(project)
+    return Predictor.from_checkpoint(project.checkpoint_path(run_id), run_id=run_id)

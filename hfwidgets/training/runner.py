@@ -1,0 +1,170 @@
+"""Training a project: blocking :func:`train_project` and the background :class:`TrainingRunner`.
+
+The glue between the project store and the :class:`~hfwidgets.training.trainer.Trainer`: it reads
+the labelled windows, computes their scalograms with the project's settings, records a run, keeps
+its checkpoint beside the project and stores the run's metrics and split.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.data import project_dataset, project_scalogram_settings
+from hfwidgets.training.events import EventCallback, EventDispatcher, FitEnded
+from hfwidgets.training.trainer import Trainer
+
+__all__ = ["TrainingRunner", "train_project"]
+
+log = logging.getLogger(__name__)
+
+# The trainer's outcome -> the store's final run status.
+_STORE_STATUS = {"completed": "finished", "stopped": "stopped", "failed": "failed"}
+
+
+def train_project(
+    project: Any,
+    config: TrainConfig,
+    *,
+    callbacks: Iterable[EventCallback] = (),
+    stop_event: threading.Event | None = None,
+    resume_run: int | None = None,
+) -> int:
+    """Train on the labelled windows of ``project``; block until done; return the run id.
+
+    Parameters
+    ----------
+    project : hfwidgets.store.Project
+    config : TrainConfig
+    callbacks : iterable of callable
+        Receive every training event.
+    stop_event : threading.Event, optional
+        Set it to stop before the next batch (the run is stored as ``"stopped"``).
+    resume_run : int, optional
+        Continue that run from its checkpoint (with ``config.epochs`` as the new total).
+
+    The run's settings hold the config, the scalogram settings and the classes; its metrics
+    are those of :func:`~hfwidgets.training.metrics.compute_metrics` plus ``seconds``.
+    """
+    settings = project_scalogram_settings(project)
+    images, labels, ids, classes = project_dataset(project, settings=settings)
+    run_settings = {
+        "config": config.to_dict(),
+        "scalogram": settings.to_dict(),
+        "classes": classes,
+        "rate_hz": float(project.rate_hz),
+    }
+    if resume_run is None:
+        run_id = project.add_run(run_settings)
+    else:
+        run_id = resume_run
+        project.run(run_id)  # an unknown run is a ValueError naming the project
+    project.update_run(run_id, status="running")
+    trainer = Trainer(config, classes=classes, callbacks=callbacks, stop_event=stop_event)
+    started = time.perf_counter()
+    try:
+        result = trainer.fit(
+            images,
+            labels,
+            ids=ids,
+            checkpoint_path=project.checkpoint_path(run_id),
+            resume=resume_run is not None,
+            checkpoint_extra={"scalogram": settings.to_dict(), "rate_hz": float(project.rate_hz)},
+            run_id=run_id,
+        )
+    except BaseException as exc:
+        project.update_run(run_id, status="failed", metrics={"error": f"{exc}"})
+        raise
+    metrics = {k: v for k, v in result.metrics.items()}
+    metrics["seconds"] = time.perf_counter() - started
+    metrics["cached_features"] = result.cached_features
+    project.update_run(run_id, status=_STORE_STATUS[result.status], metrics=metrics)
+    if len(result.val_index):
+        split = {int(ids[i]): "train" for i in result.train_index}
+        split.update({int(ids[i]): "val" for i in result.val_index})
+        project.set_split(run_id, split)
+    return run_id
+
+
+class TrainingRunner:
+    """Trains a project in a background thread; widgets drive it.
+
+    Parameters
+    ----------
+    project : hfwidgets.store.Project
+    config : TrainConfig
+
+    Examples
+    --------
+    >>> runner = TrainingRunner(project, config)          # doctest: +SKIP
+    >>> runner.on_event(panel.handle_event)                # doctest: +SKIP
+    >>> runner.start(); ...; runner.stop(); runner.join()  # doctest: +SKIP
+    """
+
+    def __init__(self, project: Any, config: TrainConfig, *, resume_run: int | None = None):
+        self.project = project
+        self.config = config
+        self.resume_run = resume_run
+        self._events = EventDispatcher()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._status = "idle"
+        self.run_id: int | None = resume_run
+        self.error: BaseException | None = None
+
+    @property
+    def status(self) -> str:
+        """``"idle"``, ``"running"``, ``"completed"``, ``"stopped"`` or ``"failed"``."""
+        return self._status
+
+    def on_event(self, callback: EventCallback, remove: bool = False) -> None:
+        """Register ``callback(event)`` for every training event (``remove=True`` unregisters)."""
+        self._events.on_event(callback, remove=remove)
+
+    def _handle(self, event: object) -> None:
+        if getattr(event, "run_id", None) is not None:
+            self.run_id = event.run_id  # type: ignore[attr-defined]
+        if isinstance(event, FitEnded):
+            self._status = event.status
+        self._events.emit(event)
+
+    def start(self) -> None:
+        """Start training in a daemon thread (a second start while running is an error)."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("training is already running; stop() it first")
+        self._stop.clear()
+        self._status = "running"
+        self.error = None
+        self._thread = threading.Thread(target=self._run, name="hfw-training", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            train_project(
+                self.project,
+                self.config,
+                callbacks=[self._handle],
+                stop_event=self._stop,
+                resume_run=self.resume_run,
+            )
+        except BaseException as exc:  # reported through status/events, never raised in a thread
+            self.error = exc
+            if self._status == "running":  # failed before the trainer could say so
+                self._status = "failed"
+                self._events.emit(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}"))
+            log.warning("training failed: %s", exc)
+
+    def stop(self) -> None:
+        """Ask training to stop before its next batch (returns at once; use :meth:`join`)."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread; return ``True`` when it has finished."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
