@@ -77,7 +77,9 @@ void loop() {
   if (Wire.available() < 6) return;  // a glitch on the bus: the host counts the gap
   int16_t raw[3];
   for (int i = 0; i < 3; i++) {
-    raw[i] = (int16_t)((Wire.read() << 8) | Wire.read());
+    uint8_t hi = Wire.read();  // two statements: operand order in one expression is unspecified
+    uint8_t lo = Wire.read();
+    raw[i] = (int16_t)((hi << 8) | lo);
   }
   Serial.print(t);
   for (int i = 0; i < 3; i++) {
