@@ -18,6 +18,7 @@ from typing import Any
 
 from hfwidgets.errors import HfwError
 from hfwidgets.live import Counted, LiveClassifier, Prediction, score_events
+from hfwidgets.live.predictor import project_window_s
 
 __all__ = ["pick_run", "register", "simulated_truth_score"]
 
@@ -92,13 +93,16 @@ def _run(args: argparse.Namespace) -> int:
         from hfwidgets.training import load_predictor  # deferred: imports torch
 
         predictor = load_predictor(project, run_id)
+        window_s = args.window
+        if window_s is None and getattr(predictor, "window_s", None) is None:
+            window_s = project_window_s(project)  # what the run's windows were
     source = _open_source(args, float(predictor.rate_hz))
     try:
         live = LiveClassifier(
             source,
             predictor,
             hop_s=args.hop,
-            window_s=args.window,
+            window_s=window_s,
             threshold=args.threshold,
             min_gap_s=args.min_gap,
             positive=args.positive,

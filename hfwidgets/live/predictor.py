@@ -18,6 +18,7 @@ __all__ = [
     "Predictor",
     "cut_windows",
     "positive_index",
+    "project_window_s",
     "resample_windows",
     "resolve_window_s",
 ]
@@ -82,6 +83,20 @@ def resolve_window_s(predictor: Predictor, window_s: float | None) -> float:
         "the predictor does not say which window length its run was trained on; pass window_s= "
         "(seconds, the length of the captured training windows, e.g. window_s=1.5)"
     )
+
+
+def project_window_s(project: Any) -> float | None:
+    """Typical length (seconds) of a project's labelled windows: what its runs trained on.
+
+    The median over labelled windows of ``len(data) / rate_hz``; None without labelled windows.
+    Used when a predictor does not carry its run's window length.
+    """
+    lengths = [
+        record.data.shape[0] / float(record.rate_hz)
+        for record in project.windows()
+        if record.label is not None and record.rate_hz
+    ]
+    return float(np.median(lengths)) if lengths else None
 
 
 def positive_index(predictor: Predictor, positive: str) -> int:
