@@ -1,0 +1,95 @@
+"""``hfw evaluate``: score a trained run on windows in the generic layout.
+
+``--data DIR2`` holds ``DIR2/<label>/*.csv`` (header ``ax,ay,az``) and optionally
+``DIR2/meta.json`` with ``{"rate_hz": ...}``; windows are read with the store's generic importer
+(into a throw-away project at the model's rate), so resampling matches ``hfw import``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hfwidgets.errors import HfwError
+
+__all__ = ["evaluate_folder", "register"]
+
+
+def evaluate_folder(project: Any, data_dir: str | Path, *, run_id: int | None = None) -> dict:
+    """Metrics of run ``run_id`` of ``project`` on the labelled windows under ``data_dir``.
+
+    Labels the model does not know count as errors (their true class is added to ``classes``).
+    """
+    from hfwidgets.store import Project, import_generic
+    from hfwidgets.training.data import scalogram_images
+    from hfwidgets.training.metrics import compute_metrics
+    from hfwidgets.training.predictor import load_predictor
+
+    predictor = load_predictor(project, run_id)
+    with (
+        tempfile.TemporaryDirectory(prefix="hfw-evaluate-") as tmp,
+        Project.create(Path(tmp) / "eval", classes=(), rate_hz=predictor.rate_hz) as scratch,
+    ):
+        import_generic(scratch, data_dir)
+        records = [r for r in scratch.windows() if r.label is not None]
+    if not records:
+        raise HfwError(f"{data_dir}: no labelled windows to evaluate")
+    classes = list(predictor.classes)
+    classes += sorted({r.label for r in records if r.label not in classes})  # type: ignore[misc]
+    images = scalogram_images(
+        [r.data[:, :3] for r in records], [r.rate_hz for r in records], settings=predictor.settings
+    )
+    proba = np.concatenate(
+        [predictor.predict_images(images[i : i + 64]) for i in range(0, len(images), 64)]
+    )
+    true = [classes.index(r.label) for r in records]  # type: ignore[arg-type]
+    metrics = compute_metrics(true, proba.argmax(axis=1), classes=classes)
+    metrics["misclassified"] = [records[i].source for i in metrics["misclassified"]]
+    metrics["run"] = predictor.run_id
+    return metrics
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hfwidgets.store import Project
+
+    started = time.perf_counter()
+    with Project.open(args.project) as project:
+        try:
+            metrics = evaluate_folder(project, args.data, run_id=args.run)
+        except ValueError as exc:
+            raise HfwError(str(exc)) from exc
+    metrics["seconds"] = round(time.perf_counter() - started, 3)
+    if args.json:
+        print(json.dumps(metrics))
+        return 0
+    print(f"run {metrics['run']}: accuracy {metrics['accuracy']:.3f} on {metrics['n']} windows")
+    for name, row in metrics["per_class"].items():
+        print(
+            f"  {name:>12}: precision {row['precision']:.3f} recall {row['recall']:.3f} "
+            f"f1 {row['f1']:.3f} support {row['support']}"
+        )
+    print("confusion (rows true, columns predicted): " + json.dumps(metrics["confusion"]))
+    if metrics["misclassified"]:
+        print("misclassified: " + ", ".join(metrics["misclassified"]))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``evaluate`` subcommand."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="score a trained run on windows in the generic layout",
+        description="Evaluate a trained run on DIR2/<label>/*.csv windows (header ax,ay,az; "
+        "optional DIR2/meta.json with rate_hz).",
+    )
+    p.add_argument("--project", required=True, help="project folder")
+    p.add_argument("--run", type=int, default=None, help="run id (default: latest trained)")
+    p.add_argument("--data", required=True, help="folder in the generic layout")
+    p.add_argument("--json", action="store_true", help="print one JSON object last")
+    p.set_defaults(func=_run)
