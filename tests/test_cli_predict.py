@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,64 @@ def test_nonpositive_seconds_is_rejected(
 ) -> None:
     assert main(["predict", "--project", str(tmp_path), "--seconds", "0"]) == 1
     assert "--seconds" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def trained_project(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path) -> Path:
+    """A small project trained with the frozen-prefix fast path (about 5 s of CPU)."""
+    import torch
+
+    from hfwidgets.models import layer_groups
+    from hfwidgets.scalogram import ScalogramSettings
+    from hfwidgets.sensors import simulate_windows
+    from hfwidgets.training import TrainConfig, train_project
+
+    torch.set_num_threads(2)
+    path = tmp_path_factory.mktemp("cli-predict") / "hf"
+    with Project.create(path, rate_hz=50.0) as project:
+        project.set_setting("scalogram", ScalogramSettings(size=(112, 112)).to_dict())
+        windows, labels = simulate_windows(20, rate_hz=50.0, window_s=1.5, seed=5)
+        for window, label in zip(windows, labels, strict=True):
+            project.add_window(window, rate_hz=50.0, source="simulated", label=label)
+        config = TrainConfig(
+            model="mobilenet_v2",
+            weights=str(mobilenet_v2_weights),
+            frozen=tuple(layer_groups("mobilenet_v2")[:-1]),
+            epochs=20,
+            lr=3e-3,
+            num_threads=2,
+        )
+        train_project(project, config)
+    return path
+
+
+@pytest.mark.slow
+def test_simulated_run_prints_events_and_a_json_summary(
+    trained_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["predict", "--project", str(trained_project), "--simulate"]
+    code = main([*argv, "--seconds", "4", "--events-per-minute", "40", "--seed", "2"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "counting high-five on the simulated arm" in text
+    assert "hops; latency p50" in text
+    code = main([*argv, "--seconds", "10", "--events-per-minute", "40", "--seed", "2", "--json"])
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert len(lines) == 1  # --json: nothing but the summary
+    # 10 s at 50 Hz, 1.5 s windows every 0.2 s: about 42 hops, none skipped.
+    assert 35 <= summary["hops"] <= 50
+    assert summary["dropped_hops"] == 0
+    assert summary["latency_ms_p50"] <= summary["latency_ms_p95"]
+    assert summary["latency_clock"] == "sample"
+    assert {"events", "precision", "recall", "true_events"} <= set(summary)
+    assert summary["error"] is None
+
+
+def test_explicit_run_must_be_finished_or_exist(
+    trained_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["predict", "--project", str(trained_project), "--run", "99", "--seconds", "1"])
+    assert code == 1
+    assert "no training run 99" in capsys.readouterr().err
