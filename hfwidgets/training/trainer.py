@@ -118,6 +118,9 @@ class Trainer:
         Each is called with every event (exceptions are logged, never stop training).
     stop_event : threading.Event, optional
         Set it (or call :meth:`stop`) to stop before the next batch.
+    cache_features : bool
+        Run a frozen prefix once and cache its outputs when possible (default). ``False`` runs
+        the whole network every batch (for comparisons; results agree to rounding).
     """
 
     def __init__(
@@ -127,8 +130,10 @@ class Trainer:
         classes: Sequence[str],
         callbacks: Iterable[EventCallback] = (),
         stop_event: threading.Event | None = None,
+        cache_features: bool = True,
     ) -> None:
         self.config = config
+        self.cache_features = cache_features
         self.classes = list(classes)
         self.events = EventDispatcher()
         for callback in callbacks:
@@ -230,7 +235,8 @@ class Trainer:
             model.load_state_dict(state["model_state"])
         model.to(device)
         # A frozen prefix with no augmentation is a fixed function: run it once (features.py).
-        k = 0 if cfg.augment else frozen_prefix_length(cfg.model, cfg.frozen)
+        cacheable = self.cache_features and not cfg.augment
+        k = frozen_prefix_length(cfg.model, cfg.frozen) if cacheable else 0
         if k:
             prefix = FrozenPrefix(model, cfg.model, k)
             inputs = compute_features(prefix, x_all, batch_size=64, device=device)
