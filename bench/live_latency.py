@@ -30,32 +30,27 @@ import torch
 
 from hfwidgets.live import LiveClassifier
 from hfwidgets.models import StagedNet, build_model
-from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.sensors import SimulatedSource
+from hfwidgets.training import Predictor
 
 RATE_HZ = 50.0
 WINDOW_S = 1.5
 
 
-class BenchPredictor:
-    """Scalograms + a torchvision backbone in eval mode: what a trained run's predictor does."""
-
-    classes = ("high-five", "other")
-    rate_hz = RATE_HZ
-    window_s = WINDOW_S
-
-    def __init__(self, name: str) -> None:
-        self.settings = ScalogramSettings()
-        self.net = StagedNet(build_model(name, num_classes=2, weights="none"), name).eval()
-
-    def predict_proba(self, windows: np.ndarray) -> np.ndarray:
-        images = compute_scalograms(windows, rate_hz=self.rate_hz, settings=self.settings)
-        with torch.inference_mode():
-            logits = self.net(torch.from_numpy(images))
-        return torch.softmax(logits, dim=1).numpy()
+def bench_predictor(name: str) -> Predictor:
+    """The trained-run predictor of hfwidgets.training, with random weights for ``name``."""
+    net = StagedNet(build_model(name, num_classes=2, weights="none"), name)
+    return Predictor(
+        net,
+        classes=["high-five", "other"],
+        settings=ScalogramSettings(),
+        rate_hz=RATE_HZ,
+        model_name=name,
+    )
 
 
-def bare_inference_ms(predictor: BenchPredictor, *, repeats: int = 15) -> float:
+def bare_inference_ms(predictor: Predictor, *, repeats: int = 15) -> float:
     """Median time of classifying one window, no streaming around it."""
     window = np.random.default_rng(0).normal(0, 0.3, (1, round(WINDOW_S * RATE_HZ), 3))
     window = window.astype(np.float32)
@@ -68,9 +63,9 @@ def bare_inference_ms(predictor: BenchPredictor, *, repeats: int = 15) -> float:
     return statistics.median(times)
 
 
-def run_live(predictor: BenchPredictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
+def run_live(predictor: Predictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
     source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
-    with source, LiveClassifier(source, predictor, hop_s=hop_s) as live:
+    with source, LiveClassifier(source, predictor, hop_s=hop_s, window_s=WINDOW_S) as live:
         time.sleep(seconds)
     stats = live.stats()
     return {
@@ -82,7 +77,7 @@ def run_live(predictor: BenchPredictor, *, seconds: float, hop_s: float) -> dict
     }
 
 
-def run_plain(predictor: BenchPredictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
+def run_plain(predictor: Predictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
     """Sleep one hop, classify the newest window, repeat (in a thread, like a real app)."""
     source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
     n = round(WINDOW_S * RATE_HZ)
@@ -118,7 +113,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     rows = []
     for name in args.models.split(","):
-        predictor = BenchPredictor(name)
+        predictor = bench_predictor(name)
         bare = bare_inference_ms(predictor)
         live = run_live(predictor, seconds=args.seconds, hop_s=args.hop)
         plain = run_plain(predictor, seconds=args.seconds, hop_s=args.hop)
@@ -141,6 +136,7 @@ def main() -> None:
     header = (
         f"{'model':<14}{'bare ms':>9}{'live p50':>10}{'live p95':>10}{'plain p50':>11}"
         f"{'plain p95':>11}{'p95 ratio':>11}{'infer p95':>11}{'keeps up':>10}"
+        f"{'hops live/plain':>17}"
     )
     print(
         f"hop {args.hop * 1000:.0f} ms, window {WINDOW_S} s at {RATE_HZ:g} Hz, "
@@ -153,6 +149,7 @@ def main() -> None:
             f"{r['live_p95_ms']:>10.1f}{r['plain_p50_ms']:>11.1f}{r['plain_p95_ms']:>11.1f}"
             f"{r['p95_ratio_plain_over_live']:>10.2f}x{r['live_inference_p95_ms']:>11.1f}"
             f"{'yes' if r['keeps_up'] else 'no':>10}"
+            f"{r['live_hops']:>10}/{r['plain_hops']:<6}"
         )
     if args.json:
         print(json.dumps({"hop_s": args.hop, "seconds": args.seconds, "rows": rows}))

@@ -110,3 +110,20 @@ def test_explicit_run_must_be_finished_or_exist(
     code = main(["predict", "--project", str(trained_project), "--run", "99", "--seconds", "1"])
     assert code == 1
     assert "no training run 99" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_serial_port_run_with_garbage_lines(
+    trained_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hfwidgets.sensors.fake_arduino import FakeArduino
+
+    with FakeArduino(rate_hz=50.0, garbage=0.05, seed=4) as arduino:
+        argv = ["predict", "--project", str(trained_project), "--port", arduino.path]
+        code = main([*argv, "--seconds", "5", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["source"] == arduino.path
+    assert summary["hops"] >= 10  # bad lines were skipped, the stream went on
+    assert summary["latency_clock"] == "sample"
+    assert "precision" not in summary  # a real arm does not tell the truth
