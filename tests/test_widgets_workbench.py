@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hfwidgets.sensors import SimulatedSource
@@ -67,5 +68,48 @@ def test_reopening_the_project_restores_the_choices(tmp_path: Path) -> None:
         assert again.training.epochs.value == 3
         assert again.training.weights == "none"
         assert again.live.threshold == pytest.approx(0.9)
+    finally:
+        again.close()
+
+
+@pytest.mark.slow
+def test_real_training_from_the_panel_arms_the_live_counter_and_survives_reopening(
+    tmp_path: Path,
+) -> None:
+    import torch
+
+    from hfwidgets.sensors import simulate_windows
+
+    torch.set_num_threads(2)
+    windows, labels = simulate_windows(5, seed=2)
+    with Project.create(tmp_path / "proj") as seeded:
+        for data, label in zip(windows, labels, strict=True):
+            seeded.add_window(data, rate_hz=50.0, label=label)
+    wb = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    try:
+        wb.picker.value = "mobilenet_v3_small"
+        wb.training.epochs.value = 2
+        wb.training.batch_size.value = 4
+        runner = wb.training.start()
+        assert runner.join(120)
+        wb.training.flush()
+        assert wb.training.status == "completed", wb.training.progress_html.value
+        assert len(np.asarray(wb.training.curves.loss.x)) == 2
+        buttons = wb.training.confusion.buttons
+        assert sum(int(b.description) for b in buttons.values()) == 2  # 20 % of 10 windows
+        opened = [key for key, b in buttons.items() if not b.disabled]
+        assert opened  # every non-empty cell can be opened (validation split is stored)
+        wb.training.confusion.open_cell(*opened[0])
+        assert wb.labeler.mode == "review"
+        assert "model says" in wb.labeler.title.value
+        assert not wb.live.start_button.disabled  # the trained run now counts live
+        run_id = wb.training.run_id
+    finally:
+        wb.close()
+    again = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
+    try:
+        assert again.training.run_id == run_id
+        assert again.training.confusion.buttons  # the matrix is back without retraining
+        assert not again.live.start_button.disabled
     finally:
         again.close()

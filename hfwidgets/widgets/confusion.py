@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -13,34 +13,48 @@ OpenCallback = Callable[[list[int], str], object]
 
 
 def verdicts_from_metrics(
-    metrics: Mapping[str, Any], labels: Mapping[int, str | None]
+    metrics: Mapping[str, Any],
+    labels: Mapping[int, str | None],
+    *,
+    evaluated: Iterable[int] | None = None,
 ) -> dict[int, str]:
-    """Predicted class per evaluated window id.
+    """Predicted class per evaluated window id, as far as ``metrics`` tell.
 
-    Uses ``metrics["predictions"]`` (``{id: class}``) when the trainer reports it. Otherwise
-    only the misclassified windows are known; with two classes their prediction is the other
-    class, which is exact.
+    Uses ``metrics["predictions"]`` (``{id: class}``) when the trainer reports it. Otherwise:
+    the ``evaluated`` windows (the run's validation split) that are not in
+    ``metrics["misclassified"]`` were predicted as their label; with two classes a misclassified
+    window was predicted as the other class. Both are exact.
     """
     predictions = metrics.get("predictions")
     if isinstance(predictions, Mapping):
         return {int(k): str(v) for k, v in predictions.items()}
     classes = list(metrics.get("classes", []))
+    wrong = {int(i) for i in metrics.get("misclassified", [])}
     verdicts: dict[int, str] = {}
+    for wid in evaluated or ():
+        label = labels.get(int(wid))
+        if int(wid) not in wrong and label in classes:
+            verdicts[int(wid)] = str(label)
     if len(classes) == 2:
-        for wid in metrics.get("misclassified", []):
-            true = labels.get(int(wid))
+        for wid in wrong:
+            true = labels.get(wid)
             if true in classes:
-                verdicts[int(wid)] = classes[1 - classes.index(true)]
+                verdicts[wid] = classes[1 - classes.index(true)]
     return verdicts
 
 
 def cell_window_ids(
-    metrics: Mapping[str, Any], labels: Mapping[int, str | None]
+    metrics: Mapping[str, Any],
+    labels: Mapping[int, str | None],
+    *,
+    evaluated: Iterable[int] | None = None,
 ) -> dict[tuple[int, int], list[int]]:
     """Window ids behind each (true, predicted) cell that can be known from ``metrics``."""
     classes = list(metrics.get("classes", []))
     cells: dict[tuple[int, int], list[int]] = {}
-    for wid, predicted in verdicts_from_metrics(metrics, labels).items():
+    for wid, predicted in sorted(
+        verdicts_from_metrics(metrics, labels, evaluated=evaluated).items()
+    ):
         true = labels.get(wid)
         if true in classes and predicted in classes:
             cells.setdefault((classes.index(true), classes.index(predicted)), []).append(wid)
@@ -66,11 +80,21 @@ class ConfusionMatrix(w.VBox):
         else:
             self._callbacks.append(callback)
 
-    def show(self, metrics: Mapping[str, Any], labels: Mapping[int, str | None]) -> None:
-        """Draw ``metrics["confusion"]`` for ``metrics["classes"]``; ``labels`` maps id → label."""
+    def show(
+        self,
+        metrics: Mapping[str, Any],
+        labels: Mapping[int, str | None],
+        *,
+        evaluated: Iterable[int] | None = None,
+    ) -> None:
+        """Draw ``metrics["confusion"]`` for ``metrics["classes"]``.
+
+        ``labels`` maps window id → label; ``evaluated`` lists the windows the metrics were
+        measured on (see :func:`verdicts_from_metrics`).
+        """
         classes: Sequence[str] = list(metrics.get("classes", []))
         matrix = metrics.get("confusion") or []
-        self.cells = cell_window_ids(metrics, labels)
+        self.cells = cell_window_ids(metrics, labels, evaluated=evaluated)
         self.buttons = {}
         n = len(classes)
         biggest = max((max(row) for row in matrix if row), default=1) or 1
@@ -105,9 +129,9 @@ class ConfusionMatrix(w.VBox):
     def open_cell(self, true_index: int, predicted_index: int) -> list[int]:
         """Call the open callbacks with the windows of one cell; returns their ids."""
         ids = list(self.cells.get((true_index, predicted_index), []))
-        labels = [b.tooltip.split(":")[0] for b in [self.buttons[(true_index, predicted_index)]]]
+        title = self.buttons[(true_index, predicted_index)].tooltip.split(":")[0]
         for callback in list(self._callbacks):
-            callback(ids, labels[0])
+            callback(ids, title)
         return ids
 
 

@@ -22,7 +22,10 @@ def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], ob
     """A :class:`hfwidgets.training.TrainingRunner` training ``project`` in a thread."""
     from hfwidgets.training import TrainingRunner
 
-    return TrainingRunner(project, config, callbacks=callbacks)
+    runner = TrainingRunner(project, config)
+    for callback in callbacks:
+        runner.on_event(callback)
+    return runner
 
 
 class TrainingPanel(w.VBox):
@@ -69,6 +72,7 @@ class TrainingPanel(w.VBox):
         self.labeler = labeler
         self.runner: Any | None = None
         self.metrics: dict[str, Any] = {}
+        self._evaluated: list[int] = []
         self._runner_factory = runner_factory or default_runner
         self._fit_end_callbacks: list[Callable[[Any], object]] = []
         style = {"description_width": "initial"}
@@ -107,7 +111,7 @@ class TrainingPanel(w.VBox):
     # -- public API ---------------------------------------------------------------------------
     def config(self) -> Any:
         """The :class:`hfwidgets.training.TrainConfig` the controls describe."""
-        from hfwidgets.training.config import TrainConfig
+        from hfwidgets.training import TrainConfig
 
         return TrainConfig(
             model=self.model,
@@ -136,8 +140,14 @@ class TrainingPanel(w.VBox):
         self._set_running(True)
         self._say("starting…")
         self._bridge.start()
-        self.runner = self._runner_factory(self.project, config, [self._post])
-        self.runner.start()
+        try:
+            self.runner = self._runner_factory(self.project, config, [self._post])
+            self.runner.start()
+        except Exception as exc:  # bad settings or weights: say so in the panel, stay usable
+            self.status = "failed"
+            self._set_running(False)
+            self._say(f"<span style='color:#a00'><b>Could not start:</b> {exc}</span>")
+            raise
         return self.runner
 
     def stop(self) -> None:
@@ -162,9 +172,22 @@ class TrainingPanel(w.VBox):
         self.metrics = dict(metrics)
         self.curves.show_history(metrics.get("history", []))
         labels = {r.id: r.label for r in self.project.windows()}
-        self.confusion.show(metrics, labels)
+        self._evaluated = self._evaluated_ids(metrics, run_id)
+        self.confusion.show(metrics, labels, evaluated=self._evaluated)
         if self.labeler is not None:
-            self.labeler.set_verdicts(verdicts_from_metrics(metrics, labels), run_id=run_id)
+            verdicts = verdicts_from_metrics(metrics, labels, evaluated=self._evaluated)
+            self.labeler.set_verdicts(verdicts, run_id=run_id)
+
+    def _evaluated_ids(self, metrics: dict[str, Any], run_id: int | None) -> list[int]:
+        """The windows the run's metrics were measured on, from the split stored with the run."""
+        if run_id is None or run_id < 0:
+            return []
+        part = "val" if metrics.get("evaluated_on", "val") == "val" else "train"
+        try:
+            split = self.project.split(run_id)
+        except Exception:  # a store without splits: the matrix shows only what metrics tell
+            return []
+        return [wid for wid, where in split.items() if where == part]
 
     # -- events from the training thread ------------------------------------------------------
     def _post(self, event: Any) -> None:
@@ -198,6 +221,9 @@ class TrainingPanel(w.VBox):
         self.curves.redraw()
 
     def _finish(self, event: Any) -> None:
+        join = getattr(self.runner, "join", None)
+        if callable(join):  # the runner stores the run's split just after this event
+            join(5.0)
         self.status = str(event.status)
         self._set_running(False)
         if getattr(event, "run_id", None) is not None:
@@ -229,6 +255,8 @@ class TrainingPanel(w.VBox):
 
             self.labeler = Labeler(self.project, autostart=False)
             labels = {r.id: r.label for r in self.project.windows()}
-            self.labeler.set_verdicts(verdicts_from_metrics(self.metrics, labels))
+            self.labeler.set_verdicts(
+                verdicts_from_metrics(self.metrics, labels, evaluated=self._evaluated)
+            )
             self.children = (*self._sections, self.labeler)
         self.labeler.show_windows(ids, title=title)

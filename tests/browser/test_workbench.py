@@ -1,0 +1,138 @@
+"""The workbench notebook in JupyterLab (Chromium): it streams, labels, freezes, trains, reviews.
+
+One test walks the whole workflow as a person would, because each step needs the previous one
+(a kernel, captured windows, labelled windows, a run). Training stays tiny: MobileNetV2 with
+random weights (``HFW_WEIGHTS=none``) and a frozen backbone, so epochs cost only the head.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hfwidgets.sensors import simulate_windows
+from hfwidgets.store import Project
+from tests.browser.labtools import open_in_lab, run_all_cells
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "workbench.png"
+
+# Counts callbacks of a MutationObserver on the live plot's line paths: one per redraw batch.
+COUNT_REDRAWS = """async (ms) => {
+  const plot = document.querySelector('.hfw-live-plot');
+  let batches = 0;
+  const observer = new MutationObserver(() => { batches += 1; });
+  plot.querySelectorAll('path.line').forEach(p => observer.observe(p, {attributes: true}));
+  await new Promise(r => setTimeout(r, ms));
+  observer.disconnect();
+  return batches;
+}"""
+
+
+def _seed_project(path: Path) -> None:
+    """Windows with coin-flip labels: a quick model must misclassify some of them."""
+    windows, _ = simulate_windows(8, seed=4)
+    flips = np.random.default_rng(4).permutation(["high-five", "other"] * 8)
+    with Project.create(path) as project:
+        for data, label in zip(windows, flips, strict=True):
+            project.add_window(data, rate_hz=50.0, source="seed", label=str(label))
+
+
+def _counts(path: Path) -> dict[str, int]:
+    with Project.open(path) as project:
+        return project.counts()
+
+
+def _tab(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator(".hfw-workbench .lm-TabBar-tab, .hfw-workbench .p-TabBar-tab",
+                 has_text=title).first.click()  # fmt: skip
+
+
+def test_workbench_streams_labels_freezes_trains_and_reviews(launch_lab, page, tmp_path):  # type: ignore[no-untyped-def]
+    root = tmp_path / "lab"
+    root.mkdir()
+    shutil.copyfile(REPO / "notebooks" / "workbench.ipynb", root / "workbench.ipynb")
+    project = root / "high-five-project"
+    _seed_project(project)
+    before = _counts(project)
+    lab = launch_lab(root, env={"HFW_WEIGHTS": "none"})
+    open_in_lab(page, lab, "workbench.ipynb")
+    run_all_cells(page)
+    page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+
+    # 1. The plot moves: at least 10 redraws per second, measured in the page.
+    page.wait_for_timeout(1000)
+    redraws = page.evaluate(COUNT_REDRAWS, 2000)
+    assert redraws >= 20, f"only {redraws} redraws in 2 s"
+
+    # 2. One window labelled with a button, one with a key; both stored in the project DB.
+    labeler = page.locator(".hfw-labeler")
+    newest = labeler.get_by_text("Newest captured window")
+    newest.wait_for(timeout=60_000)  # the simulated arm moves about every 5 s
+    page.locator(".hfw-workbench").screenshot(path=str(SCREENSHOT))
+    labeler.locator("button", has_text="high-five").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('.hfw-labeler').innerText.includes('labelled high-five')",
+        timeout=10_000,
+    )
+    newest.wait_for(timeout=60_000)
+    labeler.hover()
+    page.keyboard.press("o")
+    page.wait_for_function(
+        "() => document.querySelector('.hfw-labeler').innerText.includes('labelled other')",
+        timeout=10_000,
+    )
+    after = _counts(project)
+    assert after["high-five"] == before["high-five"] + 1
+    assert after["other"] == before["other"] + 1
+
+    # 3. A freeze box changes the trainable count.
+    _tab(page, "Model & freeze")
+    count = page.locator(".hfw-freeze-checklist").get_by_text("parameters trainable")
+    shown = count.inner_text()
+    page.locator(".hfw-freeze-checklist label", has_text="conv_last").first.click()
+    page.wait_for_function(
+        """(old) => !document.querySelector('.hfw-freeze-checklist').innerText
+                     .includes(old.split(' ')[0])""",
+        arg=shown,
+        timeout=10_000,
+    )
+    assert count.inner_text() != shown
+    page.locator(".hfw-freeze-checklist label", has_text="conv_last").first.click()  # re-freeze
+
+    # 4. Training started and stopped from the panel, with curves drawn.
+    _tab(page, "Train")
+    panel = page.locator(".hfw-training-panel")
+    # Head-only epochs on cached features take milliseconds: many one-window batches keep the
+    # run going long enough to be stopped by hand.
+    for name, value in (("Epochs", "1000"), ("Batch", "1")):
+        field = panel.locator(".widget-inline-hbox", has_text=name).locator("input")
+        field.fill(value)
+        field.press("Enter")
+    panel.locator("button", has_text="Start").click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.hfw-training-panel path.line')]
+                 .some(p => (p.getAttribute('d') || '').split('L').length > 2)""",
+        timeout=180_000,
+    )
+    panel.locator("button", has_text="Stop").click()
+    panel.get_by_text("stopped").wait_for(timeout=120_000)
+
+    # 5. The confusion matrix opens a misclassified window for relabelling.
+    cells = panel.locator(".hfw-confusion-cell")
+    cells.first.wait_for(timeout=60_000)
+    wrong = [i for i in (1, 2) if cells.nth(i).is_enabled()]
+    assert wrong, "no misclassified cell to open"
+    cells.nth(wrong[0]).click()
+    page.wait_for_function(
+        "() => document.querySelector('.hfw-labeler').innerText.includes('model says')",
+        timeout=10_000,
+    )
+    title = page.locator(".hfw-labeler").inner_text()
+    assert "✗" in title
+    page.screenshot(path=str(REPO / "test-artifacts" / "workbench-trained.png"))
