@@ -99,7 +99,9 @@ def test_real_training_from_the_panel_arms_the_live_counter_and_survives_reopeni
         assert sum(int(b.description) for b in buttons.values()) == 2  # 20 % of 10 windows
         opened = [key for key, b in buttons.items() if not b.disabled]
         assert opened  # every non-empty cell can be opened (validation split is stored)
+        wb.tabs.selected_index = 2
         wb.training.confusion.open_cell(*opened[0])
+        assert wb.tabs.selected_index == 0  # the labeler's tab comes forward
         assert wb.labeler.mode == "review"
         assert "model says" in wb.labeler.title.value
         assert not wb.live.start_button.disabled  # the trained run now counts live

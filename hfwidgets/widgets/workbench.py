@@ -168,6 +168,11 @@ class Workbench(w.VBox):
         ):
             control.observe(lambda _c: self._save_state(), "value")
         self.training.on_fit_end(self._after_training)
+        # A confusion-matrix cell opens its windows in the labeler: bring its tab to the front.
+        self.training.confusion.on_open(lambda _ids, _title: self._show_tab(0))
+
+    def _show_tab(self, index: int) -> None:
+        self.tabs.selected_index = index
 
     def _save_state(self) -> None:
         t = self.training
