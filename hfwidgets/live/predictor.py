@@ -36,8 +36,12 @@ class Predictor(Protocol):
         Sample rate of the training windows.
     """
 
-    classes: Sequence[str]
-    rate_hz: float
+    # Read-only properties: a plain attribute of any sequence type (a list) satisfies them.
+    @property
+    def classes(self) -> Sequence[str]: ...
+
+    @property
+    def rate_hz(self) -> float: ...
 
     def predict_proba(self, windows: NDArray[np.float32]) -> NDArray[Any]:
         """Class probabilities ``[B, C]`` for raw windows ``[B, n, 3]`` (g, at ``rate_hz``)."""
