@@ -138,3 +138,20 @@ def test_live_capture_from_a_simulated_arm_reaches_the_labeler(project: Project)
     record = project.window(wid)
     assert record.data.shape == (75, 3)  # 1.5 s at 50 Hz
     assert record.label == "high-five"
+
+
+def test_thumbnail_is_the_scalogram_png_of_the_shown_window(project: Project) -> None:
+    import io
+
+    import PIL.Image
+
+    from hfwidgets.sensors import simulate_windows
+
+    windows, _ = simulate_windows(1, seed=5)
+    labeler = Labeler(project, autostart=False)
+    labeler.add_window(Window(data=windows[0], rate_hz=50.0, t0=0.0, start_index=0))
+    labeler.flush()
+    image = PIL.Image.open(io.BytesIO(labeler.view.image.value))
+    assert (image.format, image.mode, image.size) == ("PNG", "RGB", (128, 128))
+    assert np.asarray(image).std() > 5  # a real picture, not a blank square
+    assert labeler.view.image.layout.visibility == "visible"
