@@ -90,3 +90,28 @@ def test_rejects_a_non_positive_window() -> None:
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
     with pytest.raises(ValueError, match="window_s"):
         LivePlot(source, window_s=0, autostart=False)
+
+
+def test_each_redraw_is_one_binary_message_for_the_lines(
+    recorded: SimulatedSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ipywidgets
+
+    plot = LivePlot(recorded, window_s=10.0, autostart=False)
+    sent: list[tuple[str, list[str], int]] = []
+    original = ipywidgets.Widget._send
+
+    def spy(self, msg, buffers=None):  # type: ignore[no-untyped-def]
+        sent.append((type(self).__name__, sorted(msg.get("state", {})), len(buffers or [])))
+        return original(self, msg, buffers)
+
+    monkeypatch.setattr(ipywidgets.Widget, "_send", spy)
+    for _ in range(5):
+        recorded.buffer.extend([recorded.buffer.snapshot(1)[0][-1] + 0.02], [[0.0, 0.0, 1.0]])
+        plot.refresh()
+    lines = [m for m in sent if m[0] == "Lines"]
+    assert len(lines) == 5  # one message per redraw
+    for _name, keys, buffers in lines:
+        assert "y" in keys  # x is resent only when the time axis changed
+        assert buffers == len(keys)  # whole arrays, as binary buffers
+    assert len([m for m in sent if m[0] == "HTML"]) == 1  # the readout at most twice a second

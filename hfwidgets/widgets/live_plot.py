@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -15,6 +16,7 @@ from hfwidgets.widgets._throttle import Ticker
 
 __all__ = ["LivePlot"]
 
+READOUT_PERIOD_S = 0.5
 AXIS_COLORS = ["#d62728", "#2ca02c", "#1f77b4"]  # x red, y green, z blue, as in the scalograms
 
 
@@ -61,6 +63,7 @@ class LivePlot(w.VBox):
         self._pause_index: int | None = None
         self._pause_time: float | None = None
         self._last_readout = ""
+        self._last_readout_t = -1e9
 
         self._xs = bq.LinearScale(min=-window_s, max=0.0)
         self._ys = bq.LinearScale(min=float(y_range[0]), max=float(y_range[1]))
@@ -149,7 +152,12 @@ class LivePlot(w.VBox):
     def refresh(self) -> None:
         """Redraw once from the current buffer contents (what the updater calls ~20 times/s)."""
         t, xyz = self._visible_samples()
-        readout = self._readout_text()
+        # The readout changes every frame (sample counts); half a second is enough to read it
+        # and saves the front end one message per frame.
+        now = time.monotonic()
+        readout = self._last_readout
+        if now - self._last_readout_t >= READOUT_PERIOD_S:
+            readout, self._last_readout_t = self._readout_text(), now
         with self.hold_sync(), self.figure.hold_sync(), self._lines.hold_sync():
             if len(t):
                 # Time 0 is the newest sample live, or the moment of the pause.
