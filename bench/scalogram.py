@@ -4,11 +4,12 @@ Both sides produce the same images (checked in the run: the largest difference i
 mean removed per axis, complex-Morlet CWT magnitude at 64 scales, per-axis peak
 normalisation, bilinear resize to 224 x 224. The plain alternative is what one would write
 with the libraries directly: per window, one ``pywt.cwt(..., method="fft")`` over the three
-axes (faster than the default ``"conv"`` here), then ``Image.resize`` per channel.
+axes (faster than the default ``"conv"`` here), then ``Image.resize`` per channel. Figures are
+medians of interleaved runs (batch 1: 20 x --repeats single windows; batch 256: --repeats).
 
 Usage::
 
-    python bench/scalogram.py [--window-s 1.5] [--rate-hz 50] [--repeats 3] [--threads 1] [--json]
+    python bench/scalogram.py [--window-s 1.5] [--rate-hz 50] [--repeats 5] [--threads 1] [--json]
 
 ``--threads`` sets torch's intra-op threads (the baseline is single-threaded, so 1 is the fair
 comparison; 0 leaves torch's default).
@@ -50,21 +51,23 @@ def plain_scalograms(
     return out
 
 
-def best_seconds(run: Callable[[], object], *, repeats: int) -> float:
-    """Fastest of ``repeats`` runs (the least disturbed by other processes)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def interleaved_seconds(*runs: Callable[[int], object], repeats: int) -> list[np.ndarray]:
+    """Durations of ``repeats`` calls of each run (given the repeat index), interleaved so
+    that load from other processes falls on both sides alike."""
+    times = np.zeros((len(runs), repeats))
+    for r in range(repeats):
+        for i, run in enumerate(runs):
+            start = time.perf_counter()
+            run(r)
+            times[i, r] = time.perf_counter() - start
+    return list(times)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window-s", type=float, default=1.5)
     parser.add_argument("--rate-hz", type=float, default=50.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -78,52 +81,63 @@ def main(argv: list[str] | None = None) -> int:
     compute_scalograms(windows[:2], rate_hz=args.rate_hz, settings=settings)  # build the bank
 
     rows = []
-    for batch in (1, 256):
-        subset = windows[:batch]
-        # Batch 1 is the live path: time many single windows so the figure is per image.
-        calls = 64 if batch == 1 else 1
-        batches = [windows[i : i + batch] for i in range(calls)] if batch == 1 else [subset]
+    # Batch 1 is the live path: many single windows, median per call (p90 shows the tail).
+    # Batch 256 is a training set: the median of --repeats whole-batch runs.
+    for batch, repeats in ((1, 20 * args.repeats), (256, args.repeats)):
 
-        def project(batches: list[np.ndarray] = batches) -> None:
-            for b in batches:
-                compute_scalograms(b, rate_hz=args.rate_hz, settings=settings)
+        def project(r: int, batch: int = batch) -> None:
+            start = (r * batch) % len(windows)
+            compute_scalograms(
+                windows[start : start + batch], rate_hz=args.rate_hz, settings=settings
+            )
 
-        def plain(batches: list[np.ndarray] = batches) -> None:
-            for b in batches:
-                plain_scalograms(b, rate_hz=args.rate_hz, settings=settings)
+        def plain(r: int, batch: int = batch) -> None:
+            start = (r * batch) % len(windows)
+            plain_scalograms(
+                windows[start : start + batch], rate_hz=args.rate_hz, settings=settings
+            )
 
-        images = calls * batch
-        project_s = best_seconds(project, repeats=args.repeats)
-        plain_s = best_seconds(plain, repeats=args.repeats)
-        ours = compute_scalograms(subset, rate_hz=args.rate_hz, settings=settings)
-        ref = plain_scalograms(subset, rate_hz=args.rate_hz, settings=settings)
+        project_s, plain_s = interleaved_seconds(project, plain, repeats=repeats)
+        ours = compute_scalograms(windows[:batch], rate_hz=args.rate_hz, settings=settings)
+        ref = plain_scalograms(windows[:batch], rate_hz=args.rate_hz, settings=settings)
         rows.append(
             {
                 "batch": batch,
-                "project_images_per_s": images / project_s,
-                "plain_images_per_s": images / plain_s,
-                "speedup": plain_s / project_s,
+                "project_images_per_s": batch / float(np.median(project_s)),
+                "plain_images_per_s": batch / float(np.median(plain_s)),
+                "speedup": float(np.median(plain_s) / np.median(project_s)),
+                "project_p90_ms": float(np.percentile(project_s, 90) * 1e3),
+                "plain_p90_ms": float(np.percentile(plain_s, 90) * 1e3),
                 "max_abs_diff": float(np.abs(ours - ref).max()),
             }
         )
 
     cache = ScalogramCache(max_bytes=2**30)
     cache.compute_scalograms(windows, rate_hz=args.rate_hz, settings=settings)
-    cached_s = best_seconds(
-        lambda: cache.compute_scalograms(windows, rate_hz=args.rate_hz, settings=settings),
+    (cached,) = interleaved_seconds(
+        lambda r: cache.compute_scalograms(windows, rate_hz=args.rate_hz, settings=settings),
         repeats=args.repeats,
     )
+    cached_s = float(np.median(cached))
 
     print(
         f"scalograms {n_samples} samples x 3 axes at {args.rate_hz:g} Hz -> 3x224x224, "
         f"{settings.n_scales} scales {settings.wavelet}; torch threads {torch.get_num_threads()}"
     )
-    header = ("batch", "hfwidgets img/s", "pywt+PIL img/s", "ratio", "max|diff|")
-    print("{:>5} {:>16} {:>15} {:>7} {:>10}".format(*header))
+    header = (
+        "batch",
+        "hfwidgets img/s",
+        "pywt+PIL img/s",
+        "ratio",
+        "p90 ms ours/plain",
+        "max|diff|",
+    )
+    print("{:>5} {:>16} {:>15} {:>7} {:>18} {:>10}".format(*header))
     for row in rows:
+        p90 = f"{row['project_p90_ms']:.1f}/{row['plain_p90_ms']:.1f}"
         print(
             f"{row['batch']:>5} {row['project_images_per_s']:>16.0f} "
-            f"{row['plain_images_per_s']:>15.0f} {row['speedup']:>6.1f}x "
+            f"{row['plain_images_per_s']:>15.0f} {row['speedup']:>6.1f}x {p90:>18} "
             f"{row['max_abs_diff']:>10.1e}"
         )
     print(f"ScalogramCache hits (memory), batch 256: {256 / cached_s:.0f} img/s")

@@ -27,7 +27,13 @@ from PIL import Image
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["CwtFilterBank", "cwt_filterbank", "resize_matrix", "resize_tensor"]
+__all__ = [
+    "CwtFilterBank",
+    "cwt_filterbank",
+    "resize_along",
+    "resize_matrix",
+    "resize_tensor",
+]
 
 # Same wavelet sampling as pywt.cwt's default, so our taps equal the reference's taps.
 _PRECISION = 12
@@ -111,26 +117,15 @@ class CwtFilterBank:
         start = self.n_samples - 1
         return full[..., start : start + self.n_samples]
 
-    def magnitude(self, signals: np.ndarray) -> np.ndarray:
-        """``abs(transform(signals))`` as float32 ``[..., n_scales, n_samples]``."""
-        return np.abs(self.transform(signals)).astype(np.float32, copy=False)
-
     @functools.cached_property
-    def _response_tensor(self) -> torch.Tensor:
-        import torch
+    def toeplitz(self) -> np.ndarray | None:
+        """The bank in time-domain form, ``[n, parts * n_scales * n]`` float32, or ``None``.
 
-        return torch.from_numpy(self.response.copy())
-
-    @functools.cached_property
-    def _toeplitz_tensor(self) -> torch.Tensor | None:
-        """``[n, parts * n_scales * n]`` float32: the bank as one real matrix, or ``None``.
-
-        ``signals @ matrix`` gives the real (and imaginary) coefficients of all scales at once.
-        Built from the float64 taps, so it is as exact as the FFT route; ``None`` when the
-        matrix would exceed ``_MAX_TOEPLITZ_BYTES`` (long windows, where the FFT is cheaper).
+        ``signals @ toeplitz`` gives the real (then, for complex wavelets, the imaginary)
+        coefficients of all scales in one matmul -- for 1-2 s windows about 3x cheaper than
+        FFT, multiply and inverse FFT. Built from the float64 taps, so it is as exact as the FFT
+        route. ``None`` above ``_MAX_TOEPLITZ_BYTES`` (long windows, where the FFT wins).
         """
-        import torch
-
         n, n_scales = self.n_samples, self.scales.size
         parts = 2 if self.complex_output else 1
         if n * parts * n_scales * n * 4 > _MAX_TOEPLITZ_BYTES:
@@ -139,34 +134,47 @@ class CwtFilterBank:
         lag_index = np.arange(n)[None, :] - np.arange(n)[:, None] + n - 1  # [k, t]
         kernel = self.taps[:, lag_index].transpose(1, 0, 2)  # [k, s, t]
         blocks = [kernel.real, kernel.imag] if self.complex_output else [kernel.real]
-        matrix = np.stack(blocks, axis=1).reshape(n, -1).astype(np.float32)
-        return torch.from_numpy(matrix)
+        return np.stack(blocks, axis=1).reshape(n, -1).astype(np.float32)
+
+    def magnitude(self, signals: np.ndarray) -> np.ndarray:
+        """``abs(transform(signals))`` as float32 ``[..., n_scales, n_samples]`` (numpy).
+
+        Deliberately the FFT route: numpy's FFT is single-threaded, so the live path (one
+        window per hop) never waits for BLAS threads on a busy machine.
+        """
+        return np.abs(self.transform(signals)).astype(np.float32, copy=False)
+
+    @functools.cached_property
+    def _tensors(self) -> tuple[torch.Tensor | None, torch.Tensor]:
+        import torch
+
+        matrix = self.toeplitz
+        return (
+            None if matrix is None else torch.from_numpy(matrix),
+            torch.from_numpy(self.response.copy()),
+        )
 
     def magnitude_tensor(self, signals: torch.Tensor) -> torch.Tensor:
-        """:meth:`magnitude` on a float32 torch tensor ``[..., n_samples]`` (the fast path).
+        """:meth:`magnitude` on a float32 torch tensor ``[..., n_samples]``, for large batches.
 
-        Short windows use the bank in its time-domain (Toeplitz) form as one matmul, about 3x
-        faster than FFT, multiply and inverse FFT at 1-2 s windows; long windows use the FFT.
-        Both agree with :meth:`transform` up to float32 rounding.
+        Uses :attr:`toeplitz` (one matmul) when built, else torch's FFT.
         """
         import torch
 
-        matrix = self._toeplitz_tensor
+        matrix, response = self._tensors
         if matrix is None:
             spectrum = torch.fft.fft(signals, n=self.fft_length, dim=-1)
-            full = torch.fft.ifft(spectrum.unsqueeze(-2) * self._response_tensor, dim=-1)
+            full = torch.fft.ifft(spectrum.unsqueeze(-2) * response, dim=-1)
             start = self.n_samples - 1
             return full[..., start : start + self.n_samples].abs()
-        lead = signals.shape[:-1]
         n, n_scales = self.n_samples, self.scales.size
         coefs = (signals.reshape(-1, n) @ matrix).view(
             -1, matrix.shape[1] // (n_scales * n), n_scales, n
         )
-        if self.complex_output:
-            magnitude = torch.hypot(coefs[:, 0], coefs[:, 1])
-        else:
-            magnitude = coefs[:, 0].abs()
-        return magnitude.view(*lead, n_scales, n)
+        magnitude = (
+            torch.hypot(coefs[:, 0], coefs[:, 1]) if self.complex_output else coefs[:, 0].abs()
+        )
+        return magnitude.view(*signals.shape[:-1], n_scales, n)
 
 
 def _taps(int_psi: np.ndarray, step: float, span: float, scale: float, n: int) -> np.ndarray:
@@ -270,3 +278,37 @@ def resize_tensor(n_in: int, n_out: int, *, transpose: bool = False) -> torch.Te
 
     matrix = resize_matrix(n_in, n_out)
     return torch.from_numpy(np.array(matrix.T if transpose else matrix, order="C", copy=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _resize_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`resize_matrix` as ``(index, weight)``, each ``[taps, n_out]``: its non-zeros."""
+    matrix = resize_matrix(n_in, n_out)
+    taps = max(1, int((matrix != 0).sum(axis=1).max()))
+    index = np.zeros((taps, n_out), dtype=np.intp)
+    weight = np.zeros((taps, n_out), dtype=np.float32)
+    for row in range(n_out):
+        (nonzero,) = np.nonzero(matrix[row])
+        index[: nonzero.size, row] = nonzero
+        weight[: nonzero.size, row] = matrix[row, nonzero]
+    return index, weight
+
+
+def resize_along(array: np.ndarray, n_out: int, *, axis: int) -> np.ndarray:
+    """Pillow's bilinear resize of one axis, from the non-zeros of :func:`resize_matrix`.
+
+    Same numbers as the matmul (the skipped terms are exact zeros) at a few multiply-adds per
+    output instead of ``n_in``, and without BLAS threads: the path for one or a few windows.
+    """
+    axis = axis % array.ndim
+    index, weight = _resize_taps(array.shape[axis], n_out)
+    # Weights broadcast along `axis`; np.take along a leading axis copies whole rows.
+    shape = [1] * array.ndim
+    shape[axis] = n_out
+    out = np.take(array, index[0], axis=axis)
+    out *= weight[0].reshape(shape)
+    for tap in range(1, len(index)):
+        term = np.take(array, index[tap], axis=axis)
+        term *= weight[tap].reshape(shape)
+        out += term
+    return out

@@ -15,19 +15,17 @@ per window), resize to ``size``. Values are float32 in [0, 1], ready for torchvi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pywt
 
-if TYPE_CHECKING:
-    import torch
-
-from hfwidgets._cwt_filterbank import CwtFilterBank, cwt_filterbank, resize_tensor
+from hfwidgets._cwt_filterbank import CwtFilterBank, cwt_filterbank, resize_along, resize_tensor
 
 __all__ = [
     "ScalogramCache",
@@ -40,6 +38,9 @@ _NORMALIZE = ("per-axis", "global")
 _SETTINGS_VERSION = 1
 # Windows per FFT chunk: bounds the complex intermediate (chunk x 3 x scales x fft) to a few MB.
 _CHUNK = 32
+# Up to this many windows the single-threaded numpy path is faster and, on a busy machine,
+# far steadier than torch or BLAS, whose worker threads must be woken per call.
+_NUMPY_MAX_BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,16 @@ class ScalogramSettings:
 
     def scales(self, rate_hz: float) -> np.ndarray:
         """``pywt.cwt`` scales (in samples) of :meth:`frequencies` at ``rate_hz``."""
-        return np.asarray(
-            pywt.frequency2scale(self.wavelet, self.frequencies() / rate_hz, precision=12),
-            dtype=np.float64,
-        )
+        return _scales(self, float(rate_hz)).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _scales(settings: ScalogramSettings, rate_hz: float) -> np.ndarray:
+    # Cached: pywt samples the wavelet (4096 points) to find its centre frequency each call.
+    normalised = settings.frequencies() / rate_hz
+    return np.asarray(
+        pywt.frequency2scale(settings.wavelet, normalised, precision=12), dtype=np.float64
+    )
 
 
 def _check_rate(n_samples: int, rate_hz: float, settings: ScalogramSettings) -> None:
@@ -202,22 +209,54 @@ def scalogram_filterbank(
     )
 
 
-def _normalised_magnitude(
-    signals: torch.Tensor, bank: CwtFilterBank, settings: ScalogramSettings
-) -> torch.Tensor:
-    """``[b, 3, n]`` signals -> ``[b, 3, n_scales, n]`` magnitudes scaled into [0, 1]."""
+def _prepared_signals(array: np.ndarray, settings: ScalogramSettings) -> np.ndarray:
+    """``[B, n, 3]`` windows -> contiguous float32 ``[B, 3, n]`` signals, mean removed."""
+    signals = np.array(array.transpose(0, 2, 1), dtype=np.float32, order="C")
     if settings.remove_mean:
-        signals = signals - signals.mean(dim=-1, keepdim=True)
+        signals -= signals.mean(axis=-1, keepdims=True)
         # A still axis must come out exactly black: rounding in the mean leaves ~1e-8 residue
         # that normalisation would blow up into full-brightness noise.
-        still = signals.amax(dim=-1, keepdim=True) == signals.amin(dim=-1, keepdim=True)
-        signals = signals.masked_fill(still, 0.0)
-    magnitude = bank.magnitude_tensor(signals)
-    dims = (-2, -1) if settings.normalize == "per-axis" else (-3, -2, -1)
-    peak = magnitude.amax(dim=dims, keepdim=True)
+        signals[np.ptp(signals, axis=-1) == 0] = 0.0
+    return signals
+
+
+def _peak_axes(settings: ScalogramSettings) -> tuple[int, ...]:
+    return (-2, -1) if settings.normalize == "per-axis" else (-3, -2, -1)
+
+
+def _images_numpy(
+    signals: np.ndarray, bank: CwtFilterBank, settings: ScalogramSettings, out: np.ndarray
+) -> None:
+    """The pipeline in numpy, single-threaded (FFT, sparse resize): the live path."""
+    magnitude = bank.magnitude(signals)  # [b, 3, S, n]
+    peak = magnitude.max(axis=_peak_axes(settings), keepdims=True)
     # 0 / 0 -> 0: an all-zero channel stays black instead of NaN.
-    inverse = peak.reciprocal().masked_fill(peak == 0, 0.0)
-    return magnitude.mul_(inverse)
+    magnitude *= np.divide(1.0, peak, out=np.zeros_like(peak), where=peak > 0)
+    height, width = settings.size
+    wide = resize_along(magnitude, width, axis=-1)  # [b, 3, S, W]
+    out[...] = resize_along(wide, height, axis=-2)
+    # Bilinear weights are convex, so only rounding can leave [0, 1].
+    np.clip(out, 0.0, 1.0, out=out)
+
+
+def _images_torch(
+    signals: np.ndarray, bank: CwtFilterBank, settings: ScalogramSettings, out: np.ndarray
+) -> None:
+    """The pipeline in torch, in chunks: several times faster than numpy on large batches."""
+    import torch  # deferred: importing torch costs a second or two
+
+    rows = resize_tensor(settings.n_scales, settings.size[0])  # [H, S]
+    cols_t = resize_tensor(bank.n_samples, settings.size[1], transpose=True)  # [n, W]
+    inputs, outputs = torch.from_numpy(signals), torch.from_numpy(out)
+    with torch.inference_mode():
+        for start in range(0, len(signals), _CHUNK):
+            chunk = slice(start, start + _CHUNK)
+            magnitude = bank.magnitude_tensor(inputs[chunk])
+            peak = magnitude.amax(dim=_peak_axes(settings), keepdim=True)
+            magnitude.mul_(peak.reciprocal().masked_fill_(peak == 0, 0.0))
+            # [b,3,S,n] @ [n,W], then [H,S] @ [b,3,S,W]: the cheaper order while S < H.
+            torch.matmul(rows, magnitude @ cols_t, out=outputs[chunk])
+            outputs[chunk].clamp_(0.0, 1.0)
 
 
 def compute_scalograms(
@@ -254,28 +293,18 @@ def compute_scalograms(
     >>> img.shape, img.dtype, float(img[0, 2].max())
     ((1, 3, 224, 224), dtype('float32'), 0.0)
     """
-    import torch  # deferred: importing torch costs a second or two
-
     settings = settings or ScalogramSettings()
     array = _check_windows(windows)
     batch, n_samples, _ = array.shape
     bank = scalogram_filterbank(n_samples, rate_hz=rate_hz, settings=settings)
-    height, width = settings.size
-    rows = resize_tensor(settings.n_scales, height)  # [H, S]
-    cols_t = resize_tensor(n_samples, width, transpose=True)  # [n, W]
-    # numpy, not torch.empty: numpy asks for transparent huge pages on large arrays, which
-    # halves the page-fault cost of a fresh [256, 3, 224, 224] result.
-    result = np.empty((batch, 3, height, width), dtype=np.float32)
-    out = torch.from_numpy(result)
-    signals = torch.from_numpy(np.array(array.transpose(0, 2, 1), order="C"))  # [B, 3, n]
-    with torch.inference_mode():
-        for start in range(0, batch, _CHUNK):
-            chunk = slice(start, start + _CHUNK)
-            magnitude = _normalised_magnitude(signals[chunk], bank, settings)
-            # [b,3,S,n] @ [n,W], then [H,S] @ [b,3,S,W]: the cheaper order while S < H.
-            torch.matmul(rows, magnitude @ cols_t, out=out[chunk])
-            # Bilinear weights are convex, so only rounding can leave [0, 1].
-            out[chunk].clamp_(0.0, 1.0)
+    # numpy allocates large arrays on transparent huge pages, which halves the page-fault cost
+    # of a fresh [256, 3, 224, 224] result compared with torch.empty.
+    result = np.empty((batch, 3, *settings.size), dtype=np.float32)
+    signals = _prepared_signals(array, settings)
+    if batch <= _NUMPY_MAX_BATCH:
+        _images_numpy(signals, bank, settings, result)
+    else:
+        _images_torch(signals, bank, settings, result)
     return result
 
 

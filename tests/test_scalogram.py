@@ -11,7 +11,7 @@ import pytest
 import pywt
 from PIL import Image
 
-from hfwidgets._cwt_filterbank import cwt_filterbank, resize_matrix
+from hfwidgets._cwt_filterbank import cwt_filterbank, resize_along, resize_matrix
 from hfwidgets.scalogram import (
     ScalogramCache,
     ScalogramSettings,
@@ -86,12 +86,14 @@ def test_filterbank_matches_pywt_cwt_on_real_punches(punch_flex_dir):
     assert relative_error(bank.transform(signals), np.moveaxis(ref, 0, 2)) < 1e-5
 
 
-def test_images_match_reference_pipeline_on_real_windows(punch_flex_dir):
+@pytest.mark.parametrize("wavelet", ["cmor1.5-1.0", "morl"])
+@pytest.mark.parametrize("batch", [2, 8])  # the numpy (live) and the torch (batch) paths
+def test_images_match_reference_pipeline_on_real_windows(punch_flex_dir, wavelet, batch):
     punches = read_punch_flex(punch_flex_dir / "punch.csv")
     flexes = read_punch_flex(punch_flex_dir / "flex.csv")
-    windows = np.concatenate([punches[:4], flexes[:4]])
+    windows = np.concatenate([punches[: batch // 2], flexes[: batch - batch // 2]])
     for normalize in ("per-axis", "global"):
-        settings = ScalogramSettings(normalize=normalize)
+        settings = ScalogramSettings(wavelet=wavelet, normalize=normalize)
         images = compute_scalograms(windows, rate_hz=PUNCH_FLEX_RATE_HZ, settings=settings)
         for image, window in zip(images, windows, strict=True):
             ref = reference_scalogram(window, rate_hz=PUNCH_FLEX_RATE_HZ, settings=settings)
@@ -157,13 +159,24 @@ def test_one_window_alone_equals_the_same_window_in_a_batch():
     np.testing.assert_allclose(single[0], batch[65], atol=1e-6)
 
 
-def test_any_length_and_downsampling_resize():
-    windows = np.random.default_rng(4).standard_normal((2, 400, 3)).astype(np.float32)
+@pytest.mark.parametrize("batch", [2, 6])
+def test_long_windows_and_downsampling_resize(batch):
+    # 400 samples: too long for the time-domain form of the bank, so the FFT route runs.
+    windows = np.random.default_rng(4).standard_normal((batch, 400, 3)).astype(np.float32)
     settings = ScalogramSettings(size=(96, 128), n_scales=160)
+    assert scalogram_filterbank(400, rate_hz=100.0, settings=settings).toeplitz is None
     images = compute_scalograms(windows, rate_hz=100.0, settings=settings)
     ref = reference_scalogram(windows[1], rate_hz=100.0, settings=settings)
-    assert images.shape == (2, 3, 96, 128)
+    assert images.shape == (batch, 3, 96, 128)
     assert relative_error(images[1], ref) < 1e-5
+
+
+def test_sparse_resize_equals_the_matrix():
+    image = np.random.default_rng(10).random((2, 64, 75)).astype(np.float32)
+    for n_out in (224, 50):  # up and down (antialiased, more taps)
+        dense = resize_matrix(64, n_out) @ image @ resize_matrix(75, n_out).T
+        sparse = resize_along(resize_along(image, n_out, axis=-1), n_out, axis=-2)
+        np.testing.assert_allclose(sparse, dense, atol=1e-6)
 
 
 def test_resize_matrix_equals_pillow():
