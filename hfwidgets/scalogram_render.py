@@ -1,0 +1,170 @@
+"""A picture of one window for people: its x, y, z traces beside the scalogram the network sees.
+
+Used by the labeller's thumbnail and the docs. Drawn with Pillow alone (no matplotlib), so it is
+cheap enough to render on every capture. The scalogram panel is exactly the
+:func:`~hfwidgets.scalogram.compute_scalograms` image (as 8-bit RGB, unscaled), so what a person
+judges is what the model gets.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+
+__all__ = ["render_window_png"]
+
+_AXIS_COLOURS = ((214, 39, 40), (44, 160, 44), (31, 119, 180))  # x red, y green, z blue
+_BACKGROUND = (255, 255, 255)
+_INK = (60, 60, 60)
+_GRID = (225, 225, 225)
+_MARGIN = 8
+_LABEL_W = 44  # room for tick labels left of each panel
+_TITLE_H = 18
+_AXIS_H = 18  # room for the time labels under each panel
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Pixel boxes ``(left, top, width, height)`` of the figure's parts."""
+
+    size: tuple[int, int]
+    traces: tuple[int, int, int, int]
+    scalogram: tuple[int, int, int, int]
+
+
+def _layout(settings: ScalogramSettings, *, traces_width: int) -> _Layout:
+    height, width = settings.size
+    top = _MARGIN + _TITLE_H
+    traces = (_MARGIN + _LABEL_W, top, traces_width, height)
+    left = traces[0] + traces_width + _MARGIN + _LABEL_W
+    scalogram = (left, top, width, height)
+    size = (left + width + _MARGIN, top + height + _AXIS_H + _MARGIN)
+    return _Layout(size, traces, scalogram)
+
+
+def _font(size: int) -> Any:
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: a fixed bitmap font
+        return ImageFont.load_default()
+
+
+def _draw_traces(
+    draw: ImageDraw.ImageDraw, data: np.ndarray, box: tuple[int, int, int, int], font: Any
+) -> None:
+    """Three stacked strips, each scaled to its own range (labelled in g)."""
+    left, top, width, height = box
+    strip = height / 3
+    n = len(data)
+    xs = left + np.arange(n) * (width - 1) / max(n - 1, 1)
+    for axis in range(3):
+        y0 = top + axis * strip
+        values = data[:, axis].astype(np.float64)
+        low, high = float(values.min()), float(values.max())
+        span = high - low
+        # A still axis is drawn as a flat line through the middle of its strip.
+        unit = (values - low) / span if span > 0 else np.full(n, 0.5)
+        ys = y0 + 3 + (1 - unit) * (strip - 6)
+        draw.rectangle([left, y0, left + width - 1, y0 + strip - 1], outline=_GRID)
+        draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=_AXIS_COLOURS[axis])
+        name = "xyz"[axis]
+        draw.text((left - _LABEL_W + 2, y0 + 1), f"{name} {high:+.2f}", fill=_INK, font=font)
+        draw.text((left - _LABEL_W + 2, y0 + strip - 12), f"  {low:+.2f}", fill=_INK, font=font)
+
+
+def _draw_time_axis(
+    draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], duration_s: float, font: Any
+) -> None:
+    left, top, width, height = box
+    y = top + height + 2
+    draw.text((left, y), "0 s", fill=_INK, font=font)
+    label = f"{duration_s:.2f} s"
+    draw.text((left + width - 6 * len(label), y), label, fill=_INK, font=font)
+
+
+def _draw_frequency_axis(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    settings: ScalogramSettings,
+    font: Any,
+) -> None:
+    """Ticks at round frequencies; rows are geometric from f_max (top) to f_min (bottom)."""
+    left, top, _, height = box
+    f_max, f_min = settings.f_max_hz, settings.f_min_hz
+    candidates = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500]
+    ticks = [f for f in candidates if f_min <= f <= f_max] or [f_min, f_max]
+    for freq in ticks:
+        fraction = np.log(f_max / freq) / np.log(f_max / f_min)
+        y = top + fraction * (height - 1)
+        draw.line([left - 4, y, left - 1, y], fill=_INK)
+        draw.text((left - _LABEL_W + 2, y - 6), f"{freq:g} Hz", fill=_INK, font=font)
+
+
+def render_window_png(
+    window: np.ndarray,
+    *,
+    rate_hz: float,
+    settings: ScalogramSettings | None = None,
+    title: str | None = None,
+    traces_width: int = 300,
+) -> bytes:
+    """Render a window's x, y, z traces beside its scalogram as PNG bytes.
+
+    Parameters
+    ----------
+    window : numpy.ndarray
+        ``[n, 3]`` samples in g (an object with a ``.data`` array, such as a segmenter
+        ``Window``, is accepted too).
+    rate_hz : float
+        Sample rate of the window.
+    settings : ScalogramSettings, optional
+        The project's settings (default ``ScalogramSettings()``); the panel is drawn at
+        ``settings.size``.
+    title : str, optional
+        Text over the figure, e.g. the window's id and label.
+    traces_width : int
+        Width in pixels of the traces panel.
+
+    Returns
+    -------
+    bytes
+        A PNG image (``IPython.display.Image(data)`` or an ipywidgets ``Image`` shows it).
+
+    Raises
+    ------
+    ValueError
+        As :func:`~hfwidgets.scalogram.compute_scalograms` for bad windows or settings.
+    """
+    settings = settings or ScalogramSettings()
+    data = np.asarray(getattr(window, "data", window), dtype=np.float32)
+    if data.ndim != 2 or data.shape[1] != 3:
+        raise ValueError(f"window must have shape [n, 3] (x, y, z), got {data.shape}")
+    if traces_width < 32:
+        raise ValueError(f"traces_width={traces_width} is too narrow; use >= 32 pixels")
+    image = compute_scalograms(data[None], rate_hz=rate_hz, settings=settings)[0]
+    rgb = np.rint(image.transpose(1, 2, 0) * 255).astype(np.uint8)
+
+    layout = _layout(settings, traces_width=traces_width)
+    figure = Image.new("RGB", layout.size, _BACKGROUND)
+    figure.paste(Image.fromarray(rgb, mode="RGB"), layout.scalogram[:2])
+    draw = ImageDraw.Draw(figure)
+    font = _font(11)
+    duration_s = len(data) / rate_hz
+    _draw_traces(draw, data, layout.traces, font)
+    _draw_time_axis(draw, layout.traces, duration_s, font)
+    _draw_time_axis(draw, layout.scalogram, duration_s, font)
+    _draw_frequency_axis(draw, layout.scalogram, settings, font)
+    heading = title or f"{len(data)} samples at {rate_hz:g} Hz"
+    draw.text((_MARGIN, _MARGIN), heading, fill=_INK, font=font)
+    caption = f"scalogram {settings.wavelet}  R=x G=y B=z"
+    draw.text((layout.scalogram[0], _MARGIN), caption, fill=_INK, font=font)
+
+    buffer = io.BytesIO()
+    figure.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
