@@ -104,6 +104,27 @@ def test_status_bar_shows_no_sensor_then_added_port_and_copies_it(
     page.get_by_text(f"Copied {pty_path} to the clipboard").wait_for(timeout=10_000)
     assert page.evaluate("navigator.clipboard.readText()") == pty_path
 
+    # A second port: the label counts it and a click offers both in a menu.
+    leader, follower = os.openpty()
+    try:
+        second = os.ttyname(follower)
+        ports_file.write_text(json.dumps([pty_path, second]))
+        page.wait_for_function(
+            f"document.querySelector('{STATUS}').textContent === {json.dumps(pty_path + ' +1')}",
+            timeout=20_000,
+        )
+        status.click()
+        menu = page.locator(".hfw-PortsMenu")
+        menu.wait_for(timeout=10_000)
+        items = menu.locator(".lm-Menu-itemLabel")
+        assert items.all_inner_texts() == [f"Copy {pty_path}", f"Copy {second}"]
+        items.nth(1).click()
+        page.get_by_text(f"Copied {second} to the clipboard").wait_for(timeout=10_000)
+        assert page.evaluate("navigator.clipboard.readText()") == second
+    finally:
+        os.close(leader)
+        os.close(follower)
+
 
 def test_missing_server_extension_is_shown_and_lab_keeps_working(launch_lab, tmp_path, page):
     root = tmp_path / "root"
