@@ -24,7 +24,7 @@ from hfwidgets.models import (
 )
 from hfwidgets.models.staging import ImageNetNormalize
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)
 
 REQUIRED = [
     "googlenet",

@@ -1,0 +1,206 @@
+"""The trainer on small synthetic scalogram tensors: true freezing, stop, resume, caching, events."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from hfwidgets.models import layer_groups
+from hfwidgets.training import (
+    BatchEnded,
+    EpochEnded,
+    EpochStarted,
+    FitEnded,
+    FitStarted,
+    TrainConfig,
+    Trainer,
+)
+from hfwidgets.training.checkpoint import CheckpointError, load_checkpoint
+from hfwidgets.training.trainer import _param_groups
+
+torch.set_num_threads(1)
+MODEL = "mobilenet_v3_small"  # small and fast with random weights
+CLASSES = ["high-five", "other"]
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """40 images 3x32x32: class 0 has a bright band in the red channel, class 1 in blue."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(40) % 2
+    images = (rng.random((40, 3, 32, 32)) * 0.2).astype(np.float32)
+    images[labels == 0, 0, 4:12] += 0.7
+    images[labels == 1, 2, 18:26] += 0.7
+    return images, labels, np.arange(100, 140)
+
+
+def _config(**kwargs) -> TrainConfig:
+    defaults = {"model": MODEL, "weights": "none", "epochs": 2, "batch_size": 8, "num_threads": 1}
+    return TrainConfig(**{**defaults, **kwargs})
+
+
+def _snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+@pytest.mark.parametrize("augment", [False, True], ids=["cached-prefix", "full-forward"])
+def test_frozen_groups_are_bit_identical_after_training(data, augment):
+    images, labels, _ = data
+    frozen = ("stem", "stage1", "stage2")
+    torch.manual_seed(0)
+    result = Trainer(_config(frozen=frozen, augment=augment), classes=CLASSES).fit(images, labels)
+    assert result.cached_features is not augment
+    # The same weights as the run started from: rebuild with the trainer's seed.
+    from hfwidgets.models import build_model
+
+    torch.manual_seed(0)
+    start = _snapshot(build_model(MODEL, num_classes=2, weights="none"))
+    after = _snapshot(result.model)
+    frozen_keys = [
+        k
+        for k in after
+        if k.startswith(("features.0.", "features.1.", "features.2.", "features.3."))
+    ]
+    assert any("running_mean" in k for k in frozen_keys)  # BatchNorm statistics included
+    for key in frozen_keys:
+        assert torch.equal(after[key], start[key]), key
+    changed = [
+        k for k in after if k.startswith("features.4.") and not torch.equal(after[k], start[k])
+    ]
+    assert changed, "the unfrozen groups should have been trained"
+    assert not torch.equal(after["classifier.3.weight"], start["classifier.3.weight"])
+
+
+def test_frozen_parameters_get_no_optimizer_state():
+    from hfwidgets.models import apply_freeze, build_model
+
+    config = _config(frozen=tuple(layer_groups(MODEL)[:-1]), head_lr_factor=10.0, lr=1e-3)
+    model = apply_freeze(build_model(MODEL, num_classes=2, weights="none"), MODEL, config.frozen)
+    groups = _param_groups(model, config)
+    assert len(groups) == 1 and groups[0]["lr"] == pytest.approx(1e-2)
+    assert sum(p.numel() for p in groups[0]["params"]) == 1024 * 2 + 2
+    config = _config(frozen=("stem",), head_lr_factor=10.0, lr=1e-3)
+    model = apply_freeze(build_model(MODEL, num_classes=2, weights="none"), MODEL, config.frozen)
+    lrs = sorted(g["lr"] for g in _param_groups(model, config))
+    assert lrs == pytest.approx([1e-3, 1e-2])  # body, then the head's learn-rate factor
+
+
+def test_events_arrive_in_order_with_progress_numbers(data):
+    images, labels, ids = data
+    events: list[object] = []
+    result = Trainer(_config(epochs=2), classes=CLASSES, callbacks=[events.append]).fit(
+        images, labels, ids=ids
+    )
+    assert isinstance(events[0], FitStarted) and isinstance(events[-1], FitEnded)
+    assert events[0].n_train == 32 and events[0].n_val == 8
+    assert [e.epoch for e in events if isinstance(e, EpochStarted)] == [1, 2]
+    ended = [e for e in events if isinstance(e, EpochEnded)]
+    assert [e.epoch for e in ended] == [1, 2] and all(e.val_acc is not None for e in ended)
+    batches = [e for e in events if isinstance(e, BatchEnded)]
+    assert [e.batch for e in batches] == [1, 2, 3, 4] * 2 and batches[0].n_batches == 4
+    assert events[-1].status == "completed" and result.status == "completed"
+    metrics = result.metrics
+    assert metrics["evaluated_on"] == "val" and metrics["n"] == 8
+    assert sum(map(sum, metrics["confusion"])) == 8
+    assert set(metrics["misclassified"]) <= set(ids[result.val_index].tolist())
+
+
+def test_a_callback_that_raises_does_not_stop_training(data, caplog):
+    images, labels, _ = data
+
+    def broken(event: object) -> None:
+        raise RuntimeError("widget bug")
+
+    result = Trainer(_config(epochs=1), classes=CLASSES, callbacks=[broken]).fit(images, labels)
+    assert result.status == "completed"
+    assert "widget bug" in caplog.text
+
+
+def test_stop_takes_effect_within_one_batch(data):
+    images, labels, _ = data
+    stop = threading.Event()
+    batches: list[BatchEnded] = []
+    ends: list[FitEnded] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, BatchEnded):
+            batches.append(event)
+            if event.batch == 2:
+                stop.set()  # as a Stop button would, from another thread
+        elif isinstance(event, FitEnded):
+            ends.append(event)
+
+    trainer = Trainer(_config(epochs=5), classes=CLASSES, callbacks=[on_event], stop_event=stop)
+    result = trainer.fit(images, labels)
+    assert len(batches) == 2
+    assert result.status == "stopped" and ends[-1].status == "stopped"
+    assert result.last_epoch == 0
+
+
+def test_resume_continues_from_the_checkpoint_epoch(data, tmp_path):
+    images, labels, _ = data
+    path = tmp_path / "run.pt"
+    first = Trainer(_config(epochs=2), classes=CLASSES).fit(images, labels, checkpoint_path=path)
+    saved = load_checkpoint(path)
+    assert saved["epoch"] == 2 and len(saved["history"]) == 2
+    torch.testing.assert_close(
+        saved["model_state"]["classifier.3.weight"], first.model.classifier[3].weight
+    )
+    events: list[object] = []
+    second = Trainer(_config(epochs=4), classes=CLASSES, callbacks=[events.append]).fit(
+        images, labels, checkpoint_path=path, resume=True
+    )
+    assert events[0].first_epoch == 3
+    assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [3, 4]
+    assert [h["epoch"] for h in second.history] == [1, 2, 3, 4]
+    assert second.history[:2] == first.history
+    assert load_checkpoint(path)["epoch"] == 4
+
+
+def test_resume_without_checkpoint_names_the_file(data, tmp_path):
+    images, labels, _ = data
+    with pytest.raises(CheckpointError, match=r"missing\.pt does not exist"):
+        Trainer(_config(), classes=CLASSES).fit(
+            images, labels, checkpoint_path=tmp_path / "missing.pt", resume=True
+        )
+
+
+def test_cached_prefix_trains_the_same_head_as_the_full_network(data):
+    images, labels, _ = data
+    config = _config(frozen=tuple(layer_groups(MODEL)[:-2]), epochs=2)
+    cached = Trainer(config, classes=CLASSES).fit(images, labels)
+    plain = Trainer(config, classes=CLASSES, cache_features=False).fit(images, labels)
+    assert cached.cached_features and not plain.cached_features
+    for a, b in zip(cached.history, plain.history, strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-4, abs=1e-5)
+        assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-4, abs=1e-5)
+
+
+def test_early_stopping_ends_before_the_last_epoch(data):
+    images, labels, _ = data
+    shuffled = np.random.default_rng(1).permutation(labels)  # nothing to learn: val loss rises
+    result = Trainer(_config(epochs=40, lr=1e-2, patience=2), classes=CLASSES).fit(images, shuffled)
+    assert result.status == "completed"
+    assert result.last_epoch < 40
+
+
+def test_everything_frozen_or_bad_labels_are_clear_errors(data):
+    images, labels, _ = data
+    with pytest.raises(ValueError, match="unfreeze 'head'"):
+        Trainer(_config(frozen=tuple(layer_groups(MODEL))), classes=CLASSES).fit(images, labels)
+    with pytest.raises(ValueError, match=r"class indices 0\.\.1"):
+        Trainer(_config(), classes=CLASSES).fit(images, labels + 1)
+    with pytest.raises(ValueError, match=r"\[N, 3, H, W\]"):
+        Trainer(_config(), classes=CLASSES).fit(images[:, 0], labels)
+
+
+def test_config_rejects_nonsense_naming_the_option():
+    with pytest.raises(ValueError, match=r"TrainConfig\(val_fraction=1\.5\)"):
+        TrainConfig(val_fraction=1.5)
+    with pytest.raises(ValueError, match="epochs"):
+        TrainConfig(epochs=0)
+    config = TrainConfig(frozen=["stem"], patience=3)
+    assert TrainConfig.from_dict(config.to_dict()) == config
