@@ -79,8 +79,10 @@ def test_frozen_groups_keep_batchnorm_statistics_in_eval_mode():
     model = build_model("mobilenet_v2", num_classes=2, weights="none")
     apply_freeze(model, "mobilenet_v2", ["stem", "stage1"])
     set_train_mode(model, "mobilenet_v2")
-    assert not model.features[0].training and not model.features[1].training
-    assert model.features[2].training and model.classifier.training
+    assert not model.features[0].training
+    assert not model.features[1].training
+    assert model.features[2].training
+    assert model.classifier.training
     assert not any(p.requires_grad for p in model.features[0].parameters())
     assert all(p.requires_grad for p in model.features[2].parameters())
 
@@ -94,9 +96,9 @@ def test_prefix_detection():
 
 
 def test_bad_names_say_what_is_valid():
-    with pytest.raises(ValueError, match="unknown model 'vgg99'.*mobilenet_v2"):
+    with pytest.raises(ValueError, match=r"unknown model 'vgg99'.*mobilenet_v2"):
         build_model("vgg99", num_classes=2, weights="none")
-    with pytest.raises(ValueError, match="no layer group nope.*stem"):
+    with pytest.raises(ValueError, match=r"no layer group nope.*stem"):
         count_trainable_for("resnet18", ["nope"])
     with pytest.raises(ValueError, match="at least 2"):
         build_model("resnet18", num_classes=1, weights="none")
@@ -125,8 +127,10 @@ def test_default_weights_offline_name_the_three_options(monkeypatch, tmp_path):
     with pytest.raises(WeightsError) as info:
         build_model("squeezenet1_1", num_classes=2, weights="DEFAULT")
     message = str(info.value)
-    assert "weights='DEFAULT'" in message and "weights=PATH" in message
-    assert "weights='none'" in message and str(tmp_path / "checkpoints") in message
+    assert "weights='DEFAULT'" in message
+    assert "weights=PATH" in message
+    assert "weights='none'" in message
+    assert str(tmp_path / "checkpoints") in message
 
 
 def test_unknown_weights_enum_lists_the_known_ones():

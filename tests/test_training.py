@@ -1,4 +1,4 @@
-"""The trainer on small synthetic scalogram tensors: true freezing, stop, resume, caching, events."""
+"""The trainer on small synthetic scalograms: true freezing, stop, resume, caching, events."""
 
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ def test_frozen_parameters_get_no_optimizer_state():
     config = _config(frozen=tuple(layer_groups(MODEL)[:-1]), head_lr_factor=10.0, lr=1e-3)
     model = apply_freeze(build_model(MODEL, num_classes=2, weights="none"), MODEL, config.frozen)
     groups = _param_groups(model, config)
-    assert len(groups) == 1 and groups[0]["lr"] == pytest.approx(1e-2)
+    assert len(groups) == 1
+    assert groups[0]["lr"] == pytest.approx(1e-2)
     assert sum(p.numel() for p in groups[0]["params"]) == 1024 * 2 + 2
     config = _config(frozen=("stem",), head_lr_factor=10.0, lr=1e-3)
     model = apply_freeze(build_model(MODEL, num_classes=2, weights="none"), MODEL, config.frozen)
@@ -94,16 +95,22 @@ def test_events_arrive_in_order_with_progress_numbers(data):
     result = Trainer(_config(epochs=2), classes=CLASSES, callbacks=[events.append]).fit(
         images, labels, ids=ids
     )
-    assert isinstance(events[0], FitStarted) and isinstance(events[-1], FitEnded)
-    assert events[0].n_train == 32 and events[0].n_val == 8
+    assert isinstance(events[0], FitStarted)
+    assert isinstance(events[-1], FitEnded)
+    assert events[0].n_train == 32
+    assert events[0].n_val == 8
     assert [e.epoch for e in events if isinstance(e, EpochStarted)] == [1, 2]
     ended = [e for e in events if isinstance(e, EpochEnded)]
-    assert [e.epoch for e in ended] == [1, 2] and all(e.val_acc is not None for e in ended)
+    assert [e.epoch for e in ended] == [1, 2]
+    assert all(e.val_acc is not None for e in ended)
     batches = [e for e in events if isinstance(e, BatchEnded)]
-    assert [e.batch for e in batches] == [1, 2, 3, 4] * 2 and batches[0].n_batches == 4
-    assert events[-1].status == "completed" and result.status == "completed"
+    assert [e.batch for e in batches] == [1, 2, 3, 4] * 2
+    assert batches[0].n_batches == 4
+    assert events[-1].status == "completed"
+    assert result.status == "completed"
     metrics = result.metrics
-    assert metrics["evaluated_on"] == "val" and metrics["n"] == 8
+    assert metrics["evaluated_on"] == "val"
+    assert metrics["n"] == 8
     assert sum(map(sum, metrics["confusion"])) == 8
     assert set(metrics["misclassified"]) <= set(ids[result.val_index].tolist())
 
@@ -136,7 +143,8 @@ def test_stop_takes_effect_within_one_batch(data):
     trainer = Trainer(_config(epochs=5), classes=CLASSES, callbacks=[on_event], stop_event=stop)
     result = trainer.fit(images, labels)
     assert len(batches) == 2
-    assert result.status == "stopped" and ends[-1].status == "stopped"
+    assert result.status == "stopped"
+    assert ends[-1].status == "stopped"
     assert result.last_epoch == 0
 
 
@@ -145,7 +153,8 @@ def test_resume_continues_from_the_checkpoint_epoch(data, tmp_path):
     path = tmp_path / "run.pt"
     first = Trainer(_config(epochs=2), classes=CLASSES).fit(images, labels, checkpoint_path=path)
     saved = load_checkpoint(path)
-    assert saved["epoch"] == 2 and len(saved["history"]) == 2
+    assert saved["epoch"] == 2
+    assert len(saved["history"]) == 2
     torch.testing.assert_close(
         saved["model_state"]["classifier.3.weight"], first.model.classifier[3].weight
     )
@@ -173,7 +182,8 @@ def test_cached_prefix_trains_the_same_head_as_the_full_network(data):
     config = _config(frozen=tuple(layer_groups(MODEL)[:-2]), epochs=2)
     cached = Trainer(config, classes=CLASSES).fit(images, labels)
     plain = Trainer(config, classes=CLASSES, cache_features=False).fit(images, labels)
-    assert cached.cached_features and not plain.cached_features
+    assert cached.cached_features
+    assert not plain.cached_features
     for a, b in zip(cached.history, plain.history, strict=True):
         assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-4, abs=1e-5)
         assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-4, abs=1e-5)
