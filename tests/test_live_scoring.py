@@ -86,3 +86,12 @@ def test_within_ignores_events_cut_off_at_the_stream_edges() -> None:
     score = score_events([3.0, 9.9], [0.2, 3.1], tolerance_s=0.5, within=(1.0, 9.0))
     assert (score.precision, score.recall) == (1.0, 1.0)
     assert len(score.matches) == 1
+
+
+def test_within_keeps_a_pair_whose_count_fired_just_outside() -> None:
+    # The motion at 1.5 s lies inside the scored stretch; its count (corrected to 0.9 s) lies
+    # just before it. It is a hit, not a miss plus an ignored count.
+    score = score_events([1.65, 4.0], [1.5, 3.4], tolerance_s=0.75, offset_s=0.75, within=(1.0, 9))
+    assert score.recall == 1.0
+    assert score.precision == 1.0
+    assert score.matches == ((1.65, 1.5), (4.0, 3.4))

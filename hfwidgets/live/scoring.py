@@ -85,9 +85,10 @@ def score_events(
         Expected delay of a count after its event, subtracted from every predicted time first
         (a live counter fires when the window *ending* after the motion is confident).
     within : (float, float), optional
-        Score only the stretch ``[start, end]``: true times and offset-corrected predicted
-        times outside it are ignored, so events cut off at the start or end of a stream are
-        neither missed nor false.
+        Score only the stretch ``[start, end]`` of true time, so events cut off at the start or
+        end of a stream are neither missed nor false. Matching is done on everything first; a
+        pair is scored when its true event lies inside, an unmatched true event when it lies
+        inside, an unmatched count when its offset-corrected time lies inside.
 
     Returns
     -------
@@ -105,25 +106,21 @@ def score_events(
     true = np.asarray(list(true_times), dtype=float).reshape(-1)
     if not (np.all(np.isfinite(pred)) and np.all(np.isfinite(true))):
         raise ValueError("event times must be finite numbers (no NaN or inf)")
-    if within is not None:
-        lo, hi = within
-        pred = pred[(pred - offset_s >= lo) & (pred - offset_s <= hi)]
-        true = true[(true >= lo) & (true <= hi)]
-    pairs: list[tuple[int, int]] = []
-    if pred.size and true.size:
-        error = np.abs((pred[:, None] - offset_s) - true[None, :])
-        allowed = error <= tolerance_s
-        # A forbidden pair costs more than any full set of allowed pairs, so the solver first
-        # maximises the number of allowed pairs, then minimises their total error.
-        forbidden = tolerance_s * (min(pred.size, true.size) + 1) + 1.0
-        cost = np.where(allowed, error, forbidden)
-        rows, cols = linear_sum_assignment(cost)
-        pairs = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if allowed[r, c]]
+    pairs = _match(pred - offset_s, true, tolerance_s=tolerance_s)
+    lo, hi = within if within is not None else (-np.inf, np.inf)
+    # Decide inclusion after matching: a pair belongs to the scored stretch when its true event
+    # does, even if the count fired just outside it (and vice versa for lone counts).
+    pairs = [(r, c) for r, c in pairs if lo <= true[c] <= hi]
     matched_pred = {r for r, _ in pairs}
     matched_true = {c for _, c in pairs}
+    lone_pred = [
+        float(p) for i, p in enumerate(pred) if i not in matched_pred and lo <= p - offset_s <= hi
+    ]
+    lone_true = [float(t) for j, t in enumerate(true) if j not in matched_true and lo <= t <= hi]
     n_match = len(pairs)
-    precision = n_match / pred.size if pred.size else (0.0 if true.size else 1.0)
-    recall = n_match / true.size if true.size else (0.0 if pred.size else 1.0)
+    n_pred, n_true = n_match + len(lone_pred), n_match + len(lone_true)
+    precision = n_match / n_pred if n_pred else (0.0 if n_true else 1.0)
+    recall = n_match / n_true if n_true else (0.0 if n_pred else 1.0)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return EventScore(
         precision=float(precision),
@@ -132,6 +129,19 @@ def score_events(
         matches=tuple(
             sorted(((float(pred[r]), float(true[c])) for r, c in pairs), key=lambda m: m[1])
         ),
-        false_positives=tuple(float(p) for i, p in enumerate(pred) if i not in matched_pred),
-        missed=tuple(float(t) for j, t in enumerate(true) if j not in matched_true),
+        false_positives=tuple(lone_pred),
+        missed=tuple(lone_true),
     )
+
+
+def _match(pred: np.ndarray, true: np.ndarray, *, tolerance_s: float) -> list[tuple[int, int]]:
+    """Most pairs ``(i, j)`` with ``|pred[i] - true[j]| <= tolerance_s``, then least error."""
+    if not (pred.size and true.size):
+        return []
+    error = np.abs(pred[:, None] - true[None, :])
+    allowed = error <= tolerance_s
+    # A forbidden pair costs more than any full set of allowed pairs, so the solver first
+    # maximises the number of allowed pairs, then minimises their total error.
+    forbidden = tolerance_s * (min(pred.size, true.size) + 1) + 1.0
+    rows, cols = linear_sum_assignment(np.where(allowed, error, forbidden))
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if allowed[r, c]]
