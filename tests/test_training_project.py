@@ -1,0 +1,184 @@
+"""Training a stored project: train_project, the background runner, the predictor, the CLI."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hfwidgets.cli import main
+from hfwidgets.store import Project
+from hfwidgets.training import (
+    BatchEnded,
+    EpochEnded,
+    FitEnded,
+    TrainConfig,
+    TrainingRunner,
+    load_predictor,
+    train_project,
+)
+
+torch.set_num_threads(1)
+RATE = 50.0
+
+
+def _motion(kind: str, rng: np.random.Generator) -> np.ndarray:
+    """1.5 s of x, y, z in g: a sharp swing along x, or a slow wave along z."""
+    t = np.arange(75) / RATE
+    xyz = rng.normal(0.0, 0.03, (75, 3))
+    xyz[:, 2] += 1.0  # gravity
+    if kind == "high-five":
+        xyz[:, 0] += 2.5 * np.exp(-((t - 0.7) ** 2) / 0.005) * np.sin(2 * np.pi * 6 * t)
+    else:
+        xyz[:, 2] += 0.4 * np.sin(2 * np.pi * 1.2 * t + rng.uniform(0, 6))
+    return xyz.astype(np.float32)
+
+
+def _write_generic(folder: Path, n: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    for label in ("high-five", "other"):
+        (folder / label).mkdir(parents=True)
+        for i in range(n):
+            np.savetxt(folder / label / f"{i}.csv", _motion(label, rng), delimiter=",",
+                       header="ax,ay,az", comments="", fmt="%.5f")  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps({"rate_hz": RATE}))
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    rng = np.random.default_rng(0)
+    proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
+    for i in range(24):
+        label = "high-five" if i % 2 == 0 else "other"
+        proj.add_window(_motion(label, rng), rate_hz=RATE, label=label)
+    proj.add_window(_motion("other", rng), rate_hz=RATE)  # unlabelled: not trained on
+    proj.set_setting("scalogram", {"size": [64, 64]})  # small images keep the tests quick
+    yield proj
+    proj.close()
+
+
+@pytest.fixture
+def config(mobilenet_v2_weights: Path) -> TrainConfig:
+    return TrainConfig(
+        model="mobilenet_v2",
+        weights=str(mobilenet_v2_weights),
+        frozen=("stem", "stage1", "stage2", "stage3", "stage4", "stage5", "stage6", "stage7",
+                "conv_last"),
+        epochs=8,
+        batch_size=8,
+        lr=1e-2,
+        num_threads=1,
+    )  # fmt: skip
+
+
+def test_train_project_stores_run_metrics_split_and_checkpoint(project, config):
+    run_id = train_project(project, config)
+    run = project.run(run_id)
+    assert run.status == "finished"
+    assert run.settings["config"]["model"] == "mobilenet_v2"
+    assert run.settings["scalogram"]["size"] == [64, 64]
+    metrics = run.metrics
+    assert metrics["accuracy"] >= 0.8
+    assert metrics["classes"] == ["high-five", "other"]
+    assert metrics["cached_features"] is True
+    assert metrics["epochs"] == 8
+    split = project.split(run_id)
+    assert sorted(split.values()).count("val") == 5  # 20 % of the 24 labelled windows
+    assert len(split) == 24
+    assert project.checkpoint_path(run_id).is_file()
+
+    predictor = load_predictor(project)
+    windows = np.stack([w.data for w in project.windows(label="high-five")[:3]])
+    proba = predictor.predict_proba(windows)
+    assert proba.shape == (3, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert predictor.predict(windows) == ["high-five"] * 3
+    assert predictor.rate_hz == RATE
+    assert predictor.settings.size == (64, 64)
+
+
+def test_runner_trains_in_the_background_and_reports_events(project, config):
+    runner = TrainingRunner(project, config)
+    events: list[object] = []
+    seen_thread: set[str] = set()
+
+    def record(event: object) -> None:
+        events.append(event)
+        seen_thread.add(threading.current_thread().name)
+
+    runner.on_event(record)
+    runner.start()
+    assert runner.join(timeout=120)
+    assert runner.status == "completed"
+    assert seen_thread == {"hfw-training"}
+    assert isinstance(events[-1], FitEnded)
+    assert len([e for e in events if isinstance(e, EpochEnded)]) == 8
+    assert project.run(runner.run_id).status == "finished"
+
+
+def test_runner_stop_ends_within_a_batch_and_is_recorded(project, config):
+    runner = TrainingRunner(project, config)
+    batches: list[BatchEnded] = []
+
+    def stop_after_first(event: object) -> None:
+        if isinstance(event, BatchEnded):
+            batches.append(event)
+            runner.stop()
+
+    runner.on_event(stop_after_first)
+    runner.start()
+    assert runner.join(timeout=120)
+    assert len(batches) == 1
+    assert runner.status == "stopped"
+    assert project.run(runner.run_id).status == "stopped"
+
+
+def test_runner_reports_failure_without_raising_in_the_thread(tmp_path, config):
+    empty = Project.create(tmp_path / "empty", classes=("high-five", "other"), rate_hz=RATE)
+    runner = TrainingRunner(empty, config)
+    ends: list[FitEnded] = []
+    runner.on_event(lambda e: ends.append(e) if isinstance(e, FitEnded) else None)
+    runner.start()
+    assert runner.join(timeout=60)
+    assert runner.status == "failed"
+    assert "no labelled windows" in (ends[-1].error or "")
+    empty.close()
+
+
+def test_cli_train_and_evaluate_print_json(project, config, tmp_path, capsys):
+    path = project.path
+    project.close()
+    code = main(["train", "--project", str(path), "--model", "mobilenet_v2",
+                 "--weights", config.weights, "--freeze-until", "backbone", "--epochs", "6",
+                 "--batch-size", "8", "--lr", "0.01", "--threads", "1", "--json"])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0
+    summary = json.loads(out.out.strip().splitlines()[-1])
+    assert {"run", "accuracy", "classes", "confusion", "per_class", "seconds", "epochs"} <= set(
+        summary
+    )
+    assert summary["epochs"] == 6
+    assert "epoch 6:" in out.err  # progress goes to stderr
+
+    data = _write_generic(tmp_path / "heldout", n=4, seed=7)
+    code = main(["evaluate", "--project", str(path), "--data", str(data), "--json"])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0
+    assert result["n"] == 8
+    assert result["run"] == summary["run"]
+    assert result["accuracy"] >= 0.75
+    assert sum(result["per_class"][c]["support"] for c in result["classes"]) == 8
+
+
+def test_cli_train_rejects_unknown_group_naming_the_valid_ones(project, capsys):
+    path = project.path
+    project.close()
+    code = main(["train", "--project", str(path), "--model", "resnet18", "--weights", "none",
+                 "--freeze", "stem,nope"])  # fmt: skip
+    assert code == 1
+    assert "layer1" in capsys.readouterr().err
