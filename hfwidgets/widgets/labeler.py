@@ -125,7 +125,8 @@ class Labeler(w.VBox):
             from hfwidgets.widgets.capture import WindowCapture
 
             self.capture = WindowCapture(source)
-        self._source_name = type(source).__name__ if source is not None else ""
+        origin = source if source is not None else getattr(self.capture, "source", None)
+        self.source_name = type(origin).__name__ if origin is not None else ""
         if self.capture is not None:
             self.capture.on_window(self.add_window)
         self._on_mode({"new": self.mode})
@@ -154,7 +155,7 @@ class Labeler(w.VBox):
                 data=np.asarray(window.data, dtype=np.float32),
                 rate_hz=float(window.rate_hz),
                 t0=getattr(window, "t0", None),
-                source=self._source_name,
+                source=self.source_name,
             )
         )
 

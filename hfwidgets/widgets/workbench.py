@@ -143,6 +143,8 @@ class Workbench(w.VBox):
         self.capture.on_window(self.plot.mark_window)
         self.capture.on_window(self.labeler.add_window)
         self.labeler.capture = self.capture
+        self.labeler.source_name = type(source).__name__
+        self.plot.paused = False  # a pause refers to the old source's buffer
         self.plot.source = source
         self.live.source = source
         self.plot.start()
