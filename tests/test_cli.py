@@ -42,7 +42,7 @@ def test_no_command_prints_help_and_fails(capsys):
 def test_lab_serves_the_workbench_notebook(tmp_path):
     port, token = free_port(), "hfw-test-token"
     argv = [sys.executable, "-m", "hfwidgets", "lab", "--dir", str(tmp_path), "--port", str(port)]
-    argv += ["--no-browser", f"--IdentityProvider.token={token}"]
+    argv += ["--no-browser", "--", f"--IdentityProvider.token={token}"]
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / ".runtime")}
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
@@ -59,8 +59,12 @@ def test_lab_serves_the_workbench_notebook(tmp_path):
         assert response.status_code == 200
         cells = response.json()["content"]["cells"]
         assert any("Workbench" in "".join(c["source"]) for c in cells)
-        page = requests.get(f"http://127.0.0.1:{port}/lab/tree/workbench.ipynb?token={token}")
-        assert page.status_code == 200 and "JupyterLab" in page.text
+        page = requests.get(
+            f"http://127.0.0.1:{port}/lab/tree/workbench.ipynb?token={token}", timeout=10
+        )
+        assert page.status_code == 200
+        assert "JupyterLab" in page.text
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)

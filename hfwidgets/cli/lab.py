@@ -68,6 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8888, help="port (default 8888)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     parser.add_argument(
-        "jupyter_args", nargs=argparse.REMAINDER, help="further options passed to JupyterLab"
+        "jupyter_args",
+        nargs="*",
+        help="further JupyterLab options, after `--` (hfw lab -- --ServerApp.port_retries=0)",
     )
     parser.set_defaults(func=_run)
