@@ -10,7 +10,10 @@ streams at 50 Hz in real time, and windows of 1.5 s are classified every hop (0.
 
 Latency is from the arrival (timestamp) of a window's last sample to its prediction. Also shown:
 the bare inference time of one window (scalogram + network), the floor for both, and whether
-inference keeps up with the stream (p95 of one predict call shorter than the hop).
+inference keeps up with the stream (p95 of one predict call shorter than the hop). "hops" shows
+coverage: the live classifier classifies every hop of the grid; the plain loop's period is the
+hop plus the inference time, so it skips hops (and can miss short motions). The machine's load
+average is printed: on a shared CPU the absolute numbers mostly measure the other tenants.
 
     python bench/live_latency.py [--seconds 8] [--hop 0.2] [--models mobilenet_v2,googlenet]
                                  [--threads 2] [--json]
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import threading
 import time
@@ -112,6 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = []
+    load_before = os.getloadavg()[0]
     for name in args.models.split(","):
         predictor = bench_predictor(name)
         bare = bare_inference_ms(predictor)
@@ -133,6 +138,7 @@ def main() -> None:
                 "p95_ratio_plain_over_live": plain["p95"] / live["p95"],
             }
         )
+    load_after = os.getloadavg()[0]
     header = (
         f"{'model':<14}{'bare ms':>9}{'live p50':>10}{'live p95':>10}{'plain p50':>11}"
         f"{'plain p95':>11}{'p95 ratio':>11}{'infer p95':>11}{'keeps up':>10}"
@@ -140,7 +146,8 @@ def main() -> None:
     )
     print(
         f"hop {args.hop * 1000:.0f} ms, window {WINDOW_S} s at {RATE_HZ:g} Hz, "
-        f"{args.seconds:g} s per run, {args.threads} torch threads"
+        f"{args.seconds:g} s per run, {args.threads} torch threads, "
+        f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs"
     )
     print(header)
     for r in rows:
@@ -152,7 +159,17 @@ def main() -> None:
             f"{r['live_hops']:>10}/{r['plain_hops']:<6}"
         )
     if args.json:
-        print(json.dumps({"hop_s": args.hop, "seconds": args.seconds, "rows": rows}))
+        print(
+            json.dumps(
+                {
+                    "hop_s": args.hop,
+                    "seconds": args.seconds,
+                    "threads": args.threads,
+                    "loadavg": [load_before, load_after],
+                    "rows": rows,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":
