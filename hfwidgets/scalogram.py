@@ -76,8 +76,22 @@ class ScalogramSettings:
     remove_mean: bool = True
 
     def __post_init__(self) -> None:
-        # JSON gives lists; keep the frozen object hashable and its key stable.
-        object.__setattr__(self, "size", tuple(int(v) for v in self.size))
+        # Canonical types keep the object hashable and key() stable: JSON gives lists for
+        # tuples, and 1 == 1.0 must not yield two different keys for equal settings.
+        try:
+            canonical = {
+                "size": tuple(int(v) for v in self.size),
+                "f_min_hz": float(self.f_min_hz),
+                "f_max_hz": float(self.f_max_hz),
+                "n_scales": int(self.n_scales),
+                "remove_mean": bool(self.remove_mean),
+            }
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"ScalogramSettings got a non-numeric value: {exc}") from exc
+        if canonical["n_scales"] != self.n_scales:
+            raise ValueError(f"ScalogramSettings(n_scales={self.n_scales}) must be an int >= 2")
+        for name, value in canonical.items():
+            object.__setattr__(self, name, value)
         # Checked first: pywt accepts a bare "cmor" with a deprecation warning and old defaults.
         if str(self.wavelet).startswith(("cmor", "shan", "fbsp")) and "-" not in self.wavelet:
             raise ValueError(
@@ -97,7 +111,7 @@ class ScalogramSettings:
                 f"ScalogramSettings needs 0 < f_min_hz < f_max_hz, got f_min_hz={self.f_min_hz}, "
                 f"f_max_hz={self.f_max_hz}"
             )
-        if int(self.n_scales) != self.n_scales or self.n_scales < 2:
+        if self.n_scales < 2:
             raise ValueError(f"ScalogramSettings(n_scales={self.n_scales}) must be an int >= 2")
         if len(self.size) != 2 or min(self.size) < 1:
             raise ValueError(f"ScalogramSettings(size={self.size}) must be (height, width) >= 1")

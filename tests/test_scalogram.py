@@ -219,6 +219,8 @@ def test_wrong_shape_gives_a_hint():
         ({"wavelet": "cmor"}, "needs its parameters"),
         ({"f_min_hz": 30.0}, "f_min_hz < f_max_hz"),
         ({"n_scales": 1}, "n_scales"),
+        ({"n_scales": 64.5}, "n_scales"),
+        ({"f_max_hz": "fast"}, "non-numeric"),
         ({"size": (0, 224)}, "size"),
         ({"normalize": "max"}, "normalize"),
     ],
@@ -235,6 +237,7 @@ def test_settings_round_trip_through_json_with_a_stable_key():
     assert loaded.key() == settings.key()
     assert ScalogramSettings().key() == ScalogramSettings.from_dict({}).key()
     assert ScalogramSettings(n_scales=65).key() != ScalogramSettings().key()
+    assert ScalogramSettings(f_min_hz=1, n_scales=64.0).key() == ScalogramSettings().key()
     with pytest.raises(ValueError, match="unknown scalogram settings"):
         ScalogramSettings.from_dict({"colormap": "jet"})
 
