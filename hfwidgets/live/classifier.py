@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ import numpy as np
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import CallbackList, LiveStats, Prediction, summarize_latency
 from hfwidgets.live.predictor import (
+    HopGeometry,
     Predictor,
     cut_windows,
     positive_index,
@@ -51,13 +52,6 @@ class _SourceLike(Protocol):
 
     @property
     def buffer(self) -> _BufferLike: ...
-
-
-@dataclass
-class _Geometry:
-    window_n: int  # samples per window at the source rate
-    hop_n: int  # samples per hop at the source rate
-    model_n: int  # samples per window at the predictor's rate
 
 
 class LiveClassifier:
@@ -122,10 +116,11 @@ class LiveClassifier:
         self.positive = positive
         self.classes = tuple(predictor.classes)
         self._pos = positive_index(predictor, positive)
-        self._geo = _Geometry(
-            window_n=max(2, round(self.window_s * rate)),
-            hop_n=max(1, round(self.hop_s * rate)),
-            model_n=max(2, round(self.window_s * float(predictor.rate_hz))),
+        self._geo = HopGeometry.of(
+            window_s=self.window_s,
+            hop_s=self.hop_s,
+            source_rate=rate,
+            model_rate=float(predictor.rate_hz),
         )
         self._rate = rate
         self.max_batch = int(max_batch)

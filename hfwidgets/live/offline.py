@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import Prediction
 from hfwidgets.live.predictor import (
+    HopGeometry,
     Predictor,
     cut_windows,
     positive_index,
@@ -82,17 +83,17 @@ def classify_recording(
     win_s = resolve_window_s(predictor, window_s)
     pos = positive_index(predictor, positive)
     classes = tuple(predictor.classes)
-    window_n = max(2, round(win_s * rate_hz))
-    hop_n = max(1, round(hop_s * rate_hz))
-    model_n = max(2, round(win_s * float(predictor.rate_hz)))
+    geo = HopGeometry.of(
+        window_s=win_s, hop_s=hop_s, source_rate=rate_hz, model_rate=float(predictor.rate_hz)
+    )
     counter = EventCounter(threshold=threshold, min_gap_s=min_gap_s)
     predictions: list[Prediction] = []
     events: list[Counted] = []
-    all_ends = list(range(window_n - 1, tt.shape[0], hop_n))
+    all_ends = list(range(geo.window_n - 1, tt.shape[0], geo.hop_n))
     for start in range(0, len(all_ends), batch_size):
         ends = all_ends[start : start + batch_size]
-        windows = cut_windows(xx, first_index=0, ends=ends, window_n=window_n)
-        probs = np.asarray(predictor.predict_proba(resample_windows(windows, model_n)))
+        windows = cut_windows(xx, first_index=0, ends=ends, window_n=geo.window_n)
+        probs = np.asarray(predictor.predict_proba(resample_windows(windows, geo.model_n)))
         for row, end in zip(probs, ends, strict=True):
             pred = Prediction(
                 t=float(tt[end]),

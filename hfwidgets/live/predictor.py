@@ -9,12 +9,14 @@ settings of its run, so live inference and training always share one transform.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "HopGeometry",
     "Predictor",
     "cut_windows",
     "positive_index",
@@ -46,6 +48,36 @@ class Predictor(Protocol):
     def predict_proba(self, windows: NDArray[np.float32]) -> NDArray[Any]:
         """Class probabilities ``[B, C]`` for raw windows ``[B, n, 3]`` (g, at ``rate_hz``)."""
         ...
+
+
+@dataclass(frozen=True)
+class HopGeometry:
+    """Sample counts of the hop grid: the same for the live worker and `classify_recording`.
+
+    Attributes
+    ----------
+    window_n : int
+        Samples per window at the source rate.
+    hop_n : int
+        Samples between two window ends at the source rate.
+    model_n : int
+        Samples per window at the predictor's rate (windows are resampled to it).
+    """
+
+    window_n: int
+    hop_n: int
+    model_n: int
+
+    @classmethod
+    def of(
+        cls, *, window_s: float, hop_s: float, source_rate: float, model_rate: float
+    ) -> HopGeometry:
+        """Round seconds to samples (at least 2 per window and 1 per hop)."""
+        return cls(
+            window_n=max(2, round(window_s * source_rate)),
+            hop_n=max(1, round(hop_s * source_rate)),
+            model_n=max(2, round(window_s * model_rate)),
+        )
 
 
 def _lookup_window_s(settings: Mapping[str, Any]) -> float | None:
