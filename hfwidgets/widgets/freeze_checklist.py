@@ -52,7 +52,7 @@ class FreezeChecklist(w.VBox):
         self.checkboxes: dict[str, w.Checkbox] = {}
         self._updating = False
         self._building = False
-        self.boxes = w.VBox(layout=w.Layout(max_height="320px", overflow_y="auto"))
+        self.boxes = w.VBox(layout=w.Layout(max_height="320px", overflow="auto"))
         self.preset = w.Dropdown(
             description="Preset",
             options=list(PRESETS),

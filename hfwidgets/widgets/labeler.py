@@ -121,7 +121,8 @@ class Labeler(w.VBox):
         self.key_events = attach_keys(self, self.keymap, self.handle_key) if keyboard else None
         self._bridge = EventBridge(self._apply_arrivals, widgets=[self], name="hfw-labeler")
         self.capture = capture
-        if capture is None and source is not None:
+        self._owns_capture = capture is None and source is not None
+        if self._owns_capture:
             from hfwidgets.widgets.capture import WindowCapture
 
             self.capture = WindowCapture(source)
@@ -141,10 +142,15 @@ class Labeler(w.VBox):
             self.capture.start()
 
     def close(self) -> None:
-        """Stop the bridge (and capture) and close the widget."""
-        self._bridge.stop()
-        if self.capture is not None:
-            self.capture.on_window(self.add_window, remove=True)
+        """Stop the bridge and stop listening to the capture, then close the widget."""
+        bridge = getattr(self, "_bridge", None)  # absent when __init__ failed (then __del__)
+        if bridge is not None:
+            bridge.stop()
+        capture = getattr(self, "capture", None)
+        if capture is not None:
+            capture.on_window(self.add_window, remove=True)
+            if getattr(self, "_owns_capture", False):
+                capture.stop()
         super().close()
 
     # -- arrivals from the capture thread -----------------------------------------------------

@@ -135,7 +135,9 @@ class LivePlot(w.VBox):
 
     def stop(self) -> None:
         """Stop redrawing (the source keeps running: other widgets may use it)."""
-        self._ticker.stop()
+        ticker = getattr(self, "_ticker", None)  # absent when __init__ failed (then __del__)
+        if ticker is not None:
+            ticker.stop()
 
     def close(self) -> None:
         """Stop redrawing and close the widget and its children."""
