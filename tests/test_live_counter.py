@@ -49,6 +49,18 @@ def test_release_level_is_configurable() -> None:
     assert len(feed(counter, [0.9, 0.79, 0.9])) == 2
 
 
+def test_threshold_can_change_without_losing_the_count() -> None:
+    counter = EventCounter(threshold=0.8, min_gap_s=0.0)
+    feed(counter, [0.9, 0.1])
+    counter.set_threshold(0.95)
+    assert counter.count == 1
+    assert counter.release == pytest.approx(0.75)
+    assert counter.update(1.0, 0.9) is None  # no longer confident enough
+    assert counter.update(1.2, 0.96) == Counted(t=1.2, count=2, prob=0.96)
+    with pytest.raises(ValueError, match="threshold"):
+        counter.set_threshold(0.0)
+
+
 def test_reset_starts_from_zero() -> None:
     counter = EventCounter(threshold=0.5, min_gap_s=5.0)
     feed(counter, [0.9])

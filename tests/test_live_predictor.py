@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from hfwidgets.live.predictor import (
+    FALLBACK_WINDOW_S,
     cut_windows,
     positive_index,
     project_window_s,
@@ -56,10 +58,16 @@ def test_window_length_comes_from_the_run_when_not_given() -> None:
     assert resolve_window_s(Run(settings={"window_s": 1.2}), None) == 1.2
     assert resolve_window_s(Run(settings={"data": {"window_s": 0.9}}), None) == 0.9
     assert resolve_window_s(Run(window_s=2.0), 1.0) == 1.0  # explicit wins
-    with pytest.raises(ValueError, match="window_s"):
-        resolve_window_s(Run(), None)
     with pytest.raises(ValueError, match="window_s=-1"):
         resolve_window_s(Run(), -1.0)
+
+
+def test_unknown_window_length_falls_back_to_the_capture_default_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="hfwidgets.live.predictor"):
+        assert resolve_window_s(Run(settings=object()), None) == FALLBACK_WINDOW_S == 1.5
+    assert "pass window_s=" in caplog.text.lower()
 
 
 def test_positive_class_must_be_one_of_the_run() -> None:

@@ -146,6 +146,16 @@ class LiveClassifier:
             return self._counter.count
 
     @property
+    def threshold(self) -> float:
+        """Probability of the positive class that counts; settable while running."""
+        return self._counter.threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        with self._lock:  # the worker reads it between hops
+            self._counter.set_threshold(value)
+
+    @property
     def running(self) -> bool:
         """Whether the worker thread is alive."""
         return self._thread is not None and self._thread.is_alive()

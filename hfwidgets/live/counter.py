@@ -62,10 +62,19 @@ class EventCounter:
     def __init__(
         self, *, threshold: float = 0.8, min_gap_s: float = 1.0, release: float | None = None
     ) -> None:
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"threshold={threshold!r} must be in (0, 1]; e.g. threshold=0.8")
         if min_gap_s < 0:
             raise ValueError(f"min_gap_s={min_gap_s!r} must be >= 0 seconds")
+        self.min_gap_s = float(min_gap_s)
+        self.set_threshold(threshold, release=release)
+        self.reset()
+
+    def set_threshold(self, threshold: float, *, release: float | None = None) -> None:
+        """Change the confidence that counts (e.g. from a slider) without losing the count.
+
+        ``release`` defaults to ``threshold - 0.2`` (at least 0), as in the constructor.
+        """
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold={threshold!r} must be in (0, 1]; e.g. threshold=0.8")
         if release is None:
             release = max(threshold - 0.2, 0.0)
         if not 0.0 <= release <= threshold:
@@ -74,9 +83,7 @@ class EventCounter:
                 "below which a confident run ends"
             )
         self.threshold = float(threshold)
-        self.min_gap_s = float(min_gap_s)
         self.release = float(release)
-        self.reset()
 
     @property
     def count(self) -> int:

@@ -8,6 +8,7 @@ settings of its run, so live inference and training always share one transform.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -16,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "FALLBACK_WINDOW_S",
     "HopGeometry",
     "Predictor",
     "cut_windows",
@@ -24,6 +26,12 @@ __all__ = [
     "resample_windows",
     "resolve_window_s",
 ]
+
+log = logging.getLogger(__name__)
+
+#: Window length used when neither the caller nor the run says: the capture window of the
+#: trigger segmenter and of the simulated captures (``TriggerSegmenter(window_s=1.5)``).
+FALLBACK_WINDOW_S = 1.5
 
 
 @runtime_checkable
@@ -98,10 +106,14 @@ def _lookup_window_s(settings: Mapping[str, Any]) -> float | None:
 def resolve_window_s(predictor: Predictor, window_s: float | None) -> float:
     """The window length to classify with: explicit, else the one the run was trained with.
 
+    The run's length is read from ``predictor.window_s`` or a ``"window_s"`` entry of a
+    ``predictor.settings`` mapping; when neither exists, `FALLBACK_WINDOW_S` is used and a
+    warning is logged.
+
     Raises
     ------
     ValueError
-        When ``window_s`` is not positive, or is None and the predictor does not say.
+        When ``window_s`` is given and not positive.
     """
     if window_s is not None:
         if not window_s > 0:
@@ -115,10 +127,13 @@ def resolve_window_s(predictor: Predictor, window_s: float | None) -> float:
         found = _lookup_window_s(settings)
         if found is not None:
             return found
-    raise ValueError(
-        "the predictor does not say which window length its run was trained on; pass window_s= "
-        "(seconds, the length of the captured training windows, e.g. window_s=1.5)"
+    log.warning(
+        "the predictor does not say which window length its run was trained on; using the "
+        "default capture window of %.1f s. Pass window_s= (seconds, the length of the training "
+        "windows; hfwidgets.live.predictor.project_window_s(project) tells it) if it differs.",
+        FALLBACK_WINDOW_S,
     )
+    return FALLBACK_WINDOW_S
 
 
 def project_window_s(project: Any) -> float | None:
