@@ -16,14 +16,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from hfwidgets.live.counter import Counted, EventCounter
-from hfwidgets.live.events import CallbackList, LiveStats, Prediction, summarize_latency
+from hfwidgets.live.events import CallbackList, LiveStats, Prediction
 from hfwidgets.live.predictor import (
     HopGeometry,
+    LiveSource,
     Predictor,
     cut_windows,
     positive_index,
@@ -37,21 +38,6 @@ log = logging.getLogger(__name__)
 
 # Sample timestamps within this many seconds of time.monotonic() are taken to be on that clock.
 _MONOTONIC_SLACK_S = 1.0
-
-
-class _BufferLike(Protocol):
-    @property
-    def total(self) -> int: ...
-
-    def since(self, index: int) -> tuple[int, Any, Any]: ...
-
-
-class _SourceLike(Protocol):
-    @property
-    def rate_hz(self) -> float: ...
-
-    @property
-    def buffer(self) -> _BufferLike: ...
 
 
 class LiveClassifier:
@@ -92,7 +78,7 @@ class LiveClassifier:
 
     def __init__(
         self,
-        source: _SourceLike,
+        source: LiveSource,
         predictor: Predictor,
         *,
         hop_s: float = 0.2,
@@ -185,17 +171,13 @@ class LiveClassifier:
             lat = np.fromiter(self._latencies, dtype=float)
             inf = np.fromiter(self._infer_ms, dtype=float)
             hops, dropped, events = self._hops, self._dropped, self._counter.count
-        p50, p95 = summarize_latency(lat)
-        inf_p95 = float(np.percentile(inf, 95)) if inf.size else float("nan")
-        return LiveStats(
+        return LiveStats.measure(
+            latencies_ms=lat,
+            inference_ms=inf,
             hops=hops,
             events=events,
             dropped_hops=dropped,
-            latency_ms_p50=p50,
-            latency_ms_p95=p95,
-            inference_ms_p95=inf_p95,
-            hop_ms=self.hop_s * 1000.0,
-            keeps_up=dropped == 0 and (not inf.size or inf_p95 < self.hop_s * 1000.0),
+            hop_s=self.hop_s,
             latency_clock=self._clock,
             running=self.running,
             error=None if self.error is None else repr(self.error),

@@ -64,6 +64,30 @@ class LiveStats:
     running: bool
     error: str | None
 
+    @classmethod
+    def measure(
+        cls,
+        *,
+        latencies_ms: np.ndarray,
+        inference_ms: np.ndarray,
+        hop_s: float,
+        dropped_hops: int,
+        **rest: Any,
+    ) -> LiveStats:
+        """Summarise raw per-hop latencies and per-call inference times."""
+        p50, p95 = summarize_latency(latencies_ms)
+        inf_p95 = float(np.percentile(inference_ms, 95)) if inference_ms.size else float("nan")
+        hop_ms = hop_s * 1000.0
+        return cls(
+            latency_ms_p50=p50,
+            latency_ms_p95=p95,
+            inference_ms_p95=inf_p95,
+            hop_ms=hop_ms,
+            dropped_hops=dropped_hops,
+            keeps_up=dropped_hops == 0 and (not inference_ms.size or inf_p95 < hop_ms),
+            **rest,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON (NaN percentiles become None)."""
         out = asdict(self)

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 __all__ = [
     "FALLBACK_WINDOW_S",
     "HopGeometry",
+    "LiveSource",
     "Predictor",
     "cut_windows",
     "positive_index",
@@ -56,6 +57,23 @@ class Predictor(Protocol):
     def predict_proba(self, windows: NDArray[np.float32]) -> NDArray[Any]:
         """Class probabilities ``[B, C]`` for raw windows ``[B, n, 3]`` (g, at ``rate_hz``)."""
         ...
+
+
+class _Buffer(Protocol):
+    @property
+    def total(self) -> int: ...
+
+    def since(self, index: int) -> tuple[int, Any, Any]: ...
+
+
+class LiveSource(Protocol):
+    """What the live classifier reads: a nominal rate and a `hfwidgets.sensors.RingBuffer`."""
+
+    @property
+    def rate_hz(self) -> float: ...
+
+    @property
+    def buffer(self) -> _Buffer: ...
 
 
 @dataclass(frozen=True)
