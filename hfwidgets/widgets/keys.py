@@ -10,6 +10,7 @@ __all__ = ["KeyMap", "attach_keys"]
 
 _RESERVED = {"x": "discard", "z": "undo"}
 _NAVIGATION = {"ArrowLeft": "prev", "ArrowRight": "next", "Delete": "delete"}
+_KEY_NAMES = {"ArrowLeft": "←", "ArrowRight": "→", "Delete": "Del"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class KeyMap:
         """Human-readable list, e.g. ``1/h high-five · 2/o other · x discard · z undo``."""
         by_action: dict[str, list[str]] = {}
         for key, action in self.bindings.items():
-            by_action.setdefault(action, []).append(key.replace("Arrow", "").lower())
+            by_action.setdefault(action, []).append(_KEY_NAMES.get(key, key))
         return " · ".join(
             f"{'/'.join(keys)} {action.removeprefix('label:')}"
             for action, keys in by_action.items()
