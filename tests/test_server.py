@@ -22,11 +22,10 @@ from serial.tools.list_ports_common import ListPortInfo
 
 from hfwidgets._paths import WORKBENCH_TEMPLATE
 from hfwidgets.errors import HfwError
-from hfwidgets.server import ports as ports_module
+from hfwidgets.sensors.ports import is_likely_arduino
 from hfwidgets.server.ports import (
     SerialPort,
     collect_ports,
-    is_likely_arduino,
     read_extra_ports_file,
     system_ports,
 )
@@ -141,14 +140,16 @@ def test_system_ports_hides_legacy_uarts_unless_asked(monkeypatch):
     uno = ListPortInfo("/dev/ttyACM0", skip_link_detection=True)
     uno.vid, uno.pid, uno.description = 0x2341, 0x0043, "Arduino Uno"
     uno.hwid = "USB VID:PID=2341:0043 SER=1 LOCATION=1-1:1.0"
-    monkeypatch.setattr(ports_module.list_ports, "comports", lambda: [uart, uno])
+    monkeypatch.setattr(
+        "hfwidgets.sensors.ports._list_ports.comports", lambda include_links=True: [uart, uno]
+    )
 
     assert [p.device for p in system_ports()] == ["/dev/ttyACM0"]
     everything = system_ports(include_without_hardware_id=True)
-    assert [p.device for p in everything] == ["/dev/ttyS0", "/dev/ttyACM0"]
-    assert everything[0].description == ""  # pyserial's "n/a" is not shown to people
-    assert everything[1].likely_arduino
-    assert everything[1].to_json()["vid"] == 0x2341
+    assert [p.device for p in everything] == ["/dev/ttyACM0", "/dev/ttyS0"]  # Arduino first
+    assert everything[1].description == ""  # pyserial's "n/a" is not shown to people
+    assert everything[0].likely_arduino
+    assert everything[0].to_json()["vid"] == 0x2341
 
 
 def _template(tmp_path: Path) -> Path:

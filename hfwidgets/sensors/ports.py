@@ -10,12 +10,13 @@ from dataclasses import asdict, dataclass
 
 from serial.tools import list_ports as _list_ports
 
-__all__ = ["ARDUINO_USB_VIDS", "PortInfo", "describe_ports", "list_ports"]
+__all__ = ["ARDUINO_USB_VIDS", "PortInfo", "describe_ports", "is_likely_arduino", "list_ports"]
 
 #: USB vendor ids of Arduino boards and the USB-serial chips on their clones.
 ARDUINO_USB_VIDS = {
     0x2341: "Arduino",
     0x2A03: "Arduino (arduino.org)",
+    0x1B4F: "SparkFun",
     0x1A86: "CH340 USB-serial (Arduino clone)",
     0x0403: "FTDI USB-serial",
     0x10C4: "Silicon Labs CP210x USB-serial",
@@ -43,6 +44,7 @@ class PortInfo:
     device: str
     description: str = ""
     hwid: str = ""
+    manufacturer: str = ""
     vid: int | None = None
     pid: int | None = None
     serial_number: str | None = None
@@ -53,22 +55,45 @@ class PortInfo:
         return asdict(self)
 
 
-def list_ports(*, include_links: bool = True) -> list[PortInfo]:
+def is_likely_arduino(*, vid: int | None, description: str = "", manufacturer: str = "") -> bool:
+    """True for an Arduino's USB vendor id or descriptor, or a USB-serial chip clones use."""
+    if vid in ARDUINO_USB_VIDS:
+        return True
+    return "arduino" in f"{description} {manufacturer}".lower()
+
+
+def list_ports(
+    *, include_links: bool = True, include_without_hardware_id: bool = True
+) -> list[PortInfo]:
     """Serial ports, likely Arduinos first, then by device name.
 
-    ``include_links`` also lists symlinks such as ``/dev/serial/by-id/...`` (stable names).
+    Parameters
+    ----------
+    include_links
+        Also list symlinks such as ``/dev/serial/by-id/...`` (stable names).
+    include_without_hardware_id
+        Also list ports without a hardware id (pyserial's ``hwid == "n/a"``): the legacy
+        on-board UARTs (``/dev/ttyS0``) every Linux machine shows and no sensor is on.
     """
     found = []
     for p in _list_ports.comports(include_links=include_links):
+        hwid = p.hwid or ""
+        if not include_without_hardware_id and hwid in ("", "n/a"):
+            continue
+        description = "" if p.description in (None, "n/a") else p.description
+        manufacturer = p.manufacturer or ""
         found.append(
             PortInfo(
                 device=p.device,
-                description=p.description or "",
-                hwid=p.hwid or "",
+                description=description,
+                hwid=hwid,
+                manufacturer=manufacturer,
                 vid=p.vid,
                 pid=p.pid,
                 serial_number=p.serial_number,
-                likely_arduino=p.vid in ARDUINO_USB_VIDS,
+                likely_arduino=is_likely_arduino(
+                    vid=p.vid, description=description, manufacturer=manufacturer
+                ),
             )
         )
     return sorted(found, key=lambda p: (not p.likely_arduino, p.device))

@@ -12,27 +12,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from serial.tools import list_ports
+from hfwidgets.sensors.ports import list_ports
 
 __all__ = [
-    "ARDUINO_USB_VIDS",
     "SerialPort",
     "collect_ports",
-    "is_likely_arduino",
     "read_extra_ports_file",
     "system_ports",
 ]
-
-#: USB vendor ids of Arduino boards and of the USB-serial chips their clones carry.
-ARDUINO_USB_VIDS: dict[int, str] = {
-    0x2341: "Arduino",
-    0x2A03: "Arduino.org",
-    0x1B4F: "SparkFun",
-    0x239A: "Adafruit",
-    0x1A86: "QinHeng CH340 (Arduino clone)",
-    0x0403: "FTDI",
-    0x10C4: "Silicon Labs CP210x",
-}
 
 
 @dataclass(frozen=True)
@@ -54,45 +41,29 @@ class SerialPort:
         return asdict(self)
 
 
-def is_likely_arduino(*, vid: int | None, description: str = "", manufacturer: str = "") -> bool:
-    """True for an Arduino's USB id or descriptor, or a USB-serial chip that clones use."""
-    if vid in ARDUINO_USB_VIDS:
-        return True
-    text = f"{description} {manufacturer}".lower()
-    return "arduino" in text
-
-
 def system_ports(*, include_without_hardware_id: bool = False) -> list[SerialPort]:
-    """Serial ports pyserial finds on this machine.
+    """Serial ports this machine sees (`hfwidgets.sensors.list_ports`), likely Arduino first.
 
     Parameters
     ----------
     include_without_hardware_id
-        Also list ports without a hardware id (pyserial's ``hwid == "n/a"``): the built-in
-        legacy UARTs (``/dev/ttyS0``) that every Linux machine shows and no sensor is on.
+        Also list the legacy on-board UARTs (``/dev/ttyS0``) that no sensor is on.
     """
-    ports = []
-    for info in list_ports.comports():
-        hwid = info.hwid or ""
-        if not include_without_hardware_id and hwid in ("", "n/a"):
-            continue
-        description = "" if info.description in (None, "n/a") else info.description
-        manufacturer = info.manufacturer or ""
-        ports.append(
-            SerialPort(
-                device=info.device,
-                description=description,
-                manufacturer=manufacturer,
-                hwid=hwid,
-                vid=info.vid,
-                pid=info.pid,
-                serial_number=info.serial_number or "",
-                likely_arduino=is_likely_arduino(
-                    vid=info.vid, description=description, manufacturer=manufacturer
-                ),
-            )
+    return [
+        SerialPort(
+            device=info.device,
+            description=info.description,
+            manufacturer=info.manufacturer,
+            hwid=info.hwid,
+            vid=info.vid,
+            pid=info.pid,
+            serial_number=info.serial_number or "",
+            likely_arduino=info.likely_arduino,
         )
-    return ports
+        for info in list_ports(
+            include_links=False, include_without_hardware_id=include_without_hardware_id
+        )
+    ]
 
 
 def read_extra_ports_file(path: str | Path) -> tuple[list[str], list[str]]:
