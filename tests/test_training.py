@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from hfwidgets.models import layer_groups
+from hfwidgets.models.freezing import trainable_param_groups
 from hfwidgets.training import (
     BatchEnded,
     EpochEnded,
@@ -19,7 +20,6 @@ from hfwidgets.training import (
     Trainer,
 )
 from hfwidgets.training.checkpoint import CheckpointError, load_checkpoint
-from hfwidgets.training.trainer import _param_groups
 
 torch.set_num_threads(1)
 MODEL = "mobilenet_v3_small"  # small and fast with random weights
@@ -79,13 +79,15 @@ def test_frozen_parameters_get_no_optimizer_state():
 
     config = _config(frozen=tuple(layer_groups(MODEL)[:-1]), head_lr_factor=10.0, lr=1e-3)
     model = apply_freeze(build_model(MODEL, num_classes=2, weights="none"), MODEL, config.frozen)
-    groups = _param_groups(model, config)
+    groups = trainable_param_groups(model, MODEL, lr=config.lr, head_lr_factor=10.0)
     assert len(groups) == 1
     assert groups[0]["lr"] == pytest.approx(1e-2)
     assert sum(p.numel() for p in groups[0]["params"]) == 1024 * 2 + 2
     config = _config(frozen=("stem",), head_lr_factor=10.0, lr=1e-3)
     model = apply_freeze(build_model(MODEL, num_classes=2, weights="none"), MODEL, config.frozen)
-    lrs = sorted(g["lr"] for g in _param_groups(model, config))
+    lrs = sorted(
+        g["lr"] for g in trainable_param_groups(model, MODEL, lr=1e-3, head_lr_factor=10.0)
+    )
     assert lrs == pytest.approx([1e-3, 1e-2])  # body, then the head's learn-rate factor
 
 

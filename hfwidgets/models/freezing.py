@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import Any
 
 from torch import nn
 
@@ -17,6 +18,7 @@ __all__ = [
     "frozen_prefix_length",
     "layer_groups",
     "set_train_mode",
+    "trainable_param_groups",
     "validate_frozen",
 ]
 
@@ -129,3 +131,22 @@ def count_trainable_for(
     sizes = _group_sizes(name, num_classes)
     total = sum(sizes.values())
     return total - sum(size for group, size in sizes.items() if group in wanted), total
+
+
+def trainable_param_groups(
+    model: nn.Module, name: str, *, lr: float, head_lr_factor: float = 1.0
+) -> list[dict[str, Any]]:
+    """Optimizer parameter groups of the trainable parameters of ``model``.
+
+    Frozen parameters are left out, so they get no optimizer state at all; the head's learning
+    rate is ``lr * head_lr_factor`` (MATLAB's learn-rate factors for new layers).
+    """
+    head_modules = get_spec(name).groups[-1].modules
+    head = {id(p) for path in head_modules for p in model.get_submodule(path).parameters()}
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    body_params = [p for p in trainable if id(p) not in head]
+    head_params = [p for p in trainable if id(p) in head]
+    groups: list[dict[str, Any]] = [{"params": body_params, "lr": lr}] if body_params else []
+    if head_params:
+        groups.append({"params": head_params, "lr": lr * head_lr_factor})
+    return groups

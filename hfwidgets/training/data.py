@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from hfwidgets.errors import HfwError
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
@@ -15,6 +16,7 @@ __all__ = [
     "as_image_tensor",
     "augment_batch",
     "batch_indices",
+    "predict_logits",
     "project_dataset",
     "project_scalogram_settings",
     "resolve_device",
@@ -126,3 +128,17 @@ def project_dataset(
     labels = np.array([classes.index(r.label) for r in records], dtype=np.int64)
     ids = np.array([r.id for r in records], dtype=np.int64)
     return images, labels, ids, classes
+
+
+def predict_logits(
+    net: nn.Module, inputs: torch.Tensor, index: np.ndarray, *, device: torch.device
+) -> torch.Tensor:
+    """Logits of ``net`` (put in eval mode, then restored) for ``inputs[index]``, on the CPU."""
+    was_training = net.training
+    net.eval()
+    out = []
+    with torch.inference_mode():
+        for rows in batch_indices(len(index), batch_size=16):  # see features.INFERENCE_BATCH
+            out.append(net(inputs[torch.as_tensor(index)[rows]].to(device)).cpu())
+    net.train(was_training)
+    return torch.cat(out) if out else torch.zeros(0, 0)

@@ -29,14 +29,13 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from hfwidgets.models import StagedNet, apply_freeze, build_model, set_train_mode
-from hfwidgets.models.freezing import frozen_prefix_length
+from hfwidgets.models.freezing import frozen_prefix_length, trainable_param_groups
 from hfwidgets.training.checkpoint import save_checkpoint
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.data import resolve_device
+from hfwidgets.training.data import predict_logits, resolve_device
 from hfwidgets.training.features import FrozenPrefix, compute_features
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import stratified_split
-from hfwidgets.training.trainer import _param_groups, predict_logits
 
 __all__ = ["main", "train_distributed"]
 
@@ -106,7 +105,10 @@ def train_distributed(
     else:
         inputs, net = x_all, StagedNet(model, config.model).to(device)
     ddp = DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
-    optimizer = torch.optim.AdamW(_param_groups(model, config), weight_decay=config.weight_decay)
+    groups = trainable_param_groups(
+        model, config.model, lr=config.lr, head_lr_factor=config.head_lr_factor
+    )
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     loss_fn = nn.CrossEntropyLoss()
     history = []
     for epoch in range(1, config.epochs + 1):

@@ -20,11 +20,16 @@ import torch
 from torch import nn
 
 from hfwidgets.models import StagedNet, apply_freeze, build_model, set_train_mode
-from hfwidgets.models.freezing import frozen_prefix_length
-from hfwidgets.models.registry import get_spec
+from hfwidgets.models.freezing import frozen_prefix_length, trainable_param_groups
 from hfwidgets.training.checkpoint import load_checkpoint, save_checkpoint
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.data import as_image_tensor, augment_batch, batch_indices, resolve_device
+from hfwidgets.training.data import (
+    as_image_tensor,
+    augment_batch,
+    batch_indices,
+    predict_logits,
+    resolve_device,
+)
 from hfwidgets.training.events import (
     BatchEnded,
     EpochEnded,
@@ -38,7 +43,7 @@ from hfwidgets.training.features import FrozenPrefix, compute_features
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import stratified_split
 
-__all__ = ["FitResult", "Trainer", "predict_logits"]
+__all__ = ["FitResult", "Trainer"]
 
 
 @dataclass
@@ -77,33 +82,6 @@ class _Run:
     optimizer: torch.optim.Optimizer
     history: list[dict[str, Any]]
     first_epoch: int
-
-
-def predict_logits(
-    net: nn.Module, inputs: torch.Tensor, index: np.ndarray, *, device: torch.device
-) -> torch.Tensor:
-    """Logits of ``net`` (put in eval mode, then restored) for ``inputs[index]``, on the CPU."""
-    was_training = net.training
-    net.eval()
-    out = []
-    with torch.inference_mode():
-        for rows in batch_indices(len(index), batch_size=64):
-            out.append(net(inputs[torch.as_tensor(index)[rows]].to(device)).cpu())
-    net.train(was_training)
-    return torch.cat(out) if out else torch.zeros(0, 0)
-
-
-def _param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
-    # Only trainable parameters reach the optimizer: frozen ones get no optimizer state at all.
-    head_modules = get_spec(config.model).groups[-1].modules
-    head = {id(p) for path in head_modules for p in model.get_submodule(path).parameters()}
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    body_params = [p for p in trainable if id(p) not in head]
-    head_params = [p for p in trainable if id(p) in head]
-    groups = [{"params": body_params, "lr": config.lr}] if body_params else []
-    if head_params:
-        groups.append({"params": head_params, "lr": config.lr * config.head_lr_factor})
-    return groups
 
 
 class Trainer:
@@ -239,11 +217,14 @@ class Trainer:
         k = frozen_prefix_length(cfg.model, cfg.frozen) if cacheable else 0
         if k:
             prefix = FrozenPrefix(model, cfg.model, k)
-            inputs = compute_features(prefix, x_all, batch_size=64, device=device)
+            inputs = compute_features(prefix, x_all, device=device)
             net: nn.Module = StagedNet(model, cfg.model, start=k).to(device)
         else:
             inputs, net = x_all, StagedNet(model, cfg.model).to(device)
-        optimizer = torch.optim.AdamW(_param_groups(model, cfg), weight_decay=cfg.weight_decay)
+        groups = trainable_param_groups(
+            model, cfg.model, lr=cfg.lr, head_lr_factor=cfg.head_lr_factor
+        )
+        optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
         history: list[dict[str, Any]] = []
         first_epoch = 1
         if state is not None:
