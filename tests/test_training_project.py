@@ -100,6 +100,7 @@ def test_train_project_stores_run_metrics_split_and_checkpoint(project, config):
     assert predictor.predict(windows) == ["high-five"] * 3
     assert predictor.rate_hz == RATE
     assert predictor.settings.size == (64, 64)
+    assert predictor.window_s == pytest.approx(1.5)  # 75 samples at 50 Hz: what live cuts
 
 
 def test_runner_trains_in_the_background_and_reports_events(project, config):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -13,6 +13,7 @@ from hfwidgets.errors import HfwError
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 
 __all__ = [
+    "ProjectData",
     "as_image_tensor",
     "augment_batch",
     "batch_indices",
@@ -105,10 +106,18 @@ def project_scalogram_settings(project: Any) -> ScalogramSettings:
     return ScalogramSettings.from_dict(stored) if stored else ScalogramSettings()
 
 
-def project_dataset(
-    project: Any, *, settings: ScalogramSettings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """``(images, labels, window_ids, classes)`` of the labelled windows of ``project``.
+class ProjectData(NamedTuple):
+    """The labelled windows of a project, ready for the trainer."""
+
+    images: np.ndarray  # [N, 3, H, W] float32 in [0, 1]
+    labels: np.ndarray  # [N] class indices
+    ids: np.ndarray  # [N] window ids
+    classes: list[str]
+    window_s: float  # median window duration, what live inference should cut
+
+
+def project_dataset(project: Any, *, settings: ScalogramSettings) -> ProjectData:
+    """Scalograms, labels, ids and classes of the labelled windows of ``project``.
 
     Raises
     ------
@@ -127,7 +136,8 @@ def project_dataset(
     )
     labels = np.array([classes.index(r.label) for r in records], dtype=np.int64)
     ids = np.array([r.id for r in records], dtype=np.int64)
-    return images, labels, ids, classes
+    window_s = float(np.median([len(r.data) / r.rate_hz for r in records]))
+    return ProjectData(images, labels, ids, classes, window_s)
 
 
 def predict_logits(

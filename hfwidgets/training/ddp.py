@@ -226,8 +226,12 @@ def main(argv: list[str] | None = None) -> int:
 
             project = Project.open(args.project)
             settings = project_scalogram_settings(project)
-            images, labels, ids, classes = project_dataset(project, settings=settings)
-            extra = {"scalogram": settings.to_dict(), "rate_hz": float(project.rate_hz)}
+            images, labels, ids, classes, window_s = project_dataset(project, settings=settings)
+            extra = {
+                "scalogram": settings.to_dict(),
+                "rate_hz": float(project.rate_hz),
+                "window_s": window_s,
+            }
             box: list[Any] = [None]
             if dist.get_rank() == 0:
                 settings_json = {"config": config.to_dict(), "classes": classes, **extra}

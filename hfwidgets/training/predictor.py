@@ -29,6 +29,8 @@ class Predictor:
     settings : ScalogramSettings
     rate_hz : float
         The sample rate the model was trained at.
+    window_s : float or None
+        Median duration of the training windows (what live inference should cut), if known.
     model_name : str
     net : StagedNet
         Images in [0, 1] -> logits, in eval mode.
@@ -43,6 +45,7 @@ class Predictor:
         rate_hz: float,
         model_name: str,
         run_id: int | None = None,
+        window_s: float | None = None,
     ) -> None:
         self.net = net.eval()
         self.classes = list(classes)
@@ -50,6 +53,7 @@ class Predictor:
         self.rate_hz = float(rate_hz)
         self.model_name = model_name
         self.run_id = run_id
+        self.window_s = window_s
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, *, run_id: int | None = None) -> Predictor:
@@ -75,6 +79,7 @@ class Predictor:
             rate_hz=float(state["rate_hz"]),
             model_name=name,
             run_id=run_id,
+            window_s=float(state["window_s"]) if state.get("window_s") else None,
         )
 
     def predict_images(self, images: np.ndarray | torch.Tensor) -> np.ndarray:

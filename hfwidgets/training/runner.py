@@ -51,12 +51,13 @@ def train_project(
     are those of :func:`~hfwidgets.training.metrics.compute_metrics` plus ``seconds``.
     """
     settings = project_scalogram_settings(project)
-    images, labels, ids, classes = project_dataset(project, settings=settings)
+    images, labels, ids, classes, window_s = project_dataset(project, settings=settings)
     run_settings = {
         "config": config.to_dict(),
         "scalogram": settings.to_dict(),
         "classes": classes,
         "rate_hz": float(project.rate_hz),
+        "window_s": window_s,
     }
     if resume_run is None:
         run_id = project.add_run(run_settings)
@@ -73,7 +74,11 @@ def train_project(
             ids=ids,
             checkpoint_path=project.checkpoint_path(run_id),
             resume=resume_run is not None,
-            checkpoint_extra={"scalogram": settings.to_dict(), "rate_hz": float(project.rate_hz)},
+            checkpoint_extra={
+                "scalogram": settings.to_dict(),
+                "rate_hz": float(project.rate_hz),
+                "window_s": window_s,
+            },
             run_id=run_id,
         )
     except BaseException as exc:
