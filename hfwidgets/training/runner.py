@@ -81,6 +81,10 @@ def train_project(
             },
             run_id=run_id,
         )
+    except KeyboardInterrupt:
+        # Ctrl-C in a terminal: the checkpoint of the last whole epoch stays resumable.
+        project.update_run(run_id, status="stopped", metrics={"error": "interrupted"})
+        raise
     except BaseException as exc:
         project.update_run(run_id, status="failed", metrics={"error": f"{exc}"})
         raise

@@ -148,6 +148,7 @@ class Trainer:
         run_id : copied into the fit events
         """
         started = time.perf_counter()
+        threads = torch.get_num_threads()  # process-wide: give the notebook its setting back
         try:
             with torch.random.fork_rng(devices=[]):  # seed without disturbing the caller's RNG
                 run = self._prepare(
@@ -167,6 +168,8 @@ class Trainer:
         except Exception as exc:
             self.events.emit(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}", run_id))
             raise
+        finally:
+            torch.set_num_threads(threads)
         self.events.emit(FitEnded(status, metrics, None, run_id))
         return FitResult(
             status=status,
