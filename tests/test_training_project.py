@@ -183,3 +183,19 @@ def test_cli_train_rejects_unknown_group_naming_the_valid_ones(project, capsys):
                  "--freeze", "stem,nope"])  # fmt: skip
     assert code == 1
     assert "layer1" in capsys.readouterr().err
+
+
+def test_resume_run_continues_the_stored_run(project, config):
+    from dataclasses import replace
+
+    run_id = train_project(project, replace(config, epochs=2))
+    assert project.run(run_id).metrics["epochs"] == 2
+    epochs: list[int] = []
+    on_epoch = lambda e: epochs.append(e.epoch) if isinstance(e, EpochEnded) else None  # noqa: E731
+    again = train_project(project, replace(config, epochs=4), callbacks=[on_epoch],
+                          resume_run=run_id)  # fmt: skip
+    assert again == run_id
+    assert epochs == [3, 4]
+    metrics = project.run(run_id).metrics
+    assert metrics["epochs"] == 4
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4]
