@@ -216,3 +216,13 @@ def test_config_rejects_nonsense_naming_the_option():
         TrainConfig(epochs=0)
     config = TrainConfig(frozen=["stem"], patience=3)
     assert TrainConfig.from_dict(config.to_dict()) == config
+
+
+def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(data, monkeypatch):
+    import hfwidgets.training.trainer as trainer_module
+
+    images, labels, _ = data
+    monkeypatch.setattr(trainer_module, "CACHE_LIMIT_BYTES", 1000)
+    result = Trainer(_config(frozen=("stem",), epochs=1), classes=CLASSES).fit(images, labels)
+    assert result.status == "completed"
+    assert not result.cached_features

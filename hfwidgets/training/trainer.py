@@ -39,7 +39,12 @@ from hfwidgets.training.events import (
     FitEnded,
     FitStarted,
 )
-from hfwidgets.training.features import FrozenPrefix, compute_features
+from hfwidgets.training.features import (
+    CACHE_LIMIT_BYTES,
+    FrozenPrefix,
+    cache_bytes,
+    compute_features,
+)
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import stratified_split
 
@@ -218,8 +223,10 @@ class Trainer:
         # A frozen prefix with no augmentation is a fixed function: run it once (features.py).
         cacheable = self.cache_features and not cfg.augment
         k = frozen_prefix_length(cfg.model, cfg.frozen) if cacheable else 0
-        if k:
-            prefix = FrozenPrefix(model, cfg.model, k)
+        prefix = FrozenPrefix(model, cfg.model, k) if k else None
+        if prefix is not None and cache_bytes(prefix, x_all, device=device) > CACHE_LIMIT_BYTES:
+            prefix, k = None, 0  # early layers' outputs are large: run them every batch instead
+        if prefix is not None:
             inputs = compute_features(prefix, x_all, device=device)
             net: nn.Module = StagedNet(model, cfg.model, start=k).to(device)
         else:
