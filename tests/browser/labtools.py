@@ -13,11 +13,15 @@ __all__ = ["copy_notebook", "open_in_lab", "run_all_cells"]
 
 
 def open_in_lab(page: Any, lab: Any, path: str = "") -> None:
-    """Open JupyterLab (and ``path`` in it, if given) and wait until the app has started."""
+    """Open JupyterLab (and ``path`` in it, if given) and wait until the app has started.
+
+    The workspace is reset, so tabs a previous test left open on the same server are not
+    restored over the file under test.
+    """
     target = (
-        f"{lab.url}/lab/tree/{path}?token={lab.token}"
+        f"{lab.url}/lab/tree/{path}?reset&token={lab.token}"
         if path
-        else f"{lab.url}/lab?token={lab.token}"
+        else f"{lab.url}/lab?reset&token={lab.token}"
     )
     page.goto(target)
     page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=60_000)
@@ -28,10 +32,15 @@ def run_all_cells(page: Any, *, timeout_ms: int = 180_000) -> None:
     """Run every cell of the current notebook and wait until the kernel is idle again."""
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     # A notebook without kernelspec metadata asks which kernel to start: take the default.
-    dialog_accept = page.locator(".jp-Dialog .jp-mod-accept")
-    page.wait_for_timeout(500)
-    if dialog_accept.count():
-        dialog_accept.first.click()
+    page.wait_for_function(
+        """() => { const accept = document.querySelector('.jp-Dialog .jp-mod-accept');
+                   if (accept) { accept.click(); return false; }
+                   const w = window.jupyterapp.shell.currentWidget;
+                   return !!(w && w.sessionContext && w.sessionContext.session &&
+                             w.sessionContext.session.kernel); }""",
+        timeout=90_000,
+        polling=250,
+    )
     page.wait_for_function(
         """() => { const w = window.jupyterapp.shell.currentWidget;
                    return w && w.sessionContext && w.sessionContext.session &&

@@ -11,7 +11,11 @@ pytestmark = pytest.mark.browser
 
 
 def test_notebook_runs_in_lab_and_output_is_shown(lab, page):
-    nb = nbformat.v4.new_notebook()
+    nb = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        }
+    )
     nb.cells = [
         nbformat.v4.new_code_cell("import hfwidgets\nprint('hfwidgets', hfwidgets.__version__)"),
         nbformat.v4.new_code_cell("import ipywidgets as w\nw.Button(description='harness-ok')"),
