@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from hfwidgets._callbacks import CallbackList
 from hfwidgets.live.counter import Counted, EventCounter
-from hfwidgets.live.events import CallbackList, LiveStats, Prediction
+from hfwidgets.live.events import LiveStats, Prediction
 from hfwidgets.live.predictor import (
     HopGeometry,
     LiveSource,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CallbackList", "LiveStats", "Prediction", "summarize_latency"]
+__all__ = ["LiveStats", "Prediction", "summarize_latency"]
 
 log = logging.getLogger(__name__)
 
@@ -103,35 +101,3 @@ def summarize_latency(latencies_ms: np.ndarray) -> tuple[float, float]:
         return float("nan"), float("nan")
     p50, p95 = np.percentile(latencies_ms, [50, 95])
     return float(p50), float(p95)
-
-
-class CallbackList:
-    """Callbacks for one kind of event, in the style of ipywidgets' ``CallbackDispatcher``.
-
-    ``fire`` calls each in registration order; an exception in one is logged and does not stop
-    the others or the thread that fires.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._callbacks: list[Callable[[Any], Any]] = []
-        self._lock = threading.Lock()
-
-    def register(self, callback: Callable[[Any], Any], *, remove: bool = False) -> None:
-        """Add ``callback``, or remove it when ``remove`` is True (no error if absent)."""
-        with self._lock:
-            if remove:
-                if callback in self._callbacks:
-                    self._callbacks.remove(callback)
-            elif callback not in self._callbacks:
-                self._callbacks.append(callback)
-
-    def fire(self, event: Any) -> None:
-        """Deliver ``event`` to every callback, catching and logging their exceptions."""
-        with self._lock:
-            callbacks = list(self._callbacks)
-        for callback in callbacks:
-            try:
-                callback(event)
-            except Exception:
-                log.exception("an on_%s callback %r raised; it was skipped", self.name, callback)

@@ -7,7 +7,6 @@ consumers (plot, segmenter, live classifier, ``hfw record``) only touch this int
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from types import TracebackType
 
 import numpy as np
 
+from hfwidgets._callbacks import CallbackList
 from hfwidgets.sensors.buffer import RingBuffer
 
 __all__ = ["Source", "SourceStats", "SourceStatus", "estimate_rate"]
@@ -110,8 +110,7 @@ class Source(ABC):
             raise ValueError(f"buffer_seconds must be > 0, got {buffer_seconds!r}")
         self.rate_hz = float(rate_hz)
         self.buffer = RingBuffer(max(16, round(rate_hz * buffer_seconds)))
-        self._status_callbacks: list[Callable[[SourceStatus], object]] = []
-        self._callback_lock = threading.Lock()
+        self._status_callbacks = CallbackList("status")
 
     # -- lifecycle ---------------------------------------------------------------------------
     @abstractmethod
@@ -162,19 +161,8 @@ class Source(ABC):
         Callbacks run on the source's thread; keep them short. An exception in a callback is
         logged and does not stop the source.
         """
-        with self._callback_lock:
-            if remove:
-                if callback in self._status_callbacks:
-                    self._status_callbacks.remove(callback)
-            elif callback not in self._status_callbacks:
-                self._status_callbacks.append(callback)
+        self._status_callbacks.register(callback, remove=remove)
 
     def _publish_status(self, connected: bool, message: str) -> None:
         status = SourceStatus(connected=connected, message=message, time=time.monotonic())
-        with self._callback_lock:
-            callbacks = list(self._status_callbacks)
-        for callback in callbacks:
-            try:
-                callback(status)
-            except Exception:  # a broken UI callback must never stop the reader
-                log.exception("status callback %r failed", callback)
+        self._status_callbacks.fire(status)  # a broken UI callback must never stop the reader

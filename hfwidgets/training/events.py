@@ -15,7 +15,6 @@ __all__ = [
     "BatchEnded",
     "EpochEnded",
     "EpochStarted",
-    "EventDispatcher",
     "FitEnded",
     "FitStarted",
     "TrainingEvent",
@@ -78,25 +77,3 @@ class FitEnded:
 
 TrainingEvent = FitStarted | EpochStarted | BatchEnded | EpochEnded | FitEnded
 EventCallback = Callable[[Any], object]
-
-
-class EventDispatcher:
-    """Calls registered callbacks; an exception in one is logged, never kills training."""
-
-    def __init__(self) -> None:
-        self._callbacks: list[EventCallback] = []
-
-    def on_event(self, callback: EventCallback, remove: bool = False) -> None:
-        """Register ``callback(event)`` (or unregister it with ``remove=True``)."""
-        if remove:
-            if callback in self._callbacks:
-                self._callbacks.remove(callback)
-        elif callback not in self._callbacks:
-            self._callbacks.append(callback)
-
-    def emit(self, event: object) -> None:
-        for callback in list(self._callbacks):
-            try:
-                callback(event)
-            except Exception:
-                log.exception("training event callback %r failed on %r", callback, event)

@@ -13,9 +13,10 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from hfwidgets._callbacks import CallbackList
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import project_dataset, project_scalogram_settings
-from hfwidgets.training.events import EventCallback, EventDispatcher, FitEnded
+from hfwidgets.training.events import EventCallback, FitEnded
 from hfwidgets.training.trainer import Trainer
 
 __all__ = ["TrainingRunner", "train_project"]
@@ -118,7 +119,7 @@ class TrainingRunner:
         self.project = project
         self.config = config
         self.resume_run = resume_run
-        self._events = EventDispatcher()
+        self._events = CallbackList("event")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._status = "idle"
@@ -132,14 +133,14 @@ class TrainingRunner:
 
     def on_event(self, callback: EventCallback, remove: bool = False) -> None:
         """Register ``callback(event)`` for every training event (``remove=True`` unregisters)."""
-        self._events.on_event(callback, remove=remove)
+        self._events.register(callback, remove=remove)
 
     def _handle(self, event: object) -> None:
         if getattr(event, "run_id", None) is not None:
             self.run_id = event.run_id  # type: ignore[attr-defined]
         if isinstance(event, FitEnded):
             self._status = event.status
-        self._events.emit(event)
+        self._events.fire(event)
 
     def start(self) -> None:
         """Start training in a daemon thread (a second start while running is an error)."""
@@ -164,7 +165,7 @@ class TrainingRunner:
             self.error = exc
             if self._status == "running":  # failed before the trainer could say so
                 self._status = "failed"
-                self._events.emit(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}"))
+                self._events.fire(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}"))
             log.warning("training failed: %s", exc)
 
     def stop(self) -> None:

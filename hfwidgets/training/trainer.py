@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hfwidgets._callbacks import CallbackList
 from hfwidgets.models import StagedNet, apply_freeze, build_model, set_train_mode
 from hfwidgets.models.freezing import frozen_prefix_length, trainable_param_groups
 from hfwidgets.training.checkpoint import load_checkpoint, save_checkpoint
@@ -35,7 +36,6 @@ from hfwidgets.training.events import (
     EpochEnded,
     EpochStarted,
     EventCallback,
-    EventDispatcher,
     FitEnded,
     FitStarted,
 )
@@ -118,9 +118,9 @@ class Trainer:
         self.config = config
         self.cache_features = cache_features
         self.classes = list(classes)
-        self.events = EventDispatcher()
+        self.events = CallbackList("event")
         for callback in callbacks:
-            self.events.on_event(callback)
+            self.events.register(callback)
         self.stop_event = stop_event or threading.Event()
 
     def stop(self) -> None:
@@ -171,11 +171,11 @@ class Trainer:
                 if checkpoint_path is not None and last >= run.first_epoch:
                     self._save(checkpoint_path, run, last, checkpoint_extra, metrics)
         except Exception as exc:
-            self.events.emit(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}", run_id))
+            self.events.fire(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}", run_id))
             raise
         finally:
             torch.set_num_threads(threads)
-        self.events.emit(FitEnded(status, metrics, None, run_id))
+        self.events.fire(FitEnded(status, metrics, None, run_id))
         return FitResult(
             status=status,
             model=run.model.cpu().eval(),
@@ -258,13 +258,13 @@ class Trainer:
         event = FitStarted(
             n_train, n_val, cfg.epochs, cfg.model, run.first_epoch, run.cached, run_id
         )
-        self.events.emit(event)
+        self.events.fire(event)
         # Batch order depends on the seed and the epoch: a resumed run does not replay epoch 1.
         generator = torch.Generator().manual_seed(cfg.seed * 1000 + run.first_epoch)
         best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         last = run.first_epoch - 1
         for epoch in range(run.first_epoch, cfg.epochs + 1):
-            self.events.emit(EpochStarted(epoch, cfg.epochs))
+            self.events.fire(EpochStarted(epoch, cfg.epochs))
             record = self._train_epoch(run, epoch, generator)
             if record is None:
                 return "stopped", last
@@ -272,7 +272,7 @@ class Trainer:
             last = epoch
             if checkpoint_path is not None:
                 self._save(checkpoint_path, run, epoch, extra, None)
-            self.events.emit(EpochEnded(**record))
+            self.events.fire(EpochEnded(**record))
             val_loss = record["val_loss"]
             if cfg.patience is not None and val_loss is not None:
                 if best is None or val_loss < best[0]:
@@ -310,7 +310,7 @@ class Trainer:
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(yb)
             seconds = time.perf_counter() - batch_start
-            self.events.emit(BatchEnded(epoch, batch, n_batches, float(loss.detach()), seconds))
+            self.events.fire(BatchEnded(epoch, batch, n_batches, float(loss.detach()), seconds))
         val_loss = val_acc = None
         if len(run.val_idx):
             logits = predict_logits(run.net, run.inputs, run.val_idx, device=run.device)

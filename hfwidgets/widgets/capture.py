@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from hfwidgets._callbacks import CallbackList
 from hfwidgets.widgets._throttle import Ticker
 
 __all__ = ["WindowCapture"]
@@ -51,18 +52,14 @@ class WindowCapture:
         self.source = source
         self.segmenter = segmenter
         self._next_index = int(source.buffer.total)  # only motions made from now on
-        self._callbacks: list[WindowCallback] = []
+        self._callbacks = CallbackList("window")
         self._lock = threading.Lock()
         self._ticker = Ticker(self.poll, interval_s=interval_s, name="hfw-capture")
         self.captured = 0
 
     def on_window(self, callback: WindowCallback, remove: bool = False) -> None:
         """Register (or with ``remove=True`` unregister) ``callback(window)``."""
-        if remove:
-            if callback in self._callbacks:
-                self._callbacks.remove(callback)
-        elif callback not in self._callbacks:
-            self._callbacks.append(callback)
+        self._callbacks.register(callback, remove=remove)
 
     def poll(self) -> list[Any]:
         """Segment the samples that arrived since the last poll; return the new windows."""
@@ -74,11 +71,7 @@ class WindowCapture:
             windows = list(self.segmenter.feed(t, xyz))
         self.captured += len(windows)
         for window in windows:
-            for callback in list(self._callbacks):
-                try:
-                    callback(window)
-                except Exception:  # a failing listener must not stop capturing
-                    log.exception("window callback %r failed", callback)
+            self._callbacks.fire(window)  # a failing listener must not stop capturing
         return windows
 
     @property
