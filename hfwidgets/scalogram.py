@@ -60,9 +60,11 @@ class ScalogramSettings:
         Rows of the transform (geometric in frequency) before resizing.
     size : tuple of int
         ``(height, width)`` of the output image, the model's input size.
-    normalize : {"per-axis", "global"}
-        ``"per-axis"`` scales each channel to its own peak (shape of each axis' motion);
-        ``"global"`` scales all three by the window's peak (keeps which axis moved most).
+    normalize : {"global", "per-axis"}
+        ``"global"`` (default) scales all three channels by the window's peak, which keeps which
+        axis moved most: on the real punch/flex recordings a frozen MobileNetV2 separates the
+        classes perfectly with it, against 86 % with ``"per-axis"``, which scales each channel
+        to its own peak (the shape of each axis' motion, a still axis' noise at full contrast).
     remove_mean : bool
         Subtract each axis' mean (gravity, sensor offset) before the transform.
     """
@@ -72,7 +74,7 @@ class ScalogramSettings:
     f_max_hz: float = 20.0
     n_scales: int = 64
     size: tuple[int, int] = (224, 224)
-    normalize: Literal["per-axis", "global"] = "per-axis"
+    normalize: Literal["per-axis", "global"] = "global"
     remove_mean: bool = True
 
     def __post_init__(self) -> None:

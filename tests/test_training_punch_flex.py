@@ -31,8 +31,7 @@ def punch_flex(punch_flex_dir: Path) -> tuple[np.ndarray, np.ndarray]:
         _recordings(punch_flex_dir / "punch.csv"),
         _recordings(punch_flex_dir / "flex.csv"),
     )
-    # "global" keeps which axis moved most, which tells a punch from a flex on this data.
-    settings = ScalogramSettings(normalize="global")
+    settings = ScalogramSettings()  # the defaults a user gets
     images = compute_scalograms(np.concatenate([punch, flex]), rate_hz=RATE, settings=settings)
     labels = np.array([0] * len(punch) + [1] * len(flex))
     return images, labels
