@@ -72,3 +72,18 @@ def test_threshold_slider_moves_the_dashed_line() -> None:
     counter.threshold_slider.value = 0.9
     assert counter.threshold == 0.9
     np.testing.assert_allclose(np.asarray(counter._threshold_line.y), [0.9, 0.9])
+
+
+def test_moving_the_threshold_while_counting_keeps_the_same_classifier() -> None:
+    source = SimulatedSource(rate_hz=50.0, seed=1)
+    counter = LiveCounter(source, SwingPredictor(), threshold=0.6)
+    try:
+        counter.start()
+        classifier = counter.classifier
+        counter.threshold_slider.value = 0.95
+        assert counter.classifier is classifier  # no restart: its count and latencies carry on
+        assert classifier is not None
+        assert classifier.threshold == pytest.approx(0.95)
+    finally:
+        counter.stop()
+        source.stop()

@@ -28,7 +28,7 @@ class LiveCounter(w.VBox):
         :meth:`set_predictor` (the Workbench does so after training).
     threshold, hop_s, min_gap_s, positive
         Passed to :class:`hfwidgets.live.LiveClassifier`. Moving the threshold slider while
-        counting restarts the classifier with the new threshold; the count carries on.
+        counting changes it from the next hop on; the count carries on.
     strip_s
         Seconds of probability history drawn.
     """
@@ -52,7 +52,7 @@ class LiveCounter(w.VBox):
         self.predictor = predictor
         self.hop_s, self.min_gap_s, self.positive = float(hop_s), float(min_gap_s), positive
         self.classifier: Any | None = None
-        self._offset = 0  # counts of classifiers replaced after a threshold change
+        self._offset = 0  # counts of classifiers stopped before (Start/Stop keeps the count)
         self._strip: deque[tuple[float, float]] = deque(maxlen=max(10, int(strip_s / hop_s) * 2))
         self.strip_s = float(strip_s)
 
@@ -172,9 +172,8 @@ class LiveCounter(w.VBox):
     @traitlets.observe("threshold")
     def _on_threshold(self, change: dict[str, Any]) -> None:
         self._threshold_line.y = np.array([change["new"]] * 2)
-        if self.running:  # the counter's threshold is fixed per classifier: restart it
-            self.stop()
-            self.start()
+        if self.classifier is not None:  # applies from the next hop; the count carries on
+            self.classifier.threshold = float(change["new"])
 
     def _apply(self, events: list[Any]) -> None:
         for event in events:
