@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hfwidgets.store import Project
+from hfwidgets.training import compute_metrics
 from hfwidgets.training.events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
 from hfwidgets.widgets.confusion import cell_window_ids
 from hfwidgets.widgets.training_panel import TrainingPanel
@@ -62,6 +63,7 @@ class ScriptedRunner:
             "classes": ["high-five", "other"],
             "confusion": [[1, 1], [0, 0]],
             "misclassified": [ids[0]],  # a high-five predicted as other
+            "predictions": {str(ids[0]): "other", str(ids[1]): "high-five"},
             "evaluated_on": "val",
             "history": [],
         }
@@ -130,10 +132,9 @@ def test_needs_two_labelled_classes(tmp_path: Path) -> None:
         assert panel.status == "idle"
 
 
-def test_two_class_cells_are_exact_from_misclassified_ids() -> None:
-    metrics = {"classes": ["a", "b"], "misclassified": [3, 4], "confusion": [[5, 1], [1, 5]]}
-    cells = cell_window_ids(metrics, {3: "a", 4: "b", 5: "a"})
-    assert cells == {(0, 1): [3], (1, 0): [4]}
-    predicted = {3: "b", 4: "a", 5: "a"}
-    assert cell_window_ids({**metrics, "predictions": predicted}, {3: "a", 4: "b", 5: "a"}) == {
-        (0, 1): [3], (1, 0): [4], (0, 0): [5]}  # fmt: skip
+def test_cells_hold_the_windows_the_trainer_predicted_into_them() -> None:
+    metrics = compute_metrics([0, 1, 0, 2], [1, 0, 0, 2], classes=["a", "b", "c"], ids=[3, 4, 5, 6])
+    cells = cell_window_ids(metrics, {3: "a", 4: "b", 5: "a", 6: "c"})
+    assert cells == {(0, 1): [3], (1, 0): [4], (0, 0): [5], (2, 2): [6]}
+    for (i, j), ids in cells.items():  # every cell opens as many windows as it counts
+        assert metrics["confusion"][i][j] == len(ids)

@@ -34,7 +34,9 @@ def compute_metrics(
     dict
         ``accuracy`` (float), ``per_class`` ({name: {precision, recall, f1, support}}),
         ``confusion`` (list of lists, rows = true class, columns = predicted), ``classes``,
-        ``misclassified`` (window ids), ``n`` (examples), all JSON-safe.
+        ``misclassified`` (window ids), ``predictions`` ({window id: predicted class}, so a
+        confusion-matrix cell can open exactly the windows behind it), ``n`` (examples), all
+        JSON-safe (ids are string keys in ``predictions``).
     """
     true = np.asarray(y_true, dtype=np.int64)
     pred = np.asarray(y_pred, dtype=np.int64)
@@ -60,4 +62,7 @@ def compute_metrics(
         },
         "confusion": confusion_matrix(true, pred, labels=labels).tolist(),
         "misclassified": [int(i) for i in window_ids[true != pred]],
+        "predictions": {
+            str(int(i)): classes[int(p)] for i, p in zip(window_ids, pred, strict=True)
+        },
     }

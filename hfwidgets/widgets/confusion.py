@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -12,49 +12,18 @@ __all__ = ["ConfusionMatrix", "cell_window_ids", "verdicts_from_metrics"]
 OpenCallback = Callable[[list[int], str], object]
 
 
-def verdicts_from_metrics(
-    metrics: Mapping[str, Any],
-    labels: Mapping[int, str | None],
-    *,
-    evaluated: Iterable[int] | None = None,
-) -> dict[int, str]:
-    """Predicted class per evaluated window id, as far as ``metrics`` tell.
-
-    Uses ``metrics["predictions"]`` (``{id: class}``) when the trainer reports it. Otherwise:
-    the ``evaluated`` windows (the run's validation split) that are not in
-    ``metrics["misclassified"]`` were predicted as their label; with two classes a misclassified
-    window was predicted as the other class. Both are exact.
-    """
-    predictions = metrics.get("predictions")
-    if isinstance(predictions, Mapping):
-        return {int(k): str(v) for k, v in predictions.items()}
-    classes = list(metrics.get("classes", []))
-    wrong = {int(i) for i in metrics.get("misclassified", [])}
-    verdicts: dict[int, str] = {}
-    for wid in evaluated or ():
-        label = labels.get(int(wid))
-        if int(wid) not in wrong and label in classes:
-            verdicts[int(wid)] = str(label)
-    if len(classes) == 2:
-        for wid in wrong:
-            true = labels.get(wid)
-            if true in classes:
-                verdicts[wid] = classes[1 - classes.index(true)]
-    return verdicts
+def verdicts_from_metrics(metrics: Mapping[str, Any]) -> dict[int, str]:
+    """Predicted class per evaluated window id (``metrics["predictions"]``)."""
+    return {int(k): str(v) for k, v in (metrics.get("predictions") or {}).items()}
 
 
 def cell_window_ids(
-    metrics: Mapping[str, Any],
-    labels: Mapping[int, str | None],
-    *,
-    evaluated: Iterable[int] | None = None,
+    metrics: Mapping[str, Any], labels: Mapping[int, str | None]
 ) -> dict[tuple[int, int], list[int]]:
-    """Window ids behind each (true, predicted) cell that can be known from ``metrics``."""
+    """Window ids behind each (true, predicted) cell; "true" is the window's current label."""
     classes = list(metrics.get("classes", []))
     cells: dict[tuple[int, int], list[int]] = {}
-    for wid, predicted in sorted(
-        verdicts_from_metrics(metrics, labels, evaluated=evaluated).items()
-    ):
+    for wid, predicted in sorted(verdicts_from_metrics(metrics).items()):
         true = labels.get(wid)
         if true in classes and predicted in classes:
             cells.setdefault((classes.index(true), classes.index(predicted)), []).append(wid)
@@ -80,21 +49,14 @@ class ConfusionMatrix(w.VBox):
         else:
             self._callbacks.append(callback)
 
-    def show(
-        self,
-        metrics: Mapping[str, Any],
-        labels: Mapping[int, str | None],
-        *,
-        evaluated: Iterable[int] | None = None,
-    ) -> None:
+    def show(self, metrics: Mapping[str, Any], labels: Mapping[int, str | None]) -> None:
         """Draw ``metrics["confusion"]`` for ``metrics["classes"]``.
 
-        ``labels`` maps window id → label; ``evaluated`` lists the windows the metrics were
-        measured on (see :func:`verdicts_from_metrics`).
+        ``labels`` maps window id → label (which row a window's cell is in).
         """
         classes: Sequence[str] = list(metrics.get("classes", []))
         matrix = metrics.get("confusion") or []
-        self.cells = cell_window_ids(metrics, labels, evaluated=evaluated)
+        self.cells = cell_window_ids(metrics, labels)
         self.buttons = {}
         n = len(classes)
         biggest = max((max(row) for row in matrix if row), default=1) or 1

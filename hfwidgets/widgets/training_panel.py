@@ -72,7 +72,6 @@ class TrainingPanel(w.VBox):
         self.labeler = labeler
         self.runner: Any | None = None
         self.metrics: dict[str, Any] = {}
-        self._evaluated: list[int] = []
         self._runner_factory = runner_factory or default_runner
         self._fit_end_callbacks: list[Callable[[Any], object]] = []
         style = {"description_width": "initial"}
@@ -171,23 +170,9 @@ class TrainingPanel(w.VBox):
         """Draw curves (``metrics["history"]``) and the confusion matrix of a finished run."""
         self.metrics = dict(metrics)
         self.curves.show_history(metrics.get("history", []))
-        labels = {r.id: r.label for r in self.project.windows()}
-        self._evaluated = self._evaluated_ids(metrics, run_id)
-        self.confusion.show(metrics, labels, evaluated=self._evaluated)
+        self.confusion.show(metrics, {r.id: r.label for r in self.project.windows()})
         if self.labeler is not None:
-            verdicts = verdicts_from_metrics(metrics, labels, evaluated=self._evaluated)
-            self.labeler.set_verdicts(verdicts, run_id=run_id)
-
-    def _evaluated_ids(self, metrics: dict[str, Any], run_id: int | None) -> list[int]:
-        """The windows the run's metrics were measured on, from the split stored with the run."""
-        if run_id is None or run_id < 0:
-            return []
-        part = "val" if metrics.get("evaluated_on", "val") == "val" else "train"
-        try:
-            split = self.project.split(run_id)
-        except Exception:  # a store without splits: the matrix shows only what metrics tell
-            return []
-        return [wid for wid, where in split.items() if where == part]
+            self.labeler.set_verdicts(verdicts_from_metrics(metrics), run_id=run_id)
 
     # -- events from the training thread ------------------------------------------------------
     def _post(self, event: Any) -> None:
@@ -221,9 +206,6 @@ class TrainingPanel(w.VBox):
         self.curves.redraw()
 
     def _finish(self, event: Any) -> None:
-        join = getattr(self.runner, "join", None)
-        if callable(join):  # the runner stores the run's split just after this event
-            join(5.0)
         self.status = str(event.status)
         self._set_running(False)
         if getattr(event, "run_id", None) is not None:
@@ -254,9 +236,6 @@ class TrainingPanel(w.VBox):
             from hfwidgets.widgets.labeler import Labeler
 
             self.labeler = Labeler(self.project, autostart=False)
-            labels = {r.id: r.label for r in self.project.windows()}
-            self.labeler.set_verdicts(
-                verdicts_from_metrics(self.metrics, labels, evaluated=self._evaluated)
-            )
+            self.labeler.set_verdicts(verdicts_from_metrics(self.metrics))
             self.children = (*self._sections, self.labeler)
         self.labeler.show_windows(ids, title=title)
