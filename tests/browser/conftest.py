@@ -171,7 +171,9 @@ def launch_lab() -> Iterator[object]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main thread while it is
+# started; it must be gone before the rest of the suite, where asyncio.run() is used.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
