@@ -1,6 +1,6 @@
 """Benchmark: 10 epochs with a frozen backbone, cached prefix vs a plain loop; full fine-tuning.
 
-On N synthetic arm-motion windows (high-five vs other, 50 Hz, 1.5 s) turned into 224x224
+On N simulated arm-motion captures (high-five vs other, 50 Hz, 1.5 s) turned into 224x224
 scalograms, with ImageNet MobileNetV2 (../shared/weights, else torchvision's DEFAULT, else
 random weights):
 
@@ -28,6 +28,7 @@ from torch import nn
 from hfwidgets._paths import shared_weights
 from hfwidgets.models import StagedNet, build_model, layer_groups
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+from hfwidgets.sensors import simulate_windows
 from hfwidgets.training import BatchEnded, TrainConfig, Trainer
 from hfwidgets.training.split import stratified_split
 
@@ -35,26 +36,10 @@ MODEL = "mobilenet_v2"
 RATE = 50.0
 
 
-def synthetic_windows(n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` windows [n, 75, 3] in g: high-fives (a fast swing) and other motions."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(75) / RATE
-    windows = rng.normal(0.0, 0.05, (n, 75, 3)).astype(np.float32)
-    windows[:, :, 2] += 1.0
-    labels = np.arange(n) % 2
-    for i in range(n):
-        centre, width = rng.uniform(0.5, 1.0), rng.uniform(0.05, 0.12)
-        burst = np.exp(-((t - centre) ** 2) / (2 * width**2))
-        if labels[i] == 0:  # high-five: fast swing along x and y, 4-8 Hz
-            f = rng.uniform(4, 8)
-            windows[i, :, 0] += rng.uniform(1.5, 3.0) * burst * np.sin(2 * np.pi * f * t)
-            windows[i, :, 1] += rng.uniform(0.5, 1.5) * burst
-        else:  # other: slower, smaller arm motions (wave, reach), 1-3 Hz, any axis
-            f = rng.uniform(1, 3)
-            axis = rng.integers(0, 3)
-            windows[i, :, axis] += rng.uniform(0.3, 1.2) * np.sin(
-                2 * np.pi * f * t + rng.uniform(0, 6)
-            )
+def simulated_captures(n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` windows of the simulated arm (1.5 s at 50 Hz): half high-fives, half other motions."""
+    windows, names = simulate_windows(n // 2, rate_hz=RATE, window_s=1.5, seed=seed)
+    labels = np.array([0 if name == "high-five" else 1 for name in names])
     return windows, labels
 
 
@@ -137,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     weights = _weights()
-    windows, labels = synthetic_windows(args.windows)
+    windows, labels = simulated_captures(args.windows)
     start = time.perf_counter()
     images = compute_scalograms(windows, rate_hz=RATE, settings=ScalogramSettings())
     scalogram_s = time.perf_counter() - start
