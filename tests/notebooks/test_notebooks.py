@@ -11,6 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from hfwidgets._paths import shared_weights
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
 pytestmark = pytest.mark.notebook
@@ -27,6 +29,8 @@ def test_notebook_executes_with_widget_state(path: Path, tmp_path: Path, monkeyp
     shutil.copytree(path.parent, work)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("HFW_NOTEBOOK_TEST", "1")
+    # No downloads here: the offline ImageNet file when this checkout has it, else random weights.
+    monkeypatch.setenv("HFW_WEIGHTS", str(shared_weights() or "none"))
     nb = nbformat.read(work / path.name, as_version=4)
     client = NotebookClient(
         nb,
