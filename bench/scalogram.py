@@ -1,8 +1,8 @@
 """Scalograms per second: hfwidgets' batched filter bank against a loop of pywt.cwt + Pillow.
 
 Both sides produce the same images (checked in the run: the largest difference is printed):
-mean removed per axis, complex-Morlet CWT magnitude at 64 scales, per-axis peak
-normalisation, bilinear resize to 224 x 224. The plain alternative is what one would write
+mean removed per axis, complex-Morlet CWT magnitude at 64 scales, peak normalisation
+(global by default, per axis with the settings' other choice), bilinear resize to 224 x 224. The plain alternative is what one would write
 with the libraries directly: per window, one ``pywt.cwt(..., method="fft")`` over the three
 axes (faster than the default ``"conv"`` here), then ``Image.resize`` per channel. Figures are
 medians of interleaved runs (batch 1: 20 x --repeats single windows; batch 256: --repeats).
@@ -43,7 +43,10 @@ def plain_scalograms(
         signals = signals - signals.mean(axis=1, keepdims=True)
         coefs, _ = pywt.cwt(signals, scales, settings.wavelet, method="fft", axis=-1)
         magnitude = np.abs(coefs)  # [scales, 3, n]
-        peak = magnitude.max(axis=(0, 2))
+        if settings.normalize == "per-axis":
+            peak = magnitude.max(axis=(0, 2))
+        else:  # "global": one peak for the window, so the axes keep their relative size
+            peak = np.full(3, magnitude.max())
         for axis in range(3):
             channel = (magnitude[:, axis] / peak[axis]).astype(np.float32)
             image = Image.fromarray(channel, mode="F")
