@@ -167,7 +167,10 @@ class SimulatedSource(Source):
         period = 1.0 / self.rate_hz
         limit = None if self.duration_s is None else round(self.duration_s * self.rate_hz)
         sent = 0
-        tick = max(0.005, min(0.02, period))  # wake at most 200 times a second
+        # Release each sample when it is due, as a sensor's line arrives, so latency measured
+        # from a sample's time stamp is not inflated by our wake-up interval; above 200 Hz,
+        # wake at most every 5 ms and release what is due in one go.
+        min_wait = 0.001 if period >= 0.005 else 0.005
         for xyz, events in self._chunks():
             with self._lock:
                 self._pending.extend(MotionEvent(self._t0 + e.t, e.kind) for e in events)
@@ -180,7 +183,8 @@ class SimulatedSource(Source):
                 if limit is not None:
                     n = min(n, limit - sent)
                 if n <= 0:
-                    self._stop.wait(tick)
+                    next_due = self._t0 + sent * period
+                    self._stop.wait(max(next_due - time.monotonic(), min_wait))
                     continue
                 t = self._t0 + (sent + np.arange(n)) * period
                 self.buffer.extend(t, xyz[pos : pos + n])
