@@ -2,10 +2,11 @@
 
 Both sides produce the same images (checked in the run: the largest difference is printed):
 mean removed per axis, complex-Morlet CWT magnitude at 64 scales, peak normalisation
-(global by default, per axis with the settings' other choice), bilinear resize to 224 x 224. The plain alternative is what one would write
-with the libraries directly: per window, one ``pywt.cwt(..., method="fft")`` over the three
-axes (faster than the default ``"conv"`` here), then ``Image.resize`` per channel. Figures are
-medians of interleaved runs (batch 1: 20 x --repeats single windows; batch 256: --repeats).
+(global by default, per axis with the settings' other choice), bilinear resize to 224 x 224.
+The plain alternative is what one would write with the libraries directly: per window, one
+``pywt.cwt(..., method="fft")`` over the three axes (faster than the default ``"conv"`` here),
+then ``Image.resize`` per channel. Figures are medians of interleaved runs (batch 1:
+20 x --repeats single windows; batch 256: --repeats).
 
 Usage::
 
