@@ -130,3 +130,17 @@ def test_stop_is_prompt_while_no_data_arrives() -> None:
         assert time.monotonic() - start < 1.5
         assert not src.running
         assert not src.stats().connected
+
+
+def test_a_board_reset_inside_one_read_keeps_sample_times_on_the_host_clock() -> None:
+    # After a stall the reader can get the last lines before a reset, the new boot header and
+    # the first lines after it in one read; an hour of uptime must not stamp them in the future.
+    src = SerialSource("loop://", rate_hz=50)
+    before = b"".join(format_line(3_600_000 + i * 20, 0, 0, 1) for i in range(5))
+    after = b"".join(format_line(i * 20, 0, 0, 1) for i in range(5))
+    now = time.monotonic()
+    src._ingest(before + format_header(50) + after, now)
+    t, _ = src.buffer.snapshot()
+    assert t.shape == (10,)
+    assert np.all(np.diff(t) >= 0)
+    assert t.max() <= now

@@ -79,6 +79,15 @@ class _DeviceClock:
 
     def map(self, t_ms: NDArray[np.int64], now: float) -> NDArray[np.float64]:
         dev = t_ms.astype(np.float64) / 1000.0
+        # A chunk read after a stall can hold samples from before and after a board reset
+        # (millis() restarts): map each run of increasing device time on its own, or the
+        # samples before the reset would be stamped up to the board's uptime in the future.
+        restarts = np.flatnonzero(np.diff(dev) < 0) + 1
+        if restarts.size:
+            return np.concatenate([self._map_run(run, now) for run in np.split(dev, restarts)])
+        return self._map_run(dev, now)
+
+    def _map_run(self, dev: NDArray[np.float64], now: float) -> NDArray[np.float64]:
         bound = now - dev[-1]
         if self.offset is None or self.last_dev is None or dev[0] < self.last_dev:
             self.offset = bound
