@@ -53,6 +53,22 @@ def test_resampling_keeps_the_shape_of_the_signal() -> None:
     assert resample_windows(windows, 150) is windows  # same length: no copy
 
 
+@pytest.mark.parametrize(("n", "n_out"), [(119, 75), (75, 150), (2, 5)])
+def test_resampling_matches_linear_interpolation_of_each_window_and_axis(
+    n: int, n_out: int
+) -> None:
+    windows = np.random.default_rng(n).standard_normal((4, n, 3)).astype(np.float32)
+    out = resample_windows(windows, n_out)
+    src, dst = np.linspace(0.0, 1.0, n), np.linspace(0.0, 1.0, n_out)
+    for i in range(4):
+        for axis in range(3):
+            np.testing.assert_allclose(
+                out[i, :, axis], np.interp(dst, src, windows[i, :, axis]), atol=1e-6
+            )
+    assert out.dtype == np.float32
+    assert out.shape == (4, n_out, 3)
+
+
 def test_window_length_comes_from_the_run_when_not_given() -> None:
     assert resolve_window_s(Run(window_s=2.0), None) == 2.0
     assert resolve_window_s(Run(settings={"window_s": 1.2}), None) == 1.2
