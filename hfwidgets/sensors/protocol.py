@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from hfwidgets.sensors.base import estimate_rate
+
 __all__ = [
     "BAUDRATE",
     "MAX_ABS_G",
@@ -158,11 +160,7 @@ class LineDecoder:
 
     def estimated_rate(self) -> float:
         """Rate from the device clock of the last 256 good samples (0.0 before two)."""
-        if len(self._recent_ms) < 2:
-            return 0.0
-        dt = np.diff(np.asarray(self._recent_ms, dtype=np.float64))
-        dt = dt[dt > 0]
-        return float(1000.0 / float(np.median(dt))) if dt.size else 0.0
+        return estimate_rate(np.asarray(self._recent_ms, dtype=np.float64) / 1000.0)
 
     def feed(self, data: bytes) -> tuple[NDArray[np.int64], NDArray[np.float32], list[Header]]:
         """Decode ``data`` (any chunk size); keep an unfinished last line for the next call.
