@@ -148,6 +148,11 @@ def test_bad_generic_file_names_file_and_line_and_stores_nothing(tmp_path: Path,
         ({"README.md": "hi"}, "no label folders"),
         ({"meta.json": '{"rate_hz": 50,}', "other/a.csv": GOOD}, r"meta\.json line 1: invalid"),
         ({"meta.json": '{"rate_hz": -5}', "other/a.csv": GOOD}, "rate_hz must be a positive"),
+        (
+            {"meta.json": '{"classes": ["other", 5]}', "other/a.csv": GOOD},
+            r"meta\.json: classes: invalid class name 5",
+        ),
+        ({"meta.json": '{"classes": "other"}', "other/a.csv": GOOD}, r"meta\.json: classes must"),
     ],
 )
 def test_bad_generic_layout_is_explained(

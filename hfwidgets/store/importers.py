@@ -81,6 +81,14 @@ def read_meta(src_dir: Path) -> dict[str, Any]:
         isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0
     ):
         raise HfwError(f"{meta_path}: rate_hz must be a positive number of Hz, got {rate!r}")
+    classes = meta.get("classes", [])
+    if not isinstance(classes, list):
+        raise HfwError(f'{meta_path}: classes must be a list of names like ["punch", "flex"]')
+    for name in classes:
+        try:
+            check_class_name(name)
+        except ValueError as exc:
+            raise HfwError(f"{meta_path}: classes: {exc}") from None
     return meta
 
 
@@ -167,8 +175,7 @@ def import_generic(
             data = read_samples_csv(path)
             pending.append(_Pending(label, data.samples, f"{src.name}/{label}/{path.name}"))
             files += 1
-    meta_classes = meta.get("classes", [])
-    extra = [check_class_name(c) for c in meta_classes] if isinstance(meta_classes, list) else []
+    extra = list(meta.get("classes", []))  # checked by read_meta
     return _commit(project, pending, from_hz=from_hz, files=files, extra_classes=extra)
 
 
