@@ -306,11 +306,12 @@ class Trainer:
             loss = loss_fn(logits, yb)
             loss.backward()
             run.optimizer.step()
-            total += float(loss.detach()) * len(yb)
+            batch_loss = float(loss.detach())  # one device sync for the sum and the event
+            total += batch_loss * len(yb)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(yb)
             seconds = time.perf_counter() - batch_start
-            self.events.fire(BatchEnded(epoch, batch, n_batches, float(loss.detach()), seconds))
+            self.events.fire(BatchEnded(epoch, batch, n_batches, batch_loss, seconds))
         val_loss = val_acc = None
         if len(run.val_idx):
             logits = predict_logits(run.net, run.inputs, run.val_idx, device=run.device)
