@@ -155,3 +155,33 @@ def test_thumbnail_is_the_scalogram_png_of_the_shown_window(project: Project) ->
     assert (image.format, image.mode, image.size) == ("PNG", "RGB", (128, 128))
     assert np.asarray(image).std() > 5  # a real picture, not a blank square
     assert labeler.view.image.layout.visibility == "visible"
+
+
+def test_undo_past_a_delete_walks_back_the_restored_windows_labels(project: Project) -> None:
+    first = project.add_window(_window(0.1).data, rate_hz=50.0, label="high-five")
+    labeler = _labeler(project)
+    labeler.mode = "review"
+    assert labeler.review.current.id == first
+    labeler.label("other")  # relabel, then the cursor stays on the only window
+    labeler.delete()
+    assert project.window_ids() == []
+    assert labeler.undo() == "delete"
+    (restored,) = project.window_ids()
+    assert project.window(restored).label == "other"
+    assert labeler.undo() == "relabel"  # used to fail: the relabel named the deleted id
+    assert project.window(restored).label == "high-five"
+    assert "high-five" in labeler.title.value
+
+
+def test_deleting_a_window_drops_it_from_the_capture_queue(project: Project) -> None:
+    labeler = _labeler(project)
+    labeler.add_window(_window(0.1))
+    labeler.flush()
+    wid = labeler.label("high-five")
+    labeler.undo()  # back in the queue, still stored (unlabelled)
+    assert [item.id for item in labeler.pending] == [wid]
+    labeler.mode = "review"
+    labeler.delete()
+    labeler.mode = "capture"
+    assert labeler.label("other") is None  # nothing left to label; no stale id in the store
+    assert project.window_ids() == []

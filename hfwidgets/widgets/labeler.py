@@ -220,9 +220,15 @@ class Labeler(w.VBox):
             record = self.review.current if self.mode == "review" else None
             if record is None:
                 return
+            history = self.project.label_history(record.id)
             self.project.delete_window(record.id)
-            self._history.append(("delete", record))
+            self._history.append(("delete", (record, history)))
             self.review.remove(record.id)
+            # A deleted window no longer waits for a label (its id is gone from the store).
+            kept = [item for item in self.pending if item.id != record.id]
+            if len(kept) != len(self.pending):
+                self.pending.clear()
+                self.pending.extend(kept)
             self._refresh(f"deleted window {record.id}")
 
     def undo(self) -> str:
@@ -241,16 +247,38 @@ class Labeler(w.VBox):
                 previous = self.project.undo_label(payload)
                 self.review.update_label(payload, previous)
             elif kind == "delete":
-                new_id = self.project.add_window(
-                    payload.data,
-                    rate_hz=payload.rate_hz,
-                    source=payload.source,
-                    t0=payload.t0,
-                    label=payload.label,
-                )
-                self.review.restore(payload, new_id)
+                record, history = payload
+                new_id = self._restore_window(record, history)
+                self.review.restore(record, new_id)
             self._refresh(f"undid {kind}")
             return kind
+
+    def _restore_window(self, record: Any, history: list[Any]) -> int:
+        """Store a deleted window again with its label history; earlier undos follow its new id.
+
+        The store gives the window a new id, so the actions before the delete that name the old
+        id (a relabel, a label) are pointed at the new one, and replaying the label changes lets
+        undoing them walk back through the same labels as before the delete.
+        """
+        changes = [change for change in history if not change.undone]
+        with self.project.batch():  # the window and its history come back together, or not
+            new_id = int(
+                self.project.add_window(
+                    record.data,
+                    rate_hz=record.rate_hz,
+                    source=record.source,
+                    t0=record.t0,
+                    label=changes[0].previous if changes else record.label,
+                )
+            )
+            for change in changes:
+                self.project.set_label(new_id, change.label)
+            self.project.set_label(new_id, record.label)  # no-op when the replay ends there
+        old_id = int(record.id)
+        self._history = [
+            (kind, _with_new_id(kind, payload, old_id, new_id)) for kind, payload in self._history
+        ]
+        return new_id
 
     def handle_key(self, action: str) -> None:
         """Run the action a key maps to (``label:<class>``, ``discard``, ``undo``, ...)."""
@@ -339,3 +367,12 @@ class Labeler(w.VBox):
         from hfwidgets.scalogram import ScalogramSettings
 
         return ScalogramSettings.from_dict(stored)
+
+
+def _with_new_id(kind: str, payload: Any, old_id: int, new_id: int) -> Any:
+    """``payload`` of a history entry, with window id ``old_id`` replaced by ``new_id``."""
+    if kind == "relabel" and payload == old_id:
+        return new_id
+    if kind == "label" and payload.id == old_id:
+        return replace(payload, id=new_id)
+    return payload
