@@ -87,3 +87,20 @@ def test_moving_the_threshold_while_counting_keeps_the_same_classifier() -> None
     finally:
         counter.stop()
         source.stop()
+
+
+def test_stop_shows_the_hits_counted_since_the_last_redraw() -> None:
+    source = SimulatedSource(rate_hz=50.0, seed=3, script=["high-five", "high-five"])
+    counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
+    try:
+        counter.start()
+        counter._bridge._ticker.stop()  # no periodic redraw: only stop() can show the count
+        classifier = counter.classifier
+        assert _wait_for(lambda: classifier.count >= 1, timeout=8.0)
+        counter.stop()
+        assert counter.count == classifier.count
+        assert f"{classifier.count} <span" in counter.count_html.value
+    finally:
+        counter.close()
+        source.stop()
+    assert counter.comm is None

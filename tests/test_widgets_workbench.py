@@ -115,3 +115,27 @@ def test_real_training_from_the_panel_arms_the_live_counter_and_survives_reopeni
         assert not again.live.start_button.disabled
     finally:
         again.close()
+
+
+def _hfw_threads() -> list[str]:
+    import threading
+
+    return sorted(t.name for t in threading.enumerate() if t.name.startswith("hfw-"))
+
+
+def test_close_ends_every_thread_and_rerunning_the_cell_closes_the_earlier_bench(
+    tmp_path: Path,
+) -> None:
+    assert _hfw_threads() == []
+    first = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    first.training._bridge.start()  # what Start training and Measure latency leave running
+    first.picker._bridge.start()
+    source = first.source
+    # Re-running `wb = Workbench("proj")` in a notebook: the earlier bench must not live on.
+    again = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    assert not source.running
+    assert first.comm is None
+    assert first.training.comm is None
+    assert _wait_for(lambda: "hfw-training" not in _hfw_threads())
+    again.close()
+    assert _wait_for(lambda: _hfw_threads() == []), _hfw_threads()

@@ -147,8 +147,16 @@ class LiveCounter(w.VBox):
         self._bridge.stop()
         self.running = False
         with self.hold_sync():
+            self.count = self._offset  # hits of the last hops, applied after the final batch
+            self._render_count()
             self.start_button.value = False
             self.start_button.description, self.start_button.icon = "Start counting", "play"
+
+    def close(self) -> None:
+        """Stop counting (classifier and bridge) and close the widget."""
+        if getattr(self, "_bridge", None) is not None:  # absent when __init__ failed (__del__)
+            self.stop()
+        super().close()
 
     def reset(self) -> None:
         """Set the count to zero."""

@@ -83,6 +83,13 @@ class ModelPicker(w.VBox):
         if weights is not None:
             self.weights = weights
 
+    def close(self) -> None:
+        """Stop the bridge of latency measurements and close the picker."""
+        bridge = getattr(self, "_bridge", None)  # absent when __init__ failed (then __del__)
+        if bridge is not None:
+            bridge.stop()
+        super().close()
+
     def measure(self, names: list[str] | None = None, *, repeats: int = 5) -> dict[str, float]:
         """Measure latency (ms) of ``names`` (default: the chosen one) now, on this thread."""
         from hfwidgets.models import measure_latency

@@ -155,6 +155,16 @@ class TrainingPanel(w.VBox):
             self.runner.stop()
             self._say("stopping after this batch…")
 
+    def close(self) -> None:
+        """Ask a running training to stop, stop the event bridge and close the panel."""
+        bridge = getattr(self, "_bridge", None)  # absent when __init__ failed (then __del__)
+        if bridge is not None:
+            self.stop()
+            bridge.stop()
+            if self.labeler is not None and self.labeler in self.children:  # the panel's own
+                self.labeler.close()
+        super().close()
+
     def on_fit_end(self, callback: Callable[[Any], object], remove: bool = False) -> None:
         """Call ``callback(fit_ended_event)`` on the kernel's bridge after each run ends."""
         if remove:

@@ -30,6 +30,7 @@ SETTINGS_KEY = "workbench"  # project setting holding the Workbench's choices
 SIMULATED = "simulated arm"
 TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Live")
 _FINAL_OK = ("completed", "finished")
+_OPEN: dict[str, Workbench] = {}  # the open Workbench of each project folder
 
 
 class Workbench(w.VBox):
@@ -67,6 +68,13 @@ class Workbench(w.VBox):
 
             project = Project.open_or_create(Path(project), classes=classes, rate_hz=rate_hz)
         self.project = project
+        # Re-running the notebook cell makes a new Workbench for the same project: the old one's
+        # threads (source, plot, capture, bridges) and its serial port would otherwise live on.
+        self._key = str(Path(project.path).resolve())
+        previous = _OPEN.pop(self._key, None)
+        if previous is not None:
+            log.info("closing the earlier Workbench of %s", self._key)
+            previous.close()
         state: dict[str, Any] = dict(project.get_setting(SETTINGS_KEY) or {})
         if source is None:
             from hfwidgets.sensors import SimulatedSource
@@ -113,6 +121,7 @@ class Workbench(w.VBox):
         super().__init__([header, self.tabs])
         self.add_class("hfw-workbench")
         self._restore_last_run()
+        _OPEN[self._key] = self
         self.start()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -123,12 +132,20 @@ class Workbench(w.VBox):
 
     def close(self) -> None:
         """Stop every thread (live counter, training, capture, plot, source) and close."""
-        self.live.stop()
-        self.training.stop()
-        self.capture.stop()
-        self.plot.stop()
-        self.source.stop()
-        self.labeler.close()
+        if _OPEN.get(getattr(self, "_key", "")) is self:
+            del _OPEN[self._key]
+        for part in ("live", "training", "picker", "checklist"):
+            widget = getattr(self, part, None)  # absent when __init__ failed (then __del__)
+            if widget is not None:
+                widget.close()
+        for part in ("capture", "source"):
+            worker = getattr(self, part, None)
+            if worker is not None:
+                worker.stop()
+        for part in ("plot", "labeler"):
+            widget = getattr(self, part, None)
+            if widget is not None:
+                widget.close()
         super().close()
 
     def use_source(self, source: Any) -> None:
