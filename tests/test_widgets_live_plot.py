@@ -115,3 +115,31 @@ def test_each_redraw_is_one_binary_message_for_the_lines(
         assert "y" in keys  # x is resent only when the time axis changed
         assert buffers == len(keys)  # whole arrays, as binary buffers
     assert len([m for m in sent if m[0] == "HTML"]) == 1  # the readout at most twice a second
+
+
+def test_a_paused_or_silent_plot_sends_no_frames(
+    recorded: SimulatedSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ipywidgets
+
+    plot = LivePlot(recorded, window_s=10.0, autostart=False)
+    plot.refresh()
+    sent: list[str] = []
+    original = ipywidgets.Widget._send
+
+    def spy(self, msg, buffers=None):  # type: ignore[no-untyped-def]
+        sent.append(type(self).__name__)
+        return original(self, msg, buffers)
+
+    monkeypatch.setattr(ipywidgets.Widget, "_send", spy)
+    for _ in range(10):  # a finished recording: nothing new to draw
+        plot.refresh()
+    assert "Lines" not in sent
+    plot.paused = True
+    sent.clear()
+    for _ in range(10):
+        recorded.buffer.extend([recorded.buffer.snapshot(1)[0][-1] + 0.02], [[0.0, 0.0, 1.0]])
+        plot.refresh()  # the source records on, the frozen picture is not resent
+    assert "Lines" not in sent
+    plot.scroll_s = 5.0  # looking back redraws
+    assert "Lines" in sent

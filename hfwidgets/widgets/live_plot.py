@@ -64,6 +64,8 @@ class LivePlot(w.VBox):
         self._pause_time: float | None = None
         self._last_readout = ""
         self._last_readout_t = -1e9
+        self._marks = 0  # windows ever marked: part of what a frame shows
+        self._drawn: tuple[Any, ...] | None = None  # what the last frame showed
 
         self._xs = bq.LinearScale(min=-window_s, max=0.0)
         self._ys = bq.LinearScale(min=float(y_range[0]), max=float(y_range[1]))
@@ -150,16 +152,34 @@ class LivePlot(w.VBox):
         span = (t0, t0 + len(window.data) / float(window.rate_hz))
         with self._captures_lock:
             self._captures.append(span)
+            self._marks += 1
 
     def refresh(self) -> None:
-        """Redraw once from the current buffer contents (what the updater calls ~20 times/s)."""
-        t, xyz = self._visible_samples()
+        """Redraw once from the current buffer contents (what the updater calls ~20 times/s).
+
+        A frame that would show the same as the last one (paused, or no new samples) sends
+        nothing but the readout, so a paused or silent plot costs the front end no messages.
+        """
+        buffer = self.source.buffer
+        shown = (
+            id(buffer),
+            self._pause_index if self._pause_index is not None else int(buffer.total),
+            self.scroll_s,
+            self.window_s,
+            self._marks,
+        )
         # The readout changes every frame (sample counts); half a second is enough to read it
         # and saves the front end one message per frame.
         now = time.monotonic()
         readout = self._last_readout
         if now - self._last_readout_t >= READOUT_PERIOD_S:
             readout, self._last_readout_t = self._readout_text(), now
+        if shown == self._drawn:
+            if readout != self._last_readout:
+                self.readout.value = self._last_readout = readout
+            return
+        self._drawn = shown
+        t, xyz = self._visible_samples()
         with self.hold_sync(), self.figure.hold_sync(), self._lines.hold_sync():
             if len(t):
                 # Time 0 is the newest sample live, or the moment of the pause.
