@@ -150,6 +150,37 @@ def test_stop_takes_effect_within_one_batch(data):
     assert result.last_epoch == 0
 
 
+def test_a_stop_mid_epoch_keeps_the_last_whole_epoch_and_resumes_exactly(data, tmp_path):
+    images, labels, _ = data
+    straight = Trainer(_config(epochs=2), classes=CLASSES).fit(images, labels)
+
+    path, stop = tmp_path / "run.pt", threading.Event()
+
+    def stop_in_epoch_two(event: object) -> None:
+        if isinstance(event, BatchEnded) and event.epoch == 2 and event.batch == 2:
+            stop.set()
+
+    stopped = Trainer(
+        _config(epochs=2), classes=CLASSES, callbacks=[stop_in_epoch_two], stop_event=stop
+    ).fit(images, labels, checkpoint_path=path)
+    assert (stopped.status, stopped.last_epoch) == ("stopped", 1)
+    saved = load_checkpoint(path)
+    assert saved["epoch"] == 1
+    # The saved and returned weights are those of epoch 1, not of the half-trained epoch 2 ...
+    torch.testing.assert_close(
+        saved["model_state"]["classifier.3.weight"], stopped.model.classifier[3].weight
+    )
+    # ... so resuming replays epoch 2 and ends where an uninterrupted run ends.
+    resumed = Trainer(_config(epochs=2), classes=CLASSES).fit(
+        images, labels, checkpoint_path=path, resume=True
+    )
+    for replayed, uninterrupted in zip(resumed.history, straight.history, strict=True):
+        assert {**replayed, "seconds": 0} == {**uninterrupted, "seconds": 0}
+    torch.testing.assert_close(
+        resumed.model.classifier[3].weight, straight.model.classifier[3].weight
+    )
+
+
 def test_resume_continues_from_the_checkpoint_epoch(data, tmp_path):
     images, labels, _ = data
     path = tmp_path / "run.pt"

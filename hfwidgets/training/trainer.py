@@ -259,17 +259,25 @@ class Trainer:
             n_train, n_val, cfg.epochs, cfg.model, run.first_epoch, run.cached, run_id
         )
         self.events.fire(event)
-        # Batch order depends on the seed and the epoch: a resumed run does not replay epoch 1.
-        generator = torch.Generator().manual_seed(cfg.seed * 1000 + run.first_epoch)
         best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         last = run.first_epoch - 1
+        whole = _snapshot(run)
         for epoch in range(run.first_epoch, cfg.epochs + 1):
             self.events.fire(EpochStarted(epoch, cfg.epochs))
+            # An epoch's randomness (batch order, dropout, augmentation) depends only on the seed
+            # and the epoch, so a resumed run trains exactly as an uninterrupted one.
+            torch.manual_seed(cfg.seed * 1000 + epoch)
+            generator = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
             record = self._train_epoch(run, epoch, generator)
             if record is None:
+                # A stopped run ends with its last whole epoch: weights, optimizer state and
+                # epoch number then agree, so a resume replays the interrupted epoch exactly.
+                run.model.load_state_dict(whole[0])
+                run.optimizer.load_state_dict(whole[1])
                 return "stopped", last
             run.history.append(record)
             last = epoch
+            whole = _snapshot(run)
             if checkpoint_path is not None:
                 self._save(checkpoint_path, run, epoch, extra, None)
             self.events.fire(EpochEnded(**record))
@@ -357,3 +365,8 @@ class Trainer:
                 "optimizer_state": run.optimizer.state_dict(),
             },
         )
+
+
+def _snapshot(run: _Run) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Copies of the model's and the optimizer's state (taken at each epoch's end)."""
+    return copy.deepcopy(run.model.state_dict()), copy.deepcopy(run.optimizer.state_dict())
