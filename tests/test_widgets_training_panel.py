@@ -64,6 +64,7 @@ class ScriptedRunner:
             "confusion": [[1, 1], [0, 0]],
             "misclassified": [ids[0]],  # a high-five predicted as other
             "predictions": {str(ids[0]): "other", str(ids[1]): "high-five"},
+            "true_labels": {str(ids[0]): "high-five", str(ids[1]): "high-five"},
             "evaluated_on": "val",
             "history": [],
         }
@@ -134,7 +135,7 @@ def test_needs_two_labelled_classes(tmp_path: Path) -> None:
 
 def test_cells_hold_the_windows_the_trainer_predicted_into_them() -> None:
     metrics = compute_metrics([0, 1, 0, 2], [1, 0, 0, 2], classes=["a", "b", "c"], ids=[3, 4, 5, 6])
-    cells = cell_window_ids(metrics, {3: "a", 4: "b", 5: "a", 6: "c"})
+    cells = cell_window_ids(metrics)
     assert cells == {(0, 1): [3], (1, 0): [4], (0, 0): [5], (2, 2): [6]}
     for (i, j), ids in cells.items():  # every cell opens as many windows as it counts
         assert metrics["confusion"][i][j] == len(ids)

@@ -34,9 +34,9 @@ def compute_metrics(
     dict
         ``accuracy`` (float), ``per_class`` ({name: {precision, recall, f1, support}}),
         ``confusion`` (list of lists, rows = true class, columns = predicted), ``classes``,
-        ``misclassified`` (window ids), ``predictions`` ({window id: predicted class}, so a
-        confusion-matrix cell can open exactly the windows behind it), ``n`` (examples), all
-        JSON-safe (ids are string keys in ``predictions``).
+        ``misclassified`` (window ids), ``predictions`` and ``true_labels`` ({window id:
+        class} as evaluated, so a confusion-matrix cell opens exactly the windows it counts,
+        even after some are relabelled), ``n`` (examples), all JSON-safe (ids are string keys).
     """
     true = np.asarray(y_true, dtype=np.int64)
     pred = np.asarray(y_pred, dtype=np.int64)
@@ -64,5 +64,8 @@ def compute_metrics(
         "misclassified": [int(i) for i in window_ids[true != pred]],
         "predictions": {
             str(int(i)): classes[int(p)] for i, p in zip(window_ids, pred, strict=True)
+        },
+        "true_labels": {
+            str(int(i)): classes[int(t)] for i, t in zip(window_ids, true, strict=True)
         },
     }

@@ -17,14 +17,13 @@ def verdicts_from_metrics(metrics: Mapping[str, Any]) -> dict[int, str]:
     return {int(k): str(v) for k, v in (metrics.get("predictions") or {}).items()}
 
 
-def cell_window_ids(
-    metrics: Mapping[str, Any], labels: Mapping[int, str | None]
-) -> dict[tuple[int, int], list[int]]:
-    """Window ids behind each (true, predicted) cell; "true" is the window's current label."""
+def cell_window_ids(metrics: Mapping[str, Any]) -> dict[tuple[int, int], list[int]]:
+    """Window ids behind each (true, predicted) cell, with the labels they were evaluated with."""
     classes = list(metrics.get("classes", []))
+    truth = {int(k): str(v) for k, v in (metrics.get("true_labels") or {}).items()}
     cells: dict[tuple[int, int], list[int]] = {}
     for wid, predicted in sorted(verdicts_from_metrics(metrics).items()):
-        true = labels.get(wid)
+        true = truth.get(wid)
         if true in classes and predicted in classes:
             cells.setdefault((classes.index(true), classes.index(predicted)), []).append(wid)
     return cells
@@ -49,14 +48,11 @@ class ConfusionMatrix(w.VBox):
         else:
             self._callbacks.append(callback)
 
-    def show(self, metrics: Mapping[str, Any], labels: Mapping[int, str | None]) -> None:
-        """Draw ``metrics["confusion"]`` for ``metrics["classes"]``.
-
-        ``labels`` maps window id → label (which row a window's cell is in).
-        """
+    def show(self, metrics: Mapping[str, Any]) -> None:
+        """Draw ``metrics["confusion"]`` for ``metrics["classes"]``."""
         classes: Sequence[str] = list(metrics.get("classes", []))
         matrix = metrics.get("confusion") or []
-        self.cells = cell_window_ids(metrics, labels)
+        self.cells = cell_window_ids(metrics)
         self.buttons = {}
         n = len(classes)
         biggest = max((max(row) for row in matrix if row), default=1) or 1

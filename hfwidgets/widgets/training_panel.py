@@ -180,13 +180,7 @@ class TrainingPanel(w.VBox):
         """Draw curves (``metrics["history"]``) and the confusion matrix of a finished run."""
         self.metrics = dict(metrics)
         self.curves.show_history(metrics.get("history", []))
-        # Labels by id without reading every window's samples (the matrix needs only labels).
-        labels = {
-            wid: name
-            for name in self.project.classes
-            for wid in self.project.window_ids(label=name)
-        }
-        self.confusion.show(metrics, labels)
+        self.confusion.show(metrics)
         if self.labeler is not None:
             self.labeler.set_verdicts(verdicts_from_metrics(metrics), run_id=run_id)
 
