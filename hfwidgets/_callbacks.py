@@ -29,10 +29,10 @@ class CallbackList:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._callbacks: list[Callable[[Any], Any]] = []
+        self._callbacks: list[Callable[..., Any]] = []
         self._lock = threading.Lock()
 
-    def register(self, callback: Callable[[Any], Any], *, remove: bool = False) -> None:
+    def register(self, callback: Callable[..., Any], *, remove: bool = False) -> None:
         """Add ``callback``, or remove it when ``remove`` is True (no error if absent)."""
         with self._lock:
             if remove:
@@ -41,13 +41,13 @@ class CallbackList:
             elif callback not in self._callbacks:
                 self._callbacks.append(callback)
 
-    def fire(self, event: Any) -> None:
-        """Call every callback with ``event`` in registration order; log their exceptions."""
+    def fire(self, *args: Any) -> None:
+        """Call every callback with ``args`` in registration order; log their exceptions."""
         with self._lock:
             callbacks = list(self._callbacks)
         for callback in callbacks:
             try:
-                callback(event)
+                callback(*args)
             except Exception:
                 log.exception("an on_%s callback %r raised; it was skipped", self.name, callback)
 

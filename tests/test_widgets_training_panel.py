@@ -56,7 +56,7 @@ class ScriptedRunner:
                     return
                 self._emit(BatchEnded(epoch, batch, 2, loss=1.0 / (epoch + batch), seconds=0.01))
             self._emit(EpochEnded(epoch, 0.5 / epoch, 0.6, 0.6 / epoch, 0.5))
-            if epoch == 1 and self.config.epochs > 3:
+            if epoch == 1:  # hold here until the test has looked at the running panel
                 self.gate.wait(5.0)
         metrics = {
             "accuracy": 0.5,
@@ -83,6 +83,7 @@ def test_a_run_fills_progress_curves_and_a_clickable_matrix(project: Project) ->
     panel.start_button.click()
     assert panel.start_button.disabled
     assert not panel.stop_button.disabled
+    panel.runner.gate.set()
     panel.runner.thread.join(5)
     panel.flush()
     assert panel.status == "completed"

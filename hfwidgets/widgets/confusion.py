@@ -7,6 +7,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from hfwidgets._callbacks import CallbackList
+
 __all__ = ["ConfusionMatrix", "cell_window_ids", "verdicts_from_metrics"]
 
 OpenCallback = Callable[[list[int], str], object]
@@ -35,7 +37,7 @@ class ConfusionMatrix(w.VBox):
     def __init__(self) -> None:
         self.cells: dict[tuple[int, int], list[int]] = {}
         self.buttons: dict[tuple[int, int], w.Button] = {}
-        self._callbacks: list[OpenCallback] = []
+        self._callbacks = CallbackList("open")
         self.caption = w.HTML()
         self.grid = w.GridBox()
         super().__init__([self.caption, self.grid])
@@ -43,10 +45,7 @@ class ConfusionMatrix(w.VBox):
 
     def on_open(self, callback: OpenCallback, remove: bool = False) -> None:
         """Register ``callback(window_ids, title)`` for cell clicks."""
-        if remove:
-            self._callbacks.remove(callback)
-        else:
-            self._callbacks.append(callback)
+        self._callbacks.register(callback, remove=remove)
 
     def show(self, metrics: Mapping[str, Any]) -> None:
         """Draw ``metrics["confusion"]`` for ``metrics["classes"]``."""
@@ -88,8 +87,7 @@ class ConfusionMatrix(w.VBox):
         """Call the open callbacks with the windows of one cell; returns their ids."""
         ids = list(self.cells.get((true_index, predicted_index), []))
         title = self.buttons[(true_index, predicted_index)].tooltip.split(":")[0]
-        for callback in list(self._callbacks):
-            callback(ids, title)
+        self._callbacks.fire(ids, title)  # a failing listener never blocks the others
         return ids
 
 
