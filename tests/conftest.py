@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,12 @@ def mobilenet_v2_weights() -> Path:
     if path is None:
         pytest.skip("offline MobileNetV2 weights not found in ../shared/weights")
     return path
+
+
+@pytest.fixture
+def pty_path() -> Iterator[str]:
+    """A real pseudo-terminal's path, standing in for a serial port (the simulated Arduino's)."""
+    from tests.jupyter import open_pty
+
+    with open_pty() as path:
+        yield path

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 from hfwidgets.cli import build_parser, main
-from tests.browser.conftest import free_port
+from tests.jupyter import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 

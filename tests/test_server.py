@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
-import requests
 from serial.tools.list_ports_common import ListPortInfo
 
 from hfwidgets._paths import WORKBENCH_TEMPLATE
@@ -30,6 +21,7 @@ from hfwidgets.server.ports import (
     system_ports,
 )
 from hfwidgets.server.workbench import create_workbench_notebook
+from tests.jupyter import LabServer, open_pty, start_lab
 
 # --- pure logic -------------------------------------------------------------------------------
 
@@ -39,17 +31,6 @@ def fake_machine(*ports: SerialPort):
         return list(ports)
 
     return list_system
-
-
-@pytest.fixture
-def pty_path() -> Iterator[str]:
-    """A real pseudo-terminal, like the one `hfw simulate-arduino` opens."""
-    leader, follower = os.openpty()
-    try:
-        yield os.ttyname(follower)
-    finally:
-        os.close(leader)
-        os.close(follower)
 
 
 def test_likely_arduino_comes_first_then_configured_then_others(pty_path):
@@ -199,91 +180,53 @@ def test_create_workbench_notebook_names_missing_folder_and_broken_template(tmp_
 # --- a real jupyter_server with the extension ------------------------------------------------
 
 
-class Server:
-    def __init__(self, url: str, token: str, root: Path, ports_file: Path) -> None:
-        self.url, self.token, self.root, self.ports_file = url, token, root, ports_file
-
-    def request(self, method: str, path: str, *, token: bool = True, **kwargs: object):
-        headers = {"Authorization": f"token {self.token}"} if token else {}
-        return requests.request(method, self.url + path, headers=headers, timeout=20, **kwargs)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, pty_for_cli: str) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("hfw-server")
-    root, config = base / "root", base / "config"
-    (root / "lessons").mkdir(parents=True)
-    config.mkdir()
-    ports_file = base / "extra-ports.json"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = secrets.token_hex(16)
-    argv = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--ServerApp.jpserver_extensions=hfwidgets=True",
-        f"--HfwPorts.extra_ports={pty_for_cli}",
-        f"--HfwPorts.extra_ports_file={ports_file}",
-    ]
-    if os.geteuid() == 0:
-        argv.append("--allow-root")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(base)}
-    log = (base / "server.log").open("wb")
-    process = subprocess.Popen(
-        argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    srv = Server(f"http://127.0.0.1:{port}", token, root, ports_file)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"jupyter_server did not start:\n{(base / 'server.log').read_text()}")
-            with contextlib.suppress(requests.RequestException):
-                if srv.request("GET", "/api/status").status_code == 200:
-                    break
-            time.sleep(0.2)
-        yield srv
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def pty_for_cli() -> Iterator[str]:
-    leader, follower = os.openpty()
+    with open_pty() as path:
+        yield path
+
+
+@pytest.fixture(scope="module")
+def ports_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extra-ports file the server re-reads on every request (absent at first)."""
+    return tmp_path_factory.mktemp("hfw-ports") / "extra-ports.json"
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, pty_for_cli: str, ports_file: Path
+) -> Iterator[LabServer]:
+    """JupyterLab with the extension, one port on its command line and the extra-ports file."""
+    root = tmp_path_factory.mktemp("hfw-server") / "root"
+    (root / "lessons").mkdir(parents=True)
+    lab = start_lab(
+        root,
+        [f"--HfwPorts.extra_ports={pty_for_cli}", f"--HfwPorts.extra_ports_file={ports_file}"],
+    )
     try:
-        yield os.ttyname(follower)
+        yield lab
     finally:
-        os.close(leader)
-        os.close(follower)
+        lab.stop()
 
 
 def test_ports_endpoint_requires_the_token(server):
-    assert server.request("GET", "/hfwidgets/ports", token=False).status_code == 403
+    assert server.api("/hfwidgets/ports", "GET", token=False).status_code == 403
 
 
-def test_ports_endpoint_lists_command_line_port_and_rereads_the_file(server, pty_for_cli, pty_path):
-    reply = server.request("GET", "/hfwidgets/ports")
+def test_ports_endpoint_lists_command_line_port_and_rereads_the_file(
+    server, pty_for_cli, pty_path, ports_file
+):
+    reply = server.api("/hfwidgets/ports", "GET")
     assert reply.status_code == 200
     devices = [p["device"] for p in reply.json()["ports"]]
     assert pty_for_cli in devices
     assert pty_path not in devices
 
-    server.ports_file.write_text(json.dumps([pty_path]))  # while the server runs
+    ports_file.write_text(json.dumps([pty_path]))  # while the server runs
     try:
-        body = server.request("GET", "/hfwidgets/ports").json()
+        body = server.api("/hfwidgets/ports", "GET").json()
     finally:
-        server.ports_file.unlink()
+        ports_file.unlink()
     added = [p for p in body["ports"] if p["device"] == pty_path]
     assert added == [
         {
@@ -300,19 +243,19 @@ def test_ports_endpoint_lists_command_line_port_and_rereads_the_file(server, pty
     ]
 
 
-def test_ports_endpoint_reports_a_broken_file_instead_of_failing(server, pty_for_cli):
-    server.ports_file.write_text("{oops")
+def test_ports_endpoint_reports_a_broken_file_instead_of_failing(server, pty_for_cli, ports_file):
+    ports_file.write_text("{oops")
     try:
-        reply = server.request("GET", "/hfwidgets/ports")
+        reply = server.api("/hfwidgets/ports", "GET")
     finally:
-        server.ports_file.unlink()
+        ports_file.unlink()
     assert reply.status_code == 200
     assert pty_for_cli in [p["device"] for p in reply.json()["ports"]]
     assert "is not valid JSON" in reply.json()["warnings"][0]
 
 
 def test_workbench_endpoint_creates_notebook_from_shipped_template(server):
-    reply = server.request("POST", "/hfwidgets/workbench", json={"directory": "lessons"})
+    reply = server.api("/hfwidgets/workbench", "POST", json={"directory": "lessons"})
     if not WORKBENCH_TEMPLATE.is_file():
         # Bad install: the endpoint says which file is missing and how to fix it.
         assert reply.status_code == 500
@@ -327,9 +270,9 @@ def test_workbench_endpoint_creates_notebook_from_shipped_template(server):
 
 
 def test_workbench_endpoint_rejects_bad_requests(server):
-    missing = server.request("POST", "/hfwidgets/workbench", json={"directory": "no/such/dir"})
+    missing = server.api("/hfwidgets/workbench", "POST", json={"directory": "no/such/dir"})
     assert missing.status_code == 404
     assert "'no/such/dir' does not exist" in missing.json()["message"]
-    wrong = server.request("POST", "/hfwidgets/workbench", json={"directory": 3})
+    wrong = server.api("/hfwidgets/workbench", "POST", json={"directory": 3})
     assert wrong.status_code == 400
-    assert server.request("POST", "/hfwidgets/workbench", token=False, json={}).status_code == 403
+    assert server.api("/hfwidgets/workbench", "POST", token=False, json={}).status_code == 403

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,17 +14,6 @@ pytestmark = pytest.mark.browser
 
 STATUS = ".hfw-PortsStatus"
 CARD = '.jp-LauncherCard[data-category="Notebook"]'
-
-
-@pytest.fixture
-def pty_path() -> Iterator[str]:
-    """A real pseudo-terminal standing in for the simulated Arduino."""
-    leader, follower = os.openpty()
-    try:
-        yield os.ttyname(follower)
-    finally:
-        os.close(leader)
-        os.close(follower)
 
 
 def error_outputs(page) -> list[str]:
