@@ -50,6 +50,3 @@ class CallbackList:
                 callback(*args)
             except Exception:
                 log.exception("an on_%s callback %r raised; it was skipped", self.name, callback)
-
-    def __len__(self) -> int:
-        return len(self._callbacks)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -46,7 +46,6 @@ class LabServer:
     token: str
     process: subprocess.Popen[bytes]
     log_path: Path
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def url(self) -> str:

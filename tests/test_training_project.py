@@ -174,6 +174,10 @@ def test_cli_train_and_evaluate_print_json(project, config, tmp_path, capsys):
     assert result["run"] == summary["run"]
     assert result["accuracy"] >= 0.75
     assert sum(result["per_class"][c]["support"] for c in result["classes"]) == 8
+    # Held-out windows are files: every verdict names the CSV it was made on.
+    assert len(result["predictions"]) == 8
+    assert all(Path(name).suffix == ".csv" for name in result["predictions"])
+    assert set(result["true_labels"]) == set(result["predictions"])
 
 
 def test_cli_train_rejects_unknown_group_naming_the_valid_ones(project, capsys):

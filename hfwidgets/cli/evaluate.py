@@ -50,7 +50,10 @@ def evaluate_folder(project: Any, data_dir: str | Path, *, run_id: int | None = 
     )
     true = [classes.index(r.label) for r in records]  # type: ignore[arg-type]
     metrics = compute_metrics(true, proba.argmax(axis=1), classes=classes)
+    # Windows here are files, not project windows: name them by file, not by position.
     metrics["misclassified"] = [records[i].source for i in metrics["misclassified"]]
+    for key in ("predictions", "true_labels"):
+        metrics[key] = {records[int(i)].source: name for i, name in metrics[key].items()}
     metrics["run"] = predictor.run_id
     return metrics
 

@@ -1,15 +1,13 @@
-"""Helpers for browser tests: open JupyterLab, run a notebook, copy files into its folder.
+"""Helpers for browser tests: open JupyterLab on a file and run a notebook in it.
 
-Import as ``from tests.browser.labtools import open_in_lab, run_all_cells, copy_notebook``.
+Import as ``from tests.browser.labtools import open_in_lab, run_all_cells``.
 """
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
-__all__ = ["copy_notebook", "open_in_lab", "run_all_cells"]
+__all__ = ["open_in_lab", "run_all_cells"]
 
 
 def open_in_lab(page: Any, lab: Any, path: str = "") -> None:
@@ -56,9 +54,3 @@ def run_all_cells(page: Any, *, timeout_ms: int = 180_000) -> None:
                           w.sessionContext.session.kernel.status === 'idle'; }""",
         timeout=timeout_ms,
     )
-
-
-def copy_notebook(src: Path, root: Path) -> str:
-    """Copy a notebook into the server's folder; return its path relative to the root."""
-    shutil.copyfile(src, root / src.name)
-    return src.name
