@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hfwidgets.errors import HfwError
 from hfwidgets.store.database import Database
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.schema import finished_status
@@ -49,6 +50,9 @@ def _run_from_row(row: tuple[Any, ...]) -> RunRecord:
 
 
 _RUN_COLUMNS = "id, settings, status, metrics, created_at, updated_at, finished_at"
+# meta key holding the highest run id ever given out: a deleted run's id is never reused, so a
+# note, notebook or setting naming "run 7" can never silently mean a different run.
+_LAST_RUN_ID = "last_run_id"
 
 
 class RunsMixin:
@@ -118,11 +122,73 @@ class RunsMixin:
         """Record a new training run with status ``"created"``; return its id."""
         text = _to_json(dict(settings), what="run settings")
         now = time.time()
-        cur = self._db.execute_write(
-            "INSERT INTO runs (settings, status, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (text, "created", now, now),
-        )
-        return int(cur.lastrowid or 0)
+        with self._db.write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (_LAST_RUN_ID,)).fetchone()
+            deleted_max = int(json.loads(row[0])) if row else 0
+            current_max = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0])
+            run_id = max(deleted_max, current_max) + 1
+            conn.execute(
+                "INSERT INTO runs (id, settings, status, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (run_id, text, "created", now, now),
+            )
+        return run_id
+
+    def delete_run(self, run_id: int, *, force: bool = False) -> int:
+        """Delete a training run: its record, its split and its checkpoint file.
+
+        Other runs keep their ids, and ``run_id`` is never given to a later run.
+
+        Parameters
+        ----------
+        run_id : int
+            The run to delete.
+        force : bool
+            Also delete a run whose status is not final (``created``/``running``): only for a
+            run whose process is gone (killed), since a live trainer would keep writing to it.
+
+        Returns
+        -------
+        int
+            Bytes of checkpoint files removed.
+
+        Raises
+        ------
+        ValueError
+            If there is no such run.
+        HfwError
+            If the run is still running and ``force`` is false.
+        """
+        with self._db.write() as conn:
+            row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise ValueError(f"no training run {run_id} in {self.path}")
+            if not force and not finished_status(row[0]):
+                raise HfwError(
+                    f"run {run_id} in {self.path} is {row[0]!r}: stop it first (Stop in the "
+                    "training panel, Ctrl-C for `hfw train`); if its process is gone, delete it "
+                    "with force=True (`hfw runs delete --force`)"
+                )
+            last = conn.execute("SELECT value FROM meta WHERE key = ?", (_LAST_RUN_ID,)).fetchone()
+            high = max(int(json.loads(last[0])) if last else 0, int(run_id))
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (_LAST_RUN_ID, json.dumps(high)),
+            )
+            conn.execute("DELETE FROM splits WHERE name = ?", (split_key(int(run_id)),))
+            conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        # Files go after the commit: a crash in between leaves a stray file (listed by `hfw
+        # info`), never a run whose checkpoint is missing.
+        freed = 0
+        checkpoint = self.path / "checkpoints" / f"run-{int(run_id)}.pt"
+        for path in (checkpoint, checkpoint.with_name(checkpoint.name + ".tmp")):
+            try:
+                freed += path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                pass
+        return freed
 
     def update_run(
         self,

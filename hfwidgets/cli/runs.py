@@ -1,0 +1,89 @@
+"""``hfw runs --project DIR [--json]`` lists training runs; ``hfw runs delete ID`` removes one.
+
+Deleting a run removes its record, its train/validation split and its checkpoint file
+(tens of MB for a fine-tuned backbone); the other runs keep their ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hfwidgets.errors import HfwError
+from hfwidgets.store.project import Project
+from hfwidgets.store.records import RunRecord
+
+__all__ = ["format_runs", "register", "run_summary"]
+
+
+def run_summary(project: Project, run: RunRecord) -> dict[str, Any]:
+    """One run as a JSON-ready dict: id, status, backbone, accuracy, epochs, seconds, times and
+    checkpoint size (bytes, ``None`` without a checkpoint file)."""
+    checkpoint = project.path / "checkpoints" / f"run-{run.id}.pt"
+    accuracy = run.metrics.get("accuracy")
+    return {
+        "id": run.id,
+        "status": run.status,
+        "backbone": run.settings.get("backbone"),
+        "accuracy": accuracy if isinstance(accuracy, (int, float)) else None,
+        "epochs": run.metrics.get("epochs"),
+        "seconds": run.metrics.get("seconds"),
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "checkpoint_bytes": checkpoint.stat().st_size if checkpoint.is_file() else None,
+    }
+
+
+def format_runs(rows: list[dict[str, Any]]) -> str:
+    """A short text table of :func:`run_summary` rows."""
+    if not rows:
+        return "no training runs"
+    lines = [f"{'run':>5}  {'status':<10}{'backbone':<20}{'accuracy':>9}{'checkpoint':>12}"]
+    for r in rows:
+        acc = "" if r["accuracy"] is None else f"{r['accuracy']:.3f}"
+        size = "" if r["checkpoint_bytes"] is None else f"{r['checkpoint_bytes'] / 1e6:.1f} MB"
+        backbone = str(r["backbone"] or "")[:19]
+        lines.append(f"{r['id']:>5}  {r['status']:<10}{backbone:<20}{acc:>9}{size:>12}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    with Project.open(args.project) as project:
+        if args.action == "list":
+            if args.run_id is not None:
+                raise HfwError("`hfw runs` lists every run; to delete one: hfw runs delete ID")
+            rows = [run_summary(project, r) for r in project.runs()]
+            print(json.dumps({"runs": rows}) if args.json else format_runs(rows))
+            return 0
+        if args.run_id is None:
+            raise HfwError("which run? hfw runs delete ID --project DIR (ids: `hfw runs`)")
+        try:
+            freed = project.delete_run(args.run_id, force=args.force)
+        except ValueError as exc:
+            known = ", ".join(str(r.id) for r in project.runs()) or "none"
+            raise HfwError(f"{exc} (runs: {known})") from exc
+    if args.json:
+        print(json.dumps({"deleted": args.run_id, "freed_bytes": freed}))
+    else:
+        print(f"deleted run {args.run_id} ({freed / 1e6:.1f} MB of checkpoints freed)")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``runs`` subcommand."""
+    parser = subparsers.add_parser(
+        "runs", help="list training runs, or delete one with its checkpoint (runs delete ID)"
+    )
+    parser.add_argument(
+        "action", nargs="?", choices=("list", "delete"), default="list",
+        help="list (default) or delete",
+    )  # fmt: skip
+    parser.add_argument("run_id", nargs="?", type=int, metavar="ID", help="run to delete")
+    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
+    parser.add_argument(
+        "--force", action="store_true",
+        help="delete a run still marked running (its process was killed)",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=_run)
