@@ -48,17 +48,30 @@ class LabelsMixin:
             (window_id, label, previous, time.time(), note),
         )
 
+    def _live_label(self, conn: sqlite3.Connection, window_id: int) -> tuple[str | None]:
+        """``(label,)`` of a window that exists and is not deleted, else ``ValueError``."""
+        row = conn.execute(
+            "SELECT label, deleted_at FROM windows WHERE id = ?", (window_id,)
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"no window {window_id} in project {self.path}")
+        if row[1] is not None:
+            raise ValueError(
+                f"window {window_id} in project {self.path} is deleted; "
+                f"project.restore_window({window_id}) brings it back"
+            )
+        return (None if row[0] is None else str(row[0]),)
+
     def set_label(self, window_id: int, label: str | None) -> None:
         """Label a window (``None`` clears the label); on disk when this returns.
 
-        Setting the label a window already has changes nothing and adds no history.
+        Setting the label a window already has changes nothing and adds no history. A deleted
+        window cannot be labelled (``ValueError``; restore it first).
         """
         if label is not None:
             self._check_label(label)
         with self._db.write() as conn:
-            row = conn.execute("SELECT label FROM windows WHERE id = ?", (window_id,)).fetchone()
-            if row is None:
-                raise ValueError(f"no window {window_id} in project {self.path}")
+            row = self._live_label(conn, window_id)
             if row[0] == label:
                 return
             conn.execute("UPDATE windows SET label = ? WHERE id = ?", (label, window_id))
@@ -71,9 +84,7 @@ class LabelsMixin:
         and is returned unchanged.
         """
         with self._db.write() as conn:
-            row = conn.execute("SELECT label FROM windows WHERE id = ?", (window_id,)).fetchone()
-            if row is None:
-                raise ValueError(f"no window {window_id} in project {self.path}")
+            row = self._live_label(conn, window_id)
             change = conn.execute(
                 "SELECT id, previous FROM label_history WHERE window_id = ? AND undone = 0 "
                 "ORDER BY id DESC LIMIT 1",
@@ -81,7 +92,7 @@ class LabelsMixin:
             ).fetchone()
             if change is None:
                 return row[0]
-            history_id, previous = change
+            history_id, previous = change[0], None if change[1] is None else str(change[1])
             conn.execute("UPDATE label_history SET undone = 1 WHERE id = ?", (history_id,))
             conn.execute("UPDATE windows SET label = ? WHERE id = ?", (previous, window_id))
             return previous

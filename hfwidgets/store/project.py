@@ -273,25 +273,29 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
         *,
         label: str | EllipsisType | None = ...,
         ids: Iterable[int] | None = None,
+        skip_missing: bool = False,
     ) -> list[WindowRecord]:
-        """Stored windows, oldest first (or in the order of ``ids``).
+        """Stored windows, oldest first (or in the order of ``ids``); deleted ones are hidden.
 
         Parameters
         ----------
         label : str, None or ...
             ``...`` (default): any label; ``None``: unlabelled only; a name: that class only.
         ids : iterable of int, optional
-            Only these windows, in this order; ``ValueError`` names any that do not exist.
+            Only these windows, in this order; ``ValueError`` names any that do not exist or are
+            deleted (unless ``skip_missing``).
+        skip_missing : bool
+            Leave out ids that do not exist or are deleted instead of raising (a confusion
+            cell listing windows deleted since the run).
         """
-        where, params = [], []
+        where, params = ["deleted_at IS NULL"], []
         if label is None:
             where.append("label IS NULL")
         elif label is not ...:
             where.append("label = ?")
             params.append(label)
         if ids is None:
-            sql = f"SELECT {_WINDOW_COLUMNS} FROM windows"
-            sql += f" WHERE {' AND '.join(where)}" if where else ""
+            sql = f"SELECT {_WINDOW_COLUMNS} FROM windows WHERE {' AND '.join(where)}"
             return [_window_from_row(r) for r in self._db.query(sql + " ORDER BY id", params)]
         wanted = [int(i) for i in ids]
         found: dict[int, WindowRecord] = {}
@@ -302,41 +306,90 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
             for row in self._db.query(sql, [*chunk, *params]):
                 found[row[0]] = _window_from_row(row)
         missing = [i for i in wanted if i not in found]
-        if missing and label is ...:
-            raise ValueError(f"no windows with ids {missing[:10]} in project {self.path}")
+        if missing and label is ... and not skip_missing:
+            deleted = set(self.deleted_window_ids()) & set(missing)
+            hint = (
+                f" ({sorted(deleted)[:10]} deleted: Project.restore_window(id) brings one back)"
+                if deleted
+                else ""
+            )
+            raise ValueError(f"no windows with ids {missing[:10]} in project {self.path}{hint}")
         return [found[i] for i in wanted if i in found]
 
     def window_ids(self, *, label: str | EllipsisType | None = ...) -> list[int]:
         """Ids of the stored windows (filtered like :meth:`windows`), without loading data."""
+        live = "deleted_at IS NULL"
         if label is ...:
-            rows = self._db.query("SELECT id FROM windows ORDER BY id")
+            rows = self._db.query(f"SELECT id FROM windows WHERE {live} ORDER BY id")
         elif label is None:
-            rows = self._db.query("SELECT id FROM windows WHERE label IS NULL ORDER BY id")
+            rows = self._db.query(
+                f"SELECT id FROM windows WHERE label IS NULL AND {live} ORDER BY id"
+            )
         else:
-            rows = self._db.query("SELECT id FROM windows WHERE label = ? ORDER BY id", (label,))
+            rows = self._db.query(
+                f"SELECT id FROM windows WHERE label = ? AND {live} ORDER BY id", (label,)
+            )
+        return [r[0] for r in rows]
+
+    def deleted_window_ids(self) -> list[int]:
+        """Ids of deleted windows, oldest deletion first (each can be restored)."""
+        rows = self._db.query(
+            "SELECT id FROM windows WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id"
+        )
         return [r[0] for r in rows]
 
     def window_digests(self) -> dict[str, tuple[int, str | None]]:
-        """Digest (samples + rate) -> (window id, label) of every stored window: how imports
-        and merges spot duplicates."""
-        rows = self._db.query("SELECT digest, id, label FROM windows ORDER BY id DESC")
+        """Digest (samples + rate) -> (window id, label) of every live window: how imports
+        and merges spot duplicates (a deleted window can be imported again)."""
+        rows = self._db.query(
+            "SELECT digest, id, label FROM windows WHERE deleted_at IS NULL ORDER BY id DESC"
+        )
         return {digest: (wid, label) for digest, wid, label in rows}
 
     def delete_window(self, window_id: int) -> None:
-        """Delete a window with its label history and split entries."""
-        cur = self._db.execute_write("DELETE FROM windows WHERE id = ?", (window_id,))
-        if cur.rowcount == 0:
-            raise ValueError(f"no window {window_id} in project {self.path}")
+        """Delete a window: hidden from every query, export and training from now on.
+
+        The row stays (soft delete), so the id, its label history and its split entries are
+        kept, ids in stored metrics and predictions never point to another window, and
+        :meth:`restore_window` brings it back as it was.
+        """
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT deleted_at FROM windows WHERE id = ?", (window_id,)
+            ).fetchone()
+            if row is None:
+                raise ValueError(f"no window {window_id} in project {self.path}")
+            if row[0] is not None:
+                raise ValueError(
+                    f"no window {window_id} to delete in project {self.path}: it is already "
+                    f"deleted (project.restore_window({window_id}) brings it back)"
+                )
+            conn.execute("UPDATE windows SET deleted_at = ? WHERE id = ?", (time.time(), window_id))
+
+    def restore_window(self, window_id: int) -> None:
+        """Bring a deleted window back with the same id, label and label history.
+
+        Restoring a window that is not deleted changes nothing; ``ValueError`` if there is no
+        such id.
+        """
+        with self._db.write() as conn:
+            cur = conn.execute("UPDATE windows SET deleted_at = NULL WHERE id = ?", (window_id,))
+            if cur.rowcount == 0:
+                raise ValueError(f"no window {window_id} in project {self.path}")
 
     def counts(self) -> dict[str, int]:
         """Number of windows per class (every class listed, zeros included)."""
         out = dict.fromkeys(self.classes, 0)
         for label, n in self._db.query(
-            "SELECT label, COUNT(*) FROM windows WHERE label IS NOT NULL GROUP BY label"
+            "SELECT label, COUNT(*) FROM windows WHERE label IS NOT NULL AND deleted_at IS NULL "
+            "GROUP BY label"
         ):
             out[label] = n
         return out
 
     def count_unlabelled(self) -> int:
         """Number of windows without a label."""
-        return int(self._db.query("SELECT COUNT(*) FROM windows WHERE label IS NULL")[0][0])
+        rows = self._db.query(
+            "SELECT COUNT(*) FROM windows WHERE label IS NULL AND deleted_at IS NULL"
+        )
+        return int(rows[0][0])

@@ -95,7 +95,7 @@ class RunsMixin:
         if bad:
             raise ValueError(f"split {key!r}: part {bad[0]!r} is not one of {_PARTS}")
         with self._db.write() as conn:
-            known = {r[0] for r in conn.execute("SELECT id FROM windows")}
+            known = {r[0] for r in conn.execute("SELECT id FROM windows WHERE deleted_at IS NULL")}
             missing = sorted({wid for _, wid, _ in rows} - known)
             if missing:
                 raise ValueError(
@@ -105,9 +105,13 @@ class RunsMixin:
             conn.executemany("INSERT INTO splits (name, window_id, part) VALUES (?, ?, ?)", rows)
 
     def split(self, name: str | int) -> dict[int, str]:
-        """Return a stored split as window id -> ``"train"``/``"val"`` (empty if none)."""
+        """Return a stored split as window id -> ``"train"``/``"val"`` (empty if none).
+
+        Deleted windows are left out (their entries are kept, so restoring one puts it back).
+        """
         rows = self._db.query(
-            "SELECT window_id, part FROM splits WHERE name = ? ORDER BY window_id",
+            "SELECT s.window_id, s.part FROM splits s JOIN windows w ON w.id = s.window_id "
+            "WHERE s.name = ? AND w.deleted_at IS NULL ORDER BY s.window_id",
             (split_key(name),),
         )
         return {wid: part for wid, part in rows}

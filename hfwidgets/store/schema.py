@@ -9,6 +9,10 @@ Version history
 1. meta, sessions, windows (data, shape, rate, source, t0, label).
 2. Label history (undo), splits, training runs, settings; windows gain a digest (duplicate
    detection when merging), an origin (provenance) and a creation time.
+3. Soft delete: windows gain ``deleted_at`` (NULL while the window is live), so a deleted window
+   keeps its id, label history and split entries and :meth:`Project.restore_window` brings it
+   back. Sessions gain ``session_chunks``, appended while a recording runs (one transaction per
+   chunk), so a killed capture keeps everything up to its last chunk.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ __all__ = [
 ]
 
 DB_NAME = "project.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Long enough for a teammate's bulk import to finish; a label click waits rather than fails.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -61,7 +65,8 @@ CREATE TABLE windows (
     label TEXT,
     digest TEXT NOT NULL,
     origin TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    deleted_at REAL
 );
 CREATE INDEX windows_label ON windows(label);
 CREATE INDEX windows_digest ON windows(digest);
@@ -80,6 +85,14 @@ CREATE TABLE splits (
     window_id INTEGER NOT NULL REFERENCES windows(id) ON DELETE CASCADE,
     part TEXT NOT NULL CHECK (part IN ('train', 'val')),
     PRIMARY KEY (name, window_id)
+);
+CREATE TABLE session_chunks (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    t BLOB NOT NULL,
+    xyz BLOB NOT NULL,
+    PRIMARY KEY (session_id, seq)
 );
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
@@ -173,15 +186,29 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE windows ADD COLUMN deleted_at REAL")
+    chunks = [s for s in _split_statements(_CURRENT_DDL) if "TABLE session_chunks" in s]
+    for statement in chunks:
+        conn.execute(statement)
+
+
 def _is_v1_statement(statement: str) -> bool:
     head = " ".join(statement.split()[:3]).lower()
-    return head in {"create table meta", "create table sessions", "create table windows"} or (
-        head.startswith("create index windows_label")
-    )
+    # session_chunks arrives in version 3, not 2.
+    return head in {
+        "create table meta",
+        "create table sessions",
+        "create table windows",
+        "create table session_chunks",
+    } or head.startswith("create index windows_label")
 
 
 # MIGRATIONS[v] upgrades a database from version v to v + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+}
 
 
 def migrate(conn: sqlite3.Connection, db_path: Path) -> int:
