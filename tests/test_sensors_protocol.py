@@ -102,3 +102,77 @@ def test_noise_without_line_ends_is_bounded_and_counted() -> None:
     assert dec.bad == 1
     t, _, _ = dec.feed(b"\n" + _stream(2))
     assert t.size == 2
+
+
+# -- one bad line costs exactly one line (issue 13, item 3) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"9223372036854775808,0.1,0.2,0.3",  # t_ms = 2**63: beyond any millis()
+        b"1" * 309 + b",0.1,0.2,0.3",  # a 309-digit time
+        b"20," + b"1" * 309 + b",0.2,0.3",  # a 309-digit value (float() gives inf)
+        b"1_020,+0.1,1_0.5,0.3",  # Python's underscores are not the protocol
+        b"20,0.1,0.2,0.3\x000.4",  # a NUL inside a line
+    ],
+    ids=["t-2**63", "t-309-digits", "value-309-digits", "underscores", "inner-nul"],
+)
+def test_one_oversized_or_malformed_line_costs_exactly_that_line(bad: bytes) -> None:
+    dec = LineDecoder(rate_hz=50)
+    t, xyz, _ = dec.feed(_stream(3) + bad + b"\n" + _stream(3, start_ms=60))
+    assert t.tolist() == [0, 20, 40, 60, 80, 100]
+    assert xyz.shape == (6, 3)
+    assert (dec.good, dec.bad, dec.dropped) == (6, 1, 0)
+    assert dec.last_bad is not None
+    assert dec.last_bad.reason
+
+
+def test_an_absurd_header_rate_is_a_bad_line_and_changes_nothing() -> None:
+    dec = LineDecoder(rate_hz=50)
+    dec.feed(_stream(3) + b"# hfw-imu v1 rate=1e300\n" + _stream(3, start_ms=80))  # one gap
+    assert dec.rate_hz == 50
+    assert (dec.good, dec.bad, dec.dropped) == (6, 1, 1)
+
+
+def test_a_time_jump_to_2_63_adds_no_astronomical_drop_count() -> None:
+    dec = LineDecoder(rate_hz=50)
+    dec.feed(_stream(3) + format_line(2**63, 0, 0, 1) + _stream(3, start_ms=60))
+    assert (dec.good, dec.bad, dec.dropped) == (6, 1, 0)
+    # A plausible time far beyond any stall is a new clock (the line is kept), not drops.
+    dec.feed(format_line(2**40, 0, 0, 1) + _stream(3, start_ms=2**40 + 20))
+    assert dec.dropped == 0
+    assert dec.good == 10
+
+
+def test_a_utf16_nul_does_not_stick_to_the_next_good_line() -> None:
+    dec = LineDecoder(rate_hz=50)
+    # A UTF-16 line end is b"\n\x00": its NUL starts the next line, possibly in the next read.
+    t1, _, _ = dec.feed(_stream(2) + b"\x00")
+    t2, _, _ = dec.feed(_stream(2, start_ms=40).replace(b"\n", b"\n\x00"))
+    assert t1.tolist() + t2.tolist() == [0, 20, 40, 60]
+    assert (dec.good, dec.bad) == (4, 0)
+
+
+# -- timestamps coarser than the sample period (issue 13, item 4) -------------------------------
+
+
+def _whole_ms_stream(n: int, rate_hz: float, *, skip: tuple[int, ...] = ()) -> bytes:
+    # As the fake Arduino (and a sketch printing millis()) stamps them: whole milliseconds.
+    return b"".join(
+        format_line(round(i * 1000 / rate_hz), 0, 0, 1) for i in range(n) if i not in skip
+    )
+
+
+def test_five_khz_with_whole_millisecond_times_drops_nothing_and_estimates_5000_hz() -> None:
+    dec = LineDecoder(rate_hz=50)
+    dec.feed(format_header(5000) + _whole_ms_stream(50_000, 5000))
+    assert (dec.good, dec.bad, dec.dropped) == (50_000, 0, 0)
+    assert dec.estimated_rate() == pytest.approx(5000, rel=0.01)
+
+
+def test_five_khz_gaps_longer_than_the_time_resolution_count_as_dropped() -> None:
+    dec = LineDecoder(rate_hz=5000)
+    dec.feed(_whole_ms_stream(1000, 5000, skip=tuple(range(500, 550))))  # 10 ms missing
+    assert dec.good == 950
+    assert 45 <= dec.dropped <= 55  # whole-ms stamps tell a 10 ms gap to within 1 ms

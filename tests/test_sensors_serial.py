@@ -7,7 +7,9 @@ real time.
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -144,3 +146,35 @@ def test_a_board_reset_inside_one_read_keeps_sample_times_on_the_host_clock() ->
     assert t.shape == (10,)
     assert np.all(np.diff(t) >= 0)
     assert t.max() <= now
+
+
+def test_five_khz_whole_millisecond_stream_drops_nothing_and_runs_at_the_header_rate() -> None:
+    # The fake stamps whole milliseconds, five samples in each; the reader was told 50 Hz.
+    with FakeArduino(rate_hz=5000, seconds=10, realtime=False) as fake:
+        src = SerialSource(fake.path, rate_hz=50, buffer_seconds=20)
+        with src:
+            _run_to_end(fake, src)
+            stats = src.stats()
+    assert fake.sent == 50_000
+    assert (stats.good, stats.bad, stats.dropped) == (50_000, 0, 0)
+    assert stats.rate_hz == pytest.approx(5000, rel=0.005)
+    assert src.rate_hz == 5000  # the board's header, not the guess
+
+
+def test_record_at_five_khz_stores_the_session_at_the_rate_of_its_windows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hfwidgets.cli import main
+    from hfwidgets.store.project import Project
+
+    with FakeArduino(rate_hz=5000, seconds=60, realtime=False) as fake:
+        code = main(["record", "--port", fake.path, "--seconds", "3", "--rate", "5000",
+                     "--project", str(tmp_path / "p"), "--json"])  # fmt: skip
+    assert code == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["dropped"] == 0
+    assert result["rate_hz"] == 5000
+    with Project.open(tmp_path / "p") as project:
+        (session_id,) = project.session_ids()
+        assert project.session(session_id).rate_hz == 5000
+        assert {w.rate_hz for w in project.windows()} <= {5000.0}

@@ -89,7 +89,9 @@ def _run(args: argparse.Namespace) -> int:
                                      segmenter=segmenter)  # fmt: skip
             stats = source.stats()
             rate = stats.rate_hz if stats.rate_hz > 0 else args.rate
-            if abs(rate - args.rate) > 0.05 * args.rate:
+            if abs(rate - args.rate) <= 0.05 * args.rate:
+                rate = args.rate  # the device agrees: session and windows share one rate
+            else:
                 print(f"warning: the device sends {rate:.1f} Hz but --rate is {args.rate:g}; "
                       "windows were cut assuming --rate, pass the device's rate",
                       file=sys.stderr)  # fmt: skip

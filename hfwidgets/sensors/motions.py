@@ -118,7 +118,7 @@ def _fine(kind: str, rng: np.random.Generator, fs: float) -> tuple[NDArray[np.fl
 
 def _decimate(fine: NDArray[np.float64], factor: int) -> NDArray[np.float64]:
     n = fine.shape[0] // factor
-    return fine[: n * factor].reshape(n, factor, 3).mean(axis=1)
+    return np.asarray(fine[: n * factor].reshape(n, factor, 3).mean(axis=1), dtype=np.float64)
 
 
 def _fine_rate(rate_hz: float) -> tuple[float, int]:

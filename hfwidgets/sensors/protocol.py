@@ -5,17 +5,25 @@ One ASCII line per sample at 115200 baud, ``\\n`` or ``\\r\\n`` terminated::
     # hfw-imu v1 rate=50 range=8g        header: printed at boot (and so after every reset)
     12345,-0.9812,0.0123,0.1540          sample: t_ms (device millis()), ax, ay, az in g
 
-Lines starting with ``#`` carry ``key=value`` information and are never samples. Anything else
-that is not exactly an integer and three finite numbers within +/-32 g is a *bad line*: counted,
-skipped, and never allowed to take a good sample with it. Missing samples are found from the
-device clock: a step in ``t_ms`` of more than 1.5 sample periods means samples were dropped on the
-way (the count is the step divided by the period, minus one). A step backwards means the device
-restarted (its ``millis()`` began again), which is not a drop.
+Lines starting with ``#`` carry ``key=value`` information and are never samples (a ``rate=``
+that is not a number in (0, 100 kHz] makes the header a bad line). Anything else that is not
+exactly a whole number of milliseconds below 2**53 and three plain decimal numbers within
++/-32 g (digits, one optional sign, point and exponent; no ``_``, no NUL) is a *bad line*:
+counted, skipped, and never allowed to take a good sample with it. NUL bytes at the edges of a
+line (a UTF-16 line end, line noise at power-up) are ignored.
+
+Missing samples are found from the device clock. ``t_ms`` has a resolution of 1 ms, which at
+high rates is coarser than the sample period (at 5 kHz five samples share each millisecond),
+so a step is a gap only when it is longer than both 1.5 periods and one period plus that
+resolution; the count is the step divided by the period, minus one. A step backwards means the
+device restarted (its ``millis()`` began again), and a step forward of more than a minute means
+a new clock (a stall or a corrupted but plausible time): neither is counted as dropped.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -27,7 +35,10 @@ from hfwidgets.sensors.base import estimate_rate
 __all__ = [
     "BAUDRATE",
     "MAX_ABS_G",
+    "MAX_GAP_MS",
     "MAX_LINE_BYTES",
+    "MAX_RATE_HZ",
+    "MAX_T_MS",
     "BadLine",
     "Header",
     "LineDecoder",
@@ -42,7 +53,26 @@ BAUDRATE = 115200
 MAX_ABS_G = 32.0
 #: A sample line is < 40 bytes; a longer run without a newline is noise (e.g. a wrong baud rate).
 MAX_LINE_BYTES = 256
+#: Largest accepted device time: 2**53 ms (285,000 years) is exact in a float64 and far beyond
+#: any board's ``millis()``; a larger one (2**63 from a corrupted line) is a bad line.
+MAX_T_MS = 2**53
+#: Largest accepted ``rate=``: USB full-speed serial carries at most ~40,000 such lines/s.
+MAX_RATE_HZ = 100_000.0
+#: A forward step of the device clock longer than this is a new clock, not dropped samples.
+MAX_GAP_MS = 60_000
+#: ``t_ms`` is whole milliseconds: the resolution of the device clock as printed.
+TIME_RESOLUTION_MS = 1.0
 PROTOCOL = "hfw-imu v1"
+
+# The numbers the sketch prints, and nothing Python's int()/float() also accept (underscores,
+# "nan", "infinity", surrounding Unicode spaces). Bounded lengths keep a 309-digit field cheap.
+_TIME = re.compile(rb"[ \t]*([0-9]{1,20})[ \t]*")
+_NEGATIVE_TIME = re.compile(rb"[ \t]*-[0-9]{1,20}[ \t]*")
+_NUMBER = re.compile(
+    rb"[ \t]*([+-]?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][+-]?[0-9]{1,3})?)[ \t]*"
+)
+_EDGE_BYTES = b"\x00\r\n"
+_RECENT = 4096
 
 
 class BadLine(ValueError):
@@ -73,12 +103,12 @@ class Header:
 
     @property
     def rate_hz(self) -> float | None:
-        """The ``rate=`` value, if present and a positive number."""
+        """The ``rate=`` value, if present and a number in (0, `MAX_RATE_HZ`]."""
         try:
             rate = float(self.info["rate"])
         except (KeyError, ValueError):
             return None
-        return rate if math.isfinite(rate) and rate > 0 else None
+        return rate if math.isfinite(rate) and 0 < rate <= MAX_RATE_HZ else None
 
 
 def format_header(rate_hz: float, **info: str) -> bytes:
@@ -101,21 +131,29 @@ def parse_line(line: bytes | str) -> Sample | Header:
         With the reason: field count, not a number, not finite, out of range, negative time.
     """
     raw = line.encode("latin-1") if isinstance(line, str) else bytes(line)
-    text = raw.rstrip(b"\r\n")
+    text = raw.strip(_EDGE_BYTES)
     if text.startswith(b"#"):
         words = text[1:].decode("ascii", "replace").split()
         info = dict(w.split("=", 1) for w in words if "=" in w)
-        return Header(" ".join(w for w in words if "=" not in w), info)
+        header = Header(" ".join(w for w in words if "=" not in w), info)
+        if "rate" in info and header.rate_hz is None:
+            raise BadLine(raw, f"rate={info['rate']} is not a rate in (0, {MAX_RATE_HZ:g}] Hz")
+        return header
     fields = text.split(b",")
     if len(fields) != 4:
         raise BadLine(raw, f"expected 4 comma-separated fields, got {len(fields)}")
-    try:
-        t_ms = int(fields[0])
-        ax, ay, az = float(fields[1]), float(fields[2]), float(fields[3])
-    except ValueError:
-        raise BadLine(raw, "a field is not a number") from None
-    if t_ms < 0:
-        raise BadLine(raw, "negative time")
+    time_match = _TIME.fullmatch(fields[0])
+    if time_match is None:
+        if _NEGATIVE_TIME.fullmatch(fields[0]):
+            raise BadLine(raw, "negative time")
+        raise BadLine(raw, "the time is not a whole number of milliseconds")
+    numbers = [_NUMBER.fullmatch(f) for f in fields[1:]]
+    if any(m is None for m in numbers):
+        raise BadLine(raw, "a field is not a number")
+    t_ms = int(time_match.group(1))
+    if t_ms >= MAX_T_MS:
+        raise BadLine(raw, f"time {fields[0][:24]!r}... ms is beyond 2**53 ms")
+    ax, ay, az = (float(m.group(1)) for m in numbers if m is not None)
     for value in (ax, ay, az):
         if not -MAX_ABS_G <= value <= MAX_ABS_G:  # also rejects NaN and inf
             raise BadLine(raw, f"acceleration {value} g is not finite or beyond +/-{MAX_ABS_G} g")
@@ -144,7 +182,8 @@ class LineDecoder:
         self.rate_hz = float(rate_hz)
         self.good = self.bad = self.dropped = self.restarts = self.headers = 0
         self.last_bad: BadLine | None = None
-        self._recent_ms: deque[int] = deque(maxlen=256)
+        # Enough samples for a count-per-millisecond estimate to be within 0.1 % at 5 kHz.
+        self._recent_ms: deque[int] = deque(maxlen=_RECENT)
         self.reset(skip_partial=False)
 
     def reset(self, *, skip_partial: bool = True) -> None:
@@ -159,8 +198,19 @@ class LineDecoder:
         self._last_ms: int | None = None
 
     def estimated_rate(self) -> float:
-        """Rate from the device clock of the last 256 good samples (0.0 before two)."""
-        return estimate_rate(np.asarray(self._recent_ms, dtype=np.float64) / 1000.0)
+        """Rate from the device clock of the last 4096 good samples (0.0 before two).
+
+        The median interval, unless the times are coarser than the period (several samples in
+        one millisecond, as at 5 kHz): then samples per elapsed millisecond.
+        """
+        ms = np.asarray(self._recent_ms, dtype=np.float64)
+        if ms.size < 2:
+            return 0.0
+        steps = np.diff(ms)
+        if np.count_nonzero(steps == 0) * 4 >= steps.size:  # a quarter share a millisecond
+            span = float(ms[-1] - ms[0])
+            return (ms.size - 1) * 1000.0 / span if span > 0 else 0.0
+        return estimate_rate(ms / 1000.0)
 
     def feed(self, data: bytes) -> tuple[NDArray[np.int64], NDArray[np.float32], list[Header]]:
         """Decode ``data`` (any chunk size); keep an unfinished last line for the next call.
@@ -184,12 +234,15 @@ class LineDecoder:
         for line in lines:
             if self._skip_first:
                 self._skip_first = False
-                if not line.startswith(b"#"):
+                if not line.lstrip(_EDGE_BYTES).startswith(b"#"):
                     continue
             try:
                 parsed = parse_line(line)
             except BadLine as exc:
                 self._count_bad(exc)
+                continue
+            except (ValueError, OverflowError) as exc:  # whatever slipped past: one line only
+                self._count_bad(BadLine(line, f"cannot be read: {exc}"))
                 continue
             if isinstance(parsed, Header):
                 headers.append(parsed)
@@ -199,7 +252,7 @@ class LineDecoder:
             t_list.append(parsed.t_ms)
             rows.append((parsed.ax, parsed.ay, parsed.az))
         self.good += len(t_list)
-        self._recent_ms.extend(t_list[-256:])
+        self._recent_ms.extend(t_list[-_RECENT:])
         xyz = np.array(rows, dtype=np.float32).reshape(-1, 3)
         return np.array(t_list, dtype=np.int64), xyz, headers
 
@@ -225,6 +278,10 @@ class LineDecoder:
             self.restarts += 1
             self._recent_ms.clear()
             return
+        if step > MAX_GAP_MS:  # no stall is that long: a new clock, not lost samples
+            self._recent_ms.clear()
+            return
         period = 1000.0 / self.rate_hz
-        if step > 1.5 * period:
-            self.dropped += max(0, round(step / period) - 1)
+        # Whole-millisecond stamps: a step of up to one period plus 1 ms is no gap at all.
+        if step > max(1.5 * period, period + TIME_RESOLUTION_MS):
+            self.dropped += max(1, round(step / period) - 1)

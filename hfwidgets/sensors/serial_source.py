@@ -22,11 +22,13 @@ from numpy.typing import NDArray
 from hfwidgets.errors import HfwError
 from hfwidgets.sensors.base import Source, SourceStats
 from hfwidgets.sensors.ports import describe_ports, list_ports
-from hfwidgets.sensors.protocol import BAUDRATE, LineDecoder
+from hfwidgets.sensors.protocol import BAUDRATE, MAX_GAP_MS, LineDecoder
 
 __all__ = ["SerialPortError", "SerialSource", "list_ports"]
 
 log = logging.getLogger(__name__)
+
+_MAX_GAP_S = MAX_GAP_MS / 1000.0
 
 
 class SerialPortError(HfwError):
@@ -80,21 +82,29 @@ class _DeviceClock:
     def map(self, t_ms: NDArray[np.int64], now: float) -> NDArray[np.float64]:
         dev = t_ms.astype(np.float64) / 1000.0
         # A chunk read after a stall can hold samples from before and after a board reset
-        # (millis() restarts): map each run of increasing device time on its own, or the
-        # samples before the reset would be stamped up to the board's uptime in the future.
-        restarts = np.flatnonzero(np.diff(dev) < 0) + 1
-        if restarts.size:
-            return np.concatenate([self._map_run(run, now) for run in np.split(dev, restarts)])
+        # (millis() restarts) or a new clock (a jump the decoder does not count as a gap): map
+        # each run of device time on its own, or the samples before the break would be stamped
+        # up to the board's uptime in the future (or the past).
+        steps = np.diff(dev)
+        breaks = np.flatnonzero((steps < 0) | (steps > _MAX_GAP_S)) + 1
+        if breaks.size:
+            return np.concatenate([self._map_run(run, now) for run in np.split(dev, breaks)])
         return self._map_run(dev, now)
 
     def _map_run(self, dev: NDArray[np.float64], now: float) -> NDArray[np.float64]:
         bound = now - dev[-1]
-        if self.offset is None or self.last_dev is None or dev[0] < self.last_dev:
+        if (
+            self.offset is None
+            or self.last_dev is None
+            or not 0 <= dev[0] - self.last_dev <= _MAX_GAP_S
+        ):
             self.offset = bound
         else:
             self.offset = min(self.offset + self.drift * (dev[-1] - self.last_dev), bound)
         self.last_dev = float(dev[-1])
-        t = np.maximum(dev + self.offset, self.last_host)
+        # No sample was taken after it arrived: ``dev + (now - dev[-1])`` can round one ulp
+        # past ``now``, so clip to it exactly (last_host <= now: both come from the clock).
+        t = np.clip(dev + self.offset, self.last_host, now)
         self.last_host = float(t[-1])
         return t
 
@@ -241,6 +251,9 @@ class SerialSource(Source):
             t_ms, xyz, headers = self._decoder.feed(data)
             if headers or self._decoder.restarts != restarts:
                 self._clock.reset()
+                # The board says at which rate it samples: consumers (windows, `hfw record`'s
+                # session) follow it rather than the rate we guessed before it spoke.
+                self.rate_hz = self._decoder.rate_hz
             if t_ms.size:
                 self.buffer.extend(self._clock.map(t_ms, now), xyz)
             good, bad = self._decoder.good, self._decoder.bad
