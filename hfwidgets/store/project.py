@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import EllipsisType, TracebackType
@@ -28,32 +27,37 @@ from hfwidgets.errors import HfwError
 from hfwidgets.store.arrays import as_samples, decode_array, encode_array, window_digest
 from hfwidgets.store.database import Database
 from hfwidgets.store.labels import LabelsMixin
+from hfwidgets.store.names import check_class_name, check_stored_names, rename_stored_classes
 from hfwidgets.store.records import WindowRecord
 from hfwidgets.store.runs import RunsMixin
-from hfwidgets.store.schema import DB_NAME, connect, create_schema, migrate
+from hfwidgets.store.schema import (
+    DB_NAME,
+    check_integrity,
+    connect,
+    create_schema,
+    migrate,
+    read_version,
+)
 from hfwidgets.store.sessions import SessionsMixin
 
 __all__ = ["DEFAULT_CLASSES", "Project", "check_class_name"]
 
 DEFAULT_CLASSES = ("high-five", "other")
-# Class names become folder names on export: keep them portable.
-_CLASS_NAME = re.compile(r"^[^/\\:*?\"<>|\x00-\x1f]{1,64}$")
 _WINDOW_COLUMNS = "id, data, n, channels, rate_hz, label, source, t0, session_id, origin"
 
 
-def check_class_name(name: str) -> str:
-    """Return ``name`` if it can be a class (and an export folder) name, else ``ValueError``."""
-    if (
-        not isinstance(name, str)
-        or not _CLASS_NAME.match(name)
-        or name.strip() != name
-        or name.startswith(".")
-    ):
-        raise ValueError(
-            f"invalid class name {name!r}: use 1-64 characters, no leading dot or spaces, "
-            'no / \\ : * ? " < > |'
+def _check_folder(folder: Path) -> None:
+    """A project path must be a folder (or not exist yet): say so instead of a traceback."""
+    if folder.exists() and not folder.is_dir():
+        hint = (
+            f"; this is the project's database: pass its folder, {folder.parent}"
+            if folder.name == DB_NAME
+            else ""
         )
-    return name
+        raise HfwError(
+            f"{folder}: is a file, not a project folder (a project is a folder holding "
+            f"{DB_NAME}){hint}"
+        )
 
 
 def _window_from_row(row: tuple[Any, ...]) -> WindowRecord:
@@ -94,6 +98,7 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
     ) -> Project:
         """Create a new project folder (parents included) with the given classes and rate."""
         folder = Path(path)
+        _check_folder(folder)
         names = [check_class_name(c) for c in classes]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate class names in {names}")
@@ -104,7 +109,10 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
             raise HfwError(
                 f"{folder}: a project already exists here; use Project.open (or open_or_create)"
             )
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a parent is a file, no permission, ...
+            raise HfwError(f"{folder}: cannot create the project folder ({exc})") from exc
         conn = connect(db_path)
         try:
             meta = {
@@ -119,10 +127,34 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
         return cls.open(folder)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Project:
-        """Open an existing project, migrating an older schema; ``HfwError`` if there is none,
-        it is newer than this hfwidgets, read-only or damaged."""
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        rename_classes: Mapping[str, str] | None = None,
+    ) -> Project:
+        """Open an existing project, migrating an older schema.
+
+        Before anything is written, the database is checked (``PRAGMA quick_check``) and its
+        class names and labels are validated: a project written by another tool with markup or
+        control characters in a name is refused, naming the value.
+
+        Parameters
+        ----------
+        path : str or PathLike
+            The project folder.
+        rename_classes : mapping of str to str, optional
+            Old name -> new name for classes and labels, applied (in one transaction) before
+            the names are checked: the way to open a project whose names are refused.
+
+        Raises
+        ------
+        HfwError
+            If there is no project, it is newer than this hfwidgets, read-only, damaged, or
+            holds a class name or label that is not allowed.
+        """
         folder = Path(path)
+        _check_folder(folder)
         db_path = folder / DB_NAME
         if not db_path.is_file():
             raise HfwError(
@@ -137,7 +169,14 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
                 )
         db = Database(db_path)
         try:
-            migrate(db.connection(), db_path)
+            conn = db.connection()
+            read_version(conn, db_path)  # "not a database" is named before the check below
+            check_integrity(conn, db_path)
+            if rename_classes:
+                with db.write() as tx:
+                    rename_stored_classes(tx, rename_classes)
+            check_stored_names(conn, db_path)
+            migrate(conn, db_path)
             project = cls(folder, db)
             project._meta("project_id")  # a database without our metadata is not a project
         except BaseException:
@@ -154,6 +193,7 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
         rate_hz: float = 50.0,
     ) -> Project:
         """Open the project at ``path`` if there is one, else create it with these options."""
+        _check_folder(Path(path))
         if (Path(path) / DB_NAME).exists():
             return cls.open(path)
         return cls.create(path, classes=classes, rate_hz=rate_hz)
