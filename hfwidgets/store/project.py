@@ -33,10 +33,10 @@ from hfwidgets.store.runs import RunsMixin
 from hfwidgets.store.schema import (
     DB_NAME,
     check_integrity,
+    check_version,
     connect,
     create_schema,
     migrate,
-    read_version,
 )
 from hfwidgets.store.sessions import SessionsMixin
 
@@ -170,7 +170,7 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
         db = Database(db_path)
         try:
             conn = db.connection()
-            read_version(conn, db_path)  # "not a database" is named before the check below
+            check_version(conn, db_path)  # not a database / not ours / too new: said first
             check_integrity(conn, db_path)
             if rename_classes:
                 with db.write() as tx:

@@ -29,6 +29,7 @@ __all__ = [
     "DB_NAME",
     "SCHEMA_VERSION",
     "check_integrity",
+    "check_version",
     "connect",
     "create_schema",
     "finished_status",
@@ -233,8 +234,8 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 }
 
 
-def migrate(conn: sqlite3.Connection, db_path: Path) -> int:
-    """Bring the database to :data:`SCHEMA_VERSION`; return the version it had before.
+def check_version(conn: sqlite3.Connection, db_path: Path) -> int:
+    """Return the schema version if this hfwidgets can open the database, else ``HfwError``.
 
     Raises
     ------
@@ -254,6 +255,18 @@ def migrate(conn: sqlite3.Connection, db_path: Path) -> int:
             f"{db_path}: not an hfwidgets project database (no schema version). "
             "Create a project with Project.create or `hfw import SRC --project DIR`."
         )
+    return version
+
+
+def migrate(conn: sqlite3.Connection, db_path: Path) -> int:
+    """Bring the database to :data:`SCHEMA_VERSION`; return the version it had before.
+
+    Raises
+    ------
+    HfwError
+        As :func:`check_version`.
+    """
+    version = check_version(conn, db_path)
     start = version
     while version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
