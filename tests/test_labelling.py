@@ -1,0 +1,131 @@
+"""LabellingSession: exactly the shown window gets the label; undo in the store; stable ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hfwidgets.labelling import LabellingSession
+from hfwidgets.store import Project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    with Project.create(tmp_path / "p") as p:
+        yield p
+
+
+def _add(session: LabellingSession, value: float):
+    return session.add(np.full((10, 3), value, np.float32), rate_hz=50.0)
+
+
+def _value(project: Project, wid: int) -> float:
+    return float(project.window(wid).data[0, 0])
+
+
+def test_a_capture_arriving_before_the_click_does_not_take_the_label(project: Project) -> None:
+    session = LabellingSession(project)
+    shown = _add(session, 0.1)
+    assert session.current is shown
+    _add(session, 0.2)  # arrives while 0.1 is on screen
+    assert session.current is shown
+    assert session.waiting == 1
+    wid = session.label("high-five", shown)
+    assert _value(project, wid) == pytest.approx(0.1)
+    assert session.label("high-five", shown) is None  # a second click stores nothing
+    nxt = session.label("other")
+    assert _value(project, nxt) == pytest.approx(0.2)
+    assert project.counts() == {"high-five": 1, "other": 1}
+
+
+def test_undo_shows_the_undone_window_again_and_it_takes_the_next_label(
+    project: Project,
+) -> None:
+    session = LabellingSession(project)
+    first = _add(session, 0.1)
+    wid = session.label("high-five", first)
+    _add(session, 0.2)  # a new capture arrives before the undo
+    undone = session.undo()
+    assert (undone.kind, undone.window_id, undone.label) == ("label", wid, None)
+    assert project.window(wid).label is None
+    again = session.current
+    assert again.id == wid
+    assert session.label("other", again) == wid  # the same stored window, relabelled
+    assert project.window(wid).label == "other"
+    assert len(project.window_ids()) == 1  # the 0.2 capture still waits
+    assert _value(project, session.label("high-five")) == pytest.approx(0.2)
+
+
+def test_a_window_relabelled_in_review_never_comes_back_in_the_queue(project: Project) -> None:
+    session = LabellingSession(project)
+    wid = session.label("high-five", _add(session, 0.1))
+    _add(session, 0.2)
+    session.undo()  # 0.1 waits again (stored, unlabelled), shown
+    session.relabel(wid, "other")  # reviewed in the meantime
+    assert [p.id for p in session.pending] == [None]
+    assert session.current.id is None
+    second = session.label("high-five")
+    assert _value(project, second) == pytest.approx(0.2)
+    assert session.label("high-five") is None
+    assert session.undo().kind == "label"  # the 0.2 window waits again
+    undone = session.undo()  # the review relabel: unlabelled again, still not queued
+    assert (undone.kind, undone.window_id, undone.label) == ("relabel", wid, None)
+    assert [p.id for p in session.pending] == [second]
+
+
+def test_undo_of_a_relabel_restores_the_label_without_requeueing(project: Project) -> None:
+    session = LabellingSession(project)
+    wid = project.add_window(np.zeros((5, 3)), rate_hz=50.0, label="high-five")
+    session.relabel(wid, "other")
+    undone = session.undo()
+    assert (undone.kind, undone.window_id, undone.label) == ("relabel", wid, "high-five")
+    assert project.window(wid).label == "high-five"
+    assert session.pending == ()
+
+
+def test_delete_and_undo_keep_the_id_and_history(project: Project) -> None:
+    session = LabellingSession(project)
+    wid = session.label("high-five", _add(session, 0.1))
+    session.relabel(wid, "other")
+    session.delete(wid)
+    assert project.window_ids() == []
+    assert session.undo().kind == "delete"
+    assert project.window_ids() == [wid]
+    assert project.window(wid).label == "other"
+    assert session.undo().kind == "relabel"  # names the same id: nothing to rewrite
+    assert project.window(wid).label == "high-five"
+    assert session.undo().kind == "label"
+    assert project.window(wid).label is None
+    assert session.current.id == wid
+    assert session.undo() is None
+
+
+def test_discard_stores_nothing_and_undo_brings_it_back_on_screen(project: Project) -> None:
+    session = LabellingSession(project)
+    a = _add(session, 0.1)
+    _add(session, 0.2)
+    assert session.discard(a) is a
+    assert project.window_ids() == []
+    assert session.current is not a
+    assert session.undo().kind == "discard"
+    assert session.current is a
+
+
+def test_overflow_drops_the_oldest_waiting_window_never_the_shown_one(project: Project) -> None:
+    session = LabellingSession(project, max_pending=2)
+    shown = _add(session, 0.1)
+    assert session.current is shown  # displayed: pinned until acted on
+    _add(session, 0.2)
+    newest = _add(session, 0.3)
+    assert session.pending == (shown, newest)
+    assert session.current is shown
+
+
+def test_unknown_class_is_refused_before_anything_changes(project: Project) -> None:
+    session = LabellingSession(project)
+    shown = _add(session, 0.1)
+    with pytest.raises(ValueError, match="classes are"):
+        session.label("punch")
+    assert session.current is shown
