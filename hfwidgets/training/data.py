@@ -14,12 +14,15 @@ from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 
 __all__ = [
     "ProjectData",
+    "ProjectWindows",
     "as_image_tensor",
     "augment_batch",
     "batch_indices",
+    "dataset_of",
     "predict_logits",
     "project_dataset",
     "project_scalogram_settings",
+    "project_windows",
     "resolve_device",
     "scalogram_images",
 ]
@@ -91,6 +94,11 @@ def scalogram_images(
     """
     height, width = settings.size
     out = np.empty((len(windows), 3, height, width), dtype=np.float32)
+    if windows and not settings.is_resolved:  # one band for all, whatever their length or rate
+        settings = settings.resolve_over(
+            durations_s=[len(w) / r for w, r in zip(windows, rates_hz, strict=True)],
+            rates_hz=rates_hz,
+        )
     groups: dict[tuple[int, float], list[int]] = {}
     for i, (window, rate) in enumerate(zip(windows, rates_hz, strict=True)):
         groups.setdefault((len(window), float(rate)), []).append(i)
@@ -101,9 +109,23 @@ def scalogram_images(
 
 
 def project_scalogram_settings(project: Any) -> ScalogramSettings:
-    """The project's stored scalogram settings (key ``"scalogram"``), else the defaults."""
+    """The project's stored scalogram settings (key ``"scalogram"``), else the defaults.
+
+    A band left to the data is resolved here over the labelled windows (shortest window, lowest
+    rate, never above the project rate live windows are resampled to), so a run stores concrete
+    numbers and live inference draws exactly the training images.
+    """
     stored = project.get_setting("scalogram")
-    return ScalogramSettings.from_dict(stored) if stored else ScalogramSettings()
+    settings = ScalogramSettings.from_dict(stored) if stored else ScalogramSettings()
+    if settings.is_resolved:
+        return settings
+    labelled = [r for r in project.windows() if r.label is not None]
+    if not labelled:  # nothing to derive from; project_dataset says what to do
+        return settings
+    return settings.resolve_over(
+        durations_s=[len(r.data) / float(r.rate_hz) for r in labelled],
+        rates_hz=[float(r.rate_hz) for r in labelled] + [float(project.rate_hz)],
+    )
 
 
 class ProjectData(NamedTuple):
@@ -116,6 +138,55 @@ class ProjectData(NamedTuple):
     window_s: float  # median window duration, what live inference should cut
 
 
+class ProjectWindows(NamedTuple):
+    """The labelled windows of a project as raw samples, with the group each belongs to."""
+
+    windows: list[np.ndarray]  # (n, 3) float32 each
+    rates_hz: list[float]
+    labels: np.ndarray  # [N] class indices
+    ids: np.ndarray  # [N] window ids
+    groups: list[str | None]  # session / source (split.window_group), None when unknown
+    classes: list[str]
+
+
+def project_windows(project: Any) -> ProjectWindows:
+    """Raw samples, rates, labels, ids and validation groups of the labelled windows.
+
+    Raises
+    ------
+    HfwError
+        The project has no labelled windows, naming its folder and what to do.
+    """
+    from hfwidgets.training.split import window_group
+
+    classes = list(project.classes)
+    records = [r for r in project.windows() if r.label is not None and r.label in classes]
+    if not records:
+        raise HfwError(
+            f"project {project.path} has no labelled windows; label some (Labeler, or "
+            "`hfw import`) before training"
+        )
+    return ProjectWindows(
+        windows=[np.asarray(r.data[:, :3], dtype=np.float32) for r in records],
+        rates_hz=[float(r.rate_hz) for r in records],
+        labels=np.array([classes.index(r.label) for r in records], dtype=np.int64),
+        ids=np.array([r.id for r in records], dtype=np.int64),
+        groups=[
+            window_group(session_id=r.session_id, origin=r.origin or "", source=r.source or "")
+            for r in records
+        ],
+        classes=classes,
+    )
+
+
+def dataset_of(raw: ProjectWindows, *, settings: ScalogramSettings) -> ProjectData:
+    """The :class:`ProjectData` (scalograms) of windows read by :func:`project_windows`."""
+    images = scalogram_images(raw.windows, raw.rates_hz, settings=settings)
+    pairs = zip(raw.windows, raw.rates_hz, strict=True)
+    window_s = float(np.median([len(w) / r for w, r in pairs]))
+    return ProjectData(images, raw.labels, raw.ids, raw.classes, window_s)
+
+
 def project_dataset(project: Any, *, settings: ScalogramSettings) -> ProjectData:
     """Scalograms, labels, ids and classes of the labelled windows of ``project``.
 
@@ -124,20 +195,7 @@ def project_dataset(project: Any, *, settings: ScalogramSettings) -> ProjectData
     HfwError
         The project has no labelled windows, naming its folder and what to do.
     """
-    classes = list(project.classes)
-    records = [r for r in project.windows() if r.label is not None and r.label in classes]
-    if not records:
-        raise HfwError(
-            f"project {project.path} has no labelled windows; label some (Labeler, or "
-            "`hfw import`) before training"
-        )
-    images = scalogram_images(
-        [r.data[:, :3] for r in records], [r.rate_hz for r in records], settings=settings
-    )
-    labels = np.array([classes.index(r.label) for r in records], dtype=np.int64)
-    ids = np.array([r.id for r in records], dtype=np.int64)
-    window_s = float(np.median([len(r.data) / r.rate_hz for r in records]))
-    return ProjectData(images, labels, ids, classes, window_s)
+    return dataset_of(project_windows(project), settings=settings)
 
 
 def predict_logits(

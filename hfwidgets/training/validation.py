@@ -1,0 +1,124 @@
+"""What a run's figure is measured on: the split (grouped, k-fold) and the baseline beside it.
+
+:func:`train_project <hfwidgets.training.runner.train_project>` asks this module three things:
+which windows validate (:func:`plan_split`, whole sessions/sources when there are several), how
+well k models each trained without one fold do on it (:func:`cross_validate`), and how the
+MiniRocket baseline does on the same split (:func:`run_baseline`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hfwidgets.training.augment import AugmentSettings, augmented_renderer
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.metrics import compute_metrics
+from hfwidgets.training.split import SplitPlan, grouped_split, stratified_split
+from hfwidgets.training.trainer import RenderFn, Trainer
+
+__all__ = [
+    "augment_settings",
+    "cross_validate",
+    "make_renderer",
+    "plan_split",
+    "run_baseline",
+]
+
+log = logging.getLogger(__name__)
+
+
+def augment_settings(config: TrainConfig) -> AugmentSettings:
+    """The raw-window augmentation a config asks for."""
+    return AugmentSettings(
+        rotation_deg=config.rotation_deg,
+        shift=config.shift,
+        stretch=config.stretch,
+        gain=config.gain,
+    )
+
+
+def make_renderer(
+    config: TrainConfig,
+    windows: Sequence[NDArray[Any]],
+    rates_hz: Sequence[float],
+    *,
+    scalogram: Any,
+) -> RenderFn | None:
+    """The trainer's ``render`` for ``config`` (``None`` when augmentation is off)."""
+    settings = augment_settings(config)
+    if not config.augment or not settings.active:
+        return None
+    return augmented_renderer(windows, rates_hz, scalogram=scalogram, settings=settings)
+
+
+def plan_split(
+    labels: NDArray[Any], groups: Sequence[str | None], *, config: TrainConfig
+) -> SplitPlan:
+    """The run's train/validation split: grouped when ``config.group_split`` and groups allow."""
+    if config.group_split:
+        return grouped_split(labels, groups, val_fraction=config.val_fraction, seed=config.seed)
+    train, val = stratified_split(labels, val_fraction=config.val_fraction, seed=config.seed)
+    named = len({g for g in groups if g is not None})
+    return SplitPlan(train, val, False, named, "grouping switched off (group_split=False)")
+
+
+def cross_validate(
+    images: NDArray[Any],
+    labels: NDArray[Any],
+    *,
+    ids: NDArray[Any],
+    classes: Sequence[str],
+    config: TrainConfig,
+    folds: Sequence[tuple[NDArray[Any], NDArray[Any]]],
+    render: RenderFn | None = None,
+    stop_event: threading.Event | None = None,
+) -> dict[str, Any] | None:
+    """Train one model per fold for ``config.epochs`` epochs; metrics of the pooled predictions.
+
+    Every window is predicted once, by the model that did not train on it. No fold keeps its
+    best epoch: choosing the epoch on the very windows it is scored on would flatter the figure,
+    and the model finally trained on all windows has no validation set to choose by either.
+    Returns ``None`` when ``stop_event`` stopped a fold.
+    """
+    fold_config = dataclasses.replace(config, keep_best=False, patience=None)
+    pred = np.full(len(labels), -1, dtype=np.int64)
+    for k, (train, test) in enumerate(folds, 1):
+        trainer = Trainer(fold_config, classes=classes, stop_event=stop_event)
+        result = trainer.fit(images, labels, ids=ids, split=(train, test), render=render)
+        if result.status != "completed":
+            return None
+        fold_pred = result.metrics["predictions"]
+        for i in test:
+            pred[i] = classes.index(fold_pred[str(int(ids[i]))])
+        log.info("fold %d/%d: accuracy %.3f", k, len(folds), result.metrics["accuracy"])
+    done = pred >= 0
+    return compute_metrics(labels[done], pred[done], classes=classes, ids=ids[done])
+
+
+def run_baseline(
+    windows: Sequence[NDArray[Any]],
+    labels: NDArray[Any],
+    *,
+    splits: Sequence[tuple[NDArray[Any], NDArray[Any]]],
+    seed: int,
+) -> dict[str, Any]:
+    """MiniRocket on the same split(s), as stored in a run's metrics (``"baseline"``).
+
+    A failing baseline never fails the run: its ``error`` says what went wrong.
+    """
+    from hfwidgets.training.baseline import BASELINE_NAME, baseline_metrics
+
+    try:
+        out = baseline_metrics(windows, labels, splits=splits, seed=seed)
+    except Exception as exc:  # the CNN's run stands on its own
+        log.warning("baseline failed: %s", exc)
+        return {"name": BASELINE_NAME, "accuracy": None, "error": f"{type(exc).__name__}: {exc}"}
+    out.pop("predictions", None)  # positions, not window ids: not worth storing
+    return out
