@@ -63,3 +63,15 @@ def test_measured_latency_appears_in_the_table() -> None:
     result = picker.measure(["squeezenet1_1"], repeats=1)
     assert result["squeezenet1_1"] > 0
     assert f"{result['squeezenet1_1']:.0f} ms" in picker.table.value
+
+
+def test_each_group_shows_its_parameters_and_what_it_detects() -> None:
+    checklist = FreezeChecklist("resnet18")
+    rows = checklist.boxes.children
+    assert [row.children[0].description for row in rows] == layer_groups("resnet18")
+    assert sum(checklist.group_sizes.values()) == checklist.total
+    assert f"<b>{checklist.group_sizes['layer4']:,}</b> parameters" in rows[4].children[1].value
+    roles = [row.children[2].value for row in rows]
+    assert "edges" in roles[0]
+    assert "late: whole shapes" in roles[4]
+    assert "your classes" in roles[5]

@@ -140,3 +140,38 @@ def test_cells_hold_the_windows_the_trainer_predicted_into_them() -> None:
     assert cells == {(0, 1): [3], (1, 0): [4], (0, 0): [5], (2, 2): [6]}
     for (i, j), ids in cells.items():  # every cell opens as many windows as it counts
         assert metrics["confusion"][i][j] == len(ids)
+
+
+def test_the_plan_says_what_start_will_train_and_follows_the_controls(project: Project) -> None:
+    panel = _panel(project, epochs=3)
+    plan = panel.plan_html.value
+    assert "on <b>8</b> windows (high-five 4, other 4)" in plan
+    assert "1 of 10 groups frozen (stem)" in plan
+    assert "3 epochs, batch 16" in plan
+    assert "validation 20%: about 2 windows held out" in plan
+    panel.frozen = ["stem", "stage1", "stage2", "stage3", "stage4", "stage5", "stage6", "stage7",
+                    "conv_last"]  # fmt: skip
+    panel.val_fraction.value = 0.0
+    plan = panel.plan_html.value
+    assert "9 of 10 groups frozen: only the new head learns" in plan
+    assert "no validation: accuracy on the training windows" in plan
+    project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label="other")
+    panel.refresh_plan()
+    assert "(high-five 4, other 5)" in panel.plan_html.value
+
+
+def test_while_a_new_run_trains_the_matrix_on_screen_is_named_the_previous_runs(
+    project: Project,
+) -> None:
+    panel = _panel(project, epochs=3)
+    panel.start()
+    panel.runner.gate.set()
+    panel.runner.thread.join(5)
+    panel.flush()
+    assert "Confusion matrix of run 7</b> (validation windows" in panel.confusion.caption.value
+    panel.start()  # the next run: the matrix still shown is run 7's
+    assert "Confusion matrix of run 7</b> (the previous run" in panel.confusion.caption.value
+    panel.runner.gate.set()
+    panel.runner.thread.join(5)
+    panel.flush()
+    assert "(the previous run" not in panel.confusion.caption.value

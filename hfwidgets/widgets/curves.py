@@ -14,8 +14,11 @@ __all__ = ["TrainingCurves"]
 TRAIN, VAL, BATCH = "#1f77b4", "#ff7f0e", "#aec7e8"
 
 
-class TrainingCurves(w.HBox):
+class TrainingCurves(w.VBox):
     """Two bqplot figures: loss (batches and epochs) and accuracy (epochs).
+
+    The legend is a line of text above the figures, so it never covers a curve; the figures
+    share the row and wrap below each other in a narrow notebook.
 
     The owner feeds events with :meth:`add_batch` / :meth:`add_epoch` and calls :meth:`redraw`
     once per batch of events, so each redraw is one whole-array assignment per line.
@@ -32,29 +35,34 @@ class TrainingCurves(w.HBox):
         self.loss = bq.Lines(
             x=np.zeros(0), y=np.zeros((2, 0)), scales={"x": x_loss, "y": y_loss},
             colors=[TRAIN, VAL], labels=["training", "validation"], marker="circle",
-            display_legend=True,
         )  # fmt: skip
         self.acc = bq.Lines(
             x=np.zeros(0), y=np.zeros((2, 0)), scales={"x": x_acc, "y": y_acc},
             colors=[TRAIN, VAL], labels=["training", "validation"], marker="circle",
-            display_legend=True,
         )  # fmt: skip
-        layout = w.Layout(width="50%", height="240px")
+        layout = _figure_layout()
         margin = {"top": 30, "bottom": 40, "left": 50, "right": 10}
         self.loss_figure = bq.Figure(
             marks=[self.batch_loss, self.loss], title="loss", animation_duration=0,
             axes=[bq.Axis(scale=x_loss, label="epoch"),
                   bq.Axis(scale=y_loss, orientation="vertical")],
-            layout=layout, fig_margin=margin, legend_location="top-right",
+            layout=layout, fig_margin=margin,
         )  # fmt: skip
         self.acc_figure = bq.Figure(
             marks=[self.acc], title="accuracy", animation_duration=0,
             axes=[bq.Axis(scale=x_acc, label="epoch"),
                   bq.Axis(scale=y_acc, orientation="vertical", tick_format=".0%")],
-            layout=w.Layout(width="50%", height="240px"), fig_margin=margin,
-            legend_location="bottom-right",
+            layout=_figure_layout(), fig_margin=margin,
         )  # fmt: skip
-        super().__init__([self.loss_figure, self.acc_figure])
+        self.legend = w.HTML(
+            f"<small><span style='color:{TRAIN}'>●━</span> training · "
+            f"<span style='color:{VAL}'>●━</span> validation · "
+            f"<span style='color:{BATCH}'>━</span> loss of each batch</small>"
+        )
+        figures = w.HBox(
+            [self.loss_figure, self.acc_figure], layout=w.Layout(flex_flow="row wrap", width="100%")
+        )
+        super().__init__([self.legend, figures])
 
     def reset(self, *, draw: bool = True) -> None:
         """Forget all points (a new run starts)."""
@@ -117,6 +125,12 @@ class TrainingCurves(w.HBox):
             ).reshape(2, -1)  # fmt: skip
             with line.hold_sync():
                 line.x, line.y = x, y
+
+
+def _figure_layout() -> w.Layout:
+    # Grow to share the row, never narrower than a readable plot: two side by side from about
+    # 760 px, one below the other in a narrower notebook (instead of spilling out of the cell).
+    return w.Layout(flex="1 1 360px", min_width="300px", max_width="100%", height="240px")
 
 
 def _num(value: Any) -> float:

@@ -7,13 +7,35 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
-__all__ = ["FreezeChecklist"]
+__all__ = ["FreezeChecklist", "group_role"]
 
 PRESETS = {
     "feature extractor": "freeze everything but the new head",
     "fine-tune last N": "train the last N groups (head included)",
     "everything": "train every layer",
 }
+
+
+def group_role(name: str, index: int, count: int) -> str:
+    """What layer group ``name`` (``index`` of ``count``, input to head) detects, in words.
+
+    CNNs learn general patterns first and task-specific ones last: the stem and early stages
+    respond to edges and ridges (in a scalogram: onsets and frequency bands), the middle to
+    textures and combinations, the late stages to whole shapes like the one ImageNet classes
+    have. Freezing early groups keeps those general detectors; training late ones adapts them.
+    """
+    if name == "head":
+        return "new head: maps the features to your classes"
+    if index == 0:
+        return "stem: first convolution, edges and ridges"
+    if name == "conv_last":
+        return "last 1×1 convolution: mixes the late features"
+    share = index / max(count - 1, 1)
+    if share < 0.4:
+        return "early: edges, onsets, frequency bands"
+    if share < 0.75:
+        return "middle: textures and combinations of them"
+    return "late: whole shapes, closest to ImageNet's classes"
 
 
 class FreezeChecklist(w.VBox):
@@ -50,6 +72,7 @@ class FreezeChecklist(w.VBox):
     ) -> None:
         self.num_classes = int(num_classes)
         self.checkboxes: dict[str, w.Checkbox] = {}
+        self.group_sizes: dict[str, int] = {}
         self._updating = False
         self._building = False
         self.boxes = w.VBox(layout=w.Layout(max_height="320px", overflow="auto"))
@@ -59,7 +82,14 @@ class FreezeChecklist(w.VBox):
             value="feature extractor",
             style={"description_width": "initial"},
         )
-        self.last_n = w.BoundedIntText(value=2, min=1, max=2, description="N", layout=_narrow())
+        self.last_n = w.BoundedIntText(
+            value=2,
+            min=1,
+            max=2,
+            description="N",
+            layout=_narrow(),
+            style={"description_width": "16px"},
+        )
         self.apply_preset_button = w.Button(description="Apply preset", icon="check")
         self.apply_preset_button.on_click(lambda _b: self.apply_preset(self.preset.value))
         self.count_html = w.HTML()
@@ -125,15 +155,33 @@ class FreezeChecklist(w.VBox):
             self._updating = False
 
     def _build(self, backbone: str, frozen: list[str] | None) -> None:
-        from hfwidgets.models import layer_groups
+        from hfwidgets.models import count_trainable_for, layer_groups
 
         groups = layer_groups(backbone)  # raises ValueError naming the known backbones
         self.checkboxes = {}
-        for name in groups:
-            box = w.Checkbox(description=name, indent=False, layout=w.Layout(width="auto"))
+        self.group_sizes = {}
+        rows = []
+        for index, name in enumerate(groups):
+            box = w.Checkbox(description=name, indent=False, layout=w.Layout(width="130px"))
             box.observe(self._on_box, "value")
             self.checkboxes[name] = box
-        self.boxes.children = tuple(self.checkboxes.values())
+            trainable, total = count_trainable_for(backbone, [name], num_classes=self.num_classes)
+            size = total - trainable
+            self.group_sizes[name] = size
+            rows.append(
+                w.HBox(
+                    [
+                        box,
+                        w.HTML(
+                            f"<small><b>{size:,}</b> parameters</small>",
+                            layout=w.Layout(width="150px"),
+                        ),
+                        w.HTML(f"<small>{group_role(name, index, len(groups))}</small>"),
+                    ],
+                    layout=w.Layout(align_items="center"),
+                )
+            )
+        self.boxes.children = tuple(rows)
         self.last_n.max = len(groups)
         self._building = True
         try:
@@ -152,4 +200,4 @@ class FreezeChecklist(w.VBox):
 
 
 def _narrow() -> w.Layout:
-    return w.Layout(width="110px")
+    return w.Layout(width="90px")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -75,17 +77,50 @@ class TrainingPanel(w.VBox):
         self._runner_factory = runner_factory or default_runner
         self._fit_end_callbacks: list[Callable[[Any], object]] = []
         style = {"description_width": "initial"}
-        self.epochs = w.BoundedIntText(value=epochs, min=1, max=1000, description="Epochs")
-        self.batch_size = w.BoundedIntText(value=batch_size, min=1, max=1024, description="Batch")
+        # Fixed widths: in one HBox the slider's track was squeezed to 29 px; now each control
+        # keeps a usable size and the row wraps in a narrow notebook.
+        self.epochs = w.BoundedIntText(
+            value=epochs,
+            min=1,
+            max=1000,
+            description="Epochs",
+            style=style,
+            layout=w.Layout(width="140px"),
+        )
+        self.batch_size = w.BoundedIntText(
+            value=batch_size,
+            min=1,
+            max=1024,
+            description="Batch",
+            style=style,
+            layout=w.Layout(width="130px"),
+        )
         self.lr = w.BoundedFloatText(
-            value=lr, min=1e-6, max=1.0, step=1e-4, description="Learning rate", style=style
+            value=lr,
+            min=1e-6,
+            max=1.0,
+            step=1e-4,
+            description="Learning rate",
+            style=style,
+            layout=w.Layout(width="200px"),
         )
         self.val_fraction = w.FloatSlider(
-            value=val_fraction, min=0.0, max=0.5, step=0.05, description="Validation share",
-            style=style, readout_format=".0%",
-        )  # fmt: skip
-        self.start_button = w.Button(description="Start", icon="play", button_style="primary")
-        self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+            value=val_fraction,
+            min=0.0,
+            max=0.5,
+            step=0.05,
+            description="Validation share",
+            style=style,
+            readout_format=".0%",
+            layout=w.Layout(width="340px", min_width="300px"),
+        )
+        self.start_button = w.Button(
+            description="Start", icon="play", button_style="primary", layout=_button_layout()
+        )
+        self.stop_button = w.Button(
+            description="Stop", icon="stop", disabled=True, layout=_button_layout()
+        )
+        self.plan_html = w.HTML()
         self.start_button.on_click(lambda _b: self.start())
         self.stop_button.on_click(lambda _b: self.stop())
         self.epoch_bar = w.IntProgress(value=0, min=0, max=epochs, description="Epoch")
@@ -96,8 +131,15 @@ class TrainingPanel(w.VBox):
         self.confusion.on_open(self._open_windows)
         self._bridge = EventBridge(self._apply, widgets=self._synced, name="hfw-training")
         self._sections: tuple[w.Widget, ...] = (
-            w.HBox([self.epochs, self.batch_size, self.lr, self.val_fraction]),
-            w.HBox([self.start_button, self.stop_button, self.progress_html]),
+            w.HBox(
+                [self.epochs, self.batch_size, self.lr, self.val_fraction],
+                layout=w.Layout(flex_flow="row wrap"),
+            ),
+            self.plan_html,
+            w.HBox(
+                [self.start_button, self.stop_button, self.progress_html],
+                layout=w.Layout(flex_flow="row wrap", align_items="center"),
+            ),
             w.HBox([self.epoch_bar, self.batch_bar]),
             self.curves,
             self.confusion,
@@ -106,6 +148,10 @@ class TrainingPanel(w.VBox):
         self.add_class("hfw-training-panel")
         self.model, self.weights = model, weights
         self.frozen = list(frozen) if frozen is not None else []
+        for control in (self.epochs, self.batch_size, self.lr, self.val_fraction):
+            control.observe(lambda _c: self.refresh_plan(), "value")
+        self.observe(lambda _c: self.refresh_plan(), ["model", "weights", "frozen"])
+        self.refresh_plan()
 
     # -- public API ---------------------------------------------------------------------------
     def config(self) -> Any:
@@ -122,6 +168,52 @@ class TrainingPanel(w.VBox):
             val_fraction=float(self.val_fraction.value),
         )
 
+    def plan(self) -> str:
+        """What Start will train, as HTML: windows per class, backbone, frozen groups, epochs,
+        validation share (the project's counts are read now)."""
+        from hfwidgets.models import layer_groups
+
+        counts = self.project.counts()
+        n = sum(counts.values())
+        per_class = ", ".join(f"{html.escape(k)} {v}" for k, v in counts.items())
+        try:
+            groups = layer_groups(self.model)
+        except ValueError:
+            groups = []
+        frozen = [g for g in groups if g in set(self.frozen)]
+        if not frozen:
+            frozen_text = "nothing frozen: every layer learns"
+        elif len(frozen) == len(groups) - 1 and "head" not in frozen:
+            frozen_text = f"{len(frozen)} of {len(groups)} groups frozen: only the new head learns"
+        else:
+            span = frozen[0] if len(frozen) == 1 else f"{frozen[0]} … {frozen[-1]}"
+            frozen_text = f"{len(frozen)} of {len(groups)} groups frozen ({span})"
+        vf = float(self.val_fraction.value)
+        held = (
+            f"about {round(n * vf)} windows held out"
+            if vf > 0
+            else "no validation: accuracy on the training windows"
+        )
+        warn = ""
+        small = [k for k, v in counts.items() if v < 2]
+        if small:
+            warn = (
+                " · <span style='color:#a00'>label at least 2 windows of "
+                f"{html.escape(', '.join(small))} first</span>"
+            )
+        return (
+            f"<b>Start will train</b> {html.escape(self.model)} "
+            f"({html.escape(_weights_text(self.weights))}) on <b>{n}</b> windows ({per_class}) · "
+            f"{html.escape(frozen_text)} · {int(self.epochs.value)} epochs, batch "
+            f"{int(self.batch_size.value)}, learning rate {float(self.lr.value):g} · "
+            f"validation {vf:.0%}: {html.escape(held)}{warn}"
+        )
+
+    def refresh_plan(self) -> None:
+        """Redraw what Start will train (call after labelling; the Workbench does)."""
+        if hasattr(self, "plan_html"):
+            self.plan_html.value = f"<small>{self.plan()}</small>"
+
     def start(self) -> Any:
         """Start training in a background thread; returns the runner."""
         if self.status == "running":
@@ -134,6 +226,13 @@ class TrainingPanel(w.VBox):
             )
             return None
         config = self.config()
+        self.refresh_plan()
+        if self.confusion.buttons and self.run_id >= 0:
+            # The matrix on screen is the previous run's until this one ends: say so.
+            self.confusion.caption.value = (
+                f"<b>Confusion matrix of run {self.run_id}</b> (the previous run; this run's "
+                "appears when it ends)"
+            )
         self.curves.reset()
         self.status = "running"
         self._set_running(True)
@@ -181,6 +280,10 @@ class TrainingPanel(w.VBox):
         self.metrics = dict(metrics)
         self.curves.show_history(metrics.get("history", []))
         self.confusion.show(metrics)
+        if run_id is not None:
+            self.confusion.caption.value = self.confusion.caption.value.replace(
+                "<b>Confusion matrix</b>", f"<b>Confusion matrix of run {int(run_id)}</b>", 1
+            )
         if self.labeler is not None:
             self.labeler.set_verdicts(verdicts_from_metrics(metrics), run_id=run_id)
 
@@ -249,3 +352,16 @@ class TrainingPanel(w.VBox):
             self.labeler.set_verdicts(verdicts_from_metrics(self.metrics))
             self.children = (*self._sections, self.labeler)
         self.labeler.show_windows(ids, title=title)
+
+
+def _button_layout() -> w.Layout:
+    # Never shrink a button below its label ("P..." for Pause in a 900 px window).
+    return w.Layout(width="auto", min_width="90px", flex="0 0 auto")
+
+
+def _weights_text(weights: str) -> str:
+    if weights == "DEFAULT":
+        return "ImageNet weights, torchvision download"
+    if weights == "none":
+        return "random weights"
+    return f"weights file {Path(weights).name}"
