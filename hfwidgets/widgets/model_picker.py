@@ -9,6 +9,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets.widgets._throttle import EventBridge
+from hfwidgets.widgets.backbone_table import BackboneTable
 
 __all__ = ["ModelPicker", "weights_options"]
 
@@ -55,7 +56,7 @@ class ModelPicker(w.VBox):
         if value not in self.infos:
             raise ValueError(f"unknown backbone {value!r}; choose one of {sorted(self.infos)}")
         self.latency_ms: dict[str, float] = {}
-        self.table = w.HTML()
+        self.table = BackboneTable(on_pick=lambda name: setattr(self, "value", name))
         self.dropdown = w.Dropdown(options=list(self.infos), value=value, description="Backbone")
         self.weights_dropdown = w.Dropdown(
             options=weights_options(value),
@@ -70,7 +71,10 @@ class ModelPicker(w.VBox):
         self._bridge = EventBridge(self._apply, widgets=[self], name="hfw-model-picker")
         super().__init__(
             [
-                w.HBox([self.dropdown, self.weights_dropdown, self.measure_button]),
+                w.HBox(
+                    [self.dropdown, self.weights_dropdown, self.measure_button],
+                    layout=w.Layout(flex_flow="row wrap"),  # nothing cut in a narrow window
+                ),
                 self.table,
                 self.status,
             ]
@@ -143,21 +147,5 @@ class ModelPicker(w.VBox):
         self._render_table()
 
     def _render_table(self) -> None:
-        head = (
-            "<tr><th>backbone</th><th>parameters</th><th>weights file</th>"
-            "<th>ImageNet top-1</th><th>groups</th><th>CPU latency</th></tr>"
-        )
-        rows = []
-        for name, info in self.infos.items():
-            latency = self.latency_ms.get(name)
-            style = " style='background:#e8f4ff;font-weight:bold'" if name == self.value else ""
-            rows.append(
-                f"<tr{style}><td>{name}</td><td>{info.params / 1e6:.2f} M</td>"
-                f"<td>{info.file_size_mb:.1f} MB</td><td>{info.imagenet_acc1:.1f} %</td>"
-                f"<td>{len(info.groups)}</td>"
-                f"<td>{f'{latency:.0f} ms' if latency is not None else '–'}</td></tr>"
-            )
-        self.table.value = (
-            "<table class='hfw-model-table' style='border-collapse:collapse'>"
-            f"{head}{''.join(rows)}</table>"
-        )
+        # A row per backbone whose name is a button: a click on it chooses that backbone.
+        self.table.render(self.infos, self.latency_ms, self.value)
