@@ -75,3 +75,24 @@ def test_each_group_shows_its_parameters_and_what_it_detects() -> None:
     assert "edges" in roles[0]
     assert "late: whole shapes" in roles[4]
     assert "your classes" in roles[5]
+
+
+def test_a_click_on_a_table_row_chooses_that_backbone() -> None:
+    picker = ModelPicker("mobilenet_v2")
+    picker.table.buttons["resnet18"].click()
+    assert picker.value == "resnet18"
+    assert picker.dropdown.value == "resnet18"
+    assert picker.table.buttons["resnet18"].button_style == "info"
+    assert picker.table.buttons["mobilenet_v2"].button_style == ""
+
+
+def test_model_picker_remembers_the_weights_of_each_backbone() -> None:
+    picker = ModelPicker("resnet18")
+    picker.weights = "none"
+    picker.value = "squeezenet1_1"
+    picker.weights = "DEFAULT"
+    picker.value = "resnet18"
+    assert picker.weights == "none"
+    picker.value = "squeezenet1_1"
+    assert picker.weights == "DEFAULT"
+    assert picker.weights_by_backbone == {"resnet18": "none", "squeezenet1_1": "DEFAULT"}
