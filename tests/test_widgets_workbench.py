@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -141,3 +142,243 @@ def test_close_ends_every_thread_and_rerunning_the_cell_closes_the_earlier_bench
     assert _wait_for(lambda: "hfw-training" not in _hfw_threads(before))
     again.close()
     assert _wait_for(lambda: _hfw_threads(before) == []), _hfw_threads(before)
+
+
+# -- sensor choice (issue 15 item 1) ------------------------------------------------------------
+
+
+def test_sensor_dropdown_lists_the_ports_the_server_extension_knows(
+    tmp_path: Path, pty_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hfwidgets.server.ports import ports_environ
+
+    ports_file = tmp_path / "ports.json"
+    # What the server extension exports to its kernels when it loads.
+    for key, value in ports_environ(extra_ports_file=ports_file).items():
+        monkeypatch.setenv(key, value)
+    bench = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    try:
+        values = [v for _t, v in bench.sensor_dropdown.options]
+        assert values[0] == "simulated arm"
+        assert pty_path not in values
+        ports_file.write_text(json.dumps([pty_path]))  # `hfw simulate-arduino` started later
+        assert pty_path in bench.refresh_ports()
+        assert pty_path in [v for _t, v in bench.sensor_dropdown.options]
+        assert "1 serial port(s) seen" in bench.sensor_note.value
+        assert bench.source is not None
+        assert type(bench.source).__name__ == "SimulatedSource"
+    finally:
+        bench.close()
+
+
+def test_the_workbench_sees_the_same_ports_as_the_status_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hfwidgets.server import ports as server_ports
+
+    # A machine with only the built-in UART: the status bar (server default) says "no sensor".
+    uart = server_ports.SerialPort(device="/dev/ttyS0", description="ttyS0")
+    monkeypatch.setattr(
+        server_ports,
+        "system_ports",
+        lambda *, include_without_hardware_id=False: [uart] if include_without_hardware_id else [],
+    )
+    for key in (server_ports.ENV_EXTRA_PORTS, server_ports.ENV_EXTRA_PORTS_FILE):
+        monkeypatch.delenv(key, raising=False)
+    server_view, _ = server_ports.collect_ports(list_system=server_ports.system_ports)
+    bench = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    try:
+        assert server_view == []
+        assert bench.refresh_ports() == []
+        assert "no sensor port seen" in bench.sensor_note.value
+    finally:
+        bench.close()
+
+
+def test_picking_a_port_that_sends_nothing_says_so_instead_of_connected(
+    tmp_path: Path, pty_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HFW_EXTRA_PORTS", json.dumps([pty_path]))  # as the server exports it
+    bench = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    try:
+        bench.sensor_dropdown.value = pty_path  # as a person picks it
+        assert getattr(bench.source, "port", None) == pty_path
+        assert bench.source.running
+        assert bench.plot.source is bench.source
+        start = time.monotonic()
+        assert bench.check_sensor(now=start).state == "waiting"
+        health = bench.check_sensor(now=start + 3.5)
+        assert health.state == "silent"
+        readout = bench.plot.readout.value
+        assert f"no data from {pty_path} for" in readout
+        assert "wrong port or baud?" in readout
+        assert "— Hz" in readout
+        assert "connected" not in readout
+    finally:
+        bench.close()
+
+
+def test_a_port_that_cannot_be_opened_keeps_the_current_source(tmp_path: Path) -> None:
+    bench = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    try:
+        before = bench.source
+        assert not bench.choose_sensor(str(tmp_path / "ttyGONE"))
+        assert bench.source is before
+        assert bench.sensor_dropdown.value == "simulated arm"
+        assert "cannot read" in bench.sensor_note.value
+        assert "ttyGONE" in bench.sensor_note.value
+    finally:
+        bench.close()
+
+
+class _Silent:
+    """A source whose sample count the test moves by hand."""
+
+    def __init__(self, *, connected: bool = True, rate_hz: float = 50.0) -> None:
+        from hfwidgets.sensors.buffer import RingBuffer
+
+        self.buffer = RingBuffer(1000)
+        self.rate_hz = 50.0
+        self.running = True
+        self.port = "/dev/ttyTEST"
+        self.connected, self.estimated = connected, rate_hz
+
+    def add(self, n: int) -> None:
+        t0 = float(self.buffer.total)
+        self.buffer.extend(t0 + np.arange(n) / 50.0, np.zeros((n, 3), np.float32))
+
+    def stats(self) -> object:
+        from hfwidgets.sensors.base import SourceStats
+
+        return SourceStats(good=int(self.buffer.total), rate_hz=self.estimated,
+                           connected=self.connected)  # fmt: skip
+
+
+def test_source_watch_tells_streaming_silent_and_lost_apart() -> None:
+    from hfwidgets.widgets.source_watch import SourceWatch
+
+    source = _Silent()
+    watch = SourceWatch(source, clock=lambda: 100.0)
+    assert watch.check(now=101.0).state == "waiting"
+    source.add(50)
+    streaming = watch.check(now=102.0)
+    assert (streaming.state, streaming.rate_text) == ("streaming", "50.0 Hz")
+    assert watch.check(now=104.9).state == "streaming"  # 2.9 s without a sample: still fine
+    silent = watch.check(now=105.0)
+    assert silent.state == "silent"
+    assert silent.message == "no data from /dev/ttyTEST for 3 s: wrong port or baud?"
+    assert silent.rate_text == "— Hz"  # the last estimate is stale
+    source.add(10)
+    assert watch.check(now=105.1).state == "streaming"
+    source.connected = False
+    lost = watch.check(now=105.2)
+    assert lost.state == "disconnected"
+    assert lost.rate_text == "— Hz"
+
+
+def test_after_a_disconnect_the_readout_shows_no_rate() -> None:
+    from hfwidgets.widgets.live_plot import LivePlot
+
+    source = _Silent(connected=False, rate_hz=50.0)  # the estimate of before the unplug
+    source.add(100)
+    plot = LivePlot(source, autostart=False)
+    try:
+        plot.check_source()
+        assert "— Hz" in plot.readout.value
+        assert "50.0 Hz" not in plot.readout.value
+        assert "disconnected" in plot.readout.value
+    finally:
+        plot.close()
+
+
+# -- weights (issue 15 item 2) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def offline_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A built-in offline weights file (only its name and path matter here)."""
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    path = folder / "mobilenet_v2-imagenet-derived.pth"
+    path.write_bytes(b"")
+    monkeypatch.setenv("HFW_WEIGHTS_DIR", str(folder))
+    monkeypatch.delenv("HFW_WEIGHTS", raising=False)
+    return path
+
+
+def test_switching_backbone_and_back_keeps_the_offline_weights(
+    tmp_path: Path, offline_file: Path
+) -> None:
+    bench = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
+    try:
+        assert bench.training.weights == str(offline_file)
+        bench.picker.dropdown.value = "resnet18"  # no offline file for it
+        bench.picker.weights_dropdown.value = "none"
+        bench.picker.dropdown.value = "mobilenet_v2"
+        assert bench.training.weights == str(offline_file)  # not the download
+        bench.picker.dropdown.value = "resnet18"
+        assert bench.training.weights == "none"  # each backbone keeps its own choice
+    finally:
+        bench.close()
+    again = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
+    try:
+        assert again.picker.value == "resnet18"
+        assert again.training.weights == "none"
+        again.picker.dropdown.value = "mobilenet_v2"
+        assert again.training.weights == str(offline_file)  # remembered in the project
+    finally:
+        again.close()
+
+
+def test_hfw_weights_naming_the_built_in_file_adds_no_second_option(
+    tmp_path: Path, offline_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HFW_WEIGHTS", str(offline_file.parent / "." / offline_file.name))
+    bench = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
+    try:
+        texts = [t for t, _v in bench.picker.weights_dropdown.options]
+        assert len(texts) == 3, texts
+        assert bench.picker.weights == str(offline_file)
+        assert all(str(offline_file.parent) not in t for t in texts)  # names, not raw paths
+    finally:
+        bench.close()
+
+
+def test_hfw_weights_naming_another_file_shows_its_name(
+    tmp_path: Path, offline_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "my-finetuned.pth"
+    other.write_bytes(b"")
+    monkeypatch.setenv("HFW_WEIGHTS", str(other))
+    bench = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
+    try:
+        assert bench.picker.weights == str(other)
+        chosen = dict((v, t) for t, v in bench.picker.weights_dropdown.options)[str(other)]
+        assert chosen == "file my-finetuned.pth (from $HFW_WEIGHTS)"
+    finally:
+        bench.close()
+
+
+def test_a_weights_error_names_the_dropdown_option_to_pick(
+    tmp_path: Path, offline_file: Path
+) -> None:
+    from hfwidgets.training.events import FitEnded
+
+    bench = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
+    try:
+        bench.picker.weights_dropdown.value = "DEFAULT"
+        error = (
+            "could not get MobileNet_V2_Weights.IMAGENET1K_V2 for mobilenet_v2 (<urlopen error>)"
+            "; options: weights='DEFAULT' (torchvision downloads into /root/.cache), "
+            "weights=PATH (a local state dict), or weights='none' (random initialisation)"
+        )
+        bench._after_training(FitEnded("failed", {}, error, 1))
+        shown = bench.training.progress_html.value
+        assert "weights=" not in shown
+        assert "PATH" not in shown
+        assert "Model &amp; freeze" in shown
+        assert f"“ImageNet, offline file ({offline_file.name})”" in shown
+        assert "“none (random initialisation)”" in shown
+        assert "&lt;urlopen error&gt;" in shown  # the reason, escaped
+    finally:
+        bench.close()

@@ -5,22 +5,47 @@ Endpoints (authenticated like every Jupyter endpoint):
 - ``GET /hfwidgets/ports``: the serial ports the server sees, likely Arduino first, plus the
   ones named by `HfwPorts` configuration.
 - ``POST /hfwidgets/workbench``: copy the shipped workbench template into a folder.
+
+The `HfwPorts` settings are also exported to the server's environment when the extension loads
+(:func:`hfwidgets.server.ports.ports_environ`), so kernels started by this server, and the
+Workbench's Sensor dropdown in them, list the same ports as the status bar.
+
+jupyter_server and tornado are imported only when the extension loads: a kernel that imports
+``hfwidgets.server.ports`` for the port list does not pay for the web server.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
-
-from hfwidgets.server.handlers import HfwPorts, setup_handlers
 
 __all__ = ["HfwPorts", "load_jupyter_server_extension"]
 
 
 def load_jupyter_server_extension(serverapp: Any) -> None:
     """Register the handlers; called by jupyter_server when the extension is enabled."""
+    from hfwidgets.server.handlers import HfwPorts, setup_handlers
+    from hfwidgets.server.ports import ports_environ
+
     ports_config = HfwPorts(parent=serverapp)
     setup_handlers(serverapp.web_app, ports_config)
+    # Kernels inherit the server's environment: this is how they learn the configured ports.
+    os.environ.update(
+        ports_environ(
+            extra_ports=ports_config.extra_ports,
+            extra_ports_file=ports_config.extra_ports_file or None,
+            include_without_hardware_id=ports_config.include_without_hardware_id,
+        )
+    )
     serverapp.log.info("hfwidgets: serving /hfwidgets/ports and /hfwidgets/workbench")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HfwPorts":
+        from hfwidgets.server.handlers import HfwPorts
+
+        return HfwPorts
+    raise AttributeError(f"module 'hfwidgets.server' has no attribute {name!r}")
 
 
 # The name jupyter_server looks up in the module named by _jupyter_server_extension_points.

@@ -7,7 +7,8 @@ extra-ports file are tested without a server.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,8 +16,13 @@ from typing import Any, Literal
 from hfwidgets.sensors.ports import list_ports
 
 __all__ = [
+    "ENV_EXTRA_PORTS",
+    "ENV_EXTRA_PORTS_FILE",
+    "ENV_WITHOUT_HARDWARE_ID",
     "SerialPort",
     "collect_ports",
+    "collect_ports_from_environ",
+    "ports_environ",
     "read_extra_ports_file",
     "system_ports",
 ]
@@ -149,3 +155,60 @@ def collect_ports(
     arduinos = [port for port in found if port.likely_arduino]
     others = [port for port in found if not port.likely_arduino]
     return arduinos + configured + others, warnings
+
+
+# Environment variables carrying the server's `HfwPorts` settings to the kernels it starts.
+ENV_EXTRA_PORTS = "HFW_EXTRA_PORTS"  # a JSON list of port paths/URLs (or one path)
+ENV_EXTRA_PORTS_FILE = "HFW_EXTRA_PORTS_FILE"  # an absolute path to the extra ports file
+ENV_WITHOUT_HARDWARE_ID = "HFW_PORTS_WITHOUT_HARDWARE_ID"  # "1" lists /dev/ttyS* too
+
+
+def ports_environ(
+    *,
+    extra_ports: Iterable[str] = (),
+    extra_ports_file: str | Path | None = None,
+    include_without_hardware_id: bool = False,
+) -> dict[str, str]:
+    """The environment variables that make `collect_ports_from_environ` see these settings.
+
+    A relative ``extra_ports_file`` is made absolute here (the server's folder), since kernels
+    run in the notebook's folder.
+    """
+    env = {
+        ENV_EXTRA_PORTS: json.dumps(list(extra_ports)),
+        ENV_WITHOUT_HARDWARE_ID: "1" if include_without_hardware_id else "0",
+    }
+    env[ENV_EXTRA_PORTS_FILE] = str(Path(extra_ports_file).resolve()) if extra_ports_file else ""
+    return env
+
+
+def collect_ports_from_environ(
+    environ: Mapping[str, str] | None = None,
+    *,
+    list_system: Callable[..., Sequence[SerialPort]] = system_ports,
+) -> tuple[list[SerialPort], list[str]]:
+    """`collect_ports` with the settings found in ``environ`` (default: ``os.environ``).
+
+    In a kernel started by a Jupyter server with the hfwidgets extension these are the server's
+    `HfwPorts` settings, so the Workbench lists exactly the ports the status bar shows.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(ENV_EXTRA_PORTS, "").strip()
+    warnings: list[str] = []
+    extra: list[str] = []
+    if raw.startswith("["):
+        try:
+            loaded = json.loads(raw)
+        except json.JSONDecodeError as error:
+            loaded = []
+            warnings.append(f"${ENV_EXTRA_PORTS} is not a JSON list ({error}); ignoring it")
+        extra = [str(item) for item in loaded] if isinstance(loaded, list) else []
+    elif raw:
+        extra = [raw]
+    ports, more = collect_ports(
+        extra_ports=extra,
+        extra_ports_file=env.get(ENV_EXTRA_PORTS_FILE) or None,
+        include_without_hardware_id=env.get(ENV_WITHOUT_HARDWARE_ID, "0") == "1",
+        list_system=list_system,
+    )
+    return ports, warnings + more

@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as w
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.widgets._html import esc
 
 __all__ = ["ConfusionMatrix", "cell_window_ids", "verdicts_from_metrics"]
 
@@ -56,9 +57,9 @@ class ConfusionMatrix(w.VBox):
         n = len(classes)
         biggest = max((max(row) for row in matrix if row), default=1) or 1
         items: list[w.Widget] = [w.HTML("<small>true ↓ / predicted →</small>")]
-        items += [w.HTML(f"<b>{c}</b>") for c in classes]
+        items += [w.HTML(f"<b>{esc(c)}</b>") for c in classes]
         for i, true in enumerate(classes):
-            items.append(w.HTML(f"<b>{true}</b>"))
+            items.append(w.HTML(f"<b>{esc(true)}</b>"))
             for j, predicted in enumerate(classes):
                 count = int(matrix[i][j]) if i < len(matrix) and j < len(matrix[i]) else 0
                 ids = self.cells.get((i, j), [])

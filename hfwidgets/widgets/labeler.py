@@ -16,9 +16,10 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 import traitlets
-
+from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.keys import KeyMap, attach_keys
+
 from hfwidgets.widgets.review import ReviewList
 from hfwidgets.widgets.window_view import WindowView
 
@@ -114,7 +115,7 @@ class Labeler(w.VBox):
                 self.view,
                 actions,
                 self.message,
-                w.HTML(f"<small>Keys: {self.keymap.describe()}</small>"),
+                w.HTML(f"<small>Keys: {esc(self.keymap.describe())}</small>"),
             ]
         )
         self.add_class("hfw-labeler")
@@ -334,10 +335,10 @@ class Labeler(w.VBox):
             self._show_current()
             counts = self.project.counts()
             self.counts_html.value = " · ".join(
-                f"<b>{name}</b> {counts.get(name, 0)}" for name in self.classes
+                f"<b>{esc(name)}</b> {counts.get(name, 0)}" for name in self.classes
             )
             if message:
-                self.message.value = f"<small>{message}</small>"
+                self.message.value = f"<small>{esc(message)}</small>"
 
     def _show_current(self) -> None:
         if self.mode == "review":

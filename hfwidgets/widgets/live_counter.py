@@ -10,6 +10,7 @@ import ipywidgets as w
 import numpy as np
 import traitlets
 
+from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.live_plot import _ensure_started
 
@@ -112,7 +113,7 @@ class LiveCounter(w.VBox):
         if predictor is None:
             self.stats_html.value = "<small>Train a model first (Train tab).</small>"
         else:
-            self.stats_html.value = f"<small>classes: {', '.join(predictor.classes)}</small>"
+            self.stats_html.value = f"<small>classes: {esc_join(predictor.classes)}</small>"
 
     def start(self) -> None:
         """Start the source (if needed) and the classifier."""
@@ -203,12 +204,12 @@ class LiveCounter(w.VBox):
             self.stats_html.value = (
                 f"<small>latency p50 {s.latency_ms_p50:.0f} ms · p95 {s.latency_ms_p95:.0f} ms"
                 f" · {'keeps up' if s.keeps_up else '<b>falling behind</b>'}"
-                f"{' · error: ' + s.error if s.error else ''}</small>"
+                f"{' · error: ' + esc(s.error) if s.error else ''}</small>"
             )
 
     def _render_count(self) -> None:
         self.count_html.value = (
             "<div style='font-size:48px;font-weight:bold;line-height:1.1'>"
             f"{self.count} <span style='font-size:20px;font-weight:normal'>"
-            f"{self.positive}s</span></div>"
+            f"{esc(self.positive)}s</span></div>"
         )

@@ -11,7 +11,7 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 import traitlets
-
+from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import Ticker
 
 __all__ = ["LivePlot"]
@@ -251,18 +251,35 @@ class LivePlot(w.VBox):
             self._shade.x, self._shade.y = xs, ys
             self._shade.visible = True
 
+    def check_source(self, now: float | None = None) -> Any:
+        """Look at the source now and show it in the readout; returns its ``SourceHealth``.
+
+        The redraw thread does this every half second; tests call it with their own ``now``.
+        """
+        text, health = self._readout_and_health(now)
+        self.readout.value = self._last_readout = text
+        return health
+
     def _readout_text(self) -> str:
+        return self._readout_and_health(None)[0]
+
+    def _readout_and_health(self, now: float | None) -> tuple[str, Any]:
+        from hfwidgets.widgets.source_watch import SourceWatch
+
+        watch = getattr(self, "_watch", None)
+        if watch is None or watch.source is not self.source:  # use_source() swapped it
+            watch = self._watch = SourceWatch(self.source)
         try:
             s = self.source.stats()
+            health = watch.check(now)
         except Exception as exc:  # a source without stats still streams
-            return f"<span style='color:#a00'>stats unavailable: {exc}</span>"
-        state = "connected" if getattr(s, "connected", True) else "<b>disconnected</b>"
-        rate = getattr(s, "rate_hz", None)
-        rate_txt = f"{rate:.1f} Hz" if rate else "– Hz"
+            return f"<span style='color:#a00'>stats unavailable: {esc(exc)}</span>", None
+        # A silent or lost source shows why, and no rate: the last estimate would be stale.
+        state = "connected" if health.state == "streaming" else f"<b>{esc(health.message)}</b>"
         return (
-            f"<code>{rate_txt} · good {s.good:,} · bad {s.bad:,} · dropped {s.dropped:,}"
+            f"<code>{health.rate_text} · good {s.good:,} · bad {s.bad:,} · dropped {s.dropped:,}"
             f" · reconnects {s.reconnects} · {state}</code>"
-        )
+        ), health
 
 
 def _capacity(buffer: Any) -> int:

@@ -10,6 +10,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hfwidgets.widgets._html import esc
+
 __all__ = ["ReviewList"]
 
 
@@ -111,11 +113,11 @@ class ReviewList:
     def describe(self, record: Any) -> str:
         """HTML title of a record: its id, label and the model's verdict if known."""
         label = record.label if record.label is not None else "unlabelled"
-        text = f"<b>Window {record.id}</b>: {label}"
+        text = f"<b>Window {esc(record.id)}</b>: {esc(label)}"
         predicted = self.verdicts.get(int(record.id))
         if predicted is not None:
             mark = "✓" if predicted == record.label else "✗"
-            text += f" · model says <b>{predicted}</b> {mark}"
+            text += f" · model says <b>{esc(predicted)}</b> {mark}"
         return text
 
     # -- keeping the list in step with actions --------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
 from hfwidgets.widgets.curves import TrainingCurves
@@ -222,7 +223,7 @@ class TrainingPanel(w.VBox):
         if sum(1 for n in counts.values() if n > 0) < 2:
             self._say(
                 "<b>Label windows of at least two classes first</b> "
-                f"(now: {', '.join(f'{k} {v}' for k, v in counts.items())})."
+                f"(now: {esc_join(f'{k} {v}' for k, v in counts.items())})."
             )
             return None
         config = self.config()
@@ -244,7 +245,7 @@ class TrainingPanel(w.VBox):
         except Exception as exc:  # bad settings or weights: say so in the panel, stay usable
             self.status = "failed"
             self._set_running(False)
-            self._say(f"<span style='color:#a00'><b>Could not start:</b> {exc}</span>")
+            self._say(f"<span style='color:#a00'><b>Could not start:</b> {esc(exc)}</span>")
             raise
         return self.runner
 
@@ -324,18 +325,18 @@ class TrainingPanel(w.VBox):
         if getattr(event, "run_id", None) is not None:
             self.run_id = int(event.run_id)
         if event.status == "failed":
-            self._say(f"<span style='color:#a00'><b>Training failed:</b> {event.error}</span>")
+            self._say(f"<span style='color:#a00'><b>Training failed:</b> {esc(event.error)}</span>")
         else:
             acc = event.metrics.get("accuracy")
             acc_text = f" · accuracy {acc:.1%}" if isinstance(acc, float) else ""
-            self._say(f"<b>{event.status}</b> (run {self.run_id}){acc_text}")
+            self._say(f"<b>{esc(event.status)}</b> (run {self.run_id}){acc_text}")
             if event.metrics:
                 self.show_metrics(event.metrics, run_id=self.run_id)
         for callback in list(self._fit_end_callbacks):
             try:
                 callback(event)
             except Exception as exc:  # a follower (e.g. the live counter) must not hide results
-                self._say(f"{self.progress_html.value} · after-training step failed: {exc}")
+                self._say(f"{self.progress_html.value} · after-training step failed: {esc(exc)}")
 
     def _set_running(self, running: bool) -> None:
         self.start_button.disabled = running

@@ -11,6 +11,7 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 import PIL.Image
+from hfwidgets.widgets._html import esc
 
 from hfwidgets.widgets.live_plot import AXIS_COLORS
 
@@ -112,4 +113,4 @@ class WindowView(w.HBox):
             png = scalogram_png(data, rate_hz=rate_hz, settings=settings)
         self.image.value = png or b""
         self.image.layout.visibility = "visible" if png else "hidden"
-        self.note.value = f"<small>{caption}</small>" if caption else ""
+        self.note.value = f"<small>{esc(caption)}</small>" if caption else ""

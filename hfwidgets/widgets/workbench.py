@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
-
+from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets.capture import WindowCapture
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
-from hfwidgets.widgets.labeler import Labeler
 from hfwidgets.widgets.live_counter import LiveCounter
-from hfwidgets.widgets.live_plot import LivePlot
-from hfwidgets.widgets.model_picker import ModelPicker
+from hfwidgets.widgets.model_picker import ModelPicker, weights_advice
+from hfwidgets.widgets.source_watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets.training_panel import TrainingPanel
+
+from hfwidgets.widgets.labeler import Labeler
+from hfwidgets.widgets.live_plot import LivePlot
 
 __all__ = ["SETTINGS_KEY", "Workbench"]
 
@@ -86,10 +88,7 @@ class Workbench(w.VBox):
         self.capture = WindowCapture(source)
         self.capture.on_window(self.plot.mark_window)
         self.labeler = Labeler(project, capture=self.capture, thumbnail=thumbnail, autostart=False)
-        self.picker = ModelPicker(state.get("model", "mobilenet_v2"))
-        chosen_weights = os.environ.get("HFW_WEIGHTS") or state.get("weights") or weights
-        if chosen_weights:
-            self.picker.weights = _known_weights(self.picker, chosen_weights)
+        self.picker = _make_model_picker(state, weights)
         self.checklist = FreezeChecklist(
             self.picker.value, frozen=state.get("frozen"), num_classes=len(project.classes)
         )
@@ -115,8 +114,8 @@ class Workbench(w.VBox):
         for i, title in enumerate(TAB_TITLES):
             self.tabs.set_title(i, title)
         header = w.HTML(
-            f"<b>High-five workbench</b> · project <code>{project.path}</code> · "
-            f"classes {', '.join(project.classes)}"
+            f"<b>High-five workbench</b> · project <code>{esc(project.path)}</code> · "
+            f"classes {esc_join(project.classes)}"
         )
         super().__init__([header, self.tabs])
         self.add_class("hfw-workbench")
@@ -200,6 +199,7 @@ class Workbench(w.VBox):
             {
                 "model": self.picker.value,
                 "weights": self.picker.weights,
+                "weights_by_model": dict(self.picker.weights_by_backbone),
                 "frozen": list(self.checklist.frozen),
                 "epochs": int(t.epochs.value),
                 "batch_size": int(t.batch_size.value),
@@ -212,6 +212,18 @@ class Workbench(w.VBox):
     def _after_training(self, event: Any) -> None:
         if event.status in _FINAL_OK and event.run_id is not None:
             self._load_predictor(int(event.run_id))
+        elif event.status == "failed":
+            self._explain_weights_error(str(getattr(event, "error", "") or ""))
+
+    def _explain_weights_error(self, error: str) -> None:
+        """Replace the code-level weights hint of a failed run by the dropdown option to pick."""
+        options = list(self.picker.weights_dropdown.options)
+        advice = weights_advice(error, options, backbone=self.picker.value)
+        if advice is not None:
+            self.training.progress_html.value = (
+                f"<small><span style='color:#a00'><b>Training failed:</b> {esc(advice)}"
+                "</span></small>"
+            )
 
     def _load_predictor(self, run_id: int) -> None:
         from hfwidgets.training import load_predictor
@@ -233,44 +245,148 @@ class Workbench(w.VBox):
             log.warning("run %s of %s cannot be loaded for live counting: %s", run.id,
                         self.project.path, exc)  # fmt: skip
 
+    # -- sensor choice ------------------------------------------------------------------------
     def _make_port_picker(self, source: Any) -> w.Widget:
-        """A dropdown of the simulated arm and the serial ports this kernel's machine sees."""
-        dropdown = w.Dropdown(description="Sensor", options=[SIMULATED], value=SIMULATED)
-        refresh = w.Button(icon="refresh", tooltip="Look for serial ports again")
-        note = w.HTML()
+        """The Sensor dropdown: the simulated arm and every port the server would list."""
+        self.sensor_dropdown = w.Dropdown(
+            description="Sensor", options=[SIMULATED], value=SIMULATED
+        )
+        self.sensor_refresh = w.Button(
+            icon="refresh", tooltip="Look for serial ports again", layout=w.Layout(width="40px")
+        )
+        self.sensor_note = w.HTML()
+        self._quiet = False  # set while the code (not a person) changes the dropdown
+        self.refresh_ports()
+        port = getattr(source, "port", None)
+        if port is not None:
+            self._select_sensor(str(port))
+        elif type(source).__name__ != "SimulatedSource":
+            self.sensor_dropdown.disabled = True
+            self.sensor_note.value = f"<small>source: {esc(repr(source))}</small>"
+        self.sensor_refresh.on_click(lambda _b: self.refresh_ports())
+        self.sensor_dropdown.observe(self._on_sensor_pick, "value")
+        return w.HBox([self.sensor_dropdown, self.sensor_refresh, self.sensor_note])
 
-        def fill(_b: Any = None) -> None:
-            try:
-                from hfwidgets.sensors.ports import list_ports
+    def refresh_ports(self) -> list[str]:
+        """List the serial ports again (as the status bar does); returns their paths."""
+        from hfwidgets.server.ports import collect_ports_from_environ
 
-                ports = [p.device for p in list_ports()]
-            except Exception as exc:  # no serial support: the simulated arm still works
-                ports, note.value = [], f"<small>ports unavailable: {exc}</small>"
-            dropdown.options = [SIMULATED, *ports]
-            note.value = note.value or f"<small>{len(ports)} serial port(s) seen</small>"
+        try:
+            ports, warnings = collect_ports_from_environ()
+        except Exception as exc:  # no serial support: the simulated arm still works
+            ports, warnings = [], [f"ports unavailable: {exc}"]
+        devices = [p.device for p in ports]
+        options: list[tuple[str, str]] = [(SIMULATED, SIMULATED)]
+        options += [(_port_text(p), p.device) for p in ports]
+        current = self.sensor_dropdown.value
+        if current not in [v for _t, v in options]:  # the port in use stays listed
+            options.append((f"{current} (not seen now)", current))
+        self._quiet = True
+        try:
+            self.sensor_dropdown.options = options
+            self.sensor_dropdown.value = current
+        finally:
+            self._quiet = False
+        seen = (
+            f"{len(devices)} serial port(s) seen"
+            if devices
+            else "no sensor port seen: plug in the board or run `hfw simulate-arduino`"
+        )
+        notes = "".join(f"<br>{esc(text)}" for text in warnings)
+        self.sensor_note.value = f"<small>{esc(seen)}{notes}</small>"
+        return devices
 
-        def choose(change: dict[str, Any]) -> None:
-            if change["new"] == SIMULATED:
-                from hfwidgets.sensors import SimulatedSource
+    def choose_sensor(self, name: str) -> bool:
+        """Read from ``name`` (a port, or ``"simulated arm"``) in every tab; False if it fails.
 
-                self.use_source(SimulatedSource(rate_hz=float(self.project.rate_hz)))
-            else:
-                from hfwidgets.sensors.serial_source import SerialSource
+        The port is opened before the current source is stopped, so a port that cannot be
+        opened leaves the workbench streaming as before and says why. A port that opens but
+        sends nothing shows in the plot's readout after ``SILENT_AFTER_S`` seconds.
+        """
+        if name == SIMULATED:
+            from hfwidgets.sensors import SimulatedSource
 
-                self.use_source(SerialSource(change["new"], rate_hz=float(self.project.rate_hz)))
+            source: Any = SimulatedSource(rate_hz=float(self.project.rate_hz))
+        else:
+            from hfwidgets.sensors.serial_source import SerialSource
 
-        refresh.on_click(fill)
-        fill()
-        if type(source).__name__ != "SimulatedSource":
-            dropdown.disabled = True
-            note.value = f"<small>source: {source!r}</small>"
-        dropdown.observe(choose, "value")
-        return w.HBox([dropdown, refresh, note])
+            source = SerialSource(name, rate_hz=float(self.project.rate_hz))
+        try:
+            source.start()
+        except Exception as exc:  # a wrong or busy port: keep the current source
+            self._select_sensor(_sensor_value(self.source))
+            self.sensor_note.value = (
+                f"<small><span style='color:#a00'>cannot read {esc(name)}: {esc(exc)}</span>"
+                "</small>"
+            )
+            return False
+        self.use_source(source)
+        self._select_sensor(name)
+        if name == SIMULATED:
+            self.sensor_note.value = "<small>reading the simulated arm</small>"
+        else:
+            self.sensor_note.value = (
+                f"<small>reading {esc(source_name(source))}; no data within "
+                f"{SILENT_AFTER_S:g} s means a wrong port or baud rate</small>"
+            )
+        return True
+
+    def check_sensor(self, now: float | None = None) -> Any:
+        """Look at the source now (the plot does so twice a second); returns its health."""
+        return self.plot.check_source(now)
+
+    def _select_sensor(self, value: str) -> None:
+        values = [v for _t, v in self.sensor_dropdown.options]
+        self._quiet = True
+        try:
+            if value not in values:
+                self.sensor_dropdown.options = [*self.sensor_dropdown.options, (value, value)]
+            self.sensor_dropdown.value = value
+        finally:
+            self._quiet = False
+
+    def _on_sensor_pick(self, change: dict[str, Any]) -> None:
+        if not self._quiet and change["new"] is not None:
+            self.choose_sensor(str(change["new"]))
 
 
-def _known_weights(picker: ModelPicker, weights: str) -> str:
-    """Add a path or keyword not among the picker's options, so it can be selected."""
-    values = [v for _t, v in picker.weights_dropdown.options]
-    if weights not in values:
-        picker.weights_dropdown.options = [*picker.weights_dropdown.options, (weights, weights)]
-    return weights
+def _sensor_value(source: Any) -> str:
+    port = getattr(source, "port", None)
+    return str(port) if port is not None else SIMULATED
+
+
+def _port_text(port: Any) -> str:
+    """``/dev/ttyACM0 (Arduino Uno)`` for the dropdown (option texts are not HTML)."""
+    about = port.description or port.manufacturer
+    return f"{port.device} ({about})" if about else str(port.device)
+
+
+def _make_model_picker(state: dict[str, Any], weights: str | None) -> ModelPicker:
+    """The picker with the project's remembered weights per backbone, and ``$HFW_WEIGHTS``.
+
+    ``$HFW_WEIGHTS`` wins (it is how tests and offline machines choose): ``none``/``DEFAULT``
+    apply to every backbone, a file to the backbone chosen now (shown by its file name, and
+    not a second time when it is the built-in offline file).
+    """
+    model = str(state.get("model", "mobilenet_v2"))
+    remembered = {str(k): str(v) for k, v in (state.get("weights_by_model") or {}).items()}
+    if "weights" in state and model not in remembered:  # saved before per-backbone memory
+        remembered[model] = str(state["weights"])
+    env = os.environ.get("HFW_WEIGHTS", "").strip()
+    keywords = {"none": "none", "default": "DEFAULT"}
+    fallback = keywords.get((env or weights or "").lower())
+    if env and fallback is not None:
+        remembered = {}
+    picker = ModelPicker(model, fallback_weights=fallback)
+    for backbone, value in remembered.items():
+        if backbone in picker.infos and value not in keywords.values() and Path(value).is_file():
+            picker.add_weights_file(value, backbone=backbone)  # a file given earlier
+    picker.weights_by_backbone.update({b: v for b, v in remembered.items() if b in picker.infos})
+    offered = [v for _t, v in picker.weights_dropdown.options]
+    if env:
+        picker.choose_weights(env, origin="$HFW_WEIGHTS")
+    elif remembered.get(model) in offered:
+        picker.weights = remembered[model]
+    elif weights:
+        picker.choose_weights(weights)
+    return picker

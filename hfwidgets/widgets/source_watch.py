@@ -1,0 +1,111 @@
+"""Is the live source delivering? Notice a port that sends nothing and a lost connection.
+
+A serial port that opens but sends nothing (a wrong port, a wrong baud rate, a board that is not
+running the sketch) looks "connected" to the reader; only the absence of samples tells. The
+rate a source estimates is also stale once samples stop. :class:`SourceWatch` turns the buffer's
+sample count and the source's stats into what a person should read. Plain Python (no widget
+code); the caller decides when to check, so tests step it with their own clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["SILENT_AFTER_S", "SourceHealth", "SourceWatch", "source_name"]
+
+SILENT_AFTER_S = 3.0  # a 50 Hz sensor silent this long is not running (or not ours)
+
+State = Literal["streaming", "waiting", "silent", "disconnected", "stopped"]
+
+
+def source_name(source: Any) -> str:
+    """What to call ``source`` in a sentence: its port, or the simulated arm."""
+    port = getattr(source, "port", None)
+    if port:
+        return str(port)
+    if type(source).__name__ == "SimulatedSource":
+        return "the simulated arm"
+    return type(source).__name__
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """One look at a source.
+
+    Attributes
+    ----------
+    state
+        ``streaming`` (samples arrive), ``waiting`` (none yet, within the grace time),
+        ``silent`` (none for ``silent_after_s``), ``disconnected`` or ``stopped``.
+    rate_hz
+        The estimated rate while streaming; None when it is not known now.
+    silent_s
+        Seconds since the last new sample (or since watching began).
+    message
+        Plain text for a person ('' while streaming); escape it before putting it in HTML.
+    """
+
+    state: State
+    rate_hz: float | None
+    silent_s: float
+    message: str = ""
+
+    @property
+    def rate_text(self) -> str:
+        """``50.0 Hz``, or ``— Hz`` when the rate is unknown (never a stale number)."""
+        return f"{self.rate_hz:.1f} Hz" if self.rate_hz else "— Hz"
+
+
+class SourceWatch:
+    """Follow one source's sample count over time.
+
+    Parameters
+    ----------
+    source
+        A :class:`hfwidgets.sensors.Source` (``buffer.total``, ``stats()``, ``running``).
+    name
+        How messages call it; by default :func:`source_name`.
+    silent_after_s
+        Seconds without a new sample after which the source counts as silent.
+    clock
+        Monotonic seconds; tests pass their own, or give ``now`` to :meth:`check`.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        name: str | None = None,
+        silent_after_s: float = SILENT_AFTER_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.name = name if name is not None else source_name(source)
+        self.silent_after_s = float(silent_after_s)
+        self._clock = clock
+        self._last_total = int(source.buffer.total)
+        self._last_change = clock()
+
+    def check(self, now: float | None = None) -> SourceHealth:
+        """Look at the source now; ``stats()`` errors propagate to the caller."""
+        now = self._clock() if now is None else float(now)
+        total = int(self.source.buffer.total)
+        if total != self._last_total:
+            self._last_total, self._last_change = total, now
+        silent = max(0.0, now - self._last_change)
+        stats = self.source.stats()
+        if not getattr(stats, "connected", True):
+            if getattr(self.source, "running", False):
+                text = f"{self.name} disconnected: waiting for it to come back"
+                return SourceHealth("disconnected", None, silent, text)
+            return SourceHealth("stopped", None, silent, f"{self.name} stopped")
+        if silent >= self.silent_after_s:
+            text = f"no data from {self.name} for {int(silent)} s: wrong port or baud?"
+            return SourceHealth("silent", None, silent, text)
+        if total == 0:
+            return SourceHealth("waiting", None, silent, f"waiting for data from {self.name}…")
+        rate = float(getattr(stats, "rate_hz", 0.0) or 0.0)
+        return SourceHealth("streaming", rate or None, silent)
