@@ -8,11 +8,15 @@ person picks a backbone by.
 from __future__ import annotations
 
 from hfwidgets.models.freezing import (
+    FREEZE_PRESETS,
     apply_freeze,
     count_parameters,
     count_trainable_for,
     frozen_prefix_length,
+    frozen_until,
     layer_groups,
+    preset_frozen,
+    resolve_frozen,
     set_train_mode,
     validate_frozen,
 )
@@ -22,6 +26,7 @@ from hfwidgets.models.staging import StagedNet, build_stages
 from hfwidgets.models.weights import WeightsError, build_architecture, build_model, replace_head
 
 __all__ = [
+    "FREEZE_PRESETS",
     "BackboneInfo",
     "StagedNet",
     "WeightsError",
@@ -33,10 +38,13 @@ __all__ = [
     "count_parameters",
     "count_trainable_for",
     "frozen_prefix_length",
+    "frozen_until",
     "layer_groups",
     "list_backbones",
     "measure_latency",
+    "preset_frozen",
     "replace_head",
+    "resolve_frozen",
     "set_train_mode",
     "validate_frozen",
 ]

@@ -12,15 +12,33 @@ from hfwidgets.models.registry import get_spec
 from hfwidgets.models.weights import build_skeleton, replace_head
 
 __all__ = [
+    "ALL_BUT_HEAD",
+    "FREEZE_PRESETS",
     "apply_freeze",
     "count_parameters",
     "count_trainable_for",
     "frozen_prefix_length",
+    "frozen_until",
     "layer_groups",
+    "preset_frozen",
+    "resolve_frozen",
     "set_train_mode",
     "trainable_param_groups",
     "validate_frozen",
 ]
+
+
+# The one freezing vocabulary: the FreezeChecklist offers these presets and ``hfw train
+# --freeze-preset`` takes them (spelled with hyphens or spaces, any case: "feature-extractor").
+FREEZE_PRESETS: dict[str, str] = {
+    "feature extractor": "freeze every group but the new head",
+    "fine-tune last N": "train the last N groups (the head included), freeze the rest",
+    "everything": "train every layer (freeze nothing)",
+}
+
+#: The pseudo-group of ``frozen_until`` (``--freeze-until backbone``): every group but the head,
+#: the same as the ``"feature extractor"`` preset.
+ALL_BUT_HEAD = "backbone"
 
 
 def layer_groups(name: str) -> list[str]:
@@ -44,6 +62,103 @@ def validate_frozen(name: str, frozen: Iterable[str]) -> list[str]:
             f"{name} has no layer group {', '.join(unknown)}; its groups are {', '.join(groups)}"
         )
     return [group for group in groups if group in wanted]
+
+
+def _spelling(text: str) -> str:
+    return " ".join(text.replace("-", " ").replace("_", " ").lower().split())
+
+
+def _preset_key(preset: str) -> str:
+    """The ``FREEZE_PRESETS`` key ``preset`` spells (``"fine-tune-last"``: "fine-tune last N")."""
+    wanted = _spelling(preset)
+    for key in FREEZE_PRESETS:
+        spelled = _spelling(key)
+        if wanted in (spelled, spelled.removesuffix(" n")):
+            return key
+    raise ValueError(
+        f"unknown freeze preset {preset!r}; the presets are "
+        + "; ".join(f"{key!r} ({text})" for key, text in FREEZE_PRESETS.items())
+    )
+
+
+def preset_frozen(name: str, preset: str, *, n: int | None = None) -> list[str]:
+    """The groups of backbone ``name`` that preset ``preset`` (a ``FREEZE_PRESETS`` key) freezes.
+
+    ``n`` is the number of trained groups of ``"fine-tune last N"`` (more than the backbone has
+    trains everything).
+
+    Raises
+    ------
+    ValueError
+        An unknown preset (the message lists them), or ``"fine-tune last N"`` without ``n >= 1``.
+    """
+    groups = layer_groups(name)
+    key = _preset_key(preset)
+    if key == "feature extractor":
+        return groups[:-1]
+    if key == "everything":
+        return []
+    if n is None or n < 1:
+        raise ValueError(f"freeze preset {key!r} needs N, the number of groups to train (>= 1)")
+    return groups[: max(0, len(groups) - n)]
+
+
+def frozen_until(name: str, group: str) -> list[str]:
+    """Groups of ``name`` from the input up to and including ``group`` (``"backbone"``: all but
+    the head).
+
+    Raises
+    ------
+    ValueError
+        ``name`` has no such group (the message lists its groups).
+    """
+    groups = layer_groups(name)
+    if group == ALL_BUT_HEAD:
+        return groups[:-1]
+    if group not in groups:
+        raise ValueError(
+            f"{name} has no layer group {group!r} to freeze up to; its groups are "
+            f"{', '.join(groups)} (or {ALL_BUT_HEAD!r} for all but the head)"
+        )
+    return groups[: groups.index(group) + 1]
+
+
+def resolve_frozen(
+    name: str,
+    *,
+    groups: str | Iterable[str] | None = None,
+    until: str | None = None,
+    preset: str | None = None,
+    n: int | None = None,
+) -> tuple[str, ...]:
+    """The frozen groups of ``name`` from at most one of three ways of saying them.
+
+    Parameters
+    ----------
+    groups : str or iterable of str, optional
+        The groups themselves (a comma-separated string is split).
+    until : str, optional
+        Freeze from the input up to and including this group (see :func:`frozen_until`).
+    preset : str, optional
+        A key of ``FREEZE_PRESETS`` (see :func:`preset_frozen`), with ``n`` for
+        ``"fine-tune last N"``.
+
+    Returns
+    -------
+    tuple of str
+        In network order; empty when nothing is said.
+    """
+    said = [kind for kind, value in (("groups", groups), ("until", until), ("preset", preset))
+            if value is not None]  # fmt: skip
+    if len(said) > 1:
+        raise ValueError(f"say the frozen groups one way, not by {' and '.join(said)}")
+    if until is not None:
+        return tuple(frozen_until(name, until))
+    if preset is not None:
+        return tuple(preset_frozen(name, preset, n=n))
+    if isinstance(groups, str):
+        groups = [part.strip() for part in groups.split(",") if part.strip()]
+    return tuple(validate_frozen(name, groups or ()))
 
 
 def frozen_prefix_length(name: str, frozen: Iterable[str]) -> int:

@@ -7,6 +7,7 @@ a local state-dict file of the 1000-class ImageNet model; or ``"none"`` (random 
 
 from __future__ import annotations
 
+import pickle
 import urllib.error
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ __all__ = [
     "build_architecture",
     "build_model",
     "build_skeleton",
+    "check_weights",
     "replace_head",
     "resolve_weights_enum",
 ]
@@ -70,12 +72,18 @@ def build_skeleton(name: str, *, device: str | torch.device | None = None) -> nn
     get_spec(name)
     kwargs = _builder_kwargs(name, pretrained=device == "meta")
     with torch.device(device or "cpu"):
-        return torchvision.models.get_model(name, weights=None, **kwargs)
+        return _get_model(name, kwargs)
+
+
+def _get_model(name: str, kwargs: dict[str, Any]) -> nn.Module:
+    model = torchvision.models.get_model(name, weights=None, **kwargs)
+    if not isinstance(model, nn.Module):  # pragma: no cover - torchvision's builders return one
+        raise TypeError(f"torchvision built a {type(model).__name__} for {name}")
+    return model
 
 
 def _imagenet_model(name: str, *, pretrained: bool) -> nn.Module:
-    kwargs = _builder_kwargs(name, pretrained=pretrained)
-    return torchvision.models.get_model(name, weights=None, **kwargs)
+    return _get_model(name, _builder_kwargs(name, pretrained=pretrained))
 
 
 def _load_enum(name: str, weights: str) -> nn.Module:
@@ -92,17 +100,40 @@ def _load_enum(name: str, weights: str) -> nn.Module:
     return model
 
 
-def _load_file(name: str, path: Path) -> nn.Module:
+def _read_state_dict(name: str, path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a state-dict file, read without running any code from it."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, ValueError) as exc:
-        hint = _options_hint(name)
-        raise WeightsError(f"cannot read weights file {path}: {exc}; {hint}") from exc
+    except pickle.UnpicklingError as exc:
+        # torch's message suggests weights_only=False, which would run the file's code: never.
+        raise WeightsError(
+            f"weights file {path} is not a plain state dict: it holds pickled Python objects, "
+            "and hfwidgets reads weights without running code from the file. Save the weights "
+            f"as a state dict (torch.save(model.state_dict(), PATH)); {_options_hint(name)}"
+        ) from exc
+    except Exception as exc:  # a text file, a truncated zip, a directory...
+        lines = str(exc).splitlines()
+        reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+        raise WeightsError(
+            f"cannot read weights file {path}: it is not a state dict written by torch.save "
+            f"({reason}); {_options_hint(name)}"
+        ) from exc
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise WeightsError(f"{path} holds a {type(state).__name__}, not a state dict of {name}")
-    state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+    tensors = isinstance(state, dict) and all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    )
+    if not tensors or not state:
+        kind = type(state).__name__ if not isinstance(state, dict) else "dict of non-tensors"
+        raise WeightsError(
+            f"weights file {path} holds a {kind}, not a state dict of {name} (names -> "
+            f"tensors); {_options_hint(name)}"
+        )
+    return {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+
+
+def _load_file(name: str, path: Path) -> nn.Module:
+    state = _read_state_dict(name, path)
     model = _imagenet_model(name, pretrained=True)
     try:
         model.load_state_dict(state, strict=True)
@@ -113,6 +144,49 @@ def _load_file(name: str, path: Path) -> nn.Module:
             "pass the file saved for this model, or pick the model that file belongs to"
         ) from exc
     return model
+
+
+def check_weights(name: str, weights: str | Path) -> None:
+    """Check, without building the model, that ``weights`` can be had for backbone ``name``.
+
+    A file is read (as :func:`build_model` reads it) and its tensor names and shapes compared
+    with the ImageNet model's; an enum name is resolved. Downloads are not tried.
+
+    Raises
+    ------
+    WeightsError
+        The file is missing, unreadable, not a state dict or one of another model.
+    ValueError
+        An unknown backbone or weights name.
+    """
+    get_spec(name)
+    text = str(weights)
+    if text.lower() == "none":
+        return
+    path = Path(text).expanduser()
+    if not path.is_file():
+        if "/" in text or text.endswith((".pth", ".pt")):
+            raise WeightsError(f"weights file {text} does not exist; {_options_hint(name)}")
+        resolve_weights_enum(name, text)
+        return
+    state = _read_state_dict(name, path)
+    skeleton = build_skeleton(name, device="meta")  # shapes only, no memory
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    if got != expected:
+        missing = sorted(set(expected) - set(got))[:3]
+        unexpected = sorted(set(got) - set(expected))[:3]
+        shapes = sorted(k for k in set(got) & set(expected) if got[k] != expected[k])[:3]
+        detail = "; ".join(
+            f"{what}: {', '.join(keys)}"
+            for what, keys in (("missing", missing), ("unexpected", unexpected),
+                               ("other shape", shapes))
+            if keys
+        )  # fmt: skip
+        raise WeightsError(
+            f"{path} is not a state dict of torchvision's ImageNet {name} ({detail}); pass the "
+            "file saved for this model, or pick the model that file belongs to"
+        )
 
 
 def replace_head(model: nn.Module, name: str, *, num_classes: int) -> nn.Module:

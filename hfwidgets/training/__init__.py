@@ -1,23 +1,30 @@
 """Fine-tuning engine: trainer, background runner, metrics, checkpoints, predictor and export.
 
-Nothing here imports widgets: the training thread publishes frozen events
-(:mod:`~hfwidgets.training.events`) that widgets apply on their own schedule.
+Nothing here imports widgets: the trainer publishes frozen events
+(:mod:`~hfwidgets.training.events`) to :class:`TrainingCallback` hooks, and widgets apply them
+on their own schedule. Imports are lazy, so the events and :class:`TrainConfig` load without
+torch (a command line's ``--help`` or a widget module stays quick).
 """
 
 from __future__ import annotations
 
-from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.events import (
-    BatchEnded,
-    EpochEnded,
-    EpochStarted,
-    FitEnded,
-    FitStarted,
-)
-from hfwidgets.training.metrics import compute_metrics
-from hfwidgets.training.predictor import Predictor, load_predictor
-from hfwidgets.training.runner import TrainingRunner, train_project
-from hfwidgets.training.trainer import FitResult, Trainer
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hfwidgets.training.config import TrainConfig, build_train_config
+    from hfwidgets.training.events import (
+        BatchEnded,
+        EpochEnded,
+        EpochStarted,
+        FitEnded,
+        FitStarted,
+        TrainingCallback,
+    )
+    from hfwidgets.training.metrics import compute_metrics
+    from hfwidgets.training.predictor import RunPredictor, load_predictor
+    from hfwidgets.training.runner import TrainingRunner, train_project
+    from hfwidgets.training.trainer import FitResult, Trainer
 
 __all__ = [
     "BatchEnded",
@@ -26,11 +33,44 @@ __all__ = [
     "FitEnded",
     "FitResult",
     "FitStarted",
-    "Predictor",
+    "RunPredictor",
     "TrainConfig",
     "Trainer",
+    "TrainingCallback",
     "TrainingRunner",
+    "build_train_config",
     "compute_metrics",
     "load_predictor",
     "train_project",
 ]
+
+_MODULES = {
+    "BatchEnded": "events",
+    "EpochEnded": "events",
+    "EpochStarted": "events",
+    "FitEnded": "events",
+    "FitStarted": "events",
+    "TrainingCallback": "events",
+    "FitResult": "trainer",
+    "Trainer": "trainer",
+    "RunPredictor": "predictor",
+    "load_predictor": "predictor",
+    "TrainConfig": "config",
+    "build_train_config": "config",
+    "TrainingRunner": "runner",
+    "train_project": "runner",
+    "compute_metrics": "metrics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

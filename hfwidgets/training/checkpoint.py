@@ -15,7 +15,13 @@ import torch
 
 from hfwidgets.errors import HfwError
 
-__all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "load_checkpoint", "save_checkpoint"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "CheckpointError",
+    "check_resumable",
+    "load_checkpoint",
+    "save_checkpoint",
+]
 
 CHECKPOINT_FORMAT = 1
 
@@ -54,3 +60,41 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     if data.get("format", 0) > CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} was written by a newer hfwidgets; upgrade to read it")
     return data
+
+
+# Settings a resumed run must share with its checkpoint: they decide the model's and the
+# optimizer's shapes (other settings, such as epochs or the learning rate, may change).
+_RESUME_KEYS = (("model", "model"), ("frozen", "frozen groups"), ("mode", "mode"))
+
+
+def check_resumable(
+    state: dict[str, Any],
+    *,
+    config: dict[str, Any],
+    classes: list[str],
+    source: str | Path,
+) -> None:
+    """Check that a run with ``config`` and ``classes`` can continue from checkpoint ``state``.
+
+    Raises
+    ------
+    CheckpointError
+        Naming the checkpoint, what differs, and the settings that resume it.
+    """
+    saved = dict(state.get("config") or {})
+    saved.setdefault("model", state.get("model"))
+    saved.setdefault("mode", "fine-tune")
+    differences = []
+    for key, label in _RESUME_KEYS:
+        old, new = saved.get(key), config.get(key)
+        if key == "frozen":
+            old, new = sorted(old or ()), sorted(new or ())
+        if old != new:
+            differences.append(f"{label} {old!r} (now {new!r})")
+    if list(state.get("classes") or []) != list(classes):
+        differences.append(f"classes {state.get('classes')!r} (now {list(classes)!r})")
+    if differences:
+        raise CheckpointError(
+            f"cannot resume from {source}: it was trained with {'; '.join(differences)}. "
+            "Resume with the run's own model, frozen groups and classes, or train a new run"
+        )

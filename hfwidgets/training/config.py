@@ -1,12 +1,42 @@
-"""Training settings: one frozen dataclass, stored with every run."""
+"""Training settings: one frozen dataclass, stored with every run, and the one way to build it.
+
+The notebook panel, ``hfw train`` and the distributed launcher all build their settings with
+:func:`build_train_config` (the two command lines through :func:`add_config_arguments` and
+:func:`config_from_args`), so a setting means the same everywhere.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["TrainConfig", "default_num_threads"]
+from hfwidgets.errors import HfwError
+
+__all__ = [
+    "MODES",
+    "SCHEDULES",
+    "ConfigError",
+    "TrainConfig",
+    "add_config_arguments",
+    "build_train_config",
+    "config_from_args",
+    "default_num_threads",
+]
+
+#: How a run learns. ``"fine-tune"``: gradient descent on every unfrozen group.
+#: ``"feature-extractor"``: the pretrained network without its head computes features once and a
+#: logistic regression on them becomes the head (the seed's comparison with fine-tuning).
+MODES = ("fine-tune", "feature-extractor")
+
+#: Learning-rate schedules (:attr:`TrainConfig.schedule`).
+SCHEDULES = ("cosine", "constant")
+
+
+class ConfigError(HfwError, ValueError):
+    """A training setting is out of range or unknown; the message names it."""
 
 
 def default_num_threads() -> int:
@@ -37,13 +67,37 @@ class TrainConfig:
     seed : int
         Seeds the split, the head's initialisation and the batch order.
     augment : bool
-        Random time shifts and amplitude jitter of the scalograms (disables feature caching).
+        Randomly turn, shift, stretch and scale each training window's raw samples every epoch
+        before its scalogram (when the runner passes the raw windows; otherwise shift and scale
+        the images). The frozen prefix then runs once per epoch instead of once per run.
     device : str
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available).
     num_threads : int
         Torch CPU threads.
     weight_decay : float
         AdamW weight decay on trainable weights.
+    mode : {"fine-tune", "feature-extractor"}
+        See ``MODES``. Feature-extractor runs ignore ``frozen``, ``epochs``, ``lr``,
+        ``batch_size`` and ``augment``: they freeze all but the head and fit it in one step.
+    schedule : {"cosine", "constant"}
+        Learning rate over the run: ``"cosine"`` warms up linearly for ``warmup_epochs`` then
+        decays to zero along a half cosine; ``"constant"`` keeps ``lr``.
+    warmup_epochs : float
+        Length of the linear warm-up (may be a fraction of an epoch).
+    keep_best : bool
+        End with the weights of the epoch with the best validation accuracy (lowest validation
+        loss among equals) instead of the last epoch's; the run records which.
+    rotation_deg, shift, stretch, gain : float
+        How far ``augment`` turns the sensor frame, shifts and stretches the motion in time, and
+        scales it (:class:`~hfwidgets.training.augment.AugmentSettings`).
+    folds : int
+        0: one hold-out split. ``k >= 2``: k-fold cross-validation measures the figure (every
+        window predicted once by a model that did not see it), then one model trains on all.
+    group_split : bool
+        Validate on whole sessions/import sources training did not see, when there are several
+        (:func:`~hfwidgets.training.split.grouped_split`).
+    baseline : bool
+        Train the MiniRocket baseline on the same split (:mod:`~hfwidgets.training.baseline`).
     """
 
     model: str = "mobilenet_v2"
@@ -60,6 +114,17 @@ class TrainConfig:
     device: str = "cpu"
     num_threads: int = field(default_factory=default_num_threads)
     weight_decay: float = 0.0
+    mode: str = "fine-tune"
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    keep_best: bool = True
+    rotation_deg: float = 180.0
+    shift: float = 0.1
+    stretch: float = 0.15
+    gain: float = 0.2
+    folds: int = 0
+    group_split: bool = True
+    baseline: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frozen", tuple(self.frozen))
@@ -75,10 +140,18 @@ class TrainConfig:
             (self.weight_decay >= 0, "weight_decay", "not negative"),
             (self.device in ("cpu", "auto") or self.device.startswith("cuda"), "device",
              "'cpu', 'cuda[:N]' or 'auto'"),
+            (self.mode in MODES, "mode", " or ".join(repr(m) for m in MODES)),
+            (self.schedule in SCHEDULES, "schedule", " or ".join(repr(m) for m in SCHEDULES)),
+            (self.warmup_epochs >= 0, "warmup_epochs", "not negative"),
+            (self.folds == 0 or self.folds >= 2, "folds", "0 (one split) or at least 2"),
+            (self.rotation_deg >= 0, "rotation_deg", "not negative"),
+            (0 <= self.shift < 1, "shift", "in [0, 1)"),
+            (0 <= self.stretch < 1, "stretch", "in [0, 1)"),
+            (0 <= self.gain < 1, "gain", "in [0, 1)"),
         ]  # fmt: skip
         for ok, name, rule in checks:
             if not ok:
-                raise ValueError(f"TrainConfig({name}={getattr(self, name)!r}) must be {rule}")
+                raise ConfigError(f"TrainConfig({name}={getattr(self, name)!r}) must be {rule}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict, stored as the run's settings."""
@@ -91,3 +164,125 @@ class TrainConfig:
         """Inverse of :meth:`to_dict`; keys this version does not know are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def build_train_config(
+    *,
+    model: str = "mobilenet_v2",
+    freeze: str | Iterable[str] | None = None,
+    freeze_until: str | None = None,
+    freeze_preset: str | None = None,
+    last_n: int | None = None,
+    **settings: Any,
+) -> TrainConfig:
+    """The :class:`TrainConfig` of a run, with the frozen groups said any one supported way.
+
+    Parameters
+    ----------
+    model : str
+        Backbone name.
+    freeze : str or iterable of str, optional
+        Groups to freeze (a string is split at commas).
+    freeze_until : str, optional
+        Freeze up to and including this group (``"backbone"``: all but the head).
+    freeze_preset : str, optional
+        A key of :data:`hfwidgets.models.FREEZE_PRESETS` (``last_n`` for "fine-tune last N").
+    **settings
+        Any other :class:`TrainConfig` field; ``None`` keeps the default.
+
+    Raises
+    ------
+    ConfigError
+        An unknown backbone, group, preset or setting, or a value out of range.
+    """
+    from hfwidgets.models.freezing import resolve_frozen
+
+    known = {f.name for f in fields(TrainConfig)} - {"model", "frozen"}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown training setting {', '.join(unknown)}; the settings are "
+            f"{', '.join(sorted(known | {'model', 'freeze', 'freeze_until', 'freeze_preset'}))}"
+        )
+    try:
+        frozen = resolve_frozen(
+            model, groups=freeze, until=freeze_until, preset=freeze_preset, n=last_n
+        )
+        given = {key: value for key, value in settings.items() if value is not None}
+        return TrainConfig(model=model, frozen=frozen, **given)
+    except ConfigError:
+        raise
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def add_config_arguments(
+    parser: argparse.ArgumentParser, *, default_threads: int | None = None
+) -> None:
+    """Add the training options ``hfw train`` and ``hfw.training.ddp`` share to ``parser``."""
+    parser.add_argument("--model", default="mobilenet_v2", help="backbone (hfw info lists them)")
+    parser.add_argument(
+        "--weights",
+        default="DEFAULT",
+        help="DEFAULT (torchvision download/cache), a state-dict PATH, or none",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="fine-tune",
+        help="fine-tune (gradient descent on the unfrozen groups) or feature-extractor "
+        "(frozen network + logistic regression as the head, one step)",
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--freeze", help="comma-separated layer groups to freeze")
+    group.add_argument(
+        "--freeze-until",
+        help="freeze every group up to and including this one ('backbone': all but the head)",
+    )
+    group.add_argument(
+        "--freeze-preset",
+        metavar="PRESET",
+        help="feature-extractor (all but the head), fine-tune-last (with --last-n N) or "
+        "everything (train every layer): the FreezeChecklist's presets",
+    )
+    parser.add_argument("--last-n", type=int, default=None, help="groups fine-tune-last trains")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1e-3, help="learning rate (AdamW)")
+    parser.add_argument("--val-fraction", type=float, default=0.2, help="held out, stratified")
+    parser.add_argument(
+        "--head-lr-factor", type=float, default=1.0, help="learn-rate factor of the head"
+    )
+    parser.add_argument("--patience", type=int, default=None, help="early stopping (epochs)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--augment", action="store_true", help="random time shift and gain")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=default_threads,
+        help="torch CPU threads" + ("" if default_threads else " (default <= 4)"),
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The :class:`TrainConfig` of options added by :func:`add_config_arguments`."""
+    return build_train_config(
+        model=args.model,
+        weights=args.weights,
+        mode=args.mode,
+        freeze=args.freeze,
+        freeze_until=args.freeze_until,
+        freeze_preset=args.freeze_preset,
+        last_n=args.last_n,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        val_fraction=args.val_fraction,
+        head_lr_factor=args.head_lr_factor,
+        patience=args.patience,
+        seed=args.seed,
+        augment=args.augment,
+        device=args.device,
+        num_threads=args.threads,
+    )

@@ -1,32 +1,36 @@
-"""Events the trainer publishes (frozen, so a widget thread can hold them safely) and a dispatcher.
+"""Training events and the one callback protocol that receives them.
 
-Hooks in the style of Lightning/fastai: fit start/end, epoch start/end, batch end. Epochs and
-batches are numbered from 1, as a progress bar shows them.
+The trainer publishes frozen events (so a widget thread can hold them safely) to callbacks
+with named hooks, in the style of Lightning's ``Callback``: subclass :class:`TrainingCallback`
+and override the hooks you need. Each event names its hook (``FitStarted.hook ==
+"on_fit_start"``), and calling a callback with an event runs that hook, so a callback object
+goes wherever a plain ``callback(event)`` function goes (a runner's ``on_event``, a queue's
+``put``). Epochs and batches are numbered from 1, as a progress bar shows them.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "BatchEnded",
     "EpochEnded",
     "EpochStarted",
+    "EventCallback",
     "FitEnded",
     "FitStarted",
+    "TrainingCallback",
     "TrainingEvent",
 ]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class FitStarted:
     """Training begins: sizes of the split and whether the frozen prefix is cached."""
 
+    hook: ClassVar[str] = "on_fit_start"
     n_train: int
     n_val: int
     epochs: int
@@ -38,6 +42,9 @@ class FitStarted:
 
 @dataclass(frozen=True)
 class EpochStarted:
+    """Epoch ``epoch`` of ``epochs`` begins."""
+
+    hook: ClassVar[str] = "on_epoch_start"
     epoch: int
     epochs: int
 
@@ -46,6 +53,7 @@ class EpochStarted:
 class BatchEnded:
     """One optimizer step done; ``seconds`` is its wall time."""
 
+    hook: ClassVar[str] = "on_batch_end"
     epoch: int
     batch: int
     n_batches: int
@@ -57,6 +65,7 @@ class BatchEnded:
 class EpochEnded:
     """Losses and accuracies of one epoch (``val_*`` are ``None`` without a validation set)."""
 
+    hook: ClassVar[str] = "on_epoch_end"
     epoch: int
     train_loss: float
     train_acc: float
@@ -69,6 +78,7 @@ class EpochEnded:
 class FitEnded:
     """Training is over. ``status`` is ``"completed"``, ``"stopped"`` or ``"failed"``."""
 
+    hook: ClassVar[str] = "on_fit_end"
     status: str
     metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -76,4 +86,44 @@ class FitEnded:
 
 
 TrainingEvent = FitStarted | EpochStarted | BatchEnded | EpochEnded | FitEnded
-EventCallback = Callable[[Any], object]
+
+
+class TrainingCallback:
+    """Receives training events through named hooks; every hook does nothing by default.
+
+    Hooks run on the training thread (a widget posts the event to its own thread). An
+    exception in a hook is logged by the trainer and never stops training or the other
+    callbacks.
+
+    Examples
+    --------
+    >>> class PrintEpochs(TrainingCallback):
+    ...     def on_epoch_end(self, event: EpochEnded) -> None:
+    ...         print(event.epoch, round(event.train_loss, 3))
+    >>> PrintEpochs()(EpochEnded(1, 0.6931, 0.5, None, None))
+    1 0.693
+    """
+
+    def on_fit_start(self, event: FitStarted) -> None:
+        """Training begins (after the data, model and any resumed state are ready)."""
+
+    def on_epoch_start(self, event: EpochStarted) -> None:
+        """An epoch begins."""
+
+    def on_batch_end(self, event: BatchEnded) -> None:
+        """One optimizer step is done."""
+
+    def on_epoch_end(self, event: EpochEnded) -> None:
+        """An epoch is done and validated (its checkpoint is saved)."""
+
+    def on_fit_end(self, event: FitEnded) -> None:
+        """Training is over: completed, stopped or failed (always the last event)."""
+
+    def __call__(self, event: TrainingEvent) -> None:
+        """Run the hook ``event`` names (``event.hook``)."""
+        getattr(self, event.hook)(event)
+
+
+EventCallback = TrainingCallback | Callable[[Any], object]
+"""What the trainer and runner accept: a :class:`TrainingCallback`, or a plain function that
+receives every event (as a ``TrainingCallback`` is itself called with each event)."""

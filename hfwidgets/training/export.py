@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from hfwidgets.training.predictor import latest_run_id, load_predictor
+
+if TYPE_CHECKING:
+    from hfwidgets.store import Project
 
 __all__ = ["FORMATS", "export_model"]
 
@@ -23,7 +26,7 @@ FORMATS = ("torchscript", "onnx")
 
 
 def export_model(
-    project: Any,
+    project: Project,
     *,
     run_id: int | None = None,
     fmt: str = "torchscript",
@@ -58,7 +61,8 @@ def export_model(
         warnings.simplefilter("ignore", category=FutureWarning)
         warnings.simplefilter("ignore", category=DeprecationWarning)
         if fmt == "torchscript":
-            torch.jit.save(torch.jit.trace(net, example), str(out))
+            traced = torch.jit.trace(net, example)  # type: ignore[no-untyped-call]
+            torch.jit.save(traced, str(out))
         else:
             torch.onnx.export(
                 net,

@@ -1,5 +1,10 @@
 """Frozen-prefix feature cache and feature-extractor mode (frozen CNN + logistic regression).
 
+Feature-extractor mode (``TrainConfig(mode="feature-extractor")``) caches the features of every
+group but the head, fits a logistic regression on them in one step, and writes it into the
+head, so its runs are ordinary checkpoints (predictor, export and live inference need nothing
+else).
+
 When the frozen layer groups are a prefix of the network and no random augmentation is on, the
 prefix is a fixed function of each image: run it once, keep its outputs, and each epoch only
 trains the rest. With every group but the head frozen, an epoch then costs one small layer.
@@ -8,26 +13,31 @@ trains the rest. With every group but the head frozen, an epoch then costs one s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from hfwidgets.models import StagedNet, build_model, layer_groups
-from hfwidgets.training.data import as_image_tensor
-from hfwidgets.training.metrics import compute_metrics
+from hfwidgets.models import StagedNet
+from hfwidgets.models.registry import get_spec
+from hfwidgets.models.weights import build_skeleton
+from hfwidgets.training.config import ConfigError, TrainConfig
 
 __all__ = [
     "CACHE_LIMIT_BYTES",
     "INFERENCE_BATCH",
     "FrozenPrefix",
     "cache_bytes",
+    "check_feature_extractor",
     "compute_features",
+    "feature_extractor_config",
     "fit_feature_extractor",
+    "fit_logistic_head",
+    "set_linear_head",
 ]
 
 # Above this the trainer runs the frozen prefix every batch instead of caching its outputs
@@ -86,6 +96,72 @@ def compute_features(
     return torch.cat(outputs)
 
 
+def check_feature_extractor(name: str) -> None:
+    """Check that backbone ``name``'s head is one linear layer on pooled features.
+
+    Feature-extractor mode writes a logistic regression into that layer, so a head that is
+    anything else (SqueezeNet classifies with a convolution over a feature map) cannot take it.
+
+    Raises
+    ------
+    ConfigError
+        Naming the backbone and what to use instead.
+    """
+    spec = get_spec(name)
+    skeleton = build_skeleton(name, device="meta")
+    head = skeleton.get_submodule(spec.head_path)
+    group = spec.groups[-1]
+    leaves = [
+        module
+        for path in group.modules
+        for module in skeleton.get_submodule(path).modules()
+        if not list(module.children())
+    ]
+    linear = isinstance(head, nn.Linear) and not group.pool
+    if not linear or any(m is not head and not isinstance(m, nn.Dropout) for m in leaves):
+        raise ConfigError(
+            f"feature-extractor mode needs a head that is one linear layer; {name}'s is not. "
+            f"Fine-tune {name} with every group but the head frozen (the 'feature extractor' "
+            "freeze preset) instead, or pick another backbone"
+        )
+
+
+def fit_logistic_head(
+    features: np.ndarray, labels: np.ndarray, *, num_classes: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A standardised multinomial logistic regression, folded into one linear layer.
+
+    Parameters
+    ----------
+    features : array ``[N, D]``
+    labels : array ``[N]`` of class indices in ``0..num_classes-1``
+
+    Returns
+    -------
+    weight, bias : arrays ``[num_classes, D]`` and ``[num_classes]`` (float32)
+        ``softmax(features @ weight.T + bias)`` equals the regression's probabilities. A class
+        absent from ``labels`` gets a bias so low that it is never predicted.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.int64)
+    scaler = StandardScaler().fit(x)
+    clf = LogisticRegression(max_iter=2000, random_state=seed).fit(scaler.transform(x), y)
+    coef, intercept = clf.coef_, clf.intercept_
+    if len(clf.classes_) == 2:  # sigmoid(d) == softmax([-d/2, d/2])
+        coef, intercept = (
+            np.vstack([-coef / 2, coef / 2]),
+            np.hstack([-intercept / 2, intercept / 2]),
+        )
+    scale = np.asarray(scaler.scale_, dtype=np.float64)
+    mean = np.asarray(scaler.mean_, dtype=np.float64)
+    weight = np.zeros((num_classes, x.shape[1]))
+    bias = np.full(num_classes, -1e4)
+    rows = clf.classes_.astype(np.int64)
+    weight[rows] = coef / scale  # (x - mean) / scale @ coef.T == x @ (coef / scale).T - ...
+    bias[rows] = intercept - (coef / scale) @ mean
+    return weight.astype(np.float32), bias.astype(np.float32)
+
+
 def fit_feature_extractor(
     images: np.ndarray | torch.Tensor,
     labels: Sequence[int] | np.ndarray,
@@ -97,27 +173,48 @@ def fit_feature_extractor(
     test_index: np.ndarray,
     ids: Sequence[int] | np.ndarray | None = None,
     seed: int = 0,
-    batch_size: int = INFERENCE_BATCH,
 ) -> dict[str, Any]:
-    """Feature-extractor mode: the pretrained network without its head, then logistic regression.
+    """Feature-extractor mode on arrays: a trainer run with ``mode="feature-extractor"``.
 
-    The seed's comparison with fine-tuning: every group but the head is frozen and its pooled
-    features feed a standardised multinomial logistic regression (scikit-learn).
+    The seed's comparison with fine-tuning: every group but the head is frozen, its pooled
+    features feed a standardised multinomial logistic regression (scikit-learn), and the
+    regression becomes the head.
 
     Returns
     -------
     dict
         The metrics of :func:`~hfwidgets.training.metrics.compute_metrics` on ``test_index``,
-        plus ``"classifier"`` (the fitted scikit-learn pipeline) and ``"feature_dim"``.
+        plus ``"model"`` (the network with the fitted head) and ``"feature_dim"``.
     """
-    tensor = as_image_tensor(images)
-    y = np.asarray(labels, dtype=np.int64)
-    net = build_model(model, num_classes=len(classes), weights=weights)
-    prefix = FrozenPrefix(net, model, len(layer_groups(model)) - 1)
-    feats = compute_features(prefix, tensor, batch_size=batch_size).flatten(1).numpy()
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
-    clf.fit(feats[train_index], y[train_index])
-    pred = clf.predict(feats[test_index])
-    window_ids = np.arange(len(y)) if ids is None else np.asarray(ids)
-    metrics = compute_metrics(y[test_index], pred, classes=classes, ids=window_ids[test_index])
-    return {**metrics, "classifier": clf, "feature_dim": int(feats.shape[1])}
+    from hfwidgets.training.config import TrainConfig
+    from hfwidgets.training.trainer import Trainer
+
+    config = TrainConfig(
+        model=model, weights=weights, mode="feature-extractor", seed=seed, num_threads=1
+    )
+    result = Trainer(config, classes=classes).fit(
+        images, labels, ids=ids, split=(np.asarray(train_index), np.asarray(test_index))
+    )
+    head = result.model.get_submodule(get_spec(model).head_path)
+    assert isinstance(head, nn.Linear)  # check_feature_extractor made sure
+    return {**result.metrics, "model": result.model, "feature_dim": int(head.in_features)}
+
+
+def feature_extractor_config(config: TrainConfig) -> TrainConfig:
+    """``config`` as feature-extractor mode runs it: all but the head frozen, one step, no
+    augmentation (returned unchanged in fine-tune mode)."""
+    if config.mode != "feature-extractor":
+        return config
+    check_feature_extractor(config.model)
+    frozen = tuple(get_spec(config.model).group_names[:-1])
+    return replace(config, frozen=frozen, epochs=1, augment=False)
+
+
+def set_linear_head(model: nn.Module, name: str, *, weight: np.ndarray, bias: np.ndarray) -> None:
+    """Write ``weight`` ``[C, D]`` and ``bias`` ``[C]`` into the linear head of ``model``."""
+    head = model.get_submodule(get_spec(name).head_path)
+    if not isinstance(head, nn.Linear):
+        raise TypeError(f"the head of {name} is a {type(head).__name__}, not nn.Linear")
+    with torch.no_grad():
+        head.weight.copy_(torch.as_tensor(weight, dtype=head.weight.dtype))
+        head.bias.copy_(torch.as_tensor(bias, dtype=head.bias.dtype))

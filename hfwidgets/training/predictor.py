@@ -1,13 +1,15 @@
 """A trained run as a function from raw x, y, z windows to class probabilities.
 
-The live classifier calls :meth:`Predictor.predict_proba` once per hop, so it is kept cheap:
+The live classifier calls :meth:`RunPredictor.predict_proba` once per hop, so it is kept cheap:
 the network is built once, in eval mode, and run under ``torch.inference_mode`` on a batch.
+A :class:`RunPredictor` satisfies :class:`hfwidgets.live.Predictor`, the protocol live
+inference accepts (any object with ``classes``, ``rate_hz`` and ``predict_proba``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -17,10 +19,13 @@ from hfwidgets.models import StagedNet, build_architecture
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.training.checkpoint import load_checkpoint
 
-__all__ = ["Predictor", "latest_run_id", "load_predictor"]
+if TYPE_CHECKING:
+    from hfwidgets.store import Project
+
+__all__ = ["RunPredictor", "latest_run_id", "load_predictor"]
 
 
-class Predictor:
+class RunPredictor:
     """Class probabilities of acceleration windows, with the run's scalogram settings.
 
     Attributes
@@ -56,7 +61,7 @@ class Predictor:
         self.window_s = window_s
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, *, run_id: int | None = None) -> Predictor:
+    def from_checkpoint(cls, path: str | Path, *, run_id: int | None = None) -> RunPredictor:
         """Build from a checkpoint written by the trainer (see :mod:`.checkpoint`)."""
         state = load_checkpoint(path)
         return cls.from_state(state, run_id=run_id, source=str(path))
@@ -64,7 +69,7 @@ class Predictor:
     @classmethod
     def from_state(
         cls, state: dict[str, Any], *, run_id: int | None = None, source: str = "checkpoint"
-    ) -> Predictor:
+    ) -> RunPredictor:
         config = state.get("config") or {}
         name = state["model"]
         pretrained = str(config.get("weights", "DEFAULT")).lower() != "none"
@@ -105,7 +110,7 @@ class Predictor:
         return [self.classes[i] for i in proba.argmax(axis=1)]
 
 
-def latest_run_id(project: Any) -> int:
+def latest_run_id(project: Project) -> int:
     """The newest run of ``project`` that has a checkpoint (finished runs preferred)."""
     runs = [r for r in project.runs() if project.checkpoint_path(r.id).is_file()]
     finished = [r for r in runs if r.status == "finished"]
@@ -115,8 +120,8 @@ def latest_run_id(project: Any) -> int:
     return int(pick[-1].id)
 
 
-def load_predictor(project: Any, run_id: int | None = None) -> Predictor:
-    """The :class:`Predictor` of run ``run_id`` of ``project`` (default: the latest trained)."""
+def load_predictor(project: Project, run_id: int | None = None) -> RunPredictor:
+    """The :class:`RunPredictor` of run ``run_id`` of ``project`` (default: the latest trained)."""
     if run_id is None:
         run_id = latest_run_id(project)
-    return Predictor.from_checkpoint(project.checkpoint_path(run_id), run_id=run_id)
+    return RunPredictor.from_checkpoint(project.checkpoint_path(run_id), run_id=run_id)

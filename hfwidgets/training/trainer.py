@@ -8,9 +8,10 @@ batch, saves a checkpoint after every epoch, and resumes from one.
 from __future__ import annotations
 
 import copy
+import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,15 +23,9 @@ from torch import nn
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.models import StagedNet, apply_freeze, build_model, set_train_mode
 from hfwidgets.models.freezing import frozen_prefix_length, trainable_param_groups
-from hfwidgets.training.checkpoint import load_checkpoint, save_checkpoint
-from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.data import (
-    as_image_tensor,
-    augment_batch,
-    batch_indices,
-    predict_logits,
-    resolve_device,
-)
+from hfwidgets.training.checkpoint import check_resumable, load_checkpoint, save_checkpoint
+from hfwidgets.training.config import ConfigError, TrainConfig
+from hfwidgets.training.data import as_image_tensor, augment_batch, predict_logits
 from hfwidgets.training.events import (
     BatchEnded,
     EpochEnded,
@@ -44,9 +39,13 @@ from hfwidgets.training.features import (
     FrozenPrefix,
     cache_bytes,
     compute_features,
+    feature_extractor_config,
+    fit_logistic_head,
+    set_linear_head,
 )
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import stratified_split
+from hfwidgets.training.strategy import Strategy
 
 __all__ = ["FitResult", "Trainer"]
 
@@ -77,6 +76,7 @@ class _Run:
 
     model: nn.Module
     net: nn.Module  # the part trained each epoch (after the cached prefix, if any)
+    step_net: nn.Module  # what the optimizer steps through (``net``, or its DDP wrapper)
     inputs: torch.Tensor  # images, or the cached prefix outputs
     labels: torch.Tensor
     train_idx: np.ndarray
@@ -87,6 +87,30 @@ class _Run:
     optimizer: torch.optim.Optimizer
     history: list[dict[str, Any]]
     first_epoch: int
+    prefix: nn.Module | None = None  # the frozen prefix (rerun each epoch on augmented images)
+    render: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None
+    base_lrs: list[float] = field(default_factory=list)  # before the schedule scales them
+    best_epoch: int = 0
+    # The best epoch so far, (val accuracy, -val loss), its number and its weights: kept in the
+    # checkpoint, so a resumed run ends with the same best epoch as an uninterrupted one.
+    best: tuple[tuple[float, float], int, dict[str, torch.Tensor]] | None = None
+
+
+# Augmented training images ``[len(index), 3, H, W]`` for the windows at positions ``index``.
+RenderFn = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+def lr_factor(step: int, *, total: int, warmup: int) -> float:
+    """Learning-rate multiplier at optimizer ``step`` (0-based) of ``total`` steps.
+
+    A linear warm-up over the first ``warmup`` steps, then a half cosine from 1 down to 0 at
+    ``total`` (warm-up keeps the first steps from wrecking the pretrained weights; the decay lets
+    the last epochs settle instead of bouncing around at the full rate).
+    """
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    span = max(1, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / span)))
 
 
 class Trainer:
@@ -97,13 +121,18 @@ class Trainer:
     config : TrainConfig
     classes : sequence of str
         Class names; labels index into it.
-    callbacks : iterable of callable
-        Each is called with every event (exceptions are logged, never stop training).
+    callbacks : iterable of TrainingCallback or callable
+        :class:`~hfwidgets.training.events.TrainingCallback` objects get each event in its
+        named hook; a plain function gets every event. Exceptions are logged and never stop
+        training or the other callbacks.
     stop_event : threading.Event, optional
         Set it (or call :meth:`stop`) to stop before the next batch.
     cache_features : bool
         Run a frozen prefix once and cache its outputs when possible (default). ``False`` runs
         the whole network every batch (for comparisons; results agree to rounding).
+    strategy : Strategy, optional
+        Where the work runs; the default trains in this process.
+        :class:`~hfwidgets.training.ddp.DistributedStrategy` spreads it over processes.
     """
 
     def __init__(
@@ -114,8 +143,10 @@ class Trainer:
         callbacks: Iterable[EventCallback] = (),
         stop_event: threading.Event | None = None,
         cache_features: bool = True,
+        strategy: Strategy | None = None,
     ) -> None:
-        self.config = config
+        self.config = feature_extractor_config(config)  # the settings that mode implies
+        self.strategy = strategy or Strategy()
         self.cache_features = cache_features
         self.classes = list(classes)
         self.events = CallbackList("event")
@@ -138,6 +169,7 @@ class Trainer:
         resume: bool = False,
         checkpoint_extra: dict[str, Any] | None = None,
         run_id: int | None = None,
+        render: RenderFn | None = None,
     ) -> FitResult:
         """Train, publishing events; return a :class:`FitResult`.
 
@@ -151,6 +183,10 @@ class Trainer:
         resume : continue after the checkpoint's epoch with its weights and optimizer state
         checkpoint_extra : more JSON-like entries for the checkpoint (scalogram settings, rate)
         run_id : copied into the fit events
+        render : ``render(index, rng)`` -> augmented images of the windows at positions
+            ``index``; with ``config.augment`` it is called once per epoch for the training
+            windows (raw-sample augmentation, :mod:`~hfwidgets.training.augment`), and a frozen
+            prefix still runs once per epoch rather than once per batch
         """
         started = time.perf_counter()
         threads = torch.get_num_threads()  # process-wide: give the notebook its setting back
@@ -163,10 +199,15 @@ class Trainer:
                     split=split,
                     checkpoint_path=checkpoint_path,
                     resume=resume,
+                    render=render,
                 )
-                status, last = self._loop(run, checkpoint_path, checkpoint_extra, run_id)
+                fit_epochs = (
+                    self._fit_head if self.config.mode == "feature-extractor" else self._loop
+                )
+                status, last = fit_epochs(run, checkpoint_path, checkpoint_extra, run_id)
                 metrics = self._final_metrics(run)
                 metrics["epochs"] = last
+                metrics["best_epoch"] = run.best_epoch or last
                 metrics["history"] = run.history
                 if checkpoint_path is not None and last >= run.first_epoch:
                     self._save(checkpoint_path, run, last, checkpoint_extra, metrics)
@@ -197,11 +238,12 @@ class Trainer:
         split: tuple[np.ndarray, np.ndarray] | None,
         checkpoint_path: str | Path | None,
         resume: bool,
+        render: RenderFn | None = None,
     ) -> _Run:
         cfg = self.config
         torch.set_num_threads(cfg.num_threads)
         torch.manual_seed(cfg.seed)  # the new head's initialisation
-        device = resolve_device(cfg.device)
+        device = self.strategy.device(cfg.device)
         x_all = as_image_tensor(images)
         y_all = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
         if len(y_all) != len(x_all):
@@ -218,10 +260,13 @@ class Trainer:
             raise ValueError(f"all layer groups of {cfg.model} are frozen; unfreeze 'head'")
         state = load_checkpoint(checkpoint_path) if resume and checkpoint_path else None
         if state is not None:
+            check_resumable(state, config=cfg.to_dict(), classes=self.classes,
+                            source=str(checkpoint_path))  # fmt: skip
             model.load_state_dict(state["model_state"])
         model.to(device)
         # A frozen prefix with no augmentation is a fixed function: run it once (features.py).
-        cacheable = self.cache_features and not cfg.augment
+        # With raw-window augmentation (a render function) the prefix reruns once per epoch.
+        cacheable = self.cache_features and (not cfg.augment or render is not None)
         k = frozen_prefix_length(cfg.model, cfg.frozen) if cacheable else 0
         prefix = FrozenPrefix(model, cfg.model, k) if k else None
         if prefix is not None and cache_bytes(prefix, x_all, device=device) > CACHE_LIMIT_BYTES:
@@ -235,16 +280,22 @@ class Trainer:
             model, cfg.model, lr=cfg.lr, head_lr_factor=cfg.head_lr_factor
         )
         optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+        base_lrs = [float(g["lr"]) for g in optimizer.param_groups]  # a resume loads scaled ones
         history: list[dict[str, Any]] = []
         first_epoch = 1
         if state is not None:
             optimizer.load_state_dict(state["optimizer_state"])
             history = list(state.get("history") or [])
             first_epoch = int(state["epoch"]) + 1
-        return _Run(
-            model, net, inputs, y_all, np.asarray(train_idx), np.asarray(val_idx), window_ids,
-            device, bool(k), optimizer, history, first_epoch,
+        run = _Run(
+            model, net, self.strategy.wrap(net, device), inputs, y_all, np.asarray(train_idx),
+            np.asarray(val_idx), window_ids, device, bool(k), optimizer, history, first_epoch,
+            prefix, render, base_lrs,
         )  # fmt: skip
+        if state is not None and state.get("best_state") is not None:
+            score = tuple(float(v) for v in state["best_score"])
+            run.best = ((score[0], score[1]), int(state["best_epoch"]), state["best_state"])
+        return run
 
     def _loop(
         self,
@@ -259,7 +310,6 @@ class Trainer:
             n_train, n_val, cfg.epochs, cfg.model, run.first_epoch, run.cached, run_id
         )
         self.events.fire(event)
-        best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         last = run.first_epoch - 1
         whole = _snapshot(run)
         for epoch in range(run.first_epoch, cfg.epochs + 1):
@@ -278,16 +328,23 @@ class Trainer:
             run.history.append(record)
             last = epoch
             whole = _snapshot(run)
+            val_loss, val_acc = record["val_loss"], record["val_acc"]
+            if (cfg.keep_best or cfg.patience is not None) and val_loss is not None:
+                score = (float(val_acc), -float(val_loss))
+                if run.best is None or score > run.best[0]:
+                    run.best = (score, epoch, copy.deepcopy(run.model.state_dict()))
             if checkpoint_path is not None:
                 self._save(checkpoint_path, run, epoch, extra, None)
             self.events.fire(EpochEnded(**record))
-            val_loss = record["val_loss"]
-            if cfg.patience is not None and val_loss is not None:
-                if best is None or val_loss < best[0]:
-                    best = (val_loss, epoch, copy.deepcopy(run.model.state_dict()))
-                elif epoch - best[1] >= cfg.patience:
-                    run.model.load_state_dict(best[2])  # early stop keeps the best epoch
-                    break
+            if (
+                run.best is not None
+                and cfg.patience is not None
+                and epoch - run.best[1] >= cfg.patience
+            ):
+                break  # early stop
+        if run.best is not None and (cfg.keep_best or cfg.patience is not None):
+            run.model.load_state_dict(run.best[2])  # end with the best epoch's weights
+            run.best_epoch = run.best[1]
         return "completed", last
 
     def _train_epoch(
@@ -298,21 +355,33 @@ class Trainer:
         start = time.perf_counter()
         set_train_mode(run.model, cfg.model, cfg.frozen)  # frozen groups stay in eval mode
         loss_fn = nn.CrossEntropyLoss()
-        n_batches = -(-len(run.train_idx) // cfg.batch_size)
+        strategy = self.strategy
+        n_batches = strategy.count_batches(len(run.train_idx), batch_size=cfg.batch_size)
         total, correct, seen = 0.0, 0, 0
-        order = batch_indices(len(run.train_idx), batch_size=cfg.batch_size, generator=generator)
+        epoch_inputs = self._epoch_inputs(run, epoch)
+        warmup = round(cfg.warmup_epochs * n_batches)
+        order = strategy.batches(len(run.train_idx), batch_size=cfg.batch_size, generator=generator)
         for batch, rows in enumerate(order, 1):
             if self.stop_event.is_set():
                 return None
             batch_start = time.perf_counter()
             index = torch.as_tensor(run.train_idx)[rows]
-            xb, yb = run.inputs[index].to(run.device), run.labels[index].to(run.device)
-            if cfg.augment:
+            if epoch_inputs is not None:
+                xb = epoch_inputs[rows].to(run.device)
+            else:
+                xb = run.inputs[index].to(run.device)
+            yb = run.labels[index].to(run.device)
+            if cfg.augment and run.render is None:
                 xb = augment_batch(xb, generator=generator)
+            if cfg.schedule == "cosine":
+                step = (epoch - 1) * n_batches + batch - 1
+                factor = lr_factor(step, total=cfg.epochs * n_batches, warmup=warmup)
+                for group, base in zip(run.optimizer.param_groups, run.base_lrs, strict=True):
+                    group["lr"] = base * factor
             run.optimizer.zero_grad(set_to_none=True)
-            logits = run.net(xb)
+            logits = run.step_net(xb)
             loss = loss_fn(logits, yb)
-            loss.backward()
+            loss.backward()  # under DDP, this all-reduces (averages) the gradients
             run.optimizer.step()
             batch_loss = float(loss.detach())  # one device sync for the sum and the event
             total += batch_loss * len(yb)
@@ -320,6 +389,9 @@ class Trainer:
             seen += len(yb)
             seconds = time.perf_counter() - batch_start
             self.events.fire(BatchEnded(epoch, batch, n_batches, batch_loss, seconds))
+        sums = strategy.reduce_sum(torch.tensor([total, correct, seen], dtype=torch.float64))
+        total, correct, seen = float(sums[0]), int(sums[1]), int(sums[2])
+        strategy.end_epoch(run.model)
         val_loss = val_acc = None
         if len(run.val_idx):
             logits = predict_logits(run.net, run.inputs, run.val_idx, device=run.device)
@@ -334,6 +406,65 @@ class Trainer:
             "val_acc": val_acc,
             "seconds": time.perf_counter() - start,
         }
+
+    def _epoch_inputs(self, run: _Run, epoch: int) -> torch.Tensor | None:
+        """This epoch's augmented training inputs (by position in ``train_idx``), or ``None``.
+
+        The scalograms of all training windows are drawn in one batched call; a frozen prefix
+        then runs over them once, so the epoch's batches only train the layers after it.
+        """
+        if not self.config.augment or run.render is None or not len(run.train_idx):
+            return None
+        rng = np.random.default_rng([self.config.seed, epoch])  # depends on seed and epoch only
+        images = as_image_tensor(run.render(run.train_idx, rng))
+        if run.prefix is None:
+            return images
+        return compute_features(run.prefix, images, device=run.device)
+
+    def _fit_head(
+        self,
+        run: _Run,
+        checkpoint_path: str | Path | None,
+        extra: dict[str, Any] | None,
+        run_id: int | None,
+    ) -> tuple[str, int]:
+        """Feature-extractor mode: a logistic regression on the cached features is the head."""
+        if not run.cached or run.inputs.ndim != 2:
+            raise ConfigError(
+                "feature-extractor mode needs the cached pooled features of every group but "
+                "the head; do not pass cache_features=False"
+            )
+        if run.first_epoch > 1:  # resumed after its one step: nothing is left to fit
+            return "completed", run.first_epoch - 1
+        n_train, n_val = len(run.train_idx), len(run.val_idx)
+        self.events.fire(FitStarted(n_train, n_val, 1, self.config.model, 1, True, run_id))
+        if self.stop_event.is_set():
+            return "stopped", 0
+        self.events.fire(EpochStarted(1, 1))
+        start = time.perf_counter()
+        features, labels = run.inputs.cpu().numpy(), run.labels.numpy()
+        weight, bias = fit_logistic_head(
+            features[run.train_idx],
+            labels[run.train_idx],
+            num_classes=len(self.classes),
+            seed=self.config.seed,
+        )
+        set_linear_head(run.model, self.config.model, weight=weight, bias=bias)
+        record: dict[str, Any] = {"epoch": 1}
+        for split, index in (("train", run.train_idx), ("val", run.val_idx)):
+            loss = acc = None
+            if len(index):
+                logits = predict_logits(run.net, run.inputs, index, device=run.device)
+                target = run.labels[torch.as_tensor(index)]
+                loss = float(nn.functional.cross_entropy(logits, target))
+                acc = float((logits.argmax(1) == target).float().mean())
+            record[f"{split}_loss"], record[f"{split}_acc"] = loss, acc
+        record["seconds"] = time.perf_counter() - start
+        run.history.append(record)
+        if checkpoint_path is not None:
+            self._save(checkpoint_path, run, 1, extra, None)
+        self.events.fire(EpochEnded(**record))
+        return "completed", 1
 
     def _final_metrics(self, run: _Run) -> dict[str, Any]:
         index, on = (run.val_idx, "val") if len(run.val_idx) else (run.train_idx, "train")
@@ -351,6 +482,15 @@ class Trainer:
         extra: dict[str, Any] | None,
         metrics: dict[str, Any] | None,
     ) -> None:
+        if not self.strategy.is_main:
+            return  # one writer: the processes of a distributed run hold the same weights
+        best: dict[str, Any] = {}
+        if run.best is not None:
+            best = {
+                "best_epoch": run.best[1],
+                "best_score": list(run.best[0]),
+                "best_state": {k: v.detach().cpu() for k, v in run.best[2].items()},
+            }
         save_checkpoint(
             path,
             {
@@ -363,6 +503,7 @@ class Trainer:
                 "metrics": metrics,
                 "model_state": {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
                 "optimizer_state": run.optimizer.state_dict(),
+                **best,
             },
         )
 
