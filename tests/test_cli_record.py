@@ -96,3 +96,61 @@ def test_record_from_a_missing_port_fails_clearly_and_creates_nothing(
     assert code == 1
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
+
+
+def test_record_killed_12_s_into_a_30_s_capture_keeps_at_least_10_s(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    project = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "hfwidgets", "record", "--seconds", "30", "--rate", "50",
+           "--project", str(project)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        started = proc.stderr.readline()  # printed when the capture begins
+        assert "recording 30 s" in started
+        time.sleep(12.0)  # the scenario is defined in wall-clock time: 12 s into the capture
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    conn = sqlite3.connect(project / "project.sqlite")
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+    with Project.open(project) as p:
+        (sid,) = p.session_ids()
+        session = p.session(sid)
+    assert session.xyz.shape[0] >= 10 * 50
+    assert session.t[-1] - session.t[0] >= 10.0 - 0.02
+
+
+def test_record_into_a_locked_database_loses_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+    import threading
+
+    folder = tmp_path / "locked"
+    Project.create(folder).close()
+    lock = sqlite3.connect(folder / "project.sqlite", isolation_level=None,
+                           check_same_thread=False)  # fmt: skip
+    lock.execute("BEGIN IMMEDIATE")  # another process is writing (an import, a training run)
+    released = threading.Timer(2.5, lambda: lock.execute("ROLLBACK"))
+    released.start()
+    try:
+        code = main(["record", "--seconds", "60", "--fast", "--project", str(folder), "--json"])
+    finally:
+        released.join()
+        lock.close()
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "kept in memory and retried" in captured.err
+    assert "nothing was lost" in captured.err
+    result = _last_json(captured.out)
+    assert result["samples"] == 3000
+    with Project.open(folder) as p:
+        assert p.session(result["session_id"]).xyz.shape == (3000, 3)
+        assert len(p.window_ids()) == result["windows"] >= 3

@@ -1,7 +1,9 @@
 """``hfw record``: capture from a port (or the simulated arm), cut motion windows, store them.
 
-The raw session and every triggered window go into the project (one transaction at the end, so
-an interrupted recording leaves the project as it was). Windows are unlabelled unless
+The raw session and every triggered window go into the project as they arrive: a chunk at
+least every second, one transaction each (:class:`~hfwidgets.store.recording.SessionRecorder`),
+so a killed recording keeps all but its last second. A write that fails (disk full, database
+locked) keeps the samples in memory, says so, and is retried. Windows are unlabelled unless
 ``--label`` is given; label them later in the Labeler.
 """
 
@@ -12,16 +14,20 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from hfwidgets.errors import HfwError
 from hfwidgets.segmenter import TriggerSegmenter, Window
 from hfwidgets.sensors.base import Source
 from hfwidgets.sensors.serial_source import SerialSource
 from hfwidgets.sensors.simulated import SimulatedSource
 from hfwidgets.store.project import Project
+from hfwidgets.store.recording import SessionRecorder
 
 __all__ = ["record", "register"]
 
@@ -30,21 +36,26 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+Sink = Callable[[NDArray[np.float64], NDArray[np.float32], list[Window]], object]
+
+
 def record(
     source: Source,
     *,
     seconds: float,
     segmenter: TriggerSegmenter,
+    sink: Sink,
     poll_s: float = 0.1,
-) -> tuple[np.ndarray, np.ndarray, list[Window]]:
-    """Run ``source`` for ``seconds`` (wall clock) and segment what arrives.
+) -> int:
+    """Run ``source`` for ``seconds`` (wall clock), segment what arrives, and pass it on.
 
-    Returns the whole capture ``(t, xyz)`` (``t`` 0-based) and the triggered windows, whose
-    ``t0`` is relative to the first sample. Ctrl-C ends the capture early and keeps what came.
+    Every poll hands ``sink`` the new samples ``(t, xyz)`` (``t`` 0-based) and the windows
+    triggered in them (``t0`` relative to the first sample); nothing is kept here. Ctrl-C
+    ends the capture early. Returns the number of samples received.
     """
-    times, rows, windows = [], [], []
     index = source.buffer.total
     t_first: float | None = None
+    received = 0
     source.start()
     deadline = time.monotonic() + seconds
     try:
@@ -54,9 +65,9 @@ def record(
             index = first + t.shape[0]
             if t.size:
                 t_first = float(t[0]) if t_first is None else t_first
-                times.append(t - t_first)
-                rows.append(xyz)
-                windows += segmenter.feed(t - t_first, xyz)
+                rel = t - t_first
+                sink(rel, xyz, segmenter.feed(rel, xyz))
+                received += int(t.shape[0])
             if done:
                 break
             time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
@@ -64,9 +75,11 @@ def record(
         pass
     finally:
         source.stop()
-    t_all = np.concatenate(times) if times else np.zeros(0)
-    xyz_all = np.concatenate(rows) if rows else np.zeros((0, 3), np.float32)
-    return t_all, xyz_all, windows
+    return received
+
+
+def _warn(message: str) -> None:
+    print(f"hfw record: {message}", file=sys.stderr, flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -85,8 +98,20 @@ def _run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Project.open_or_create(args.project, rate_hz=args.rate) as project:
-            t, xyz, windows = record(source, seconds=0.0 if args.fast else args.seconds,
-                                     segmenter=segmenter)  # fmt: skip
+            recorder = SessionRecorder(
+                project, rate_hz=args.rate, source=origin, label=args.label, on_problem=_warn
+            )
+            if not args.fast:
+                _warn(
+                    f"recording {args.seconds:g} s from {origin} into {args.project} "
+                    "(stored every second; Ctrl-C stops early)"
+                )
+            samples = record(source, seconds=0.0 if args.fast else args.seconds,
+                             segmenter=segmenter, sink=recorder.add)  # fmt: skip
+            try:
+                recorder.close(retry_for_s=float("inf"))
+            except KeyboardInterrupt:
+                raise HfwError(f"stopped: {recorder.unstored_message()}") from None
             stats = source.stats()
             rate = stats.rate_hz if stats.rate_hz > 0 else args.rate
             if abs(rate - args.rate) <= 0.05 * args.rate:
@@ -95,23 +120,14 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"warning: the device sends {rate:.1f} Hz but --rate is {args.rate:g}; "
                       "windows were cut assuming --rate, pass the device's rate",
                       file=sys.stderr)  # fmt: skip
-            with project.batch():
-                session_id = project.add_session(t, xyz, rate_hz=rate, source=origin)
-                ids = [
-                    project.add_window(
-                        w.data,
-                        rate_hz=w.rate_hz,
-                        source=origin,
-                        t0=w.t0,
-                        session_id=session_id,
-                        label=args.label,
-                    )
-                    for w in windows
-                ]
+            session_id = recorder.session_id
+            if session_id is not None and rate != args.rate:
+                project.set_session_rate(session_id, rate)
+            ids = recorder.window_ids
     finally:
         signal.signal(signal.SIGTERM, previous)
     result = {
-        "samples": int(t.shape[0]),
+        "samples": samples,
         "bad_lines": stats.bad,
         "dropped": stats.dropped,
         "windows": len(ids),

@@ -82,20 +82,27 @@ class Database:
                 del self._conns[ident]
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, busy_timeout_ms: int | None = None) -> Iterator[sqlite3.Connection]:
         """A write transaction; nested uses join the outermost one, which commits or rolls back.
 
         ``BEGIN IMMEDIATE`` takes the write lock before reading, so two processes labelling at
-        once queue up (``busy_timeout``) rather than one of them failing.
+        once queue up (``busy_timeout``) rather than one of them failing. ``busy_timeout_ms``
+        waits less for the lock than the default (a recorder that keeps its samples and
+        retries must not stop reading the sensor for 30 s).
         """
         conn = self.connection()
         if conn.in_transaction:
             yield conn
             return
+        if busy_timeout_ms is not None:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise explain_sqlite_error(exc, self.path) from exc
+        finally:
+            if busy_timeout_ms is not None:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             yield conn
         except sqlite3.Error as exc:

@@ -217,12 +217,15 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
         return f"Project({str(self.path)!r})"
 
     @contextmanager
-    def batch(self) -> Iterator[Project]:
+    def batch(self, *, busy_timeout_s: float | None = None) -> Iterator[Project]:
         """Group writes into one transaction: all of them are stored, or none.
 
         Importers use this so a bad file found half-way leaves the project untouched.
+        ``busy_timeout_s`` waits at most that long for another process's write lock (default
+        30 s) before the ``HfwError``.
         """
-        with self._db.write():
+        timeout_ms = None if busy_timeout_s is None else int(busy_timeout_s * 1000)
+        with self._db.write(busy_timeout_ms=timeout_ms):
             yield self
 
     # --- metadata ---------------------------------------------------------------------------
