@@ -1,0 +1,239 @@
+"""RunList: every training run of a project, to compare, count live with, export or delete."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import traitlets
+
+from hfwidgets._callbacks import CallbackList
+from hfwidgets.summary import RunSummary, summarize_runs
+
+__all__ = ["EXPORT_FORMATS", "RunList"]
+
+EXPORT_FORMATS = (("TorchScript (.pt)", "torchscript"), ("ONNX (.onnx)", "onnx"))
+_SUFFIX = {"torchscript": ".pt", "onnx": ".onnx"}
+_COLUMNS = ("run", "settings", "accuracy", "baseline", "time", "checkpoint", "")
+# Column widths: the settings and accuracy texts wrap inside their cells instead of running into
+# the next column; the action buttons keep a fixed width so they are never cut.
+_TEMPLATE = "44px minmax(180px, 2fr) minmax(160px, 2fr) minmax(90px, 1fr) 120px 86px 270px"
+
+
+class RunList(w.VBox):
+    """A table of the runs of ``project``, newest first, with Use for live, Export and Delete.
+
+    Parameters
+    ----------
+    project : hfwidgets.store.Project
+    export_dir : path, optional
+        Where Export writes ``run-<id>.pt`` / ``.onnx`` and its ``.json`` settings; default
+        ``<project>/exports``.
+
+    Attributes
+    ----------
+    live_run : int
+        The run the live counter uses (-1: none); set by :meth:`use` or by the owner.
+    rows : dict of int to RunSummary
+        The runs shown.
+    """
+
+    live_run = traitlets.Int(-1, help="The run the live counter uses (-1: none).")
+
+    def __init__(self, project: Any, *, export_dir: str | Path | None = None) -> None:
+        self.project = project
+        self.export_dir = Path(export_dir) if export_dir else Path(project.path) / "exports"
+        self.rows: dict[int, RunSummary] = {}
+        self.buttons: dict[tuple[int, str], w.Button] = {}
+        self._use: list[Callable[[int], object]] = []  # their errors are shown, not only logged
+        self._deleted = CallbackList("delete")
+        self._armed_delete: int | None = None
+        self.format = w.Dropdown(
+            options=EXPORT_FORMATS,
+            value="torchscript",
+            description="Export as",
+            layout=w.Layout(width="250px"),
+        )
+        self.refresh_button = w.Button(
+            icon="refresh", tooltip="Read the runs again", layout=w.Layout(width="40px")
+        )
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.grid = w.GridBox(
+            layout=w.Layout(
+                grid_template_columns=_TEMPLATE,
+                width="100%",
+                grid_gap="2px 8px",
+                align_items="center",
+            )
+        )
+        self.message = w.HTML()
+        super().__init__(
+            [
+                w.HTML(
+                    "<b>Training runs</b> · <small>accuracy says what it was measured on; "
+                    "<i>Use for live</i> arms the Live tab with that run</small>"
+                ),
+                w.HBox([self.format, self.refresh_button]),
+                self.grid,
+                self.message,
+            ]
+        )
+        self.add_class("hfw-run-list")
+        self.refresh()
+
+    # -- public API ---------------------------------------------------------------------------
+    def on_use(self, callback: Callable[[int], object], remove: bool = False) -> None:
+        """Register ``callback(run_id)`` for *Use for live* (the owner loads the predictor)."""
+        if remove:
+            if callback in self._use:
+                self._use.remove(callback)
+        elif callback not in self._use:
+            self._use.append(callback)
+
+    def on_delete(self, callback: Callable[[int], object], remove: bool = False) -> None:
+        """Register ``callback(run_id)``, called after a run was deleted."""
+        self._deleted.register(callback, remove=remove)
+
+    def refresh(self) -> None:
+        """Read the project's runs again and redraw the table."""
+        runs = summarize_runs(self.project)
+        self.rows = {r.id: r for r in runs}
+        self.buttons = {}
+        items: list[w.Widget] = [w.HTML(f"<small><b>{name}</b></small>") for name in _COLUMNS]
+        for run in runs:
+            items += self._row(run)
+        if not runs:
+            items.append(w.HTML("<small>no run yet: Start one in the Train tab</small>"))
+        with self.hold_sync():
+            self.grid.children = tuple(items)
+
+    def use(self, run_id: int) -> None:
+        """Count live with ``run_id``: callbacks load it; ``live_run`` follows."""
+        run = self._require(run_id)
+        if not run.usable:
+            raise ValueError(
+                f"run {run_id} cannot count live: it is {run.status!r}"
+                + ("" if run.checkpoint_bytes is not None else " and has no checkpoint file")
+            )
+        for callback in list(self._use):
+            try:
+                callback(run_id)
+            except Exception as exc:  # e.g. a checkpoint from another torchvision
+                self._say(
+                    f"<span style='color:#a00'>run {run_id} could not be loaded: "
+                    f"{html.escape(str(exc))}</span>"
+                )
+                raise
+        self.live_run = run_id
+        self._say(f"the Live tab now counts with run {run_id}")
+
+    def export(self, run_id: int, *, fmt: str | None = None, out: str | Path | None = None) -> Path:
+        """Write run ``run_id`` as ``hfw export`` does (model file + ``.json`` settings)."""
+        from hfwidgets.training.export import export_model
+
+        self._require(run_id)
+        fmt = fmt or str(self.format.value)
+        path = Path(out) if out else self.export_dir / f"run-{run_id}{_SUFFIX.get(fmt, '')}"
+        try:
+            export_model(self.project, run_id=run_id, fmt=fmt, out=path)
+        except Exception as exc:  # e.g. onnx missing or no checkpoint: say so, stay usable
+            self._say(
+                f"<span style='color:#a00'>export of run {run_id} failed: "
+                f"{html.escape(str(exc))}</span>"
+            )
+            raise
+        self._say(
+            f"run {run_id} exported to <code>{html.escape(str(path))}</code> "
+            f"(settings in <code>{html.escape(path.name)}.json</code>)"
+        )
+        return path
+
+    def delete(self, run_id: int) -> int:
+        """Delete run ``run_id``, its split and checkpoint; returns the bytes freed."""
+        self._require(run_id)
+        freed = int(self.project.delete_run(run_id))
+        if self.live_run == run_id:
+            self.live_run = -1
+        self._armed_delete = None
+        self.refresh()
+        self._deleted.fire(run_id)
+        self._say(f"run {run_id} deleted ({freed / 1e6:.1f} MB freed)")
+        return freed
+
+    # -- rows ---------------------------------------------------------------------------------
+    def _row(self, run: RunSummary) -> list[w.Widget]:
+        live = run.id == self.live_run
+        accuracy = run.accuracy_text() if run.status in ("finished", "completed") else run.status
+        cells = [
+            f"<b>{run.id}</b>{' ●' if live else ''}",
+            html.escape(run.settings_text()),
+            html.escape(accuracy),
+            html.escape(run.baseline_text()),
+            html.escape(run.time_text()),
+            html.escape(run.size_text()),
+        ]
+        widgets: list[w.Widget] = [w.HTML(f"<small>{text}</small>") for text in cells]
+        use = w.Button(
+            description="Live ✓" if live else "Use for live",
+            button_style="success" if live else "",
+            disabled=not run.usable or live,
+            tooltip="count live with this run",
+            layout=w.Layout(width="96px"),
+        )
+        export = w.Button(
+            description="Export",
+            icon="download",
+            disabled=not run.usable,
+            tooltip="TorchScript/ONNX with the scalogram settings beside it",
+            layout=w.Layout(width="84px"),
+        )
+        armed = self._armed_delete == run.id
+        delete = w.Button(
+            description="Sure?" if armed else "Delete",
+            button_style="danger" if armed else "",
+            disabled=run.status in ("created", "running"),
+            tooltip="delete the run and its checkpoint (click twice)",
+            layout=w.Layout(width="72px"),
+        )
+        use.on_click(lambda _b, rid=run.id: self._click(self.use, rid))
+        export.on_click(lambda _b, rid=run.id: self._click(self.export, rid))
+        delete.on_click(lambda _b, rid=run.id: self._click_delete(rid))
+        for kind, button in (("use", use), ("export", export), ("delete", delete)):
+            button.add_class(f"hfw-run-{kind}")
+            self.buttons[(run.id, kind)] = button
+        widgets.append(w.HBox([use, export, delete], layout=w.Layout(overflow="visible")))
+        return widgets
+
+    def _click(self, action: Callable[[int], object], run_id: int) -> None:
+        try:
+            action(run_id)
+        except Exception as exc:  # the message is in the list; a click never raises into Lab
+            if "failed" not in self.message.value:
+                self._say(f"<span style='color:#a00'>{html.escape(str(exc))}</span>")
+        self.refresh()
+
+    def _click_delete(self, run_id: int) -> None:
+        # Deleting is final (the checkpoint file goes): the first click arms, the second deletes.
+        if self._armed_delete != run_id:
+            self._armed_delete = run_id
+            self.refresh()
+            self._say(f"click <b>Sure?</b> to delete run {run_id} and its checkpoint")
+            return
+        self._click(self.delete, run_id)
+
+    def _require(self, run_id: int) -> RunSummary:
+        if run_id not in self.rows:
+            self.refresh()
+        if run_id not in self.rows:
+            raise ValueError(f"no training run {run_id} in {self.project.path}")
+        return self.rows[run_id]
+
+    def _say(self, text: str) -> None:
+        self.message.value = f"<small>{text}</small>"
+
+    @traitlets.observe("live_run")
+    def _on_live_run(self, _change: dict[str, Any]) -> None:
+        self.refresh()
