@@ -62,20 +62,18 @@ def bump_stream(seconds: float, bumps: list[float], rate: float = RATE) -> np.nd
     return xyz
 
 
-def feed(source: FakeSource, xyz: np.ndarray, *, speed: float, chunk: int = 5) -> None:
-    """Append samples stamped with time.monotonic(), ``speed`` times faster than real time."""
+def feed(live: LiveClassifier, xyz: np.ndarray, *, chunk: int = 5) -> list[Prediction]:
+    """Append samples stamped with time.monotonic() chunk by chunk, stepping after each one.
+
+    What a reader thread and the worker do, on this thread: every hop is classified once, in
+    order, with no sleeping and no waiting for a thread.
+    """
+    made: list[Prediction] = []
     for i in range(0, len(xyz), chunk):
         part = xyz[i : i + chunk]
-        now = time.monotonic()
-        source.buffer.extend(np.full(len(part), now), part)
-        time.sleep(len(part) / source.rate_hz / speed)
-
-
-def settle(live: LiveClassifier, *, hops: int, timeout: float = 10.0) -> None:
-    """Wait until the worker classified ``hops`` hops (robust on a loaded machine)."""
-    deadline = time.monotonic() + timeout
-    while live.stats().hops < hops and live.running and time.monotonic() < deadline:
-        time.sleep(0.01)
+        live.source.buffer.extend(np.full(len(part), time.monotonic()), part)
+        made.extend(live.step())
+    return made
 
 
 def n_hops(n_samples: int, *, window_n: int = 50, hop_n: int = 10) -> int:
@@ -95,9 +93,8 @@ def test_counts_each_bump_once_and_publishes_events(source: FakeSource) -> None:
     live = LiveClassifier(source, PeakPredictor(), hop_s=0.2, threshold=0.8, min_gap_s=1.0)
     live.on_prediction(predictions.append)
     live.on_event(events.append)
-    with live:
-        feed(source, xyz, speed=10.0)
-        settle(live, hops=n_hops(len(xyz)))
+    returned = feed(live, xyz)
+    assert returned == predictions
     assert live.count == 3
     assert [e.count for e in events] == [1, 2, 3]
     # Windows end every 10 samples from sample 49 (1 s window): the offline grid, exactly.
@@ -105,7 +102,7 @@ def test_counts_each_bump_once_and_publishes_events(source: FakeSource) -> None:
     assert set(predictions[0].probs) == {"high-five", "other"}
     assert predictions[0].label == "other"
     stats = live.stats()
-    assert stats.hops == len(predictions)
+    assert stats.hops == len(predictions) == n_hops(len(xyz))
     assert stats.events == 3
     assert stats.dropped_hops == 0
     assert stats.latency_clock == "sample"
@@ -113,15 +110,34 @@ def test_counts_each_bump_once_and_publishes_events(source: FakeSource) -> None:
     assert not stats.running
 
 
+def test_the_worker_thread_classifies_what_step_would(source: FakeSource) -> None:
+    xyz = bump_stream(3.0, [1.5])
+    live = LiveClassifier(source, PeakPredictor(), hop_s=0.2)
+    done = threading.Event()
+    seen: list[Prediction] = []
+
+    def collect(prediction: Prediction) -> None:
+        seen.append(prediction)
+        if len(seen) == n_hops(len(xyz)):
+            done.set()
+
+    live.on_prediction(collect)
+    with live:
+        assert live.running
+        source.buffer.extend(np.full(len(xyz), time.monotonic()), xyz)
+        assert done.wait(timeout=30)  # a deadline, not a pace: returns as soon as all are in
+    assert not live.running
+    assert [p.index for p in seen] == list(range(49, len(xyz), 10))
+    assert live.count == 1
+    assert live.stats().error is None
+
+
 def test_live_and_offline_agree(source: FakeSource) -> None:
     xyz = bump_stream(5.0, [1.2, 3.4])
     times = np.arange(len(xyz)) / RATE
     offline = classify_recording(times, xyz, PeakPredictor(), rate_hz=RATE, hop_s=0.2)
-    seen: list[Prediction] = []
-    with LiveClassifier(source, PeakPredictor(), hop_s=0.2) as live:
-        live.on_prediction(seen.append)
-        feed(source, xyz, speed=10.0)
-        settle(live, hops=n_hops(len(xyz)))
+    live = LiveClassifier(source, PeakPredictor(), hop_s=0.2)
+    seen = feed(live, xyz)
     assert [p.index for p in seen] == [p.index for p in offline.predictions]
     assert [p.probs for p in seen] == [p.probs for p in offline.predictions]
     assert len(offline.events) == live.count == 2
@@ -133,36 +149,35 @@ def test_live_and_offline_agree(source: FakeSource) -> None:
 def test_backlog_is_classified_in_one_batch(source: FakeSource) -> None:
     predictor = PeakPredictor()
     live = LiveClassifier(source, predictor, hop_s=0.2)
-    live.start()
-    time.sleep(0.05)
+    assert live.step() == []
     # Two seconds arrive at once: (100 - 49) // 10 + 1 = 6 hops, one predict_proba call.
     source.buffer.extend(np.full(100, time.monotonic()), bump_stream(2.0, []))
-    deadline = time.monotonic() + 3
-    while live.stats().hops < 6 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    live.stop()
+    assert len(live.step()) == 6
     assert predictor.batches == [6]
 
 
 def test_slow_model_reports_it_cannot_keep_up(source: FakeSource) -> None:
     predictor = PeakPredictor(delay_s=0.15)  # slower than the 0.1 s hop
-    with LiveClassifier(source, predictor, hop_s=0.1) as live:
-        feed(source, bump_stream(3.0, []), speed=1.5)
-        settle(live, hops=n_hops(150, hop_n=5))
+    live = LiveClassifier(source, predictor, hop_s=0.1)
+    feed(live, bump_stream(1.0, []), chunk=50)  # the first window: one hop
+    feed(live, bump_stream(0.3, []), chunk=15)  # three hops arrived during that call
     stats = live.stats()
+    assert predictor.batches == [1, 3]  # the backlog was batched, not dropped
+    assert stats.inference_ms_p95 >= 150
     assert not stats.keeps_up
-    assert max(predictor.batches) > 1  # the backlog was batched, not dropped
     assert stats.dropped_hops == 0
 
 
 def test_overwritten_samples_become_dropped_hops() -> None:
     source = FakeSource(capacity=60)
-    predictor = PeakPredictor(delay_s=0.3)
-    with LiveClassifier(source, predictor, hop_s=0.2, max_batch=2) as live:
-        feed(source, bump_stream(4.0, []), speed=4.0)
-        time.sleep(0.7)
+    live = LiveClassifier(source, PeakPredictor(), hop_s=0.2, max_batch=2)
+    # Four seconds arrive while the model is busy: only the newest 60 samples are still there.
+    source.buffer.extend(np.full(200, time.monotonic()), bump_stream(4.0, []))
+    made = live.step()
+    # Hops end at 49, 59, ..., 199; a window of 50 needs samples from index 140 on: 189, 199.
+    assert [p.index for p in made] == [189, 199]
     stats = live.stats()
-    assert stats.dropped_hops > 0
+    assert (stats.hops, stats.dropped_hops) == (2, n_hops(200) - 2)
     assert not stats.keeps_up
     assert stats.error is None
 
@@ -170,9 +185,9 @@ def test_overwritten_samples_become_dropped_hops() -> None:
 def test_source_at_another_rate_is_resampled_to_the_run_rate() -> None:
     source = FakeSource(rate_hz=100.0)
     predictor = PeakPredictor()
-    with LiveClassifier(source, predictor, hop_s=0.2) as live:
-        feed(source, bump_stream(2.0, [1.5], rate=100.0), speed=10.0)
-        settle(live, hops=n_hops(200, window_n=100, hop_n=20))
+    live = LiveClassifier(source, predictor, hop_s=0.2)
+    made = feed(live, bump_stream(2.0, [1.5], rate=100.0))
+    assert len(made) == n_hops(200, window_n=100, hop_n=20)
     assert {shape[1] for shape in predictor.shapes} == {50}  # 1 s at the run's 50 Hz
     assert live.count == 1
 
@@ -187,58 +202,64 @@ def test_a_failing_callback_does_not_stop_the_worker(source: FakeSource) -> None
     live.on_prediction(broken)
     live.on_prediction(calls.append)
     live.on_prediction(calls.append)  # registered once only
-    with live:
-        feed(source, bump_stream(2.0, []), speed=10.0)
-        settle(live, hops=6)
-        live.on_prediction(calls.append, remove=True)
-        n = len(calls)
-        feed(source, bump_stream(0.6, []), speed=10.0)
-        settle(live, hops=9)
+    feed(live, bump_stream(2.0, []))
+    live.on_prediction(calls.append, remove=True)
+    n = len(calls)
+    feed(live, bump_stream(0.6, []))
     assert n == 6 == len(calls)
+    assert live.stats().hops == 9
     assert live.stats().error is None
 
 
-def test_predictor_error_ends_the_worker_and_is_reported(source: FakeSource) -> None:
+def test_predictor_error_is_raised_by_step_and_reported(source: FakeSource) -> None:
     live = LiveClassifier(source, PeakPredictor(fail_after=1), hop_s=0.2)
-    with live:
-        feed(source, bump_stream(2.0, []), speed=10.0)
-        settle(live, hops=6)
-        assert not live.running
+    source.buffer.extend(np.full(50, time.monotonic()), bump_stream(1.0, []))
+    assert len(live.step()) == 1
+    source.buffer.extend(np.full(10, time.monotonic()), bump_stream(0.2, []))
+    with pytest.raises(RuntimeError, match="model exploded"):
+        live.step()
+    assert isinstance(live.error, RuntimeError)
+    assert "model exploded" in (live.stats().error or "")
+
+
+def test_predictor_error_ends_the_worker_thread_and_is_reported(source: FakeSource) -> None:
+    live = LiveClassifier(source, PeakPredictor(fail_after=0), hop_s=0.2).start()
+    source.buffer.extend(np.full(50, time.monotonic()), bump_stream(1.0, []))
+    assert live.join(timeout=30)  # the worker ends on the error by itself
+    assert not live.running
     assert isinstance(live.error, RuntimeError)
     assert "model exploded" in (live.stats().error or "")
 
 
 def test_reset_zeroes_the_count_while_running(source: FakeSource) -> None:
-    with LiveClassifier(source, PeakPredictor(), hop_s=0.2, min_gap_s=0.5) as live:
-        feed(source, bump_stream(3.0, [1.5]), speed=10.0)
-        settle(live, hops=11)
-        assert live.count == 1
-        live.reset()
-        assert live.count == 0
-        feed(source, bump_stream(2.0, [0.5]), speed=10.0)
-        settle(live, hops=21)
-        assert live.count == 1
+    live = LiveClassifier(source, PeakPredictor(), hop_s=0.2, min_gap_s=0.5)
+    feed(live, bump_stream(3.0, [1.5]))
+    assert live.count == 1
+    live.reset()
+    assert live.count == 0
+    feed(live, bump_stream(2.0, [0.5]))
+    assert live.stats().hops == 21
+    assert live.count == 1
 
 
 def test_threshold_change_while_running_applies_to_later_hops(source: FakeSource) -> None:
-    with LiveClassifier(source, PeakPredictor(), hop_s=0.2, min_gap_s=0.5) as live:
-        feed(source, bump_stream(3.0, [1.5]), speed=10.0)
-        settle(live, hops=11)
-        live.threshold = 0.99  # above the fake model's 0.97: nothing counts any more
-        feed(source, bump_stream(2.0, [0.5]), speed=10.0)
-        settle(live, hops=21)
+    live = LiveClassifier(source, PeakPredictor(), hop_s=0.2, min_gap_s=0.5)
+    feed(live, bump_stream(3.0, [1.5]))
+    live.threshold = 0.99  # above the fake model's 0.97: nothing counts any more
+    feed(live, bump_stream(2.0, [0.5]))
+    assert live.stats().hops == 21
     assert live.threshold == 0.99
     assert live.count == 1
 
 
 def test_stop_returns_promptly_without_data(source: FakeSource) -> None:
     live = LiveClassifier(source, PeakPredictor()).start()
-    time.sleep(0.05)
+    assert [t.name for t in threading.enumerate()].count("hfw-live") == 1
     began = time.monotonic()
     live.stop()
     assert time.monotonic() - began < 0.5
     assert not live.running
-    assert threading.active_count() >= 1
+    assert "hfw-live" not in [t.name for t in threading.enumerate()]
 
 
 def test_bad_options_are_explained(source: FakeSource) -> None:

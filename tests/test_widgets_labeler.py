@@ -10,7 +10,7 @@ import pytest
 from hfwidgets.segmenter import Window
 from hfwidgets.sensors import SimulatedSource
 from hfwidgets.store import Project
-from hfwidgets.widgets.capture import WindowCapture
+from hfwidgets.capture import WindowCapture
 from hfwidgets.widgets.keys import KeyMap
 from hfwidgets.widgets.labeler import Labeler
 

@@ -1,13 +1,14 @@
-"""LiveCounter on the widget models, with a rule-based predictor on a real-time simulated arm."""
+"""LiveCounter on the widget models, with a rule-based predictor on scripted simulated sessions."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
 
-from hfwidgets.sensors import SimulatedSource
+from hfwidgets._worker import Pump
+from hfwidgets.live import LiveClassifier
+from hfwidgets.sensors import SimulatedSource, simulate_session
+from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.live_counter import LiveCounter
 
 
@@ -24,25 +25,42 @@ class SwingPredictor:
         return np.stack([p, 1.0 - p], axis=1)
 
 
-def _wait_for(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+def _recorded_source() -> SimulatedSource:
+    """A source with one second already in its buffer; the test appends the rest itself."""
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    source.start()
+    return source
+
+
+def _classify_two_high_fives(counter: LiveCounter) -> LiveClassifier:
+    """Stop the counter's classifier thread and classify a scripted session on this thread.
+
+    Two high-fives, as the arm makes them, arrive after counting started; `step` classifies
+    every hop of them at once, so the outcome is exact and no test waits on a thread.
+    """
+    classifier = counter.classifier
+    assert classifier is not None
+    classifier.stop()
+    t, xyz, _ = simulate_session(8.0, rate_hz=50.0, seed=3, script=["high-five", "high-five"])
+    counter.source.buffer.extend(t + 1.0 + 1 / 50, xyz)
+    # 1.5 s windows every 0.2 s, over the 50 + 400 samples in the buffer
+    assert len(classifier.step()) == len(range(74, 450, 10))
+    return classifier
 
 
 def test_counts_simulated_high_fives_and_draws_probabilities() -> None:
-    source = SimulatedSource(rate_hz=50.0, seed=3, script=["high-five", "high-five"])
-    counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
+    source = _recorded_source()
+    pump = Pump(threaded=False)  # the bridge's batches run when the test says
+    with use_pump(pump):
+        counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
     try:
         counter.start_button.value = True  # what clicking Start does
         assert counter.running
-        assert source.running
-        assert _wait_for(lambda: counter.count >= 2, timeout=8.0), counter.count
-        counter.flush()
-        assert "2 <span" in counter.count_html.value or counter.count > 2
+        classifier = _classify_two_high_fives(counter)
+        assert classifier.count == 2
+        assert pump.step() == 1  # the counter's bridge: one batch for every queued hop
+        assert counter.count == 2
+        assert "2 <span" in counter.count_html.value
         y = np.asarray(counter._prob.y)
         assert len(y) > 10
         assert y.max() >= 0.6
@@ -90,16 +108,16 @@ def test_moving_the_threshold_while_counting_keeps_the_same_classifier() -> None
 
 
 def test_stop_shows_the_hits_counted_since_the_last_redraw() -> None:
-    source = SimulatedSource(rate_hz=50.0, seed=3, script=["high-five", "high-five"])
-    counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
+    source = _recorded_source()
+    with use_pump(Pump(threaded=False)):  # no periodic redraw: only stop() can show the count
+        counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
     try:
         counter.start()
-        counter._bridge._ticker.stop()  # no periodic redraw: only stop() can show the count
-        classifier = counter.classifier
-        assert _wait_for(lambda: classifier.count >= 1, timeout=8.0)
+        classifier = _classify_two_high_fives(counter)
+        assert counter.count == 0  # nothing applied yet
         counter.stop()
-        assert counter.count == classifier.count
-        assert f"{classifier.count} <span" in counter.count_html.value
+        assert counter.count == classifier.count == 2
+        assert "2 <span" in counter.count_html.value
     finally:
         counter.close()
         source.stop()

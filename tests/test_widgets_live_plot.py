@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import numpy as np
 import pytest
 
+from hfwidgets._worker import Pump
 from hfwidgets.segmenter import Window
 from hfwidgets.sensors import SimulatedSource
+from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.live_plot import LivePlot
 
 
@@ -67,23 +69,59 @@ def test_captured_windows_are_shaded_where_they_happened(recorded: SimulatedSour
     np.testing.assert_allclose(xs[0], [-4.98, -4.98, -3.48, -3.48], atol=1e-4)
 
 
-def test_streams_about_fps_redraws_per_second_from_a_live_source() -> None:
-    source = SimulatedSource(rate_hz=50.0, seed=2)
-    plot = LivePlot(source, window_s=4.0, fps=20.0)
+def test_redraws_at_most_fps_times_a_second_and_only_when_samples_arrive() -> None:
+    # A manual pump on a test clock: what the pump thread does, at exact times.
+    clock = [0.0]
+    pump = Pump(threaded=False, clock=lambda: clock[0])
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0, seed=2)
+    source.start()
+    plot = LivePlot(source, window_s=4.0, fps=20.0, pump=pump)
+    assert plot.running
+    assert [t.name for t in pump.tasks] == ["hfw-live-plot"]
+    redraws = plot.redraws
+    # Two seconds (and a bit: the 40th frame is due at 2.0 s, give or take a float's ulp), one
+    # turn of the pump per millisecond; a sample arrives every 20 ms.
+    for ms in range(1, 2011):
+        clock[0] = ms / 1000
+        if ms % 20 == 0:
+            source.buffer.extend(np.array([1.0 + ms / 1000]), np.zeros((1, 3), np.float32))
+        pump.run_due()
+    assert plot.redraws - redraws == 40  # 20 per second, although 50 samples/s arrived
+    quiet = plot.redraws
+    for ms in range(2011, 3011):  # a second without samples: nothing to draw
+        clock[0] = ms / 1000
+        pump.run_due()
+    assert plot.redraws == quiet
+    plot.close()
+    assert not plot.running
+    assert pump.tasks == []
+
+
+def test_fps_is_capped_at_30_and_a_plot_alone_has_its_own_pump_thread() -> None:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    source.start()
+    plot = LivePlot(source, fps=100.0)
     try:
-        assert source.running
-        time.sleep(1.0)
-        first = plot.redraws
-        time.sleep(1.0)
-        rate = plot.redraws - first
-        assert 8 <= rate <= 21  # capped at fps; a loaded 2-core machine may drop frames
-        assert len(np.asarray(plot._lines.x)) > 40
+        assert plot.interval_s == pytest.approx(1 / 30)
+        assert plot.pump is not None
+        assert plot.pump.running
     finally:
         plot.close()
-        source.stop()
-    stopped = plot.redraws
-    time.sleep(0.2)
-    assert plot.redraws == stopped
+    assert not plot.pump.running
+    assert "hfw-live-plot" not in [t.name for t in threading.enumerate()]
+
+
+def test_plots_made_inside_use_pump_share_its_thread() -> None:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    source.start()
+    pump = Pump(threaded=False)
+    with use_pump(pump):
+        first, second = LivePlot(source), LivePlot(source)
+    assert first.pump is second.pump is pump
+    assert pump.step() == 2
+    assert first.redraws == second.redraws == 1
+    first.close()
+    second.close()
 
 
 def test_rejects_a_non_positive_window() -> None:

@@ -17,8 +17,7 @@ import time
 from typing import Any
 
 from hfwidgets.errors import HfwError
-from hfwidgets.live import Counted, LiveClassifier, Prediction, score_events
-from hfwidgets.live.predictor import project_window_s
+from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s, score_events
 
 __all__ = ["pick_run", "register", "simulated_truth_score"]
 

@@ -1,10 +1,12 @@
 """`LiveClassifier`: per-hop class probabilities and a debounced count on a live source.
 
-A worker thread follows ``source.buffer`` by absolute sample index. Each time enough new samples
-have arrived for one or more hops, it cuts the windows ending at those hops, classifies all of
-them in one ``predict_proba`` call (a backlog costs one batched call, not one call per hop),
-feeds the positive-class probability to an `EventCounter`, and publishes frozen `Prediction` and
-`Counted` events to callbacks. Nothing here prints or touches widgets.
+It follows ``source.buffer`` by absolute sample index. Each time enough new samples have arrived
+for one or more hops, it cuts the windows ending at those hops, classifies all of them in one
+``predict_proba`` call (a backlog costs one batched call, not one call per hop), feeds the
+positive-class probability to an `EventCounter`, and publishes frozen `Prediction` and
+`Counted` events to callbacks. `LiveClassifier.step` does that once on the caller's thread
+(tests, offline loops); `LiveClassifier.start` does it on a `hfwidgets._worker.Worker` thread
+as samples arrive. Nothing here prints or touches widgets.
 """
 
 from __future__ import annotations
@@ -19,19 +21,14 @@ from types import TracebackType
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets._worker import Worker
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import LiveStats, Prediction
-from hfwidgets.live.predictor import (
-    HopGeometry,
-    LiveSource,
-    Predictor,
-    cut_windows,
-    positive_index,
-    resample_windows,
-    resolve_window_s,
-)
+from hfwidgets.live.model import LiveSource, Predictor, positive_index, resolve_window_s
+from hfwidgets.live.windows import HopGeometry, cut_windows, resample_windows
 
 __all__ = ["LiveClassifier"]
 
@@ -70,11 +67,20 @@ class LiveClassifier:
     ``time.monotonic()`` (serial and real-time simulated sources do), otherwise the moment the
     worker first saw the sample; `stats` says which (``latency_clock``).
 
+    The first window classified is the first one whose last sample arrives after the
+    classifier was made (or, with `start`, after it started) and that has a full window of
+    history behind it.
+
     Examples
     --------
     >>> with source, LiveClassifier(source, predictor) as live:  # doctest: +SKIP
     ...     live.on_event(lambda e: print("high-five", e.count))
     ...     time.sleep(30)
+
+    Synchronously, as tests do:
+
+    >>> live = LiveClassifier(source, predictor)                  # doctest: +SKIP
+    >>> source.buffer.extend(t, xyz); predictions = live.step()   # doctest: +SKIP
     """
 
     def __init__(
@@ -118,11 +124,13 @@ class LiveClassifier:
         self._hops = 0
         self._dropped = 0
         self._clock = "observed"
+        self._sample_clock: bool | None = None  # decided on the first hop
         self.error: BaseException | None = None
         self._on_prediction = CallbackList("prediction")
         self._on_event = CallbackList("event")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._step_lock = threading.Lock()  # step() and the worker never classify at once
+        self._next_end = self._first_end()
+        self._worker = Worker(self._run, name="hfw-live", join_timeout=5.0)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -145,7 +153,7 @@ class LiveClassifier:
     @property
     def running(self) -> bool:
         """Whether the worker thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker.alive
 
     @property
     def latencies(self) -> np.ndarray:
@@ -185,20 +193,39 @@ class LiveClassifier:
         )
 
     def start(self) -> LiveClassifier:
-        """Start following the source from its newest sample; returns self."""
+        """Start following the source from its newest sample on a worker thread; returns self."""
         if self.running:
             return self
-        self._stop.clear()
+        with self._step_lock:
+            self._next_end = self._first_end()
         self.error = None
-        self._thread = threading.Thread(target=self._run, name="hfw-live", daemon=True)
-        self._thread.start()
+        self._worker.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the worker to finish its current batch and wait up to ``timeout`` seconds."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._worker.stop(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the worker to end (an error ends it); True if so."""
+        return self._worker.join(timeout)
+
+    def step(self) -> list[Prediction]:
+        """Classify every hop whose samples have arrived, now, on the calling thread.
+
+        What the worker does as samples arrive, for tests and loops without threads: the
+        backlog is classified in batches of at most ``max_batch`` windows, callbacks fire on
+        this thread, and the predictions are returned in order. An error of the predictor is
+        kept in `error` (as the worker does) and raised.
+        """
+        made: list[Prediction] = []
+        try:
+            while self._step_batch(made) is not None:
+                pass
+        except Exception as exc:
+            self.error = exc
+            raise
+        return made
 
     def __enter__(self) -> LiveClassifier:
         return self.start()
@@ -213,43 +240,56 @@ class LiveClassifier:
 
     # --- worker ---------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        buffer = self.source.buffer
-        geo = self._geo
-        # First window: the first one whose last sample arrives after start, with full history.
-        next_end = max(buffer.total, geo.window_n - 1)
-        uses_sample_clock: bool | None = None
+    def _first_end(self) -> int:
+        """Index of the first window's last sample: the next to arrive, with a full history."""
+        return max(int(self.source.buffer.total), self._geo.window_n - 1)
+
+    def _run(self, stop: threading.Event) -> None:
         try:
-            while not self._stop.is_set():
-                total = buffer.total
-                if total <= next_end:
-                    self._stop.wait(self._poll_delay(next_end + 1 - total))
-                    continue
-                seen_at = time.monotonic()
-                ends = list(range(next_end, total, geo.hop_n))[: self.max_batch]
-                first, t, xyz = buffer.since(ends[0] - geo.window_n + 1)
-                # Falling behind far enough for the buffer to overwrite: skip what is gone.
-                usable = [e for e in ends if e - geo.window_n + 1 >= first]
-                next_end = ends[-1] + geo.hop_n
-                with self._lock:
-                    self._dropped += len(ends) - len(usable)
-                if not usable:
-                    continue
-                stamps = np.asarray(t, dtype=float)[np.asarray(usable) - first]
-                if uses_sample_clock is None:
-                    uses_sample_clock = abs(seen_at - float(stamps[-1])) < _MONOTONIC_SLACK_S
-                    self._clock = "sample" if uses_sample_clock else "observed"
-                self._classify(
-                    ends=usable,
-                    first=first,
-                    xyz=xyz,
-                    stamps=stamps,
-                    seen_at=seen_at,
-                    sample_clock=bool(uses_sample_clock),
-                )
+            while not stop.is_set():
+                if self._step_batch(None) is None:
+                    missing = self._next_end + 1 - int(self.source.buffer.total)
+                    stop.wait(self._poll_delay(missing))
         except Exception as exc:  # the predictor or the source failed: keep it, end cleanly
             log.exception("live classifier stopped by an error")
             self.error = exc
+
+    def _step_batch(self, made: list[Prediction] | None) -> int | None:
+        """Classify the next batch of due hops; None when no hop is due yet.
+
+        Returns how many hops the batch held (skipped ones included, see ``dropped_hops``).
+        """
+        geo = self._geo
+        buffer = self.source.buffer
+        with self._step_lock:
+            total = int(buffer.total)
+            if total <= self._next_end:
+                return None
+            seen_at = time.monotonic()
+            ends = list(range(self._next_end, total, geo.hop_n))[: self.max_batch]
+            first, t, xyz = buffer.since(ends[0] - geo.window_n + 1)
+            # Falling behind far enough for the buffer to overwrite: skip what is gone.
+            usable = [e for e in ends if e - geo.window_n + 1 >= first]
+            self._next_end = ends[-1] + geo.hop_n
+            with self._lock:
+                self._dropped += len(ends) - len(usable)
+            if not usable:
+                return len(ends)
+            stamps = np.asarray(t, dtype=float)[np.asarray(usable) - first]
+            if self._sample_clock is None:
+                self._sample_clock = abs(seen_at - float(stamps[-1])) < _MONOTONIC_SLACK_S
+                self._clock = "sample" if self._sample_clock else "observed"
+            predictions = self._classify(
+                ends=usable,
+                first=first,
+                xyz=np.asarray(xyz, dtype=np.float32),
+                stamps=stamps,
+                seen_at=seen_at,
+                sample_clock=self._sample_clock,
+            )
+        if made is not None:
+            made.extend(predictions)
+        return len(ends)
 
     def _poll_delay(self, missing: int) -> float:
         """How long to sleep while ``missing`` samples are still due.
@@ -267,11 +307,11 @@ class LiveClassifier:
         *,
         ends: list[int],
         first: int,
-        xyz: np.ndarray,
-        stamps: np.ndarray,
+        xyz: NDArray[np.float32],
+        stamps: NDArray[np.float64],
         seen_at: float,
         sample_clock: bool,
-    ) -> None:
+    ) -> list[Prediction]:
         geo = self._geo
         windows = cut_windows(xyz, first_index=first, ends=ends, window_n=geo.window_n)
         windows = resample_windows(windows, geo.model_n)
@@ -284,6 +324,7 @@ class LiveClassifier:
                 f"{(len(ends), len(self.classes))} (windows x classes)"
             )
         arrivals = stamps if sample_clock else np.full(len(ends), seen_at)
+        made: list[Prediction] = []
         for row, index, t_end, arrived in zip(probs, ends, stamps, arrivals, strict=True):
             latency_ms = (done - float(arrived)) * 1000.0
             prediction = Prediction(
@@ -300,8 +341,10 @@ class LiveClassifier:
                 counted = self._counter.update(index / self._rate, float(row[self._pos]))
             if counted is not None:
                 counted = replace(counted, t=prediction.t, index=prediction.index)
+            made.append(prediction)
             self._on_prediction.fire(prediction)
             if counted is not None:
                 self._on_event.fire(counted)
         with self._lock:
             self._infer_ms.append((done - began) * 1000.0)
+        return made

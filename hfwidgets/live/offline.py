@@ -14,14 +14,8 @@ from numpy.typing import ArrayLike
 
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import Prediction
-from hfwidgets.live.predictor import (
-    HopGeometry,
-    Predictor,
-    cut_windows,
-    positive_index,
-    resample_windows,
-    resolve_window_s,
-)
+from hfwidgets.live.model import Predictor, positive_index, resolve_window_s
+from hfwidgets.live.windows import HopGeometry, cut_windows, resample_windows
 
 __all__ = ["RecordingResult", "classify_recording"]
 

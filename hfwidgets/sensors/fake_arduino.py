@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hfwidgets._worker import Worker
 from hfwidgets.sensors.motions import motion_stream
 from hfwidgets.sensors.protocol import format_header, format_line
 
@@ -116,8 +117,8 @@ class FakeArduino:
         self.replugs: list[float] = []  # time.monotonic() of each replug
         self._master: int | None = None
         self._slave_name = ""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()  # the current run's, from the worker
+        self._worker = Worker(self._run, name="hfw-fake-arduino", join_timeout=5.0)
         self._rng = np.random.default_rng(seed + 1)
         self._arm = motion_stream(rate_hz=self.rate_hz, seed=self.seed, events_per_minute=15.0)
         self._arm_buf = np.zeros((0, 3))
@@ -127,15 +128,12 @@ class FakeArduino:
     def start(self) -> FakeArduino:
         """Plug in (create the pty and the link) and start the writer thread."""
         self._plug()
-        self._thread = threading.Thread(target=self._run, name="hfw-fake-arduino", daemon=True)
-        self._thread.start()
+        self._worker.start()
         return self
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait until ``seconds`` of samples are done; True if finished."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self._thread is None or not self._thread.is_alive()
+        return self._worker.join(timeout)
 
     def wait_drained(self, timeout: float = 5.0) -> bool:
         """Wait until the reader has read every byte written so far; True if it has."""
@@ -152,9 +150,7 @@ class FakeArduino:
 
     def stop(self) -> None:
         """Stop writing, unplug and remove the link (and its folder if we made it)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5.0)
+        self._worker.stop()
         self._unplug(drain=False)
         if self._own_dir:
             with contextlib.suppress(OSError):
@@ -234,7 +230,8 @@ class FakeArduino:
         xyz, self._arm_buf = self._arm_buf[:n], self._arm_buf[n:]
         return xyz
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
+        self._stop = stop
         limit = None if self.seconds is None else round(self.seconds * self.rate_hz)
         per_plug = None if self.unplug_every is None else round(self.unplug_every * self.rate_hz)
         made = 0  # samples made by the simulated arm: sent, lost or unheard

@@ -13,6 +13,7 @@ import time
 import numpy as np
 from numpy.typing import ArrayLike
 
+from hfwidgets._worker import Worker
 from hfwidgets.sensors.base import Source, SourceStats, estimate_rate
 
 __all__ = ["ReplaySource"]
@@ -72,12 +73,11 @@ class ReplaySource(Source):
         self._xyz = xx
         self.speed = speed
         self.loop = bool(loop)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker(self._play, name="hfw-replay")
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker.alive
 
     @property
     def finished(self) -> bool:
@@ -88,27 +88,24 @@ class ReplaySource(Source):
         """Start playing (returns at once); with ``speed=None`` the buffer is filled now."""
         if self.running:
             return
-        self._stop.clear()
         if self.speed is None:
             self.buffer.extend(self._t, self._xyz)
             return
-        self._thread = threading.Thread(target=self._play, name="hfw-replay", daemon=True)
-        self._thread.start()
+        self._worker.start()
         self._publish_status(True, "replay started")
 
     def stop(self) -> None:
         """Stop playing; safe to call twice."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2.0)
-            self._publish_status(False, "replay stopped")
+        if self._worker.stopping:
+            return
+        self._worker.stop(2.0)
+        self._publish_status(False, "replay stopped")
 
     def stats(self) -> SourceStats:
         t, _ = self.buffer.snapshot(int(self.rate_hz * 5) + 2)
         return SourceStats(good=self.buffer.total, rate_hz=estimate_rate(t), connected=self.running)
 
-    def _play(self) -> None:
+    def _play(self, stop: threading.Event) -> None:
         assert self.speed is not None
         speed = self.speed
         n = self._t.shape[0]
@@ -116,7 +113,7 @@ class ReplaySource(Source):
         t0 = time.monotonic()
         base = 0.0  # recording time at the start of the current pass
         pos = 0
-        while not self._stop.is_set():
+        while not stop.is_set():
             now_rec = (time.monotonic() - t0) * speed - base
             end = int(np.searchsorted(self._t, now_rec, side="right"))
             if end > pos:
@@ -129,4 +126,4 @@ class ReplaySource(Source):
                 base, pos = base + span, 0
                 continue
             wait = (self._t[pos] + base) / speed - (time.monotonic() - t0)
-            self._stop.wait(min(max(wait, 0.001), 0.02))
+            stop.wait(min(max(wait, 0.001), 0.02))

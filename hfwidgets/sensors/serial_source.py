@@ -19,6 +19,7 @@ import numpy as np
 import serial
 from numpy.typing import NDArray
 
+from hfwidgets._worker import Worker
 from hfwidgets.errors import HfwError
 from hfwidgets.sensors.base import Source, SourceStats
 from hfwidgets.sensors.ports import describe_ports, list_ports
@@ -155,8 +156,7 @@ class SerialSource(Source):
         self._clock = _DeviceClock()
         self._lock = threading.Lock()  # guards decoder counters and buffer order
         self._serial: serial.SerialBase | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._worker = Worker(self._run, name=f"hfw-serial {self.port}", interrupt=self._wake)
         self._reconnects = 0
         self._connected = False
         self._baud_warned = False
@@ -167,7 +167,7 @@ class SerialSource(Source):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker.alive
 
     @property
     def last_bad_line(self) -> str | None:
@@ -179,25 +179,13 @@ class SerialSource(Source):
         """Open the port and start the reader thread (no-op if running)."""
         if self.running:
             return
-        self._stop.clear()
         self._serial = open_port(self.port, baudrate=self.baudrate, timeout=self.read_timeout)
         self._on_connected(first=True)
-        self._thread = threading.Thread(target=self._run, name=f"hfw-serial {self.port}")
-        self._thread.daemon = True
-        self._thread.start()
+        self._worker.start()
 
     def stop(self) -> None:
         """Stop the reader and close the port; safe to call twice."""
-        self._stop.set()
-        ser = self._serial
-        if ser is not None and hasattr(ser, "cancel_read"):
-            try:
-                ser.cancel_read()  # wake a read() blocked in the kernel
-            except Exception:  # cancel is best effort; the read timeout also ends it
-                log.debug("cancel_read failed on %s", self.port, exc_info=True)
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2.0)
+        self._worker.stop(2.0)
         self._close()
         if self._connected:
             self._connected = False
@@ -216,12 +204,17 @@ class SerialSource(Source):
             )
 
     # -- reader thread ------------------------------------------------------------------------
-    def _run(self) -> None:
+    def _wake(self) -> None:
+        ser = self._serial
+        if ser is not None and hasattr(ser, "cancel_read"):
+            ser.cancel_read()  # wake a read() blocked in the kernel (the timeout also ends it)
+
+    def _run(self, stop: threading.Event) -> None:
         last_path_check = time.monotonic()
-        while not self._stop.is_set():
+        while not stop.is_set():
             ser = self._serial
             if ser is None:
-                if not self.reconnect or not self._reopen():
+                if not self.reconnect or not self._reopen(stop):
                     break
                 continue
             try:
@@ -235,7 +228,7 @@ class SerialSource(Source):
                         raise serial.SerialException(f"{self.port} disappeared")
             except (serial.SerialException, OSError, TypeError) as exc:
                 # TypeError: pyserial's posix read after a concurrent close (fd is None).
-                if self._stop.is_set():
+                if stop.is_set():
                     break
                 self._on_lost(exc)
                 continue
@@ -283,10 +276,10 @@ class SerialSource(Source):
         then = "waiting for it to come back" if self.reconnect else "stopping"
         self._publish_status(False, f"{self.port} lost ({exc}); {then}")
 
-    def _reopen(self) -> bool:
+    def _reopen(self, stop: threading.Event) -> bool:
         """Poll until the port opens again; False if stopped meanwhile."""
         pause = 0.05
-        while not self._stop.is_set():
+        while not stop.is_set():
             if _is_url(self.port) or os.path.exists(self.port):
                 try:
                     self._serial = open_port(
@@ -297,7 +290,7 @@ class SerialSource(Source):
                 else:
                     self._on_connected(first=False)
                     return True
-            self._stop.wait(pause)
+            stop.wait(pause)
             pause = min(pause * 2, self.max_backoff_s)
         return False
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
+from hfwidgets._worker import Worker
 from hfwidgets.sensors.base import Source, SourceStats, estimate_rate
 from hfwidgets.sensors.motions import (
     MotionEvent,
@@ -90,8 +91,7 @@ class SimulatedSource(Source):
         self._events: list[MotionEvent] = []
         self._pending: list[MotionEvent] = []  # performed but their peak not yet streamed
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker(self._run, name="hfw-simulated", on_error=self._failed)
         self._t0 = 0.0
 
     def __repr__(self) -> str:
@@ -107,13 +107,12 @@ class SimulatedSource(Source):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker.alive
 
     def start(self) -> None:
         """Start streaming (real time) or fill the buffer at once (``realtime=False``)."""
         if self.running:
             return
-        self._stop.clear()
         if not self.realtime:
             t, xyz, events = simulate_session(
                 float(self.duration_s or 60.0),
@@ -127,17 +126,15 @@ class SimulatedSource(Source):
                 self._events = list(events)
             return
         self._t0 = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name="hfw-simulated", daemon=True)
-        self._thread.start()
+        self._worker.start()
         self._publish_status(True, "simulated arm started")
 
     def stop(self) -> None:
         """Stop the streaming thread (no-op when not running)."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2.0)
-            self._publish_status(False, "simulated arm stopped")
+        if self._worker.stopping:
+            return
+        self._worker.stop(2.0)
+        self._publish_status(False, "simulated arm stopped")
 
     def stats(self) -> SourceStats:
         t, _ = self.buffer.snapshot(int(self.rate_hz * 5) + 2)
@@ -156,14 +153,10 @@ class SimulatedSource(Source):
             script=self.script,
         )
 
-    def _run(self) -> None:
-        try:
-            self._stream()
-        except Exception:  # keep the failure visible without killing the kernel
-            log.exception("simulated source failed")
-            self._publish_status(False, "simulated arm failed; see the log")
+    def _failed(self, exc: BaseException) -> None:
+        self._publish_status(False, f"simulated arm failed ({exc}); see the log")
 
-    def _stream(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         period = 1.0 / self.rate_hz
         limit = None if self.duration_s is None else round(self.duration_s * self.rate_hz)
         sent = 0
@@ -176,7 +169,7 @@ class SimulatedSource(Source):
                 self._pending.extend(MotionEvent(self._t0 + e.t, e.kind) for e in events)
             pos = 0
             while pos < xyz.shape[0]:
-                if self._stop.is_set() or (limit is not None and sent >= limit):
+                if stop.is_set() or (limit is not None and sent >= limit):
                     return
                 due = int((time.monotonic() - self._t0) / period) + 1  # samples due by now
                 n = min(due - sent, xyz.shape[0] - pos)
@@ -184,7 +177,7 @@ class SimulatedSource(Source):
                     n = min(n, limit - sent)
                 if n <= 0:
                     next_due = self._t0 + sent * period
-                    self._stop.wait(max(next_due - time.monotonic(), min_wait))
+                    stop.wait(max(next_due - time.monotonic(), min_wait))
                     continue
                 t = self._t0 + (sent + np.arange(n)) * period
                 self.buffer.extend(t, xyz[pos : pos + n])

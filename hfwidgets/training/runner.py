@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets._worker import Worker
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import project_dataset, project_scalogram_settings
 from hfwidgets.training.events import EventCallback, FitEnded
@@ -120,8 +121,7 @@ class TrainingRunner:
         self.config = config
         self.resume_run = resume_run
         self._events = CallbackList("event")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker(self._run, name="hfw-training")
         self._status = "idle"
         self.run_id: int | None = resume_run
         self.error: BaseException | None = None
@@ -144,21 +144,19 @@ class TrainingRunner:
 
     def start(self) -> None:
         """Start training in a daemon thread (a second start while running is an error)."""
-        if self._thread is not None and self._thread.is_alive():
+        if self._worker.alive:
             raise RuntimeError("training is already running; stop() it first")
-        self._stop.clear()
         self._status = "running"
         self.error = None
-        self._thread = threading.Thread(target=self._run, name="hfw-training", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         try:
             train_project(
                 self.project,
                 self.config,
                 callbacks=[self._handle],
-                stop_event=self._stop,
+                stop_event=stop,
                 resume_run=self.resume_run,
             )
         except BaseException as exc:  # reported through status/events, never raised in a thread
@@ -170,11 +168,8 @@ class TrainingRunner:
 
     def stop(self) -> None:
         """Ask training to stop before its next batch (returns at once; use :meth:`join`)."""
-        self._stop.set()
+        self._worker.request_stop()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the thread; return ``True`` when it has finished."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return self._worker.join(timeout)

@@ -29,7 +29,7 @@ _MODULES = {
     "LivePlot": "live_plot",
     "ModelPicker": "model_picker",
     "TrainingPanel": "training_panel",
-    "WindowCapture": "capture",
+    "WindowCapture": "hfwidgets.capture",  # moved out: it has no widget code
     "WindowView": "window_view",
     "Workbench": "workbench",
 }
@@ -37,7 +37,8 @@ _MODULES = {
 
 def __getattr__(name: str) -> Any:
     if name in _MODULES:
-        module = importlib.import_module(f"hfwidgets.widgets.{_MODULES[name]}")
+        where = _MODULES[name]
+        module = importlib.import_module(where if "." in where else f"hfwidgets.widgets.{where}")
         return getattr(module, name)
     raise AttributeError(f"module 'hfwidgets.widgets' has no attribute {name!r}")
 

@@ -46,7 +46,7 @@ class Labeler(w.VBox):
         The :class:`hfwidgets.store.Project` receiving every label.
     source
         Optional live source; when given (and ``capture`` is not), a
-        :class:`~hfwidgets.widgets.capture.WindowCapture` segments it and feeds this labeler.
+        :class:`~hfwidgets.capture.WindowCapture` segments it and feeds this labeler.
     capture
         An existing capture to listen to (the Workbench shares one with the LivePlot).
     keyboard
@@ -124,7 +124,7 @@ class Labeler(w.VBox):
         self.capture = capture
         self._owns_capture = capture is None and source is not None
         if self._owns_capture:
-            from hfwidgets.widgets.capture import WindowCapture
+            from hfwidgets.capture import WindowCapture
 
             self.capture = WindowCapture(source)
         origin = source if source is not None else getattr(self.capture, "source", None)

@@ -12,7 +12,8 @@ import ipywidgets as w
 import numpy as np
 import traitlets
 from hfwidgets.widgets._html import esc
-from hfwidgets.widgets._throttle import Ticker
+from hfwidgets._worker import Pump, PumpTask
+from hfwidgets.widgets._throttle import current_pump
 
 __all__ = ["LivePlot"]
 
@@ -23,8 +24,9 @@ AXIS_COLORS = ["#d62728", "#2ca02c", "#1f77b4"]  # x red, y green, z blue, as in
 class LivePlot(w.VBox):
     """Stream x, y, z acceleration of ``source`` in a rolling window.
 
-    One periodic updater snapshots the ring buffer and assigns whole arrays inside
-    ``hold_sync()``, so each redraw is one message, at most ``fps`` per second. Pausing freezes
+    A periodic task snapshots the ring buffer and assigns whole arrays inside ``hold_sync()``,
+    so each redraw is one message, at most ``fps`` per second. The task runs on a shared
+    `hfwidgets._worker.Pump` (a Workbench's) or on a pump of the plot's own. Pausing freezes
     the picture (the source keeps recording) and enables scroll-back through the buffer.
 
     Parameters
@@ -39,6 +41,9 @@ class LivePlot(w.VBox):
         Fixed vertical range in g; a fixed range keeps the picture steady while streaming.
     autostart
         Start the updater at once (tests pass ``False`` and call :meth:`refresh`).
+    pump
+        Where the redraws run; default: the pump of an enclosing
+        ``hfwidgets.widgets._throttle.use_pump`` block, else one of the plot's own.
     """
 
     paused = traitlets.Bool(False, help="Freeze the picture; the source keeps recording.")
@@ -53,6 +58,7 @@ class LivePlot(w.VBox):
         fps: float = 20.0,
         y_range: tuple[float, float] = (-4.0, 4.0),
         autostart: bool = True,
+        pump: Pump | None = None,
     ) -> None:
         if window_s <= 0:
             raise ValueError(f"window_s must be positive, got {window_s!r}")
@@ -122,9 +128,9 @@ class LivePlot(w.VBox):
         self.window_s = float(window_s)
         self.add_class("hfw-live-plot")
 
-        self._ticker = Ticker(
-            self.refresh, interval_s=1.0 / min(max(fps, 1.0), 30.0), name="hfw-live-plot"
-        )
+        self.interval_s = 1.0 / min(max(fps, 1.0), 30.0)
+        self.pump = pump if pump is not None else current_pump()
+        self._task: PumpTask | None = None
         if autostart:
             self.start()
 
@@ -133,13 +139,22 @@ class LivePlot(w.VBox):
     def start(self) -> None:
         """Start the source if needed and the periodic redraw."""
         _ensure_started(self.source)
-        self._ticker.start()
+        if self._task is None:
+            if self.pump is None:
+                self.pump = Pump(name="hfw-live-plot")
+            self._task = self.pump.every(self.interval_s, self.refresh, name="hfw-live-plot")
+
+    @property
+    def running(self) -> bool:
+        """True while the plot redraws periodically."""
+        return getattr(self, "_task", None) is not None
 
     def stop(self) -> None:
         """Stop redrawing (the source keeps running: other widgets may use it)."""
-        ticker = getattr(self, "_ticker", None)  # absent when __init__ failed (then __del__)
-        if ticker is not None:
-            ticker.stop()
+        task = getattr(self, "_task", None)  # absent when __init__ failed (then __del__)
+        if task is not None and self.pump is not None:
+            self._task = None
+            self.pump.cancel(task)  # a pump of the plot's own ends with its last task
 
     def close(self) -> None:
         """Stop redrawing and close the widget and its children."""

@@ -14,7 +14,9 @@ from typing import Any
 
 import ipywidgets as w
 from hfwidgets.widgets._html import esc, esc_join
-from hfwidgets.widgets.capture import WindowCapture
+from hfwidgets._worker import Pump
+from hfwidgets.capture import WindowCapture
+from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
 from hfwidgets.widgets.live_counter import LiveCounter
 from hfwidgets.widgets.model_picker import ModelPicker, weights_advice
@@ -84,23 +86,33 @@ class Workbench(w.VBox):
             source = SimulatedSource(rate_hz=float(project.rate_hz))
         self.source = source
 
-        self.plot = LivePlot(source, autostart=False)
-        self.capture = WindowCapture(source)
-        self.capture.on_window(self.plot.mark_window)
-        self.labeler = Labeler(project, capture=self.capture, thumbnail=thumbnail, autostart=False)
-        self.picker = _make_model_picker(state, weights)
-        self.checklist = FreezeChecklist(
-            self.picker.value, frozen=state.get("frozen"), num_classes=len(project.classes)
-        )
-        self.training = TrainingPanel(
-            project,
-            model=self.picker.value,
-            weights=self.picker.weights,
-            frozen=self.checklist.frozen,
-            labeler=self.labeler,
-            **{k: state[k] for k in ("epochs", "batch_size", "lr", "val_fraction") if k in state},
-        )
-        self.live = LiveCounter(source, threshold=float(state.get("threshold", 0.8)))
+        # One pump runs every periodic part of the bench (plot redraws, capture polls, each
+        # widget's event batches): one sleeping thread instead of one per widget.
+        self.pump = Pump(name="hfw-workbench")
+        with use_pump(self.pump):
+            self.plot = LivePlot(source, autostart=False)
+            self.capture = WindowCapture(source)
+            self.capture.on_window(self.plot.mark_window)
+            self.labeler = Labeler(
+                project, capture=self.capture, thumbnail=thumbnail, autostart=False
+            )
+            self.picker = _make_model_picker(state, weights)
+            self.checklist = FreezeChecklist(
+                self.picker.value, frozen=state.get("frozen"), num_classes=len(project.classes)
+            )
+            self.training = TrainingPanel(
+                project,
+                model=self.picker.value,
+                weights=self.picker.weights,
+                frozen=self.checklist.frozen,
+                labeler=self.labeler,
+                **{
+                    k: state[k]
+                    for k in ("epochs", "batch_size", "lr", "val_fraction")
+                    if k in state
+                },
+            )
+            self.live = LiveCounter(source, threshold=float(state.get("threshold", 0.8)))
         self._wire()
         self.port_picker = self._make_port_picker(source)
         self.tabs = w.Tab(
@@ -127,6 +139,7 @@ class Workbench(w.VBox):
     def start(self) -> None:
         """Start streaming, capturing and drawing."""
         self.plot.start()
+        self.capture.start(pump=self.pump)
         self.labeler.start()
 
     def close(self) -> None:
@@ -145,6 +158,9 @@ class Workbench(w.VBox):
             widget = getattr(self, part, None)
             if widget is not None:
                 widget.close()
+        pump = getattr(self, "pump", None)
+        if pump is not None:
+            pump.stop()
         super().close()
 
     def use_source(self, source: Any) -> None:
@@ -164,7 +180,7 @@ class Workbench(w.VBox):
         self.plot.source = source
         self.live.source = source
         self.plot.start()
-        self.capture.start()
+        self.capture.start(pump=self.pump)
 
     # -- wiring -------------------------------------------------------------------------------
     def _wire(self) -> None:

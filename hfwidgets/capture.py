@@ -1,7 +1,9 @@
 """Feed a live source's new samples to a trigger segmenter and announce captured windows.
 
-This is the glue between the sensor ring buffer and the Labeler/LivePlot. It has no widget code
-(it is plain Python usable from a script) but lives here because only the widgets need it.
+The glue between the sensor ring buffer and whoever collects windows (the Labeler, the
+LivePlot's shading, a script). Plain Python: no widget code. :meth:`WindowCapture.poll` does one
+step synchronously; :meth:`WindowCapture.start` polls periodically, on a `Pump` that is shared
+with other periodic work (a Workbench's) or on one of its own.
 """
 
 from __future__ import annotations
@@ -9,16 +11,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from hfwidgets._callbacks import CallbackList
-from hfwidgets.widgets._throttle import Ticker
+from hfwidgets._worker import Pump, PumpTask
+from hfwidgets.segmenter import TriggerSegmenter, Window
+from hfwidgets.sensors.base import Source
 
-__all__ = ["WindowCapture"]
+__all__ = ["Segmenter", "WindowCapture"]
 
-log = logging.getLogger("hfwidgets.widgets")
+log = logging.getLogger(__name__)
 
-WindowCallback = Callable[[Any], None]
+WindowCallback = Callable[[Window], object]
+
+
+class Segmenter(Protocol):
+    """Cuts windows out of a stream: `hfwidgets.segmenter.TriggerSegmenter` or a stand-in."""
+
+    def feed(self, t: Any, xyz: Any) -> list[Window]: ...
 
 
 class WindowCapture:
@@ -27,7 +37,7 @@ class WindowCapture:
     Parameters
     ----------
     source
-        Any :class:`hfwidgets.sensors.Source` (``.buffer``, ``.rate_hz``).
+        A :class:`hfwidgets.sensors.Source` (``.buffer``, ``.rate_hz``).
     segmenter
         Object with ``feed(t, xyz) -> list[Window]``; by default a
         :class:`hfwidgets.segmenter.TriggerSegmenter` at the source rate.
@@ -39,29 +49,30 @@ class WindowCapture:
 
     def __init__(
         self,
-        source: Any,
+        source: Source,
         *,
-        segmenter: Any | None = None,
+        segmenter: Segmenter | None = None,
         window_s: float = 1.5,
         interval_s: float = 0.1,
     ) -> None:
         if segmenter is None:
-            from hfwidgets.segmenter import TriggerSegmenter
-
             segmenter = TriggerSegmenter(rate_hz=float(source.rate_hz), window_s=window_s)
         self.source = source
         self.segmenter = segmenter
+        self.interval_s = float(interval_s)
         self._next_index = int(source.buffer.total)  # only motions made from now on
         self._callbacks = CallbackList("window")
         self._lock = threading.Lock()
-        self._ticker = Ticker(self.poll, interval_s=interval_s, name="hfw-capture")
+        self._pump: Pump | None = None
+        self._own_pump = False
+        self._task: PumpTask | None = None
         self.captured = 0
 
     def on_window(self, callback: WindowCallback, remove: bool = False) -> None:
         """Register (or with ``remove=True`` unregister) ``callback(window)``."""
         self._callbacks.register(callback, remove=remove)
 
-    def poll(self) -> list[Any]:
+    def poll(self) -> list[Window]:
         """Segment the samples that arrived since the last poll; return the new windows."""
         with self._lock:
             first, t, xyz = self.source.buffer.since(self._next_index)
@@ -76,13 +87,19 @@ class WindowCapture:
 
     @property
     def running(self) -> bool:
-        """True while polling in the background."""
-        return self._ticker.running
+        """True while polling periodically."""
+        return self._task is not None
 
-    def start(self) -> None:
-        """Poll every ``interval_s`` in a daemon thread."""
-        self._ticker.start()
+    def start(self, *, pump: Pump | None = None) -> None:
+        """Poll every ``interval_s`` on ``pump`` (default: a pump of its own); no-op if running."""
+        if self._task is not None:
+            return
+        self._own_pump = pump is None
+        self._pump = Pump(name="hfw-capture") if pump is None else pump
+        self._task = self._pump.every(self.interval_s, self.poll, name="hfw-capture")
 
     def stop(self) -> None:
-        """Stop polling."""
-        self._ticker.stop()
+        """Stop polling (safe to call twice)."""
+        task, pump, self._task = self._task, self._pump, None
+        if task is not None and pump is not None:
+            pump.cancel(task)  # a pump of our own ends with its last task

@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hfwidgets.live.predictor import (
+from hfwidgets.live.model import (
     FALLBACK_WINDOW_S,
-    cut_windows,
     positive_index,
     project_window_s,
-    resample_windows,
     resolve_window_s,
 )
+from hfwidgets.live.windows import cut_windows, resample_windows
 from hfwidgets.store import Project
 
 
@@ -72,7 +71,9 @@ def test_resampling_matches_linear_interpolation_of_each_window_and_axis(
 def test_window_length_comes_from_the_run_when_not_given() -> None:
     assert resolve_window_s(Run(window_s=2.0), None) == 2.0
     assert resolve_window_s(Run(settings={"window_s": 1.2}), None) == 1.2
-    assert resolve_window_s(Run(settings={"data": {"window_s": 0.9}}), None) == 0.9
+    # One key, the one the trainer writes: nothing nested or differently named is guessed at.
+    assert resolve_window_s(Run(settings={"data": {"window_s": 0.9}}), None) == FALLBACK_WINDOW_S
+    assert resolve_window_s(Run(settings={"window_seconds": 0.9}), None) == FALLBACK_WINDOW_S
     assert resolve_window_s(Run(window_s=2.0), 1.0) == 1.0  # explicit wins
     with pytest.raises(ValueError, match="window_s=-1"):
         resolve_window_s(Run(), -1.0)
@@ -81,7 +82,7 @@ def test_window_length_comes_from_the_run_when_not_given() -> None:
 def test_unknown_window_length_falls_back_to_the_capture_default_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="hfwidgets.live.predictor"):
+    with caplog.at_level(logging.WARNING, logger="hfwidgets.live.model"):
         assert resolve_window_s(Run(settings=object()), None) == FALLBACK_WINDOW_S == 1.5
     assert "pass window_s=" in caplog.text.lower()
 

@@ -1,0 +1,89 @@
+"""How the live pipeline cuts a stream into windows for a model: one hop grid, one resampling.
+
+`LiveClassifier` and `classify_recording` share these, so a recording classified offline gives
+exactly the windows the live worker would have classified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["HopGeometry", "cut_windows", "resample_windows"]
+
+
+@dataclass(frozen=True)
+class HopGeometry:
+    """Sample counts of the hop grid: the same for the live worker and `classify_recording`.
+
+    Attributes
+    ----------
+    window_n : int
+        Samples per window at the source rate.
+    hop_n : int
+        Samples between two window ends at the source rate.
+    model_n : int
+        Samples per window at the predictor's rate (windows are resampled to it).
+    """
+
+    window_n: int
+    hop_n: int
+    model_n: int
+
+    @classmethod
+    def of(
+        cls, *, window_s: float, hop_s: float, source_rate: float, model_rate: float
+    ) -> HopGeometry:
+        """Round seconds to samples (at least 2 per window and 1 per hop)."""
+        return cls(
+            window_n=max(2, round(window_s * source_rate)),
+            hop_n=max(1, round(hop_s * source_rate)),
+            model_n=max(2, round(window_s * model_rate)),
+        )
+
+
+def cut_windows(
+    xyz: NDArray[np.float32], *, first_index: int, ends: Sequence[int], window_n: int
+) -> NDArray[np.float32]:
+    """Stack the windows of ``window_n`` samples that end at the absolute indices ``ends``.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (m, 3)
+        Samples whose first row has absolute index ``first_index``.
+    ends : sequence of int
+        Absolute index of each window's last sample; every window must lie inside ``xyz``.
+
+    Returns
+    -------
+    ndarray of float32, shape (len(ends), window_n, 3)
+    """
+    if not ends:
+        return np.empty((0, window_n, xyz.shape[1]), dtype=np.float32)
+    starts = np.asarray(ends, dtype=np.int64) - (window_n - 1) - first_index
+    if starts.min() < 0 or starts.max() + window_n > xyz.shape[0]:
+        raise ValueError("cut_windows: a requested window lies outside the given samples")
+    # One fancy-index gather: rows [start, start + window_n) for every window at once.
+    rows = starts[:, None] + np.arange(window_n)[None, :]
+    return np.ascontiguousarray(xyz[rows], dtype=np.float32)
+
+
+def resample_windows(windows: NDArray[np.float32], n_out: int) -> NDArray[np.float32]:
+    """Linearly resample windows ``[B, n, C]`` to ``n_out`` samples over the same time span.
+
+    Used when the live source runs at another rate than the training windows did, so the
+    scalogram's frequency axis means the same thing in both.
+    """
+    n = windows.shape[1]
+    if n == n_out:
+        return windows
+    # The same weights for every window and channel: one gather and one blend for the batch
+    # (what np.interp gives row by row, without a Python loop on the live path).
+    pos = np.linspace(0.0, n - 1.0, n_out)
+    left = np.minimum(pos.astype(np.int64), n - 2)
+    frac = (pos - left)[None, :, None]
+    lo, hi = windows[:, left, :], windows[:, left + 1, :]
+    return np.asarray(lo + (hi - lo) * frac, dtype=np.float32)
