@@ -214,7 +214,7 @@ class LabellingSession:
             The window on screen (the object or its ``key``), as the caller displayed it; None
             means :attr:`current`. A window no longer waiting stores nothing (returns None).
         """
-        self._check_class(name)
+        self.check_class(name)
         with self._lock:
             item = self._take(window)
             if item is None:
@@ -245,7 +245,7 @@ class LabellingSession:
 
     def relabel(self, window_id: int, name: str) -> None:
         """Label a stored window (review); it leaves the capture queue for good."""
-        self._check_class(name)
+        self.check_class(name)
         with self._lock:
             self.project.set_label(window_id, name)
             dropped = self._drop_stored(window_id)
@@ -293,7 +293,8 @@ class LabellingSession:
                 self._pending.append(action.dropped)
             return Undone("delete", action.window_id)
 
-    def _check_class(self, name: str) -> None:
+    def check_class(self, name: str) -> None:
+        """``ValueError`` naming the classes unless ``name`` is one of them."""
         classes = list(self.project.classes)
         if name not in classes:
             raise ValueError(f"unknown class {name!r}; this project's classes are {classes}")

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hfwidgets.capture import WindowCapture
 from hfwidgets.segmenter import Window
 from hfwidgets.sensors import SimulatedSource
 from hfwidgets.store import Project
-from hfwidgets.capture import WindowCapture
 from hfwidgets.widgets.keys import KeyMap
 from hfwidgets.widgets.labeler import Labeler
 
@@ -95,7 +95,8 @@ def test_review_relabels_filters_and_deletes(project: Project) -> None:
     assert labeler.review.current.id == ids[2]
     labeler.delete_button.click()
     assert ids[2] not in project.window_ids()
-    assert labeler.undo() == "delete"  # stored again (new id) with its label
+    assert labeler.undo() == "delete"  # restored with the same id and its label
+    assert project.window(ids[2]).label == "other"
     assert project.counts() == {"high-five": 2, "other": 1}
     labeler.undo()  # the relabel
     assert project.window(ids[1]).label == "other"
@@ -167,6 +168,7 @@ def test_undo_past_a_delete_walks_back_the_restored_windows_labels(project: Proj
     assert project.window_ids() == []
     assert labeler.undo() == "delete"
     (restored,) = project.window_ids()
+    assert restored == first  # soft delete: the id every metric and split names stays valid
     assert project.window(restored).label == "other"
     assert labeler.undo() == "relabel"  # used to fail: the relabel named the deleted id
     assert project.window(restored).label == "high-five"
@@ -185,3 +187,67 @@ def test_deleting_a_window_drops_it_from_the_capture_queue(project: Project) -> 
     labeler.mode = "capture"
     assert labeler.label("other") is None  # nothing left to label; no stale id in the store
     assert project.window_ids() == []
+
+
+def _on_screen(labeler: Labeler) -> float:
+    """First x sample of the window the view draws."""
+    return float(labeler.view.lines.y[0][0])
+
+
+def test_a_capture_arriving_just_before_the_click_does_not_take_the_label(
+    project: Project,
+) -> None:
+    labeler = _labeler(project)
+    labeler.add_window(_window(0.1))
+    labeler.flush()
+    labeler.add_window(_window(0.2))  # arrives while 0.1 is on screen, just before the click
+    labeler.flush()
+    assert _on_screen(labeler) == pytest.approx(0.1)
+    assert "1 more waiting" in labeler.title.value
+    labeler.class_buttons["high-five"].click()
+    (stored,) = project.windows(label="high-five")
+    assert float(stored.data[0, 0]) == pytest.approx(0.1)
+    assert _on_screen(labeler) == pytest.approx(0.2)
+    _key(labeler, "o")
+    (other,) = project.windows(label="other")
+    assert float(other.data[0, 0]) == pytest.approx(0.2)
+
+
+def test_after_undo_the_undone_window_is_shown_and_takes_the_next_label(
+    project: Project,
+) -> None:
+    labeler = _labeler(project)
+    labeler.add_window(_window(0.1))
+    labeler.flush()
+    first = labeler.label("high-five")
+    labeler.add_window(_window(0.2))
+    labeler.flush()
+    assert _on_screen(labeler) == pytest.approx(0.2)
+    labeler.undo_button.click()
+    assert _on_screen(labeler) == pytest.approx(0.1)  # the undone window is back on screen
+    assert f"window {first} again" in labeler.title.value
+    assert project.window(first).label is None
+    _key(labeler, "o")
+    assert project.window(first).label == "other"  # labelled, not left unlabelled
+    assert len(project.window_ids()) == 1
+    assert _on_screen(labeler) == pytest.approx(0.2)  # the newer capture still waits
+
+
+def test_a_window_relabelled_in_review_never_returns_to_the_capture_queue(
+    project: Project,
+) -> None:
+    labeler = _labeler(project)
+    labeler.add_window(_window(0.1))
+    labeler.flush()
+    wid = labeler.label("high-five")
+    labeler.undo()  # waits again for a label
+    labeler.mode_toggle.value = "review"
+    assert labeler.review.current.id == wid
+    labeler.class_buttons["other"].click()  # labelled in review instead
+    labeler.mode_toggle.value = "capture"
+    assert "Waiting for a motion" in labeler.title.value
+    labeler.class_buttons["high-five"].click()  # nothing on screen: nothing stored
+    assert project.counts() == {"high-five": 0, "other": 1}
+    labeler.add_window(_window(0.3))
+    labeler.flush()
+    assert _on_screen(labeler) == pytest.approx(0.3)

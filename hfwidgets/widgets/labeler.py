@@ -1,40 +1,29 @@
 """Labeler: tag each captured window with a class by button or key, undo, and review the store.
 
-Every action is written to the :class:`hfwidgets.store.Project` before the click returns: a
-label creates (or relabels) a stored window, discard drops a captured window that was never
-stored, delete removes a stored one, and undo reverses the last action in the database too.
+Buttons and keys over a :class:`hfwidgets.labelling.LabellingSession`, which holds the queue of
+captured windows and the undo stack: every action is written to the project before the click
+returns, and the label goes to the window on screen (the Labeler passes the one it shows).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 import ipywidgets as w
 import numpy as np
 import traitlets
+
+from hfwidgets.labelling import LabellingSession, PendingWindow
+from hfwidgets.store import Project
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.keys import KeyMap, attach_keys
-
 from hfwidgets.widgets.review import ReviewList
 from hfwidgets.widgets.window_view import WindowView
 
 __all__ = ["Labeler", "PendingWindow"]
-
-
-@dataclass(frozen=True)
-class PendingWindow:
-    """A captured window waiting for a label (``id`` is set once it is in the store)."""
-
-    data: np.ndarray
-    rate_hz: float
-    t0: float | None = None
-    source: str = ""
-    id: int | None = None
 
 
 class Labeler(w.VBox):
@@ -62,7 +51,7 @@ class Labeler(w.VBox):
 
     def __init__(
         self,
-        project: Any,
+        project: Project,
         *,
         source: Any | None = None,
         capture: Any | None = None,
@@ -73,8 +62,8 @@ class Labeler(w.VBox):
     ) -> None:
         self.project = project
         self.classes: list[str] = list(project.classes)
-        self.pending: deque[PendingWindow] = deque(maxlen=max_pending)
-        self._history: list[tuple[str, Any]] = []
+        self.session = LabellingSession(project, max_pending=max_pending)
+        self._shown: PendingWindow | None = None  # the capture on screen: the one labelled
         self._lock = threading.RLock()  # clicks (kernel thread) vs window arrivals (bridge)
         self.review = ReviewList(project)
         self.view = WindowView(scalogram_settings=self._scalogram_settings, thumbnail=thumbnail)
@@ -123,7 +112,7 @@ class Labeler(w.VBox):
         self._bridge = EventBridge(self._apply_arrivals, widgets=[self], name="hfw-labeler")
         self.capture = capture
         self._owns_capture = capture is None and source is not None
-        if self._owns_capture:
+        if capture is None and source is not None:
             from hfwidgets.capture import WindowCapture
 
             self.capture = WindowCapture(source)
@@ -157,129 +146,86 @@ class Labeler(w.VBox):
     # -- arrivals from the capture thread -----------------------------------------------------
     def add_window(self, window: Any) -> None:
         """Queue a captured :class:`~hfwidgets.segmenter.Window`; thread-safe, applied in batch."""
-        self._bridge.post(
-            PendingWindow(
-                data=np.asarray(window.data, dtype=np.float32),
-                rate_hz=float(window.rate_hz),
-                t0=getattr(window, "t0", None),
-                source=self.source_name,
-            )
-        )
+        self._bridge.post(window)
 
     def flush(self) -> int:
         """Apply queued arrivals now (the bridge does this every ~0.2 s by itself)."""
         return self._bridge.flush()
 
-    def _apply_arrivals(self, windows: list[PendingWindow]) -> None:
+    @property
+    def pending(self) -> tuple[PendingWindow, ...]:
+        """Captured windows waiting for a label, oldest first."""
+        return self.session.pending
+
+    def _apply_arrivals(self, windows: list[Any]) -> None:
         with self._lock:
-            self.pending.extend(windows)
+            for window in windows:
+                self.session.add(
+                    np.asarray(window.data, dtype=np.float32),
+                    rate_hz=float(window.rate_hz),
+                    t0=getattr(window, "t0", None),
+                    source=self.source_name,
+                )
             if self.mode == "capture":
-                self._show_current()
+                self._show_current()  # the shown window stays; the "more waiting" count grows
 
     # -- actions (each is stored before it returns) -------------------------------------------
     def label(self, name: str) -> int | None:
-        """Give the current window the class ``name``; returns its window id (None if none)."""
-        if name not in self.classes:
-            raise ValueError(f"unknown class {name!r}; this project's classes are {self.classes}")
+        """Give the window on screen the class ``name``; returns its window id (None if none).
+
+        In capture mode that is the capture shown (never one that arrived since); in review,
+        the stored window under the cursor.
+        """
         with self._lock:
             if self.mode == "review":
                 record = self.review.current
                 if record is None:
+                    self.session.check_class(name)
                     return None
-                self.project.set_label(record.id, name)
-                self._history.append(("relabel", record.id))
+                self.session.relabel(record.id, name)
                 self.review.update_label(record.id, name)
                 self.review.step(+1)
                 self._refresh(f"window {record.id} → {name}")
                 return int(record.id)
-            if not self.pending:
+            if self._shown is None:
+                self.session.check_class(name)
                 return None
-            item = self.pending.pop()
-            if item.id is None:
-                wid = self.project.add_window(
-                    item.data, rate_hz=item.rate_hz, source=item.source, t0=item.t0, label=name
-                )
-            else:
-                wid = item.id
-                self.project.set_label(wid, name)
-            self._history.append(("label", replace(item, id=int(wid))))
-            self._refresh(f"window {wid} labelled {name}")
-            return int(wid)
+            wid = self.session.label(name, self._shown)
+            if wid is not None:
+                self._refresh(f"window {wid} labelled {name}")
+            return wid
 
     def discard(self) -> None:
-        """Drop the newest captured window without storing it (undo brings it back)."""
+        """Drop the captured window on screen without storing it (undo brings it back)."""
         with self._lock:
-            if self.mode != "capture" or not self.pending:
+            if self.mode != "capture" or self._shown is None:
                 return
-            item = self.pending.pop()
-            self._history.append(("discard", item))
-            self._refresh("discarded")
+            if self.session.discard(self._shown) is not None:
+                self._refresh("discarded")
 
     def delete(self) -> None:
-        """In review: delete the shown window from the store (undo stores it again)."""
+        """In review: delete the shown window from the store (undo restores it, same id)."""
         with self._lock:
             record = self.review.current if self.mode == "review" else None
             if record is None:
                 return
-            history = self.project.label_history(record.id)
-            self.project.delete_window(record.id)
-            self._history.append(("delete", (record, history)))
+            self.session.delete(record.id)
             self.review.remove(record.id)
-            # A deleted window no longer waits for a label (its id is gone from the store).
-            kept = [item for item in self.pending if item.id != record.id]
-            if len(kept) != len(self.pending):
-                self.pending.clear()
-                self.pending.extend(kept)
             self._refresh(f"deleted window {record.id}")
 
     def undo(self) -> str:
         """Reverse the last action, in the store too; returns what was undone ('' if nothing)."""
         with self._lock:
-            if not self._history:
+            undone = self.session.undo()
+            if undone is None:
                 self._refresh("nothing to undo")
                 return ""
-            kind, payload = self._history.pop()
-            if kind == "label":
-                self.project.undo_label(payload.id)
-                self.pending.append(payload)  # shown again; relabelling keeps its id
-            elif kind == "discard":
-                self.pending.append(payload)
-            elif kind == "relabel":
-                previous = self.project.undo_label(payload)
-                self.review.update_label(payload, previous)
-            elif kind == "delete":
-                record, history = payload
-                new_id = self._restore_window(record, history)
-                self.review.restore(record, new_id)
-            self._refresh(f"undid {kind}")
-            return kind
-
-    def _restore_window(self, record: Any, history: list[Any]) -> int:
-        """Store a deleted window again with its label history; earlier undos follow its new id.
-
-        The store gives the window a new id, so the actions before the delete that name the old
-        id (a relabel, a label) are pointed at the new one, and replaying the label changes lets
-        undoing them walk back through the same labels as before the delete.
-        """
-        changes = [change for change in history if not change.undone]
-        with self.project.batch():  # the window and its history come back together, or not
-            new_id = int(
-                self.project.add_window(
-                    record.data,
-                    rate_hz=record.rate_hz,
-                    source=record.source,
-                    t0=record.t0,
-                    label=changes[0].previous if changes else record.label,
-                )
-            )
-            for change in changes:
-                self.project.set_label(new_id, change.label)
-            self.project.set_label(new_id, record.label)  # no-op when the replay ends there
-        old_id = int(record.id)
-        self._history = [
-            (kind, _with_new_id(kind, payload, old_id, new_id)) for kind, payload in self._history
-        ]
-        return new_id
+            if undone.kind == "relabel" and undone.window_id is not None:
+                self.review.update_label(undone.window_id, undone.label)
+            elif undone.kind == "delete" and undone.window_id is not None:
+                self.review.restore(self.project.window(undone.window_id))
+            self._refresh(f"undid {undone.kind}")
+            return undone.kind
 
     def handle_key(self, action: str) -> None:
         """Run the action a key maps to (``label:<class>``, ``discard``, ``undo``, ...)."""
@@ -342,6 +288,7 @@ class Labeler(w.VBox):
 
     def _show_current(self) -> None:
         if self.mode == "review":
+            self._shown = None  # no capture on screen: back in capture mode it is drawn again
             record = self.review.current
             self.position.value = self.review.position_text()
             if record is None:
@@ -351,15 +298,19 @@ class Labeler(w.VBox):
             self.title.value = self.review.describe(record)
             self.view.show(record.data, rate_hz=record.rate_hz, caption=f"id {record.id}")
             return
-        if not self.pending:
+        item = self.session.current
+        if item is None:
+            self._shown = None
             self.title.value = "<b>Waiting for a motion…</b> make one in front of the sensor."
             self.view.show(None)
             return
-        item = self.pending[-1]
-        more = len(self.pending) - 1
+        more = self.session.waiting
         extra = f" ({more} more waiting)" if more else ""
-        self.title.value = f"<b>Newest captured window</b>{extra}"
-        self.view.show(item.data, rate_hz=item.rate_hz)
+        again = f" (window {item.id} again)" if item.id is not None else ""
+        self.title.value = f"<b>Captured window</b>{esc(again)}{extra}"
+        if item is not self._shown:  # redraw only when the window changes, not per arrival
+            self._shown = item
+            self.view.show(item.data, rate_hz=item.rate_hz)
 
     def _scalogram_settings(self) -> Any:
         stored = self.project.get_setting("scalogram")
@@ -368,12 +319,3 @@ class Labeler(w.VBox):
         from hfwidgets.scalogram import ScalogramSettings
 
         return ScalogramSettings.from_dict(stored)
-
-
-def _with_new_id(kind: str, payload: Any, old_id: int, new_id: int) -> Any:
-    """``payload`` of a history entry, with window id ``old_id`` replaced by ``new_id``."""
-    if kind == "relabel" and payload == old_id:
-        return new_id
-    if kind == "label" and payload.id == old_id:
-        return replace(payload, id=new_id)
-    return payload

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hfwidgets.store import Project
 from hfwidgets.widgets._html import esc
 
 __all__ = ["ReviewList"]
@@ -21,12 +22,6 @@ def _with_label(record: Any, label: str | None) -> Any:
     return dataclasses.replace(record, label=label)
 
 
-def _with_id(record: Any, new_id: int) -> Any:
-    if hasattr(record, "_replace"):
-        return record._replace(id=new_id)
-    return dataclasses.replace(record, id=new_id)
-
-
 class ReviewList:
     """A filtered, ordered list of stored windows with a cursor.
 
@@ -35,7 +30,7 @@ class ReviewList:
     and ``"ids"`` (an explicit selection, e.g. one confusion-matrix cell).
     """
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self.records: list[Any] = []
         self.index = 0
@@ -75,7 +70,9 @@ class ReviewList:
         self.filter = key
         if key == "ids":
             wanted = self._selection
-            by_id = {r.id: r for r in self.project.windows(ids=wanted)} if wanted else {}
+            # skip_missing: a window deleted since the run that listed it is just not shown
+            found = self.project.windows(ids=wanted, skip_missing=True) if wanted else []
+            by_id = {r.id: r for r in found}
             self.records = [by_id[i] for i in wanted if i in by_id]
         else:
             self.records = [r for r in self.project.windows() if self._matches(r, key)]
@@ -130,9 +127,6 @@ class ReviewList:
         self.records = [r for r in self.records if r.id != window_id]
         self.index = min(self.index, max(len(self.records) - 1, 0))
 
-    def restore(self, record: Any, new_id: int) -> None:
-        """Put a re-stored window (undo of delete, new id) back under the cursor."""
-        restored = _with_id(record, int(new_id))
-        self.records.insert(min(self.index, len(self.records)), restored)
-        if record.id in self.verdicts:
-            self.verdicts[int(new_id)] = self.verdicts[int(record.id)]
+    def restore(self, record: Any) -> None:
+        """Put a restored window (undo of delete, same id) back under the cursor."""
+        self.records.insert(min(self.index, len(self.records)), record)
