@@ -147,7 +147,30 @@ def test_bad_generic_file_names_file_and_line_and_stores_nothing(tmp_path: Path,
         ({"loose.csv": GOOD}, r"loose\.csv: CSV files belong in a label folder"),
         ({"README.md": "hi"}, "no label folders"),
         ({"meta.json": '{"rate_hz": 50,}', "other/a.csv": GOOD}, r"meta\.json line 1: invalid"),
-        ({"meta.json": '{"rate_hz": -5}', "other/a.csv": GOOD}, "rate_hz must be a positive"),
+        (
+            {"meta.json": '{"rate_hz": -5}', "other/a.csv": GOOD},
+            r"meta\.json line 1: rate_hz: -5 Hz is not an accelerometer sample rate",
+        ),
+        (
+            {
+                "meta.json": '{\n  "classes": ["other"],\n  "rate_hz": Infinity\n}',
+                "other/a.csv": GOOD,
+            },
+            r"meta\.json line 3: rate_hz: inf Hz is not an accelerometer sample rate",
+        ),
+        (
+            {"meta.json": '{"rate_hz": 0.01}', "other/a.csv": GOOD},
+            r"meta\.json line 1: rate_hz: 0\.01 Hz .*is it seconds, not Hz\?",
+        ),
+        (
+            {"other/a.csv": "ax,ay,az\n0.1,0.2,0.3\n0.4,1e30,0.6\n"},
+            r"a\.csv line 3, column ay: 1e30 g is beyond \+/-1000 g",
+        ),
+        (
+            {"other/a.csv": "ax,ay,az\n0.1,0.2,0.3\n-inf,0.5,0.6\n"},
+            r"a\.csv line 3, column ax: '-inf' is not a finite number",
+        ),
+        ({"_unused/a.csv": GOOD}, r"no label folders.*_unused: folder name starts with '_'"),
         (
             {"meta.json": '{"classes": ["other", 5]}', "other/a.csv": GOOD},
             r"meta\.json: classes: invalid class name 5",
@@ -228,3 +251,62 @@ def test_merge_keeps_provenance_skips_duplicates_and_reports_conflicts(tmp_path:
         assert (again.added, again.duplicates) == (0, 3)
         with pytest.raises(HfwError, match="same project"):
             merge_projects(a, tmp_path / "a")
+
+
+def test_hidden_and_private_folders_are_reported_not_skipped_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hfwidgets.cli import main
+
+    src = tmp_path / "src"
+    for name in ("other/a.csv", "_drafts/b.csv", ".cache/c.csv", "other/._a.csv"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(GOOD)
+    with Project.create(tmp_path / "p", classes=()) as p:
+        report = import_generic(p, src)
+    assert report.per_label == {"other": 1}
+    assert [Path(item.split(":")[0]).name for item in report.skipped] == [
+        ".cache", "_drafts", "._a.csv"
+    ]  # fmt: skip
+    assert main(["import", str(src), "--project", str(tmp_path / "q")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: skipped" in err
+    assert "_drafts: folder name starts with '_', so it is not a label" in err
+
+
+def test_absurd_rates_are_refused_with_the_option_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], punch_flex_dir: Path
+) -> None:
+    from hfwidgets.cli import main
+
+    for rate in ("0.01", "inf", "1e9"):
+        code = main(["import", str(punch_flex_dir / "punch.csv"), "--project",
+                     str(tmp_path / "p"), "--rate", rate])  # fmt: skip
+        assert code == 1
+        assert f"--rate: {float(rate)!r} Hz is not an accelerometer sample rate" in (
+            capsys.readouterr().err
+        )
+    assert not (tmp_path / "p").exists()
+    with pytest.raises(ValueError, match=r"project rate_hz: 0\.01 Hz"):
+        Project.create(tmp_path / "q", rate_hz=0.01)
+
+
+def test_nan_in_a_stored_window_is_named_by_its_id_not_its_position(tmp_path: Path) -> None:
+    import sqlite3
+
+    from hfwidgets.training.data import project_windows
+
+    with Project.create(tmp_path / "p") as p:
+        p.add_window(np.ones((8, 3)), rate_hz=50.0, label="other")
+        p.add_window(np.ones((8, 3)) * 2, rate_hz=50.0)  # unlabelled: not in training
+        bad = p.add_window(np.ones((8, 3)) * 3, rate_hz=50.0, label="other")
+    nan = np.ones((8, 3), np.float32)
+    nan[4, 1] = np.nan
+    conn = sqlite3.connect(tmp_path / "p" / "project.sqlite")  # another tool wrote it
+    conn.execute("UPDATE windows SET data = ? WHERE id = ?", (nan.astype("<f4").tobytes(), bad))
+    conn.commit()
+    conn.close()
+    with Project.open(tmp_path / "p") as p, pytest.raises(HfwError) as info:
+        project_windows(p)
+    assert f"window {bad} " in str(info.value)  # id 3, the second labelled window
+    assert "delete_window" in str(info.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"resampled {report.source_rate_hz:g} Hz -> {report.rate_hz:g} Hz")
     if report.new_classes and existed:
         print(f"new classes: {', '.join(report.new_classes)}")
+    for item in report.skipped:
+        print(f"warning: skipped {item}", file=sys.stderr)
     return 0
 
 

@@ -8,13 +8,18 @@ the rate) identifies a window across projects, which is how merging skips duplic
 from __future__ import annotations
 
 import hashlib
+import math
 from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "MAX_ABS_G",
+    "MAX_RATE_HZ",
+    "MIN_RATE_HZ",
     "as_samples",
+    "check_rate_hz",
     "decode_array",
     "encode_array",
     "resample_samples",
@@ -22,6 +27,34 @@ __all__ = [
 ]
 
 _DTYPE = np.dtype("<f4")
+
+# Plausible accelerometer rates and readings: a value outside them is a unit or typing mistake
+# (seconds for Hz, raw counts for g). Readings are bounded far above the serial protocol's 32 g
+# so synthetic test motions import, while 1e30 "g" does not.
+MIN_RATE_HZ = 1.0
+MAX_RATE_HZ = 100_000.0
+MAX_ABS_G = 1000.0
+
+
+def check_rate_hz(rate_hz: object, *, what: str = "rate_hz") -> float:
+    """Return ``rate_hz`` as a float if it is a plausible sample rate, else ``ValueError``.
+
+    ``what`` names the option or file in the message (``--rate``, ``meta.json line 2``).
+    """
+    if isinstance(rate_hz, bool) or not isinstance(rate_hz, int | float | np.floating):
+        raise ValueError(f"{what}: {rate_hz!r} is not a number of Hz")
+    rate = float(rate_hz)
+    if not math.isfinite(rate) or not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
+        hint = (
+            "; a rate below 1 Hz makes a window span minutes to hours: is it seconds, not Hz?"
+            if math.isfinite(rate) and 0 < rate < MIN_RATE_HZ
+            else ""
+        )
+        raise ValueError(
+            f"{what}: {rate_hz!r} Hz is not an accelerometer sample rate "
+            f"({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz){hint}"
+        )
+    return rate
 
 
 def as_samples(data: ArrayLike, *, what: str = "window") -> NDArray[np.float32]:

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hfwidgets.errors import HfwError
+from hfwidgets.store.arrays import MAX_ABS_G
 
 __all__ = ["AXES", "CsvSamples", "read_samples_csv", "write_samples_csv"]
 
@@ -55,7 +56,7 @@ def read_samples_csv(path: Path) -> CsvSamples:
     ------
     HfwError
         Naming the file and line: empty file, missing columns, a row with the wrong number of
-        values, a value that is not a finite number, or no data rows.
+        values, a value that is not a finite number or beyond +/-1000 g, or no data rows.
     """
     text = _read_text(path)
     rows = csv.reader(io.StringIO(text))
@@ -96,6 +97,12 @@ def read_samples_csv(path: Path) -> CsvSamples:
                 raise HfwError(
                     f"{path} line {line}, column {axis}: {cell!r} is not a finite number; "
                     "drop or interpolate missing samples before importing"
+                )
+            if abs(value) > MAX_ABS_G:
+                raise HfwError(
+                    f"{path} line {line}, column {axis}: {cell} g is beyond +/-{MAX_ABS_G:g} g, "
+                    "more than any motion accelerometer reads; samples must be in g (raw "
+                    "counts: divide by the sensor's counts per g; m/s^2: divide by 9.81)"
                 )
             sample.append(value)
         values.append((sample[0], sample[1], sample[2]))

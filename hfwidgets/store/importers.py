@@ -1,9 +1,11 @@
 """Import recordings into a project: the generic folder layout and Arduino IMU_Capture CSVs.
 
 Every file is read and checked before anything is written, and the windows are then added in
-one transaction: a bad file anywhere leaves the project exactly as it was. Windows are resampled
-to the project rate; windows already in the project (same samples and rate) are skipped, so
-running an import twice adds nothing the second time.
+one transaction: a bad file anywhere leaves the project exactly as it was. Windows recorded
+faster than the project rate are resampled down to it; slower ones are stored at their own rate
+(never up-sampled), so a window's ``rate_hz`` is the rate it really had and the scalogram's band
+can follow it. Windows already in the project (same samples and rate) are skipped, so running
+an import twice adds nothing the second time.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hfwidgets.errors import HfwError
-from hfwidgets.store.arrays import resample_samples, window_digest
+from hfwidgets.store.arrays import check_rate_hz, resample_samples, window_digest
 from hfwidgets.store.csvfiles import read_samples_csv
 from hfwidgets.store.project import Project, check_class_name
 
@@ -47,12 +49,15 @@ class ImportReport:
     files: int
     source_rate_hz: float
     rate_hz: float
+    # Folders and files left out on purpose ("path: why"), so nothing is skipped silently.
+    skipped: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``window_ids`` as a list)."""
         out = asdict(self)
         out["window_ids"] = list(self.window_ids)
         out["new_classes"] = list(self.new_classes)
+        out["skipped"] = list(self.skipped)
         return out
 
 
@@ -69,7 +74,8 @@ def read_meta(src_dir: Path) -> dict[str, Any]:
     if not meta_path.exists():
         return {}
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        text = meta_path.read_text(encoding="utf-8")
+        meta = json.loads(text)
     except json.JSONDecodeError as exc:
         raise HfwError(f"{meta_path} line {exc.lineno}: invalid JSON ({exc.msg})") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -77,10 +83,13 @@ def read_meta(src_dir: Path) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise HfwError(f'{meta_path} line 1: expected a JSON object like {{"rate_hz": 50}}')
     rate = meta.get("rate_hz")
-    if rate is not None and (
-        isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0
-    ):
-        raise HfwError(f"{meta_path}: rate_hz must be a positive number of Hz, got {rate!r}")
+    if rate is not None:
+        # json accepts Infinity and NaN: check_rate_hz refuses them with the absurd ones.
+        line = next((i for i, t in enumerate(text.splitlines(), 1) if '"rate_hz"' in t), 1)
+        try:
+            check_rate_hz(rate, what=f"{meta_path} line {line}: rate_hz")
+        except ValueError as exc:
+            raise HfwError(str(exc)) from None
     classes = meta.get("classes", [])
     if not isinstance(classes, list):
         raise HfwError(f'{meta_path}: classes must be a list of names like ["punch", "flex"]')
@@ -99,8 +108,10 @@ def _commit(
     from_hz: float,
     files: int,
     extra_classes: Sequence[str] = (),
+    skipped: Sequence[str] = (),
 ) -> ImportReport:
-    to_hz = project.rate_hz
+    # Down to the project rate, never up: up-sampling would invent a band the sensor never saw.
+    to_hz = min(project.rate_hz, from_hz)
     resampled = [(p, resample_samples(p.samples, from_hz=from_hz, to_hz=to_hz)) for p in pending]
     known = set(project.classes)
     new_classes = [c for c in dict.fromkeys([*extra_classes, *(p.label for p in pending)])]
@@ -130,6 +141,7 @@ def _commit(
         files=files,
         source_rate_hz=from_hz,
         rate_hz=to_hz,
+        skipped=tuple(skipped),
     )
 
 
@@ -151,16 +163,26 @@ def import_generic(
     if not src.is_dir():
         raise HfwError(f"{src}: not a folder; the generic layout is DIR/<label>/<name>.csv")
     meta = read_meta(src)
-    from_hz = float(rate_hz or meta.get("rate_hz") or project.rate_hz)
+    if rate_hz is not None:
+        from_hz = _check_option_rate(rate_hz)
+    else:
+        from_hz = float(meta.get("rate_hz") or project.rate_hz)
     stray = sorted(p.name for p in src.glob("*.csv"))
     if stray:
         raise HfwError(
             f"{src / stray[0]}: CSV files belong in a label folder (DIR/<label>/{stray[0]}); "
             "for Arduino IMU_Capture recordings use --format arduino-imu"
         )
-    folders = sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    folders, skipped = [], []
+    for p in sorted(src.iterdir()):
+        if p.is_dir() and p.name.startswith((".", "_")):
+            # Hidden (.git) and private (__MACOSX, _unused) folders are not classes: say so.
+            skipped.append(f"{p}: folder name starts with {p.name[0]!r}, so it is not a label")
+        elif p.is_dir():
+            folders.append(p)
     if not folders:
-        raise HfwError(f"{src}: no label folders; expected DIR/<label>/<name>.csv")
+        hidden = f" ({len(skipped)} skipped: {skipped[0]})" if skipped else ""
+        raise HfwError(f"{src}: no label folders; expected DIR/<label>/<name>.csv{hidden}")
     pending: list[_Pending] = []
     files = 0
     for folder in folders:
@@ -168,7 +190,12 @@ def import_generic(
             label = check_class_name(folder.name)
         except ValueError as exc:
             raise HfwError(f"{folder}: {exc}") from None
-        csvs = sorted(folder.glob("*.csv"))
+        csvs = []
+        for path in sorted(folder.glob("*.csv")):
+            if path.name.startswith("."):  # macOS ._name.csv resource forks, editor backups
+                skipped.append(f"{path}: hidden file")
+            else:
+                csvs.append(path)
         if not csvs:
             raise HfwError(f"{folder}: label folder has no .csv files; add windows or remove it")
         for path in csvs:
@@ -176,7 +203,16 @@ def import_generic(
             pending.append(_Pending(label, data.samples, f"{src.name}/{label}/{path.name}"))
             files += 1
     extra = list(meta.get("classes", []))  # checked by read_meta
-    return _commit(project, pending, from_hz=from_hz, files=files, extra_classes=extra)
+    return _commit(
+        project, pending, from_hz=from_hz, files=files, extra_classes=extra, skipped=skipped
+    )
+
+
+def _check_option_rate(rate_hz: float) -> float:
+    try:
+        return check_rate_hz(rate_hz, what="--rate")
+    except ValueError as exc:
+        raise HfwError(str(exc)) from None
 
 
 def _split_recordings(path: Path, *, window: int) -> list[NDArray[np.float32]]:
@@ -219,8 +255,7 @@ def import_arduino_imu(
     src = Path(csv)
     if window < 1:
         raise ValueError(f"--window must be a positive number of samples, got {window}")
-    if not rate_hz > 0:
-        raise ValueError(f"--rate must be a positive number of Hz, got {rate_hz}")
+    rate_hz = _check_option_rate(rate_hz)
     if src.is_dir():
         paths = sorted(src.glob("*.csv"))
         if not paths:

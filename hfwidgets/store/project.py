@@ -24,7 +24,13 @@ from typing import Any
 from numpy.typing import ArrayLike
 
 from hfwidgets.errors import HfwError
-from hfwidgets.store.arrays import as_samples, decode_array, encode_array, window_digest
+from hfwidgets.store.arrays import (
+    as_samples,
+    check_rate_hz,
+    decode_array,
+    encode_array,
+    window_digest,
+)
 from hfwidgets.store.database import Database
 from hfwidgets.store.labels import LabelsMixin
 from hfwidgets.store.names import check_class_name, check_stored_names, rename_stored_classes
@@ -102,8 +108,7 @@ class Project(LabelsMixin, SessionsMixin, RunsMixin):
         names = [check_class_name(c) for c in classes]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate class names in {names}")
-        if not rate_hz > 0:
-            raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+        check_rate_hz(rate_hz, what="project rate_hz")
         db_path = folder / DB_NAME
         if db_path.exists():
             raise HfwError(

@@ -166,6 +166,15 @@ def project_windows(project: Any) -> ProjectWindows:
             f"project {project.path} has no labelled windows; label some (Labeler, or "
             "`hfw import`) before training"
         )
+    # Named by window id (the scalogram code only knows positions in its batch).
+    broken = [r.id for r in records if not np.isfinite(r.data).all()]
+    if broken:
+        raise HfwError(
+            f"project {project.path}: window {broken[0]} "
+            f"{'' if len(broken) == 1 else f'(and {len(broken) - 1} more: {broken[1:6]}) '}"
+            "holds NaN or infinite samples (written by another tool); delete it before training "
+            f"(Labeler review, or project.delete_window({broken[0]}))"
+        )
     return ProjectWindows(
         windows=[np.asarray(r.data[:, :3], dtype=np.float32) for r in records],
         rates_hz=[float(r.rate_hz) for r in records],
