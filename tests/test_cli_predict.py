@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hfwidgets.cli import main
@@ -127,3 +129,45 @@ def test_serial_port_run_with_garbage_lines(
     assert summary["hops"] >= 10  # bad lines were skipped, the stream went on
     assert summary["latency_clock"] == "sample"
     assert "precision" not in summary  # a real arm does not tell the truth
+
+
+class _QuietPredictor:
+    """Never sees a high-five: enough to run `hfw predict` without training a model."""
+
+    classes = ("high-five", "other")
+    rate_hz = 50.0
+    window_s = 1.0
+
+    def predict_proba(self, windows: np.ndarray) -> np.ndarray:
+        return np.tile([0.1, 0.9], (len(windows), 1))
+
+
+def test_a_port_gone_for_good_is_an_error_and_does_not_keep_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hfwidgets.training
+    from hfwidgets.sensors.fake_arduino import FakeArduino
+
+    with Project.create(tmp_path / "p") as project:
+        run_id = project.add_run({})
+        project.update_run(run_id, status="finished")
+    monkeypatch.setattr(hfwidgets.training, "load_predictor", lambda *_a: _QuietPredictor())
+    arduino = FakeArduino(rate_hz=50.0).start()
+    # The board is unplugged for good once counting has begun (the cable is not put back).
+    unplug = threading.Timer(1.5, arduino.stop)
+    unplug.start()
+    try:
+        code = main(["predict", "--project", str(tmp_path / "p"), "--port", arduino.path,
+                     "--give-up", "0.5", "--seconds", "60", "--json"])  # fmt: skip
+    finally:
+        unplug.cancel()
+        arduino.stop()
+    out, err = capsys.readouterr()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert code == 1
+    assert summary["keeps_up"] is False
+    assert arduino.path in summary["source_lost"]
+    assert "did not come back within 0.5 s" in summary["source_lost"]
+    assert summary["seconds"] < 30  # it stopped by itself, long before --seconds
+    assert f"{arduino.path} lost" in err  # said when it happened, on stderr
+    assert "hfw predict: error:" in err

@@ -4,7 +4,9 @@
 
 Events are printed as they happen (by the main thread: the classifier's worker only queues
 them). With ``--simulate`` the simulated arm knows when it really did a high-five, so the
-summary adds per-event precision and recall.
+summary adds per-event precision and recall. A serial port that disappears is waited for
+(its loss and return are said on stderr); one gone for ``--give-up`` seconds ends the run with
+an error, ``keeps_up: false`` and ``source_lost`` naming what happened.
 """
 
 from __future__ import annotations
@@ -13,15 +15,52 @@ import argparse
 import json
 import queue
 import sys
+import threading
 import time
 from typing import Any
 
 from hfwidgets.errors import HfwError
 from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s, score_events
+from hfwidgets.sensors import Source, SourceStatus
 
-__all__ = ["pick_run", "register", "simulated_truth_score"]
+__all__ = ["PortWatch", "pick_run", "register", "simulated_truth_score"]
 
 _POLL_S = 0.1  # how often the main thread checks the queue, the clock and the worker
+
+
+class PortWatch:
+    """Follow a source's connect/disconnect notices; tell when it has been gone too long.
+
+    Notices arrive on the reader's thread; the main thread takes them with :meth:`notices`
+    (to print) and asks :meth:`gone_for`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+        self.lost_at: float | None = None  # time.monotonic() of the loss, None while connected
+        self.last_loss = ""
+
+    def update(self, status: SourceStatus) -> None:
+        """The `Source.on_status` callback."""
+        with self._lock:
+            self._pending.append(status.message)
+            if status.connected:
+                self.lost_at = None
+            elif self.lost_at is None:
+                self.lost_at = status.time
+                self.last_loss = status.message
+
+    def notices(self) -> list[str]:
+        """Notices received since the last call, oldest first."""
+        with self._lock:
+            out, self._pending = self._pending, []
+        return out
+
+    def gone_for(self, now: float) -> float:
+        """Seconds the source has been disconnected (0.0 while connected)."""
+        with self._lock:
+            return 0.0 if self.lost_at is None else now - self.lost_at
 
 
 def pick_run(project: Any, run_id: int | None) -> int:
@@ -65,7 +104,7 @@ def simulated_truth_score(
     return out
 
 
-def _open_source(args: argparse.Namespace, rate_hz: float) -> Any:
+def _open_source(args: argparse.Namespace, rate_hz: float) -> Source:
     from hfwidgets import sensors
 
     if args.port:
@@ -87,6 +126,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.seconds is not None and not args.seconds > 0:
         raise HfwError(f"--seconds {args.seconds} must be > 0")
+    if not args.give_up > 0:
+        raise HfwError(f"--give-up {args.give_up} must be > 0 seconds")
     with Project.open(args.project) as project:
         run_id = pick_run(project, args.run)
         from hfwidgets.training import load_predictor  # deferred: imports torch
@@ -119,18 +160,33 @@ def _run(args: argparse.Namespace) -> int:
 
     live.on_event(pending.put)
     live.on_prediction(remember)
+    watch = PortWatch()
+    source.on_status(watch.update)
     started = time.monotonic()
     if not args.json:
         where = args.port or "the simulated arm"
         print(f"run {run_id}: counting {args.positive} on {where} (Ctrl-C stops)", flush=True)
-    events = _follow(live, source, pending, seconds=args.seconds, echo=not args.json, t0=started)
+    events, lost = _follow(
+        live,
+        source,
+        pending,
+        watch,
+        seconds=args.seconds,
+        give_up_s=args.give_up,
+        echo=not args.json,
+        t0=started,
+    )
     stats = live.stats()
     summary: dict[str, Any] = {
         **stats.to_dict(),
         "run": run_id,
         "source": args.port or "simulated",
         "seconds": round(time.monotonic() - started, 3),
+        "reconnects": source.stats().reconnects,
+        "source_lost": lost,
     }
+    if lost is not None:  # nothing was classified after the port went: that is not keeping up
+        summary["keeps_up"] = False
     del summary["running"]
     truth = getattr(source, "events", None)
     if not args.port and truth is not None and len(span) == 2:
@@ -143,6 +199,9 @@ def _run(args: argparse.Namespace) -> int:
             )
         )
     _print_summary(summary, as_json=args.json)
+    if lost is not None:
+        print(f"hfw predict: error: {lost}", file=sys.stderr)
+        return 1
     if stats.error is not None:
         print(f"hfw predict: error: the classifier stopped: {stats.error}", file=sys.stderr)
         return 1
@@ -151,25 +210,44 @@ def _run(args: argparse.Namespace) -> int:
 
 def _follow(
     live: LiveClassifier,
-    source: Any,
+    source: Source,
     pending: queue.Queue[Counted],
+    watch: PortWatch,
     *,
     seconds: float | None,
+    give_up_s: float,
     echo: bool,
     t0: float,
-) -> list[Counted]:
-    """Run source and classifier until time is up, Ctrl-C, or an error; print events."""
+) -> tuple[list[Counted], str | None]:
+    """Run source and classifier until time is up, Ctrl-C, an error or a port gone for good.
+
+    Prints events (stdout) and the source's notices (stderr). Returns the events and, when the
+    port did not come back within ``give_up_s``, why the run ended.
+    """
     events: list[Counted] = []
+    lost: str | None = None
 
     def take(event: Counted) -> None:
         events.append(event)
         if echo:
             print(_describe(event, live.positive, t0), flush=True)
 
+    def tell() -> None:
+        for notice in watch.notices():
+            print(f"hfw predict: {notice}", file=sys.stderr, flush=True)
+
     deadline = None if seconds is None else t0 + seconds
     try:
         with source, live:
             while deadline is None or time.monotonic() < deadline:
+                tell()
+                if watch.gone_for(time.monotonic()) >= give_up_s:
+                    lost = (
+                        f"{watch.last_loss}; it did not come back within {give_up_s:g} s, so "
+                        "counting stopped. Plug the board in again (or pick another --port) "
+                        "and rerun; --give-up waits longer."
+                    )
+                    break
                 try:
                     take(pending.get(timeout=_POLL_S))
                 except queue.Empty:
@@ -177,9 +255,10 @@ def _follow(
                         break
     except KeyboardInterrupt:
         pass
+    tell()
     while not pending.empty():  # counted while shutting down
         take(pending.get_nowait())
-    return events
+    return events, lost
 
 
 def _fmt_ms(value: Any) -> str:
@@ -242,6 +321,13 @@ def register(subparsers: Any) -> None:
         default=20.0,
         metavar="N",
         help="simulated arm: motions per minute (40 %% of them high-fives)",
+    )
+    parser.add_argument(
+        "--give-up",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="stop with an error when the port has been gone S seconds (default 10)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
     parser.set_defaults(func=_run)
