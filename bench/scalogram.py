@@ -29,7 +29,7 @@ import pywt
 import torch
 from PIL import Image
 
-from hfwidgets.scalogram import ScalogramCache, ScalogramSettings, compute_scalograms
+from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 
 
 def plain_scalograms(
@@ -116,14 +116,6 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
 
-    cache = ScalogramCache(max_bytes=2**30)
-    cache.compute_scalograms(windows, rate_hz=args.rate_hz, settings=settings)
-    (cached,) = interleaved_seconds(
-        lambda r: cache.compute_scalograms(windows, rate_hz=args.rate_hz, settings=settings),
-        repeats=args.repeats,
-    )
-    cached_s = float(np.median(cached))
-
     print(
         f"scalograms {n_samples} samples x 3 axes at {args.rate_hz:g} Hz -> 3x224x224, "
         f"{settings.n_scales} scales {settings.wavelet}; torch threads {torch.get_num_threads()}"
@@ -144,7 +136,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['plain_images_per_s']:>15.0f} {row['speedup']:>6.1f}x {p90:>18} "
             f"{row['max_abs_diff']:>10.1e}"
         )
-    print(f"ScalogramCache hits (memory), batch 256: {256 / cached_s:.0f} img/s")
     if args.json:
         print(
             json.dumps(
@@ -156,7 +147,6 @@ def main(argv: list[str] | None = None) -> int:
                     "torch_threads": torch.get_num_threads(),
                     "machine": platform.machine(),
                     "rows": rows,
-                    "cache_hit_images_per_s": 256 / cached_s,
                 }
             )
         )

@@ -1,9 +1,11 @@
-"""Scalograms: agreement with pywt.cwt + Pillow, images a person would recognise, bad input."""
+"""Scalograms: agreement with pywt.cwt + Pillow, images a person would recognise, bad input.
+
+The settings (band, sign, storage) have their own file: test_scalogram_settings.py.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +13,13 @@ import pytest
 import pywt
 from PIL import Image
 
-from hfwidgets._cwt_filterbank import cwt_filterbank, resize_along, resize_matrix
 from hfwidgets.scalogram import (
-    ScalogramCache,
     ScalogramSettings,
     compute_scalograms,
+    cwt_filterbank,
     scalogram_filterbank,
 )
+from hfwidgets.scalogram.resize import resize_along
 
 PUNCH_FLEX_RATE_HZ = 119.0
 RECORDING_ROWS = 119
@@ -33,19 +35,23 @@ def read_punch_flex(path: Path) -> np.ndarray:
 
 
 def reference_scalogram(window: np.ndarray, *, rate_hz: float, settings: ScalogramSettings):
-    """The plain pipeline: pywt.cwt per axis, magnitude, normalise, Pillow bilinear resize."""
-    magnitudes = []
+    """The plain pipeline: pywt.cwt per axis, real part or magnitude, normalise, Pillow resize."""
+    settings = settings.resolve(window_s=len(window) / rate_hz, rate_hz=rate_hz)
+    signed = settings.representation == "signed"
+    rows = []
     for axis in range(3):
         signal = window[:, axis].astype(np.float64)
         if settings.remove_mean:
             signal = signal - signal.mean()
         coefs, _ = pywt.cwt(signal, settings.scales(rate_hz), settings.wavelet, method="fft")
-        magnitudes.append(np.abs(coefs))
-    stack = np.stack(magnitudes)
+        rows.append(np.real(coefs) if signed else np.abs(coefs))
+    stack = np.stack(rows)
     if settings.normalize == "per-axis":
-        stack /= stack.max(axis=(1, 2), keepdims=True)
+        stack /= np.abs(stack).max(axis=(1, 2), keepdims=True)
     else:
-        stack /= stack.max()
+        stack /= np.abs(stack).max()
+    if signed:
+        stack = 0.5 + 0.5 * stack
     height, width = settings.size
     return np.stack(
         [
@@ -79,7 +85,7 @@ def test_filterbank_matches_pywt_cwt_on_random_windows(wavelet, n_samples):
 
 def test_filterbank_matches_pywt_cwt_on_real_punches(punch_flex_dir):
     windows = read_punch_flex(punch_flex_dir / "punch.csv")
-    settings = ScalogramSettings()
+    settings = ScalogramSettings().resolve(window_s=1.0, rate_hz=PUNCH_FLEX_RATE_HZ)
     bank = scalogram_filterbank(RECORDING_ROWS, rate_hz=PUNCH_FLEX_RATE_HZ, settings=settings)
     signals = windows.transpose(0, 2, 1).astype(np.float64)  # [k, 3, n], raw g with gravity
     ref, _ = pywt.cwt(signals, settings.scales(PUNCH_FLEX_RATE_HZ), settings.wavelet, axis=-1)
@@ -87,13 +93,15 @@ def test_filterbank_matches_pywt_cwt_on_real_punches(punch_flex_dir):
 
 
 @pytest.mark.parametrize("wavelet", ["cmor1.5-1.0", "morl"])
-@pytest.mark.parametrize("batch", [2, 8])  # the numpy (live) and the torch (batch) paths
-def test_images_match_reference_pipeline_on_real_windows(punch_flex_dir, wavelet, batch):
+@pytest.mark.parametrize("representation", ["signed", "magnitude"])
+def test_images_match_reference_pipeline_on_real_windows(punch_flex_dir, wavelet, representation):
     punches = read_punch_flex(punch_flex_dir / "punch.csv")
     flexes = read_punch_flex(punch_flex_dir / "flex.csv")
-    windows = np.concatenate([punches[: batch // 2], flexes[: batch - batch // 2]])
+    windows = np.concatenate([punches[:3], flexes[:3]])
     for normalize in ("per-axis", "global"):
-        settings = ScalogramSettings(wavelet=wavelet, normalize=normalize)
+        settings = ScalogramSettings(
+            wavelet=wavelet, normalize=normalize, representation=representation
+        )
         images = compute_scalograms(windows, rate_hz=PUNCH_FLEX_RATE_HZ, settings=settings)
         for image, window in zip(images, windows, strict=True):
             ref = reference_scalogram(window, rate_hz=PUNCH_FLEX_RATE_HZ, settings=settings)
@@ -108,19 +116,24 @@ def test_images_are_model_ready():
     assert images.flags.c_contiguous
     assert images.min() >= 0.0
     assert images.max() <= 1.0
-    # global (default): every window reaches (almost) full brightness in some channel.
-    assert (images.max(axis=(1, 2, 3)) > 0.95).all()
+    # signed, global (default): every window reaches (almost) full swing in some channel.
+    swing = np.abs(images - 0.5).max(axis=(1, 2, 3))
+    assert (swing > 0.4).all()  # the resize smooths the sharpest peaks a little
+    magnitude = ScalogramSettings(representation="magnitude")
+    assert (
+        compute_scalograms(windows, rate_hz=50.0, settings=magnitude).max(axis=(1, 2, 3)) > 0.95
+    ).all()
     per_axis = compute_scalograms(
         windows, rate_hz=50.0, settings=ScalogramSettings(normalize="per-axis")
     )
-    # per-axis: every channel reaches (almost) full brightness somewhere.
-    assert (per_axis.max(axis=(2, 3)) > 0.95).all()
+    # per-axis: every channel reaches (almost) full swing somewhere.
+    assert (np.abs(per_axis - 0.5).max(axis=(2, 3)) > 0.4).all()
 
 
 def test_global_normalisation_keeps_which_axis_moved_most():
     t = np.arange(100) / 50.0
     window = np.stack([np.sin(2 * np.pi * 4 * t), 0.1 * np.sin(2 * np.pi * 4 * t), 0 * t], 1)
-    settings = ScalogramSettings(normalize="global")
+    settings = ScalogramSettings(normalize="global", representation="magnitude")
     image = compute_scalograms(window[None], rate_hz=50.0, settings=settings)[0]
     peaks = image.max(axis=(1, 2))
     assert peaks[0] == pytest.approx(1.0, abs=0.02)
@@ -130,7 +143,9 @@ def test_global_normalisation_keeps_which_axis_moved_most():
 
 @pytest.mark.parametrize("freq_hz", [2.0, 5.0, 12.0])
 def test_a_tone_lights_the_row_of_its_frequency(freq_hz):
-    settings = ScalogramSettings(n_scales=48, size=(48, 100))  # no vertical resampling
+    settings = ScalogramSettings(  # no vertical resampling
+        f_min_hz=1.0, f_max_hz=20.0, n_scales=48, size=(48, 100), representation="magnitude"
+    )
     t = np.arange(100) / 50.0
     window = np.zeros((100, 3), dtype=np.float32)
     window[:, 1] = np.sin(2 * np.pi * freq_hz * t)
@@ -142,19 +157,20 @@ def test_a_tone_lights_the_row_of_its_frequency(freq_hz):
     )
 
 
-def test_still_axes_are_black_not_nan():
+def test_still_axes_are_zero_not_nan():
     window = np.zeros((75, 3), dtype=np.float32)
     window[:, 0] = np.random.default_rng(2).standard_normal(75)
     window[:, 2] = 0.98  # gravity on a still z axis: zero variance
     for normalize in ("per-axis", "global"):
-        settings = ScalogramSettings(normalize=normalize)
-        image = compute_scalograms(window[None], rate_hz=50.0, settings=settings)[0]
-        assert np.isfinite(image).all()
-        assert image[0].max() > 0.9
-        assert not image[1].any()
-        assert not image[2].any()
+        for representation, zero in (("magnitude", 0.0), ("signed", 0.5)):
+            settings = ScalogramSettings(normalize=normalize, representation=representation)
+            image = compute_scalograms(window[None], rate_hz=50.0, settings=settings)[0]
+            assert np.isfinite(image).all()
+            assert np.abs(image[0] - zero).max() > 0.45
+            assert (image[1] == zero).all()
+            assert (image[2] == zero).all()
     still = np.full((1, 75, 3), 0.5, dtype=np.float32)
-    assert not compute_scalograms(still, rate_hz=50.0).any()
+    assert (compute_scalograms(still, rate_hz=50.0) == 0.5).all()
 
 
 def test_one_window_alone_equals_the_same_window_in_a_batch():
@@ -164,31 +180,25 @@ def test_one_window_alone_equals_the_same_window_in_a_batch():
     np.testing.assert_allclose(single[0], batch[65], atol=1e-6)
 
 
-@pytest.mark.parametrize("batch", [2, 6])
-def test_long_windows_and_downsampling_resize(batch):
-    # 400 samples: too long for the time-domain form of the bank, so the FFT route runs.
-    windows = np.random.default_rng(4).standard_normal((batch, 400, 3)).astype(np.float32)
-    settings = ScalogramSettings(size=(96, 128), n_scales=160)
-    assert scalogram_filterbank(400, rate_hz=100.0, settings=settings).toeplitz is None
+@pytest.mark.parametrize("representation", ["signed", "magnitude"])
+def test_long_windows_and_downsampling_resize(representation):
+    # 400 samples: the transform runs in several blocks, the resize shrinks (antialiased).
+    windows = np.random.default_rng(4).standard_normal((6, 400, 3)).astype(np.float32)
+    settings = ScalogramSettings(size=(96, 128), n_scales=160, representation=representation)
     images = compute_scalograms(windows, rate_hz=100.0, settings=settings)
     ref = reference_scalogram(windows[1], rate_hz=100.0, settings=settings)
-    assert images.shape == (batch, 3, 96, 128)
+    assert images.shape == (6, 3, 96, 128)
     assert relative_error(images[1], ref) < 1e-5
 
 
-def test_sparse_resize_equals_the_matrix():
-    image = np.random.default_rng(10).random((2, 64, 75)).astype(np.float32)
-    for n_out in (224, 50):  # up and down (antialiased, more taps)
-        dense = resize_matrix(64, n_out) @ image @ resize_matrix(75, n_out).T
-        sparse = resize_along(resize_along(image, n_out, axis=-1), n_out, axis=-2)
-        np.testing.assert_allclose(sparse, dense, atol=1e-6)
-
-
-def test_resize_matrix_equals_pillow():
-    image = np.random.default_rng(5).random((64, 75)).astype(np.float32)
-    got = resize_matrix(64, 224) @ image @ resize_matrix(75, 200).T
-    ref = Image.fromarray(image, mode="F").resize((200, 224), Image.Resampling.BILINEAR)
+@pytest.mark.parametrize(("n_in", "n_out"), [(64, 224), (75, 200), (400, 128), (119, 50), (1, 7)])
+def test_resize_equals_pillow(n_in, n_out):
+    image = np.random.default_rng(5).random((3, n_in)).astype(np.float32)
+    got = resize_along(image, n_out, axis=-1)
+    ref = Image.fromarray(image, mode="F").resize((n_out, 3), Image.Resampling.BILINEAR)
     np.testing.assert_allclose(got, np.asarray(ref), atol=1e-6)
+    # Along the other axis: the same numbers.
+    np.testing.assert_allclose(resize_along(image.T.copy(), n_out, axis=0).T, got, atol=1e-7)
 
 
 def test_nan_samples_are_named():
@@ -199,22 +209,30 @@ def test_nan_samples_are_named():
 
 
 def test_f_max_above_nyquist_is_refused():
+    fixed = ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0)
     with pytest.raises(ValueError, match=r"f_max_hz=20.*Nyquist.*15"):
-        compute_scalograms(np.zeros((1, 60, 3)), rate_hz=30.0)
+        compute_scalograms(np.zeros((1, 60, 3)), rate_hz=30.0, settings=fixed)
 
 
 def test_window_shorter_than_the_wavelet_support_is_refused():
+    fixed = ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0)
     with pytest.raises(ValueError, match=r"shorter than the wavelet support at f_min_hz=1"):
-        compute_scalograms(np.ones((1, 40, 3)), rate_hz=50.0)
+        compute_scalograms(np.ones((1, 40, 3)), rate_hz=50.0, settings=fixed)
     # One full period of f_min fits: accepted.
-    assert compute_scalograms(np.ones((1, 50, 3)), rate_hz=50.0).shape == (1, 3, 224, 224)
+    assert compute_scalograms(np.ones((1, 50, 3)), rate_hz=50.0, settings=fixed).shape == (
+        1,
+        3,
+        224,
+        224,
+    )
 
 
 def test_wrong_shape_gives_a_hint():
     with pytest.raises(ValueError, match=r"\[B, n, 3\].*window\[None\]"):
         compute_scalograms(np.zeros((75, 3)), rate_hz=50.0)
-    with pytest.raises(ValueError, match=r"rate_hz"):
-        compute_scalograms(np.zeros((1, 75, 3)), rate_hz=0.0)
+    for rate in (0.0, -50.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"rate_hz"):
+            compute_scalograms(np.zeros((1, 75, 3)), rate_hz=rate)
 
 
 @pytest.mark.parametrize(
@@ -222,7 +240,10 @@ def test_wrong_shape_gives_a_hint():
     [
         ({"wavelet": "db4"}, "continuous wavelet"),
         ({"wavelet": "cmor"}, "needs its parameters"),
-        ({"f_min_hz": 30.0}, "f_min_hz < f_max_hz"),
+        ({"f_min_hz": 30.0, "f_max_hz": 20.0}, "f_min_hz < f_max_hz"),
+        ({"f_min_hz": -1.0}, "positive number of Hz"),
+        ({"f_max_hz": float("nan")}, "positive number of Hz"),
+        ({"representation": "phase"}, "representation"),
         ({"n_scales": 1}, "n_scales"),
         ({"n_scales": 64.5}, "n_scales"),
         ({"f_max_hz": "fast"}, "non-numeric"),
@@ -235,82 +256,8 @@ def test_bad_settings_are_refused(options, message):
         ScalogramSettings(**options)
 
 
-def test_settings_round_trip_through_json_with_a_stable_key():
-    settings = ScalogramSettings(wavelet="morl", f_min_hz=0.5, size=(112, 112))
-    loaded = ScalogramSettings.from_dict(json.loads(json.dumps(settings.to_dict())))
-    assert loaded == settings
-    assert loaded.key() == settings.key()
-    assert ScalogramSettings().key() == ScalogramSettings.from_dict({}).key()
-    assert ScalogramSettings(n_scales=65).key() != ScalogramSettings().key()
-    assert ScalogramSettings(f_min_hz=1, n_scales=64.0).key() == ScalogramSettings().key()
-    with pytest.raises(ValueError, match="unknown scalogram settings"):
-        ScalogramSettings.from_dict({"colormap": "jet"})
-
-
 def test_filterbank_is_reused_between_calls():
-    settings = ScalogramSettings()
+    settings = ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0)
     first = scalogram_filterbank(75, rate_hz=50.0, settings=settings)
     assert scalogram_filterbank(75, rate_hz=50.0, settings=settings) is first
     assert cwt_filterbank(wavelet="morl", n_samples=75, scales=first.scales) is not first
-
-
-def test_cache_serves_repeats_and_computes_only_misses(tmp_path):
-    windows = np.random.default_rng(6).standard_normal((4, 75, 3)).astype(np.float32)
-    cache = ScalogramCache(directory=tmp_path / "cache")
-    first = cache.compute_scalograms(windows[:3], rate_hz=50.0)
-    both = cache.compute_scalograms(windows, rate_hz=50.0)
-    assert (cache.hits, cache.misses) == (3, 4)
-    np.testing.assert_array_equal(both[:3], first)
-    np.testing.assert_allclose(both, compute_scalograms(windows, rate_hz=50.0), atol=1e-6)
-    both[:] = 0  # the caller's copy, not the cache's
-    assert cache.compute_scalograms(windows[:1], rate_hz=50.0).any()
-
-
-def test_cache_keys_include_settings_and_rate(tmp_path):
-    windows = np.random.default_rng(7).standard_normal((1, 100, 3)).astype(np.float32)
-    cache = ScalogramCache()
-    a = cache.compute_scalograms(windows, rate_hz=50.0)
-    b = cache.compute_scalograms(windows, rate_hz=60.0)
-    c = cache.compute_scalograms(windows, rate_hz=50.0, settings=ScalogramSettings(n_scales=32))
-    assert cache.misses == 3
-    assert not np.array_equal(a, b)
-    assert not np.array_equal(a, c)
-
-
-def test_cache_persists_on_disk_across_instances(tmp_path):
-    windows = np.random.default_rng(8).standard_normal((2, 75, 3)).astype(np.float32)
-    settings = ScalogramSettings(size=(64, 64))
-    folder = tmp_path / "cache" / "scalograms"
-    first = ScalogramCache(directory=folder).compute_scalograms(
-        windows, rate_hz=50.0, settings=settings
-    )
-    assert len(list((folder / settings.key()).glob("*.npy"))) == 2
-    assert json.loads((folder / settings.key() / "settings.json").read_text())["size"] == [64, 64]
-    reopened = ScalogramCache(directory=folder)
-    again = reopened.compute_scalograms(windows, rate_hz=50.0, settings=settings)
-    assert (reopened.hits, reopened.misses) == (2, 0)
-    np.testing.assert_array_equal(again, first)
-    # A torn file is recomputed, not fatal.
-    next((folder / settings.key()).glob("*.npy")).write_bytes(b"not an npy")
-    fresh = ScalogramCache(directory=folder)
-    np.testing.assert_array_equal(
-        fresh.compute_scalograms(windows, rate_hz=50.0, settings=settings), first
-    )
-    assert fresh.misses == 1
-
-
-def test_cache_memory_is_bounded_least_recently_used_first():
-    settings = ScalogramSettings(size=(32, 32))
-    image_bytes = 3 * 32 * 32 * 4
-    cache = ScalogramCache(max_bytes=2 * image_bytes)
-    windows = np.random.default_rng(9).standard_normal((3, 75, 3)).astype(np.float32)
-    cache.compute_scalograms(windows[:2], rate_hz=50.0, settings=settings)
-    cache.compute_scalograms(windows[:1], rate_hz=50.0, settings=settings)  # 0 is now newest
-    cache.compute_scalograms(windows[2:], rate_hz=50.0, settings=settings)  # evicts 1
-    assert len(cache) == 2
-    assert cache.nbytes == 2 * image_bytes
-    misses = cache.misses
-    cache.compute_scalograms(windows[:1], rate_hz=50.0, settings=settings)
-    assert cache.misses == misses
-    cache.compute_scalograms(windows[1:2], rate_hz=50.0, settings=settings)
-    assert cache.misses == misses + 1

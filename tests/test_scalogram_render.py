@@ -1,4 +1,4 @@
-"""render_window_png: a PNG a person can read, whose scalogram is exactly the model's input."""
+"""The one PNG path: thumbnails and render_window_png show exactly the model's input."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
-from hfwidgets.scalogram_render import _layout, render_window_png
+from hfwidgets.scalogram import (
+    ScalogramSettings,
+    compute_scalograms,
+    render_window_png,
+    scalogram_png,
+    scalogram_rgb,
+)
+from hfwidgets.scalogram.render import _layout
 
 
 def swing(n: int = 75, rate_hz: float = 50.0) -> np.ndarray:
@@ -48,12 +54,38 @@ def test_traces_are_drawn_in_axis_colours():
         assert (rows == colour).all(axis=-1).sum() > 50, f"axis {'xyz'[axis]} not drawn"
 
 
-def test_still_window_renders_with_black_scalogram():
+def test_still_window_renders_with_a_zero_scalogram():
     window = np.full((60, 3), 0.3, dtype=np.float32)
-    settings = ScalogramSettings(size=(64, 64))
-    picture = decode(render_window_png(window, rate_hz=50.0, settings=settings))
-    left, top, width, height = _layout(settings, traces_width=300).scalogram
-    assert not picture[top : top + height, left : left + width].any()
+    for representation, zero in (("magnitude", 0), ("signed", 128)):
+        settings = ScalogramSettings(size=(64, 64), representation=representation)
+        picture = decode(render_window_png(window, rate_hz=50.0, settings=settings))
+        left, top, width, height = _layout(settings, traces_width=300).scalogram
+        assert (picture[top : top + height, left : left + width] == zero).all()
+
+
+def test_thumbnail_is_the_model_input_at_thumbnail_size():
+    # A data-derived band is resolved from the window itself, as compute_scalograms does.
+    settings = ScalogramSettings(size=(224, 224))
+    window = swing(n=120, rate_hz=40.0)
+    png = scalogram_png(window, rate_hz=40.0, settings=settings, size=(48, 64))
+    small = ScalogramSettings(size=(48, 64))
+    expected = compute_scalograms(window[None], rate_hz=40.0, settings=small)[0]
+    np.testing.assert_array_equal(decode(png), scalogram_rgb(expected))
+    assert decode(png).shape == (48, 64, 3)
+
+
+def test_window_view_uses_the_same_png_and_survives_bad_windows(caplog):
+    from hfwidgets.widgets.window_view import scalogram_png as thumbnail
+
+    window = swing()
+    settings = ScalogramSettings(representation="magnitude")
+    assert thumbnail(window, rate_hz=50.0, settings=settings, size=32) == scalogram_png(
+        window, rate_hz=50.0, settings=settings, size=(32, 32)
+    )
+    bad = window.copy()
+    bad[3, 1] = np.inf
+    assert thumbnail(bad, rate_hz=50.0) is None  # logged, labelling goes on
+    assert "scalogram thumbnail failed" in caplog.text
 
 
 def test_accepts_objects_with_data_and_rejects_bad_windows():

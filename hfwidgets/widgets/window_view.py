@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import logging
 from typing import Any
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
-import PIL.Image
-from hfwidgets.widgets._html import esc
 
+from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.live_plot import AXIS_COLORS
 
 __all__ = ["WindowView", "scalogram_png"]
@@ -26,23 +23,15 @@ def scalogram_png(
 ) -> bytes | None:
     """PNG bytes of the scalogram of ``data`` (n, 3), or None when it cannot be rendered.
 
-    The image is the one training sees (x, y, z as red, green, blue), made by
-    :func:`hfwidgets.scalogram.compute_scalograms` at thumbnail size and encoded by Pillow. A
-    thumbnail is a convenience: a failure (e.g. a window shorter than one period of the lowest
-    frequency) is logged once per kind and the view shows no image instead of breaking labelling.
+    The image is the one training sees (x, y, z as red, green, blue, every setting but the size
+    kept), drawn by :func:`hfwidgets.scalogram.scalogram_png` at thumbnail size. A thumbnail is
+    a convenience: a failure (e.g. a window shorter than one period of the lowest frequency) is
+    logged once per kind and the view shows no image instead of breaking labelling.
     """
     try:
-        from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+        from hfwidgets.scalogram import scalogram_png as draw_png
 
-        base = settings if settings is not None else ScalogramSettings()
-        small = dataclasses.replace(base, size=(size, size))
-        image = compute_scalograms(
-            np.asarray(data, dtype=np.float32)[None], rate_hz=float(rate_hz), settings=small
-        )[0]
-        rgb = (np.clip(image, 0.0, 1.0).transpose(1, 2, 0) * 255.0 + 0.5).astype(np.uint8)
-        out = io.BytesIO()
-        PIL.Image.fromarray(rgb, mode="RGB").save(out, format="PNG")
-        return out.getvalue()
+        return draw_png(data, rate_hz=float(rate_hz), settings=settings, size=(size, size))
     except Exception as exc:  # the thumbnail is optional; labelling must go on
         kind = f"{type(exc).__name__}: {exc}"
         if kind not in _REPORTED:

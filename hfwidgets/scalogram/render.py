@@ -1,23 +1,25 @@
-"""A picture of one window for people: its x, y, z traces beside the scalogram the network sees.
+"""Scalograms as pictures for people: the one PNG encoder of hfwidgets.
 
-Used by the labeller's thumbnail and the docs. Drawn with Pillow alone (no matplotlib), so it is
-cheap enough to render on every capture. The scalogram panel is exactly the
-:func:`~hfwidgets.scalogram.compute_scalograms` image (as 8-bit RGB, unscaled), so what a person
-judges is what the model gets.
+:func:`scalogram_png` is the image alone (the labeller's thumbnail); :func:`render_window_png`
+puts a window's x, y, z traces beside it (docs, reports). Both draw the
+:func:`~hfwidgets.scalogram.compute_scalograms` image itself as 8-bit RGB (:func:`scalogram_rgb`)
+with Pillow alone (no matplotlib), so what a person judges is what the model gets, and both are
+cheap enough to render on every capture.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+from hfwidgets.scalogram.settings import ScalogramSettings
+from hfwidgets.scalogram.transform import compute_scalograms
 
-__all__ = ["render_window_png"]
+__all__ = ["render_window_png", "scalogram_png", "scalogram_rgb"]
 
 _AXIS_COLOURS = ((214, 39, 40), (44, 160, 44), (31, 119, 180))  # x red, y green, z blue
 _BACKGROUND = (255, 255, 255)
@@ -36,6 +38,61 @@ class _Layout:
     size: tuple[int, int]
     traces: tuple[int, int, int, int]
     scalogram: tuple[int, int, int, int]
+
+
+def scalogram_rgb(image: np.ndarray) -> np.ndarray:
+    """A ``[3, H, W]`` scalogram in [0, 1] as uint8 RGB ``[H, W, 3]`` (x red, y green, z blue)."""
+    array = np.asarray(image, dtype=np.float32)
+    if array.ndim != 3 or array.shape[0] != 3:
+        raise ValueError(f"a scalogram image has shape [3, H, W], got {array.shape}")
+    return np.rint(np.clip(array, 0.0, 1.0).transpose(1, 2, 0) * 255).astype(np.uint8)
+
+
+def _png(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def _window_array(window: Any) -> np.ndarray:
+    data = np.asarray(getattr(window, "data", window), dtype=np.float32)
+    if data.ndim != 2 or data.shape[1] != 3:
+        raise ValueError(f"window must have shape [n, 3] (x, y, z), got {data.shape}")
+    return data
+
+
+def scalogram_png(
+    window: Any,
+    *,
+    rate_hz: float,
+    settings: ScalogramSettings | None = None,
+    size: tuple[int, int] | None = None,
+) -> bytes:
+    """The scalogram of one window alone, as PNG bytes.
+
+    Parameters
+    ----------
+    window : numpy.ndarray
+        ``[n, 3]`` samples in g (or an object with such a ``.data``).
+    rate_hz : float
+        Sample rate of the window.
+    settings : ScalogramSettings, optional
+        The project's settings (default ``ScalogramSettings()``).
+    size : tuple of int, optional
+        ``(height, width)`` to draw at instead of ``settings.size`` (a thumbnail); every other
+        setting, the band included, is kept.
+
+    Raises
+    ------
+    ValueError
+        As :func:`~hfwidgets.scalogram.compute_scalograms` for bad windows or settings.
+    """
+    settings = settings or ScalogramSettings()
+    if size is not None:
+        settings = replace(settings, size=size)
+    data = _window_array(window)
+    image = compute_scalograms(data[None], rate_hz=rate_hz, settings=settings)[0]
+    return _png(Image.fromarray(scalogram_rgb(image), mode="RGB"))
 
 
 def _layout(settings: ScalogramSettings, *, traces_width: int) -> _Layout:
@@ -96,8 +153,8 @@ def _draw_frequency_axis(
 ) -> None:
     """Ticks at round frequencies; rows are geometric from f_max (top) to f_min (bottom)."""
     left, top, _, height = box
-    f_max, f_min = settings.f_max_hz, settings.f_min_hz
-    candidates = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500]
+    f_min, f_max = float(settings.frequencies()[-1]), float(settings.frequencies()[0])
+    candidates = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500]
     ticks = [f for f in candidates if f_min <= f <= f_max] or [f_min, f_max]
     for freq in ticks:
         fraction = np.log(f_max / freq) / np.log(f_max / f_min)
@@ -142,13 +199,13 @@ def render_window_png(
         As :func:`~hfwidgets.scalogram.compute_scalograms` for bad windows or settings.
     """
     settings = settings or ScalogramSettings()
-    data = np.asarray(getattr(window, "data", window), dtype=np.float32)
-    if data.ndim != 2 or data.shape[1] != 3:
-        raise ValueError(f"window must have shape [n, 3] (x, y, z), got {data.shape}")
+    data = _window_array(window)
     if traces_width < 32:
         raise ValueError(f"traces_width={traces_width} is too narrow; use >= 32 pixels")
+    # Resolved for this window, so the frequency axis can be labelled.
+    settings = settings.resolve(window_s=len(data) / rate_hz, rate_hz=rate_hz)
     image = compute_scalograms(data[None], rate_hz=rate_hz, settings=settings)[0]
-    rgb = np.rint(image.transpose(1, 2, 0) * 255).astype(np.uint8)
+    rgb = scalogram_rgb(image)
 
     layout = _layout(settings, traces_width=traces_width)
     figure = Image.new("RGB", layout.size, _BACKGROUND)
@@ -162,9 +219,6 @@ def render_window_png(
     _draw_frequency_axis(draw, layout.scalogram, settings, font)
     heading = title or f"{len(data)} samples at {rate_hz:g} Hz"
     draw.text((_MARGIN, _MARGIN), heading, fill=_INK, font=font)
-    caption = f"scalogram {settings.wavelet}  R=x G=y B=z"
+    caption = f"{settings.representation} {settings.wavelet}  R=x G=y B=z"
     draw.text((layout.scalogram[0], _MARGIN), caption, fill=_INK, font=font)
-
-    buffer = io.BytesIO()
-    figure.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
+    return _png(figure)
