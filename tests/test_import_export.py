@@ -287,6 +287,13 @@ def test_absurd_rates_are_refused_with_the_option_named(
             capsys.readouterr().err
         )
     assert not (tmp_path / "p").exists()
+    src = str(punch_flex_dir)
+    assert main(["import", src, "--project", str(tmp_path / "p"), "--project-rate", "0.01"]) == 1
+    assert "--project-rate: 0.01 Hz is not" in capsys.readouterr().err
+    assert main(["record", "--seconds", "1", "--fast", "--rate", "0.01", "--project",
+                 str(tmp_path / "r")]) == 1  # fmt: skip
+    assert "--rate: 0.01 Hz is not an accelerometer sample rate" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
     with pytest.raises(ValueError, match=r"project rate_hz: 0\.01 Hz"):
         Project.create(tmp_path / "q", rate_hz=0.01)
 

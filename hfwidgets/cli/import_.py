@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hfwidgets.errors import HfwError
+from hfwidgets.store.arrays import check_rate_hz
 from hfwidgets.store.importers import IMPORT_FORMATS, import_path
 from hfwidgets.store.project import Project
 from hfwidgets.store.schema import DB_NAME
@@ -19,6 +20,10 @@ __all__ = ["register"]
 
 def _run(args: argparse.Namespace) -> int:
     folder = Path(args.project)
+    try:
+        check_rate_hz(args.project_rate, what="--project-rate")
+    except ValueError as exc:
+        raise HfwError(str(exc)) from None
     existed = (folder / DB_NAME).exists()
     folder_existed = folder.exists()
     # A new project gets only the classes it imports (not the default high-five/other).

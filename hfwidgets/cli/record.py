@@ -26,6 +26,7 @@ from hfwidgets.segmenter import TriggerSegmenter, Window
 from hfwidgets.sensors.base import Source
 from hfwidgets.sensors.serial_source import SerialSource
 from hfwidgets.sensors.simulated import SimulatedSource
+from hfwidgets.store.arrays import check_rate_hz
 from hfwidgets.store.project import Project
 from hfwidgets.store.recording import SessionRecorder
 
@@ -83,6 +84,10 @@ def _warn(message: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    try:
+        check_rate_hz(args.rate, what="--rate")
+    except ValueError as exc:
+        raise HfwError(str(exc)) from None
     source: Source
     if args.port:
         source = SerialSource(args.port, baudrate=args.baud, rate_hz=args.rate)
