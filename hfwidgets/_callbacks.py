@@ -41,12 +41,19 @@ class CallbackList:
             elif callback not in self._callbacks:
                 self._callbacks.append(callback)
 
-    def fire(self, *args: Any) -> None:
-        """Call every callback with ``args`` in registration order; log their exceptions."""
+    def fire(self, *args: Any) -> list[Exception]:
+        """Call every callback with ``args`` in registration order; log their exceptions.
+
+        Returns the exceptions raised (empty when every callback succeeded), so a widget can
+        also show them.
+        """
         with self._lock:
             callbacks = list(self._callbacks)
+        errors: list[Exception] = []
         for callback in callbacks:
             try:
                 callback(*args)
-            except Exception:
+            except Exception as exc:
+                errors.append(exc)
                 log.exception("an on_%s callback %r raised; it was skipped", self.name, callback)
+        return errors

@@ -257,3 +257,123 @@ def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(data, mon
     result = Trainer(_config(frozen=("stem",), epochs=1), classes=CLASSES).fit(images, labels)
     assert result.status == "completed"
     assert not result.cached_features
+
+
+def test_callback_hooks_receive_their_own_events(data):
+    from hfwidgets.training import TrainingCallback
+
+    images, labels, _ = data
+    calls: list[tuple[str, object]] = []
+
+    class Recorder(TrainingCallback):
+        def on_fit_start(self, event: FitStarted) -> None:
+            calls.append(("fit_start", event))
+
+        def on_epoch_start(self, event: EpochStarted) -> None:
+            calls.append(("epoch_start", event))
+
+        def on_epoch_end(self, event: EpochEnded) -> None:
+            calls.append(("epoch_end", event))
+
+        def on_fit_end(self, event: FitEnded) -> None:
+            calls.append(("fit_end", event))
+
+    class Broken(TrainingCallback):
+        def on_batch_end(self, event: BatchEnded) -> None:
+            raise RuntimeError("hook bug")
+
+    result = Trainer(_config(epochs=2), classes=CLASSES, callbacks=[Broken(), Recorder()]).fit(
+        images, labels
+    )
+    assert result.status == "completed"  # the broken hook neither stopped training ...
+    kinds = [kind for kind, _ in calls]  # ... nor the other callback (on_batch_end not overridden)
+    assert kinds == ["fit_start", "epoch_start", "epoch_end", "epoch_start", "epoch_end", "fit_end"]
+    expected = {"fit_start": FitStarted, "epoch_start": EpochStarted, "epoch_end": EpochEnded,
+                "fit_end": FitEnded}  # fmt: skip
+    assert all(isinstance(event, expected[kind]) for kind, event in calls)
+
+
+def test_feature_extractor_mode_fits_a_logistic_regression_into_the_head(data, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from hfwidgets.models import StagedNet, build_model
+    from hfwidgets.training.features import FrozenPrefix, compute_features
+
+    images, labels, ids = data
+    events: list[object] = []
+    config = _config(mode="feature-extractor", epochs=7, frozen=("stem",))
+    result = Trainer(config, classes=CLASSES, callbacks=[events.append]).fit(
+        images, labels, ids=ids, checkpoint_path=tmp_path / "fx.pt"
+    )
+    assert result.status == "completed"
+    assert result.last_epoch == 1  # one step, whatever epochs says
+    assert [type(e).__name__ for e in events] == [
+        "FitStarted", "EpochStarted", "EpochEnded", "FitEnded"
+    ]  # fmt: skip
+    assert result.cached_features
+    saved = load_checkpoint(tmp_path / "fx.pt")
+    assert saved["config"]["mode"] == "feature-extractor"
+    assert saved["config"]["frozen"] == layer_groups(MODEL)[:-1]
+    # The head now gives scikit-learn's logistic-regression probabilities on the frozen features.
+    torch.manual_seed(0)
+    reference = build_model(MODEL, num_classes=2, weights="none")
+    prefix = FrozenPrefix(reference, MODEL, len(layer_groups(MODEL)) - 1)
+    feats = compute_features(prefix, torch.as_tensor(images)).numpy().astype(np.float64)
+    train = result.train_index
+    scaler = StandardScaler().fit(feats[train])
+    clf = LogisticRegression(max_iter=2000, random_state=0).fit(
+        scaler.transform(feats[train]), labels[train]
+    )
+    expected = clf.predict_proba(scaler.transform(feats))
+    with torch.inference_mode():
+        logits = StagedNet(result.model, MODEL)(torch.as_tensor(images))
+    np.testing.assert_allclose(torch.softmax(logits, 1).numpy(), expected, atol=1e-4)
+    assert result.metrics["accuracy"] == pytest.approx(
+        float(
+            (
+                clf.predict(scaler.transform(feats[result.val_index])) == labels[result.val_index]
+            ).mean()
+        )
+    )
+
+
+def test_feature_extractor_mode_needs_a_linear_head():
+    from hfwidgets.training.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"one linear layer; squeezenet1_1's is not"):
+        Trainer(_config(model="squeezenet1_1", mode="feature-extractor"), classes=CLASSES)
+
+
+def test_resume_from_another_backbone_is_refused_naming_what_differs(data, tmp_path):
+    images, labels, _ = data
+    path = tmp_path / "run.pt"
+    Trainer(_config(epochs=1), classes=CLASSES).fit(images, labels, checkpoint_path=path)
+    before = path.read_bytes()
+    with pytest.raises(CheckpointError, match=r"model 'mobilenet_v3_small' \(now 'resnet18'\)"):
+        Trainer(_config(model="resnet18", epochs=2), classes=CLASSES).fit(
+            images, labels, checkpoint_path=path, resume=True
+        )
+    assert path.read_bytes() == before  # the checkpoint is untouched
+
+
+def test_one_config_builder_for_every_front_end():
+    from hfwidgets.training import build_train_config
+    from hfwidgets.training.config import ConfigError
+
+    groups = layer_groups(MODEL)
+    until = build_train_config(model=MODEL, freeze_until="backbone", epochs=3, num_threads=None)
+    assert until.frozen == tuple(groups[:-1])
+    assert build_train_config(model=MODEL, freeze_preset="feature-extractor").frozen == until.frozen
+    last2 = build_train_config(model=MODEL, freeze_preset="fine-tune last N", last_n=2)
+    assert last2.frozen == tuple(groups[:-2])
+    assert build_train_config(model=MODEL, freeze="stem, stage1").frozen == ("stem", "stage1")
+    assert build_train_config(model=MODEL, patience=None).patience is None  # None: the default
+    with pytest.raises(ConfigError, match="unknown training setting threads"):
+        build_train_config(model=MODEL, threads=2)
+    with pytest.raises(ConfigError, match="one way"):
+        build_train_config(model=MODEL, freeze="stem", freeze_until="stage1")
+    with pytest.raises(ConfigError, match="stage1, stage2"):  # lists the groups
+        build_train_config(model=MODEL, freeze_until="layer9")
+    with pytest.raises(ConfigError, match="TrainConfig\\(mode='probe'\\)"):
+        build_train_config(model=MODEL, mode="probe")

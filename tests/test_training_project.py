@@ -203,3 +203,90 @@ def test_resume_run_continues_the_stored_run(project, config):
     metrics = project.run(run_id).metrics
     assert metrics["epochs"] == 4
     assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4]
+
+
+class Pickled:
+    """Not a tensor: torch.load(weights_only=True) refuses to build it."""
+
+
+def test_cli_failed_resume_never_changes_the_finished_run(project, config, capsys):
+    from dataclasses import replace
+
+    run_id = train_project(project, replace(config, epochs=2))
+    before = project.run(run_id)
+    checkpoint = project.checkpoint_path(run_id).read_bytes()
+    path = project.path
+    project.close()
+    code = main(["train", "--project", str(path), "--resume", str(run_id), "--model", "resnet18",
+                 "--weights", "none", "--epochs", "4", "--threads", "1"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"run {run_id}" in err
+    assert "model 'mobilenet_v2' (now 'resnet18')" in err
+    assert "Traceback" not in err
+    with Project.open(path) as reopened:
+        assert reopened.run(run_id) == before  # status, metrics, settings, times: all as they were
+        assert reopened.checkpoint_path(run_id).read_bytes() == checkpoint
+
+
+def test_a_resume_that_fails_while_training_restores_the_run(project, config, monkeypatch):
+    from dataclasses import replace
+
+    from hfwidgets.training.trainer import Trainer
+
+    run_id = train_project(project, replace(config, epochs=2))
+    before = project.run(run_id)
+
+    def crash(self, *args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(Trainer, "fit", crash)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        train_project(project, replace(config, epochs=4), resume_run=run_id)
+    after = project.run(run_id)
+    assert (after.status, after.metrics) == (before.status, before.metrics)
+
+
+@pytest.mark.parametrize("content", ["pickled objects", "text"])
+def test_cli_weights_that_are_not_a_state_dict_are_a_clear_error(project, tmp_path, capsys,
+                                                                  content):  # fmt: skip
+    weights = tmp_path / "model.pth"
+    if content == "text":
+        weights.write_text("not weights\n")
+    else:
+        torch.save({"model": Pickled()}, weights)
+    runs = len(project.runs())
+    path = project.path
+    project.close()
+    code = main(["train", "--project", str(path), "--weights", str(weights), "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert str(weights) in err
+    assert "state dict" in err
+    assert "weights='none'" in err
+    assert "weights='DEFAULT'" in err
+    assert "weights_only=False" not in err
+    assert "Traceback" not in err
+    with Project.open(path) as reopened:
+        assert len(reopened.runs()) == runs  # no failed run left behind
+
+
+def test_cli_feature_extractor_mode_names_classes_in_its_report(project, config, capsys):
+    path = project.path
+    project.close()
+    code = main(["train", "--project", str(path), "--mode", "feature-extractor",
+                 "--weights", config.weights, "--threads", "1"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "after 1 epochs" in out
+    table = out[out.index("confusion") :].splitlines()
+    assert table[1].split() == ["high-five", "other"]  # columns, then one row per class
+    assert table[2].split()[0] == "high-five"
+    assert table[3].split()[0] == "other"
+    assert sum(int(n) for line in table[2:4] for n in line.split()[1:]) == 5  # validation windows
+    with Project.open(path) as reopened:
+        run = reopened.runs()[-1]
+        assert run.settings["config"]["mode"] == "feature-extractor"
+        assert run.metrics["accuracy"] >= 0.8
+        predictor = load_predictor(reopened)
+        assert predictor.classes == ["high-five", "other"]

@@ -12,16 +12,22 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hfwidgets.cli.train import format_confusion
 from hfwidgets.errors import HfwError
+
+if TYPE_CHECKING:
+    from hfwidgets.store import Project
 
 __all__ = ["evaluate_folder", "register"]
 
 
-def evaluate_folder(project: Any, data_dir: str | Path, *, run_id: int | None = None) -> dict:
+def evaluate_folder(
+    project: Project, data_dir: str | Path, *, run_id: int | None = None
+) -> dict[str, Any]:
     """Metrics of run ``run_id`` of ``project`` on the labelled windows under ``data_dir``.
 
     Labels the model does not know count as errors (their true class is added to ``classes``).
@@ -77,7 +83,7 @@ def _run(args: argparse.Namespace) -> int:
             f"  {name:>12}: precision {row['precision']:.3f} recall {row['recall']:.3f} "
             f"f1 {row['f1']:.3f} support {row['support']}"
         )
-    print("confusion (rows true, columns predicted): " + json.dumps(metrics["confusion"]))
+    print(format_confusion(metrics))
     if metrics["misclassified"]:
         print("misclassified: " + ", ".join(metrics["misclassified"]))
     return 0

@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Any
 
+from hfwidgets.errors import HfwError
 from hfwidgets.training.events import EpochEnded, FitStarted, TrainingCallback
 
 __all__ = ["ProgressPrinter", "format_confusion", "register"]
@@ -61,9 +62,12 @@ def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     started = time.perf_counter()
     with Project.open(args.project) as project:
-        run_id = train_project(
-            project, config, callbacks=[ProgressPrinter()], resume_run=args.resume
-        )
+        try:
+            run_id = train_project(
+                project, config, callbacks=[ProgressPrinter()], resume_run=args.resume
+            )
+        except ValueError as exc:  # an unknown run, too few windows: say it, no traceback
+            raise HfwError(str(exc)) from exc
         record = project.run(run_id)
     metrics = record.metrics
     summary = {

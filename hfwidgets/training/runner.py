@@ -18,6 +18,7 @@ from hfwidgets._worker import Worker
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import project_dataset, project_scalogram_settings
 from hfwidgets.training.events import EventCallback, FitEnded
+from hfwidgets.training.project_runs import check_config, check_resume, run_records
 from hfwidgets.training.trainer import Trainer
 
 __all__ = ["TrainingRunner", "train_project"]
@@ -52,20 +53,19 @@ def train_project(
     The run's settings hold the config, the scalogram settings and the classes; its metrics
     are those of :func:`~hfwidgets.training.metrics.compute_metrics` plus ``seconds``.
     """
+    check_config(config)  # a bad weights file or setting leaves no failed run behind
     settings = project_scalogram_settings(project)
     images, labels, ids, classes, window_s = project_dataset(project, settings=settings)
-    run_settings = {
-        "config": config.to_dict(),
-        "scalogram": settings.to_dict(),
-        "classes": classes,
-        "rate_hz": float(project.rate_hz),
-        "window_s": window_s,
-    }
+    run_settings, checkpoint_extra = run_records(
+        config, scalogram=settings, classes=classes, rate_hz=project.rate_hz, window_s=window_s
+    )
+    before = None  # a resumed run's record, restored if the resume fails
     if resume_run is None:
         run_id = project.add_run(run_settings)
     else:
         run_id = resume_run
-        project.run(run_id)  # an unknown run is a ValueError naming the project
+        before = project.run(run_id)  # an unknown run is a ValueError naming the project
+        check_resume(project, run_id, config, classes)  # before the record is touched
     project.update_run(run_id, status="running")
     trainer = Trainer(config, classes=classes, callbacks=callbacks, stop_event=stop_event)
     started = time.perf_counter()
@@ -76,19 +76,21 @@ def train_project(
             ids=ids,
             checkpoint_path=project.checkpoint_path(run_id),
             resume=resume_run is not None,
-            checkpoint_extra={
-                "scalogram": settings.to_dict(),
-                "rate_hz": float(project.rate_hz),
-                "window_s": window_s,
-            },
+            checkpoint_extra=checkpoint_extra,
             run_id=run_id,
         )
     except KeyboardInterrupt:
         # Ctrl-C in a terminal: the checkpoint of the last whole epoch stays resumable.
-        project.update_run(run_id, status="stopped", metrics={"error": "interrupted"})
+        if before is None:
+            project.update_run(run_id, status="stopped", metrics={"error": "interrupted"})
+        else:
+            project.update_run(run_id, status=before.status, metrics=before.metrics)
         raise
     except BaseException as exc:
-        project.update_run(run_id, status="failed", metrics={"error": f"{exc}"})
+        if before is None:
+            project.update_run(run_id, status="failed", metrics={"error": f"{exc}"})
+        else:  # a failed resume never changes the run it continued
+            project.update_run(run_id, status=before.status, metrics=before.metrics)
         raise
     metrics = {k: v for k, v in result.metrics.items()}
     metrics["seconds"] = time.perf_counter() - started

@@ -9,12 +9,6 @@ import traitlets
 
 __all__ = ["FreezeChecklist", "group_role"]
 
-PRESETS = {
-    "feature extractor": "freeze everything but the new head",
-    "fine-tune last N": "train the last N groups (head included)",
-    "everything": "train every layer",
-}
-
 
 def group_role(name: str, index: int, count: int) -> str:
     """What layer group ``name`` (``index`` of ``count``, input to head) detects, in words.
@@ -70,6 +64,8 @@ class FreezeChecklist(w.VBox):
         frozen: list[str] | None = None,
         num_classes: int = 2,
     ) -> None:
+        from hfwidgets.models.freezing import FREEZE_PRESETS  # the one vocabulary (hfw train too)
+
         self.num_classes = int(num_classes)
         self.checkboxes: dict[str, w.Checkbox] = {}
         self.group_sizes: dict[str, int] = {}
@@ -78,7 +74,7 @@ class FreezeChecklist(w.VBox):
         self.boxes = w.VBox(layout=w.Layout(max_height="320px", overflow="auto"))
         self.preset = w.Dropdown(
             description="Preset",
-            options=list(PRESETS),
+            options=list(FREEZE_PRESETS),
             value="feature extractor",
             style={"description_width": "initial"},
         )
@@ -104,18 +100,12 @@ class FreezeChecklist(w.VBox):
         self._build(backbone, frozen)
 
     def apply_preset(self, preset: str, *, n: int | None = None) -> list[str]:
-        """Tick boxes by preset (a key of ``PRESETS``); returns the frozen groups."""
-        groups = self.groups
-        if preset == "feature extractor":
-            frozen = groups[:-1]
-        elif preset == "fine-tune last N":
-            keep = max(1, min(int(n if n is not None else self.last_n.value), len(groups)))
-            frozen = groups[: len(groups) - keep]
-        elif preset == "everything":
-            frozen = []
-        else:
-            raise ValueError(f"unknown preset {preset!r}; choose one of {list(PRESETS)}")
-        self.frozen = list(frozen)
+        """Tick boxes by preset (a key of :data:`hfwidgets.models.FREEZE_PRESETS`, as ``hfw train
+        --freeze-preset`` takes them); returns the frozen groups."""
+        from hfwidgets.models.freezing import preset_frozen
+
+        keep = max(1, int(n if n is not None else self.last_n.value))
+        self.frozen = preset_frozen(self.backbone, preset, n=keep)
         return self.frozen
 
     @property

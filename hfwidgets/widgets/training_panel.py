@@ -10,6 +10,15 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from hfwidgets._callbacks import CallbackList
+from hfwidgets.training.events import (
+    BatchEnded,
+    EpochEnded,
+    EpochStarted,
+    FitEnded,
+    FitStarted,
+    TrainingCallback,
+)
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
@@ -18,7 +27,7 @@ from hfwidgets.widgets.curves import TrainingCurves
 __all__ = ["TrainingPanel", "default_runner"]
 
 RunnerFactory = Callable[[Any, Any, list[Callable[[Any], object]]], Any]
-_URGENT = ("FitStarted", "EpochEnded", "FitEnded")
+_URGENT = (FitStarted, EpochEnded, FitEnded)  # drawn at once; batches may wait for the pump
 
 
 def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
@@ -54,6 +63,9 @@ class TrainingPanel(w.VBox):
     model = traitlets.Unicode("mobilenet_v2", help="Backbone to fine-tune.")
     weights = traitlets.Unicode("DEFAULT", help="'DEFAULT', 'none' or a state-dict path.")
     frozen = traitlets.List(traitlets.Unicode(), help="Frozen layer groups.")
+    mode = traitlets.Unicode(
+        "fine-tune", help="'fine-tune' or 'feature-extractor' (TrainConfig.mode)."
+    )
     status = traitlets.Unicode("idle", help="idle, running, completed, stopped or failed.")
     run_id = traitlets.Int(-1, help="Id of the latest run (-1 before the first).")
 
@@ -76,7 +88,8 @@ class TrainingPanel(w.VBox):
         self.runner: Any | None = None
         self.metrics: dict[str, Any] = {}
         self._runner_factory = runner_factory or default_runner
-        self._fit_end_callbacks: list[Callable[[Any], object]] = []
+        self._fit_end = CallbackList("fit_end")
+        self._progress = _PanelProgress(self)
         style = {"description_width": "initial"}
         # Fixed widths: in one HBox the slider's track was squeezed to 29 px; now each control
         # keeps a usable size and the row wraps in a narrow notebook.
@@ -157,12 +170,13 @@ class TrainingPanel(w.VBox):
     # -- public API ---------------------------------------------------------------------------
     def config(self) -> Any:
         """The :class:`hfwidgets.training.TrainConfig` the controls describe."""
-        from hfwidgets.training import TrainConfig
+        from hfwidgets.training.config import build_train_config
 
-        return TrainConfig(
+        return build_train_config(
             model=self.model,
             weights=self.weights,
-            frozen=tuple(self.frozen),
+            mode=self.mode,
+            freeze=tuple(self.frozen),
             epochs=int(self.epochs.value),
             batch_size=int(self.batch_size.value),
             lr=float(self.lr.value),
@@ -267,10 +281,7 @@ class TrainingPanel(w.VBox):
 
     def on_fit_end(self, callback: Callable[[Any], object], remove: bool = False) -> None:
         """Call ``callback(fit_ended_event)`` on the kernel's bridge after each run ends."""
-        if remove:
-            self._fit_end_callbacks.remove(callback)
-        else:
-            self._fit_end_callbacks.append(callback)
+        self._fit_end.register(callback, remove=remove)
 
     def flush(self) -> int:
         """Apply queued training events now (the bridge does this every ~0.2 s)."""
@@ -290,33 +301,14 @@ class TrainingPanel(w.VBox):
 
     # -- events from the training thread ------------------------------------------------------
     def _post(self, event: Any) -> None:
-        self._bridge.post(event, urgent=type(event).__name__ in _URGENT)
+        self._bridge.post(event, urgent=isinstance(event, _URGENT))
 
     def _synced(self) -> list[Any]:
         return [self, self.curves]
 
     def _apply(self, events: list[Any]) -> None:
         for event in events:
-            kind = type(event).__name__
-            if kind == "FitStarted":
-                self.epoch_bar.max = int(event.epochs)
-                self.epoch_bar.value = int(event.first_epoch) - 1
-                if getattr(event, "run_id", None) is not None:
-                    self.run_id = int(event.run_id)
-                cached = " · frozen part computed once" if event.cached_features else ""
-                self._say(f"{event.n_train} training / {event.n_val} validation windows{cached}")
-            elif kind == "EpochStarted":
-                self.epoch_bar.value = int(event.epoch) - 1
-            elif kind == "BatchEnded":
-                self.batch_bar.max = int(event.n_batches)
-                self.batch_bar.value = int(event.batch)
-                self.curves.add_batch(event)
-                self._say(self.curves.eta_text(event, epochs=self.epoch_bar.max))
-            elif kind == "EpochEnded":
-                self.epoch_bar.value = int(event.epoch)
-                self.curves.add_epoch(event)
-            elif kind == "FitEnded":
-                self._finish(event)
+            self._progress(event)  # on the kernel's thread: the hooks may touch widgets
         self.curves.redraw()
 
     def _finish(self, event: Any) -> None:
@@ -332,11 +324,8 @@ class TrainingPanel(w.VBox):
             self._say(f"<b>{esc(event.status)}</b> (run {self.run_id}){acc_text}")
             if event.metrics:
                 self.show_metrics(event.metrics, run_id=self.run_id)
-        for callback in list(self._fit_end_callbacks):
-            try:
-                callback(event)
-            except Exception as exc:  # a follower (e.g. the live counter) must not hide results
-                self._say(f"{self.progress_html.value} · after-training step failed: {esc(exc)}")
+        for exc in self._fit_end.fire(event):  # a follower (the live counter) never hides results
+            self._say(f"{self.progress_html.value} · after-training step failed: {esc(exc)}")
 
     def _set_running(self, running: bool) -> None:
         self.start_button.disabled = running
@@ -366,3 +355,36 @@ def _weights_text(weights: str) -> str:
     if weights == "none":
         return "random weights"
     return f"weights file {Path(weights).name}"
+
+
+class _PanelProgress(TrainingCallback):
+    """The panel's training hooks: bars, curves and the status line."""
+
+    def __init__(self, panel: TrainingPanel) -> None:
+        self.panel = panel
+
+    def on_fit_start(self, event: FitStarted) -> None:
+        panel = self.panel
+        panel.epoch_bar.max = int(event.epochs)
+        panel.epoch_bar.value = int(event.first_epoch) - 1
+        if event.run_id is not None:
+            panel.run_id = int(event.run_id)
+        cached = " · frozen part computed once" if event.cached_features else ""
+        panel._say(f"{event.n_train} training / {event.n_val} validation windows{cached}")
+
+    def on_epoch_start(self, event: EpochStarted) -> None:
+        self.panel.epoch_bar.value = int(event.epoch) - 1
+
+    def on_batch_end(self, event: BatchEnded) -> None:
+        panel = self.panel
+        panel.batch_bar.max = int(event.n_batches)
+        panel.batch_bar.value = int(event.batch)
+        panel.curves.add_batch(event)
+        panel._say(panel.curves.eta_text(event, epochs=panel.epoch_bar.max))
+
+    def on_epoch_end(self, event: EpochEnded) -> None:
+        self.panel.epoch_bar.value = int(event.epoch)
+        self.panel.curves.add_epoch(event)
+
+    def on_fit_end(self, event: FitEnded) -> None:
+        self.panel._finish(event)
