@@ -150,3 +150,38 @@ def test_backbone_info_reports_torchvision_metadata():
 def test_latency_is_measured_in_milliseconds():
     ms = measure_latency("squeezenet1_1", size=64, repeats=2, warmup=1, num_threads=1)
     assert 0.0 < ms < 5000.0
+
+
+def test_one_freeze_vocabulary_for_the_checklist_and_the_command_line():
+    from hfwidgets.models import FREEZE_PRESETS, preset_frozen, resolve_frozen
+    from hfwidgets.widgets.freeze_checklist import FreezeChecklist
+
+    groups = layer_groups("resnet18")
+    checklist = FreezeChecklist("resnet18")
+    assert list(checklist.preset.options) == list(FREEZE_PRESETS)
+    for preset in FREEZE_PRESETS:
+        spelled = preset.lower().replace(" ", "-")  # as hfw train --freeze-preset takes it
+        from_cli = resolve_frozen("resnet18", preset=spelled, n=2)
+        assert list(from_cli) == checklist.apply_preset(preset, n=2), preset
+    assert preset_frozen("resnet18", "feature extractor") == groups[:-1]
+    assert list(resolve_frozen("resnet18", until="backbone")) == groups[:-1]
+    assert preset_frozen("resnet18", "fine-tune-last", n=99) == []  # more than it has: all
+    with pytest.raises(ValueError, match="needs N"):
+        preset_frozen("resnet18", "fine-tune last N")
+    with pytest.raises(ValueError, match="'feature extractor'"):  # lists the presets
+        resolve_frozen("resnet18", preset="backbone")
+
+
+def test_check_weights_reads_files_without_building_the_model(mobilenet_v2_weights, tmp_path):
+    from hfwidgets.models.weights import check_weights
+
+    check_weights("mobilenet_v2", mobilenet_v2_weights)
+    check_weights("mobilenet_v2", "none")
+    with pytest.raises(WeightsError, match=r"missing: bn1\.bias"):
+        check_weights("resnet18", mobilenet_v2_weights)
+    listed = tmp_path / "list.pth"
+    torch.save([torch.zeros(2)], listed)
+    with pytest.raises(WeightsError, match=r"list.pth holds a list, not a state dict"):
+        check_weights("mobilenet_v2", listed)
+    with pytest.raises(WeightsError, match="does not exist"):
+        check_weights("mobilenet_v2", tmp_path / "missing.pth")
