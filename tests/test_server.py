@@ -162,6 +162,24 @@ def test_create_workbench_notebook_picks_a_free_name_in_the_folder(tmp_path):
     assert created.cells[0].source == "from hfwidgets.widgets import Workbench"
 
 
+def test_create_workbench_notebook_refuses_hidden_folders_before_writing(tmp_path):
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+
+    root = tmp_path / "root"
+    (root / ".secret").mkdir(parents=True)
+    (root / "visible" / ".git").mkdir(parents=True)
+    manager = AsyncLargeFileManager(root_dir=str(root))
+    template = _template(tmp_path)
+    for folder in (".secret", "visible/.git", ".not-there-yet"):
+        with pytest.raises(PermissionError, match=f"folder '{folder}' is hidden"):
+            asyncio.run(create_workbench_notebook(manager, folder, template=template))
+    assert list((root / ".secret").iterdir()) == []
+    assert list((root / "visible" / ".git").iterdir()) == []
+    manager.allow_hidden = True  # the server allows hidden paths: so does the endpoint
+    path = asyncio.run(create_workbench_notebook(manager, ".secret", template=template))
+    assert path == ".secret/High-Five Workbench.ipynb"
+
+
 def test_create_workbench_notebook_names_missing_folder_and_broken_template(tmp_path):
     from jupyter_server.services.contents.filemanager import FileContentsManager
 
@@ -273,6 +291,11 @@ def test_workbench_endpoint_rejects_bad_requests(server):
     missing = server.api("/hfwidgets/workbench", "POST", json={"directory": "no/such/dir"})
     assert missing.status_code == 404
     assert "'no/such/dir' does not exist" in missing.json()["message"]
+    (server.root / ".hidden").mkdir(exist_ok=True)
+    hidden = server.api("/hfwidgets/workbench", "POST", json={"directory": ".hidden"})
+    assert hidden.status_code == 400
+    assert "'.hidden' is hidden" in hidden.json()["message"]
+    assert list((server.root / ".hidden").iterdir()) == []  # refused before writing
     wrong = server.api("/hfwidgets/workbench", "POST", json={"directory": 3})
     assert wrong.status_code == 400
     assert server.api("/hfwidgets/workbench", "POST", token=False, json={}).status_code == 403

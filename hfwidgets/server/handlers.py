@@ -76,6 +76,8 @@ class WorkbenchHandler(APIHandler):
             raise tornado.web.HTTPError(400, 'expected a JSON object {"directory": "<folder>"}')
         try:
             path = await create_workbench_notebook(self.contents_manager, directory)
+        except PermissionError as error:  # a hidden folder: refused before writing
+            raise tornado.web.HTTPError(400, str(error)) from error
         except FileNotFoundError as error:
             raise tornado.web.HTTPError(404, str(error)) from error
         except HfwError as error:

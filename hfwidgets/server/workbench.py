@@ -39,6 +39,21 @@ def load_workbench_template(template: Path = WORKBENCH_TEMPLATE) -> nbformat.Not
     return notebook
 
 
+async def _is_hidden(contents_manager: Any, directory: str) -> bool:
+    """Whether ``directory`` is hidden and the manager refuses hidden paths.
+
+    A name starting with '.' counts even when the manager cannot tell (another contents
+    manager, or a folder that does not exist yet).
+    """
+    if getattr(contents_manager, "allow_hidden", False):
+        return False
+    if any(part.startswith(".") for part in directory.split("/") if part):
+        return True
+    if not directory or not await ensure_async(contents_manager.dir_exists(directory)):
+        return False
+    return bool(await ensure_async(contents_manager.is_hidden(directory)))
+
+
 async def create_workbench_notebook(
     contents_manager: Any,
     directory: str,
@@ -59,12 +74,21 @@ async def create_workbench_notebook(
 
     Raises
     ------
+    PermissionError
+        ``directory`` is hidden and the contents manager does not allow hidden paths (checked
+        before anything is written).
     FileNotFoundError
         ``directory`` is not a folder the server can see.
     HfwError
         The template is missing or broken.
     """
     directory = directory.strip("/")
+    if await _is_hidden(contents_manager, directory):
+        raise PermissionError(
+            f"folder {directory!r} is hidden: the server does not create notebooks there (its "
+            "contents API refuses hidden paths unless ContentsManager.allow_hidden is set); "
+            "choose a folder whose name does not start with '.'"
+        )
     if not await ensure_async(contents_manager.dir_exists(directory)):
         raise FileNotFoundError(f"folder {directory or '/'!r} does not exist on the server")
     notebook = load_workbench_template(template)
