@@ -21,22 +21,40 @@ def test_replay_as_fast_as_possible_keeps_the_recording() -> None:
     assert src.rate_hz == pytest.approx(50)
 
 
-def test_replay_in_real_time_at_double_speed() -> None:
+def test_replay_at_double_speed_releases_each_sample_when_it_is_due() -> None:
+    t, xyz, _ = simulate_session(1.0, rate_hz=100, seed=1)
+    src = ReplaySource(t, xyz, speed=2.0)
+    assert src.release(0.2) == 41  # 0.2 s at 2x: recording times 0.00 .. 0.40
+    assert src.release(0.2) == 0
+    assert src.release(0.3) == 20
+    assert src.release(10.0) == 39
+    assert src.finished
+    times, got = src.buffer.snapshot()
+    np.testing.assert_allclose(times, t / 2)
+    np.testing.assert_array_equal(got, xyz)
+
+
+def test_replay_loops_with_times_going_on() -> None:
+    src = ReplaySource([0.0, 0.5], np.zeros((2, 3)), speed=1.0, loop=True)
+    assert src.release(2.2) == 5  # passes start every 1.0 s: 0, 0.5, 1.0, 1.5, 2.0
+    times, _ = src.buffer.snapshot()
+    np.testing.assert_allclose(times, [0.0, 0.5, 1.0, 1.5, 2.0])
+    assert not src.finished
+
+
+def test_replay_in_real_time_is_paced_by_its_thread() -> None:
     t, xyz, _ = simulate_session(1.0, rate_hz=100, seed=1)
     src = ReplaySource(t, xyz, speed=2.0)
     start = time.monotonic()
     src.start()
     try:
-        time.sleep(0.2)
-        midway = src.buffer.total
-        assert src.wait_for_samples(100, timeout=3)
+        assert src.wait_for_samples(100, timeout=30)
         elapsed = time.monotonic() - start
     finally:
         src.stop()
-    assert 20 <= midway <= 60  # 0.2 s at 2x of 100 Hz is ~40 samples
-    assert 0.4 <= elapsed < 1.5
+    assert elapsed >= 0.99 / 2  # the last sample is not due before then
     times, _ = src.buffer.snapshot()
-    assert times[-1] - times[0] == pytest.approx(0.99 / 2, abs=0.01)
+    assert times[-1] - times[0] == pytest.approx(0.99 / 2, abs=1e-9)
 
 
 def test_replay_rejects_bad_recordings() -> None:
@@ -63,3 +81,32 @@ def test_list_ports_puts_likely_arduinos_first(monkeypatch: pytest.MonkeyPatch) 
     assert "/dev/ttyACM0 (Arduino Uno)" in describe_ports(ports)
     assert "no serial ports" in describe_ports([])
     assert isinstance(ports[1], PortInfo)
+
+
+def test_the_server_reports_ports_as_the_sensors_describe_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from serial.tools.list_ports_common import ListPortInfo
+
+    from hfwidgets.server.ports import SerialPort, collect_ports
+
+    uno = ListPortInfo("/dev/ttyACM0", skip_link_detection=True)
+    uno.vid, uno.description, uno.hwid = 0x2341, "Arduino Uno", "USB VID:PID=2341:0043"
+    monkeypatch.setattr("hfwidgets.sensors.ports._list_ports.comports", lambda **_: [uno])
+    assert SerialPort is PortInfo  # one class, not two copies that can drift apart
+    ports, warnings = collect_ports(extra_ports=["loop://"])
+    port = ports[0]
+    assert port == list_ports()[0]
+    assert ports[1] == PortInfo(device="loop://", description="configured URL", origin="config")
+    assert port.to_json() == {
+        "device": "/dev/ttyACM0",
+        "description": "Arduino Uno",
+        "manufacturer": "",
+        "hwid": "USB VID:PID=2341:0043",
+        "vid": 0x2341,
+        "pid": None,
+        "serial_number": "",
+        "likely_arduino": True,
+        "origin": "system",
+    }
+    assert warnings == []

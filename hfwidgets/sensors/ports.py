@@ -1,12 +1,15 @@
 """Which serial ports this machine sees, likely Arduinos first.
 
 Wraps ``serial.tools.list_ports`` so the CLI, the server's ``/hfwidgets/ports`` endpoint and the
-error for a missing port all agree on the list and its order.
+error for a missing port all agree on the list and its order. `PortInfo` is the one description
+of a port: the server sends ``PortInfo.to_json()`` and adds ports named in its configuration
+with ``origin="config"``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 from serial.tools import list_ports as _list_ports
 
@@ -34,25 +37,32 @@ class PortInfo:
     device : str
         The path to open, e.g. ``/dev/ttyACM0`` or ``COM3``.
     description : str
-        What the OS calls it.
+        What the OS calls it ("" when it does not say).
+    manufacturer, hwid, serial_number : str
+        As pyserial reports them ("" when unknown).
     vid, pid : int or None
         USB vendor and product id (None for non-USB ports).
     likely_arduino : bool
         The vendor id is an Arduino or a USB-serial chip used on Arduino boards.
+    origin : "system" or "config"
+        Seen on this machine, or named in the server's configuration (``HfwPorts``).
     """
 
     device: str
     description: str = ""
-    hwid: str = ""
     manufacturer: str = ""
+    hwid: str = ""
     vid: int | None = None
     pid: int | None = None
-    serial_number: str | None = None
+    serial_number: str = ""
     likely_arduino: bool = False
+    origin: Literal["system", "config"] = "system"
 
-    def to_dict(self) -> dict[str, object]:
-        """Plain JSON-able form (for ``--json`` and the server endpoint)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form: what ``GET /hfwidgets/ports`` sends for this port."""
         return asdict(self)
+
+    to_json = to_dict  # the server's name for it
 
 
 def is_likely_arduino(*, vid: int | None, description: str = "", manufacturer: str = "") -> bool:
@@ -90,7 +100,7 @@ def list_ports(
                 manufacturer=manufacturer,
                 vid=p.vid,
                 pid=p.pid,
-                serial_number=p.serial_number,
+                serial_number=p.serial_number or "",
                 likely_arduino=is_likely_arduino(
                     vid=p.vid, description=description, manufacturer=manufacturer
                 ),

@@ -74,6 +74,8 @@ class ReplaySource(Source):
         self.speed = speed
         self.loop = bool(loop)
         self._worker = Worker(self._play, name="hfw-replay")
+        # Where playing stands: clock at the start, recording time of this pass, next sample.
+        self._t0, self._base, self._pos = 0.0, 0.0, 0
 
     @property
     def running(self) -> bool:
@@ -105,25 +107,37 @@ class ReplaySource(Source):
         t, _ = self.buffer.snapshot(int(self.rate_hz * 5) + 2)
         return SourceStats(good=self.buffer.total, rate_hz=estimate_rate(t), connected=self.running)
 
-    def _play(self, stop: threading.Event) -> None:
-        assert self.speed is not None
-        speed = self.speed
+    def release(self, elapsed_s: float) -> int:
+        """Put every sample due ``elapsed_s`` seconds after the start into the buffer.
+
+        What the playing thread does as the clock runs; tests call it with their own times
+        (without :meth:`start`, times in the buffer then count from 0). Returns how many
+        samples were added. Needs a ``speed``.
+        """
+        if self.speed is None:
+            raise ValueError("release() paces a replay: give the ReplaySource a speed")
         n = self._t.shape[0]
         span = self._t[-1] + 1.0 / self.rate_hz  # one recording's length, for looping
-        t0 = time.monotonic()
-        base = 0.0  # recording time at the start of the current pass
-        pos = 0
-        while not stop.is_set():
-            now_rec = (time.monotonic() - t0) * speed - base
+        added = 0
+        while True:
+            now_rec = elapsed_s * self.speed - self._base
             end = int(np.searchsorted(self._t, now_rec, side="right"))
-            if end > pos:
-                times = t0 + (base + self._t[pos:end]) / speed
-                self.buffer.extend(times, self._xyz[pos:end])
-                pos = end
-            if pos >= n:
-                if not self.loop:
-                    break
-                base, pos = base + span, 0
-                continue
-            wait = (self._t[pos] + base) / speed - (time.monotonic() - t0)
-            stop.wait(min(max(wait, 0.001), 0.02))
+            if end > self._pos:
+                times = self._t0 + (self._base + self._t[self._pos : end]) / self.speed
+                self.buffer.extend(times, self._xyz[self._pos : end])
+                added += end - self._pos
+                self._pos = end
+            if self._pos < n or not self.loop:
+                return added
+            self._base, self._pos = self._base + span, 0  # the next pass
+
+    def _play(self, stop: threading.Event) -> None:
+        assert self.speed is not None
+        self._t0, self._base, self._pos = time.monotonic(), 0.0, 0
+        n = self._t.shape[0]
+        while not stop.is_set():
+            self.release(time.monotonic() - self._t0)
+            if self._pos >= n:  # only without loop: release() starts the next pass itself
+                break
+            due = (self._t[self._pos] + self._base) / self.speed
+            stop.wait(min(max(due - (time.monotonic() - self._t0), 0.001), 0.02))

@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
 
-from hfwidgets.sensors.ports import list_ports
+from hfwidgets.sensors.ports import PortInfo, list_ports
 
 __all__ = [
     "ENV_EXTRA_PORTS",
@@ -28,26 +26,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class SerialPort:
-    """One port as the ``GET /hfwidgets/ports`` endpoint reports it."""
-
-    device: str
-    description: str = ""
-    manufacturer: str = ""
-    hwid: str = ""
-    vid: int | None = None
-    pid: int | None = None
-    serial_number: str = ""
-    likely_arduino: bool = False
-    origin: Literal["system", "config"] = "system"
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON object the endpoint sends for this port."""
-        return asdict(self)
+#: The server's name for `hfwidgets.sensors.PortInfo` (one class: the fields, the JSON and the
+#: Arduino guess are the sensors'; configured ports carry ``origin="config"``).
+SerialPort = PortInfo
 
 
-def system_ports(*, include_without_hardware_id: bool = False) -> list[SerialPort]:
+def system_ports(*, include_without_hardware_id: bool = False) -> list[PortInfo]:
     """Serial ports this machine sees (`hfwidgets.sensors.list_ports`), likely Arduino first.
 
     Parameters
@@ -55,21 +39,7 @@ def system_ports(*, include_without_hardware_id: bool = False) -> list[SerialPor
     include_without_hardware_id
         Also list the legacy on-board UARTs (``/dev/ttyS0``) that no sensor is on.
     """
-    return [
-        SerialPort(
-            device=info.device,
-            description=info.description,
-            manufacturer=info.manufacturer,
-            hwid=info.hwid,
-            vid=info.vid,
-            pid=info.pid,
-            serial_number=info.serial_number or "",
-            likely_arduino=info.likely_arduino,
-        )
-        for info in list_ports(
-            include_links=False, include_without_hardware_id=include_without_hardware_id
-        )
-    ]
+    return list_ports(include_links=False, include_without_hardware_id=include_without_hardware_id)
 
 
 def read_extra_ports_file(path: str | Path) -> tuple[list[str], list[str]]:
@@ -97,12 +67,12 @@ def read_extra_ports_file(path: str | Path) -> tuple[list[str], list[str]]:
     return list(data), []
 
 
-def _configured_port(name: str) -> tuple[SerialPort | None, str | None]:
+def _configured_port(name: str) -> tuple[PortInfo | None, str | None]:
     if "://" in name:  # a pyserial URL (socket://, rfc2217://, loop://): nothing to check
-        return SerialPort(device=name, description="configured URL", origin="config"), None
+        return PortInfo(device=name, description="configured URL", origin="config"), None
     if not Path(name).exists():
         return None, f"configured port {name} does not exist (is the simulator running?)"
-    return SerialPort(device=name, description="configured port", origin="config"), None
+    return PortInfo(device=name, description="configured port", origin="config"), None
 
 
 def collect_ports(
@@ -110,8 +80,8 @@ def collect_ports(
     extra_ports: Iterable[str] = (),
     extra_ports_file: str | Path | None = None,
     include_without_hardware_id: bool = False,
-    list_system: Callable[..., Sequence[SerialPort]] = system_ports,
-) -> tuple[list[SerialPort], list[str]]:
+    list_system: Callable[..., Sequence[PortInfo]] = system_ports,
+) -> tuple[list[PortInfo], list[str]]:
     """All candidate ports, likely Arduino first, then configured ones, then the rest.
 
     Parameters
@@ -185,8 +155,8 @@ def ports_environ(
 def collect_ports_from_environ(
     environ: Mapping[str, str] | None = None,
     *,
-    list_system: Callable[..., Sequence[SerialPort]] = system_ports,
-) -> tuple[list[SerialPort], list[str]]:
+    list_system: Callable[..., Sequence[PortInfo]] = system_ports,
+) -> tuple[list[PortInfo], list[str]]:
     """`collect_ports` with the settings found in ``environ`` (default: ``os.environ``).
 
     In a kernel started by a Jupyter server with the hfwidgets extension these are the server's
