@@ -1,8 +1,9 @@
 """Scalograms per second: hfwidgets' batched filter bank against a loop of pywt.cwt + Pillow.
 
 Both sides produce the same images (checked in the run: the largest difference is printed):
-mean removed per axis, complex-Morlet CWT magnitude at 64 scales, peak normalisation
-(global by default, per axis with the settings' other choice), bilinear resize to 224 x 224.
+mean removed per axis, complex-Morlet CWT at 64 scales (band derived from the window, the
+default), its real part mapped to [0, 1] (``--representation signed``, the default) or its
+magnitude, peak normalisation over the window, bilinear resize to 224 x 224.
 The plain alternative is what one would write with the libraries directly: per window, one
 ``pywt.cwt(..., method="fft")`` over the three axes (faster than the default ``"conv"`` here),
 then ``Image.resize`` per channel. Figures are medians of interleaved runs (batch 1:
@@ -10,10 +11,14 @@ then ``Image.resize`` per channel. Figures are medians of interleaved runs (batc
 
 Usage::
 
-    python bench/scalogram.py [--window-s 1.5] [--rate-hz 50] [--repeats 5] [--threads 1] [--json]
+    python bench/scalogram.py [--window-s 1.5] [--rate-hz 50] [--repeats 5]
+        [--representation signed|magnitude] [--band derived|fixed] [--json]
 
-``--threads`` sets torch's intra-op threads (the baseline is single-threaded, so 1 is the fair
-comparison; 0 leaves torch's default).
+``--band fixed --representation magnitude`` draws what the version-1 defaults drew (1-20 Hz,
+magnitude), for comparing with older figures.
+
+Both sides run single-threaded (numpy's FFT and the resize use one core), so the ratio is a
+fair one on a busy machine too.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pywt
-import torch
 from PIL import Image
 
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
@@ -37,19 +41,23 @@ def plain_scalograms(
 ) -> np.ndarray:
     """The straightforward loop: pywt.cwt per window, Pillow resize per channel."""
     height, width = settings.size
+    settings = settings.resolve(window_s=windows.shape[1] / rate_hz, rate_hz=rate_hz)
     scales = settings.scales(rate_hz)
+    signed = settings.representation == "signed"
     out = np.empty((len(windows), 3, height, width), dtype=np.float32)
     for i, window in enumerate(windows):
         signals = window.T.astype(np.float64)
         signals = signals - signals.mean(axis=1, keepdims=True)
         coefs, _ = pywt.cwt(signals, scales, settings.wavelet, method="fft", axis=-1)
-        magnitude = np.abs(coefs)  # [scales, 3, n]
+        values = np.real(coefs) if signed else np.abs(coefs)  # [scales, 3, n]
         if settings.normalize == "per-axis":
-            peak = magnitude.max(axis=(0, 2))
+            peak = np.abs(values).max(axis=(0, 2))
         else:  # "global": one peak for the window, so the axes keep their relative size
-            peak = np.full(3, magnitude.max())
+            peak = np.full(3, np.abs(values).max())
         for axis in range(3):
-            channel = (magnitude[:, axis] / peak[axis]).astype(np.float32)
+            channel = (values[:, axis] / peak[axis]).astype(np.float32)
+            if signed:
+                channel = 0.5 + 0.5 * channel
             image = Image.fromarray(channel, mode="F")
             out[i, axis] = np.asarray(image.resize((width, height), Image.Resampling.BILINEAR))
     return out
@@ -72,13 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window-s", type=float, default=1.5)
     parser.add_argument("--rate-hz", type=float, default=50.0)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--representation", choices=("signed", "magnitude"), default="signed")
+    parser.add_argument("--band", choices=("derived", "fixed"), default="derived")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
 
-    settings = ScalogramSettings()
+    band = {"f_min_hz": 1.0, "f_max_hz": 20.0} if args.band == "fixed" else {}
+    settings = ScalogramSettings(representation=args.representation, **band)
     n_samples = round(args.window_s * args.rate_hz)
     rng = np.random.default_rng(0)
     windows = rng.standard_normal((256, n_samples, 3)).astype(np.float32)
@@ -118,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"scalograms {n_samples} samples x 3 axes at {args.rate_hz:g} Hz -> 3x224x224, "
-        f"{settings.n_scales} scales {settings.wavelet}; torch threads {torch.get_num_threads()}"
+        f"{settings.n_scales} scales {settings.wavelet} {settings.representation}"
     )
     header = (
         "batch",
@@ -144,7 +152,6 @@ def main(argv: list[str] | None = None) -> int:
                     "n_samples": n_samples,
                     "rate_hz": args.rate_hz,
                     "settings": settings.to_dict(),
-                    "torch_threads": torch.get_num_threads(),
                     "machine": platform.machine(),
                     "rows": rows,
                 }
