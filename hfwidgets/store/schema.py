@@ -124,8 +124,8 @@ def read_version(conn: sqlite3.Connection, db_path: Path) -> int:
 def check_integrity(conn: sqlite3.Connection, db_path: Path) -> None:
     """Refuse a damaged database before anything is written to it (``PRAGMA quick_check``).
 
-    quick_check reads every page but skips index-content checks: about 20 ms for a 30 MB
-    project, where writing into a damaged page could spread the damage.
+    quick_check reads every page but skips the slow index-content checks of integrity_check
+    (see bench/store_open.py for its cost); writing into a damaged page could spread the damage.
     """
     try:
         rows = conn.execute("PRAGMA quick_check(5)").fetchall()
