@@ -58,6 +58,23 @@ def test_info_shows_split_counts(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert _last_json(capsys)["splits"] == {"default": {"train": {"other": 4}, "val": {"other": 1}}}
 
 
+def test_info_counts_deleted_windows_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    from hfwidgets.store import Project
+
+    with Project.create(tmp_path / "p") as p:
+        ids = [p.add_window(np.ones((4, 3)) * i, rate_hz=50.0, label="other") for i in range(3)]
+        p.delete_window(ids[0])
+    assert main(["info", "--project", str(tmp_path / "p"), "--json"]) == 0
+    info = _last_json(capsys)
+    assert (info["windows"], info["deleted"], info["counts"]["other"]) == (2, 1, 2)
+    assert main(["info", "--project", str(tmp_path / "p")]) == 0
+    assert "windows 2 (+1 deleted)" in capsys.readouterr().out
+
+
 def test_failed_first_import_leaves_no_project(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,7 +16,8 @@ def format_info(info: dict[str, Any]) -> str:
     """Render :func:`hfwidgets.store.summary.project_info` as a short text table."""
     lines = [
         f"project   {info['path']}",
-        f"rate      {info['rate_hz']:g} Hz    windows {info['windows']}    "
+        f"rate      {info['rate_hz']:g} Hz    windows {info['windows']}"
+        f"{f' (+{deleted} deleted)' if (deleted := info.get('deleted')) else ''}    "
         f"sessions {info['sessions']}    schema v{info['schema_version']}",
         "",
         f"{'class':<20}{'windows':>8}",

@@ -15,9 +15,9 @@ def project_info(project: Project) -> dict[str, Any]:
     """Summarise a project as a JSON-ready dict.
 
     Keys: ``path``, ``project_id``, ``schema_version``, ``rate_hz``, ``classes``, ``counts``
-    (windows per class), ``unlabelled``, ``windows``, ``sessions``, ``splits`` (split name ->
-    ``{"train": {class: n}, "val": {class: n}}``), ``runs`` (id, status, created_at) and
-    ``checkpoints`` (file names present).
+    (windows per class), ``unlabelled``, ``windows``, ``deleted`` (restorable), ``sessions``,
+    ``splits`` (split name -> ``{"train": {class: n}, "val": {class: n}}``), ``runs`` (id,
+    status, created_at) and ``checkpoints`` (file names present).
     """
     counts = project.counts()
     unlabelled = project.count_unlabelled()
@@ -39,6 +39,7 @@ def project_info(project: Project) -> dict[str, Any]:
         "counts": counts,
         "unlabelled": unlabelled,
         "windows": sum(counts.values()) + unlabelled,
+        "deleted": len(project.deleted_window_ids()),
         "sessions": len(project.session_ids()),
         "splits": splits,
         "runs": [
