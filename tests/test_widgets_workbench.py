@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from hfwidgets.segmenter import TriggerSegmenter
+from hfwidgets.segmenter import TriggerSegmenter
 from hfwidgets.sensors import SimulatedSource
 from hfwidgets.store import Project
 from hfwidgets.widgets.workbench import SETTINGS_KEY, TAB_TITLES, Workbench
@@ -144,9 +145,10 @@ def test_close_ends_every_thread_and_rerunning_the_cell_closes_the_earlier_bench
     assert not source.running
     assert first.comm is None
     assert first.training.comm is None
-    assert _wait_for(lambda: "hfw-training" not in _hfw_threads(before))
+    assert not first.pump.running  # its plot, capture and every bridge ran on it
+    assert _hfw_threads(before) == ["hfw-workbench"]  # the new bench's pump only
     again.close()
-    assert _wait_for(lambda: _hfw_threads(before) == []), _hfw_threads(before)
+    assert _hfw_threads(before) == []  # close() joins: nothing left to wait for
 
 
 # -- sensor choice (issue 15 item 1) ------------------------------------------------------------
