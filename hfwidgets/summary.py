@@ -9,6 +9,7 @@ The run list and the workbench use :func:`summarize_runs` for the same figures a
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import time
@@ -20,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 __all__ = [
     "TARGET_PER_CLASS",
+    "ProjectSummary",
     "RunSummary",
     "count_verdict",
     "render_summary_png",
@@ -484,3 +486,33 @@ def render_summary_png(
     out = io.BytesIO()
     c.image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+class ProjectSummary:
+    """The project as a picture in a notebook's output: ``wb.summary()`` or ``display(...)``.
+
+    IPython shows it as a PNG (``image/png``) with :func:`summary_text` as its plain-text form,
+    so the output stays readable without a kernel, in an untrusted notebook, on GitHub and in
+    ``jupyter nbconvert --to html``. The picture is drawn when the output is made.
+    """
+
+    def __init__(self, project: Any, *, run_id: int | None = None) -> None:
+        self.project = project
+        self.run_id = run_id
+
+    def png(self) -> bytes:
+        """The picture (see :func:`render_summary_png`)."""
+        return render_summary_png(self.project, run_id=self.run_id)
+
+    def text(self) -> str:
+        """The one-line summary (see :func:`summary_text`)."""
+        return summary_text(self.project)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {
+            "image/png": base64.b64encode(self.png()).decode("ascii"),
+            "text/plain": self.text(),
+        }
+
+    def __repr__(self) -> str:
+        return self.text()

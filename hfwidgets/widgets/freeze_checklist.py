@@ -7,6 +7,8 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from hfwidgets.widgets._static import static_bundle
+
 __all__ = ["FreezeChecklist", "group_role"]
 
 
@@ -107,6 +109,14 @@ class FreezeChecklist(w.VBox):
         keep = max(1, int(n if n is not None else self.last_n.value))
         self.frozen = preset_frozen(self.backbone, preset, n=keep)
         return self.frozen
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        return static_bundle(
+            super()._repr_mimebundle_(**kwargs),
+            f"FreezeChecklist: {self.backbone}, {len(self.frozen)} of {len(self.checkboxes)} "
+            f"groups frozen ({', '.join(self.frozen) or 'none'}); {self.trainable:,} of "
+            f"{self.total:,} parameters trainable",
+        )
 
     @property
     def groups(self) -> list[str]:

@@ -16,6 +16,7 @@ import ipywidgets as w
 import numpy as np
 
 from hfwidgets.summary import TARGET_PER_CLASS, count_verdict
+from hfwidgets.widgets._static import static_bundle
 
 __all__ = ["REFERENCE_MOTIONS", "Guide", "reference_motion_png"]
 
@@ -125,6 +126,13 @@ class Guide(w.VBox):
         )
         self.add_class("hfw-guide")
         self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        counts = self.project.counts()
+        return static_bundle(
+            super()._repr_mimebundle_(**kwargs),
+            f"Guide: {count_verdict(counts, target=self.target)}",
+        )
 
     def refresh(self) -> dict[str, int]:
         """Read the counts again; returns them."""

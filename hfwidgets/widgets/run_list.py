@@ -12,6 +12,7 @@ import traitlets
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.summary import RunSummary, summarize_runs
+from hfwidgets.widgets._static import static_bundle
 
 __all__ = ["EXPORT_FORMATS", "RunList"]
 
@@ -162,6 +163,17 @@ class RunList(w.VBox):
         self._deleted.fire(run_id)
         self._say(f"run {run_id} deleted ({freed / 1e6:.1f} MB freed)")
         return freed
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        lines = [
+            f"run {r.id}: {r.settings_text()}; {r.accuracy_text()}; {r.baseline_text()}; "
+            f"{r.time_text()}; {r.size_text()}"
+            for r in self.rows.values()
+        ]
+        return static_bundle(
+            super()._repr_mimebundle_(**kwargs),
+            "RunList of " + str(self.project.path.name) + ":\n" + ("\n".join(lines) or "no run"),
+        )
 
     # -- rows ---------------------------------------------------------------------------------
     def _row(self, run: RunSummary) -> list[w.Widget]:

@@ -20,6 +20,7 @@ from hfwidgets.training.events import (
     TrainingCallback,
 )
 from hfwidgets.widgets._html import esc, esc_join
+from hfwidgets.widgets._static import static_bundle
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
 from hfwidgets.widgets.curves import TrainingCurves
@@ -228,6 +229,17 @@ class TrainingPanel(w.VBox):
         """Redraw what Start will train (call after labelling; the Workbench does)."""
         if hasattr(self, "plan_html"):
             self.plan_html.value = f"<small>{self.plan()}</small>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        # Without a kernel the output shows the project's picture (runs, matrix, curves).
+        from hfwidgets.summary import render_summary_png, summary_text
+
+        run_id = self.run_id if self.run_id in {r.id for r in self.project.runs()} else None
+        return static_bundle(
+            super()._repr_mimebundle_(**kwargs),
+            f"TrainingPanel: {summary_text(self.project)}",
+            png=render_summary_png(self.project, run_id=run_id),
+        )
 
     def start(self) -> Any:
         """Start training in a background thread; returns the runner."""

@@ -1,0 +1,47 @@
+"""Widget outputs say what they show where the widget cannot be drawn (no kernel, untrusted
+notebook, nbconvert): a readable line instead of ``Widget(children=(...`` and, for the training
+panel, the project's picture."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hfwidgets.store import Project
+from hfwidgets.widgets.freeze_checklist import FreezeChecklist
+from hfwidgets.widgets.guide import Guide
+from hfwidgets.widgets.run_list import RunList
+from hfwidgets.widgets.training_panel import TrainingPanel
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    with Project.create(tmp_path / "p") as p:
+        for label in ["high-five"] * 3 + ["other"] * 2:
+            p.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label=label)
+        yield p
+
+
+def test_training_panel_output_carries_the_project_picture(project):
+    bundle = TrainingPanel(project, weights="none")._repr_mimebundle_()
+    assert WIDGET_VIEW in bundle  # JupyterLab with a kernel still draws the widget
+    assert bundle["text/plain"].startswith("TrainingPanel: High-five workbench · project p:")
+    assert bundle["text/plain"].endswith("(an interactive widget: run the notebook to use it)")
+    image = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert image.format == "PNG"
+
+
+def test_other_widgets_say_what_they_show(project):
+    checklist = FreezeChecklist("resnet18")
+    text = checklist._repr_mimebundle_()["text/plain"]
+    assert text.startswith("FreezeChecklist: resnet18, 5 of 6 groups frozen (stem, layer1")
+    assert f"{checklist.trainable:,} of {checklist.total:,} parameters trainable" in text
+    assert "18 more other" in Guide(project)._repr_mimebundle_()["text/plain"]
+    assert "RunList of p:\nno run" in RunList(project)._repr_mimebundle_()["text/plain"]
