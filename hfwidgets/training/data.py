@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -11,6 +11,9 @@ from torch import nn
 
 from hfwidgets.errors import HfwError
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+
+if TYPE_CHECKING:
+    from hfwidgets.store import Project
 
 __all__ = [
     "ProjectData",
@@ -108,7 +111,7 @@ def scalogram_images(
     return out
 
 
-def project_scalogram_settings(project: Any) -> ScalogramSettings:
+def project_scalogram_settings(project: Project) -> ScalogramSettings:
     """The project's stored scalogram settings (key ``"scalogram"``), else the defaults.
 
     A band left to the data is resolved here over the labelled windows (shortest window, lowest
@@ -149,7 +152,7 @@ class ProjectWindows(NamedTuple):
     classes: list[str]
 
 
-def project_windows(project: Any) -> ProjectWindows:
+def project_windows(project: Project) -> ProjectWindows:
     """Raw samples, rates, labels, ids and validation groups of the labelled windows.
 
     Raises
@@ -178,7 +181,7 @@ def project_windows(project: Any) -> ProjectWindows:
     return ProjectWindows(
         windows=[np.asarray(r.data[:, :3], dtype=np.float32) for r in records],
         rates_hz=[float(r.rate_hz) for r in records],
-        labels=np.array([classes.index(r.label) for r in records], dtype=np.int64),
+        labels=np.array([classes.index(str(r.label)) for r in records], dtype=np.int64),
         ids=np.array([r.id for r in records], dtype=np.int64),
         groups=[
             window_group(session_id=r.session_id, origin=r.origin or "", source=r.source or "")
@@ -196,7 +199,7 @@ def dataset_of(raw: ProjectWindows, *, settings: ScalogramSettings) -> ProjectDa
     return ProjectData(images, raw.labels, raw.ids, raw.classes, window_s)
 
 
-def project_dataset(project: Any, *, settings: ScalogramSettings) -> ProjectData:
+def project_dataset(project: Project, *, settings: ScalogramSettings) -> ProjectData:
     """Scalograms, labels, ids and classes of the labelled windows of ``project``.
 
     Raises
