@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
@@ -20,6 +20,9 @@ from hfwidgets.training.data import project_dataset, project_scalogram_settings
 from hfwidgets.training.events import EventCallback, FitEnded
 from hfwidgets.training.project_runs import check_config, check_resume, run_records
 from hfwidgets.training.trainer import Trainer
+
+if TYPE_CHECKING:
+    from hfwidgets.store import Project
 
 __all__ = ["TrainingRunner", "train_project"]
 
@@ -30,7 +33,7 @@ _STORE_STATUS = {"completed": "finished", "stopped": "stopped", "failed": "faile
 
 
 def train_project(
-    project: Any,
+    project: Project,
     config: TrainConfig,
     *,
     callbacks: Iterable[EventCallback] = (),
@@ -118,7 +121,9 @@ class TrainingRunner:
     >>> runner.start(); ...; runner.stop(); runner.join()  # doctest: +SKIP
     """
 
-    def __init__(self, project: Any, config: TrainConfig, *, resume_run: int | None = None):
+    def __init__(
+        self, project: Project, config: TrainConfig, *, resume_run: int | None = None
+    ) -> None:
         self.project = project
         self.config = config
         self.resume_run = resume_run
