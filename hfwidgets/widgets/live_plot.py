@@ -13,6 +13,7 @@ import numpy as np
 import traitlets
 from hfwidgets.widgets._html import esc
 from hfwidgets._worker import Pump, PumpTask
+from hfwidgets.sensors.base import Source
 from hfwidgets.widgets._throttle import current_pump
 
 __all__ = ["LivePlot"]
@@ -52,7 +53,7 @@ class LivePlot(w.VBox):
 
     def __init__(
         self,
-        source: Any,
+        source: Source,
         *,
         window_s: float = 10.0,
         fps: float = 20.0,
@@ -301,7 +302,7 @@ def _capacity(buffer: Any) -> int:
     return int(getattr(buffer, "capacity", getattr(buffer, "total", 0)))
 
 
-def _ensure_started(source: Any) -> None:
+def _ensure_started(source: Source) -> None:
     """Start ``source`` unless it runs, or already delivered samples (a finished recording)."""
     if not getattr(source, "running", False) and source.buffer.total == 0:
         source.start()
