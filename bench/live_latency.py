@@ -36,16 +36,16 @@ from hfwidgets.live import LiveClassifier
 from hfwidgets.models import StagedNet, build_model
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.sensors import SimulatedSource
-from hfwidgets.training import Predictor
+from hfwidgets.training import RunPredictor
 
 RATE_HZ = 50.0
 WINDOW_S = 1.5
 
 
-def bench_predictor(name: str) -> Predictor:
+def bench_predictor(name: str) -> RunPredictor:
     """The trained-run predictor of hfwidgets.training, with random weights for ``name``."""
     net = StagedNet(build_model(name, num_classes=2, weights="none"), name)
-    return Predictor(
+    return RunPredictor(
         net,
         classes=["high-five", "other"],
         settings=ScalogramSettings(),
@@ -54,7 +54,7 @@ def bench_predictor(name: str) -> Predictor:
     )
 
 
-def bare_inference_ms(predictor: Predictor, *, repeats: int = 15) -> tuple[float, float]:
+def bare_inference_ms(predictor: RunPredictor, *, repeats: int = 15) -> tuple[float, float]:
     """Fastest and median time of classifying one window, no streaming around it.
 
     The fastest run is the floor on an idle CPU; the median shows what the other tenants of a
@@ -71,7 +71,7 @@ def bare_inference_ms(predictor: Predictor, *, repeats: int = 15) -> tuple[float
     return min(times), statistics.median(times)
 
 
-def run_live(predictor: Predictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
+def run_live(predictor: RunPredictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
     source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
     with source, LiveClassifier(source, predictor, hop_s=hop_s, window_s=WINDOW_S) as live:
         time.sleep(seconds)
@@ -85,7 +85,7 @@ def run_live(predictor: Predictor, *, seconds: float, hop_s: float) -> dict[str,
     }
 
 
-def run_plain(predictor: Predictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
+def run_plain(predictor: RunPredictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
     """Sleep one hop, classify the newest window, repeat (in a thread, like a real app)."""
     source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
     n = round(WINDOW_S * RATE_HZ)

@@ -8,7 +8,7 @@ size and top-1 accuracy) and the median latency of one 224x224 image through
 - the plain torchvision model on a pre-normalised tensor (the alternative),
 
 with their ratio (the cost of staging; ~1.0 expected). A last row times the whole live path
-for one 1.5 s window: scalogram + MobileNetV2 + softmax (``Predictor.predict_proba``). Run::
+for one 1.5 s window: scalogram + MobileNetV2 + softmax (``RunPredictor.predict_proba``). Run::
 
     python bench/model_latency.py [--repeats 10] [--threads 2] [--models a,b] [--json]
 """
@@ -27,7 +27,7 @@ import torch
 from hfwidgets.models import StagedNet, backbone_info, build_model, list_backbones
 from hfwidgets.models.staging import ImageNetNormalize
 from hfwidgets.scalogram import ScalogramSettings
-from hfwidgets.training.predictor import Predictor
+from hfwidgets.training.predictor import RunPredictor
 
 
 def _median_ms(fn: Callable[[], object], *, repeats: int, warmup: int = 2) -> float:
@@ -64,9 +64,9 @@ def bench_backbone(name: str, *, repeats: int) -> dict[str, object]:
 
 
 def bench_live_path(*, repeats: int) -> float:
-    """Median ms of ``Predictor.predict_proba`` on one 75-sample window (50 Hz, 1.5 s)."""
+    """Median ms of ``RunPredictor.predict_proba`` on one 75-sample window (50 Hz, 1.5 s)."""
     model = build_model("mobilenet_v2", num_classes=2, weights="none")
-    predictor = Predictor(
+    predictor = RunPredictor(
         StagedNet(model, "mobilenet_v2"),
         classes=["high-five", "other"],
         settings=ScalogramSettings(),
