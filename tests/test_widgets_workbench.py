@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from hfwidgets.segmenter import TriggerSegmenter
-from hfwidgets.segmenter import TriggerSegmenter
 from hfwidgets.sensors import SimulatedSource
 from hfwidgets.store import Project
 from hfwidgets.widgets.workbench import SETTINGS_KEY, TAB_TITLES, Workbench
@@ -39,7 +38,7 @@ def bench(tmp_path: Path) -> Workbench:
 
 
 def test_tabs_follow_the_work_and_captured_windows_reach_the_labeler(bench: Workbench) -> None:
-    assert [bench.tabs.get_title(i) for i in range(4)] == list(TAB_TITLES)
+    assert [bench.tabs.get_title(i) for i in range(len(TAB_TITLES))] == list(TAB_TITLES)
     bench.pump.step()  # one turn of the bench's pump: redraw, capture, apply the arrivals
     t, xyz = bench.source.buffer.snapshot()
     captured = TriggerSegmenter(rate_hz=50.0).feed(t, xyz)
@@ -389,3 +388,18 @@ def test_a_weights_error_names_the_dropdown_option_to_pick(
         assert "&lt;urlopen error&gt;" in shown  # the reason, escaped
     finally:
         bench.close()
+
+
+# -- keys (issue 15 item 3) ---------------------------------------------------------------------
+
+
+def test_label_keys_are_caught_over_the_whole_capture_area(bench: Workbench) -> None:
+    events = bench.key_events
+    assert events.source is bench.capture_area  # plot, sensor row and labeler alike
+    assert bench.plot in bench.capture_area.children
+    assert bench.labeler in bench.capture_area.children
+    assert events.prevent_default_action  # and ipyevents stops them before JupyterLab
+    assert bench.labeler.key_events is None  # one listener: a key labels once, not twice
+    assert _wait_for(lambda: bench.labeler.flush() >= 0 and len(bench.labeler.pending) >= 1)
+    events._handle_mouse_msg(None, {"event": "keydown", "type": "keydown", "key": "h"}, [])
+    assert bench.project.counts()["high-five"] == 1

@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
-from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets._worker import Pump
 from hfwidgets.capture import WindowCapture
+from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
+from hfwidgets.widgets.keys import attach_keys
+from hfwidgets.widgets.labeler import Labeler
 from hfwidgets.widgets.live_counter import LiveCounter
+from hfwidgets.widgets.live_plot import LivePlot
 from hfwidgets.widgets.model_picker import ModelPicker, weights_advice
 from hfwidgets.widgets.source_watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets.training_panel import TrainingPanel
-
-from hfwidgets.widgets.labeler import Labeler
-from hfwidgets.widgets.live_plot import LivePlot
 
 __all__ = ["SETTINGS_KEY", "Workbench"]
 
@@ -93,8 +93,13 @@ class Workbench(w.VBox):
             self.plot = LivePlot(source, autostart=False)
             self.capture = WindowCapture(source)
             self.capture.on_window(self.plot.mark_window)
+            # Keys are caught over the whole capture area below, not by the labeler alone.
             self.labeler = Labeler(
-                project, capture=self.capture, thumbnail=thumbnail, autostart=False
+                project,
+                capture=self.capture,
+                thumbnail=thumbnail,
+                autostart=False,
+                keyboard=False,
             )
             self.picker = _make_model_picker(state, weights)
             self.checklist = FreezeChecklist(
@@ -115,9 +120,16 @@ class Workbench(w.VBox):
             self.live = LiveCounter(source, threshold=float(state.get("threshold", 0.8)))
         self._wire()
         self.port_picker = self._make_port_picker(source)
+        self.capture_area = w.VBox([self.port_picker, self.plot, self.labeler])
+        self.capture_area.add_class("hfw-capture-area")
+        # Label keys work over the plot and the buttons too, and never reach JupyterLab (whose
+        # command mode would cut the cell on `x`): ipyevents stops them at this container.
+        self.key_events = attach_keys(
+            self.capture_area, self.labeler.keymap, self.labeler.handle_key
+        )
         self.tabs = w.Tab(
             children=[
-                w.VBox([self.port_picker, self.plot, self.labeler]),
+                self.capture_area,
                 w.VBox([self.picker, self.checklist]),
                 self.training,
                 self.live,
@@ -154,7 +166,7 @@ class Workbench(w.VBox):
             worker = getattr(self, part, None)
             if worker is not None:
                 worker.stop()
-        for part in ("plot", "labeler"):
+        for part in ("plot", "labeler", "key_events"):
             widget = getattr(self, part, None)
             if widget is not None:
                 widget.close()

@@ -1,0 +1,165 @@
+"""The workbench's traps for a newcomer, in JupyterLab and Chromium (issue 15 items 1-3, 9; 13.1).
+
+One walk through the workbench notebook, because each step needs the kernel the first started:
+
+- a shared project's run with markup in its class names shows the markup as text, runs nothing;
+- the status bar and the Sensor dropdown list the same port (the server's configured pty);
+- picking that port, which sends nothing, says so within seconds instead of "connected";
+- ``h`` and ``x`` pressed over the live plot label and discard, and never cut the cell;
+- switching backbone and back keeps the offline weights file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from hfwidgets._paths import shared_weights
+from hfwidgets.sensors import simulate_windows
+from hfwidgets.store import Project
+from hfwidgets.store.schema import DB_NAME
+from tests.browser.labtools import open_in_lab, run_all_cells
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+STATUS = ".hfw-PortsStatus"
+CHOSEN = "s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"  # nbsp in options
+XSS = '<img src=x onerror="window.__hfwXss = 1">'
+
+
+def _seed(path: Path) -> None:
+    """Labelled windows and a finished run whose stored metrics carry markup as class names."""
+    windows, labels = simulate_windows(3, seed=5)
+    with Project.create(path) as project:
+        ids = [
+            project.add_window(data, rate_hz=50.0, source="seed", label=label)
+            for data, label in zip(windows, labels, strict=True)
+        ]
+    metrics = {
+        "classes": [XSS, "other"],
+        "confusion": [[1, 0], [0, 1]],
+        "accuracy": 1.0,
+        "evaluated_on": "val",
+        "predictions": {str(ids[0]): XSS},
+        "true_labels": {str(ids[0]): XSS},
+        "history": [],
+    }
+    with sqlite3.connect(path / DB_NAME) as conn:  # as another tool would write it
+        conn.execute(
+            "INSERT INTO runs (settings, status, metrics, created_at, updated_at, finished_at)"
+            " VALUES ('{}', 'completed', ?, 0, 0, 0)",
+            (json.dumps(metrics),),
+        )
+
+
+def _counts(path: Path) -> dict[str, int]:
+    with Project.open(path) as project:
+        return project.counts()
+
+
+def _until(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _cells(page) -> int:  # type: ignore[no-untyped-def]
+    return int(page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length"))
+
+
+def _tab(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator(".hfw-workbench .lm-TabBar-tab", has_text=title).first.click()
+
+
+def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type: ignore[no-untyped-def]
+    root = tmp_path / "lab"
+    root.mkdir()
+    shutil.copyfile(REPO / "notebooks" / "workbench.ipynb", root / "workbench.ipynb")
+    project = root / "high-five-project"
+    _seed(project)
+    lab = launch_lab(root, [f"--HfwPorts.extra_ports={pty_path}"], env={"HFW_WEIGHTS": ""})
+    open_in_lab(page, lab, "workbench.ipynb")
+    run_all_cells(page)
+    page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+    bench = page.locator(".hfw-workbench")
+
+    # 13.1: the run's class name is shown as text; its onerror never ran.
+    page.wait_for_function(
+        "() => document.querySelector('.hfw-workbench').textContent.includes('<img src=x')",
+        timeout=30_000,
+    )
+    assert page.evaluate("window.__hfwXss") is None
+    assert bench.locator("img[src='x']").count() == 0
+
+    # 15.9 and 15.1: the status bar and the Sensor dropdown see the same single port.
+    page.wait_for_function(
+        f"document.querySelector('{STATUS}')?.textContent === {json.dumps(pty_path)}",
+        timeout=30_000,
+    )
+    area = page.locator(".hfw-capture-area")
+    assert "1 serial port(s) seen" in area.inner_text()
+    sensor = area.locator("select").first
+    options = [t.replace("\xa0", " ") for t in sensor.locator("option").all_inner_texts()]
+    assert options[0] == "simulated arm"
+    assert pty_path in options[1]
+
+    # 15.1: a port that sends nothing says so (and shows no rate), instead of "connected".
+    sensor.select_option(index=1)
+    readout = page.locator(".hfw-live-plot .widget-html", has_text="Hz").first
+    readout.get_by_text(f"no data from {pty_path} for").wait_for(timeout=15_000)
+    assert "wrong port or baud?" in readout.inner_text()
+    assert "— Hz" in readout.inner_text()
+    sensor.select_option(index=0)
+    readout.get_by_text("connected").wait_for(timeout=15_000)
+
+    # 15.3: in command mode, `h` and `x` over the live plot label/discard; the cell stays.
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    cells = _cells(page)
+    before = _counts(project)
+    plot = page.locator(".hfw-live-plot").first
+    waiting = area.get_by_text(re.compile("[Cc]aptured window"))
+    waiting.wait_for(timeout=60_000)
+    plot.hover()
+    page.keyboard.press("h")
+    assert _until(lambda: _counts(project)["high-five"] == before["high-five"] + 1, 10.0)
+    waiting.wait_for(timeout=60_000)  # the next motion
+    plot.hover()
+    page.keyboard.press("x")
+    page.wait_for_function(
+        "() => document.querySelector('.hfw-labeler').innerText.includes('discarded')",
+        timeout=10_000,
+    )
+    assert _cells(page) == cells  # `x` did not cut the workbench cell
+    assert bench.count() == 1
+
+    # 15.2: switching backbone and back keeps the offline weights file.
+    offline = shared_weights()
+    if offline is not None:
+        _tab(page, "Model & freeze")
+        selects = page.locator(".hfw-model-picker select")
+        backbone, weights = selects.nth(0), selects.nth(1)
+        assert "offline file" in weights.evaluate(CHOSEN)
+        backbone.select_option("resnet18")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.hfw-model-picker select')[1].options.length == 2",
+            timeout=10_000,
+        )
+        backbone.select_option("mobilenet_v2")
+        page.wait_for_function(
+            """() => { const s = document.querySelectorAll('.hfw-model-picker select')[1];
+                       return s.options[s.selectedIndex].text.includes('offline\u00a0file'); }""",
+            timeout=10_000,
+        )
+    (REPO / "test-artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(REPO / "test-artifacts" / "workbench-traps.png"))
