@@ -45,3 +45,17 @@ def test_other_widgets_say_what_they_show(project):
     assert f"{checklist.trainable:,} of {checklist.total:,} parameters trainable" in text
     assert "18 more other" in Guide(project)._repr_mimebundle_()["text/plain"]
     assert "RunList of p:\nno run" in RunList(project)._repr_mimebundle_()["text/plain"]
+
+
+def test_labeler_and_picker_say_what_they_show(project):
+    from hfwidgets.widgets.labeler import Labeler
+    from hfwidgets.widgets.model_picker import ModelPicker
+
+    labeler = Labeler(project, autostart=False)
+    text = labeler._repr_mimebundle_()["text/plain"]
+    assert text.startswith("Labeler (capture) of project p: high-five 3, other 2 windows")
+    picker = ModelPicker("resnet18", weights="none")
+    assert picker._repr_mimebundle_()["text/plain"].startswith(
+        "ModelPicker: resnet18, weights none (random initialisation)"
+    )
+    labeler.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -125,6 +126,15 @@ class Labeler(w.VBox):
             self.start()
 
     # -- lifecycle ----------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        from hfwidgets.widgets._static import static_bundle
+
+        counts = ", ".join(f"{k} {v}" for k, v in self.project.counts().items())
+        return static_bundle(
+            super()._repr_mimebundle_(**kwargs),
+            f"Labeler ({self.mode}) of project {Path(self.project.path).name}: {counts} windows",
+        )
+
     def start(self) -> None:
         """Start applying arrivals (and capturing, when this labeler owns the capture)."""
         self._bridge.start()
@@ -283,8 +293,9 @@ class Labeler(w.VBox):
             self.counts_html.value = " · ".join(
                 f"<b>{esc(name)}</b> {counts.get(name, 0)}" for name in self.classes
             )
-            if message:
-                self.message.value = f"<small>{esc(message)}</small>"
+            # An action's message stays until the next action, which says its own or clears it
+            # (a "discarded" under the next window would seem to be about that window).
+            self.message.value = f"<small>{esc(message)}</small>" if message else ""
 
     def _show_current(self) -> None:
         if self.mode == "review":
@@ -311,6 +322,7 @@ class Labeler(w.VBox):
         if item is not self._shown:  # redraw only when the window changes, not per arrival
             self._shown = item
             self.view.show(item.data, rate_hz=item.rate_hz)
+            self.message.value = ""  # the last action's message was about another window
 
     def _scalogram_settings(self) -> Any:
         stored = self.project.get_setting("scalogram")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from hfwidgets._worker import Worker
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.backbone_table import BackboneTable
@@ -187,6 +187,14 @@ class ModelPicker(w.VBox):
         if not self._switching and change["new"]:
             self.weights_by_backbone[self.value] = change["new"]
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        from hfwidgets.widgets._static import static_bundle
+
+        weights = dict((v, t) for t, v in self.weights_dropdown.options).get(self.weights, "")
+        return static_bundle(
+            super()._repr_mimebundle_(**kwargs), f"ModelPicker: {self.value}, weights {weights}"
+        )
+
     def close(self) -> None:
         """Stop the bridge of latency measurements and close the picker."""
         bridge = getattr(self, "_bridge", None)  # absent when __init__ failed (then __del__)
@@ -205,8 +213,11 @@ class ModelPicker(w.VBox):
         self._render_table()
         return results
 
-    def measure_async(self, names: list[str]) -> threading.Thread:
-        """Measure latency in a daemon thread; the table updates when it is done."""
+    def measure_async(self, names: list[str]) -> Worker:
+        """Measure latency on a worker thread; the table updates when it is done.
+
+        Returns the worker (``.join(timeout)`` waits for the measurement).
+        """
         self.status.value = f"<small>measuring {esc_join(names)}…</small>"
         self.measure_button.disabled = True
         self._bridge.start()
@@ -221,9 +232,7 @@ class ModelPicker(w.VBox):
                 self._bridge.post(("error", str(exc)))
             self._bridge.post(("done",), urgent=True)
 
-        thread = threading.Thread(target=work, name="hfw-latency", daemon=True)
-        thread.start()
-        return thread
+        return Worker(lambda _stop: work(), name="hfw-latency").start()
 
     def _apply(self, events: list[tuple[Any, ...]]) -> None:
         for event in events:
