@@ -10,7 +10,6 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._worker import Worker
-from hfwidgets._worker import Worker
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.backbone_table import BackboneTable
