@@ -11,9 +11,10 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 import traitlets
-from hfwidgets.widgets._html import esc
+
 from hfwidgets._worker import Pump, PumpTask
 from hfwidgets.sensors.base import Source
+from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import current_pump
 
 __all__ = ["LivePlot"]

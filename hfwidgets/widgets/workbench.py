@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
+
 from hfwidgets._worker import Pump
 from hfwidgets.capture import WindowCapture
 from hfwidgets.widgets._html import esc, esc_join
