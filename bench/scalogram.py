@@ -15,7 +15,10 @@ Usage::
         [--representation signed|magnitude] [--band derived|fixed] [--json]
 
 ``--band fixed --representation magnitude`` draws what the version-1 defaults drew (1-20 Hz,
-magnitude), for comparing with older figures.
+magnitude), for comparing with older figures. ``--before COMMIT`` (implies those two) also
+times, interleaved in the same run, the scalogram code of an older commit read with ``git show``
+(``a9623f9``: numpy up to 4 windows, torch Toeplitz or torch FFT with dense resize matmuls
+above, one torch thread), and prints its images/s and the ratio now/before.
 
 Both sides run single-threaded (numpy's FFT and the resize use one core), so the ratio is a
 fair one on a busy machine too.
@@ -24,10 +27,16 @@ fair one on a busy machine too.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pywt
@@ -63,6 +72,30 @@ def plain_scalograms(
     return out
 
 
+def load_before(commit: str) -> ModuleType:
+    """The top-level ``hfwidgets/scalogram.py`` (+ ``_cwt_filterbank.py``) of ``commit``."""
+    folder = Path(tempfile.mkdtemp(prefix="hfw-scalogram-before-"))
+
+    def show(path: str) -> str:
+        return subprocess.run(
+            ["git", "show", f"{commit}:{path}"],
+            cwd=Path(__file__).resolve().parent,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    bank = show("hfwidgets/_cwt_filterbank.py")
+    code = show("hfwidgets/scalogram.py").replace(
+        "from hfwidgets._cwt_filterbank import", "from before_cwt_filterbank import"
+    )
+    code = "\n".join(line for line in code.splitlines() if "_scalogram_cache" not in line)
+    (folder / "before_cwt_filterbank.py").write_text(bank)
+    (folder / "before_scalogram.py").write_text(code)
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("before_scalogram")
+
+
 def interleaved_seconds(*runs: Callable[[int], object], repeats: int) -> list[np.ndarray]:
     """Durations of ``repeats`` calls of each run (given the repeat index), interleaved so
     that load from other processes falls on both sides alike."""
@@ -82,9 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--representation", choices=("signed", "magnitude"), default="signed")
     parser.add_argument("--band", choices=("derived", "fixed"), default="derived")
+    parser.add_argument("--before", metavar="COMMIT", help="also time this commit's code")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
+    before = None
+    if args.before:
+        import torch  # the old code's batch path; one thread, as the rest of the bench
+
+        torch.set_num_threads(1)
+        args.band, args.representation = "fixed", "magnitude"
+        before = load_before(args.before)
+        old_settings = before.ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0)
     band = {"f_min_hz": 1.0, "f_max_hz": 20.0} if args.band == "fixed" else {}
     settings = ScalogramSettings(representation=args.representation, **band)
     n_samples = round(args.window_s * args.rate_hz)
@@ -109,7 +151,14 @@ def main(argv: list[str] | None = None) -> int:
                 windows[start : start + batch], rate_hz=args.rate_hz, settings=settings
             )
 
-        project_s, plain_s = interleaved_seconds(project, plain, repeats=repeats)
+        def earlier(r: int, batch: int = batch) -> None:
+            if before is not None:
+                start = (r * batch) % len(windows)
+                before.compute_scalograms(
+                    windows[start : start + batch], rate_hz=args.rate_hz, settings=old_settings
+                )
+
+        project_s, plain_s, before_s = interleaved_seconds(project, plain, earlier, repeats=repeats)
         ours = compute_scalograms(windows[:batch], rate_hz=args.rate_hz, settings=settings)
         ref = plain_scalograms(windows[:batch], rate_hz=args.rate_hz, settings=settings)
         rows.append(
@@ -123,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
                 "max_abs_diff": float(np.abs(ours - ref).max()),
             }
         )
+        if before is not None:
+            rows[-1]["before_images_per_s"] = batch / float(np.median(before_s))
+            rows[-1]["now_over_before"] = float(np.median(before_s) / np.median(project_s))
 
     print(
         f"scalograms {n_samples} samples x 3 axes at {args.rate_hz:g} Hz -> 3x224x224, "
@@ -144,6 +196,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['plain_images_per_s']:>15.0f} {row['speedup']:>6.1f}x {p90:>18} "
             f"{row['max_abs_diff']:>10.1e}"
         )
+    if before is not None:
+        for row in rows:
+            print(
+                f"batch {row['batch']:>3}: {args.before} {row['before_images_per_s']:.0f} img/s, "
+                f"now {row['project_images_per_s']:.0f} img/s: now/before "
+                f"{row['now_over_before']:.2f}x"
+            )
     if args.json:
         print(
             json.dumps(
@@ -153,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                     "rate_hz": args.rate_hz,
                     "settings": settings.to_dict(),
                     "machine": platform.machine(),
+                    "before": args.before,
                     "rows": rows,
                 }
             )
