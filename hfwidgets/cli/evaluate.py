@@ -33,6 +33,7 @@ def evaluate_folder(
     Labels the model does not know count as errors (their true class is added to ``classes``).
     """
     from hfwidgets.store import Project, import_generic
+    from hfwidgets.store.arrays import resample_samples
     from hfwidgets.training.data import scalogram_images
     from hfwidgets.training.metrics import compute_metrics
     from hfwidgets.training.predictor import load_predictor
@@ -48,8 +49,15 @@ def evaluate_folder(
         raise HfwError(f"{data_dir}: no labelled windows to evaluate")
     classes = list(predictor.classes)
     classes += sorted({r.label for r in records if r.label not in classes})  # type: ignore[misc]
+    # At the model's rate, as live inference sees windows (import keeps slower files at their
+    # own rate; the run's band may not fit them).
     images = scalogram_images(
-        [r.data[:, :3] for r in records], [r.rate_hz for r in records], settings=predictor.settings
+        [
+            resample_samples(r.data[:, :3], from_hz=r.rate_hz, to_hz=predictor.rate_hz)
+            for r in records
+        ],
+        [predictor.rate_hz] * len(records),
+        settings=predictor.settings,
     )
     proba = np.concatenate(
         [predictor.predict_images(images[i : i + 64]) for i in range(0, len(images), 64)]
