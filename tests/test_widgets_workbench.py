@@ -403,3 +403,32 @@ def test_label_keys_are_caught_over_the_whole_capture_area(bench: Workbench) -> 
     assert _wait_for(lambda: bench.labeler.flush() >= 0 and len(bench.labeler.pending) >= 1)
     events._handle_mouse_msg(None, {"event": "keydown", "type": "keydown", "key": "h"}, [])
     assert bench.project.counts()["high-five"] == 1
+
+
+# -- messages (issue 15 item 9) -----------------------------------------------------------------
+
+
+def test_a_discarded_message_does_not_linger_under_the_next_window(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from hfwidgets.widgets.labeler import Labeler
+
+    def motion(seed: int) -> SimpleNamespace:
+        data = np.random.default_rng(seed).normal(size=(75, 3)).astype(np.float32)
+        return SimpleNamespace(data=data, rate_hz=50.0, t0=float(seed))
+
+    with Project.create(tmp_path / "p") as project:
+        labeler = Labeler(project, thumbnail=False, keyboard=False, autostart=False)
+        try:
+            labeler.add_window(motion(1))
+            labeler.flush()
+            labeler.discard()
+            assert "discarded" in labeler.message.value
+            labeler.add_window(motion(2))  # the next motion is shown: the message was not its
+            labeler.flush()
+            assert labeler.message.value == ""
+            labeler.discard()
+            labeler.mode = "review"  # any next action clears it too
+            assert labeler.message.value == ""
+        finally:
+            labeler.close()

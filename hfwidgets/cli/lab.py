@@ -6,12 +6,14 @@ import argparse
 import os
 import shutil
 import sys
+import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 
 from hfwidgets._paths import REPO_DIR, WORKBENCH_TEMPLATE
 from hfwidgets.errors import HfwError
 
-__all__ = ["register", "workbench_notebook"]
+__all__ = ["lab_argv", "register", "workbench_notebook"]
 
 
 def workbench_notebook(directory: Path) -> Path:
@@ -32,26 +34,58 @@ def workbench_notebook(directory: Path) -> Path:
     return target
 
 
-def _run(args: argparse.Namespace) -> int:
-    directory = Path(args.dir).resolve()
-    if not directory.is_dir():
-        raise HfwError(f"--dir {args.dir!r} is not a folder")
-    notebook = workbench_notebook(directory)
+def lab_argv(
+    directory: Path,
+    notebook: Path,
+    *,
+    ip: str = "127.0.0.1",
+    port: int = 8888,
+    no_browser: bool = False,
+    jupyter_args: Sequence[str] = (),
+) -> list[str]:
+    """The JupyterLab command line that serves ``directory`` and opens ``notebook``.
+
+    JupyterLab's default URL is the notebook's, so the address it prints (and opens) shows the
+    notebook, not the Launcher.
+    """
+    relative = notebook.relative_to(directory)
+    url_path = "/lab/tree/" + urllib.parse.quote(relative.as_posix())
     argv = [
         sys.executable,
         "-m",
         "jupyterlab",
         f"--ServerApp.root_dir={directory}",
-        f"--ServerApp.ip={args.ip}",
-        f"--ServerApp.port={args.port}",
-        str(notebook.relative_to(directory)),
+        f"--ServerApp.ip={ip}",
+        f"--ServerApp.port={port}",
+        f"--LabApp.default_url={url_path}",
+        str(relative),
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root
         argv.append("--allow-root")
-    if args.no_browser:
+    if no_browser:
         argv.append("--no-browser")
-    argv.extend(args.jupyter_args)
-    print(f"hfw lab: opening {notebook} (Ctrl-C to stop)", flush=True)
+    argv.extend(jupyter_args)
+    return argv
+
+
+def _run(args: argparse.Namespace) -> int:
+    directory = Path(args.dir).resolve()
+    if not directory.is_dir():
+        raise HfwError(f"--dir {args.dir!r} is not a folder")
+    notebook = workbench_notebook(directory)
+    argv = lab_argv(
+        directory,
+        notebook,
+        ip=args.ip,
+        port=args.port,
+        no_browser=args.no_browser,
+        jupyter_args=args.jupyter_args,
+    )
+    print(
+        f"hfw lab: opening {notebook} (Ctrl-C to stop); JupyterLab prints its address below, "
+        "ending in /lab/tree/" + urllib.parse.quote(notebook.name) + "?token=…",
+        flush=True,
+    )
     os.chdir(directory)
     os.execv(sys.executable, argv)  # replace this process: signals reach JupyterLab directly
     return 0  # pragma: no cover
