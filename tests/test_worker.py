@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from pathlib import Path
@@ -150,3 +151,42 @@ def test_an_idle_workbench_keeps_one_thread(tmp_path: Path) -> None:
     finally:
         bench.close()
     assert _hfw_threads(before) == []
+
+
+class _Synced:
+    """Stands in for a widget: counts the hold_sync blocks (one front-end message each)."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+
+    def hold_sync(self) -> contextlib.AbstractContextManager[None]:
+        self.messages += 1
+        return contextlib.nullcontext()
+
+
+def test_a_bridge_batches_events_every_interval_and_urgent_ones_at_once() -> None:
+    from hfwidgets.widgets._throttle import EventBridge
+
+    clock = [0.0]
+    pump = Pump(threaded=False, clock=lambda: clock[0])
+    batches: list[list[str]] = []
+    widget = _Synced()
+    bridge = EventBridge(batches.append, widgets=[widget], interval_s=0.2, pump=pump)
+    bridge.start()
+    for i in range(30):  # 30 events in 0.15 s, as a training loop sends them
+        clock[0] = i * 0.005
+        bridge.post(f"batch {i}")
+        pump.run_due()
+    assert batches == []  # the interval is not over: nothing sent yet
+    clock[0] = 0.2
+    pump.run_due()
+    assert [len(b) for b in batches] == [30]  # one batch ...
+    assert widget.messages == 1  # ... one message
+    clock[0] = 0.25
+    bridge.post("epoch end", urgent=True)
+    pump.run_due()
+    assert batches[-1] == ["epoch end"]  # not 0.15 s later
+    bridge.post("last")
+    bridge.stop()  # applies what is queued
+    assert batches[-1] == ["last"]
+    assert pump.tasks == []
