@@ -7,6 +7,7 @@ the folder the person sees in the file browser, whatever contents manager the se
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,24 @@ def load_workbench_template(template: Path = WORKBENCH_TEMPLATE) -> nbformat.Not
             f"the workbench template {template} is not a valid notebook: {error}"
         ) from error
     return notebook
+
+
+def kernel_language_info() -> dict[str, Any]:
+    """The ``language_info`` an IPython kernel on this Python reports (as ipykernel writes it).
+
+    JupyterLab writes the kernel's ``language_info`` into a notebook when the kernel starts; a
+    new notebook holding the same values is not marked unsaved the moment it opens. The server's
+    Python is the one its default ``python3`` kernel runs on.
+    """
+    return {
+        "name": "python",
+        "version": sys.version.split()[0],
+        "mimetype": "text/x-python",
+        "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+        "pygments_lexer": "ipython3",
+        "nbconvert_exporter": "python",
+        "file_extension": ".py",
+    }
 
 
 async def _is_hidden(contents_manager: Any, directory: str) -> bool:
@@ -92,6 +111,7 @@ async def create_workbench_notebook(
     if not await ensure_async(contents_manager.dir_exists(directory)):
         raise FileNotFoundError(f"folder {directory or '/'!r} does not exist on the server")
     notebook = load_workbench_template(template)
+    notebook.metadata["language_info"] = kernel_language_info()
     # The contents manager's own helper picks "High-Five Workbench 1.ipynb" and so on.
     name = await ensure_async(contents_manager.increment_filename(basename, directory, insert=" "))
     path = f"{directory}/{name}" if directory else name

@@ -163,3 +163,20 @@ def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type
         )
     (REPO / "test-artifacts").mkdir(exist_ok=True)
     page.screenshot(path=str(REPO / "test-artifacts" / "workbench-traps.png"))
+
+
+def test_a_workbench_from_the_launcher_opens_saved(lab, page):  # type: ignore[no-untyped-def]
+    (lab.root / "fresh").mkdir(exist_ok=True)
+    open_in_lab(page, lab, "fresh")
+    page.locator(
+        '.jp-LauncherCard[data-category="Notebook"]', has_text="High-Five Workbench"
+    ).click()
+    page.wait_for_function(
+        """() => { const w = window.jupyterapp.shell.currentWidget;
+                   return w && w.context && w.context.path.startsWith('fresh/') &&
+                          w.sessionContext.session && w.sessionContext.session.kernel &&
+                          w.sessionContext.session.kernel.status === 'idle' &&
+                          w.model.getMetadata('language_info').version; }""",
+        timeout=90_000,
+    )  # the kernel has started and told the notebook its language_info
+    assert page.evaluate("window.jupyterapp.shell.currentWidget.context.model.dirty") is False
