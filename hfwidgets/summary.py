@@ -94,12 +94,12 @@ class RunSummary:
         )
 
     def accuracy_text(self) -> str:
-        """``92.0 % on 25 validation windows, 3 sessions`` (or ``–``)."""
+        """``92.0% on 25 validation windows from 3 sessions/sources`` (or ``–``)."""
         if self.accuracy is None:
             return "–"
-        on = "validation" if self.evaluated_on == "val" else "training"
+        on = {"val": "validation", "train": "training"}.get(self.evaluated_on, self.evaluated_on)
         where = f" on {self.n} {on} windows" if self.n is not None else f" ({on})"
-        sessions = f", {self.n_sessions} sessions" if self.n_sessions else ""
+        sessions = f" from {self.n_sessions} sessions/sources" if self.n_sessions else ""
         return f"{self.accuracy:.1%}{where}{sessions}"
 
     def baseline_text(self) -> str:
@@ -144,9 +144,9 @@ def _sessions(metrics: dict[str, Any]) -> int | None:
         value = metrics.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-    measured = metrics.get("measured_on")
-    if isinstance(measured, dict) and isinstance(measured.get("sessions"), int):
-        return int(measured["sessions"])
+    groups = _dict(metrics.get("validation")).get("groups")  # sessions/import sources
+    if isinstance(groups, int) and not isinstance(groups, bool):
+        return groups
     return None
 
 

@@ -30,6 +30,7 @@ METRICS = {
     ],
     "seconds": 12.4,
     "baseline": {"accuracy": 0.875},
+    "validation": {"groups": 3, "summary": "measured on 8 held-out windows from 3 sessions"},
 }
 CONFIG = {"model": "resnet18", "frozen": ["stem", "layer1"], "epochs": 5, "val_fraction": 0.2}
 
@@ -60,7 +61,7 @@ def test_run_rows_say_settings_what_accuracy_was_measured_on_baseline_and_size(p
     assert [r.id for r in rows] == [second, first]  # newest first
     done = rows[1]
     assert done.settings_text() == "resnet18 · 2 frozen · 2/5 epochs · val 20%"
-    assert done.accuracy_text() == "75.0% on 8 validation windows"
+    assert done.accuracy_text() == "75.0% on 8 validation windows from 3 sessions/sources"
     assert done.baseline_text() == "MiniRocket 87.5%"
     assert done.size_text() == "2.5 MB"
     assert done.time_text().endswith("· 12 s")
