@@ -25,31 +25,10 @@ from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
 from hfwidgets.widgets.curves import TrainingCurves
 
-__all__ = ["TrainingPanel", "default_runner", "figure_html"]
+__all__ = ["TrainingPanel", "default_runner"]
 
 RunnerFactory = Callable[[Any, Any, list[Callable[[Any], object]]], Any]
 _URGENT = (FitStarted, EpochEnded, FitEnded)  # drawn at once; batches may wait for the pump
-
-
-def figure_html(metrics: dict[str, Any]) -> str:
-    """What a run's accuracy is measured on, the baseline beside it and any warning, as HTML.
-
-    Reads ``metrics["validation"]`` and ``metrics["baseline"]``
-    (:func:`hfwidgets.training.runner.train_project`); empty when a run has neither.
-    """
-    parts = []
-    validation = metrics.get("validation") or {}
-    if validation.get("summary"):
-        parts.append(esc(validation["summary"]))
-    baseline = metrics.get("baseline") or {}
-    if isinstance(baseline.get("accuracy"), float):
-        parts.append(
-            f"baseline {esc(baseline.get('name', 'MiniRocket'))} {baseline['accuracy']:.1%}"
-        )
-    text = "".join(f" · {part}" for part in parts)
-    for warning in validation.get("warnings") or []:
-        text += f"<br><span style='color:#a00'>{esc(warning)}</span>"
-    return text
 
 
 def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
@@ -183,11 +162,7 @@ class TrainingPanel(w.VBox):
         super().__init__(self._sections)
         self.add_class("hfw-training-panel")
         self.model, self.weights = model, weights
-        if frozen is None:  # the recipe's default (TrainConfig's): the early groups frozen
-            from hfwidgets.training.config import default_frozen
-
-            frozen = default_frozen(model)
-        self.frozen = list(frozen)
+        self.frozen = list(frozen) if frozen is not None else []
         for control in (self.epochs, self.batch_size, self.lr, self.val_fraction):
             control.observe(lambda _c: self.refresh_plan(), "value")
         self.observe(lambda _c: self.refresh_plan(), ["model", "weights", "frozen"])
@@ -260,7 +235,6 @@ class TrainingPanel(w.VBox):
         # panel is displayed first); ProjectSummary or the Workbench's output draws one.
         from hfwidgets.summary import summary_text
 
-        run_id = self.run_id if self.run_id in {r.id for r in self.project.runs()} else None
         return static_bundle(
             super()._repr_mimebundle_(**kwargs), f"TrainingPanel: {summary_text(self.project)}"
         )
