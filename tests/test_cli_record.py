@@ -1,7 +1,8 @@
 """`hfw simulate-arduino` and `hfw record`, end to end through a real pseudo-terminal.
 
-The fake writes its lines as fast as they are read; `hfw record` runs on the wall clock, so it
-is given several times what reading them takes even on a busy shared machine.
+The fake writes its lines as fast as they are read; `hfw record --samples N` stops once all N
+arrived (``--seconds`` is only the upper bound), so a busy machine changes the time, not the
+outcome.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def test_record_from_simulate_arduino_subprocess(
         port = proc.stdout.readline().strip()
         assert port == str(tmp_path / "ttyHFW0")
         assert Path(port).is_symlink()
-        code = main(["record", "--port", port, "--seconds", "6", "--project",
-                     str(tmp_path / "proj"), "--json"])  # fmt: skip
+        # --samples: done when all 3000 arrived, however slowly a busy machine reads them.
+        code = main(["record", "--port", port, "--seconds", "120", "--samples", "3000",
+                     "--project", str(tmp_path / "proj"), "--json"])  # fmt: skip
         out, _ = proc.communicate(timeout=20)
     finally:
         proc.kill()
@@ -63,8 +65,8 @@ def test_recorded_windows_match_segmenting_what_was_sent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with FakeArduino(rate_hz=50, seconds=90, realtime=False, seed=5) as fake:
-        code = main(["record", "--port", fake.path, "--seconds", "6", "--project",
-                     str(tmp_path / "p"), "--label", "other", "--json"])  # fmt: skip
+        code = main(["record", "--port", fake.path, "--seconds", "120", "--samples", "4500",
+                     "--project", str(tmp_path / "p"), "--label", "other", "--json"])  # fmt: skip
     assert code == 0
     result = _last_json(capsys.readouterr().out)
     expected = TriggerSegmenter(rate_hz=50).feed(np.arange(fake.sent) / 50, fake.sent_samples)

@@ -46,24 +46,35 @@ def record(
     seconds: float,
     segmenter: TriggerSegmenter,
     sink: Sink,
+    max_samples: int | None = None,
+    start_index: int | None = None,
     poll_s: float = 0.1,
 ) -> int:
     """Run ``source`` for ``seconds`` (wall clock), segment what arrives, and pass it on.
 
     Every poll hands ``sink`` the new samples ``(t, xyz)`` (``t`` 0-based) and the windows
     triggered in them (``t0`` relative to the first sample); nothing is kept here. Ctrl-C
-    ends the capture early. Returns the number of samples received.
+    ends the capture early, and so does reaching ``max_samples`` (exactly that many are
+    passed on). ``start_index``: the caller started the source already and everything from this
+    buffer position is wanted (default: start it here, keep what arrives from now on). Returns
+    the number of samples received.
     """
-    index = source.buffer.total
+    if start_index is None:
+        index = source.buffer.total
+        source.start()
+    else:
+        index = start_index
     t_first: float | None = None
     received = 0
-    source.start()
     deadline = time.monotonic() + seconds
     try:
         while True:
             done = time.monotonic() >= deadline
             first, t, xyz = source.buffer.since(index)
             index = first + t.shape[0]
+            if max_samples is not None:
+                t, xyz = t[: max_samples - received], xyz[: max_samples - received]
+                done = done or received + t.shape[0] >= max_samples
             if t.size:
                 t_first = float(t[0]) if t_first is None else t_first
                 rel = t - t_first
@@ -99,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
     segmenter = TriggerSegmenter(
         rate_hz=args.rate, window_s=args.window, threshold_g=args.threshold, pre_s=args.pre
     )
+    start_index = source.buffer.total  # what arrives while the project opens is kept too
     source.start()  # a missing port fails here, before a project folder is created
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -112,7 +124,8 @@ def _run(args: argparse.Namespace) -> int:
                     "(stored every second; Ctrl-C stops early)"
                 )
             samples = record(source, seconds=0.0 if args.fast else args.seconds,
-                             segmenter=segmenter, sink=recorder.add)  # fmt: skip
+                             segmenter=segmenter, sink=recorder.add,
+                             max_samples=args.samples, start_index=start_index)  # fmt: skip
             try:
                 recorder.close(retry_for_s=float("inf"))
             except KeyboardInterrupt:
@@ -166,6 +179,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--port", default=None, metavar="PATH", help="device path or pyserial URL")
     parser.add_argument("--seconds", type=float, required=True, metavar="S")
+    parser.add_argument(
+        "--samples", type=int, default=None, metavar="N",
+        help="stop once N samples have arrived (--seconds is then the longest wait)",
+    )  # fmt: skip
     parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument("--baud", type=int, default=115200, help="default 115200")
     parser.add_argument("--rate", type=float, default=50.0, metavar="HZ", help="default 50")
