@@ -99,7 +99,10 @@ def preset_frozen(name: str, preset: str, *, n: int | None = None) -> list[str]:
     if key == "everything":
         return []
     if n is None or n < 1:
-        raise ValueError(f"freeze preset {key!r} needs N, the number of groups to train (>= 1)")
+        raise ValueError(
+            f"freeze preset {key!r} needs N >= 1, the number of groups to train (n=N; "
+            "hfw train --last-n N)"
+        )
     return groups[: max(0, len(groups) - n)]
 
 
