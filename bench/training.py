@@ -29,7 +29,7 @@ from hfwidgets._paths import shared_weights
 from hfwidgets.models import StagedNet, build_model, layer_groups
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.sensors import simulate_windows
-from hfwidgets.training import BatchEnded, TrainConfig, Trainer
+from hfwidgets.training import BatchEnded, TrainConfig, Trainer, TrainingCallback
 from hfwidgets.training.split import stratified_split
 
 MODEL = "mobilenet_v2"
@@ -103,11 +103,11 @@ def full_finetune_rate(
     config = TrainConfig(model=MODEL, weights=weights, epochs=1, batch_size=16,
                          val_fraction=0.0, num_threads=threads)  # fmt: skip
 
-    def on_event(event: object) -> None:
-        if isinstance(event, BatchEnded):
+    class BatchTimes(TrainingCallback):
+        def on_batch_end(self, event: BatchEnded) -> None:
             seconds.append(event.seconds)
 
-    Trainer(config, classes=["high-five", "other"], callbacks=[on_event]).fit(
+    Trainer(config, classes=["high-five", "other"], callbacks=[BatchTimes()]).fit(
         images[:n], labels[:n]
     )
     return n / sum(seconds)
