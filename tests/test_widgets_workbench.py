@@ -432,3 +432,19 @@ def test_a_discarded_message_does_not_linger_under_the_next_window(tmp_path: Pat
             assert labeler.message.value == ""
         finally:
             labeler.close()
+
+
+def test_a_broken_ports_setting_is_named_in_the_sensor_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HFW_EXTRA_PORTS", "[not json")
+    monkeypatch.setenv("HFW_EXTRA_PORTS_FILE", str(tmp_path / "ports.json"))
+    (tmp_path / "ports.json").write_text("{broken")
+    bench = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
+    try:
+        note = bench.sensor_note.value
+        assert "$HFW_EXTRA_PORTS is not a JSON list" in note
+        assert "ports.json is not valid JSON" in note
+        assert next(v for _t, v in bench.sensor_dropdown.options) == "simulated arm"
+    finally:
+        bench.close()
