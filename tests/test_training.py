@@ -38,7 +38,9 @@ def data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _config(**kwargs) -> TrainConfig:
-    defaults = {"model": MODEL, "weights": "none", "epochs": 2, "batch_size": 8, "num_threads": 1}
+    # Explicit, so the recipe's defaults (augmentation on) do not change what these tests test.
+    defaults = {"model": MODEL, "weights": "none", "epochs": 2, "batch_size": 8, "num_threads": 1,
+                "augment": False}  # fmt: skip
     return TrainConfig(**{**defaults, **kwargs})
 
 
