@@ -19,11 +19,13 @@ from hfwidgets.capture import WindowCapture
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
+from hfwidgets.widgets.guide import Guide
 from hfwidgets.widgets.keys import attach_keys
 from hfwidgets.widgets.labeler import Labeler
 from hfwidgets.widgets.live_counter import LiveCounter
 from hfwidgets.widgets.live_plot import LivePlot
 from hfwidgets.widgets.model_picker import ModelPicker, weights_advice
+from hfwidgets.widgets.run_list import RunList
 from hfwidgets.widgets.source_watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets.training_panel import TrainingPanel
 
@@ -33,7 +35,7 @@ log = logging.getLogger("hfwidgets.widgets")
 
 SETTINGS_KEY = "workbench"  # project setting holding the Workbench's choices
 SIMULATED = "simulated arm"
-TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Live")
+TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Runs", "Live")
 _FINAL_OK = ("completed", "finished")
 _OPEN: dict[str, Workbench] = {}  # the open Workbench of each project folder
 
@@ -91,7 +93,8 @@ class Workbench(w.VBox):
         # widget's event batches): one sleeping thread instead of one per widget.
         self.pump = Pump(name="hfw-workbench")
         with use_pump(self.pump):
-            self.plot = LivePlot(source, autostart=False)
+            # The shipped sketch reads +/-8 g: a high-five's slap passes 4 g, so show it all.
+            self.plot = LivePlot(source, y_range=(-8.0, 8.0), autostart=False)
             self.capture = WindowCapture(source)
             self.capture.on_window(self.plot.mark_window)
             # Keys are caught over the whole capture area below, not by the labeler alone.
@@ -119,9 +122,13 @@ class Workbench(w.VBox):
                 },
             )
             self.live = LiveCounter(source, threshold=float(state.get("threshold", 0.8)))
+        self.guide = Guide(project)
+        self.runs = RunList(project)
+        self.live_note = w.HTML("<small>No run counts live yet: train one (Train tab).</small>")
+        self._live_run_id: int | None = None
         self._wire()
         self.port_picker = self._make_port_picker(source)
-        self.capture_area = w.VBox([self.port_picker, self.plot, self.labeler])
+        self.capture_area = w.VBox([self.port_picker, self.plot, self.labeler, self.guide])
         self.capture_area.add_class("hfw-capture-area")
         # Label keys work over the plot and the buttons too, and never reach JupyterLab (whose
         # command mode would cut the cell on `x`): ipyevents stops them at this container.
@@ -133,7 +140,8 @@ class Workbench(w.VBox):
                 self.capture_area,
                 w.VBox([self.picker, self.checklist]),
                 self.training,
-                self.live,
+                self.runs,
+                w.VBox([self.live_note, self.live]),
             ]
         )
         for i, title in enumerate(TAB_TITLES):
@@ -217,6 +225,22 @@ class Workbench(w.VBox):
         self.training.on_fit_end(self._after_training)
         # A confusion-matrix cell opens its windows in the labeler: bring its tab to the front.
         self.training.confusion.on_open(lambda _ids, _title: self._show_tab(0))
+        self.runs.on_use(self._load_predictor)
+        self.runs.on_delete(self._run_deleted)
+        # Counts move with every label: the guide and the Train tab's plan follow them.
+        counts = getattr(self.labeler, "counts_html", None)
+        if counts is not None:
+            counts.observe(lambda _c: self._counts_changed(), "value")
+
+    def _counts_changed(self) -> None:
+        self.guide.refresh()
+        self.training.refresh_plan()
+
+    def _run_deleted(self, run_id: int) -> None:
+        if self._live_run_id == run_id:  # the live counter's run is gone: disarm it
+            self.live.set_predictor(None)
+            self._live_run_id = None
+            self.live_note.value = "<small>No run counts live: the run was deleted.</small>"
 
     def _show_tab(self, index: int) -> None:
         self.tabs.selected_index = index
@@ -239,6 +263,7 @@ class Workbench(w.VBox):
         )
 
     def _after_training(self, event: Any) -> None:
+        self.runs.refresh()
         if event.status in _FINAL_OK and event.run_id is not None:
             self._load_predictor(int(event.run_id))
         elif event.status == "failed":
@@ -255,9 +280,36 @@ class Workbench(w.VBox):
             )
 
     def _load_predictor(self, run_id: int) -> None:
+        from hfwidgets.summary import summarize_run
         from hfwidgets.training import load_predictor
 
         self.live.set_predictor(load_predictor(self.project, run_id))
+        self._live_run_id = run_id
+        self.runs.live_run = run_id
+        about = summarize_run(self.project, self.project.run(run_id))
+        self.live_note.value = (
+            f"<small>Counting with <b>run {run_id}</b> ({esc(about.settings_text())}; accuracy "
+            f"{esc(about.accuracy_text())}) · pick another in the Runs tab</small>"
+        )
+
+    # -- sharing ------------------------------------------------------------------------------
+    def summary(self, *, run_id: int | None = None) -> Any:
+        """A static picture of the project (counts, runs, one run's matrix and curves).
+
+        Its output is a PNG, so a notebook shows it without a kernel, untrusted, or exported
+        with ``jupyter nbconvert --to html``; widgets need a running kernel or saved state.
+        """
+        from hfwidgets.summary import ProjectSummary
+
+        return ProjectSummary(self.project, run_id=run_id)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        # JupyterLab shows the widget when it can; an untrusted notebook, or one saved without
+        # widget state, falls back to the picture and a readable line (not the raw repr).
+        from hfwidgets.widgets._static import static_bundle
+
+        picture = self.summary()
+        return static_bundle(super()._repr_mimebundle_(**kwargs), picture.text(), png=picture.png())
 
     def _restore_last_run(self) -> None:
         """Show the newest finished run's curves and matrix, and arm the live counter with it."""
@@ -266,6 +318,7 @@ class Workbench(w.VBox):
             return
         run = max(runs, key=lambda r: r.id)
         self.training.run_id = run.id
+        self.runs.refresh()
         if run.metrics:
             self.training.show_metrics(run.metrics, run_id=run.id)
         try:
