@@ -110,7 +110,10 @@ class LivePlot(w.VBox):
             layout=w.Layout(width="100%", height="280px"),
         )
         self.pause_button = w.ToggleButton(
-            description="Pause", icon="pause", tooltip="Freeze the plot to look back"
+            description="Pause",
+            icon="pause",
+            tooltip="Freeze the plot to look back",
+            layout=w.Layout(width="auto", min_width="90px", flex="0 0 auto"),  # never "P..."
         )
         self.scroll = w.FloatSlider(
             value=0.0,
@@ -125,7 +128,9 @@ class LivePlot(w.VBox):
         self.readout = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
         w.link((self.pause_button, "value"), (self, "paused"))
         w.link((self.scroll, "value"), (self, "scroll_s"))
-        controls = w.HBox([self.pause_button, self.scroll, self.readout])
+        controls = w.HBox(
+            [self.pause_button, self.scroll, self.readout], layout=w.Layout(flex_flow="row wrap")
+        )
         super().__init__([self.figure, controls])
         self.window_s = float(window_s)
         self.add_class("hfw-live-plot")
