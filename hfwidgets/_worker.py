@@ -129,10 +129,11 @@ class Worker:
         Returns whether the thread has ended (a stop from the thread itself does not wait and
         returns False). Safe to call twice or before `start`.
         """
+        wait = self.join_timeout if timeout is None else timeout
         self.request_stop()
-        ended = self.join(self.join_timeout if timeout is None else timeout)
+        ended = self.join(wait)
         if not ended and self._thread is not threading.current_thread():
-            log.warning("%s did not stop within %.1f s", self.name, self.join_timeout)
+            log.warning("%s did not stop within %.1f s", self.name, wait)
         return ended
 
     def __enter__(self) -> Worker:
