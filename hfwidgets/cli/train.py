@@ -1,7 +1,11 @@
 """``hfw train``: fine-tune a backbone on a project's labelled windows, headless.
 
 Progress goes to stderr (one line per epoch); ``--json`` prints one JSON object as the last
-stdout line: ``{"run", "accuracy", "classes", "confusion", "per_class", "seconds", "epochs"}``.
+stdout line: ``{"run", "accuracy", "classes", "confusion", "per_class", "seconds", "epochs",
+"best_epoch", "validation", "baseline", "warnings"}``: ``validation`` says what the accuracy is
+measured on (windows, sessions/sources, grouped or cross-validated), ``baseline`` is MiniRocket's
+accuracy on the same windows, ``warnings`` (also on stderr) say when the figure is too small to
+trust.
 The options are those of :func:`hfwidgets.training.config.add_config_arguments`, shared with
 the distributed launcher.
 """
@@ -17,7 +21,7 @@ from typing import Any
 from hfwidgets.errors import HfwError
 from hfwidgets.training.events import EpochEnded, FitStarted, TrainingCallback
 
-__all__ = ["ProgressPrinter", "format_confusion", "register"]
+__all__ = ["ProgressPrinter", "figure_lines", "format_confusion", "register"]
 
 
 class ProgressPrinter(TrainingCallback):
@@ -54,6 +58,25 @@ def format_confusion(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def figure_lines(metrics: dict[str, Any]) -> list[str]:
+    """What the accuracy is measured on, the epoch kept, and the baseline beside it."""
+    lines = []
+    validation = metrics.get("validation") or {}
+    if validation.get("summary"):
+        lines.append(validation["summary"])
+    if metrics.get("best_epoch") and validation.get("on") == "val":
+        lines.append(f"kept epoch {metrics['best_epoch']} (best validation accuracy)")
+    baseline = metrics.get("baseline") or {}
+    if baseline.get("accuracy") is not None:
+        lines.append(
+            f"baseline {baseline.get('name', 'MiniRocket')}: accuracy {baseline['accuracy']:.3f} "
+            f"on the same {baseline.get('n')} windows ({baseline.get('seconds', 0.0):.1f} s)"
+        )
+    elif baseline.get("error"):
+        lines.append(f"baseline failed: {baseline['error']}")
+    return lines
+
+
 def _run(args: argparse.Namespace) -> int:
     from hfwidgets.store import Project
     from hfwidgets.training import train_project
@@ -82,7 +105,13 @@ def _run(args: argparse.Namespace) -> int:
         "evaluated_on": metrics.get("evaluated_on"),
         "seconds": round(time.perf_counter() - started, 3),
         "epochs": metrics.get("epochs"),
+        "best_epoch": metrics.get("best_epoch"),
+        "validation": metrics.get("validation"),
+        "baseline": metrics.get("baseline"),
+        "warnings": (metrics.get("validation") or {}).get("warnings", []),
     }
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary))
     else:
@@ -91,6 +120,8 @@ def _run(args: argparse.Namespace) -> int:
             f"{metrics.get('n')} {summary['evaluated_on']} windows after {summary['epochs']} "
             f"epochs in {summary['seconds']:.1f} s"
         )
+        for line in figure_lines(metrics):
+            print(line)
         print(format_confusion(metrics))
     return 0 if record.status in ("finished", "stopped") else 1
 

@@ -11,15 +11,24 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.data import project_dataset, project_scalogram_settings
+from hfwidgets.training.data import dataset_of, project_scalogram_settings, project_windows
 from hfwidgets.training.events import EventCallback, FitEnded
 from hfwidgets.training.project_runs import check_config, check_resume, run_records
+from hfwidgets.training.split import SplitPlan, grouped_kfold, validation_facts
 from hfwidgets.training.trainer import Trainer
+from hfwidgets.training.validation import (
+    cross_validate,
+    make_renderer,
+    plan_split,
+    run_baseline,
+)
 
 if TYPE_CHECKING:
     from hfwidgets.store import Project
@@ -54,11 +63,31 @@ def train_project(
         Continue that run from its checkpoint (with ``config.epochs`` as the new total).
 
     The run's settings hold the config, the scalogram settings and the classes; its metrics
-    are those of :func:`~hfwidgets.training.metrics.compute_metrics` plus ``seconds``.
+    are those of :func:`~hfwidgets.training.metrics.compute_metrics` plus ``seconds``,
+    ``best_epoch``, ``validation`` (what the figure is measured on, with warnings:
+    :func:`~hfwidgets.training.split.validation_facts`) and ``baseline`` (MiniRocket on the
+    same split, when ``config.baseline``).
+
+    Validation holds out whole sessions/import sources when the project has several
+    (``config.group_split``); with ``config.folds >= 2`` the figure is k-fold cross-validated
+    and the stored model trains on every window.
     """
     check_config(config)  # a bad weights file or setting leaves no failed run behind
     settings = project_scalogram_settings(project)
-    images, labels, ids, classes, window_s = project_dataset(project, settings=settings)
+    raw = project_windows(project)
+    images, labels, ids, classes, window_s = dataset_of(raw, settings=settings)
+    render = make_renderer(config, raw.windows, raw.rates_hz, scalogram=settings)
+    cv = None
+    if config.folds >= 2 and resume_run is None:
+        groups = raw.groups if config.group_split else None
+        try:
+            folds, grouped = grouped_kfold(labels, groups, folds=config.folds, seed=config.seed)
+        except ValueError as exc:
+            raise ValueError(f"folds={config.folds}: {exc}") from None
+        cv = (folds, grouped)
+        plan = SplitPlan(np.arange(len(labels)), np.arange(0), grouped, 0, "")
+    else:
+        plan = plan_split(labels, raw.groups, config=config)
     run_settings, checkpoint_extra = run_records(
         config, scalogram=settings, classes=classes, rate_hz=project.rate_hz, window_s=window_s
     )
@@ -70,13 +99,34 @@ def train_project(
         before = project.run(run_id)  # an unknown run is a ValueError naming the project
         check_resume(project, run_id, config, classes)  # before the record is touched
     project.update_run(run_id, status="running")
-    trainer = Trainer(config, classes=classes, callbacks=callbacks, stop_event=stop_event)
+    # The trainer's FitEnded is held back and sent once the run's figure is complete (the
+    # validation facts, the baseline, the cross-validated metrics), so listeners see those.
+    listeners = CallbackList("event")
+    for callback in callbacks:
+        listeners.register(callback)
+    held: list[FitEnded] = []
+
+    def relay(event: Any) -> None:
+        if isinstance(event, FitEnded) and event.status != "failed":
+            held.append(event)
+        else:
+            listeners.fire(event)
+
+    trainer = Trainer(config, classes=classes, callbacks=[relay], stop_event=stop_event)
     started = time.perf_counter()
+    cv_metrics = None
     try:
+        if cv is not None:
+            cv_metrics = cross_validate(
+                images, labels, ids=ids, classes=classes, config=config, folds=cv[0],
+                render=render, stop_event=stop_event,
+            )  # fmt: skip
         result = trainer.fit(
             images,
             labels,
             ids=ids,
+            split=(plan.train, plan.val),
+            render=render,
             checkpoint_path=project.checkpoint_path(run_id),
             resume=resume_run is not None,
             checkpoint_extra=checkpoint_extra,
@@ -96,6 +146,26 @@ def train_project(
             project.update_run(run_id, status=before.status, metrics=before.metrics)
         raise
     metrics = {k: v for k, v in result.metrics.items()}
+    n_groups = len({g for g in raw.groups if g is not None})
+    if cv is not None and cv_metrics is not None:
+        metrics.update(cv_metrics)  # the figure: pooled out-of-fold predictions
+        metrics["evaluated_on"] = "cross-validation"
+        facts = validation_facts(
+            labels, classes=classes, n_groups=n_groups, grouped=cv[1], folds=len(cv[0]),
+            on="cross-validation",
+            reason="" if cv[1] else f"fewer than {config.folds} sessions/sources",
+        )  # fmt: skip
+        splits = cv[0]
+    else:
+        on = "val" if len(result.val_index) else "train"
+        facts = validation_facts(
+            labels[result.val_index if on == "val" else result.train_index], classes=classes,
+            n_groups=n_groups, grouped=plan.grouped, reason=plan.reason, on=on,
+        )  # fmt: skip
+        splits = [(result.train_index, result.val_index)]
+    metrics["validation"] = facts
+    if config.baseline and result.status == "completed" and facts["on"] != "train":
+        metrics["baseline"] = run_baseline(raw.windows, labels, splits=splits, seed=config.seed)
     metrics["seconds"] = time.perf_counter() - started
     metrics["cached_features"] = result.cached_features
     project.update_run(run_id, status=_STORE_STATUS[result.status], metrics=metrics)
@@ -103,7 +173,8 @@ def train_project(
         split = {int(ids[i]): "train" for i in result.train_index}
         split.update({int(ids[i]): "val" for i in result.val_index})
         project.set_split(run_id, split)
-    return run_id
+    listeners.fire(FitEnded(result.status, metrics, None, run_id))
+    return int(run_id)
 
 
 class TrainingRunner:

@@ -33,6 +33,9 @@ __all__ = [
     "window_group",
 ]
 
+# SplitPlan.reason when every session/source holds a single class (nothing to warn about).
+ONE_CLASS_GROUPS = "each session/source holds one class only"
+
 # Fewer validation windows than this of some class: its recall moves by >= 20 points per window,
 # so the figure is flagged as too small to trust.
 MIN_PER_CLASS = 5
@@ -102,7 +105,7 @@ def window_group(
         return None
     if "#" in source:
         return f"source:{source.rsplit('#', 1)[0]}"
-    if source.count("/") >= 2:
+    if source.count("/") == 2 and not source.startswith("/"):
         return f"source:{source.split('/', 1)[0]}"
     return f"source:{source}"
 
@@ -175,6 +178,11 @@ def grouped_split(
         gap = abs(len(val) / len(labels) - val_fraction)
         if best is None or gap < best[0]:
             best = (gap, np.sort(train), np.sort(val))
+    one_class = all(len(np.unique(labels[codes == c])) == 1 for c in np.unique(codes))
+    if best is None and one_class:
+        # Imported one file or folder per class: the source names the class, not a session.
+        train, val = stratified_split(labels, val_fraction=val_fraction, seed=seed)
+        return SplitPlan(train, val, False, named, ONE_CLASS_GROUPS)
     if best is None:
         train, val = stratified_split(labels, val_fraction=val_fraction, seed=seed)
         why = (
@@ -206,7 +214,9 @@ def grouped_kfold(
     if folds < 2:
         raise ValueError(f"folds={folds}: cross-validation needs at least 2 folds")
     classes, counts = np.unique(labels, return_counts=True)
-    if counts.min(initial=0) < folds:
+    if len(classes) < 2:
+        raise ValueError(f"training needs windows of at least two classes, got {classes.tolist()}")
+    if counts.min() < folds:
         rare = classes[counts < folds].tolist()
         raise ValueError(
             f"{folds}-fold cross-validation needs at least {folds} windows of every class; "
@@ -259,7 +269,7 @@ def validation_facts(
             f"ha{'s' if len(few) == 1 else 've'} fewer than {MIN_PER_CLASS} validation windows; "
             "label more, or use cross-validation (--folds 5)"
         )
-    if not grouped and n_groups >= 2 and on != "train":
+    if not grouped and n_groups >= 2 and on != "train" and reason != ONE_CLASS_GROUPS:
         warnings.append(
             f"validation windows share sessions/sources with training ({reason}); the figure "
             "may be optimistic for new sessions"

@@ -354,6 +354,10 @@ class Trainer:
         cfg = self.config
         start = time.perf_counter()
         set_train_mode(run.model, cfg.model, cfg.frozen)  # frozen groups stay in eval mode
+        if cfg.freeze_bn:
+            for module in run.model.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.eval()  # running statistics fixed; weight and bias still train
         loss_fn = nn.CrossEntropyLoss()
         strategy = self.strategy
         n_batches = strategy.count_batches(len(run.train_idx), batch_size=cfg.batch_size)

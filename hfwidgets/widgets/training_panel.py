@@ -25,10 +25,31 @@ from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
 from hfwidgets.widgets.curves import TrainingCurves
 
-__all__ = ["TrainingPanel", "default_runner"]
+__all__ = ["TrainingPanel", "default_runner", "figure_html"]
 
 RunnerFactory = Callable[[Any, Any, list[Callable[[Any], object]]], Any]
 _URGENT = (FitStarted, EpochEnded, FitEnded)  # drawn at once; batches may wait for the pump
+
+
+def figure_html(metrics: dict[str, Any]) -> str:
+    """What a run's accuracy is measured on, the baseline beside it and any warning, as HTML.
+
+    Reads ``metrics["validation"]`` and ``metrics["baseline"]``
+    (:func:`hfwidgets.training.runner.train_project`); empty when a run has neither.
+    """
+    parts = []
+    validation = metrics.get("validation") or {}
+    if validation.get("summary"):
+        parts.append(esc(validation["summary"]))
+    baseline = metrics.get("baseline") or {}
+    if isinstance(baseline.get("accuracy"), float):
+        parts.append(
+            f"baseline {esc(baseline.get('name', 'MiniRocket'))} {baseline['accuracy']:.1%}"
+        )
+    text = "".join(f" · {part}" for part in parts)
+    for warning in validation.get("warnings") or []:
+        text += f"<br><span style='color:#a00'>{esc(warning)}</span>"
+    return text
 
 
 def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
@@ -77,9 +98,9 @@ class TrainingPanel(w.VBox):
         model: str = "mobilenet_v2",
         weights: str = "DEFAULT",
         frozen: Iterable[str] | None = None,
-        epochs: int = 10,
+        epochs: int = 15,
         batch_size: int = 16,
-        lr: float = 1e-3,
+        lr: float = 5e-4,
         val_fraction: float = 0.2,
         labeler: Any | None = None,
         runner_factory: RunnerFactory | None = None,
@@ -162,7 +183,11 @@ class TrainingPanel(w.VBox):
         super().__init__(self._sections)
         self.add_class("hfw-training-panel")
         self.model, self.weights = model, weights
-        self.frozen = list(frozen) if frozen is not None else []
+        if frozen is None:  # the recipe's default (TrainConfig's): the early groups frozen
+            from hfwidgets.training.config import default_frozen
+
+            frozen = default_frozen(model)
+        self.frozen = list(frozen)
         for control in (self.epochs, self.batch_size, self.lr, self.val_fraction):
             control.observe(lambda _c: self.refresh_plan(), "value")
         self.observe(lambda _c: self.refresh_plan(), ["model", "weights", "frozen"])
@@ -331,7 +356,8 @@ class TrainingPanel(w.VBox):
         else:
             acc = event.metrics.get("accuracy")
             acc_text = f" · accuracy {acc:.1%}" if isinstance(acc, float) else ""
-            self._say(f"<b>{esc(event.status)}</b> (run {self.run_id}){acc_text}")
+            figure = figure_html(event.metrics)
+            self._say(f"<b>{esc(event.status)}</b> (run {self.run_id}){acc_text}{figure}")
             if event.metrics:
                 self.show_metrics(event.metrics, run_id=self.run_id)
         for exc in self._fit_end.fire(event):  # a follower (the live counter) never hides results

@@ -1,0 +1,255 @@
+"""Benchmark: recognition accuracy of the default workflow and of the MiniRocket baseline.
+
+On real recordings kept outside the repository (``../shared/data``), with the ImageNet
+MobileNetV2 of ``../shared/weights``:
+
+1. handwriting: ``hfw import train/`` into a fresh project, ``hfw train`` with the defaults
+   (the run's own figure, MiniRocket on the run's split), then the held-out ``test/`` files
+   (as ``hfw evaluate`` reads them); MiniRocket trained on the same training windows;
+2. punch/flex (Arduino IMU_Capture, 35 recordings): stratified 5-fold; each fold's training
+   recordings are written back as IMU_Capture CSVs and imported into a fresh project, trained
+   with the defaults, and the fold's test recordings are scored as recorded and turned by a
+   random sensor orientation each (uniform over all 3-D rotations, seeded); MiniRocket trained
+   on the same training windows scores the same test windows.
+
+Accuracies pool every test window; seconds are wall time per training run (scalograms,
+training, the in-run baseline) and per evaluation. Run::
+
+    python bench/recognition.py [--only handwriting|punch-flex] [--set KEY=VALUE ...] [--json]
+
+``--set`` overrides a :class:`~hfwidgets.training.TrainConfig` default (``--set augment=false``)
+to compare a recipe against the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from hfwidgets._paths import shared_weights
+from hfwidgets.store import Project, import_arduino_imu, import_generic
+from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.augment import random_rotation
+from hfwidgets.training.baseline import minirocket_predict
+from hfwidgets.training.data import scalogram_images
+from hfwidgets.training.predictor import load_predictor
+from hfwidgets.training.split import kfold_splits
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+IMU_HEADER = "aX,aY,aZ,gX,gY,gZ"
+IMU_WINDOW = 119
+
+
+def _value(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def make_config(overrides: list[str], *, threads: int | None) -> TrainConfig:
+    """The default :class:`TrainConfig` with the shared weights and ``KEY=VALUE`` overrides."""
+    weights = shared_weights()
+    settings: dict[str, Any] = {"weights": str(weights) if weights else "DEFAULT"}
+    if threads:
+        settings["num_threads"] = threads
+    for item in overrides:
+        key, _, text = item.partition("=")
+        settings[key] = tuple(text.split(",")) if key == "frozen" else _value(text)
+    return TrainConfig(**settings)
+
+
+def _records(project: Project) -> list[Any]:
+    return [r for r in project.windows() if r.label is not None]
+
+
+def _score(project: Project, run_id: int, test: list[Any]) -> tuple[float, float, np.ndarray]:
+    """Accuracy and seconds of run ``run_id`` on ``test`` records; the predicted classes."""
+    started = time.perf_counter()
+    predictor = load_predictor(project, run_id)
+    images = scalogram_images(
+        [r.data[:, :3] for r in test], [r.rate_hz for r in test], settings=predictor.settings
+    )
+    proba = np.concatenate(
+        [predictor.predict_images(images[i : i + 64]) for i in range(0, len(images), 64)]
+    )
+    names = [predictor.classes[i] for i in proba.argmax(1)]
+    truth = [r.label for r in test]
+    acc = float(np.mean([a == b for a, b in zip(names, truth, strict=True)]))
+    return acc, time.perf_counter() - started, np.array(names)
+
+
+def _baseline(train: list[Any], test: list[Any], *, seed: int) -> float:
+    classes = sorted({r.label for r in train})
+    pred = minirocket_predict(
+        [r.data[:, :3] for r in train],
+        [classes.index(r.label) for r in train],
+        [r.data[:, :3] for r in test],
+        seed=seed,
+    )
+    truth = [r.label for r in test]
+    return float(np.mean([classes[p] == t for p, t in zip(pred, truth, strict=True)]))
+
+
+def _train(project: Project, config: TrainConfig) -> tuple[int, float, dict[str, Any]]:
+    started = time.perf_counter()
+    run_id = train_project(project, config)
+    return run_id, time.perf_counter() - started, project.run(run_id).metrics
+
+
+def handwriting(config: TrainConfig, tmp: Path) -> dict[str, Any]:
+    """Train on ``handwriting/train``, score ``handwriting/test`` (850 windows)."""
+    src = DATA / "handwriting"
+    with Project.create(tmp / "hw", classes=(), rate_hz=50.0) as project:
+        import_generic(project, src / "train")
+        run_id, train_s, metrics = _train(project, config)
+        rate = load_predictor(project, run_id).rate_hz
+        with Project.create(tmp / "hw-test", classes=(), rate_hz=rate) as scratch:
+            import_generic(scratch, src / "test")
+            test = _records(scratch)
+        acc, eval_s, _ = _score(project, run_id, test)
+        train = _records(project)
+    base = _baseline(train, test, seed=config.seed)
+    return {
+        "dataset": "handwriting train -> test",
+        "n_train": len(train),
+        "n_test": len(test),
+        "cnn": acc,
+        "baseline": base,
+        "run_reported": metrics.get("accuracy"),
+        "run_baseline": (metrics.get("baseline") or {}).get("accuracy"),
+        "run_validation": (metrics.get("validation") or {}).get("summary"),
+        "best_epoch": metrics.get("best_epoch"),
+        "train_s": train_s,
+        "eval_s": eval_s,
+    }
+
+
+def _imu_recordings(path: Path) -> np.ndarray:
+    rows = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64)
+    return rows.reshape(-1, IMU_WINDOW, rows.shape[1])
+
+
+def _write_imu(path: Path, recordings: np.ndarray) -> None:
+    flat = recordings.reshape(-1, recordings.shape[-1])
+    np.savetxt(path, flat, delimiter=",", header=IMU_HEADER, comments="", fmt="%.5f")
+
+
+def _turn(recordings: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each recording seen by a sensor held in a random orientation (accel and gyro turned)."""
+    out = recordings.copy()
+    for rec in out:
+        matrix = random_rotation(rng)
+        rec[:, :3] = rec[:, :3] @ matrix.T
+        rec[:, 3:6] = rec[:, 3:6] @ matrix.T
+    return out
+
+
+def punch_flex(config: TrainConfig, tmp: Path, *, folds: int = 5) -> dict[str, Any]:
+    """Stratified k-fold over the 35 recordings; test as recorded and randomly re-oriented."""
+    src = DATA / "punch-flex"
+    by_class = {name: _imu_recordings(src / f"{name}.csv") for name in ("punch", "flex")}
+    names = list(by_class)
+    recordings = np.concatenate([by_class[n] for n in names])
+    labels = np.concatenate([np.full(len(by_class[n]), i) for i, n in enumerate(names)])
+    turned_all = _turn(recordings, np.random.default_rng(12345))
+    totals = {"cnn": 0, "cnn_turned": 0, "baseline": 0, "baseline_turned": 0, "n": 0}
+    train_s: list[float] = []
+    eval_s: list[float] = []
+    reported: list[float] = []
+    for k, (train, test) in enumerate(kfold_splits(labels, folds=folds, seed=0)):
+        fold = tmp / f"pf{k}"
+        (fold / "train").mkdir(parents=True)
+        (fold / "test").mkdir()
+        (fold / "turned").mkdir()
+        for i, name in enumerate(names):
+            _write_imu(fold / "train" / f"{name}.csv", recordings[train][labels[train] == i])
+            _write_imu(fold / "test" / f"{name}.csv", recordings[test][labels[test] == i])
+            _write_imu(fold / "turned" / f"{name}.csv", turned_all[test][labels[test] == i])
+        with Project.create(fold / "project", classes=(), rate_hz=50.0) as project:
+            import_arduino_imu(project, fold / "train")
+            run_id, seconds, metrics = _train(project, config)
+            train_s.append(seconds)
+            reported.append(float(metrics.get("accuracy") or 0.0))
+            rate = load_predictor(project, run_id).rate_hz
+            train_records = _records(project)
+            for part in ("test", "turned"):
+                with Project.create(fold / f"{part}-p", classes=(), rate_hz=rate) as scratch:
+                    import_arduino_imu(scratch, fold / part)
+                    test_records = _records(scratch)
+                acc, secs, _ = _score(project, run_id, test_records)
+                eval_s.append(secs)
+                suffix = "" if part == "test" else "_turned"
+                totals[f"cnn{suffix}"] += round(acc * len(test_records))
+                base = _baseline(train_records, test_records, seed=config.seed)
+                totals[f"baseline{suffix}"] += round(base * len(test_records))
+        totals["n"] += len(test)
+        print(f"  punch/flex fold {k + 1}/{folds}: {seconds:.1f} s", file=sys.stderr)
+    n = totals["n"]
+    return {
+        "dataset": f"punch/flex {folds}-fold",
+        "n_train": int(len(labels) * (folds - 1) / folds),
+        "n_test": n,
+        "cnn": totals["cnn"] / n,
+        "cnn_turned": totals["cnn_turned"] / n,
+        "baseline": totals["baseline"] / n,
+        "baseline_turned": totals["baseline_turned"] / n,
+        "run_reported": float(np.mean(reported)),
+        "train_s": float(np.mean(train_s)),
+        "eval_s": float(np.mean(eval_s)),
+    }
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else ("-" if value is None else str(value))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("handwriting", "punch-flex"), default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default <= 4)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    args = parser.parse_args(argv)
+    if not DATA.is_dir():
+        print(f"no data at {DATA}", file=sys.stderr)
+        return 1
+    config = make_config(args.set, threads=args.threads)
+    torch.set_num_threads(config.num_threads)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="hfw-bench-recognition-") as tmp:
+        if args.only in (None, "handwriting"):
+            rows.append(handwriting(config, Path(tmp)))
+            print(f"  handwriting: {rows[-1]['train_s']:.1f} s", file=sys.stderr)
+        if args.only in (None, "punch-flex"):
+            rows.append(punch_flex(config, Path(tmp)))
+    columns = ["dataset", "n_train", "n_test", "cnn", "cnn_turned", "baseline",
+               "baseline_turned", "run_reported", "train_s", "eval_s"]  # fmt: skip
+    print(" | ".join(columns))
+    for row in rows:
+        print(" | ".join(_fmt(row.get(c)) for c in columns))
+    for row in rows:
+        if row.get("baseline"):
+            print(f"{row['dataset']}: CNN / baseline = {row['cnn'] / row['baseline']:.2f}")
+    if args.json:
+        print(json.dumps({"config": config.to_dict(), "rows": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

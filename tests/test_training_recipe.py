@@ -1,0 +1,240 @@
+"""The training recipe: raw-window augmentation, learning-rate schedule, best epoch, baseline."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hfwidgets.cli import main
+from hfwidgets.store import Project
+from hfwidgets.training import TrainConfig, Trainer, train_project
+from hfwidgets.training.augment import (
+    AugmentSettings,
+    augment_window,
+    augment_windows,
+    random_rotation,
+    stretch,
+    time_shift,
+)
+from hfwidgets.training.baseline import as_series, baseline_metrics
+from hfwidgets.training.trainer import lr_factor
+
+torch.set_num_threads(1)
+RATE = 50.0
+MODEL = "mobilenet_v3_small"
+
+
+def _window(seed: int = 0, n: int = 75) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.0, 1.0, (n, 3)).astype(np.float32)
+
+
+# -- augmentation ---------------------------------------------------------------------------------
+def test_random_rotations_are_proper_rotations_and_keep_every_sample_norm():
+    rng = np.random.default_rng(0)
+    window = _window()
+    for max_deg in (30.0, 180.0):
+        matrix = random_rotation(rng, max_deg=max_deg)
+        np.testing.assert_allclose(matrix @ matrix.T, np.eye(3), atol=1e-9)
+        assert np.linalg.det(matrix) == pytest.approx(1.0)
+    only_turned = AugmentSettings(rotation_deg=180.0, shift=0.0, stretch=0.0, gain=0.0)
+    out = augment_window(window, rng=rng, settings=only_turned)
+    np.testing.assert_allclose(
+        np.linalg.norm(out, axis=1), np.linalg.norm(window, axis=1), rtol=1e-5
+    )
+    assert not np.allclose(out, window, atol=1e-3)  # it did turn
+
+
+def test_a_small_rotation_stays_within_its_angle():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        angle = np.degrees(np.arccos((np.trace(random_rotation(rng, max_deg=20.0)) - 1) / 2))
+        assert angle <= 20.0 + 1e-6
+
+
+def test_shift_and_stretch_keep_the_shape_and_move_the_motion():
+    window = np.zeros((50, 3), dtype=np.float32)
+    window[20] = [1.0, -2.0, 3.0]  # one spike at sample 20
+    shifted = time_shift(window, 5)
+    assert shifted.shape == window.shape
+    assert int(np.argmax(np.abs(shifted[:, 0]))) == 25
+    longer = stretch(window, 1.5)
+    assert longer.shape == window.shape
+    # Stretching about the centre (24.5) moves the spike away from it: 24.5 - 4.5 * 1.5.
+    assert int(np.argmax(np.abs(longer[:, 0]))) == 18
+    np.testing.assert_allclose(stretch(window, 1.0), window)
+    np.testing.assert_allclose(time_shift(window, 0), window)
+
+
+def test_augmentation_is_deterministic_given_the_seed_and_keeps_each_length():
+    windows = [_window(0), _window(1, n=60)]
+    settings = AugmentSettings()
+    first = augment_windows(windows, rng=np.random.default_rng(7), settings=settings)
+    again = augment_windows(windows, rng=np.random.default_rng(7), settings=settings)
+    other = augment_windows(windows, rng=np.random.default_rng(8), settings=settings)
+    assert [w.shape for w in first] == [(75, 3), (60, 3)]
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(first[0], other[0])
+
+
+def test_augment_settings_reject_nonsense_naming_the_option():
+    with pytest.raises(ValueError, match="shift"):
+        AugmentSettings(shift=1.5)
+    with pytest.raises(ValueError, match="rotation_deg"):
+        AugmentSettings(rotation_deg=-1)
+    with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
+        augment_window(np.zeros(10), rng=np.random.default_rng(0), settings=AugmentSettings())
+
+
+# -- schedule and best epoch ----------------------------------------------------------------------
+def test_learning_rate_warms_up_then_decays_to_zero():
+    factors = [lr_factor(step, total=100, warmup=10) for step in range(100)]
+    assert factors[0] < factors[5] < factors[9] < 1.0
+    assert max(factors) == pytest.approx(1.0)
+    assert all(a >= b for a, b in itertools.pairwise(factors[10:]))
+    assert factors[-1] < 0.01
+
+
+@pytest.fixture(scope="module")
+def images() -> tuple[np.ndarray, np.ndarray]:
+    """40 noisy 3x32x32 images: class 0 has a bright band in red, class 1 in blue."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(40) % 2
+    x = (rng.random((40, 3, 32, 32)) * 0.6).astype(np.float32)
+    x[labels == 0, 0, 4:12] += 0.3
+    x[labels == 1, 2, 18:26] += 0.3
+    return x, labels
+
+
+def _config(**kwargs) -> TrainConfig:
+    base = {"model": MODEL, "weights": "none", "frozen": (), "epochs": 6, "batch_size": 8,
+            "num_threads": 1, "augment": False, "baseline": False}  # fmt: skip
+    return TrainConfig(**{**base, **kwargs})
+
+
+def test_the_run_ends_with_the_best_validation_epoch_and_says_which(images):
+    x, y = images
+    # A constant, too high learning rate makes validation jump around between epochs.
+    result = Trainer(_config(lr=0.05, schedule="constant"), classes=["a", "b"]).fit(x, y)
+    history = result.history
+    scores = [(h["val_acc"], -h["val_loss"]) for h in history]
+    best = int(np.argmax([s[0] * 1e6 + s[1] for s in scores])) + 1
+    assert result.metrics["best_epoch"] == best
+    # The returned model is the best epoch's: its accuracy is that epoch's validation accuracy.
+    assert result.metrics["accuracy"] == pytest.approx(history[best - 1]["val_acc"])
+    last = Trainer(_config(lr=0.05, schedule="constant", keep_best=False), classes=["a", "b"])
+    assert last.fit(x, y).metrics["accuracy"] == pytest.approx(history[-1]["val_acc"])
+
+
+def test_raw_window_augmentation_renders_the_training_windows_once_per_epoch(images):
+    x, y = images
+    calls: list[tuple[list[int], float]] = []
+
+    def render(index: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        calls.append((sorted(index.tolist()), float(rng.uniform())))
+        return x[index]
+
+    train, val = np.arange(0, 32), np.arange(32, 40)
+    config = _config(epochs=2, augment=True, frozen=("stem",))
+    result = Trainer(config, classes=["a", "b"]).fit(x, y, split=(train, val), render=render)
+    assert [c[0] for c in calls] == [train.tolist()] * 2  # never the validation windows
+    assert calls[0][1] != calls[1][1]  # each epoch draws anew ...
+    calls.clear()
+    Trainer(config, classes=["a", "b"]).fit(x, y, split=(train, val), render=render)
+    assert [c[1] for c in calls] == [c for c in [calls[0][1], calls[1][1]]]  # ... reproducibly
+    assert result.cached_features  # the frozen prefix still runs once per epoch, not per batch
+
+
+# -- baseline -------------------------------------------------------------------------------------
+def _motion(kind: str, rng: np.random.Generator, n: int = 75) -> np.ndarray:
+    t = np.arange(n) / RATE
+    xyz = rng.normal(0.0, 0.05, (n, 3))
+    xyz[:, 2] += 1.0
+    if kind == "swing":
+        xyz[:, 0] += 2.0 * np.exp(-((t - 0.7) ** 2) / 0.01) * np.sin(2 * np.pi * 5 * t)
+    else:
+        xyz[:, 1] += 0.5 * np.sin(2 * np.pi * 1.0 * t + rng.uniform(0, 6))
+    return xyz.astype(np.float32)
+
+
+def test_minirocket_baseline_learns_a_clear_difference_on_the_given_split():
+    rng = np.random.default_rng(0)
+    windows = [_motion("swing" if i % 2 else "wave", rng) for i in range(30)]
+    labels = np.arange(30) % 2
+    out = baseline_metrics(windows, labels, splits=[(np.arange(20), np.arange(20, 30))], seed=0)
+    assert out["name"] == "MiniRocket (aeon)"
+    assert out["n"] == 10
+    assert out["accuracy"] >= 0.9
+    assert set(out["predictions"]) == set(range(20, 30))
+    series = as_series([windows[0], windows[1], windows[2][:60]])
+    assert series.shape == (3, 3, 75)  # the odd length is resampled to the median
+
+
+def _project(tmp_path: Path, *, sessions: int, n: int = 48) -> Project:
+    """``n`` windows, half of each class, over ``sessions`` sessions (32x32 scalograms)."""
+    rng = np.random.default_rng(1)
+    proj = Project.create(tmp_path / "proj", classes=("swing", "wave"), rate_hz=RATE)
+    for _ in range(sessions):
+        t = np.arange(10) / RATE
+        session = proj.add_session(t, np.zeros((10, 3), np.float32), rate_hz=RATE, source="sim")
+        for i in range(n // sessions):
+            label = "swing" if i % 2 else "wave"
+            proj.add_window(_motion(label, rng), rate_hz=RATE, label=label, session_id=session)
+    proj.set_setting("scalogram", {"size": [32, 32]})
+    return proj
+
+
+def test_a_run_stores_the_baseline_and_validates_on_unseen_sessions(tmp_path):
+    with _project(tmp_path, sessions=6) as project:
+        config = _config(epochs=2, baseline=True, augment=True)
+        run_id = train_project(project, config)
+        metrics = project.run(run_id).metrics
+        split = project.split(run_id)
+    validation = metrics["validation"]
+    assert validation["grouped"] is True
+    assert validation["groups"] == 6
+    assert validation["n"] == metrics["n"] == 8  # one session of 8 windows held out
+    baseline = metrics["baseline"]
+    assert baseline["n"] == 8
+    assert 0.0 <= baseline["accuracy"] <= 1.0
+    val_ids = {i for i, side in split.items() if side == "val"}
+    assert len(val_ids) == 8
+
+
+def test_cross_validation_measures_every_window_and_the_cli_reports_it(tmp_path, capsys):
+    with _project(tmp_path, sessions=1):
+        pass
+    code = main(["train", "--project", str(tmp_path / "proj"), "--model", MODEL,
+                 "--weights", "none", "--epochs", "1", "--batch-size", "16", "--threads", "1",
+                 "--folds", "3", "--no-augment", "--no-baseline", "--json"])  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert summary["evaluated_on"] == "cross-validation"
+    assert summary["validation"]["n"] == 48
+    assert summary["validation"]["folds"] == 3
+    assert "3-fold cross-validated" in summary["validation"]["summary"]
+    assert summary["baseline"] is None
+    assert summary["warnings"] == []
+
+
+def test_hfw_train_warns_when_the_validation_set_is_too_small(tmp_path, capsys):
+    with _project(tmp_path, sessions=1, n=20):
+        pass
+    code = main(["train", "--project", str(tmp_path / "proj"), "--model", MODEL,
+                 "--weights", "none", "--epochs", "1", "--threads", "1", "--no-augment",
+                 "--no-baseline"])  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "measured on 4 held-out windows from 1 session/source, not grouped" in captured.out
+    assert (
+        "warning: too few windows to trust: swing (2), wave (2) have fewer than 5 validation "
+        "windows; label more, or use cross-validation (--folds 5)"
+    ) in captured.err
+    assert "kept epoch 1 (best validation accuracy)" in captured.out
