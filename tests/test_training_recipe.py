@@ -238,3 +238,21 @@ def test_hfw_train_warns_when_the_validation_set_is_too_small(tmp_path, capsys):
         "windows; label more, or use cross-validation (--folds 5)"
     ) in captured.err
     assert "kept epoch 1 (best validation accuracy)" in captured.out
+
+
+def test_the_training_panel_shows_the_figure_the_baseline_and_the_warnings_escaped():
+    from hfwidgets.widgets.training_panel import figure_html
+
+    metrics = {
+        "validation": {
+            "summary": "measured on 4 held-out windows from 1 session/source, not grouped",
+            "warnings": ["too few windows to trust: <swing> (2) has fewer than 5"],
+        },
+        "baseline": {"name": "MiniRocket (aeon)", "accuracy": 0.75},
+    }
+    html = figure_html(metrics)
+    assert "measured on 4 held-out windows" in html
+    assert "baseline MiniRocket (aeon) 75.0%" in html
+    assert "&lt;swing&gt;" in html
+    assert "<swing>" not in html
+    assert figure_html({}) == ""
