@@ -17,7 +17,9 @@ Data (never copied into the repository):
 - ``../shared/data/punch-flex``: 35 recordings of 119 samples at 119 Hz, stored as a 50 Hz
   project stores them (resampled down) and at their native 119 Hz. Stratified 5-fold (3
   repeats, fixed seeds): ``5-fold`` as recorded, ``turned``: each held-out window turned by a
-  random 3-D rotation (another way of holding the sensor) while training stays as recorded.
+  random 3-D rotation (another way of holding the sensor) while training stays as recorded,
+  and ``turned+aug``: the same turned test windows, the probe trained on 3 randomly turned
+  copies of each training window (what rotation augmentation in training gives it).
 
 Usage::
 
@@ -182,7 +184,14 @@ def main(argv: list[str] | None = None) -> int:
         for key, (windows, rate) in punch_flex.items():
             resolved = settings.resolve(window_s=windows.shape[1] / rate, rate_hz=rate)
             plain, _, _ = images_and_features(windows, rate, resolved, features)
-            plain_acc, turned_acc = [], []
+            copies = 3
+            augmented, _, _ = images_and_features(
+                np.concatenate([turned(windows, seed=7 + c) for c in range(copies)]),
+                rate,
+                resolved,
+                features,
+            )
+            plain_acc, turned_acc, augmented_acc = [], [], []
             for repeat in range(args.repeats):
                 folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=repeat)
                 for fold, (train, test) in enumerate(folds.split(plain, pf_y)):
@@ -191,8 +200,12 @@ def main(argv: list[str] | None = None) -> int:
                     turned_windows = turned(windows[test], seed=1000 * repeat + fold)
                     turned_f, _, _ = images_and_features(turned_windows, rate, resolved, features)
                     turned_acc.append(float((model.predict(turned_f) == pf_y[test]).mean()))
+                    rows_of = np.concatenate([train + c * len(windows) for c in range(copies)])
+                    model = probe().fit(augmented[rows_of], np.tile(pf_y[train], copies))  # type: ignore[attr-defined]
+                    augmented_acc.append(float((model.predict(turned_f) == pf_y[test]).mean()))
             row[f"punch_flex_{key}hz_5fold"] = float(np.mean(plain_acc))
             row[f"punch_flex_{key}hz_turned"] = float(np.mean(turned_acc))
+            row[f"punch_flex_{key}hz_turned_aug"] = float(np.mean(augmented_acc))
             row[f"band_punch_flex_{key}hz"] = [round(resolved.f_min_hz or 0, 3), resolved.f_max_hz]
         rows.append(row)
         print(f"  done: {choice.name}", flush=True)
@@ -202,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         "handwriting",
         "pf@50 5-fold",
         "pf@50 turned",
+        "pf@50 turned+aug",
         "pf@119 5-fold",
         "pf@119 turned",
+        "pf@119 turned+aug",
         "img ms",
         "net ms",
     )
@@ -218,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
                     "handwriting",
                     "punch_flex_50hz_5fold",
                     "punch_flex_50hz_turned",
+                    "punch_flex_50hz_turned_aug",
                     "punch_flex_119hz_5fold",
                     "punch_flex_119hz_turned",
+                    "punch_flex_119hz_turned_aug",
                 )
             ),
             f"{row['scalogram_ms']:.2f}",

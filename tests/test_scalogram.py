@@ -230,9 +230,12 @@ def test_window_shorter_than_the_wavelet_support_is_refused():
 def test_wrong_shape_gives_a_hint():
     with pytest.raises(ValueError, match=r"\[B, n, 3\].*window\[None\]"):
         compute_scalograms(np.zeros((75, 3)), rate_hz=50.0)
-    for rate in (0.0, -50.0, float("nan"), float("inf")):
+    for rate in (0.0, -50.0, float("nan"), float("inf"), "fast", None):
         with pytest.raises(ValueError, match=r"rate_hz"):
             compute_scalograms(np.zeros((1, 75, 3)), rate_hz=rate)
+    # numpy numbers are numbers: a rate read from an array is accepted.
+    for rate in (np.float32(50.0), np.int64(50)):
+        assert compute_scalograms(np.zeros((1, 75, 3)), rate_hz=rate).shape == (1, 3, 224, 224)
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,11 @@ _CHUNK_VALUES = 2**20
 
 
 def _check_positive_rate(rate_hz: float) -> None:
-    if not (isinstance(rate_hz, int | float) and math.isfinite(rate_hz) and rate_hz > 0):
+    try:
+        value = float(rate_hz)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
         raise ValueError(f"rate_hz must be a positive number of Hz, got {rate_hz!r}")
 
 
