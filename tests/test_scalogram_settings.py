@@ -233,8 +233,8 @@ class _RecordingNet(torch.nn.Module):
 
 def test_live_inference_draws_exactly_the_training_images(tmp_path):
     from hfwidgets.live.offline import classify_recording
-    from hfwidgets.training.data import project_dataset, project_scalogram_settings
     from hfwidgets.training import predictor as run_predictor
+    from hfwidgets.training.data import project_dataset, project_scalogram_settings
 
     # The run's predictor class (named RunPredictor since the live Predictor protocol took the
     # plain name).
