@@ -178,3 +178,15 @@ def test_record_at_five_khz_stores_the_session_at_the_rate_of_its_windows(
         (session_id,) = project.session_ids()
         assert project.session(session_id).rate_hz == 5000
         assert {w.rate_hz for w in project.windows()} <= {5000.0}
+
+
+def test_the_newest_sample_is_never_stamped_after_it_arrived() -> None:
+    # 3600.08 + (now - 3600.08) rounds one ulp past this `now` in float64: the mapped time of
+    # the newest sample must still be exactly `now` at most (it failed by one ulp before).
+    from hfwidgets.sensors.serial_source import _DeviceClock
+
+    now = 562.0002469134
+    t_ms = np.array([3_600_000 + i * 20 for i in range(5)], dtype=np.int64)
+    t = _DeviceClock().map(t_ms, now)
+    assert t[-1] == now
+    assert np.all(np.diff(t) > 0)
