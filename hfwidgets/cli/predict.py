@@ -23,7 +23,7 @@ from hfwidgets.errors import HfwError
 from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s, score_events
 from hfwidgets.sensors import Source, SourceStatus
 
-__all__ = ["PortWatch", "pick_run", "register", "simulated_truth_score"]
+__all__ = ["PortWatch", "counting_settings", "pick_run", "register", "simulated_truth_score"]
 
 _POLL_S = 0.1  # how often the main thread checks the queue, the clock and the worker
 
@@ -104,6 +104,39 @@ def simulated_truth_score(
     return out
 
 
+def counting_settings(live: LiveClassifier, args: argparse.Namespace) -> dict[str, Any]:
+    """The counting settings in use and where they came from, with a line for people.
+
+    ``from``: ``"run"`` (the run's calibrated operating point), ``"options"`` (all given on the
+    command line), ``"run+options"`` or ``"default"`` (no operating point stored).
+    """
+    point = live.operating_point
+    given = [args.threshold, args.min_gap, args.consecutive]
+    explicit = sum(v is not None for v in given)
+    if point is None:
+        origin = "options" if explicit == len(given) else "default"
+    else:
+        origin = "run" if not explicit else ("options" if explicit == len(given) else "run+options")
+    hops = "1 hop" if live.consecutive == 1 else f"{live.consecutive} hops in a row"
+    text = f"threshold {live.threshold:.2f}, {hops}, gap {live.min_gap_s:g} s"
+    if origin == "run" and point is not None:
+        text = f"the run's operating point: {point.describe()}"
+    elif point is None:
+        text += (
+            "; the run has no operating point yet: `hfw calibrate --project DIR --run ID` "
+            "chooses one on sessions with known high-fives"
+        )
+    else:
+        text += f" (options over the run's operating point, {point.describe()})"
+    return {
+        "threshold": live.threshold,
+        "consecutive": live.consecutive,
+        "min_gap_s": live.min_gap_s,
+        "from": origin,
+        "text": text,
+    }
+
+
 def _open_source(args: argparse.Namespace, rate_hz: float) -> Source:
     from hfwidgets import sensors
 
@@ -145,6 +178,7 @@ def _run(args: argparse.Namespace) -> int:
             window_s=window_s,
             threshold=args.threshold,
             min_gap_s=args.min_gap,
+            consecutive=args.consecutive,
             positive=args.positive,
         )
     except ValueError as exc:
@@ -163,9 +197,11 @@ def _run(args: argparse.Namespace) -> int:
     watch = PortWatch()
     source.on_status(watch.update)
     started = time.monotonic()
+    counting = counting_settings(live, args)
     if not args.json:
         where = args.port or "the simulated arm"
         print(f"run {run_id}: counting {args.positive} on {where} (Ctrl-C stops)", flush=True)
+        print(f"  {counting['text']}", flush=True)
     events, lost = _follow(
         live,
         source,
@@ -184,6 +220,7 @@ def _run(args: argparse.Namespace) -> int:
         "seconds": round(time.monotonic() - started, 3),
         "reconnects": source.stats().reconnects,
         "source_lost": lost,
+        "counting": {k: v for k, v in counting.items() if k != "text"},
     }
     if lost is not None:  # nothing was classified after the port went: that is not keeping up
         summary["keeps_up"] = False
@@ -308,10 +345,21 @@ def register(subparsers: Any) -> None:
         "--window", type=float, metavar="S", help="window length (default: the run's)"
     )
     parser.add_argument(
-        "--threshold", type=float, default=0.8, help="probability that counts (default 0.8)"
+        "--threshold",
+        type=float,
+        help="probability that counts (default: the run's operating point, else 0.8)",
     )
     parser.add_argument(
-        "--min-gap", type=float, default=1.0, metavar="S", help="least seconds between counts"
+        "--min-gap",
+        type=float,
+        metavar="S",
+        help="least seconds between counts (default: the run's operating point, else 1.0)",
+    )
+    parser.add_argument(
+        "--consecutive",
+        type=int,
+        metavar="N",
+        help="confident hops in a row needed to count (default: the run's operating point, else 1)",
     )
     parser.add_argument("--positive", default="high-five", help="class to count")
     parser.add_argument("--seed", type=int, default=0, help="simulated arm: random seed")

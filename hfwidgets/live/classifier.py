@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
+from hfwidgets.live.calibration import OperatingPoint, operating_point_for
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import LiveStats, Prediction
 from hfwidgets.live.model import LiveSource, Predictor, positive_index, resolve_window_s
@@ -33,6 +34,10 @@ from hfwidgets.live.windows import HopGeometry, cut_windows, resample_windows
 __all__ = ["LiveClassifier"]
 
 log = logging.getLogger(__name__)
+
+#: Counting settings used when neither the caller nor the run's operating point says.
+DEFAULT_THRESHOLD = 0.8
+DEFAULT_MIN_GAP_S = 1.0
 
 # Sample timestamps within this many seconds of time.monotonic() are taken to be on that clock.
 _MONOTONIC_SLACK_S = 1.0
@@ -53,8 +58,15 @@ class LiveClassifier:
         Time between two classified windows (seconds).
     window_s : float, optional
         Window length; by default the one the run was trained on.
-    threshold, min_gap_s : float
+    threshold, min_gap_s : float, optional
         Passed to `EventCounter`: confidence that counts, and least time between counts.
+    consecutive : int, optional
+        Confident hops in a row needed to count (`EventCounter`).
+    operating_point : OperatingPoint or mapping, optional
+        Where ``threshold``, ``consecutive`` and ``min_gap_s`` come from when they are not
+        given: by default the predictor's ``operating_point`` (what
+        ``hfwidgets.training.load_predictor`` reads from the run's calibration, see
+        `hfwidgets.live.calibration`), else 0.8, 1 hop and 1.0 s.
     positive : str
         Class whose events are counted.
     max_batch : int
@@ -90,10 +102,12 @@ class LiveClassifier:
         *,
         hop_s: float = 0.2,
         window_s: float | None = None,
-        threshold: float = 0.8,
-        min_gap_s: float = 1.0,
+        threshold: float | None = None,
+        min_gap_s: float | None = None,
         positive: str = "high-five",
         max_batch: int = 16,
+        consecutive: int | None = None,
+        operating_point: OperatingPoint | Mapping[str, Any] | None = None,
     ) -> None:
         if not hop_s > 0:
             raise ValueError(f"hop_s={hop_s!r} must be > 0 seconds, e.g. hop_s=0.2")
@@ -117,7 +131,25 @@ class LiveClassifier:
         )
         self._rate = rate
         self.max_batch = int(max_batch)
-        self._counter = EventCounter(threshold=threshold, min_gap_s=min_gap_s)
+        point = operating_point_for(predictor, operating_point)
+        self.operating_point = point
+        if point is not None and abs(point.hop_s - self.hop_s) > 1e-9 and consecutive is None:
+            log.warning(
+                "the operating point was calibrated at a %.3g s hop, this classifier hops every "
+                "%.3g s: %d hops in a row last a different time; calibrate at this hop",
+                point.hop_s,
+                self.hop_s,
+                point.consecutive,
+            )
+        self._counter = EventCounter(
+            threshold=_pick(
+                threshold, None if point is None else point.threshold, DEFAULT_THRESHOLD
+            ),
+            min_gap_s=_pick(
+                min_gap_s, None if point is None else point.min_gap_s, DEFAULT_MIN_GAP_S
+            ),
+            consecutive=int(_pick(consecutive, None if point is None else point.consecutive, 1)),
+        )
         self._lock = threading.Lock()  # guards counter, latencies and tallies
         self._latencies: deque[float] = deque(maxlen=100_000)
         self._infer_ms: deque[float] = deque(maxlen=10_000)
@@ -149,6 +181,27 @@ class LiveClassifier:
     def threshold(self, value: float) -> None:
         with self._lock:  # the worker reads it between hops
             self._counter.set_threshold(value)
+
+    @property
+    def consecutive(self) -> int:
+        """Confident hops in a row needed to count."""
+        return self._counter.consecutive
+
+    @property
+    def min_gap_s(self) -> float:
+        """Least time between two counts (seconds of stream time)."""
+        return self._counter.min_gap_s
+
+    def apply_operating_point(self, point: OperatingPoint) -> None:
+        """Count with ``point``'s threshold, hops in a row and gap from the next hop on.
+
+        The count carries on (e.g. after calibrating while counting).
+        """
+        with self._lock:
+            self._counter.set_threshold(point.threshold)
+            self._counter.min_gap_s = float(point.min_gap_s)
+            self._counter.consecutive = int(point.consecutive)
+            self.operating_point = point
 
     @property
     def running(self) -> bool:
@@ -348,3 +401,10 @@ class LiveClassifier:
         with self._lock:
             self._infer_ms.append((done - began) * 1000.0)
         return made
+
+
+def _pick(explicit: float | None, stored: float | None, default: float) -> float:
+    """An explicit option wins over the run's operating point, which wins over the default."""
+    if explicit is not None:
+        return float(explicit)
+    return float(stored) if stored is not None else default

@@ -4,6 +4,8 @@ A high-five lasts longer than one hop, so several consecutive hops see it with h
 Counting every confident hop would count one motion three or four times. `EventCounter` counts
 once per *run* of confident hops (hysteresis: the run only ends when the probability falls below
 a lower release level) and additionally refuses a new count within ``min_gap_s`` of the last one.
+Requiring ``consecutive`` confident hops in a row before counting trades a little delay for
+fewer counts of a single stray confident hop (`hfwidgets.live.calibration` picks the setting).
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class EventCounter:
     release : float, optional
         The run ends when the probability drops below this level. Defaults to ``threshold - 0.2``
         (at least 0), so a probability flickering around the threshold does not count twice.
+    consecutive : int
+        Hops in a row at or above ``threshold`` needed to start a run (1: the first one does);
+        the event is counted at the last of them.
 
     Examples
     --------
@@ -60,11 +65,19 @@ class EventCounter:
     """
 
     def __init__(
-        self, *, threshold: float = 0.8, min_gap_s: float = 1.0, release: float | None = None
+        self,
+        *,
+        threshold: float = 0.8,
+        min_gap_s: float = 1.0,
+        release: float | None = None,
+        consecutive: int = 1,
     ) -> None:
         if min_gap_s < 0:
             raise ValueError(f"min_gap_s={min_gap_s!r} must be >= 0 seconds")
+        if isinstance(consecutive, bool) or int(consecutive) != consecutive or consecutive < 1:
+            raise ValueError(f"consecutive={consecutive!r} must be a whole number of hops >= 1")
         self.min_gap_s = float(min_gap_s)
+        self.consecutive = int(consecutive)
         self.set_threshold(threshold, release=release)
         self.reset()
 
@@ -100,6 +113,7 @@ class EventCounter:
         self._count = 0
         self._last_t: float | None = None
         self._in_run = False
+        self._streak = 0  # confident hops in a row before a run starts
 
     def update(self, t: float, prob: float) -> Counted | None:
         """Feed one hop; return the new `Counted` event if this hop starts one, else None.
@@ -117,7 +131,12 @@ class EventCounter:
                 self._in_run = False
             return None
         if prob < self.threshold:
+            self._streak = 0
             return None
+        self._streak += 1
+        if self._streak < self.consecutive:
+            return None
+        self._streak = 0
         self._in_run = True
         if self._last_t is not None and t - self._last_t < self.min_gap_s:
             return None

@@ -45,6 +45,7 @@ def classify_recording(
     min_gap_s: float = 1.0,
     positive: str = "high-five",
     batch_size: int = 64,
+    consecutive: int = 1,
 ) -> RecordingResult:
     """Classify every hop of a recording and count events, exactly as `LiveClassifier` would.
 
@@ -58,8 +59,9 @@ def classify_recording(
         See `hfwidgets.live.Predictor`.
     rate_hz : float
         Sample rate of the recording.
-    hop_s, window_s, threshold, min_gap_s, positive
-        As for `LiveClassifier`.
+    hop_s, window_s, threshold, min_gap_s, positive, consecutive
+        As for `LiveClassifier` (here without the run's operating point: the counting
+        settings are explicit, as `hfwidgets.live.calibration` sweeps them).
     batch_size : int
         Windows per ``predict_proba`` call.
 
@@ -80,7 +82,7 @@ def classify_recording(
     geo = HopGeometry.of(
         window_s=win_s, hop_s=hop_s, source_rate=rate_hz, model_rate=float(predictor.rate_hz)
     )
-    counter = EventCounter(threshold=threshold, min_gap_s=min_gap_s)
+    counter = EventCounter(threshold=threshold, min_gap_s=min_gap_s, consecutive=consecutive)
     predictions: list[Prediction] = []
     events: list[Counted] = []
     all_ends = list(range(geo.window_n - 1, tt.shape[0], geo.hop_n))

@@ -8,6 +8,7 @@ inference accepts (any object with ``classes``, ``rate_hz`` and ``predict_proba`
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import torch
 
 from hfwidgets.errors import HfwError
+from hfwidgets.live.calibration import OperatingPoint, stored_operating_point
 from hfwidgets.models import StagedNet, build_architecture
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.training.checkpoint import load_checkpoint
@@ -59,6 +61,9 @@ class RunPredictor:
         self.model_name = model_name
         self.run_id = run_id
         self.window_s = window_s
+        #: The run's calibrated counting settings (`hfwidgets.live.calibration`), set by
+        #: :func:`load_predictor`; None when the run was never calibrated.
+        self.operating_point: OperatingPoint | None = None
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, *, run_id: int | None = None) -> RunPredictor:
@@ -124,4 +129,10 @@ def load_predictor(project: Project, run_id: int | None = None) -> RunPredictor:
     """The :class:`RunPredictor` of run ``run_id`` of ``project`` (default: the latest trained)."""
     if run_id is None:
         run_id = latest_run_id(project)
-    return RunPredictor.from_checkpoint(project.checkpoint_path(run_id), run_id=run_id)
+    predictor = RunPredictor.from_checkpoint(project.checkpoint_path(run_id), run_id=run_id)
+    # The counting settings calibrated for this run (hfw calibrate); live counting uses them.
+    try:
+        predictor.operating_point = stored_operating_point(project, run_id)
+    except ValueError as exc:  # a damaged point must not stop the run from counting
+        logging.getLogger(__name__).warning("%s; counting with the default settings", exc)
+    return predictor
