@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from hfwidgets._worker import Pump
 from hfwidgets.live import LiveClassifier
+from hfwidgets.live.calibration import stored_operating_point
 from hfwidgets.sensors import SimulatedSource, simulate_session
+from hfwidgets.store import Project
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.live_counter import LiveCounter
 
@@ -122,3 +126,95 @@ def test_stop_shows_the_hits_counted_since_the_last_redraw() -> None:
         counter.close()
         source.stop()
     assert counter.comm is None
+
+
+# --- Calibrate section ----------------------------------------------------------------------
+
+
+class RunSwingPredictor(SwingPredictor):
+    """The rule predictor as a trained run's predictor: it knows its run and operating point."""
+
+    def __init__(self, run_id: int, operating_point: object = None) -> None:
+        self.run_id = run_id
+        self.operating_point = operating_point
+
+
+def _project_with_run(tmp_path: Path) -> tuple[Project, int]:
+    project = Project.create(tmp_path / "p", rate_hz=50.0)
+    run_id = project.add_run({})
+    project.update_run(run_id, status="finished", metrics={"accuracy": 0.9})
+    return project, run_id
+
+
+def test_calibrate_stores_the_point_and_the_live_tab_says_it(tmp_path: Path) -> None:
+    project, run_id = _project_with_run(tmp_path)
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    counter = LiveCounter(source, project=project, calibrate_seconds=40.0)
+    counter.set_predictor(RunSwingPredictor(run_id))
+    assert f"Run {run_id}</b> counts with threshold 0.80" in counter.operating_html.value
+    assert "not calibrated" in counter.operating_html.value
+    result = counter.calibrate(wait=True)
+    assert result is not None
+    point = stored_operating_point(project, run_id)
+    assert point is not None
+    assert point == result.chosen
+    assert counter.threshold == pytest.approx(point.threshold)  # the slider follows
+    assert "its operating point: threshold" in counter.operating_html.value
+    assert f"stored with run {run_id}" in counter.calibrate_html.value
+    assert counter.calibrate_table.value.count("<tr") == len(result.front) + 1
+    assert counter.calibrate_plot.layout.display != "none"
+    assert len(np.asarray(counter._cal_all.x)) == len(result.rows)
+    # Counting now uses the whole point, not only its threshold.
+    counter.start()
+    try:
+        assert counter.classifier is not None
+        assert counter.classifier.consecutive == point.consecutive
+        assert counter.classifier.min_gap_s == point.min_gap_s
+    finally:
+        counter.close()
+        source.stop()
+        project.close()
+
+
+def test_the_calibrate_button_works_on_a_thread_and_applies_on_the_pump(tmp_path: Path) -> None:
+    project, run_id = _project_with_run(tmp_path)
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    pump = Pump(threaded=False)
+    with use_pump(pump):
+        counter = LiveCounter(
+            source, RunSwingPredictor(run_id), project=project, calibrate_seconds=30.0
+        )
+    try:
+        counter.calibrate_button.click()
+        assert counter.calibrate_button.disabled  # one calibration at a time
+        assert counter._cal_thread is not None
+        counter._cal_thread.join(60)
+        assert counter.calibration is None  # nothing shown until the pump applies it
+        pump.step()
+        assert counter.calibration is not None
+        assert not counter.calibrate_button.disabled
+        assert stored_operating_point(project, run_id) == counter.calibration.chosen
+    finally:
+        counter.close()
+        project.close()
+
+
+def test_calibrate_without_a_project_run_explains() -> None:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    counter = LiveCounter(source, SwingPredictor())
+    assert counter.calibrate() is None
+    assert "trained run of this project" in counter.calibrate_html.value
+
+
+def test_a_stored_point_from_a_shared_project_is_escaped(tmp_path: Path) -> None:
+    from hfwidgets.live.calibration import OperatingPoint
+
+    evil = "<img src=x onerror=alert(1)>"
+    point = OperatingPoint(threshold=0.9, recall=0.97, precision=1.0, false_per_hour=0.0,
+                           source=evil)  # fmt: skip
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
+    counter = LiveCounter(source, RunSwingPredictor(3, point))
+    for html_value in (counter.operating_html.value, counter.calibrate_html.value):
+        assert evil not in html_value
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html_value
+    assert counter.threshold == pytest.approx(0.9)

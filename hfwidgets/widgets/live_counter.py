@@ -1,7 +1,16 @@
-"""LiveCounter: the high-five count, a probability strip, the threshold and reset."""
+"""LiveCounter: the high-five count, a probability strip, the threshold and reset, calibration.
+
+The Calibrate section chooses the run's counting settings on sessions with known events
+(`hfwidgets.live.calibration`): the project's recorded sessions with labelled windows, else
+simulated ones. It shows the trade-off (recall against false counts per hour), stores the
+chosen operating point with the run and counts with it from then on.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
 from collections import deque
 from typing import Any
 
@@ -16,6 +25,8 @@ from hfwidgets.widgets.live_plot import _ensure_started
 
 __all__ = ["LiveCounter"]
 
+log = logging.getLogger(__name__)
+
 
 class LiveCounter(w.VBox):
     """Count a motion live with a trained predictor on a live source.
@@ -29,9 +40,20 @@ class LiveCounter(w.VBox):
         :meth:`set_predictor` (the Workbench does so after training).
     threshold, hop_s, min_gap_s, positive
         Passed to :class:`hfwidgets.live.LiveClassifier`. Moving the threshold slider while
-        counting changes it from the next hop on; the count carries on.
+        counting changes it from the next hop on; the count carries on. A predictor whose run
+        was calibrated brings its operating point: the slider moves to its threshold, and its
+        hops in a row and gap are used unless ``min_gap_s`` is given.
     strip_s
         Seconds of probability history drawn.
+    project
+        The project whose runs the predictors come from: needed to calibrate (the point is
+        stored with the run) and to use its recorded sessions.
+    calibrate_seconds
+        Length of each simulated session when the project has no labelled recorded session.
+    backend
+        Inference path while counting (`hfwidgets.live.runtime.live_predictor`): ``"auto"``
+        runs a trained run's network in ONNX Runtime on one thread when it is installed
+        (lower latency inside a busy kernel, see ``bench/live_latency.py``), else in torch.
     """
 
     count = traitlets.Int(0, help="Events counted since the last reset.")
@@ -45,13 +67,23 @@ class LiveCounter(w.VBox):
         *,
         threshold: float = 0.8,
         hop_s: float = 0.2,
-        min_gap_s: float = 1.0,
+        min_gap_s: float | None = None,
         positive: str = "high-five",
         strip_s: float = 10.0,
+        project: Any | None = None,
+        calibrate_seconds: float = 150.0,
+        backend: str = "auto",
     ) -> None:
         self.source = source
         self.predictor = predictor
-        self.hop_s, self.min_gap_s, self.positive = float(hop_s), float(min_gap_s), positive
+        self.project = project
+        self.run_id: int | None = None
+        self.calibrate_seconds = float(calibrate_seconds)
+        self.backend = backend
+        self._fast: tuple[Any, str, Any] | None = None  # (predictor, backend, its live form)
+        self.calibration: Any | None = None  # the last hfwidgets.live.calibration.Calibration
+        self.hop_s, self.positive = float(hop_s), positive
+        self.min_gap_s = None if min_gap_s is None else float(min_gap_s)
         self.classifier: Any | None = None
         self._offset = 0  # counts of classifiers stopped before (Start/Stop keeps the count)
         self._strip: deque[tuple[float, float]] = deque(maxlen=max(10, int(strip_s / hop_s) * 2))
@@ -91,12 +123,16 @@ class LiveCounter(w.VBox):
         self.start_button.observe(self._on_toggle, "value")
         self.reset_button.on_click(lambda _b: self.reset())
         self._bridge = EventBridge(self._apply, widgets=[self], name="hfw-live-counter")
+        self.operating_html = w.HTML()
+        self._build_calibrate()
         super().__init__(
             [
                 self.count_html,
+                self.operating_html,
                 self.strip,
                 w.HBox([self.start_button, self.reset_button, self.threshold_slider]),
                 self.stats_html,
+                self.calibrate_box,
             ]
         )
         self.add_class("hfw-live-counter")
@@ -104,16 +140,40 @@ class LiveCounter(w.VBox):
         self.set_predictor(predictor)
 
     # -- public API ---------------------------------------------------------------------------
-    def set_predictor(self, predictor: Any | None) -> None:
-        """Use ``predictor`` from now on (stops counting with the previous one)."""
+    def set_predictor(self, predictor: Any | None, *, run_id: int | None = None) -> None:
+        """Use ``predictor`` from now on (stops counting with the previous one).
+
+        ``run_id`` defaults to the predictor's ``run_id``; a run's calibrated operating point
+        (``predictor.operating_point``) sets the threshold slider.
+        """
         self.stop()
         self.predictor = predictor
+        self.run_id = run_id if run_id is not None else getattr(predictor, "run_id", None)
+        self.calibration = None
         self.start_button.disabled = predictor is None
         self._render_count()
         if predictor is None:
             self.stats_html.value = "<small>Train a model first (Train tab).</small>"
         else:
             self.stats_html.value = f"<small>classes: {esc_join(predictor.classes)}</small>"
+        point = self.operating_point
+        if point is not None:
+            self.threshold = float(point.threshold)
+        self._render_calibration()
+        self._render_operating()
+
+    @property
+    def operating_point(self) -> Any | None:
+        """The run's calibrated operating point, or None (never calibrated, no predictor)."""
+        from hfwidgets.live.calibration import operating_point_for
+
+        if self.predictor is None:
+            return None
+        try:
+            return operating_point_for(self.predictor)
+        except (TypeError, ValueError) as exc:  # a damaged stored point: count without it
+            log.warning("ignoring the run's operating point: %s", exc)
+            return None
 
     def start(self) -> None:
         """Start the source (if needed) and the classifier."""
@@ -124,11 +184,12 @@ class LiveCounter(w.VBox):
         _ensure_started(self.source)
         classifier = LiveClassifier(
             self.source,
-            self.predictor,
+            self._live_predictor(),
             threshold=self.threshold,
             hop_s=self.hop_s,
-            min_gap_s=self.min_gap_s,
+            min_gap_s=self.min_gap_s,  # None: the run's operating point, else 1 s
             positive=self.positive,
+            operating_point=self.operating_point,
         )
         classifier.on_prediction(self._bridge.post)
         classifier.on_event(lambda e: self._bridge.post(e, urgent=True))
@@ -138,6 +199,17 @@ class LiveCounter(w.VBox):
         with self.hold_sync():
             self.start_button.value = True
             self.start_button.description, self.start_button.icon = "Stop", "stop"
+
+    def _live_predictor(self) -> Any:
+        """The predictor on the inference path of `backend` (made once per predictor)."""
+        from hfwidgets.live.runtime import live_predictor
+
+        predictor: Any = self.predictor
+        cached = self._fast
+        if cached is None or cached[0] is not predictor or cached[1] != self.backend:
+            fast = live_predictor(predictor, backend=self.backend)
+            self._fast = cached = (predictor, self.backend, fast)
+        return cached[2]
 
     def stop(self) -> None:
         """Stop the classifier; the count stays on screen."""
@@ -157,6 +229,8 @@ class LiveCounter(w.VBox):
         """Stop counting (classifier and bridge) and close the widget."""
         if getattr(self, "_bridge", None) is not None:  # absent when __init__ failed (__del__)
             self.stop()
+        if getattr(self, "_cal_bridge", None) is not None:
+            self._cal_bridge.stop()
         super().close()
 
     def reset(self) -> None:
@@ -183,6 +257,8 @@ class LiveCounter(w.VBox):
         self._threshold_line.y = np.array([change["new"]] * 2)
         if self.classifier is not None:  # applies from the next hop; the count carries on
             self.classifier.threshold = float(change["new"])
+        if hasattr(self, "operating_html"):
+            self._render_operating()
 
     def _apply(self, events: list[Any]) -> None:
         for event in events:
@@ -213,3 +289,227 @@ class LiveCounter(w.VBox):
             f"{self.count} <span style='font-size:20px;font-weight:normal'>"
             f"{esc(self.positive)}s</span></div>"
         )
+
+    # -- calibration --------------------------------------------------------------------------
+    def _build_calibrate(self) -> None:
+        self.calibrate_button = w.Button(
+            description="Calibrate",
+            icon="sliders",
+            tooltip="Choose the threshold, hops in a row and gap on sessions with known "
+            "high-fives: fewest false counts at the target recall",
+        )
+        self.target_recall = w.BoundedFloatText(
+            value=0.95, min=0.5, max=1.0, step=0.01, description="Recall ≥",
+            layout=w.Layout(width="150px"),
+        )  # fmt: skip
+        self.calibrate_html = w.HTML()
+        xs = bq.LinearScale(min=0.0)
+        ys = bq.LinearScale(min=0.0, max=1.0)
+        tip = bq.Tooltip(
+            fields=["x", "y"], labels=["false counts/h", "recall"], formats=[".1f", ".2f"]
+        )
+        self._cal_all = bq.Scatter(
+            x=np.zeros(0), y=np.zeros(0), scales={"x": xs, "y": ys}, colors=["#bbb"],
+            default_size=16, tooltip=tip,
+        )  # fmt: skip
+        self._cal_front = bq.Lines(
+            x=np.zeros(0), y=np.zeros(0), scales={"x": xs, "y": ys}, colors=["#1f77b4"],
+            marker="circle", marker_size=24,
+        )  # fmt: skip
+        self._cal_chosen = bq.Scatter(
+            x=np.zeros(0), y=np.zeros(0), scales={"x": xs, "y": ys}, colors=["#d62728"],
+            default_size=80, marker="diamond",
+        )  # fmt: skip
+        self.calibrate_plot = bq.Figure(
+            marks=[self._cal_all, self._cal_front, self._cal_chosen],
+            axes=[
+                bq.Axis(scale=xs, label="false counts per hour"),
+                bq.Axis(scale=ys, orientation="vertical", label="recall", tick_format=".2f"),
+            ],
+            animation_duration=0,
+            fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 10},
+            layout=w.Layout(width="100%", max_width="520px", height="220px", display="none"),
+        )
+        self.calibrate_table = w.HTML()
+        self.calibrate_button.on_click(lambda _b: self.calibrate(wait=False))
+        self._cal_bridge = EventBridge(
+            self._apply_calibration, widgets=[self], name="hfw-live-calibrate"
+        )
+        self._cal_thread: threading.Thread | None = None
+        self.calibrate_box = w.VBox(
+            [
+                w.HTML("<b>Calibrate</b>"),
+                w.HBox([self.calibrate_button, self.target_recall]),
+                self.calibrate_html,
+                self.calibrate_plot,
+                self.calibrate_table,
+            ]
+        )
+        self.calibrate_box.add_class("hfw-live-calibrate")
+
+    def calibrate(self, *, wait: bool = True) -> Any | None:
+        """Calibrate the current run, store its operating point and count with it.
+
+        The project's recorded sessions with labelled windows are used when there are some,
+        else simulated sessions of ``calibrate_seconds``. With ``wait`` (tests, scripts) it
+        runs here and returns the `Calibration`; otherwise on a thread (the button), and the
+        result appears when done.
+        """
+        if self.predictor is None or self.project is None or self.run_id is None:
+            self.calibrate_html.value = (
+                "<small>Calibration needs a trained run of this project: train one (Train "
+                "tab) or pick one in the Train tab's run list.</small>"
+            )
+            return None
+        if self._cal_thread is not None and self._cal_thread.is_alive():
+            return None
+        predictor, run_id, target = (
+            self.predictor,
+            int(self.run_id),
+            float(self.target_recall.value),
+        )
+        self.calibrate_button.disabled = True
+        self.calibrate_html.value = (
+            f"<small>Calibrating run {run_id}: classifying the sessions once, then trying "
+            "every setting …</small>"
+        )
+        if wait:
+            outcome = self._calibrate(predictor, run_id, target)
+            self._apply_calibration([outcome])
+            return outcome[1]
+        self._cal_bridge.start()
+        self._cal_thread = threading.Thread(
+            target=lambda: self._cal_bridge.post(
+                self._calibrate(predictor, run_id, target), urgent=True
+            ),
+            name="hfw-calibrate",
+            daemon=True,
+        )
+        self._cal_thread.start()
+        return None
+
+    def _calibrate(self, predictor: Any, run_id: int, target: float) -> tuple[Any, Any, str]:
+        """Run the calibration (any thread): ``(predictor, Calibration or None, error)``."""
+        from hfwidgets.live.calibration import calibrate_run, sessions_for
+
+        project: Any = self.project
+        try:
+            sessions, source = sessions_for(
+                project,
+                rate_hz=float(predictor.rate_hz),
+                positive=self.positive,
+                seconds=self.calibrate_seconds,
+            )
+            result = calibrate_run(
+                project,
+                run_id,
+                predictor,
+                sessions,
+                hop_s=self.hop_s,
+                positive=self.positive,
+                target_recall=target,
+                source=source,
+            )
+        except Exception as exc:  # shown in the section; the counter keeps its settings
+            log.exception("calibration of run %s failed", run_id)
+            return predictor, None, f"{type(exc).__name__}: {exc}"
+        return predictor, result, ""
+
+    def _apply_calibration(self, outcomes: list[Any]) -> None:
+        for predictor, result, error in outcomes:
+            self.calibrate_button.disabled = self.predictor is None
+            if result is None:
+                self.calibrate_html.value = (
+                    f"<small><span style='color:#a00'>Calibration failed: {esc(error)}"
+                    "</span></small>"
+                )
+                continue
+            if predictor is not self.predictor:  # another run was picked meanwhile
+                continue
+            self.calibration = result
+            self.threshold = float(result.chosen.threshold)
+            if self.classifier is not None:  # from the next hop; the count carries on
+                self.classifier.apply_operating_point(result.chosen)
+            self._render_calibration()
+            self._render_operating()
+
+    def _render_calibration(self) -> None:
+        result = self.calibration
+        if result is None:
+            self.calibrate_plot.layout.display = "none"
+            self.calibrate_table.value = ""
+            point = self.operating_point
+            self.calibrate_html.value = (
+                "<small>Finds the threshold, hops in a row and gap with the fewest false "
+                "counts at the target recall, on the project's recorded sessions with "
+                "labelled windows, else on simulated ones.</small>"
+                if point is None
+                else f"<small>Calibrated on {esc(point.source or 'earlier sessions')}; "
+                "calibrate again after retraining or with new sessions.</small>"
+            )
+            return
+        chosen = result.chosen
+        rows = result.rows
+        finite = [r for r in rows if not math.isnan(r.false_per_hour)]
+        with self.calibrate_plot.hold_sync():
+            self._cal_all.x = np.array([r.false_per_hour for r in finite], dtype=float)
+            self._cal_all.y = np.array([r.recall for r in finite], dtype=float)
+            front = [r for r in result.front if not math.isnan(r.false_per_hour)]
+            self._cal_front.x = np.array([r.false_per_hour for r in front], dtype=float)
+            self._cal_front.y = np.array([r.recall for r in front], dtype=float)
+            if not math.isnan(chosen.false_per_hour):
+                self._cal_chosen.x = np.array([chosen.false_per_hour])
+                self._cal_chosen.y = np.array([chosen.recall])
+        self.calibrate_plot.layout.display = "flex" if finite else "none"
+        body = "".join(_front_row(r, chosen=chosen) for r in result.front)
+        self.calibrate_table.value = (
+            "<small>Settings no other beats on both recall and false counts (grey dots: all "
+            f"{len(rows)} tried; red: chosen):</small><table style='font-size:12px'>"
+            "<tr><th>threshold</th><th>hops</th><th>gap</th><th>recall</th><th>precision</th>"
+            "<th>false/h</th></tr>" + body + "</table>"
+        )
+        missed = "" if chosen.meets_target else (
+            f" <b>No setting reached recall {chosen.target_recall:.2f}</b>: the highest is used;"
+            " more or better training data helps."
+        )  # fmt: skip
+        self.calibrate_html.value = (
+            f"<small>Chosen and stored with run {esc(self.run_id)}: {esc(chosen.describe())}."
+            f"{missed}</small>"
+        )
+
+    def _render_operating(self) -> None:
+        """Say which run counts and with which settings (the Live tab shows this line)."""
+        if self.predictor is None:
+            self.operating_html.value = ""
+            return
+        run = "This model" if self.run_id is None else f"Run {self.run_id}"
+        point = self.operating_point
+        if point is None:
+            gap = 1.0 if self.min_gap_s is None else self.min_gap_s
+            how = (
+                f"threshold {self.threshold:.2f} (slider), 1 hop, gap {gap:g} s; not calibrated "
+                "yet: Calibrate below chooses the settings"
+            )
+        else:
+            how = f"its operating point: {point.describe()}"
+            if abs(self.threshold - point.threshold) > 1e-9:
+                how += f"; the slider overrides the threshold with {self.threshold:.2f}"
+            if self.min_gap_s is not None and self.min_gap_s != point.min_gap_s:
+                how += f"; gap {self.min_gap_s:g} s as given"
+        self.operating_html.value = f"<small><b>{esc(run)}</b> counts with {esc(how)}</small>"
+
+
+def _front_row(row: Any, *, chosen: Any) -> str:
+    """One table row of the trade-off (numbers only: nothing here comes from the project)."""
+    is_chosen = (row.threshold, row.consecutive, row.min_gap_s) == (
+        chosen.threshold,
+        chosen.consecutive,
+        chosen.min_gap_s,
+    )
+    style = " style='font-weight:bold;color:#d62728'" if is_chosen else ""
+    fph = "n/a" if math.isnan(row.false_per_hour) else f"{row.false_per_hour:.1f}"
+    return (
+        f"<tr{style}><td>{row.threshold:.2f}</td><td>{row.consecutive}</td>"
+        f"<td>{row.min_gap_s:g} s</td><td>{row.recall:.2f}</td><td>{row.precision:.2f}</td>"
+        f"<td>{fph}</td></tr>"
+    )

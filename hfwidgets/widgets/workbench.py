@@ -121,7 +121,9 @@ class Workbench(w.VBox):
                     if k in state
                 },
             )
-            self.live = LiveCounter(source, threshold=float(state.get("threshold", 0.8)))
+            self.live = LiveCounter(
+                source, threshold=float(state.get("threshold", 0.8)), project=project
+            )
         self.guide = Guide(project)
         self.runs = RunList(project)
         self.live_note = w.HTML("<small>No run counts live yet: train one (Train tab).</small>")
