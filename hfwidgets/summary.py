@@ -99,7 +99,9 @@ class RunSummary:
             return "–"
         on = {"val": "validation", "train": "training"}.get(self.evaluated_on, self.evaluated_on)
         where = f" on {self.n} {on} windows" if self.n is not None else f" ({on})"
-        sessions = f" from {self.n_sessions} sessions/sources" if self.n_sessions else ""
+        n = self.n_sessions
+        plural = "s" if n != 1 else ""
+        sessions = f" from {n} session{plural}/source{plural}" if n else ""
         return f"{self.accuracy:.1%}{where}{sessions}"
 
     def baseline_text(self) -> str:

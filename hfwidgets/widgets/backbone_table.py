@@ -16,7 +16,9 @@ import ipywidgets as w
 __all__ = ["COLUMNS", "BackboneTable"]
 
 COLUMNS = ("backbone", "parameters", "weights file", "ImageNet top-1", "groups", "CPU latency")
-_TEMPLATE = "minmax(150px, 1.4fr) repeat(5, minmax(78px, 1fr))"
+# About 430 px at the least: a 900 px window with JupyterLab's file browser open leaves ~500 px
+# for a notebook cell. Headers wrap inside their column rather than push the last one out.
+_TEMPLATE = "minmax(130px, 1.4fr) repeat(5, minmax(52px, 1fr))"
 
 
 class BackboneTable(w.GridBox):
@@ -42,7 +44,7 @@ class BackboneTable(w.GridBox):
         super().__init__(
             layout=w.Layout(
                 grid_template_columns=_TEMPLATE,
-                grid_gap="2px 12px",
+                grid_gap="2px 8px",
                 align_items="center",
                 max_width="860px",
                 width="100%",
@@ -70,7 +72,8 @@ class BackboneTable(w.GridBox):
                 button = w.Button(
                     description=name,
                     tooltip=f"use {name}",
-                    layout=w.Layout(width="100%", justify_content="flex-start"),
+                    layout=w.Layout(width="100%", padding="0 4px"),
+                    style={"font_size": "12px"},
                 )
                 button.add_class("hfw-backbone-row")
                 button.on_click(lambda _b, name=name: self._on_pick(name))
@@ -79,7 +82,10 @@ class BackboneTable(w.GridBox):
             button.icon = "check" if name == chosen else ""
             weight = "font-weight:bold;" if name == chosen else ""
             cells.append(button)
-            cells += [w.HTML(f"<span style='{weight}'>{html.escape(t)}</span>") for t in texts]
+            cells += [
+                w.HTML(f"<small style='{weight}white-space:nowrap'>{html.escape(t)}</small>")
+                for t in texts
+            ]
             rows_html.append(
                 "<tr><td>" + "</td><td>".join(html.escape(t) for t in [name, *texts]) + "</td></tr>"
             )

@@ -88,12 +88,19 @@ class FreezeChecklist(w.VBox):
             layout=_narrow(),
             style={"description_width": "16px"},
         )
-        self.apply_preset_button = w.Button(description="Apply preset", icon="check")
+        self.apply_preset_button = w.Button(
+            description="Apply preset",
+            icon="check",
+            layout=w.Layout(width="auto", min_width="130px"),
+        )
         self.apply_preset_button.on_click(lambda _b: self.apply_preset(self.preset.value))
         self.count_html = w.HTML()
         super().__init__(
             [
-                w.HBox([self.preset, self.last_n, self.apply_preset_button]),
+                w.HBox(
+                    [self.preset, self.last_n, self.apply_preset_button],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
                 self.boxes,
                 self.count_html,
             ]
@@ -174,11 +181,16 @@ class FreezeChecklist(w.VBox):
                         box,
                         w.HTML(
                             f"<small><b>{size:,}</b> parameters</small>",
-                            layout=w.Layout(width="150px"),
+                            layout=w.Layout(width="130px", flex="0 0 auto"),
                         ),
-                        w.HTML(f"<small>{group_role(name, index, len(groups))}</small>"),
+                        # Its own line height: wrapped in a narrow window, it stays in its row.
+                        w.HTML(
+                            "<div style='line-height:1.25;font-size:85%'>"
+                            f"{group_role(name, index, len(groups))}</div>",
+                            layout=w.Layout(flex="1 1 160px", min_width="0"),
+                        ),
                     ],
-                    layout=w.Layout(align_items="center"),
+                    layout=w.Layout(align_items="center", height="auto"),
                 )
             )
         self.boxes.children = tuple(rows)

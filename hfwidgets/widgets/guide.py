@@ -104,7 +104,8 @@ class Guide(w.VBox):
                 w.VBox(
                     [
                         w.HTML(
-                            f"<b>{html.escape(name)}</b> <small>({html.escape(hint)})</small>",
+                            f"<div style='line-height:1.3'><b>{html.escape(name)}</b> "
+                            f"<small>({html.escape(hint)})</small></div>",
                             layout=w.Layout(width="240px"),
                         ),
                         picture,

@@ -95,7 +95,7 @@ class LivePlot(w.VBox):
             scales=scales,
             colors=AXIS_COLORS,
             labels=["x", "y", "z"],
-            display_legend=True,
+            display_legend=False,  # a legend box inside the plot would cover the newest data
             stroke_width=1.5,
         )
         self.figure = bq.Figure(
@@ -131,7 +131,16 @@ class LivePlot(w.VBox):
         controls = w.HBox(
             [self.pause_button, self.scroll, self.readout], layout=w.Layout(flex_flow="row wrap")
         )
-        super().__init__([self.figure, controls])
+        self.legend = w.HTML(
+            "<small>"
+            + " · ".join(
+                f"<span style='color:{c}'>━</span> {a}"
+                for a, c in zip("xyz", AXIS_COLORS, strict=True)
+            )
+            + "</small>",
+            layout=w.Layout(margin="0 0 0 55px"),
+        )
+        super().__init__([self.legend, self.figure, controls])
         self.window_s = float(window_s)
         self.add_class("hfw-live-plot")
 

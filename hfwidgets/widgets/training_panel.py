@@ -148,7 +148,7 @@ class TrainingPanel(w.VBox):
             description="Validation share",
             style=style,
             readout_format=".0%",
-            layout=w.Layout(width="340px", min_width="300px"),
+            layout=w.Layout(width="420px", min_width="360px"),
         )
         self.start_button = w.Button(
             description="Start", icon="play", button_style="primary", layout=_button_layout()

@@ -35,7 +35,7 @@ log = logging.getLogger("hfwidgets.widgets")
 
 SETTINGS_KEY = "workbench"  # project setting holding the Workbench's choices
 SIMULATED = "simulated arm"
-TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Runs", "Live")
+TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Live")
 _FINAL_OK = ("completed", "finished")
 _OPEN: dict[str, Workbench] = {}  # the open Workbench of each project folder
 
@@ -141,8 +141,8 @@ class Workbench(w.VBox):
             children=[
                 self.capture_area,
                 w.VBox([self.picker, self.checklist]),
-                self.training,
-                self.runs,
+                # The run list under the panel: a run ends, and there it is among the others.
+                w.VBox([self.training, self.runs]),
                 w.VBox([self.live_note, self.live]),
             ]
         )
@@ -291,7 +291,7 @@ class Workbench(w.VBox):
         about = summarize_run(self.project, self.project.run(run_id))
         self.live_note.value = (
             f"<small>Counting with <b>run {run_id}</b> ({esc(about.settings_text())}; accuracy "
-            f"{esc(about.accuracy_text())}) · pick another in the Runs tab</small>"
+            f"{esc(about.accuracy_text())}) · pick another in the Train tab's run list</small>"
         )
 
     # -- sharing ------------------------------------------------------------------------------
