@@ -1,12 +1,22 @@
-"""Live classification latency: hfwidgets' LiveClassifier against a plain sleep-and-classify loop.
+"""Live classification latency, bare and inside a running Workbench, per inference backend.
 
 For each backbone (random weights: latency does not depend on their values) the simulated arm
 streams at 50 Hz in real time, and windows of 1.5 s are classified every hop (0.2 s):
 
-- ``live``: `hfwidgets.live.LiveClassifier` (follows the buffer by sample index, polls finely
-  when a hop's last sample is due, batches any backlog).
+- ``live``: `hfwidgets.live.LiveClassifier` alone (follows the buffer by sample index, polls
+  finely when a hop's last sample is due, batches any backlog).
+- ``workbench``: the same classifier inside a running `hfwidgets.widgets.Workbench`, started
+  from its Live tab (``wb.live.start()``): the plot streams and redraws on the pump, the
+  capture cuts windows and the labeller renders their thumbnails, the bridges batch widget
+  updates, all in this process. No browser is attached, so widget messages are serialised but
+  go nowhere: the load of a real kernel is somewhat higher.
 - ``plain``: the obvious loop a notebook would write: ``sleep(hop)``, take the newest window,
-  classify it.
+  classify it (bare, torch).
+
+Backends (``--backends``): ``torch`` is the run's predictor as trained (torch threads as
+``--threads`` says, process-wide); ``onnxruntime`` is `hfwidgets.live.runtime.live_predictor`:
+the same network in an ONNX Runtime session with one intra-op thread, what the Live tab uses
+when onnxruntime is installed.
 
 Latency is from the arrival (timestamp) of a window's last sample to its prediction. Also shown:
 the bare inference time of one window (scalogram + network), the floor for both, and whether
@@ -16,23 +26,31 @@ hop plus the inference time, so it skips hops (and can miss short motions). The 
 average is printed: on a shared CPU the absolute numbers mostly measure the other tenants.
 
     python bench/live_latency.py [--seconds 8] [--hop 0.2] [--models mobilenet_v2,googlenet]
-                                 [--threads 2] [--json]
+                                 [--threads 2] [--backends torch,onnxruntime]
+                                 [--where bare,workbench] [--repeats 1] [--json]
+
+Runs of one model alternate between the settings (bare/workbench x backends), ``--repeats``
+times, so a change in the machine's load hits all of them alike; percentiles pool the repeats.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import statistics
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from hfwidgets.live import LiveClassifier
+from hfwidgets.live.runtime import live_predictor
 from hfwidgets.models import StagedNet, build_model
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.sensors import SimulatedSource
@@ -51,10 +69,11 @@ def bench_predictor(name: str) -> RunPredictor:
         settings=ScalogramSettings(),
         rate_hz=RATE_HZ,
         model_name=name,
+        window_s=WINDOW_S,
     )
 
 
-def bare_inference_ms(predictor: RunPredictor, *, repeats: int = 15) -> tuple[float, float]:
+def bare_inference_ms(predictor: Any, *, repeats: int = 15) -> tuple[float, float]:
     """Fastest and median time of classifying one window, no streaming around it.
 
     The fastest run is the floor on an idle CPU; the median shows what the other tenants of a
@@ -71,21 +90,62 @@ def bare_inference_ms(predictor: RunPredictor, *, repeats: int = 15) -> tuple[fl
     return min(times), statistics.median(times)
 
 
-def run_live(predictor: RunPredictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
-    source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
-    with source, LiveClassifier(source, predictor, hop_s=hop_s, window_s=WINDOW_S) as live:
-        time.sleep(seconds)
+def _summary(live: LiveClassifier) -> dict[str, Any]:
     stats = live.stats()
     return {
-        "p50": stats.latency_ms_p50,
-        "p95": stats.latency_ms_p95,
+        "latencies": live.latencies.tolist(),
         "hops": stats.hops,
+        "dropped": stats.dropped_hops,
         "inference_p95": stats.inference_ms_p95,
         "keeps_up": stats.keeps_up,
     }
 
 
-def run_plain(predictor: RunPredictor, *, seconds: float, hop_s: float) -> dict[str, Any]:
+def run_live(predictor: Any, *, seconds: float, hop_s: float) -> dict[str, Any]:
+    """The live classifier alone on the simulated arm."""
+    source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
+    with source, LiveClassifier(source, predictor, hop_s=hop_s, window_s=WINDOW_S) as live:
+        time.sleep(seconds)
+    return _summary(live)
+
+
+def run_workbench(
+    predictor: Any, *, seconds: float, hop_s: float, backend: str, folder: Path
+) -> dict[str, Any]:
+    """The live classifier started from a running Workbench's Live tab (plot, capture, pump)."""
+    from hfwidgets.store import Project
+    from hfwidgets.widgets import Workbench
+
+    path = folder / f"wb-{time.monotonic_ns()}"
+    project = Project.create(path, rate_hz=RATE_HZ)
+    source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
+    wb = Workbench(project, source=source, weights="none")
+    captured: list[object] = []
+    wb.capture.on_window(captured.append)  # the labeller renders a thumbnail for each
+    try:
+        wb.live.hop_s = hop_s
+        wb.live.backend = backend
+        wb.live.set_predictor(predictor)
+        time.sleep(1.0)  # the plot and the capture are running before counting starts
+        wb.live.start()
+        live = wb.live.classifier
+        assert live is not None
+        time.sleep(seconds)
+        live.stop()
+        return {**_summary(live), "captured_windows": len(captured)}
+    finally:
+        wb.close()
+        project.close()
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    if not latencies:
+        return float("nan"), float("nan")
+    p50, p95 = np.percentile(latencies, [50, 95])
+    return float(p50), float(p95)
+
+
+def run_plain(predictor: Any, *, seconds: float, hop_s: float) -> dict[str, Any]:
     """Sleep one hop, classify the newest window, repeat (in a thread, like a real app)."""
     source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
     n = round(WINDOW_S * RATE_HZ)
@@ -106,8 +166,7 @@ def run_plain(predictor: RunPredictor, *, seconds: float, hop_s: float) -> dict[
         time.sleep(seconds)
         stop.set()
         worker.join()
-    p50, p95 = np.percentile(latencies, [50, 95]) if latencies else (np.nan, np.nan)
-    return {"p50": float(p50), "p95": float(p95), "hops": len(latencies)}
+    return {"latencies": latencies, "hops": len(latencies)}
 
 
 def main() -> None:
@@ -116,65 +175,115 @@ def main() -> None:
     parser.add_argument("--hop", type=float, default=0.2, help="seconds between predictions")
     parser.add_argument("--models", default="mobilenet_v2,googlenet")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--backends", default="torch,onnxruntime")
+    parser.add_argument("--where", default="bare,workbench", help="bare, workbench or both")
+    parser.add_argument("--repeats", type=int, default=1, help="alternating runs per setting")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
-    rows = []
+    backends = args.backends.split(",")
+    places = args.where.split(",")
+    rows: list[dict[str, Any]] = []
     load_before = os.getloadavg()[0]
-    for name in args.models.split(","):
-        predictor = bench_predictor(name)
-        bare_min, bare = bare_inference_ms(predictor)
-        live = run_live(predictor, seconds=args.seconds, hop_s=args.hop)
-        plain = run_plain(predictor, seconds=args.seconds, hop_s=args.hop)
-        rows.append(
-            {
-                "model": name,
-                "hop_ms": args.hop * 1000.0,
-                "bare_inference_ms": bare,
-                "bare_inference_min_ms": bare_min,
-                "live_p50_ms": live["p50"],
-                "live_p95_ms": live["p95"],
-                "live_hops": live["hops"],
-                "live_inference_p95_ms": live["inference_p95"],
-                "keeps_up": bool(live["keeps_up"]),
-                "plain_p50_ms": plain["p50"],
-                "plain_p95_ms": plain["p95"],
-                "plain_hops": plain["hops"],
-                "p95_ratio_plain_over_live": plain["p95"] / live["p95"],
-            }
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.models.split(","):
+            base = bench_predictor(name)
+            paths = {b: live_predictor(base, backend=b) for b in backends}
+            runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for _ in range(args.repeats):
+                for where in places:
+                    for backend in backends:
+                        if where == "bare":
+                            got = run_live(paths[backend], seconds=args.seconds, hop_s=args.hop)
+                        else:
+                            got = run_workbench(
+                                base, seconds=args.seconds, hop_s=args.hop, backend=backend,
+                                folder=Path(tmp),
+                            )  # fmt: skip
+                        runs.setdefault((where, backend), []).append(got)
+                if "bare" in places:
+                    plain = run_plain(base, seconds=args.seconds, hop_s=args.hop)
+                    runs.setdefault(("plain loop", "torch"), []).append(plain)
+            for backend in backends:
+                bare_min, bare_med = bare_inference_ms(paths[backend])
+                for where in [*places, "plain loop"]:
+                    got_runs = runs.get((where, backend))
+                    if not got_runs:
+                        continue
+                    lat = [x for r in got_runs for x in r["latencies"]]
+                    p50, p95 = _percentiles(lat)
+                    rows.append(
+                        {
+                            "model": name,
+                            "backend": backend,
+                            "where": where,
+                            "hop_ms": args.hop * 1000.0,
+                            "bare_inference_min_ms": bare_min,
+                            "bare_inference_ms": bare_med,
+                            "p50_ms": p50,
+                            "p95_ms": p95,
+                            "hops": sum(r["hops"] for r in got_runs),
+                            "dropped_hops": sum(r.get("dropped", 0) for r in got_runs),
+                            "inference_p95_ms": max(
+                                (r.get("inference_p95") or 0.0) for r in got_runs
+                            ),
+                            "keeps_up": all(r.get("keeps_up", True) for r in got_runs),
+                            "captured_windows": sum(r.get("captured_windows", 0) for r in got_runs),
+                        }
+                    )
     load_after = os.getloadavg()[0]
-    header = (
-        f"{'model':<14}{'bare min/med ms':>16}{'live p50':>10}{'live p95':>10}{'plain p50':>11}"
-        f"{'plain p95':>11}{'p95 ratio':>11}{'infer p95':>11}{'keeps up':>10}"
-        f"{'hops live/plain':>17}"
-    )
     print(
         f"hop {args.hop * 1000:.0f} ms, window {WINDOW_S} s at {RATE_HZ:g} Hz, "
-        f"{args.seconds:g} s per run, {args.threads} torch threads, "
+        f"{args.seconds:g} s per run x {args.repeats}, {args.threads} torch threads, "
         f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs"
     )
-    print(header)
+    print(
+        f"{'model':<14}{'backend':<13}{'where':<12}{'bare min/med ms':>16}{'p50':>8}{'p95':>8}"
+        f"{'infer p95':>10}{'hops':>6}{'dropped':>8}{'keeps up':>9}{'captures':>9}"
+    )
     for r in rows:
         print(
-            f"{r['model']:<14}{r['bare_inference_min_ms']:>8.1f}/{r['bare_inference_ms']:<7.1f}{r['live_p50_ms']:>10.1f}"
-            f"{r['live_p95_ms']:>10.1f}{r['plain_p50_ms']:>11.1f}{r['plain_p95_ms']:>11.1f}"
-            f"{r['p95_ratio_plain_over_live']:>10.2f}x{r['live_inference_p95_ms']:>11.1f}"
-            f"{'yes' if r['keeps_up'] else 'no':>10}"
-            f"{r['live_hops']:>10}/{r['plain_hops']:<6}"
+            f"{r['model']:<14}{r['backend']:<13}{r['where']:<12}"
+            f"{r['bare_inference_min_ms']:>8.1f}/{r['bare_inference_ms']:<7.1f}"
+            f"{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['inference_p95_ms']:>10.1f}"
+            f"{r['hops']:>6}{r['dropped_hops']:>8}{'yes' if r['keeps_up'] else 'no':>9}"
+            f"{r['captured_windows'] if r['where'] == 'workbench' else '':>9}"
         )
+    ratios = _ratios(rows)
+    for line in ratios["lines"]:
+        print(line)
     if args.json:
         print(
             json.dumps(
                 {
                     "hop_s": args.hop,
                     "seconds": args.seconds,
+                    "repeats": args.repeats,
                     "threads": args.threads,
                     "loadavg": [load_before, load_after],
                     "rows": rows,
+                    "ratios": ratios["values"],
                 }
             )
         )
+
+
+def _ratios(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """p95 ratios: workbench over bare per backend, and torch over onnxruntime per place."""
+    by = {(r["model"], r["backend"], r["where"]): r["p95_ms"] for r in rows}
+    values: dict[str, float] = {}
+    lines = []
+    for (model, backend, where), p95 in by.items():
+        if where == "workbench" and (model, backend, "bare") in by:
+            ratio = p95 / by[(model, backend, "bare")]
+            values[f"{model}/{backend}/p95_workbench_over_bare"] = ratio
+            lines.append(f"{model} {backend}: p95 in the workbench / bare = {ratio:.2f}x")
+        if backend == "torch" and (model, "onnxruntime", where) in by:
+            ratio = p95 / by[(model, "onnxruntime", where)]
+            values[f"{model}/{where}/p95_torch_over_onnxruntime"] = ratio
+            lines.append(f"{model} {where}: p95 torch / onnxruntime = {ratio:.2f}x")
+    return {"values": values, "lines": lines}
 
 
 if __name__ == "__main__":

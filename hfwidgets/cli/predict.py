@@ -163,9 +163,13 @@ def _run(args: argparse.Namespace) -> int:
         raise HfwError(f"--give-up {args.give_up} must be > 0 seconds")
     with Project.open(args.project) as project:
         run_id = pick_run(project, args.run)
+        from hfwidgets.live.runtime import live_predictor
         from hfwidgets.training import load_predictor  # deferred: imports torch
 
-        predictor = load_predictor(project, run_id)
+        try:
+            predictor = live_predictor(load_predictor(project, run_id), backend=args.backend)
+        except ValueError as exc:
+            raise HfwError(f"--backend {args.backend}: {exc}") from exc
         window_s = args.window
         if window_s is None and getattr(predictor, "window_s", None) is None:
             window_s = project_window_s(project)  # what the run's windows were
@@ -221,6 +225,7 @@ def _run(args: argparse.Namespace) -> int:
         "reconnects": source.stats().reconnects,
         "source_lost": lost,
         "counting": {k: v for k, v in counting.items() if k != "text"},
+        "backend": getattr(predictor, "backend", "torch"),
     }
     if lost is not None:  # nothing was classified after the port went: that is not keeping up
         summary["keeps_up"] = False
@@ -362,6 +367,12 @@ def register(subparsers: Any) -> None:
         help="confident hops in a row needed to count (default: the run's operating point, else 1)",
     )
     parser.add_argument("--positive", default="high-five", help="class to count")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "onnxruntime", "torch"),
+        default="auto",
+        help="inference path: ONNX Runtime on one thread when installed (auto), or torch",
+    )
     parser.add_argument("--seed", type=int, default=0, help="simulated arm: random seed")
     parser.add_argument(
         "--events-per-minute",

@@ -141,6 +141,11 @@ def live_predictor(predictor: Predictor, *, backend: str = "auto", threads: int 
     runnable = hasattr(predictor, "net") and hasattr(predictor, "settings")
     if backend == "auto" and not (runnable and onnxruntime_available()):
         return predictor
+    if not onnxruntime_available():
+        raise ValueError(
+            "backend='onnxruntime' needs the onnxruntime package: pip install onnxruntime, "
+            "or use backend='torch'"
+        )
     if not runnable:
         raise ValueError(
             f"{type(predictor).__name__} has no network to run in ONNX Runtime; use backend='torch'"
