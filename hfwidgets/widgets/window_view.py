@@ -63,6 +63,7 @@ class WindowView(w.HBox):
         self.thumbnail = thumbnail
         xs = bq.LinearScale()
         ys = bq.LinearScale(min=float(y_range[0]), max=float(y_range[1]))
+        self._ys, self._y_range = ys, (float(y_range[0]), float(y_range[1]))
         self.lines = bq.Lines(
             x=np.zeros(0),
             y=np.zeros((3, 0)),
@@ -96,6 +97,11 @@ class WindowView(w.HBox):
                 arr = np.asarray(data, dtype=np.float32)
                 self.lines.x = np.arange(len(arr), dtype=np.float32) / float(rate_hz)
                 self.lines.y = np.ascontiguousarray(arr.T)
+                # A slap passes 4 g: widen the axis to the next 2 g step instead of clipping.
+                peak = float(np.nanmax(np.abs(arr))) if np.isfinite(arr).any() else 0.0
+                low, high = self._y_range
+                limit = max(high, -low, 2.0 * np.ceil(peak / 2.0 + 1e-6) if peak > high else 0.0)
+                self._ys.min, self._ys.max = (-limit, limit) if limit > high else (low, high)
         png = None
         if data is not None and len(data) and self.thumbnail:
             settings = self._settings() if callable(self._settings) else self._settings
