@@ -109,6 +109,10 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     _check_shared_notebook(page, lab)
 
     open_in_lab(page, lab, "workbench.ipynb")
+    # Before it runs, the saved output is the project's picture and a line, not a raw repr.
+    page.wait_for_selector(".jp-Notebook .jp-OutputArea-output img", timeout=60_000)
+    saved = "\n".join(page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts())
+    assert "children=(" not in saved
     run_all_cells(page)
     page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
 
