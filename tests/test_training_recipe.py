@@ -114,6 +114,7 @@ def images() -> tuple[np.ndarray, np.ndarray]:
 
 def _config(**kwargs) -> TrainConfig:
     base = {"model": MODEL, "weights": "none", "frozen": (), "epochs": 6, "batch_size": 8,
+            "recalibrate_bn": False,
             "num_threads": 1, "augment": False, "baseline": False}  # fmt: skip
     return TrainConfig(**{**base, **kwargs})
 

@@ -100,6 +100,41 @@ class _Run:
 RenderFn = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
+def recalibrate_batchnorm(
+    net: nn.Module, inputs: torch.Tensor, *, device: torch.device, batch_size: int = 16
+) -> None:
+    """Re-estimate the running statistics of the trainable BatchNorm layers on ``inputs``.
+
+    Training normalises each batch by its own statistics, while evaluation and live inference
+    use running averages that, with a few batches per epoch, still hold much of ImageNet's
+    statistics when training ends (on punch/flex, 2 batches per epoch: validation stuck at
+    chance after 3 epochs). One pass over the training inputs (``momentum=None``: the exact
+    average) gives the final weights statistics that match them (``recalibrate_bn``), or sets
+    them before training when ``freeze_bn`` keeps them fixed. Frozen groups keep theirs.
+    """
+    layers = [
+        m
+        for m in net.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+        and any(p.requires_grad for p in m.parameters(recurse=False))
+    ]
+    if not layers or not len(inputs):
+        return
+    was_training = net.training
+    net.eval()
+    saved = [m.momentum for m in layers]
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over every batch of the pass
+        m.train()
+    with torch.no_grad():
+        for start in range(0, len(inputs), batch_size):
+            net(inputs[start : start + batch_size].to(device))
+    for m, momentum in zip(layers, saved, strict=True):
+        m.momentum = momentum
+    net.train(was_training)
+
+
 def lr_factor(step: int, *, total: int, warmup: int) -> float:
     """Learning-rate multiplier at optimizer ``step`` (0-based) of ``total`` steps.
 
@@ -205,6 +240,10 @@ class Trainer:
                     self._fit_head if self.config.mode == "feature-extractor" else self._loop
                 )
                 status, last = fit_epochs(run, checkpoint_path, checkpoint_extra, run_id)
+                if status == "completed" and self.config.recalibrate_bn and len(run.train_idx):
+                    # The kept weights get BatchNorm statistics that match them exactly.
+                    train_inputs = run.inputs[torch.as_tensor(run.train_idx)]
+                    recalibrate_batchnorm(run.net, train_inputs, device=run.device)
                 metrics = self._final_metrics(run)
                 metrics["epochs"] = last
                 metrics["best_epoch"] = run.best_epoch or last
@@ -292,6 +331,10 @@ class Trainer:
             np.asarray(val_idx), window_ids, device, bool(k), optimizer, history, first_epoch,
             prefix, render, base_lrs,
         )  # fmt: skip
+        if cfg.freeze_bn and state is None and len(run.train_idx):
+            recalibrate_batchnorm(
+                run.net, run.inputs[torch.as_tensor(run.train_idx)], device=device
+            )
         if state is not None and state.get("best_state") is not None:
             score = tuple(float(v) for v in state["best_score"])
             run.best = ((score[0], score[1]), int(state["best_epoch"]), state["best_state"])

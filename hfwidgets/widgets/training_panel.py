@@ -100,7 +100,7 @@ class TrainingPanel(w.VBox):
         frozen: Iterable[str] | None = None,
         epochs: int = 15,
         batch_size: int = 16,
-        lr: float = 5e-4,
+        lr: float = 1e-3,
         val_fraction: float = 0.2,
         labeler: Any | None = None,
         runner_factory: RunnerFactory | None = None,
