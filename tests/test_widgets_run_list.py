@@ -141,3 +141,12 @@ def test_export_to_onnx_by_the_format_choice(trained, tmp_path):
 def test_unknown_run_is_a_clear_error(project):
     with pytest.raises(ValueError, match="no training run 5"):
         RunList(project).export(5)
+
+
+def test_refreshing_closes_the_rows_it_replaces(project):
+    _fake_run(project)
+    runs = RunList(project)
+    old = runs.buttons[(1, "use")]
+    runs.refresh()
+    assert old.comm is None  # closed: no model left behind in the front end
+    assert runs.buttons[(1, "use")].comm is not None

@@ -89,7 +89,10 @@ class BackboneTable(w.GridBox):
             rows_html.append(
                 "<tr><td>" + "</td><td>".join(html.escape(t) for t in [name, *texts]) + "</td></tr>"
             )
+        old = [c for c in self.children if c not in cells]  # the text cells drawn before
         with self.hold_sync():
             self.children = tuple(cells)
+        for cell in old:
+            cell.close()
         head = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS) + "</tr>"
         self.value = f"<table class='hfw-model-table'>{head}{''.join(rows_html)}</table>"

@@ -108,8 +108,10 @@ class RunList(w.VBox):
             items += self._row(run)
         if not runs:
             items.append(w.HTML("<small>no run yet: Start one in the Train tab</small>"))
+        old = self.grid.children
         with self.hold_sync():
             self.grid.children = tuple(items)
+        _close_all(old)  # each refresh draws new rows: the old ones' models would pile up
 
     def use(self, run_id: int) -> None:
         """Count live with ``run_id``: callbacks load it; ``live_run`` follows."""
@@ -249,3 +251,9 @@ class RunList(w.VBox):
     @traitlets.observe("live_run")
     def _on_live_run(self, _change: dict[str, Any]) -> None:
         self.refresh()
+
+
+def _close_all(widgets: tuple[w.Widget, ...]) -> None:
+    for widget in widgets:
+        _close_all(tuple(getattr(widget, "children", ())))
+        widget.close()
