@@ -56,6 +56,13 @@ def test_the_fast_path_is_the_same_run(run_predictor: Any) -> None:
     assert fast.window_s == 1.5  # type: ignore[attr-defined]
     assert fast.run_id == 4  # type: ignore[attr-defined]
     assert fast.operating_point == run_predictor.operating_point  # type: ignore[attr-defined]
+    # Calibrating through the fast path arms the run's own predictor (the Live tab reads it).
+    before, newer = run_predictor.operating_point, OperatingPoint(threshold=0.7)
+    try:
+        fast.operating_point = newer  # type: ignore[attr-defined]
+        assert run_predictor.operating_point is newer
+    finally:
+        run_predictor.operating_point = before
     assert live_predictor(run_predictor, backend="torch") is run_predictor
     assert live_predictor(fast) is fast
 

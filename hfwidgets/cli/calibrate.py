@@ -65,9 +65,11 @@ def _run(args: argparse.Namespace) -> int:
         raise HfwError(f"--hop {args.hop} must be > 0 seconds")
     with Project.open(args.project) as project:
         run_id = pick_run(project, args.run)
+        from hfwidgets.live.runtime import live_predictor
         from hfwidgets.training import load_predictor  # deferred: imports torch
 
-        predictor = load_predictor(project, run_id)
+        # The same probabilities as torch (tested to 1e-4), in about a third of the time.
+        predictor = live_predictor(load_predictor(project, run_id))
         try:
             sessions, source = sessions_for(
                 project,

@@ -96,6 +96,16 @@ class OnnxPredictor:
         )
         self.threads = int(threads)
 
+    @property
+    def operating_point(self) -> Any:
+        """The run's operating point: the wrapped predictor's (set through to it as well)."""
+        return getattr(self.wrapped, "operating_point", None)
+
+    @operating_point.setter
+    def operating_point(self, point: Any) -> None:
+        # Calibrating through the fast path arms the run's own predictor too.
+        self.wrapped.operating_point = point
+
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes not set here: the run's classes, rate, settings, point.
         if name == "wrapped":

@@ -8,6 +8,7 @@ chosen operating point with the run and counts with it from then on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import threading
@@ -368,19 +369,20 @@ class LiveCounter(w.VBox):
             int(self.run_id),
             float(self.target_recall.value),
         )
+        fast = self._live_predictor()  # the same probabilities, faster (live.runtime)
         self.calibrate_button.disabled = True
         self.calibrate_html.value = (
             f"<small>Calibrating run {run_id}: classifying the sessions once, then trying "
             "every setting …</small>"
         )
         if wait:
-            outcome = self._calibrate(predictor, run_id, target)
+            outcome = self._calibrate(predictor, fast, run_id, target)
             self._apply_calibration([outcome])
             return outcome[1]
         self._cal_bridge.start()
         self._cal_thread = threading.Thread(
             target=lambda: self._cal_bridge.post(
-                self._calibrate(predictor, run_id, target), urgent=True
+                self._calibrate(predictor, fast, run_id, target), urgent=True
             ),
             name="hfw-calibrate",
             daemon=True,
@@ -388,8 +390,13 @@ class LiveCounter(w.VBox):
         self._cal_thread.start()
         return None
 
-    def _calibrate(self, predictor: Any, run_id: int, target: float) -> tuple[Any, Any, str]:
-        """Run the calibration (any thread): ``(predictor, Calibration or None, error)``."""
+    def _calibrate(
+        self, predictor: Any, fast: Any, run_id: int, target: float
+    ) -> tuple[Any, Any, str]:
+        """Run the calibration (any thread): ``(predictor, Calibration or None, error)``.
+
+        ``fast`` classifies; the point is stored with the run and set on ``predictor``.
+        """
         from hfwidgets.live.calibration import calibrate_run, sessions_for
 
         project: Any = self.project
@@ -403,7 +410,7 @@ class LiveCounter(w.VBox):
             result = calibrate_run(
                 project,
                 run_id,
-                predictor,
+                fast,
                 sessions,
                 hop_s=self.hop_s,
                 positive=self.positive,
@@ -413,6 +420,8 @@ class LiveCounter(w.VBox):
         except Exception as exc:  # shown in the section; the counter keeps its settings
             log.exception("calibration of run %s failed", run_id)
             return predictor, None, f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(AttributeError):  # fast is predictor, or sets it through
+            predictor.operating_point = result.chosen
         return predictor, result, ""
 
     def _apply_calibration(self, outcomes: list[Any]) -> None:
