@@ -1,10 +1,14 @@
-"""Done-when: a model trained on simulated captures counts simulated high-fives live with event
-precision and recall of at least 0.95.
+"""Done-when: a model trained on simulated captures, calibrated on one simulated session,
+counts another session's high-fives live with recall of at least 0.95 and at most one false
+count per 10 minutes without a high-five (issue 18; before it: precision and recall >= 0.95
+at a fixed threshold of 0.8, which later scalogram settings made too low for this model).
 
 The project is trained with the frozen-prefix fast path (MobileNetV2 with the offline ImageNet
-weights, every group but the head frozen, so features are computed once). The stream is a
-recorded simulated session with known high-fives, replayed through the real `LiveClassifier`
-thread as fast as it can classify (no waiting for the wall clock).
+weights, every group but the head frozen, so features are computed once). Calibration
+classifies its session once and sweeps the counting settings over the probabilities; the run
+stores the chosen operating point. The counted stream is another recorded simulated session
+with known high-fives, replayed through the real `LiveClassifier` (on the ONNX Runtime path
+the Live tab uses when it is installed) as fast as it can classify.
 """
 
 from __future__ import annotations
@@ -17,9 +21,16 @@ import pytest
 import torch
 
 from hfwidgets.live import Counted, LiveClassifier, project_window_s, score_events
+from hfwidgets.live.calibration import (
+    HopStream,
+    calibrate_run,
+    simulated_sessions,
+    stored_operating_point,
+)
+from hfwidgets.live.runtime import live_predictor
 from hfwidgets.models import layer_groups
 from hfwidgets.scalogram import ScalogramSettings
-from hfwidgets.sensors import ReplaySource, simulate_session, simulate_windows
+from hfwidgets.sensors import ReplaySource, simulate_windows
 from hfwidgets.store import Project
 
 RATE = 50.0
@@ -27,8 +38,10 @@ WINDOW_S = 1.5
 
 
 @pytest.fixture(scope="module")
-def predictor(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path) -> Any:
-    from hfwidgets.training import TrainConfig, load_predictor, train_project
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path
+) -> tuple[Project, int]:
+    from hfwidgets.training import TrainConfig, train_project
 
     torch.set_num_threads(2)
     project = Project.create(tmp_path_factory.mktemp("live") / "hf", rate_hz=RATE)
@@ -44,26 +57,45 @@ def predictor(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Pa
         epochs=30,
         lr=3e-3,
         num_threads=2,
+        # This test measures live counting, not the training recipe: no augmentation (it runs
+        # the frozen prefix every epoch) and no MiniRocket baseline (numba compile, a fit).
+        augment=False,
+        baseline=False,
     )
     run_id = train_project(project, config)
     assert project_window_s(project) == pytest.approx(WINDOW_S)
+    return project, run_id
+
+
+@pytest.fixture(scope="module")
+def predictor(trained: tuple[Project, int]) -> Any:
+    from hfwidgets.training import load_predictor
+
+    project, run_id = trained
     return load_predictor(project, run_id)
 
 
 @pytest.mark.slow
-def test_live_counts_simulated_high_fives(predictor: Any) -> None:
-    # 20 high-fives, each followed by another motion, 1-2 s apart; another seed than the
-    # training windows, so a session the model never saw.
-    others = ("swing", "wave", "raise", "walk")
-    script = [kind for i in range(20) for kind in ("high-five", others[i % 4])]
-    t, xyz, truth = simulate_session(132.0, rate_hz=RATE, seed=11, script=script)
-    high_fives = [e.t for e in truth if e.kind == "high-five"]
-    assert len(high_fives) == 20  # enough events for 0.95 to mean something: no miss allowed
-    source = ReplaySource(t, xyz, speed=None)
+def test_calibrated_run_counts_another_session(trained: tuple[Project, int]) -> None:
+    from hfwidgets.training import load_predictor
+
+    project, run_id = trained
+    # Calibrate on one session of 51 high-fives between other motions (seed 21) ...
+    (calibration,) = simulated_sessions(1, seconds=340.0, rate_hz=RATE, seed=21)
+    fast = live_predictor(load_predictor(project, run_id))
+    result = calibrate_run(project, run_id, fast, [calibration], source="simulated")
+    assert result.chosen.meets_target, result.chosen
+    # ... and count a session the model and the calibration never saw (seed 11), with the
+    # predictor as the Live tab loads it: the stored point, no counting option given.
+    predictor = load_predictor(project, run_id)
+    assert predictor.operating_point == stored_operating_point(project, run_id) == result.chosen
+    (session,) = simulated_sessions(1, seconds=340.0, rate_hz=RATE, seed=11)
+    t = session.t
+    high_fives = list(session.event_times)
+    source = ReplaySource(t, session.xyz, speed=None)
     counted: list[Counted] = []
-    live = LiveClassifier(
-        source, predictor, hop_s=0.2, window_s=WINDOW_S, threshold=0.8, min_gap_s=1.0
-    )
+    live = LiveClassifier(source, live_predictor(predictor), hop_s=0.2, window_s=WINDOW_S)
+    assert live.threshold == result.chosen.threshold
     live.on_event(counted.append)
     expected_hops = len(range(round(live.window_s * RATE) - 1, len(t), 10))
     source.start()  # the whole replay arrives after the classifier was made: every hop counts
@@ -77,15 +109,22 @@ def test_live_counts_simulated_high_fives(predictor: Any) -> None:
     event_times = [float(t[e.index]) for e in counted]
     assert [e.count for e in counted] == list(range(1, len(counted) + 1))
     half = live.window_s / 2
-    score = score_events(
-        event_times,
-        high_fives,
-        tolerance_s=half,
-        offset_s=half,
-        within=(live.window_s, float(t[-1]) - half),
+    first_end = round(live.window_s * RATE) - 1  # the first classified window's last sample
+    scored = HopStream(
+        t=np.array([float(t[first_end]), float(t[-1])]),
+        prob=np.zeros(2),
+        event_times=tuple(high_fives),
+        window_s=live.window_s,
     )
-    assert score.precision >= 0.95, score
-    assert score.recall >= 0.95, score
+    score = score_events(
+        event_times, high_fives, tolerance_s=half, offset_s=half, within=scored.span
+    )
+    assert len(score.matches) + len(score.missed) >= 50
+    assert score.recall >= 0.95, score.to_dict()
+    # At most one false count per 10 minutes without a high-five: over this session's few
+    # minutes without one, that allows none.
+    minutes = scored.other_s / 60.0
+    assert len(score.false_positives) <= minutes / 10.0, (score.to_dict(), minutes)
 
 
 def test_predictor_knows_its_window_and_classes(predictor: Any) -> None:
