@@ -77,6 +77,8 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weigh
             epochs=20,
             lr=3e-3,
             num_threads=2,
+            augment=False,  # the recipe is not what these tests measure: keep the fast path
+            baseline=False,
         )
         train_project(project, config)
     return path
@@ -104,6 +106,8 @@ def test_simulated_run_prints_events_and_a_json_summary(
     assert summary["latency_clock"] == "sample"
     assert {"events", "precision", "recall", "true_events"} <= set(summary)
     assert summary["error"] is None
+    assert summary["backend"] == "onnxruntime"  # installed with the test extras: the fast path
+    assert summary["counting"]["from"] == "default"  # the run was never calibrated
 
 
 def test_explicit_run_must_be_finished_or_exist(
