@@ -75,7 +75,7 @@ def test_calibrate_prints_the_front_and_stores_the_point(
         assert project.run(run_id).metrics["accuracy"] == 0.91
     assert point is not None
     assert point.source == "1 simulated session"
-    assert f"run {run_id} now counts with threshold {point.threshold:.2f}" in out
+    assert f"run {run_id} now counts with threshold {point.threshold:.3g}" in out
 
 
 def test_calibrate_json_is_the_last_line(

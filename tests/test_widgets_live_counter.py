@@ -151,7 +151,7 @@ def test_calibrate_stores_the_point_and_the_live_tab_says_it(tmp_path: Path) -> 
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
     counter = LiveCounter(source, project=project, calibrate_seconds=40.0)
     counter.set_predictor(RunSwingPredictor(run_id))
-    assert f"Run {run_id}</b> counts with threshold 0.80" in counter.operating_html.value
+    assert f"Run {run_id}</b> counts with threshold 0.8 (slider)" in counter.operating_html.value
     assert "not calibrated" in counter.operating_html.value
     result = counter.calibrate(wait=True)
     assert result is not None
@@ -210,11 +210,15 @@ def test_a_stored_point_from_a_shared_project_is_escaped(tmp_path: Path) -> None
     from hfwidgets.live.calibration import OperatingPoint
 
     evil = "<img src=x onerror=alert(1)>"
-    point = OperatingPoint(threshold=0.9, recall=0.97, precision=1.0, false_per_hour=0.0,
+    # 0.995: the top of the sweep, which a confident network often gets; the slider holds it
+    point = OperatingPoint(threshold=0.995, recall=0.97, precision=1.0, false_per_hour=0.0,
                            source=evil)  # fmt: skip
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
     counter = LiveCounter(source, RunSwingPredictor(3, point))
     for html_value in (counter.operating_html.value, counter.calibrate_html.value):
         assert evil not in html_value
         assert "&lt;img src=x onerror=alert(1)&gt;" in html_value
-    assert counter.threshold == pytest.approx(0.9)
+    assert counter.threshold == pytest.approx(0.995)
+    assert counter.threshold_slider.value == pytest.approx(0.995)
+    assert "threshold 0.995, 1 hop" in counter.operating_html.value
+    assert "slider overrides" not in counter.operating_html.value

@@ -47,7 +47,7 @@ def format_front(result: Calibration) -> list[str]:
         mark = "*" if picked and r == picked[0] else " "
         fph = "n/a" if math.isnan(r.false_per_hour) else f"{r.false_per_hour:.1f}"
         lines.append(
-            f"{mark} {r.threshold:>9.2f} {r.consecutive:>4d} {r.min_gap_s:>6g} {r.recall:>7.3f} "
+            f"{mark} {r.threshold:>9.3f} {r.consecutive:>4d} {r.min_gap_s:>6g} {r.recall:>7.3f} "
             f"{r.precision:>9.3f} {fph:>8} {r.false_counts:>5d} {r.missed:>6d}"
         )
     return lines

@@ -118,7 +118,7 @@ def counting_settings(live: LiveClassifier, args: argparse.Namespace) -> dict[st
     else:
         origin = "run" if not explicit else ("options" if explicit == len(given) else "run+options")
     hops = "1 hop" if live.consecutive == 1 else f"{live.consecutive} hops in a row"
-    text = f"threshold {live.threshold:.2f}, {hops}, gap {live.min_gap_s:g} s"
+    text = f"threshold {live.threshold:.3g}, {hops}, gap {live.min_gap_s:g} s"
     if origin == "run" and point is not None:
         text = f"the run's operating point: {point.describe()}"
     elif point is None:

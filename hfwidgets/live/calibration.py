@@ -277,7 +277,7 @@ class OperatingPoint:
     def describe(self) -> str:
         """One line for people: the settings and, when measured, what they do."""
         hops = "1 hop" if self.consecutive == 1 else f"{self.consecutive} hops in a row"
-        text = f"threshold {self.threshold:.2f}, {hops}, gap {self.min_gap_s:g} s"
+        text = f"threshold {self.threshold:.3g}, {hops}, gap {self.min_gap_s:g} s"
         if not math.isnan(self.recall):
             text += (
                 f" (recall {self.recall:.2f}, precision {self.precision:.2f}, "

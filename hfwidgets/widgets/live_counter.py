@@ -114,8 +114,8 @@ class LiveCounter(w.VBox):
             layout=w.Layout(width="100%", height="170px"),
         )
         self.threshold_slider = w.FloatSlider(
-            value=threshold, min=0.5, max=0.99, step=0.01, description="Threshold",
-            continuous_update=False,
+            value=threshold, min=0.5, max=0.995, step=0.005, description="Threshold",
+            continuous_update=False, readout_format=".3f",
         )  # fmt: skip
         self.start_button = w.ToggleButton(description="Start counting", icon="play")
         self.reset_button = w.Button(description="Reset", icon="refresh")
@@ -496,13 +496,13 @@ class LiveCounter(w.VBox):
         if point is None:
             gap = 1.0 if self.min_gap_s is None else self.min_gap_s
             how = (
-                f"threshold {self.threshold:.2f} (slider), 1 hop, gap {gap:g} s; not calibrated "
+                f"threshold {self.threshold:.3g} (slider), 1 hop, gap {gap:g} s; not calibrated "
                 "yet: Calibrate below chooses the settings"
             )
         else:
             how = f"its operating point: {point.describe()}"
             if abs(self.threshold - point.threshold) > 1e-9:
-                how += f"; the slider overrides the threshold with {self.threshold:.2f}"
+                how += f"; the slider overrides the threshold with {self.threshold:.3g}"
             if self.min_gap_s is not None and self.min_gap_s != point.min_gap_s:
                 how += f"; gap {self.min_gap_s:g} s as given"
         self.operating_html.value = f"<small><b>{esc(run)}</b> counts with {esc(how)}</small>"
@@ -518,7 +518,7 @@ def _front_row(row: Any, *, chosen: Any) -> str:
     style = " style='font-weight:bold;color:#d62728'" if is_chosen else ""
     fph = "n/a" if math.isnan(row.false_per_hour) else f"{row.false_per_hour:.1f}"
     return (
-        f"<tr{style}><td>{row.threshold:.2f}</td><td>{row.consecutive}</td>"
+        f"<tr{style}><td>{row.threshold:.3g}</td><td>{row.consecutive}</td>"
         f"<td>{row.min_gap_s:g} s</td><td>{row.recall:.2f}</td><td>{row.precision:.2f}</td>"
         f"<td>{fph}</td></tr>"
     )
