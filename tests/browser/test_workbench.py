@@ -84,7 +84,7 @@ def test_workbench_streams_labels_freezes_trains_and_reviews(launch_lab, page, t
 
     # 2. One window labelled with a button, one with a key; both stored in the project DB.
     labeler = page.locator(".hfw-labeler")
-    newest = labeler.get_by_text("Newest captured window")
+    newest = labeler.get_by_text("Captured window").first
     newest.wait_for(timeout=60_000)  # the simulated arm moves about every 5 s
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.locator(".hfw-workbench").screenshot(path=str(SCREENSHOT))
@@ -109,9 +109,11 @@ def test_workbench_streams_labels_freezes_trains_and_reviews(launch_lab, page, t
     count = page.locator(".hfw-freeze-checklist").get_by_text("parameters trainable")
     shown = count.inner_text()
     page.locator(".hfw-freeze-checklist label", has_text="conv_last").first.click()
+    # The count line changes (each group's row shows its own size, so look at that line only).
     page.wait_for_function(
-        """(old) => !document.querySelector('.hfw-freeze-checklist').innerText
-                     .includes(old.split(' ')[0])""",
+        """(old) => [...document.querySelectorAll('.hfw-freeze-checklist *')]
+                 .some(e => e.childElementCount <= 2 && e.innerText
+                       && e.innerText.includes('parameters trainable') && e.innerText !== old)""",
         arg=shown,
         timeout=10_000,
     )
