@@ -98,7 +98,7 @@ class TrainingPanel(w.VBox):
         model: str = "mobilenet_v2",
         weights: str = "DEFAULT",
         frozen: Iterable[str] | None = None,
-        epochs: int = 15,
+        epochs: int = 12,
         batch_size: int = 16,
         lr: float = 1e-3,
         val_fraction: float = 0.2,
