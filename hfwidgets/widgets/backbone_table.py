@@ -89,7 +89,8 @@ class BackboneTable(w.GridBox):
             rows_html.append(
                 "<tr><td>" + "</td><td>".join(html.escape(t) for t in [name, *texts]) + "</td></tr>"
             )
-        old = [c for c in self.children if c not in cells]  # the text cells drawn before
+        drawn: tuple[w.Widget, ...] = tuple(getattr(self, "children", ()))
+        old = [c for c in drawn if c not in cells]  # the text cells drawn before
         with self.hold_sync():
             self.children = tuple(cells)
         for cell in old:
