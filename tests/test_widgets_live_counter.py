@@ -187,8 +187,8 @@ def test_the_calibrate_button_works_on_a_thread_and_applies_on_the_pump(tmp_path
     try:
         counter.calibrate_button.click()
         assert counter.calibrate_button.disabled  # one calibration at a time
-        assert counter._cal_thread is not None
-        counter._cal_thread.join(60)
+        assert counter._cal_worker is not None
+        counter._cal_worker.join(60)
         assert counter.calibration is None  # nothing shown until the pump applies it
         pump.step()
         assert counter.calibration is not None

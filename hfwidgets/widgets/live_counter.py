@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import threading
 from collections import deque
 from typing import Any
 
@@ -20,6 +19,7 @@ import ipywidgets as w
 import numpy as np
 import traitlets
 
+from hfwidgets._worker import Worker
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.live_plot import _ensure_started
@@ -336,7 +336,7 @@ class LiveCounter(w.VBox):
         self._cal_bridge = EventBridge(
             self._apply_calibration, widgets=[self], name="hfw-live-calibrate"
         )
-        self._cal_thread: threading.Thread | None = None
+        self._cal_worker: Worker | None = None
         self.calibrate_box = w.VBox(
             [
                 w.HTML("<b>Calibrate</b>"),
@@ -362,7 +362,7 @@ class LiveCounter(w.VBox):
                 "tab) or pick one in the Train tab's run list.</small>"
             )
             return None
-        if self._cal_thread is not None and self._cal_thread.is_alive():
+        if self._cal_worker is not None and self._cal_worker.alive:
             return None
         predictor, run_id, target = (
             self.predictor,
@@ -380,14 +380,12 @@ class LiveCounter(w.VBox):
             self._apply_calibration([outcome])
             return outcome[1]
         self._cal_bridge.start()
-        self._cal_thread = threading.Thread(
-            target=lambda: self._cal_bridge.post(
+        self._cal_worker = Worker(
+            lambda _stop: self._cal_bridge.post(
                 self._calibrate(predictor, fast, run_id, target), urgent=True
             ),
             name="hfw-calibrate",
-            daemon=True,
-        )
-        self._cal_thread.start()
+        ).start()
         return None
 
     def _calibrate(
