@@ -251,3 +251,13 @@ def test_a_window_relabelled_in_review_never_returns_to_the_capture_queue(
     labeler.add_window(_window(0.3))
     labeler.flush()
     assert _on_screen(labeler) == pytest.approx(0.3)
+
+
+def test_a_window_from_a_serial_port_stores_the_port_as_its_source() -> None:
+    """Windows of two sensors are two sources (and two validation groups), not "SerialSource"."""
+    from hfwidgets.sensors import SerialSource, SimulatedSource
+    from hfwidgets.widgets.labeler import window_source
+
+    assert window_source(SerialSource("loop://")) == "loop://"
+    assert window_source(SimulatedSource()) == "SimulatedSource"
+    assert window_source(None) == ""

@@ -27,6 +27,15 @@ from hfwidgets.widgets.window_view import WindowView
 __all__ = ["Labeler", "PendingWindow"]
 
 
+def window_source(source: Any) -> str:
+    """What a captured window stores as its ``source``: the port it came through (so windows of
+    two sensors are two groups for validation), else the source's kind; "" for none."""
+    if source is None:
+        return ""
+    port = getattr(source, "port", None)
+    return str(port) if port else type(source).__name__
+
+
 class Labeler(w.VBox):
     """Label captured windows and review stored ones.
 
@@ -118,7 +127,7 @@ class Labeler(w.VBox):
 
             self.capture = WindowCapture(source)
         origin = source if source is not None else getattr(self.capture, "source", None)
-        self.source_name = type(origin).__name__ if origin is not None else ""
+        self.source_name = window_source(origin)
         if self.capture is not None:
             self.capture.on_window(self.add_window)
         self._on_mode({"new": self.mode})

@@ -21,7 +21,7 @@ from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
 from hfwidgets.widgets.guide import Guide
 from hfwidgets.widgets.keys import attach_keys
-from hfwidgets.widgets.labeler import Labeler
+from hfwidgets.widgets.labeler import Labeler, window_source
 from hfwidgets.widgets.live_counter import LiveCounter
 from hfwidgets.widgets.live_plot import LivePlot
 from hfwidgets.widgets.model_picker import ModelPicker, weights_advice
@@ -198,7 +198,7 @@ class Workbench(w.VBox):
         self.capture.on_window(self.plot.mark_window)
         self.capture.on_window(self.labeler.add_window)
         self.labeler.capture = self.capture
-        self.labeler.source_name = type(source).__name__
+        self.labeler.source_name = window_source(source)
         self.plot.paused = False  # a pause refers to the old source's buffer
         self.plot.source = source
         self.live.source = source
