@@ -133,6 +133,11 @@ def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type
     plot.hover()
     page.keyboard.press("h")
     assert _until(lambda: _counts(project)["high-five"] == before["high-five"] + 1, 10.0)
+    # The page has drawn the labelled state (else the old window's title still matches below).
+    page.wait_for_function(
+        "() => document.querySelector('.hfw-labeler').innerText.includes('labelled high-five')",
+        timeout=10_000,
+    )
     waiting.wait_for(timeout=60_000)  # the next motion
     plot.hover()
     page.keyboard.press("x")
