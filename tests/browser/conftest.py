@@ -7,6 +7,9 @@ Fixtures
 ``launch_lab`` a factory ``launch_lab(root, extra_args=(), env=None) -> LabServer`` for tests that
              need their own server settings; each is stopped (by process group) at teardown.
 ``page``     a fresh Playwright page (``tests.browser.labtools`` opens files and runs notebooks).
+``fake_arduino`` a streaming :class:`FakeArduino` pty (seed 3) behind ``tmp_path/ttyHFW0``; give
+             its ``path`` to ``labtools.start_workbench_lab(ports=...)``. ``pty_path`` (the
+             root conftest) is a pty that sends nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +63,17 @@ def launch_lab() -> Iterator[object]:
     yield launch
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def fake_arduino(tmp_path: Path) -> Iterator[object]:
+    from hfwidgets.sensors.fake_arduino import FakeArduino
+
+    arduino = FakeArduino(link=tmp_path / "ttyHFW0", seed=3).start()
+    try:
+        yield arduino
+    finally:
+        arduino.stop()
 
 
 # Package scope: Playwright's sync API keeps an event loop running in the main thread while it is

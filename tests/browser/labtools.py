@@ -1,13 +1,40 @@
-"""Helpers for browser tests: open JupyterLab on a file and run a notebook in it.
+"""Helpers for browser tests: open JupyterLab on a file, run a notebook, drive the workbench.
 
-Import as ``from tests.browser.labtools import open_in_lab, run_all_cells``.
+Import as ``from tests.browser.labtools import open_in_lab, run_all_cells``. A workbench test
+starts the same way every time::
+
+    ids = seed_labelled_windows(root / WORKBENCH_PROJECT, 8, seed=11)
+    lab = start_workbench_lab(launch_lab, root, ports=[fake_arduino.path])
+    open_workbench(page, lab)                 # the launcher card, Run All, the plot draws
+    pick_sensor(page, fake_arduino.path)      # the Sensor menu, until "reading ..." shows
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-__all__ = ["open_in_lab", "run_all_cells"]
+__all__ = [
+    "LAUNCHER_NOTEBOOK",
+    "WORKBENCH_PROJECT",
+    "open_in_lab",
+    "open_workbench",
+    "pick_sensor",
+    "run_all_cells",
+    "seed_labelled_windows",
+    "sensor_options",
+    "show_tab",
+    "start_workbench_lab",
+]
+
+REPO = Path(__file__).resolve().parents[2]
+#: The notebook the launcher card "High-Five Workbench" creates, and the project beside it.
+LAUNCHER_NOTEBOOK = "High-Five Workbench.ipynb"
+WORKBENCH_PROJECT = "high-five-project"
+_CARD = '.jp-LauncherCard[data-category="Notebook"]'
 
 
 def open_in_lab(page: Any, lab: Any, path: str = "") -> None:
@@ -54,3 +81,88 @@ def run_all_cells(page: Any, *, timeout_ms: int = 180_000) -> None:
                           w.sessionContext.session.kernel.status === 'idle'; }""",
         timeout=timeout_ms,
     )
+
+
+def seed_labelled_windows(path: Path, per_class: int, *, seed: int) -> list[int]:
+    """Create the project at ``path`` with ``per_class`` labelled simulated windows per class.
+
+    Returns the new window ids (so a test can tell its own captures from the seed).
+    """
+    from hfwidgets.sensors import simulate_windows
+    from hfwidgets.store import Project
+
+    windows, labels = simulate_windows(per_class, seed=seed)
+    with Project.create(path) as project:
+        return [
+            project.add_window(data, rate_hz=50.0, source="seed", label=label)
+            for data, label in zip(windows, labels, strict=True)
+        ]
+
+
+def start_workbench_lab(
+    launch_lab: Callable[..., Any],
+    root: Path,
+    *,
+    ports: Sequence[str] = (),
+    weights: str = "none",
+    notebook: bool = False,
+) -> Any:
+    """A JupyterLab on ``root`` whose server lists ``ports`` (ptys) as serial ports.
+
+    ``weights`` becomes ``$HFW_WEIGHTS`` in the kernel (``"none"`` keeps it offline and fast);
+    ``notebook`` copies the repository's ``notebooks/workbench.ipynb`` into ``root``.
+    """
+    if notebook:
+        shutil.copyfile(REPO / "notebooks" / "workbench.ipynb", root / "workbench.ipynb")
+    args = [f"--HfwPorts.extra_ports={','.join(ports)}"] if ports else []
+    return launch_lab(root, args, env={"HFW_WEIGHTS": weights})
+
+
+def open_workbench(page: Any, lab: Any, notebook: str | None = None) -> None:
+    """Open ``notebook`` (default: make one with the launcher card), Run All, wait for the plot.
+
+    Without ``notebook`` the launcher card "High-Five Workbench" creates
+    :data:`LAUNCHER_NOTEBOOK`, as a newcomer would; no code is typed either way.
+    """
+    if notebook is None:
+        open_in_lab(page, lab)
+        page.locator(_CARD, has_text="High-Five Workbench").click()
+        page.wait_for_function(
+            f"""() => {{ const w = window.jupyterapp.shell.currentWidget;
+                        return w && w.context &&
+                               w.context.path === {json.dumps(LAUNCHER_NOTEBOOK)}; }}""",
+            timeout=60_000,
+        )
+    else:
+        open_in_lab(page, lab, notebook)
+    run_all_cells(page)
+    page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+
+
+def show_tab(page: Any, title: str) -> None:
+    """Bring the workbench tab ``title`` (e.g. ``"Train"``) to the front."""
+    page.locator(".hfw-workbench .lm-TabBar-tab", has_text=title).first.click()
+
+
+def sensor_options(page: Any) -> list[str]:
+    """The Sensor menu's entries as a person reads them (non-breaking spaces made plain)."""
+    menu = page.locator(".hfw-capture-area select").first
+    return [t.replace("\xa0", " ") for t in menu.locator("option").all_inner_texts()]
+
+
+def pick_sensor(page: Any, containing: str, *, reading: str | None = None) -> int:
+    """Pick the first Sensor entry whose text contains ``containing``; returns its index.
+
+    Waits until the workbench says ``reading <reading>`` (default ``containing``); pass
+    ``reading=""`` to return without waiting.
+    """
+    options = sensor_options(page)
+    index = next((i for i, t in enumerate(options) if containing in t), -1)
+    assert index >= 0, f"no Sensor entry contains {containing!r}: {options}"
+    page.locator(".hfw-capture-area select").first.select_option(index=index)
+    expected = containing if reading is None else reading
+    if expected:
+        page.locator(".hfw-capture-area").get_by_text(f"reading {expected}").wait_for(
+            timeout=20_000
+        )
+    return index

@@ -25,32 +25,23 @@ import numpy as np
 import pytest
 
 from hfwidgets._paths import shared_weights
-from hfwidgets.sensors import simulate_windows
-from hfwidgets.sensors.fake_arduino import FakeArduino
 from hfwidgets.store import Project
 from hfwidgets.store.schema import DB_NAME
-from tests.browser.labtools import open_in_lab, run_all_cells
+from tests.browser.labtools import (
+    WORKBENCH_PROJECT,
+    open_workbench,
+    pick_sensor,
+    seed_labelled_windows,
+    show_tab,
+    start_workbench_lab,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-CARD = '.jp-LauncherCard[data-category="Notebook"]'
-NOTEBOOK = "High-Five Workbench.ipynb"
-PROJECT = "high-five-project"  # the folder the launcher's notebook opens, beside it
 # The labeler's text as a person reads it (title, "(N more waiting)", the last action).
 LABELER_TEXT = "() => document.querySelector('.hfw-labeler').innerText"
-
-
-def _seed(path: Path) -> int:
-    """8 labelled simulated windows per class; returns the highest window id."""
-    windows, labels = simulate_windows(8, seed=11)
-    with Project.create(path) as project:
-        ids = [
-            project.add_window(data, rate_hz=50.0, source="seed", label=label)
-            for data, label in zip(windows, labels, strict=True)
-        ]
-    return max(ids)
 
 
 def _labelled_after(path: Path, last_seeded: int) -> list[tuple[int, str, str, float]]:
@@ -72,10 +63,6 @@ def _position_in(sent: np.ndarray, data: np.ndarray) -> int:
     return -1
 
 
-def _tab(page, title: str) -> None:
-    page.locator(".hfw-workbench .lm-TabBar-tab", has_text=title).first.click()
-
-
 def _press_over_plot(page, key: str) -> None:
     page.locator(".hfw-live-plot").first.hover()
     page.keyboard.press(key)
@@ -94,136 +81,119 @@ def _drain_queue(page, timeout: float = 90.0) -> None:
     raise AssertionError(f"the capture queue never emptied: {page.evaluate(LABELER_TEXT)!r}")
 
 
-def test_launcher_to_live_count_with_the_simulated_arduino(launch_lab, page, tmp_path):
+def test_launcher_to_live_count_with_the_simulated_arduino(
+    launch_lab, page, tmp_path, fake_arduino
+):
     started = time.monotonic()
     root = tmp_path / "lab"
     root.mkdir()
-    project = root / PROJECT
-    last_seeded = _seed(project)
+    project = root / WORKBENCH_PROJECT
+    last_seeded = max(seed_labelled_windows(project, 8, seed=11))
     weights = shared_weights()
-    arduino = FakeArduino(link=tmp_path / "ttyHFW0", seed=3).start()
-    try:
-        lab = launch_lab(
-            root,
-            [f"--HfwPorts.extra_ports={arduino.path}"],
-            env={"HFW_WEIGHTS": str(weights) if weights is not None else "none"},
-        )
+    arduino = fake_arduino
+    lab = start_workbench_lab(
+        launch_lab,
+        root,
+        ports=[arduino.path],
+        weights=str(weights) if weights is not None else "none",
+    )
 
-        # The launcher card makes the notebook; Run All draws the workbench. No code typed.
-        open_in_lab(page, lab)
-        page.locator(CARD, has_text="High-Five Workbench").click()
-        page.wait_for_function(
-            f"""() => {{ const w = window.jupyterapp.shell.currentWidget;
-                        return w && w.context && w.context.path === {json.dumps(NOTEBOOK)}; }}""",
-            timeout=60_000,
-        )
-        run_all_cells(page)
-        page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+    # The launcher card makes the notebook; Run All draws the workbench. No code typed.
+    open_workbench(page, lab)
 
-        # The Sensor menu lists the simulated Arduino; picking it reads the pty.
-        area = page.locator(".hfw-capture-area")
-        sensor = area.locator("select").first
-        texts = [t.replace("\xa0", " ") for t in sensor.locator("option").all_inner_texts()]
-        index = next(i for i, t in enumerate(texts) if arduino.path in t)
-        sensor.select_option(index=index)
-        area.get_by_text(f"reading {arduino.path}").wait_for(timeout=20_000)
-        page.wait_for_function(
-            "() => /[0-9.]+ Hz/.test(document.querySelector('.hfw-live-plot').innerText)",
-            timeout=20_000,
-        )  # samples arrive: the readout shows a rate
+    # The Sensor menu lists the simulated Arduino; picking it reads the pty.
+    pick_sensor(page, arduino.path)
+    page.wait_for_function(
+        "() => /[0-9.]+ Hz/.test(document.querySelector('.hfw-live-plot').innerText)",
+        timeout=20_000,
+    )  # samples arrive: the readout shows a rate
 
-        # Item 4: a capture arriving while a window is shown does not take its label.
-        page.locator(".jp-Notebook .jp-Cell").first.click()
-        page.keyboard.press("Escape")  # command mode, where a stray `x` would cut the cell
-        cells = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length")
-        _drain_queue(page)  # windows of the simulated arm from before the switch are gone
-        page.wait_for_function(
-            f"""() => {{ const t = ({LABELER_TEXT})();
-                        return t.includes('Captured window') && !t.includes('more waiting'); }}""",
-            timeout=60_000,
-            polling=100,
-        )  # one window from the pty on screen, nothing behind it
-        page.wait_for_function(
-            f"() => ({LABELER_TEXT})().includes('(1 more waiting)')", timeout=60_000, polling=100
-        )  # a second capture arrived while the first was shown
-        _press_over_plot(page, "h")
-        page.wait_for_function(
-            f"() => ({LABELER_TEXT})().includes('labelled high-five')", timeout=10_000
-        )
-        assert "Captured window" in page.evaluate(LABELER_TEXT)  # the newcomer is shown now
-        _press_over_plot(page, "o")
-        page.wait_for_function(
-            f"() => ({LABELER_TEXT})().includes('labelled other')", timeout=10_000
-        )
-        assert page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length") == (
-            cells
-        )
+    # Item 4: a capture arriving while a window is shown does not take its label.
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.keyboard.press("Escape")  # command mode, where a stray `x` would cut the cell
+    cells = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length")
+    _drain_queue(page)  # windows of the simulated arm from before the switch are gone
+    page.wait_for_function(
+        f"""() => {{ const t = ({LABELER_TEXT})();
+                    return t.includes('Captured window') && !t.includes('more waiting'); }}""",
+        timeout=60_000,
+        polling=100,
+    )  # one window from the pty on screen, nothing behind it
+    page.wait_for_function(
+        f"() => ({LABELER_TEXT})().includes('(1 more waiting)')", timeout=60_000, polling=100
+    )  # a second capture arrived while the first was shown
+    _press_over_plot(page, "h")
+    page.wait_for_function(
+        f"() => ({LABELER_TEXT})().includes('labelled high-five')", timeout=10_000
+    )
+    assert "Captured window" in page.evaluate(LABELER_TEXT)  # the newcomer is shown now
+    _press_over_plot(page, "o")
+    page.wait_for_function(f"() => ({LABELER_TEXT})().includes('labelled other')", timeout=10_000)
+    assert page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length") == (cells)
 
-        stored = _labelled_after(project, last_seeded)
-        assert [label for _i, label, *_ in stored] == ["high-five", "other"], stored
-        (h_id, _, h_source, h_t0), (o_id, _, o_source, o_t0) = stored
-        assert h_t0 < o_t0, f"`h` labelled window {h_id} captured after window {o_id}"
-        assert "Simulated" not in h_source
-        assert "Simulated" not in o_source
-        # Both are slices of what the pty sent, the labelled-high-five one earlier in the stream.
-        with Project.open(project) as opened:
-            h_data, o_data = opened.window(h_id).data, opened.window(o_id).data
-        sent = arduino.sent_samples
-        h_at, o_at = _position_in(sent, h_data), _position_in(sent, o_data)
-        assert h_at >= 0, "the window labelled high-five is not from the simulated Arduino"
-        assert o_at >= 0, "the window labelled other is not from the simulated Arduino"
-        assert h_at < o_at
+    stored = _labelled_after(project, last_seeded)
+    assert [label for _i, label, *_ in stored] == ["high-five", "other"], stored
+    (h_id, _, h_source, h_t0), (o_id, _, o_source, o_t0) = stored
+    assert h_t0 < o_t0, f"`h` labelled window {h_id} captured after window {o_id}"
+    assert "Simulated" not in h_source
+    assert "Simulated" not in o_source
+    # Both are slices of what the pty sent, the labelled-high-five one earlier in the stream.
+    with Project.open(project) as opened:
+        h_data, o_data = opened.window(h_id).data, opened.window(o_id).data
+    sent = arduino.sent_samples
+    h_at, o_at = _position_in(sent, h_data), _position_in(sent, o_data)
+    assert h_at >= 0, "the window labelled high-five is not from the simulated Arduino"
+    assert o_at >= 0, "the window labelled other is not from the simulated Arduino"
+    assert h_at < o_at
 
-        # Train: the feature-extractor preset, a few epochs, Start; wait for the run to end.
-        _tab(page, "Model & freeze")
-        checklist = page.locator(".hfw-freeze-checklist")
-        preset = checklist.locator("select").first
-        chosen = preset.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
-        assert chosen == "feature extractor"
-        checklist.locator("button", has_text="Apply preset").click()
-        _tab(page, "Train")
-        panel = page.locator(".hfw-training-panel")
-        epochs = panel.locator(".widget-inline-hbox", has_text="Epochs").locator("input")
-        epochs.fill("3")
-        epochs.press("Enter")
-        panel.get_by_text("Start will train mobilenet_v2").wait_for(timeout=10_000)
-        panel.get_by_text("on 18 windows (high-five 9, other 9)").wait_for(timeout=10_000)
-        panel.locator("button", has_text="Start").click()
-        page.wait_for_function(
-            """() => /(completed|finished) \\(run \\d+\\)/.test(
-                       document.querySelector('.hfw-training-panel').innerText)""",
-            timeout=240_000,
-        )
-        with Project.open(project) as opened:
-            runs = opened.runs()
-        assert len(runs) == 1
-        run_id = runs[0].id
-        assert runs[0].status in ("completed", "finished")
+    # Train: the feature-extractor preset, a few epochs, Start; wait for the run to end.
+    show_tab(page, "Model & freeze")
+    checklist = page.locator(".hfw-freeze-checklist")
+    preset = checklist.locator("select").first
+    chosen = preset.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
+    assert chosen == "feature extractor"
+    checklist.locator("button", has_text="Apply preset").click()
+    show_tab(page, "Train")
+    panel = page.locator(".hfw-training-panel")
+    epochs = panel.locator(".widget-inline-hbox", has_text="Epochs").locator("input")
+    epochs.fill("3")
+    epochs.press("Enter")
+    panel.get_by_text("Start will train mobilenet_v2").wait_for(timeout=10_000)
+    panel.get_by_text("on 18 windows (high-five 9, other 9)").wait_for(timeout=10_000)
+    panel.locator("button", has_text="Start").click()
+    page.wait_for_function(
+        """() => /(completed|finished) \\(run \\d+\\)/.test(
+                   document.querySelector('.hfw-training-panel').innerText)""",
+        timeout=240_000,
+    )
+    with Project.open(project) as opened:
+        runs = opened.runs()
+    assert len(runs) == 1
+    run_id = runs[0].id
+    assert runs[0].status in ("completed", "finished")
 
-        # Live: the tab names its run; Start counting shows the count.
-        _tab(page, "Live")
-        live = page.locator(".hfw-live-counter")
-        page.get_by_text(f"Counting with run {run_id}").wait_for(timeout=60_000)
-        live.locator("button", has_text="Start counting").click()
-        live.locator("button", has_text="Stop").wait_for(timeout=60_000)
-        count = live.locator(".widget-html", has_text="high-fives").first
-        count.wait_for(timeout=10_000)
-        assert count.is_visible()
-        shown = count.inner_text()
-        assert shown.split()[0].isdigit(), shown
-        page.wait_for_timeout(8000)  # counted motions are a bonus, recorded, never asserted
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "workbench-journey.png"))
-        (ARTIFACTS / "workbench-journey.json").write_text(
-            json.dumps(
-                {
-                    "seconds": round(time.monotonic() - started, 1),
-                    "count_after_8s": count.inner_text().split()[0],
-                    "weights": str(weights) if weights is not None else "none",
-                }
-            )
+    # Live: the tab names its run; Start counting shows the count.
+    show_tab(page, "Live")
+    live = page.locator(".hfw-live-counter")
+    page.get_by_text(f"Counting with run {run_id}").wait_for(timeout=60_000)
+    live.locator("button", has_text="Start counting").click()
+    live.locator("button", has_text="Stop").wait_for(timeout=60_000)
+    count = live.locator(".widget-html", has_text="high-fives").first
+    count.wait_for(timeout=10_000)
+    assert count.is_visible()
+    shown = count.inner_text()
+    assert shown.split()[0].isdigit(), shown
+    page.wait_for_timeout(8000)  # counted motions are a bonus, recorded, never asserted
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "workbench-journey.png"))
+    (ARTIFACTS / "workbench-journey.json").write_text(
+        json.dumps(
+            {
+                "seconds": round(time.monotonic() - started, 1),
+                "count_after_8s": count.inner_text().split()[0],
+                "weights": str(weights) if weights is not None else "none",
+            }
         )
-        live.locator("button", has_text="Stop").click()
-        live.locator("button", has_text="Start counting").wait_for(timeout=30_000)
-    finally:
-        arduino.stop()
+    )
+    live.locator("button", has_text="Stop").click()
+    live.locator("button", has_text="Start counting").wait_for(timeout=30_000)

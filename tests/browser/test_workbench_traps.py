@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -21,10 +20,17 @@ from pathlib import Path
 import pytest
 
 from hfwidgets._paths import shared_weights
-from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.store.schema import DB_NAME
-from tests.browser.labtools import open_in_lab, run_all_cells
+from tests.browser.labtools import (
+    WORKBENCH_PROJECT,
+    open_in_lab,
+    open_workbench,
+    seed_labelled_windows,
+    sensor_options,
+    show_tab,
+    start_workbench_lab,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,12 +42,7 @@ XSS = '<img src=x onerror="window.__hfwXss = 1">'
 
 def _seed(path: Path) -> None:
     """Labelled windows and a finished run whose stored metrics carry markup as class names."""
-    windows, labels = simulate_windows(3, seed=5)
-    with Project.create(path) as project:
-        ids = [
-            project.add_window(data, rate_hz=50.0, source="seed", label=label)
-            for data, label in zip(windows, labels, strict=True)
-        ]
+    ids = seed_labelled_windows(path, 3, seed=5)
     metrics = {
         "classes": [XSS, "other"],
         "confusion": [[1, 0], [0, 1]],
@@ -77,20 +78,13 @@ def _cells(page) -> int:  # type: ignore[no-untyped-def]
     return int(page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length"))
 
 
-def _tab(page, title: str) -> None:  # type: ignore[no-untyped-def]
-    page.locator(".hfw-workbench .lm-TabBar-tab", has_text=title).first.click()
-
-
 def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type: ignore[no-untyped-def]
     root = tmp_path / "lab"
     root.mkdir()
-    shutil.copyfile(REPO / "notebooks" / "workbench.ipynb", root / "workbench.ipynb")
-    project = root / "high-five-project"
+    project = root / WORKBENCH_PROJECT
     _seed(project)
-    lab = launch_lab(root, [f"--HfwPorts.extra_ports={pty_path}"], env={"HFW_WEIGHTS": ""})
-    open_in_lab(page, lab, "workbench.ipynb")
-    run_all_cells(page)
-    page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+    lab = start_workbench_lab(launch_lab, root, ports=[pty_path], weights="", notebook=True)
+    open_workbench(page, lab, "workbench.ipynb")
     bench = page.locator(".hfw-workbench")
 
     # 13.1: the run's class name is shown as text; its onerror never ran.
@@ -109,7 +103,7 @@ def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type
     area = page.locator(".hfw-capture-area")
     assert "1 serial port(s) seen" in area.inner_text()
     sensor = area.locator("select").first
-    options = [t.replace("\xa0", " ") for t in sensor.locator("option").all_inner_texts()]
+    options = sensor_options(page)
     assert options[0] == "simulated arm"
     assert pty_path in options[1]
 
@@ -151,7 +145,7 @@ def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type
     # 15.2: switching backbone and back keeps the offline weights file.
     offline = shared_weights()
     if offline is not None:
-        _tab(page, "Model & freeze")
+        show_tab(page, "Model & freeze")
         selects = page.locator(".hfw-model-picker select")
         backbone, weights = selects.nth(0), selects.nth(1)
         assert "offline file" in weights.evaluate(CHOSEN)
