@@ -1,4 +1,6 @@
-"""Sample sources: a serial port, a simulated arm, a recording; all fill a RingBuffer.
+"""Sample sources: a serial port (on the server, or in the browser), a simulated arm, a recording.
+
+All fill a RingBuffer.
 
 Nothing here imports widgets. Import the names from this package::
 
@@ -8,6 +10,7 @@ Nothing here imports widgets. Import the names from this package::
 from __future__ import annotations
 
 from hfwidgets.sensors.base import Source, SourceStats, SourceStatus, estimate_rate
+from hfwidgets.sensors.browser_serial import BrowserMessageError, BrowserSerialSource
 from hfwidgets.sensors.buffer import RingBuffer
 from hfwidgets.sensors.motions import (
     MOTION_KINDS,
@@ -25,6 +28,8 @@ from hfwidgets.sensors.simulated import SimulatedSource
 __all__ = [
     "MOTION_KINDS",
     "BadLine",
+    "BrowserMessageError",
+    "BrowserSerialSource",
     "LineDecoder",
     "MotionEvent",
     "PortInfo",
