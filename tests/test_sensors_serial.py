@@ -190,3 +190,25 @@ def test_the_newest_sample_is_never_stamped_after_it_arrived() -> None:
     t = _DeviceClock().map(t_ms, now)
     assert t[-1] == now
     assert np.all(np.diff(t) > 0)
+
+
+def test_stats_report_no_rate_while_disconnected_and_the_new_rate_after_a_reconnect() -> None:
+    # Driven synchronously (no reader thread): the state changes the reader makes on a loss and
+    # a reconnect. The rate shown must never be the old one once samples stopped, and after
+    # the board came back it must be the rate of the new samples only.
+    src = SerialSource("loop://", rate_hz=50)
+    src._on_connected(first=True)
+    src._ingest(format_header(50) + b"".join(format_line(i * 20, 0, 0, 1) for i in range(200)), 1.0)
+    assert src.stats().rate_hz == pytest.approx(50)
+    src._on_lost(serial.SerialException("unplugged"))
+    stats = src.stats()
+    assert not stats.connected
+    assert stats.rate_hz == 0.0  # was 50 (the last estimate) until the port came back
+    src._on_connected(first=False)
+    # The same board (its clock ran on) now sends at 100 Hz, without a new boot header.
+    partial = b"0.1,0.2\n"  # the tail of a line cut by the reconnect: skipped, not counted
+    lines = b"".join(format_line(10_000 + i * 10, 0, 0, 1) for i in range(50))
+    src._ingest(partial + lines, 20.0)
+    stats = src.stats()
+    assert stats.connected
+    assert stats.rate_hz == pytest.approx(100)  # was 50: the old samples' median interval

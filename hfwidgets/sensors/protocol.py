@@ -207,11 +207,13 @@ class LineDecoder:
 
         With ``skip_partial`` the first line is dropped uncounted unless it is a header: a port
         opened mid-stream delivers the tail of a line first (and an Arduino that resets on open
-        prints its header first, which is kept).
+        prints its header first, which is kept). The rate estimate starts again too: it is the
+        rate of this connection's samples, not a median over the last one's.
         """
         self._pending = b""
         self._skip_first = skip_partial
         self._last_ms: int | None = None
+        self._recent_ms.clear()
 
     def estimated_rate(self) -> float:
         """Rate from the device clock of the last 4096 good samples (0.0 before two).

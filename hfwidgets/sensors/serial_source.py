@@ -192,15 +192,17 @@ class SerialSource(Source):
             self._publish_status(False, f"{self.port} closed")
 
     def stats(self) -> SourceStats:
+        """Counters; ``rate_hz`` is 0.0 while disconnected (the last estimate would be stale)."""
         with self._lock:
             d = self._decoder
+            connected = self._connected
             return SourceStats(
                 good=d.good,
                 bad=d.bad,
                 dropped=d.dropped,
                 reconnects=self._reconnects,
-                rate_hz=d.estimated_rate(),
-                connected=self._connected,
+                rate_hz=d.estimated_rate() if connected else 0.0,
+                connected=connected,
             )
 
     # -- reader thread ------------------------------------------------------------------------
