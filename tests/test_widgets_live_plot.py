@@ -181,3 +181,27 @@ def test_a_paused_or_silent_plot_sends_no_frames(
     assert "Lines" not in sent
     plot.scroll_s = 5.0  # looking back redraws
     assert "Lines" in sent
+
+
+def test_the_default_vertical_range_is_the_sensors_full_range() -> None:
+    # The standalone plot showed +/-4 g while the sketch (and the Workbench) use +/-8 g: a
+    # high-five's impact was cut off. One default now: what the sensor is configured for.
+    from hfwidgets.sensors import SerialSource
+    from hfwidgets.sensors.protocol import format_header, format_line
+
+    simulated = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=2.0, seed=1)
+    plot = LivePlot(simulated, autostart=False)
+    assert (plot._ys.min, plot._ys.max) == (-8.0, 8.0)
+    # A board that announces another range in its header gets that axis, even after the plot
+    # was made (the header arrives when the port opens).
+    serial = SerialSource("loop://", rate_hz=50)
+    plot = LivePlot(serial, autostart=False)
+    assert (plot._ys.min, plot._ys.max) == (-8.0, 8.0)
+    lines = b"".join(format_line(i * 20, 0.0, 0.0, 12.0) for i in range(10))
+    serial._ingest(format_header(50, range="16g") + lines, 1.0)
+    plot.refresh()
+    assert (plot._ys.min, plot._ys.max) == (-16.0, 16.0)
+    assert np.asarray(plot._lines.y)[2, -1] == pytest.approx(12.0)  # inside the axis
+    # An explicit range stays as given.
+    plot = LivePlot(simulated, y_range=(-2.0, 2.0), autostart=False)
+    assert (plot._ys.min, plot._ys.max) == (-2.0, 2.0)

@@ -18,9 +18,14 @@ import numpy as np
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.sensors.buffer import RingBuffer
 
-__all__ = ["Source", "SourceStats", "SourceStatus", "estimate_rate"]
+__all__ = ["FULL_SCALE_G", "Source", "SourceStats", "SourceStatus", "estimate_rate"]
 
 log = logging.getLogger(__name__)
+
+#: The accelerometer's full range in g as the hfw-imu sketch configures it
+#: (firmware/hfw_imu/hfw_imu.ino: ``LSB_PER_G = 4096``, +/-8 g; its header says ``range=8g``).
+#: A source whose board announces another ``range=`` reports that in ``Source.full_scale_g``.
+FULL_SCALE_G = 8.0
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,8 @@ class Source(ABC):
         if not buffer_seconds > 0:
             raise ValueError(f"buffer_seconds must be > 0, got {buffer_seconds!r}")
         self.rate_hz = float(rate_hz)
+        #: Full range of the readings, +/- this many g (what a plot's fixed axis shows).
+        self.full_scale_g = FULL_SCALE_G
         self.buffer = RingBuffer(max(16, round(rate_hz * buffer_seconds)))
         self._status_callbacks = CallbackList("status")
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from hfwidgets.sensors.base import estimate_rate
+from hfwidgets.sensors.base import FULL_SCALE_G, estimate_rate
 
 __all__ = [
     "BAUDRATE",
@@ -115,6 +115,15 @@ class Header:
             return None
         return rate if math.isfinite(rate) and 0 < rate <= MAX_RATE_HZ else None
 
+    @property
+    def range_g(self) -> float | None:
+        """The ``range=`` value in g (``8g`` or ``8``), if present and in (0, `MAX_ABS_G`]."""
+        try:
+            value = float(self.info["range"].lower().removesuffix("g"))
+        except (KeyError, ValueError):
+            return None
+        return value if math.isfinite(value) and 0 < value <= MAX_ABS_G else None
+
 
 def format_header(rate_hz: float, **info: str) -> bytes:
     """The sketch's boot line, e.g. ``b"# hfw-imu v1 rate=50 range=8g\\n"``."""
@@ -190,12 +199,15 @@ class LineDecoder:
         Counters since creation (not reset by :meth:`reset`).
     rate_hz : float
         The device's announced rate (or the nominal one).
+    full_scale_g : float
+        The device's announced range (``range=``), else the sketch's `FULL_SCALE_G`.
     """
 
     def __init__(self, *, rate_hz: float = 50.0) -> None:
         if not rate_hz > 0:
             raise ValueError(f"rate_hz must be > 0, got {rate_hz!r}")
         self.rate_hz = float(rate_hz)
+        self.full_scale_g = FULL_SCALE_G
         self.good = self.bad = self.dropped = self.restarts = self.headers = 0
         self.last_bad: BadLine | None = None
         # Enough samples for a count-per-millisecond estimate to be within 0.1 % at 5 kHz.
@@ -282,6 +294,8 @@ class LineDecoder:
         self.headers += 1
         if header.rate_hz is not None:
             self.rate_hz = header.rate_hz
+        if header.range_g is not None:
+            self.full_scale_g = header.range_g
         if self._last_ms is not None:  # a header mid-stream: the board rebooted
             self.restarts += 1
         self._last_ms = None

@@ -249,6 +249,7 @@ class SerialSource(Source):
                 # The board says at which rate it samples: consumers (windows, `hfw record`'s
                 # session) follow it rather than the rate we guessed before it spoke.
                 self.rate_hz = self._decoder.rate_hz
+                self.full_scale_g = self._decoder.full_scale_g
             if t_ms.size:
                 self.buffer.extend(self._clock.map(t_ms, now), xyz)
             good, bad = self._decoder.good, self._decoder.bad

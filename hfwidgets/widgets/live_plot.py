@@ -13,7 +13,7 @@ import numpy as np
 import traitlets
 
 from hfwidgets._worker import Pump, PumpTask
-from hfwidgets.sensors.base import Source
+from hfwidgets.sensors.base import FULL_SCALE_G, Source
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import current_pump
 
@@ -41,6 +41,9 @@ class LivePlot(w.VBox):
         Maximum redraws per second (bounded to 1..30).
     y_range
         Fixed vertical range in g; a fixed range keeps the picture steady while streaming.
+        Default: the sensor's full range, ``+/- source.full_scale_g`` (the sketch's +/-8 g,
+        `hfwidgets.sensors.base.FULL_SCALE_G`, or what the board's header announces; the axis
+        follows a header that arrives later).
     autostart
         Start the updater at once (tests pass ``False`` and call :meth:`refresh`).
     pump
@@ -58,7 +61,7 @@ class LivePlot(w.VBox):
         *,
         window_s: float = 10.0,
         fps: float = 20.0,
-        y_range: tuple[float, float] = (-4.0, 4.0),
+        y_range: tuple[float, float] | None = None,
         autostart: bool = True,
         pump: Pump | None = None,
     ) -> None:
@@ -76,7 +79,9 @@ class LivePlot(w.VBox):
         self._drawn: tuple[Any, ...] | None = None  # what the last frame showed
 
         self._xs = bq.LinearScale(min=-window_s, max=0.0)
-        self._ys = bq.LinearScale(min=float(y_range[0]), max=float(y_range[1]))
+        self._follow_range = y_range is None  # the source's full range, as it announces it
+        low, high = _full_range(source) if y_range is None else y_range
+        self._ys = bq.LinearScale(min=float(low), max=float(high))
         scales = {"x": self._xs, "y": self._ys}
         self._shade = bq.Lines(
             x=np.zeros((1, 4)),
@@ -210,6 +215,10 @@ class LivePlot(w.VBox):
                 self.readout.value = self._last_readout = readout
             return
         self._drawn = shown
+        if self._follow_range:
+            low, high = _full_range(self.source)
+            if (self._ys.min, self._ys.max) != (low, high):
+                self._ys.min, self._ys.max = low, high
         t, xyz = self._visible_samples()
         with self.hold_sync(), self.figure.hold_sync(), self._lines.hold_sync():
             if len(t):
@@ -311,6 +320,12 @@ class LivePlot(w.VBox):
             f"<code>{health.rate_text} · good {s.good:,} · bad {s.bad:,} · dropped {s.dropped:,}"
             f" · reconnects {s.reconnects} · {state}</code>"
         ), health
+
+
+def _full_range(source: Any) -> tuple[float, float]:
+    """``(-g, g)``: the source's full range, else the sketch's."""
+    g = float(getattr(source, "full_scale_g", FULL_SCALE_G) or FULL_SCALE_G)
+    return (-g, g)
 
 
 def _capacity(buffer: Any) -> int:
