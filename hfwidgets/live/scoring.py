@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["EventScore", "score_events"]
+__all__ = ["EventScore", "score_counts", "score_events", "scored_span"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,33 @@ def score_events(
         false_positives=tuple(lone_pred),
         missed=tuple(lone_true),
     )
+
+
+def scored_span(first_t: float, last_t: float, *, window_s: float) -> tuple[float, float]:
+    """The stretch of true time a counter's hops from ``first_t`` to ``last_t`` can be scored on.
+
+    A hop at ``t`` classifies the window ``[t - window_s, t]``, centred ``window_s / 2``
+    earlier. Events within a quarter window of the classified stretch's edges were only partly
+    seen and are scored neither way. The stretch is empty (``hi <= lo``) when it is too short.
+    """
+    half, quarter = window_s / 2, window_s / 4
+    return (first_t - half + quarter, last_t - half - quarter)
+
+
+def score_counts(
+    counts: Iterable[float],
+    true_times: Iterable[float],
+    *,
+    window_s: float,
+    within: tuple[float, float] | None = None,
+) -> EventScore:
+    """Score a counter's counts: a count matches an event inside the window that fired it.
+
+    The window ends at the count's time, so the count is compared ``window_s / 2`` earlier with
+    a tolerance of half a window; ``within`` is usually `scored_span`'s stretch.
+    """
+    half = window_s / 2
+    return score_events(counts, true_times, tolerance_s=half, offset_s=half, within=within)
 
 
 def _match(pred: np.ndarray, true: np.ndarray, *, tolerance_s: float) -> list[tuple[int, int]]:
