@@ -97,13 +97,21 @@ def test_one_unplug_and_replug_counts_one_reconnect_and_keeps_every_good_line() 
     assert notices[2].message == f"{PORT} reconnected"
 
 
-def test_another_port_is_not_a_reconnect() -> None:
+def test_another_port_or_the_same_port_picked_again_is_not_a_reconnect() -> None:
     source, notices = _started()
     source.receive(_status("connected", 0.0, port=PORT))
     source.receive(_status("closed", 10.0))
-    source.receive(_status("connected", 20.0, port="CP210x serial USB 10c4:ea60"))
+    source.receive(_status("connected", 20.0, port=PORT))  # "Change port", the same one
+    source.receive(_status("disconnected", 30.0, reason="unplugged"))
+    source.receive(_status("connected", 40.0, port="CP210x USB 10c4:ea60"))
     assert source.stats().reconnects == 0
-    assert notices[-1].message == "CP210x serial USB 10c4:ea60 opened"
+    assert [n.message for n in notices] == [
+        f"{PORT} opened",
+        f"{PORT} closed",
+        f"{PORT} opened",
+        f"{PORT} lost (unplugged); waiting for it to come back",
+        "CP210x USB 10c4:ea60 opened",
+    ]
 
 
 def test_sample_times_are_the_board_clock_ending_when_the_bytes_reached_the_page() -> None:

@@ -12,7 +12,8 @@ Messages (page to kernel), each a JSON ``content`` plus binary ``buffers``:
 
 ``{"type": "status", "state": "connected", "port": NAME, "sent": MS}``
     The page opened a port (``NAME`` is what the browser tells about it, e.g.
-    ``"Arduino USB 2341:0043"``). The same name again after a loss counts as a reconnect.
+    ``"Arduino USB 2341:0043"``). The same name again after a loss (not after a close) counts
+    as a reconnect.
 ``{"type": "status", "state": "disconnected" | "closed" | "error", "reason": TEXT, "sent": MS}``
     The port went away (unplug, reader error), was closed, or could not be opened.
 ``{"type": "data", "chunks": [[ARRIVED_MS, NBYTES], ...], "sent": MS}`` with one buffer
@@ -171,6 +172,7 @@ class BrowserSerialSource(Source):
         self._running = False
         self._connected = False
         self._ever_connected = False
+        self._lost = False  # the last port went away without being closed
         self._reconnects = 0
         self._baud_warned = False
         self._connect_counts = (0, 0)
@@ -227,7 +229,9 @@ class BrowserSerialSource(Source):
         if not self._running:
             return
         name = clean_port_name(name)
-        again = self._ever_connected and name == self.port
+        # Back after a loss, as SerialSource's reopen; a port the person picks again is not.
+        again = self._lost and name == self.port
+        self._lost = False
         with self._lock:
             self._decoder.reset(skip_partial=True)
             self._clock.reset()
@@ -246,6 +250,7 @@ class BrowserSerialSource(Source):
             return
         was = self._connected
         self._connected = False
+        self._lost = self._lost or (was and not closed)
         reason = clean_port_name(reason) if reason else "no reason given"
         name = self.port or self.DISPLAY_NAME
         if closed:

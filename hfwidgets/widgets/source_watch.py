@@ -26,6 +26,8 @@ def source_name(source: Any) -> str:
     port = getattr(source, "port", None)
     if port:
         return str(port)
+    if type(source).__name__ == "BrowserSerialSource":  # no port picked in the page yet
+        return "the USB sensor on this computer"
     if type(source).__name__ == "SimulatedSource":
         return "the simulated arm"
     return type(source).__name__
@@ -98,6 +100,9 @@ class SourceWatch:
         silent = max(0.0, now - self._last_change)
         stats = self.source.stats()
         if not getattr(stats, "connected", True):
+            idle = getattr(self.source, "idle_reason", None)  # e.g. no port picked in the page
+            if idle and getattr(self.source, "running", False):
+                return SourceHealth("waiting", None, silent, str(idle))
             if getattr(self.source, "running", False):
                 text = f"{self.name} disconnected: waiting for it to come back"
                 return SourceHealth("disconnected", None, silent, text)

@@ -16,6 +16,7 @@ import ipywidgets as w
 
 from hfwidgets._worker import Pump
 from hfwidgets.capture import WindowCapture
+from hfwidgets.sensors.browser_serial import BrowserSerialSource
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
@@ -28,6 +29,7 @@ from hfwidgets.widgets.model_picker import ModelPicker, weights_advice
 from hfwidgets.widgets.run_list import RunList
 from hfwidgets.widgets.source_watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets.training_panel import TrainingPanel
+from hfwidgets.widgets.web_serial import WebSerialPort
 
 __all__ = ["SETTINGS_KEY", "Workbench"]
 
@@ -35,6 +37,7 @@ log = logging.getLogger("hfwidgets.widgets")
 
 SETTINGS_KEY = "workbench"  # project setting holding the Workbench's choices
 SIMULATED = "simulated arm"
+BROWSER = BrowserSerialSource.DISPLAY_NAME  # the sensor on the person's computer (Web Serial)
 TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Live")
 _FINAL_OK = ("completed", "finished")
 _OPEN: dict[str, Workbench] = {}  # the open Workbench of each project folder
@@ -177,7 +180,7 @@ class Workbench(w.VBox):
             worker = getattr(self, part, None)
             if worker is not None:
                 worker.stop()
-        for part in ("plot", "labeler", "key_events"):
+        for part in ("plot", "labeler", "key_events", "web_serial"):
             widget = getattr(self, part, None)
             if widget is not None:
                 widget.close()
@@ -204,6 +207,7 @@ class Workbench(w.VBox):
         self.live.source = source
         self.plot.start()
         self.capture.start(pump=self.pump)
+        self._follow_web_serial(source)
 
     # -- wiring -------------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -340,16 +344,24 @@ class Workbench(w.VBox):
         )
         self.sensor_note = w.HTML()
         self._quiet = False  # set while the code (not a person) changes the dropdown
+        # The browser's half of "USB sensor on this computer": shown while that is the source.
+        self.web_serial = WebSerialPort(pump=self.pump)
+        self.web_serial.layout.display = "none"
+        self.web_serial.observe(lambda _c: self.refresh_ports(), "supported")
         self.refresh_ports()
         port = getattr(source, "port", None)
-        if port is not None:
+        if isinstance(source, BrowserSerialSource):
+            self._select_sensor(BROWSER)
+            self._follow_web_serial(source)
+        elif port is not None:
             self._select_sensor(str(port))
         elif type(source).__name__ != "SimulatedSource":
             self.sensor_dropdown.disabled = True
             self.sensor_note.value = f"<small>source: {esc(repr(source))}</small>"
         self.sensor_refresh.on_click(lambda _b: self.refresh_ports())
         self.sensor_dropdown.observe(self._on_sensor_pick, "value")
-        return w.HBox([self.sensor_dropdown, self.sensor_refresh, self.sensor_note])
+        row = w.HBox([self.sensor_dropdown, self.sensor_refresh, self.sensor_note])
+        return w.VBox([row, self.web_serial])
 
     def refresh_ports(self) -> list[str]:
         """List the serial ports again (as the status bar does); returns their paths."""
@@ -362,6 +374,8 @@ class Workbench(w.VBox):
         devices = [p.device for p in ports]
         options: list[tuple[str, str]] = [(SIMULATED, SIMULATED)]
         options += [(_port_text(p), p.device) for p in ports]
+        unavailable = self.web_serial.supported is False
+        options.append((f"{BROWSER} (not in this browser)" if unavailable else BROWSER, BROWSER))
         current = self.sensor_dropdown.value
         if current not in [v for _t, v in options]:  # the port in use stays listed
             options.append((f"{current} (not seen now)", current))
@@ -387,6 +401,8 @@ class Workbench(w.VBox):
         opened leaves the workbench streaming as before and says why. A port that opens but
         sends nothing shows in the plot's readout after ``SILENT_AFTER_S`` seconds.
         """
+        if name == BROWSER:
+            return self._choose_browser()
         if name == SIMULATED:
             from hfwidgets.sensors import SimulatedSource
 
@@ -415,6 +431,35 @@ class Workbench(w.VBox):
             )
         return True
 
+    def _choose_browser(self) -> bool:
+        """Read the sensor on the person's computer through the page (Web Serial)."""
+        if self.web_serial.supported is False:  # Firefox, Safari, VS Code, plain http
+            self._select_sensor(_sensor_value(self.source))
+            self.web_serial.layout.display = None  # its text says why and what to do
+            self.sensor_note.value = (
+                f"<small><span style='color:#a00'>{esc(BROWSER)} cannot be read here: "
+                f"{esc(self.web_serial.unsupported_reason)}</span></small>"
+            )
+            return False
+        source = BrowserSerialSource(rate_hz=float(self.project.rate_hz))
+        source.start()
+        self.use_source(source)
+        self._select_sensor(BROWSER)
+        self.sensor_note.value = (
+            f"<small>reading {esc(BROWSER)} through this browser: click “Connect USB "
+            "sensor” below and pick its port</small>"
+        )
+        return True
+
+    def _follow_web_serial(self, source: Any) -> None:
+        """Show the connect button while the browser source is in use; else close its port."""
+        web_serial = getattr(self, "web_serial", None)
+        if web_serial is None:
+            return
+        browser = isinstance(source, BrowserSerialSource)
+        web_serial.attach(source if browser else None)
+        web_serial.layout.display = None if browser else "none"
+
     def check_sensor(self, now: float | None = None) -> Any:
         """Look at the source now (the plot does so twice a second); returns its health."""
         return self.plot.check_source(now)
@@ -435,6 +480,8 @@ class Workbench(w.VBox):
 
 
 def _sensor_value(source: Any) -> str:
+    if isinstance(source, BrowserSerialSource):
+        return BROWSER
     port = getattr(source, "port", None)
     return str(port) if port is not None else SIMULATED
 

@@ -1,0 +1,129 @@
+"""The Web Serial widget and the workbench's "USB sensor on this computer", on widget models.
+
+The page's messages are delivered as the kernel receives them (``_handle_custom_msg``); what the
+widget sends to the page is recorded. The browser itself is in tests/browser/test_web_serial.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hfwidgets.sensors import BrowserSerialSource, SimulatedSource
+from hfwidgets.sensors.protocol import format_header, format_line
+from hfwidgets.widgets.web_serial import WebSerialPort
+from hfwidgets.widgets.workbench import BROWSER, Workbench
+
+PORT = "Arduino USB 2341:0043"
+
+
+def _page(widget: WebSerialPort, content: dict[str, Any], buffers: list[Any] = ()) -> None:  # type: ignore[assignment]
+    widget._handle_custom_msg(content, list(buffers))
+
+
+def _sent(widget: WebSerialPort, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
+    return sent
+
+
+def _stream(n: int) -> bytes:
+    return format_header(50) + b"".join(format_line(20 * i, 0.1, 0.2, 1.0) for i in range(n))
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> Workbench:
+    source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=2.0)
+    wb = Workbench(tmp_path / "proj", source=source, weights="none", thumbnail=False)
+    yield wb
+    wb.close()
+
+
+def test_the_menu_offers_the_usb_sensor_on_this_computer_after_the_server_ports(
+    bench: Workbench,
+) -> None:
+    options = list(bench.sensor_dropdown.options)
+    assert options[0][1] == "simulated arm"
+    assert options[-1] == (BROWSER, BROWSER)
+    assert bench.web_serial.layout.display == "none"  # no connect button until it is picked
+
+
+def test_picking_it_streams_the_page_bytes_into_every_tab(
+    bench: Workbench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = bench.source
+    bench.sensor_dropdown.value = BROWSER
+    source = bench.source
+    assert isinstance(source, BrowserSerialSource)
+    assert not old.running
+    assert bench.capture.source is source
+    assert bench.live.source is source
+    assert bench.web_serial.layout.display is None
+    assert f"reading {BROWSER}" in bench.sensor_note.value
+    health = bench.check_sensor()
+    assert "click “Connect USB sensor”" in health.message  # not "disconnected" before a click
+    sent = _sent(bench.web_serial, monkeypatch)
+    _page(bench.web_serial, {"type": "status", "state": "connected", "port": PORT, "sent": 1.0})
+    data = _stream(100)
+    _page(
+        bench.web_serial,
+        {"type": "data", "chunks": [[1.0, len(data)]], "sent": 2.0},
+        [memoryview(data)],
+    )
+    stats = source.stats()
+    assert (stats.good, stats.bad, stats.connected) == (100, 0, True)
+    bench.web_serial.refresh()
+    assert bench.web_serial.summary.startswith("2 messages from the page")
+    # Back to the simulated arm: the page is told to close the port; the button hides.
+    bench.sensor_dropdown.value = "simulated arm"
+    assert sent == [{"type": "close"}]
+    assert not source.running
+    assert bench.web_serial.layout.display == "none"
+
+
+def test_where_web_serial_is_missing_the_menu_says_so_and_the_bench_keeps_streaming(
+    bench: Workbench,
+) -> None:
+    reason = "Firefox has no Web Serial (navigator.serial)."
+    remedy = "Open this notebook in Chrome or Edge <b>now</b>"
+    _page(
+        bench.web_serial,
+        {"type": "support", "available": False, "reason": reason, "remedy": remedy},
+    )
+    assert bench.web_serial.supported is False
+    assert (f"{BROWSER} (not in this browser)", BROWSER) in bench.sensor_dropdown.options
+    before = bench.source
+    bench.sensor_dropdown.value = BROWSER
+    assert bench.source is before  # still the simulated arm
+    assert bench.sensor_dropdown.value == "simulated arm"
+    assert "Firefox has no Web Serial" in bench.sensor_note.value
+    assert "&lt;b&gt;now&lt;/b&gt;" in bench.sensor_note.value  # the page's text is escaped
+    assert bench.web_serial.layout.display is None  # its own text explains too
+
+
+def test_a_crafted_message_is_refused_without_raising_into_the_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = BrowserSerialSource()
+    source.start()
+    widget = WebSerialPort(source)
+    try:
+        _page(widget, {"type": "status", "state": "connected", "port": PORT, "sent": 1.0})
+        _page(widget, {"type": "data", "chunks": [[1.0, 3]], "sent": 2.0}, ["abc"])
+        _page(widget, {"type": "data", "chunks": [[1.0, 1 << 21]], "sent": 2.0}, [bytes(1 << 21)])
+        assert source.rejected == 2
+        assert "over the 1,048,576-byte limit" in widget.error
+        widget.refresh()
+        assert "2 refused" in widget.summary
+        data = _stream(10)
+        _page(widget, {"type": "data", "chunks": [[3.0, len(data)]], "sent": 4.0}, [data])
+        assert source.stats().good == 10
+    finally:
+        widget.close()
+
+
+def test_the_message_rate_cannot_be_set_above_25_a_second() -> None:
+    with pytest.raises(ValueError, match=r"max_messages_per_s must be in \(0, 25\]"):
+        WebSerialPort(max_messages_per_s=60)
