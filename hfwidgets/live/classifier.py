@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import TracebackType
@@ -25,22 +24,20 @@ from numpy.typing import NDArray
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
-from hfwidgets.live.calibration import OperatingPoint, operating_point_for
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import LiveStats, Prediction
+from hfwidgets.live.hop_tally import HopTally
 from hfwidgets.live.model import LiveSource, Predictor, positive_index, resolve_window_s
+from hfwidgets.live.operating_point import (
+    OperatingPoint,
+    counting_settings,
+    operating_point_for,
+)
 from hfwidgets.live.windows import HopGeometry, cut_windows, resample_windows
 
 __all__ = ["LiveClassifier"]
 
 log = logging.getLogger(__name__)
-
-#: Counting settings used when neither the caller nor the run's operating point says.
-DEFAULT_THRESHOLD = 0.8
-DEFAULT_MIN_GAP_S = 1.0
-
-# Sample timestamps within this many seconds of time.monotonic() are taken to be on that clock.
-_MONOTONIC_SLACK_S = 1.0
 
 
 class LiveClassifier:
@@ -66,7 +63,8 @@ class LiveClassifier:
         Where ``threshold``, ``consecutive`` and ``min_gap_s`` come from when they are not
         given: by default the predictor's ``operating_point`` (what
         ``hfwidgets.training.load_predictor`` reads from the run's calibration, see
-        `hfwidgets.live.calibration`), else 0.8, 1 hop and 1.0 s.
+        `hfwidgets.live.calibration`), else 0.8, 1 hop and 1.0 s
+        (`hfwidgets.live.operating_point.counting_settings`).
     positive : str
         Class whose events are counted.
     max_batch : int
@@ -74,10 +72,8 @@ class LiveClassifier:
 
     Notes
     -----
-    Latency is measured from the arrival of a window's last sample to the moment its prediction
-    is ready. Arrival is the sample's own timestamp when the source stamps samples with
-    ``time.monotonic()`` (serial and real-time simulated sources do), otherwise the moment the
-    worker first saw the sample; `stats` says which (``latency_clock``).
+    Latency runs from the arrival of a window's last sample to the moment its prediction is
+    ready (`hfwidgets.live.hop_tally.HopTally`; `stats` says which clock, ``latency_clock``).
 
     The first window classified is the first one whose last sample arrives after the
     classifier was made (or, with `start`, after it started) and that has a full window of
@@ -142,21 +138,12 @@ class LiveClassifier:
                 point.consecutive,
             )
         self._counter = EventCounter(
-            threshold=_pick(
-                threshold, None if point is None else point.threshold, DEFAULT_THRESHOLD
-            ),
-            min_gap_s=_pick(
-                min_gap_s, None if point is None else point.min_gap_s, DEFAULT_MIN_GAP_S
-            ),
-            consecutive=int(_pick(consecutive, None if point is None else point.consecutive, 1)),
+            **counting_settings(
+                point, threshold=threshold, min_gap_s=min_gap_s, consecutive=consecutive
+            )
         )
-        self._lock = threading.Lock()  # guards counter, latencies and tallies
-        self._latencies: deque[float] = deque(maxlen=100_000)
-        self._infer_ms: deque[float] = deque(maxlen=10_000)
-        self._hops = 0
-        self._dropped = 0
-        self._clock = "observed"
-        self._sample_clock: bool | None = None  # decided on the first hop
+        self._lock = threading.Lock()  # guards the counter (the worker and setters use it)
+        self._tally = HopTally()
         self.error: BaseException | None = None
         self._on_prediction = CallbackList("prediction")
         self._on_event = CallbackList("event")
@@ -211,8 +198,7 @@ class LiveClassifier:
     @property
     def latencies(self) -> np.ndarray:
         """Latency of every hop so far, in milliseconds (a copy)."""
-        with self._lock:
-            return np.fromiter(self._latencies, dtype=float)
+        return self._tally.latencies()
 
     def on_prediction(self, callback: Callable[[Prediction], Any], remove: bool = False) -> None:
         """Call ``callback(prediction)`` from the worker thread after every hop."""
@@ -229,18 +215,9 @@ class LiveClassifier:
 
     def stats(self) -> LiveStats:
         """A frozen summary: hops, events, dropped hops, latency and inference percentiles."""
-        with self._lock:
-            lat = np.fromiter(self._latencies, dtype=float)
-            inf = np.fromiter(self._infer_ms, dtype=float)
-            hops, dropped, events = self._hops, self._dropped, self._counter.count
-        return LiveStats.measure(
-            latencies_ms=lat,
-            inference_ms=inf,
-            hops=hops,
-            events=events,
-            dropped_hops=dropped,
+        return self._tally.stats(
+            events=self.count,
             hop_s=self.hop_s,
-            latency_clock=self._clock,
             running=self.running,
             error=None if self.error is None else repr(self.error),
         )
@@ -324,21 +301,16 @@ class LiveClassifier:
             # Falling behind far enough for the buffer to overwrite: skip what is gone.
             usable = [e for e in ends if e - geo.window_n + 1 >= first]
             self._next_end = ends[-1] + geo.hop_n
-            with self._lock:
-                self._dropped += len(ends) - len(usable)
+            self._tally.add_dropped(len(ends) - len(usable))
             if not usable:
                 return len(ends)
             stamps = np.asarray(t, dtype=float)[np.asarray(usable) - first]
-            if self._sample_clock is None:
-                self._sample_clock = abs(seen_at - float(stamps[-1])) < _MONOTONIC_SLACK_S
-                self._clock = "sample" if self._sample_clock else "observed"
             predictions = self._classify(
                 ends=usable,
                 first=first,
                 xyz=np.asarray(xyz, dtype=np.float32),
                 stamps=stamps,
-                seen_at=seen_at,
-                sample_clock=self._sample_clock,
+                arrivals=self._tally.arrivals(stamps, seen_at),
             )
         if made is not None:
             made.extend(predictions)
@@ -362,8 +334,7 @@ class LiveClassifier:
         first: int,
         xyz: NDArray[np.float32],
         stamps: NDArray[np.float64],
-        seen_at: float,
-        sample_clock: bool,
+        arrivals: NDArray[np.float64],
     ) -> list[Prediction]:
         geo = self._geo
         windows = cut_windows(xyz, first_index=first, ends=ends, window_n=geo.window_n)
@@ -376,7 +347,6 @@ class LiveClassifier:
                 f"predict_proba returned shape {probs.shape}, expected "
                 f"{(len(ends), len(self.classes))} (windows x classes)"
             )
-        arrivals = stamps if sample_clock else np.full(len(ends), seen_at)
         made: list[Prediction] = []
         for row, index, t_end, arrived in zip(probs, ends, stamps, arrivals, strict=True):
             latency_ms = (done - float(arrived)) * 1000.0
@@ -386,9 +356,8 @@ class LiveClassifier:
                 latency_ms=latency_ms,
                 index=int(index),
             )
+            self._tally.add_hop(latency_ms)
             with self._lock:
-                self._hops += 1
-                self._latencies.append(latency_ms)
                 # Debounce on stream time (sample index / rate), not on arrival stamps: USB
                 # bursts and faster-than-real-time replays must not change what counts.
                 counted = self._counter.update(index / self._rate, float(row[self._pos]))
@@ -398,13 +367,5 @@ class LiveClassifier:
             self._on_prediction.fire(prediction)
             if counted is not None:
                 self._on_event.fire(counted)
-        with self._lock:
-            self._infer_ms.append((done - began) * 1000.0)
+        self._tally.add_inference((done - began) * 1000.0)
         return made
-
-
-def _pick(explicit: float | None, stored: float | None, default: float) -> float:
-    """An explicit option wins over the run's operating point, which wins over the default."""
-    if explicit is not None:
-        return float(explicit)
-    return float(stored) if stored is not None else default
