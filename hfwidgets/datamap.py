@@ -9,9 +9,10 @@ appear as clusters; on a handful of points it only scatters them). Both are seed
 project gives the same picture.
 
 The outlier score of a labelled window is its distance to the centre of its class (the centre
-of the other members, so a window never pulls its own centre towards itself) divided by the
-median such distance in that class, in feature space, not on the 2-D picture. A score of 1 is a
-typical member; a mislabelled window sits among another class and scores far above.
+of the other members, so a window never pulls its own centre towards itself) relative to the
+distance to the nearest other class's centre, in feature space, not on the 2-D picture: above 1
+the window is nearer another class than its own, which is what a mislabelled window looks like
+(:func:`outlier_scores` says how this was chosen over the class's own spread).
 
 ``hfw map --project DIR [--run ID] --out map.png | --json`` draws or lists it from a script.
 """
@@ -86,8 +87,11 @@ class MapPoint:
         ``"correct"``, ``"wrong"``, ``"unlabelled"`` (the run predicted, nobody labelled), or
         ``"no run"``.
     outlier : float or None
-        Distance to the class centre over the class's median distance (None: unlabelled, or a
-        class of fewer than 3 windows).
+        Distance to its class's centre over the distance to the nearest other class's centre
+        (:func:`outlier_scores`; above 1: nearer another class). None: unlabelled, or a class
+        of fewer than 3 windows.
+    looks_like : str or None
+        That nearer class, when the score is above 1.
     split : str or None
         ``"train"`` or ``"val"`` in the run (a verdict on a training window is optimistic);
         None: no run, or a window stored after it.
@@ -101,6 +105,7 @@ class MapPoint:
     confidence: float | None = None
     verdict: str = "no run"
     outlier: float | None = None
+    looks_like: str | None = None
     split: str | None = None
 
     def describe(self) -> str:
@@ -112,7 +117,8 @@ class MapPoint:
         if self.split is not None:
             parts.append(f"{'training' if self.split == 'train' else 'validation'} window")
         if self.outlier is not None:
-            parts.append(f"outlier score {self.outlier:.1f}")
+            near = f", looks like {self.looks_like}" if self.looks_like else ""
+            parts.append(f"outlier score {self.outlier:.2f}{near}")
         return " · ".join(parts)
 
 
@@ -204,28 +210,57 @@ def reduce_to_2d(
     return np.asarray(xy, dtype=np.float64), "pca+tsne"
 
 
-def outlier_scores(features: NDArray[Any], labels: Sequence[str | None]) -> NDArray[np.float64]:
-    """Each labelled window's distance to its class centre over the class's median distance.
+def outlier_scores(
+    features: NDArray[Any], labels: Sequence[str | None]
+) -> tuple[NDArray[np.float64], list[str | None]]:
+    """How far each labelled window sits from its class, and the class it sits nearer to.
 
-    The centre of window ``i``'s class leaves ``i`` out (the mean of the other members), so a
-    mislabelled window does not drag its own reference towards itself. NaN for unlabelled
-    windows and classes of fewer than 3 windows (no spread to compare with).
+    The score is the distance to the centre of the window's class (the mean of the *other*
+    members, so a window never drags its own reference towards itself) divided by the distance
+    to the nearest centre of another class. Below 1 a window is nearer its own class; above 1
+    it looks more like another class (returned as the second list; None otherwise). With a
+    single labelled class the divisor is the class's median distance instead.
+
+    Measured on 15+15 simulated windows with one high-five stored as "other" (MobileNetV2
+    features, 5 seeds at 64 and at 112 px): this ratio ranked that window first in 10 of 10;
+    the distance over the class's own median spread ranked it 2nd to 7th, because "other" is
+    several motions and its spread is wide.
+
+    Returns
+    -------
+    scores : float array ``[N]``
+        NaN for unlabelled windows and for classes of fewer than 3 windows.
+    looks_like : list
+        The other class whose centre is nearer than the window's own, else None.
     """
     x = np.asarray(features, dtype=np.float64)
     if len(x) != len(labels):
         raise ValueError(f"{len(x)} feature rows but {len(labels)} labels")
     scores = np.full(len(x), np.nan)
-    for name in sorted({label for label in labels if label is not None}):
-        members = np.array([i for i, label in enumerate(labels) if label == name])
-        n = len(members)
+    looks_like: list[str | None] = [None] * len(x)
+    names = sorted({label for label in labels if label is not None})
+    members = {name: np.array([i for i, lab in enumerate(labels) if lab == name]) for name in names}
+    centres = {name: x[idx].mean(axis=0) for name, idx in members.items()}
+    for name, idx in members.items():
+        n = len(idx)
         if n < 3:
             continue
-        total = x[members].sum(axis=0)
-        others_centre = (total[None, :] - x[members]) / (n - 1)
-        distance = np.linalg.norm(x[members] - others_centre, axis=1)
-        spread = float(np.median(distance))
-        scores[members] = distance / spread if spread > 0 else 0.0
-    return scores
+        own_centre = (x[idx].sum(axis=0)[None, :] - x[idx]) / (n - 1)
+        own = np.linalg.norm(x[idx] - own_centre, axis=1)
+        others = [other for other in names if other != name]
+        if not others:
+            spread = float(np.median(own))
+            scores[idx] = own / spread if spread > 0 else 0.0
+            continue
+        distance = np.stack([np.linalg.norm(x[idx] - centres[o], axis=1) for o in others])
+        nearest = distance.argmin(axis=0)
+        nearest_distance = distance.min(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores[idx] = np.where(nearest_distance > 0, own / nearest_distance, np.inf)
+        for k, i in enumerate(idx.tolist()):
+            if scores[i] > 1.0:
+                looks_like[i] = others[int(nearest[k])]
+    return scores, looks_like
 
 
 def _verdict(label: str | None, predicted: str | None) -> str:
@@ -246,7 +281,7 @@ def data_map_from_outputs(
 ) -> DataMap:
     """The map of windows whose features (and probabilities) are already computed."""
     xy, used = reduce_to_2d(outputs.features, method=method, seed=seed)
-    scores = outlier_scores(outputs.features, outputs.labels)
+    scores, looks_like = outlier_scores(outputs.features, outputs.labels)
     points = []
     for i, wid in enumerate(outputs.ids.tolist()):
         predicted = confidence = None
@@ -265,6 +300,7 @@ def data_map_from_outputs(
                 confidence=confidence,
                 verdict=_verdict(label, predicted),
                 outlier=None if math.isnan(score) else score,
+                looks_like=looks_like[i],
                 split=(split or {}).get(int(wid)),
             )
         )
