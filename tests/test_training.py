@@ -252,7 +252,7 @@ def test_config_rejects_nonsense_naming_the_option():
 
 
 def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(data, monkeypatch):
-    import hfwidgets.training.trainer as trainer_module
+    import hfwidgets.training.fit_setup as trainer_module
 
     images, labels, _ = data
     monkeypatch.setattr(trainer_module, "CACHE_LIMIT_BYTES", 1000)

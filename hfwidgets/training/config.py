@@ -137,6 +137,9 @@ class TrainConfig:
         (:func:`~hfwidgets.training.split.grouped_split`).
     baseline : bool
         Train the MiniRocket baseline on the same split (:mod:`~hfwidgets.training.baseline`).
+    label_smoothing : float
+        Share of each training target spread evenly over the other classes (cross-entropy's
+        ``label_smoothing``); 0 trains on one-hot targets.
     """
 
     model: str = "mobilenet_v2"
@@ -166,6 +169,7 @@ class TrainConfig:
     folds: int = 0
     group_split: bool = True
     baseline: bool = True
+    label_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frozen", tuple(self.frozen))
@@ -191,6 +195,7 @@ class TrainConfig:
             (0 <= self.shift < 1, "shift", "in [0, 1)"),
             (0 <= self.stretch < 1, "stretch", "in [0, 1)"),
             (0 <= self.gain < 1, "gain", "in [0, 1)"),
+            (0 <= self.label_smoothing < 1, "label_smoothing", "in [0, 1)"),
         ]  # fmt: skip
         for ok, name, rule in checks:
             if not ok:
