@@ -65,7 +65,7 @@ def test_counts_simulated_high_fives_and_draws_probabilities() -> None:
         assert pump.step() == 1  # the counter's bridge: one batch for every queued hop
         assert counter.count == 2
         assert "2 <span" in counter.count_html.value
-        y = np.asarray(counter._prob.y)
+        y = np.asarray(counter.probabilities.line.y)
         assert len(y) > 10
         assert y.max() >= 0.6
         assert y.min() < 0.6
@@ -93,7 +93,7 @@ def test_threshold_slider_moves_the_dashed_line() -> None:
     counter = LiveCounter(source, SwingPredictor())
     counter.threshold_slider.value = 0.9
     assert counter.threshold == 0.9
-    np.testing.assert_allclose(np.asarray(counter._threshold_line.y), [0.9, 0.9])
+    np.testing.assert_allclose(np.asarray(counter.probabilities.threshold_line.y), [0.9, 0.9])
 
 
 def test_moving_the_threshold_while_counting_keeps_the_same_classifier() -> None:
@@ -163,7 +163,7 @@ def test_calibrate_stores_the_point_and_the_live_tab_says_it(tmp_path: Path) -> 
     assert f"stored with run {run_id}" in counter.calibrate_html.value
     assert counter.calibrate_table.value.count("<tr") == len(result.front) + 1
     assert counter.calibrate_plot.layout.display != "none"
-    assert len(np.asarray(counter._cal_all.x)) == len(result.rows)
+    assert len(np.asarray(counter.calibration_view.all_points.x)) == len(result.rows)
     # Counting now uses the whole point, not only its threshold.
     counter.start()
     try:

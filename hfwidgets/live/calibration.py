@@ -20,7 +20,9 @@ LiveCounter widget and ``hfw predict`` unless told otherwise.
 The parts live in their own modules, and every name is importable from here:
 `calibration_sessions` (what to calibrate on), `hop_stream` (one session's hop
 probabilities), `sweep` (settings tried and chosen), `operating_point` (the result, stored
-with the run). This module joins them: `hop_streams`, `calibrate`, `calibrate_run`.
+with the run). This module joins them: `hop_streams`, `calibrate`, `calibrate_run`, and
+`calibrate_on_sessions` (choose the sessions too: what ``hfw calibrate`` and the LiveCounter's
+Calibrate button do).
 
 Pure: no threads, widgets or torch here.
 """
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +78,7 @@ __all__ = [
     "RunStore",
     "SweepRow",
     "calibrate",
+    "calibrate_on_sessions",
     "calibrate_run",
     "choose_operating_point",
     "count_stream",
@@ -220,5 +223,67 @@ def calibrate_run(
         store_operating_point(project, run_id, result.chosen)
     # A predictor that takes no attributes (slots) keeps none: pass the point explicitly then.
     with contextlib.suppress(AttributeError):
+        predictor.operating_point = result.chosen  # type: ignore[attr-defined]
+    return result
+
+
+def calibrate_on_sessions(
+    project: Any,
+    run_id: int,
+    predictor: Predictor,
+    *,
+    session_ids: Iterable[int] | None = None,
+    simulate: int | None = None,
+    seconds: float = 150.0,
+    hop_s: float = 0.2,
+    positive: str = "high-five",
+    target_recall: float = DEFAULT_TARGET_RECALL,
+    classify_with: Predictor | None = None,
+    on_sessions: Callable[[str], object] | None = None,
+) -> Calibration:
+    """Choose the sessions (`sessions_for`), calibrate run ``run_id`` on them and store the point.
+
+    Parameters
+    ----------
+    project : hfwidgets.store.Project
+        Holds the run (the point is stored with it) and the recorded sessions.
+    predictor : Predictor
+        The run's predictor; its ``rate_hz`` is the simulated sessions' rate and its
+        ``operating_point`` is set to the chosen point.
+    session_ids, simulate, seconds
+        As for `sessions_for`: stored sessions, a number of simulated ones, or (neither) the
+        stored sessions with labelled windows, else two simulated ones of ``seconds``.
+    classify_with : Predictor, optional
+        What classifies the sessions, e.g. the same network in ONNX Runtime
+        (`hfwidgets.live.runtime.live_predictor`); default ``predictor``.
+    on_sessions : callable, optional
+        Called with the few words saying what the sessions are, before classifying them.
+
+    Returns
+    -------
+    Calibration
+        ``chosen.source`` says what the sessions were.
+    """
+    sessions, source = sessions_for(
+        project,
+        session_ids=session_ids,
+        simulate=simulate,
+        rate_hz=float(predictor.rate_hz),
+        positive=positive,
+        seconds=seconds,
+    )
+    if on_sessions is not None:
+        on_sessions(source)
+    result = calibrate_run(
+        project,
+        run_id,
+        predictor if classify_with is None else classify_with,
+        sessions,
+        hop_s=hop_s,
+        positive=positive,
+        target_recall=target_recall,
+        source=source,
+    )
+    with contextlib.suppress(AttributeError):  # as calibrate_run does for the one it used
         predictor.operating_point = result.chosen  # type: ignore[attr-defined]
     return result

@@ -2,27 +2,25 @@
 
 The Calibrate section chooses the run's counting settings on sessions with known events
 (`hfwidgets.live.calibration`): the project's recorded sessions with labelled windows, else
-simulated ones. It shows the trade-off (recall against false counts per hour), stores the
-chosen operating point with the run and counts with it from then on.
+simulated ones. It shows the trade-off (recall against false counts per hour, drawn by
+`CalibrationView`), stores the chosen operating point with the run and counts with it from
+then on. The probability history is a `ProbabilityStrip`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-from collections import deque
 from typing import Any
 
-import bqplot as bq
 import ipywidgets as w
-import numpy as np
 import traitlets
 
 from hfwidgets._worker import Worker
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
+from hfwidgets.widgets.calibration_view import CalibrationView
 from hfwidgets.widgets.live_plot import _ensure_started
+from hfwidgets.widgets.probability_strip import ProbabilityStrip
 
 __all__ = ["LiveCounter"]
 
@@ -87,32 +85,13 @@ class LiveCounter(w.VBox):
         self.min_gap_s = None if min_gap_s is None else float(min_gap_s)
         self.classifier: Any | None = None
         self._offset = 0  # counts of classifiers stopped before (Start/Stop keeps the count)
-        self._strip: deque[tuple[float, float]] = deque(maxlen=max(10, int(strip_s / hop_s) * 2))
         self.strip_s = float(strip_s)
 
         self.count_html = w.HTML()
-        xs = bq.LinearScale(min=-strip_s, max=0.0)
-        ys = bq.LinearScale(min=0.0, max=1.0)
-        self._prob = bq.Lines(
-            x=np.zeros(0), y=np.zeros(0), scales={"x": xs, "y": ys}, colors=["#9467bd"]
+        self.probabilities = ProbabilityStrip(
+            positive=positive, strip_s=strip_s, hop_s=hop_s, threshold=threshold
         )
-        self._threshold_line = bq.Lines(
-            x=np.array([-strip_s, 0.0]),
-            y=np.array([threshold, threshold]),
-            scales={"x": xs, "y": ys},
-            colors=["#999"],
-            line_style="dashed",
-        )
-        self.strip = bq.Figure(
-            marks=[self._prob, self._threshold_line],
-            axes=[
-                bq.Axis(scale=xs, label="seconds"),
-                bq.Axis(scale=ys, orientation="vertical", label=f"P({positive})"),
-            ],
-            animation_duration=0,
-            fig_margin={"top": 10, "bottom": 35, "left": 55, "right": 10},
-            layout=w.Layout(width="100%", height="170px"),
-        )
+        self.strip = self.probabilities.figure
         self.threshold_slider = w.FloatSlider(
             value=threshold, min=0.5, max=0.995, step=0.005, description="Threshold",
             continuous_update=False, readout_format=".3f",
@@ -125,7 +104,16 @@ class LiveCounter(w.VBox):
         self.reset_button.on_click(lambda _b: self.reset())
         self._bridge = EventBridge(self._apply, widgets=[self], name="hfw-live-counter")
         self.operating_html = w.HTML()
-        self._build_calibrate()
+        self.calibration_view = view = CalibrationView()
+        # The section's parts under the names the LiveCounter has always had.
+        self.calibrate_box, self.calibrate_button = view, view.button
+        self.target_recall, self.calibrate_html = view.target_recall, view.html
+        self.calibrate_plot, self.calibrate_table = view.plot, view.table
+        view.button.on_click(lambda _b: self.calibrate(wait=False))
+        self._cal_bridge = EventBridge(
+            self._apply_calibration, widgets=[self], name="hfw-live-calibrate"
+        )
+        self._cal_worker: Worker | None = None
         super().__init__(
             [
                 self.count_html,
@@ -255,7 +243,7 @@ class LiveCounter(w.VBox):
 
     @traitlets.observe("threshold")
     def _on_threshold(self, change: dict[str, Any]) -> None:
-        self._threshold_line.y = np.array([change["new"]] * 2)
+        self.probabilities.set_threshold(change["new"])
         if self.classifier is not None:  # applies from the next hop; the count carries on
             self.classifier.threshold = float(change["new"])
         if hasattr(self, "operating_html"):
@@ -265,16 +253,10 @@ class LiveCounter(w.VBox):
         for event in events:
             probs = getattr(event, "probs", None)
             if probs is not None:
-                self._strip.append((float(event.t), float(probs.get(self.positive, 0.0))))
+                self.probabilities.add(event.t, probs.get(self.positive, 0.0))
         if self.classifier is not None:
             self.count = self._offset + self.classifier.count
-        if self._strip:
-            t = np.array([p[0] for p in self._strip])
-            p = np.array([p[1] for p in self._strip], dtype=np.float32)
-            keep = t >= t[-1] - self.strip_s
-            with self._prob.hold_sync():
-                self._prob.x = (t[keep] - t[-1]).astype(np.float32)
-                self._prob.y = p[keep]
+        self.probabilities.redraw()
         self._render_count()
         if self.classifier is not None:
             s = self.classifier.stats()
@@ -292,62 +274,6 @@ class LiveCounter(w.VBox):
         )
 
     # -- calibration --------------------------------------------------------------------------
-    def _build_calibrate(self) -> None:
-        self.calibrate_button = w.Button(
-            description="Calibrate",
-            icon="sliders",
-            tooltip="Choose the threshold, hops in a row and gap on sessions with known "
-            "high-fives: fewest false counts at the target recall",
-        )
-        self.target_recall = w.BoundedFloatText(
-            value=0.95, min=0.5, max=1.0, step=0.01, description="Recall ≥",
-            layout=w.Layout(width="150px"),
-        )  # fmt: skip
-        self.calibrate_html = w.HTML()
-        xs = bq.LinearScale(min=0.0)
-        ys = bq.LinearScale(min=0.0, max=1.0)
-        tip = bq.Tooltip(
-            fields=["x", "y"], labels=["false counts/h", "recall"], formats=[".1f", ".2f"]
-        )
-        self._cal_all = bq.Scatter(
-            x=np.zeros(0), y=np.zeros(0), scales={"x": xs, "y": ys}, colors=["#bbb"],
-            default_size=16, tooltip=tip,
-        )  # fmt: skip
-        self._cal_front = bq.Lines(
-            x=np.zeros(0), y=np.zeros(0), scales={"x": xs, "y": ys}, colors=["#1f77b4"],
-            marker="circle", marker_size=24,
-        )  # fmt: skip
-        self._cal_chosen = bq.Scatter(
-            x=np.zeros(0), y=np.zeros(0), scales={"x": xs, "y": ys}, colors=["#d62728"],
-            default_size=80, marker="diamond",
-        )  # fmt: skip
-        self.calibrate_plot = bq.Figure(
-            marks=[self._cal_all, self._cal_front, self._cal_chosen],
-            axes=[
-                bq.Axis(scale=xs, label="false counts per hour"),
-                bq.Axis(scale=ys, orientation="vertical", label="recall", tick_format=".2f"),
-            ],
-            animation_duration=0,
-            fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 10},
-            layout=w.Layout(width="100%", max_width="520px", height="220px", display="none"),
-        )
-        self.calibrate_table = w.HTML()
-        self.calibrate_button.on_click(lambda _b: self.calibrate(wait=False))
-        self._cal_bridge = EventBridge(
-            self._apply_calibration, widgets=[self], name="hfw-live-calibrate"
-        )
-        self._cal_worker: Worker | None = None
-        self.calibrate_box = w.VBox(
-            [
-                w.HTML("<b>Calibrate</b>"),
-                w.HBox([self.calibrate_button, self.target_recall]),
-                self.calibrate_html,
-                self.calibrate_plot,
-                self.calibrate_table,
-            ]
-        )
-        self.calibrate_box.add_class("hfw-live-calibrate")
-
     def calibrate(self, *, wait: bool = True) -> Any | None:
         """Calibrate the current run, store its operating point and count with it.
 
@@ -357,9 +283,9 @@ class LiveCounter(w.VBox):
         result appears when done.
         """
         if self.predictor is None or self.project is None or self.run_id is None:
-            self.calibrate_html.value = (
-                "<small>Calibration needs a trained run of this project: train one (Train "
-                "tab) or pick one in the Train tab's run list.</small>"
+            self.calibration_view.say(
+                "Calibration needs a trained run of this project: train one (Train tab) or "
+                "pick one in the Train tab's run list."
             )
             return None
         if self._cal_worker is not None and self._cal_worker.alive:
@@ -371,9 +297,8 @@ class LiveCounter(w.VBox):
         )
         fast = self._live_predictor()  # the same probabilities, faster (live.runtime)
         self.calibrate_button.disabled = True
-        self.calibrate_html.value = (
-            f"<small>Calibrating run {run_id}: classifying the sessions once, then trying "
-            "every setting …</small>"
+        self.calibration_view.say(
+            f"Calibrating run {run_id}: classifying the sessions once, then trying every setting …"
         )
         if wait:
             outcome = self._calibrate(predictor, fast, run_id, target)
@@ -395,41 +320,29 @@ class LiveCounter(w.VBox):
 
         ``fast`` classifies; the point is stored with the run and set on ``predictor``.
         """
-        from hfwidgets.live.calibration import calibrate_run, sessions_for
+        from hfwidgets.live.calibration import calibrate_on_sessions
 
-        project: Any = self.project
         try:
-            sessions, source = sessions_for(
-                project,
-                rate_hz=float(predictor.rate_hz),
-                positive=self.positive,
-                seconds=self.calibrate_seconds,
-            )
-            result = calibrate_run(
-                project,
+            result = calibrate_on_sessions(
+                self.project,
                 run_id,
-                fast,
-                sessions,
+                predictor,
+                classify_with=fast,
+                seconds=self.calibrate_seconds,
                 hop_s=self.hop_s,
                 positive=self.positive,
                 target_recall=target,
-                source=source,
             )
         except Exception as exc:  # shown in the section; the counter keeps its settings
             log.exception("calibration of run %s failed", run_id)
             return predictor, None, f"{type(exc).__name__}: {exc}"
-        with contextlib.suppress(AttributeError):  # fast is predictor, or sets it through
-            predictor.operating_point = result.chosen
         return predictor, result, ""
 
     def _apply_calibration(self, outcomes: list[Any]) -> None:
         for predictor, result, error in outcomes:
             self.calibrate_button.disabled = self.predictor is None
             if result is None:
-                self.calibrate_html.value = (
-                    f"<small><span style='color:#a00'>Calibration failed: {esc(error)}"
-                    "</span></small>"
-                )
+                self.calibration_view.say(f"Calibration failed: {error}", error=True)
                 continue
             if predictor is not self.predictor:  # another run was picked meanwhile
                 continue
@@ -441,48 +354,10 @@ class LiveCounter(w.VBox):
             self._render_operating()
 
     def _render_calibration(self) -> None:
-        result = self.calibration
-        if result is None:
-            self.calibrate_plot.layout.display = "none"
-            self.calibrate_table.value = ""
-            point = self.operating_point
-            self.calibrate_html.value = (
-                "<small>Finds the threshold, hops in a row and gap with the fewest false "
-                "counts at the target recall, on the project's recorded sessions with "
-                "labelled windows, else on simulated ones.</small>"
-                if point is None
-                else f"<small>Calibrated on {esc(point.source or 'earlier sessions')}; "
-                "calibrate again after retraining or with new sessions.</small>"
-            )
-            return
-        chosen = result.chosen
-        rows = result.rows
-        finite = [r for r in rows if not math.isnan(r.false_per_hour)]
-        with self.calibrate_plot.hold_sync():
-            self._cal_all.x = np.array([r.false_per_hour for r in finite], dtype=float)
-            self._cal_all.y = np.array([r.recall for r in finite], dtype=float)
-            front = [r for r in result.front if not math.isnan(r.false_per_hour)]
-            self._cal_front.x = np.array([r.false_per_hour for r in front], dtype=float)
-            self._cal_front.y = np.array([r.recall for r in front], dtype=float)
-            if not math.isnan(chosen.false_per_hour):
-                self._cal_chosen.x = np.array([chosen.false_per_hour])
-                self._cal_chosen.y = np.array([chosen.recall])
-        self.calibrate_plot.layout.display = "flex" if finite else "none"
-        body = "".join(_front_row(r, chosen=chosen) for r in result.front)
-        self.calibrate_table.value = (
-            "<small>Settings no other beats on both recall and false counts (grey dots: all "
-            f"{len(rows)} tried; red: chosen):</small><table style='font-size:12px'>"
-            "<tr><th>threshold</th><th>hops</th><th>gap</th><th>recall</th><th>precision</th>"
-            "<th>false/h</th></tr>" + body + "</table>"
-        )
-        missed = "" if chosen.meets_target else (
-            f" <b>No setting reached recall {chosen.target_recall:.2f}</b>: the highest is used;"
-            " more or better training data helps."
-        )  # fmt: skip
-        self.calibrate_html.value = (
-            f"<small>Chosen and stored with run {esc(self.run_id)}: {esc(chosen.describe())}."
-            f"{missed}</small>"
-        )
+        if self.calibration is None:
+            self.calibration_view.show_stored(self.operating_point)
+        else:
+            self.calibration_view.show(self.calibration, run_id=self.run_id)
 
     def _render_operating(self) -> None:
         """Say which run counts and with which settings (the Live tab shows this line)."""
@@ -504,19 +379,3 @@ class LiveCounter(w.VBox):
             if self.min_gap_s is not None and self.min_gap_s != point.min_gap_s:
                 how += f"; gap {self.min_gap_s:g} s as given"
         self.operating_html.value = f"<small><b>{esc(run)}</b> counts with {esc(how)}</small>"
-
-
-def _front_row(row: Any, *, chosen: Any) -> str:
-    """One table row of the trade-off (numbers only: nothing here comes from the project)."""
-    is_chosen = (row.threshold, row.consecutive, row.min_gap_s) == (
-        chosen.threshold,
-        chosen.consecutive,
-        chosen.min_gap_s,
-    )
-    style = " style='font-weight:bold;color:#d62728'" if is_chosen else ""
-    fph = "n/a" if math.isnan(row.false_per_hour) else f"{row.false_per_hour:.1f}"
-    return (
-        f"<tr{style}><td>{row.threshold:.3g}</td><td>{row.consecutive}</td>"
-        f"<td>{row.min_gap_s:g} s</td><td>{row.recall:.2f}</td><td>{row.precision:.2f}</td>"
-        f"<td>{fph}</td></tr>"
-    )
