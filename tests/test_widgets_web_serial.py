@@ -66,6 +66,7 @@ def test_picking_it_streams_the_page_bytes_into_every_tab(
     assert "click “Connect USB sensor”" in health.message  # not "disconnected" before a click
     sent = _sent(bench.web_serial, monkeypatch)
     _page(bench.web_serial, {"type": "status", "state": "connected", "port": PORT, "sent": 1.0})
+    assert bench.labeler.source_name == PORT  # captured windows name the port in the page
     data = _stream(100)
     _page(
         bench.web_serial,

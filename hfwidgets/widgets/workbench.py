@@ -459,6 +459,13 @@ class Workbench(w.VBox):
         browser = isinstance(source, BrowserSerialSource)
         web_serial.attach(source if browser else None)
         web_serial.layout.display = None if browser else "none"
+        if browser:
+            # The page names the port only when it opens it: captured windows store that name.
+            source.on_status(lambda _status: self._name_windows_after(source))
+
+    def _name_windows_after(self, source: BrowserSerialSource) -> None:
+        if self.source is source:
+            self.labeler.source_name = window_source(source)
 
     def check_sensor(self, now: float | None = None) -> Any:
         """Look at the source now (the plot does so twice a second); returns its health."""

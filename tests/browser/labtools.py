@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "LABELER_TEXT",
     "LAUNCHER_NOTEBOOK",
     "WORKBENCH_PROJECT",
+    "drain_captures",
     "open_in_lab",
     "open_workbench",
     "pick_sensor",
+    "press_over_plot",
     "run_all_cells",
     "seed_labelled_windows",
     "sensor_options",
@@ -35,6 +39,8 @@ REPO = Path(__file__).resolve().parents[2]
 LAUNCHER_NOTEBOOK = "High-Five Workbench.ipynb"
 WORKBENCH_PROJECT = "high-five-project"
 _CARD = '.jp-LauncherCard[data-category="Notebook"]'
+#: The labeler's text as a person reads it (title, "(N more waiting)", the last action).
+LABELER_TEXT = "() => document.querySelector('.hfw-labeler').innerText"
 
 
 def open_in_lab(page: Any, lab: Any, path: str = "") -> None:
@@ -166,3 +172,22 @@ def pick_sensor(page: Any, containing: str, *, reading: str | None = None) -> in
             timeout=20_000
         )
     return index
+
+
+def press_over_plot(page: Any, key: str) -> None:
+    """Press a label key with the pointer over the live plot (where a person's hand is)."""
+    page.locator(".hfw-live-plot").first.hover()
+    page.keyboard.press(key)
+
+
+def drain_captures(page: Any, timeout: float = 90.0) -> None:
+    """Discard (``x``) captures until the labeler waits for a motion: what comes next is new."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = page.evaluate(LABELER_TEXT)
+        if "Waiting for a motion" in text:
+            return
+        if "Captured window" in text:
+            press_over_plot(page, "x")
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the capture queue never emptied: {page.evaluate(LABELER_TEXT)!r}")

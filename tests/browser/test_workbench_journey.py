@@ -28,9 +28,12 @@ from hfwidgets._paths import shared_weights
 from hfwidgets.store import Project
 from hfwidgets.store.schema import DB_NAME
 from tests.browser.labtools import (
+    LABELER_TEXT,
     WORKBENCH_PROJECT,
+    drain_captures,
     open_workbench,
     pick_sensor,
+    press_over_plot,
     seed_labelled_windows,
     show_tab,
     start_workbench_lab,
@@ -40,8 +43,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-# The labeler's text as a person reads it (title, "(N more waiting)", the last action).
-LABELER_TEXT = "() => document.querySelector('.hfw-labeler').innerText"
 
 
 def _labelled_after(path: Path, last_seeded: int) -> list[tuple[int, str, str, float]]:
@@ -61,24 +62,6 @@ def _position_in(sent: np.ndarray, data: np.ndarray) -> int:
         if i + n <= sent.shape[0] and np.allclose(sent[i : i + n], data[:, :3], atol=1e-3):
             return int(i)
     return -1
-
-
-def _press_over_plot(page, key: str) -> None:
-    page.locator(".hfw-live-plot").first.hover()
-    page.keyboard.press(key)
-
-
-def _drain_queue(page, timeout: float = 90.0) -> None:
-    """Discard (``x``) captures until the labeler waits for a motion: what comes next is new."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = page.evaluate(LABELER_TEXT)
-        if "Waiting for a motion" in text:
-            return
-        if "Captured window" in text:
-            _press_over_plot(page, "x")
-        page.wait_for_timeout(300)
-    raise AssertionError(f"the capture queue never emptied: {page.evaluate(LABELER_TEXT)!r}")
 
 
 def test_launcher_to_live_count_with_the_simulated_arduino(
@@ -112,7 +95,7 @@ def test_launcher_to_live_count_with_the_simulated_arduino(
     page.locator(".jp-Notebook .jp-Cell").first.click()
     page.keyboard.press("Escape")  # command mode, where a stray `x` would cut the cell
     cells = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length")
-    _drain_queue(page)  # windows of the simulated arm from before the switch are gone
+    drain_captures(page)  # windows of the simulated arm from before the switch are gone
     page.wait_for_function(
         f"""() => {{ const t = ({LABELER_TEXT})();
                     return t.includes('Captured window') && !t.includes('more waiting'); }}""",
@@ -122,12 +105,12 @@ def test_launcher_to_live_count_with_the_simulated_arduino(
     page.wait_for_function(
         f"() => ({LABELER_TEXT})().includes('(1 more waiting)')", timeout=60_000, polling=100
     )  # a second capture arrived while the first was shown
-    _press_over_plot(page, "h")
+    press_over_plot(page, "h")
     page.wait_for_function(
         f"() => ({LABELER_TEXT})().includes('labelled high-five')", timeout=10_000
     )
     assert "Captured window" in page.evaluate(LABELER_TEXT)  # the newcomer is shown now
-    _press_over_plot(page, "o")
+    press_over_plot(page, "o")
     page.wait_for_function(f"() => ({LABELER_TEXT})().includes('labelled other')", timeout=10_000)
     assert page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length") == (cells)
 
