@@ -19,8 +19,11 @@ import threading
 import time
 from typing import Any
 
+from hfwidgets.cli._run_predictor import load_run_predictor, pick_run
 from hfwidgets.errors import HfwError
-from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s, score_events
+from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s
+from hfwidgets.live.operating_point import settings_text
+from hfwidgets.live.scoring import score_counts, scored_span
 from hfwidgets.sensors import Source, SourceStatus
 
 __all__ = ["PortWatch", "counting_settings", "pick_run", "register", "simulated_truth_score"]
@@ -63,23 +66,6 @@ class PortWatch:
             return 0.0 if self.lost_at is None else now - self.lost_at
 
 
-def pick_run(project: Any, run_id: int | None) -> int:
-    """The run to use: ``run_id`` if given (it must exist), else the newest finished run."""
-    if run_id is not None:
-        try:
-            project.run(run_id)
-        except ValueError as exc:
-            raise HfwError(f"{exc}; `hfw info --project {project.path}` lists the runs") from exc
-        return run_id
-    finished = [r for r in project.runs() if r.status == "finished"]
-    if not finished:
-        raise HfwError(
-            f"{project.path} has no finished training run; train one first "
-            f"(`hfw train --project {project.path}`) or pass --run ID"
-        )
-    return int(finished[-1].id)
-
-
 def simulated_truth_score(
     event_times: list[float],
     true_times: list[float],
@@ -94,11 +80,10 @@ def simulated_truth_score(
     within a quarter window of the classified ``span`` edges are not scored: they were only
     partly seen.
     """
-    half, quarter = window_s / 2, window_s / 4
-    lo, hi = span[0] - half + quarter, span[1] - half - quarter
+    lo, hi = scored_span(span[0], span[1], window_s=window_s)
     if hi <= lo:
         return {"precision": float("nan"), "recall": float("nan"), "true_events": 0}
-    score = score_events(event_times, true_times, tolerance_s=half, offset_s=half, within=(lo, hi))
+    score = score_counts(event_times, true_times, window_s=window_s, within=(lo, hi))
     out = score.to_dict()
     out["true_events"] = len(score.matches) + len(score.missed)
     return out
@@ -117,8 +102,9 @@ def counting_settings(live: LiveClassifier, args: argparse.Namespace) -> dict[st
         origin = "options" if explicit == len(given) else "default"
     else:
         origin = "run" if not explicit else ("options" if explicit == len(given) else "run+options")
-    hops = "1 hop" if live.consecutive == 1 else f"{live.consecutive} hops in a row"
-    text = f"threshold {live.threshold:.3g}, {hops}, gap {live.min_gap_s:g} s"
+    text = settings_text(
+        threshold=live.threshold, consecutive=live.consecutive, min_gap_s=live.min_gap_s
+    )
     if origin == "run" and point is not None:
         text = f"the run's operating point: {point.describe()}"
     elif point is None:
@@ -162,14 +148,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.give_up > 0:
         raise HfwError(f"--give-up {args.give_up} must be > 0 seconds")
     with Project.open(args.project) as project:
-        run_id = pick_run(project, args.run)
-        from hfwidgets.live.runtime import live_predictor
-        from hfwidgets.training import load_predictor  # deferred: imports torch
-
-        try:
-            predictor = live_predictor(load_predictor(project, run_id), backend=args.backend)
-        except ValueError as exc:
-            raise HfwError(f"--backend {args.backend}: {exc}") from exc
+        run_id, predictor = load_run_predictor(project, args.run, backend=args.backend)
         window_s = args.window
         if window_s is None and getattr(predictor, "window_s", None) is None:
             window_s = project_window_s(project)  # what the run's windows were
