@@ -10,14 +10,19 @@ __all__ = ["KeyMap", "attach_keys"]
 
 _RESERVED = {"x": "discard", "z": "undo"}
 _NAVIGATION = {"ArrowLeft": "prev", "ArrowRight": "next", "Delete": "delete"}
-_KEY_NAMES = {"ArrowLeft": "←", "ArrowRight": "→", "Delete": "Del"}
+# Enter accepts the run's suggestion: no class initial or digit can take it, and JupyterLab's
+# Enter (edit the cell) never sees it, since ipyevents stops the key at the widget.
+_ACCEPT = {"Enter": "accept"}
+_KEY_NAMES = {"ArrowLeft": "←", "ArrowRight": "→", "Delete": "Del", "Enter": "Enter"}
+_ACTION_NAMES = {"accept": "accept suggestion"}
 
 
 @dataclass(frozen=True)
 class KeyMap:
     """Which key does what: ``bindings`` maps ``KeyboardEvent.key`` values to action names.
 
-    Actions are ``label:<class>``, ``discard``, ``undo``, ``prev``, ``next`` and ``delete``.
+    Actions are ``label:<class>``, ``discard``, ``undo``, ``prev``, ``next``, ``delete`` and
+    ``accept`` (the run's suggestion).
     """
 
     bindings: dict[str, str] = field(default_factory=dict)
@@ -26,7 +31,8 @@ class KeyMap:
     def for_classes(cls, classes: Sequence[str]) -> KeyMap:
         """Digits 1..9 for the classes in order, plus each class's initial when it is unique.
 
-        ``x`` discards, ``z`` undoes, arrows page in review and ``Delete`` deletes there.
+        ``x`` discards, ``z`` undoes, arrows page in review and ``Delete`` deletes there;
+        ``Enter`` accepts the suggestion of a trained run.
         """
         bindings: dict[str, str] = {}
         for i, name in enumerate(classes[:9]):
@@ -37,6 +43,7 @@ class KeyMap:
                 bindings[initial] = f"label:{name}"
         bindings.update(_RESERVED)
         bindings.update(_NAVIGATION)
+        bindings.update(_ACCEPT)
         return cls(bindings)
 
     def action_for(self, event: dict[str, Any]) -> str | None:
@@ -52,7 +59,7 @@ class KeyMap:
         for key, action in self.bindings.items():
             by_action.setdefault(action, []).append(_KEY_NAMES.get(key, key))
         return " · ".join(
-            f"{'/'.join(keys)} {action.removeprefix('label:')}"
+            f"{'/'.join(keys)} {_ACTION_NAMES.get(action, action.removeprefix('label:'))}"
             for action, keys in by_action.items()
         )
 

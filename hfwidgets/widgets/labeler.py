@@ -7,6 +7,7 @@ returns, and the label goes to the window on screen (the Labeler passes the one 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ import traitlets
 
 from hfwidgets.labelling import LabellingSession, PendingWindow
 from hfwidgets.store import Project
+from hfwidgets.suggestions import Suggestion, suggest_window
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.keys import KeyMap, attach_keys
@@ -25,6 +27,8 @@ from hfwidgets.widgets.review import ReviewList
 from hfwidgets.widgets.window_view import WindowView
 
 __all__ = ["Labeler", "PendingWindow"]
+
+log = logging.getLogger("hfwidgets.widgets")
 
 
 def window_source(source: Any) -> str:
@@ -101,10 +105,38 @@ class Labeler(w.VBox):
         self.prev_button.on_click(lambda _b: self.step(-1))
         self.next_button.on_click(lambda _b: self.step(+1))
         self.position = w.HTML()
+        # Review order: as stored, or least confident first once a run's suggestions are known.
+        self.order = w.Dropdown(
+            description="Order",
+            options=[("as stored", "stored"), ("least confident first", "uncertainty")],
+            disabled=True,
+            layout=w.Layout(width="260px"),
+        )
+        self.order.observe(lambda _c: self._reload_review(), "value")
         self.review_bar = w.HBox(
-            [self.filter, self.prev_button, self.position, self.next_button, self.delete_button]
+            [
+                self.filter,
+                self.order,
+                self.prev_button,
+                self.position,
+                self.next_button,
+                self.delete_button,
+            ]
         )
         actions = w.HBox([*self.class_buttons.values(), self.discard_button, self.undo_button])
+        # A trained run's suggestion for the window shown; Enter (or the button) accepts it,
+        # which labels exactly as that class's own button does. Hidden until a run is set.
+        self.predictor: Any | None = None
+        self.suggestion_run: int | None = None
+        self._suggestions: dict[tuple[str, int], Suggestion | None] = {}
+        self.suggestion_html = w.HTML()
+        self.accept_button = w.Button(
+            description="Accept", icon="check", tooltip="Enter: label with the suggestion"
+        )
+        self.accept_button.on_click(lambda _b: self.accept_suggestion())
+        self.suggestion_bar = w.HBox([self.accept_button, self.suggestion_html])
+        self.suggestion_bar.add_class("hfw-suggestion")
+        self.suggestion_bar.layout.display = "none"
         self.keymap = KeyMap.for_classes(self.classes)
         super().__init__(
             [
@@ -113,6 +145,7 @@ class Labeler(w.VBox):
                 self.title,
                 self.view,
                 actions,
+                self.suggestion_bar,
                 self.message,
                 w.HTML(f"<small>Keys: {esc(self.keymap.describe())}</small>"),
             ]
@@ -187,6 +220,7 @@ class Labeler(w.VBox):
                 )
             if self.mode == "capture":
                 self._show_current()  # the shown window stays; the "more waiting" count grows
+                self._show_suggestion()
 
     # -- actions (each is stored before it returns) -------------------------------------------
     def label(self, name: str) -> int | None:
@@ -258,6 +292,91 @@ class Labeler(w.VBox):
             self.delete()
         elif action in ("prev", "next"):
             self.step(-1 if action == "prev" else +1)
+        elif action == "accept":
+            self.accept_suggestion()
+
+    # -- suggestions of a trained run -----------------------------------------------------------
+    def set_predictor(self, predictor: Any | None, *, run_id: int | None = None) -> None:
+        """Suggest a class for each window shown with this run (None: no suggestions).
+
+        A suggestion is only shown: it becomes a label when the person accepts it.
+        """
+        with self._lock:
+            self.predictor = predictor
+            if run_id is None:
+                run_id = getattr(predictor, "run_id", None)
+            self.suggestion_run = run_id
+            self._suggestions = {}
+            self._refresh()
+
+    def set_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
+        """Suggestions of stored windows computed elsewhere (the data map's pass over every
+        window); they enable the review order *least confident first*."""
+        with self._lock:
+            known = {int(s.window_id): s for s in suggestions if s.window_id is not None}
+            self._suggestions.update({("stored", wid): s for wid, s in known.items()})
+            self.review.set_suggestions(known)
+            self.order.disabled = not self.review.suggestions
+            self._refresh()
+
+    @property
+    def current_suggestion(self) -> Suggestion | None:
+        """The suggestion for the window on screen (None without a run or a window)."""
+        with self._lock:
+            return self._suggestion_for_shown()
+
+    def accept_suggestion(self) -> int | None:
+        """Label the window on screen with the run's suggestion, exactly as pressing that
+        class's key would (stored, undoable); returns the window id (None: nothing accepted)."""
+        with self._lock:
+            suggestion = self._suggestion_for_shown()
+            if suggestion is None:
+                self._refresh("no suggestion to accept")
+                return None
+            if suggestion.label not in self.classes:
+                self._refresh(f"the run suggests {suggestion.label}, not a class of this project")
+                return None
+            return self.label(suggestion.label)
+
+    def _suggestion_for_shown(self) -> Suggestion | None:
+        if self.mode == "review":
+            record = self.review.current
+            if record is None:
+                return None
+            key, data, rate = ("stored", int(record.id)), record.data, record.rate_hz
+        else:
+            item = self._shown
+            if item is None:
+                return None
+            key, data, rate = ("capture", item.key), item.data, item.rate_hz
+        if key in self._suggestions:
+            return self._suggestions[key]
+        if self.predictor is None:
+            return None
+        try:
+            suggestion: Suggestion | None = suggest_window(self.predictor, data, rate_hz=rate)
+        except Exception as exc:  # e.g. a window shorter than the run's lowest frequency
+            log.warning("no suggestion for the window shown: %s", exc)
+            suggestion = None
+        self._suggestions[key] = suggestion
+        return suggestion
+
+    def _show_suggestion(self) -> None:
+        suggestion = self._suggestion_for_shown()
+        if suggestion is None:
+            self.suggestion_bar.layout.display = "none"
+            self.suggestion_html.value = ""
+            return
+        run = f" (run {self.suggestion_run})" if self.suggestion_run is not None else ""
+        record = self.review.current if self.mode == "review" else None
+        stored = ""
+        if record is not None and record.label is not None and record.label != suggestion.label:
+            stored = f" · stored as <b>{esc(record.label)}</b>"
+        self.suggestion_html.value = (
+            f"<small>Suggestion{esc(run)}: <b>{esc(suggestion.label)}</b> "
+            f"{suggestion.confidence:.0%}{stored} · Enter accepts</small>"
+        )
+        self.suggestion_bar.layout.display = "flex"
 
     # -- review -------------------------------------------------------------------------------
     def step(self, delta: int) -> None:
@@ -282,6 +401,7 @@ class Labeler(w.VBox):
 
     def _reload_review(self) -> None:
         with self._lock:
+            self.review.order = self.order.value
             self.review.load(self.filter.value)
             self._refresh()
 
@@ -298,6 +418,7 @@ class Labeler(w.VBox):
     def _refresh(self, message: str = "") -> None:
         with self.hold_sync():
             self._show_current()
+            self._show_suggestion()
             counts = self.project.counts()
             self.counts_html.value = " · ".join(
                 f"<b>{esc(name)}</b> {counts.get(name, 0)}" for name in self.classes

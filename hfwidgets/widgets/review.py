@@ -28,6 +28,10 @@ class ReviewList:
     Filters are keys of :meth:`filter_options`: ``"all"``, ``"label:<class>"``,
     ``"unlabelled"``, ``"misclassified"`` (needs :meth:`set_verdicts`), ``"predicted:<class>"``
     and ``"ids"`` (an explicit selection, e.g. one confusion-matrix cell).
+
+    ``order`` is ``"stored"`` (window id) or ``"uncertainty"``: least confident first by the
+    margin of a run's suggestions (:meth:`set_suggestions`; windows without one come last), so
+    the next labels are the ones that teach the model the most.
     """
 
     def __init__(self, project: Project) -> None:
@@ -39,6 +43,8 @@ class ReviewList:
         self.verdict_run: int | None = None
         self._selection: list[int] = []
         self._selection_title = ""
+        self.order = "stored"
+        self.suggestions: dict[int, Any] = {}  # window id -> hfwidgets.suggestions.Suggestion
 
     # -- choosing what to show ----------------------------------------------------------------
     def filter_options(self) -> list[tuple[str, str]]:
@@ -59,6 +65,24 @@ class ReviewList:
         self.verdicts = {int(k): str(v) for k, v in verdicts.items()}
         self.verdict_run = run_id
 
+    def set_suggestions(self, suggestions: Mapping[int, Any]) -> None:
+        """Remember a run's suggestion per window id (what ``order="uncertainty"`` sorts by)."""
+        self.suggestions = {int(k): v for k, v in suggestions.items()}
+
+    def _ordered(self, records: list[Any]) -> list[Any]:
+        if self.order == "stored":
+            return records
+        if self.order != "uncertainty":
+            raise ValueError(f"unknown review order {self.order!r}; use 'stored' or 'uncertainty'")
+
+        def key(record: Any) -> tuple[int, float, float, int]:
+            s = self.suggestions.get(int(record.id))
+            if s is None:
+                return (1, 0.0, 0.0, int(record.id))
+            return (0, float(s.margin), float(s.confidence), int(record.id))
+
+        return sorted(records, key=key)
+
     def select_ids(self, ids: Sequence[int], *, title: str = "selected") -> None:
         """Show exactly ``ids`` (in this order) under the ``"ids"`` filter."""
         self._selection = [int(i) for i in ids]
@@ -76,6 +100,7 @@ class ReviewList:
             self.records = [by_id[i] for i in wanted if i in by_id]
         else:
             self.records = [r for r in self.project.windows() if self._matches(r, key)]
+        self.records = self._ordered(self.records)
         self.index = 0
 
     def _matches(self, record: Any, key: str) -> bool:

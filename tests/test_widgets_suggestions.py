@@ -1,0 +1,204 @@
+"""Suggestions in the Labeler and the data map view, on the widget models (issue 17).
+
+The Labeler's tests use a stand-in predictor with fixed probabilities (what they check is the
+widget: shown, accepted with one key like the class's own key, undone, never stored by itself);
+the data map view draws a real map of simulated windows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hfwidgets.segmenter import Window
+from hfwidgets.sensors import simulate_windows
+from hfwidgets.store import Project
+from hfwidgets.suggestions import suggestion_from_probs
+from hfwidgets.widgets.data_map import DataMapView
+from hfwidgets.widgets.keys import KeyMap
+from hfwidgets.widgets.labeler import Labeler
+
+torch.set_num_threads(1)
+
+
+class FixedPredictor:
+    """Says ``other`` with 80 % for every window, and counts its calls."""
+
+    classes = ("high-five", "other")
+    rate_hz = 50.0
+    run_id = 7
+
+    def __init__(self, probs: tuple[float, float] = (0.2, 0.8)) -> None:
+        self.probs = probs
+        self.calls = 0
+
+    def predict_proba(self, windows: np.ndarray, *, rate_hz: float | None = None) -> np.ndarray:
+        self.calls += 1
+        return np.tile(np.array(self.probs, dtype=np.float32), (len(windows), 1))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    with Project.create(tmp_path / "p") as p:
+        yield p
+
+
+def _window(value: float) -> Window:
+    return Window(data=np.full((75, 3), value, dtype=np.float32), rate_hz=50.0, t0=0.0,
+                  start_index=0)  # fmt: skip
+
+
+def _key(labeler: Labeler, key: str) -> None:
+    """What ipyevents delivers for a key press over the labeler."""
+    labeler.key_events._dom_handlers({"event": "keydown", "type": "keydown", "key": key})
+
+
+def test_enter_accepts_the_suggestion_as_the_class_key_would_and_undo_works(project):
+    labeler = Labeler(project, thumbnail=False, autostart=False)
+    labeler.set_predictor(FixedPredictor())
+    labeler.add_window(_window(0.1))
+    labeler.flush()
+    assert "Suggestion (run 7): <b>other</b> 80%" in labeler.suggestion_html.value
+    assert labeler.suggestion_bar.layout.display == "flex"
+    assert project.window_ids() == []  # shown, not stored
+    _key(labeler, "Enter")
+    assert project.counts() == {"high-five": 0, "other": 1}
+    (record,) = project.windows()
+    assert float(record.data[0, 0]) == pytest.approx(0.1)
+    assert "labelled other" in labeler.message.value
+    labeler.undo_button.click()
+    assert project.window(record.id).label is None  # undone in the database too
+    assert [c.label for c in project.label_history(record.id)][:1] == ["other"]
+    # The window is back on screen; its class key stores the same thing the suggestion did.
+    _key(labeler, "o")
+    assert project.window(record.id).label == "other"
+
+
+def test_a_suggestion_is_never_stored_without_the_persons_action(project):
+    labeler = Labeler(project, thumbnail=False, autostart=False)
+    predictor = FixedPredictor()
+    labeler.set_predictor(predictor)
+    stored = project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0)
+    for value in (0.1, 0.2, 0.3):
+        labeler.add_window(_window(value))
+    labeler.flush()
+    labeler.mode = "review"
+    labeler.filter.value = "unlabelled"
+    assert labeler.current_suggestion is not None
+    labeler.set_suggestions([suggestion_from_probs([0.1, 0.9], ["high-five", "other"],
+                                                   window_id=stored)])  # fmt: skip
+    labeler.mode = "capture"
+    assert predictor.calls >= 2
+    assert project.window_ids() == [stored]
+    assert project.window(stored).label is None
+    assert project.label_history(stored) == []
+
+
+def test_accept_in_review_relabels_the_shown_window(project):
+    ids = [project.add_window(np.full((75, 3), v, np.float32), rate_hz=50.0) for v in (0, 1)]
+    labeler = Labeler(project, thumbnail=False, autostart=False)
+    labeler.set_predictor(FixedPredictor((0.9, 0.1)))
+    labeler.mode = "review"
+    assert labeler.review.current.id == ids[0]
+    assert labeler.accept_suggestion() == ids[0]
+    assert project.window(ids[0]).label == "high-five"
+    assert project.window(ids[1]).label is None
+    assert labeler.undo() == "relabel"
+    assert project.window(ids[0]).label is None
+
+
+def test_no_suggestion_without_a_run_and_none_outside_the_projects_classes(project):
+    labeler = Labeler(project, thumbnail=False, autostart=False)
+    labeler.add_window(_window(0.1))
+    labeler.flush()
+    assert labeler.suggestion_bar.layout.display == "none"
+    assert labeler.accept_suggestion() is None
+    assert "no suggestion" in labeler.message.value
+
+    class Foreign(FixedPredictor):
+        classes = ("high-five", "wave")
+
+    labeler.set_predictor(Foreign())
+    assert labeler.accept_suggestion() is None
+    assert "not a class of this project" in labeler.message.value
+    assert project.window_ids() == []
+
+
+def test_review_orders_least_confident_first(project):
+    ids = [project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0) for _ in range(4)]
+    margins = {ids[0]: 0.9, ids[1]: 0.1, ids[2]: 0.5}  # ids[3] has no suggestion: last
+    labeler = Labeler(project, thumbnail=False, autostart=False)
+    assert labeler.order.disabled
+    labeler.set_suggestions(
+        suggestion_from_probs([(1 + m) / 2, (1 - m) / 2], project.classes, window_id=wid)
+        for wid, m in margins.items()
+    )
+    assert not labeler.order.disabled
+    labeler.mode = "review"
+    labeler.order.value = "uncertainty"
+    assert [r.id for r in labeler.review.records] == [ids[1], ids[2], ids[0], ids[3]]
+    assert "<b>high-five</b> 55%" in labeler.suggestion_html.value
+    labeler.order.value = "stored"
+    assert [r.id for r in labeler.review.records] == ids
+
+
+@pytest.mark.parametrize(
+    "classes", [("high-five", "other"), ("enter", "exit", "x-ray"), tuple("abcdefghij")]
+)
+def test_enter_accepts_whatever_the_class_names(classes):
+    keymap = KeyMap.for_classes(classes)
+    assert keymap.action_for({"type": "keydown", "key": "Enter"}) == "accept"
+    assert keymap.action_for({"type": "keydown", "key": "1"}) == f"label:{classes[0]}"
+    assert keymap.action_for({"type": "keydown", "key": "Enter", "ctrlKey": True}) is None
+    assert "Enter accept suggestion" in keymap.describe()
+
+
+def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mobilenet_v2_weights):
+    windows, labels = simulate_windows(6, seed=4)
+    labels[labels.index("high-five")] = "other"
+    with Project.create(tmp_path / "m") as project:
+        project.set_setting("scalogram", {"size": [64, 64]})
+        ids = [
+            project.add_window(d, rate_hz=50.0, label=lab)
+            for d, lab in zip(windows, labels, strict=False)
+        ]
+        view = DataMapView(project, weights=str(mobilenet_v2_weights))
+        opened: list[tuple[list[int], str]] = []
+        view.on_open(lambda wids, title: opened.append((wids, title)))
+        data_map = view.refresh(wait=True)
+        assert data_map is not None
+        assert len(view.scatter.x) == len(ids)
+        assert len(set(view.scatter.colors)) == 2
+        assert "other" in view.legend_html.value
+        index = view.point_index(ids[3])
+        view.scatter._handle_custom_msgs(None, {"event": "element_click", "data": {"index": index}})
+        assert opened == [([ids[3]], f"window {ids[3]} from the data map")]
+        assert len(view.rings.x) == len(view.outlier_buttons) == 5
+        view.outlier_buttons[0].click()
+        assert opened[-1][0] == [data_map.outliers(1)[0].window_id]
+        view.colour_by.value = "verdict"  # no run: one colour, and the status says why
+        assert len(set(view.scatter.colors)) == 1
+        assert "verdicts need a trained run" in view.status.value
+        view.close()
+
+
+def test_data_map_view_on_a_worker_and_an_error_in_the_status(tmp_path):
+    windows, labels = simulate_windows(2, seed=4)
+    with Project.create(tmp_path / "m") as project:
+        project.set_setting("scalogram", {"size": [32, 32]})
+        for d, lab in zip(windows, labels, strict=True):
+            project.add_window(d, rate_hz=50.0, label=lab)
+        view = DataMapView(project, weights="none")
+        assert view.refresh() is None
+        assert view.join(60.0)
+        assert view.data_map is not None
+        assert len(view.data_map) == 4
+        view.weights = str(tmp_path / "missing.pth")
+        view.refresh(wait=True)
+        assert "No map" in view.status.value
+        assert "missing.pth" in view.status.value
+        assert len(view.data_map) == 4  # the last good map stays
+        view.close()
