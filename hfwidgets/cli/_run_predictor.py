@@ -10,7 +10,7 @@ from typing import Any
 
 from hfwidgets.errors import HfwError
 
-__all__ = ["load_run_predictor", "pick_run"]
+__all__ = ["add_run_arguments", "load_run_predictor", "pick_run"]
 
 
 def pick_run(project: Any, run_id: int | None) -> int:
@@ -48,3 +48,11 @@ def load_run_predictor(
         return run, live_predictor(predictor, backend=backend)
     except ValueError as exc:
         raise HfwError(f"--backend {backend}: {exc}") from exc
+
+
+def add_run_arguments(parser: Any) -> None:
+    """Add ``--project DIR`` (required) and ``--run ID`` (default: newest finished run)."""
+    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
+    parser.add_argument(
+        "--run", type=int, metavar="ID", help="training run (default: newest finished run)"
+    )

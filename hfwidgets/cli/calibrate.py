@@ -16,7 +16,7 @@ import json
 import math
 from typing import Any
 
-from hfwidgets.cli._run_predictor import load_run_predictor
+from hfwidgets.cli._run_predictor import add_run_arguments, load_run_predictor
 from hfwidgets.errors import HfwError
 from hfwidgets.live.calibration import (
     DEFAULT_TARGET_RECALL,
@@ -111,10 +111,7 @@ def register(subparsers: Any) -> None:
         "sweep the threshold, the hops in a row and the minimum gap, and store the setting "
         "with the fewest false counts per hour at the target recall with the run.",
     )
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
-    parser.add_argument(
-        "--run", type=int, metavar="ID", help="training run (default: newest finished run)"
-    )
+    add_run_arguments(parser)
     parser.add_argument(
         "--target-recall",
         type=float,

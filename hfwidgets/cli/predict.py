@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Any
 
-from hfwidgets.cli._run_predictor import load_run_predictor, pick_run
+from hfwidgets.cli._run_predictor import add_run_arguments, load_run_predictor, pick_run
 from hfwidgets.errors import HfwError
 from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s
 from hfwidgets.live.operating_point import settings_text
@@ -312,10 +312,7 @@ def register(subparsers: Any) -> None:
         "Without --port the simulated arm is used and the summary scores the counts "
         "against the motions it really made.",
     )
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
-    parser.add_argument(
-        "--run", type=int, metavar="ID", help="training run (default: newest finished run)"
-    )
+    add_run_arguments(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--port", metavar="PATH", help="serial port or pyserial URL")
     where.add_argument(
