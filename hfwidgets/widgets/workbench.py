@@ -19,6 +19,7 @@ from hfwidgets.capture import WindowCapture
 from hfwidgets.sensors.browser_serial import BrowserSerialSource
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import use_pump
+from hfwidgets.widgets.data_map import DataMapView
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
 from hfwidgets.widgets.guide import Guide
 from hfwidgets.widgets.keys import attach_keys
@@ -129,6 +130,7 @@ class Workbench(w.VBox):
             )
         self.guide = Guide(project)
         self.runs = RunList(project)
+        self.data_map = DataMapView(project, model=self.picker.value, weights=self.picker.weights)
         self.live_note = w.HTML("<small>No run counts live yet: train one (Train tab).</small>")
         self._live_run_id: int | None = None
         self._wire()
@@ -144,8 +146,9 @@ class Workbench(w.VBox):
             children=[
                 self.capture_area,
                 w.VBox([self.picker, self.checklist]),
-                # The run list under the panel: a run ends, and there it is among the others.
-                w.VBox([self.training, self.runs]),
+                # Under the panel, where a person looks when a run ends: the data map of that
+                # run, then the run list with it among the others.
+                w.VBox([self.training, self.data_map, self.runs]),
                 w.VBox([self.live_note, self.live]),
             ]
         )
@@ -172,7 +175,7 @@ class Workbench(w.VBox):
         """Stop every thread (live counter, training, capture, plot, source) and close."""
         if _OPEN.get(getattr(self, "_key", "")) is self:
             del _OPEN[self._key]
-        for part in ("live", "training", "picker", "checklist"):
+        for part in ("live", "training", "picker", "checklist", "data_map"):
             widget = getattr(self, part, None)  # absent when __init__ failed (then __del__)
             if widget is not None:
                 widget.close()
@@ -232,6 +235,11 @@ class Workbench(w.VBox):
         # A confusion-matrix cell opens its windows in the labeler: bring its tab to the front.
         self.training.confusion.on_open(lambda _ids, _title: self._show_tab(0))
         self.runs.on_use(self._load_predictor)
+        # A point of the data map opens its window in the labeler; the map's pass over every
+        # window gives review its suggestions (order: least confident first).
+        self.data_map.on_open(self._open_windows)
+        self.data_map.on_suggestions(self.labeler.set_suggestions)
+        self.picker.observe(lambda _c: self._map_backbone(), ["value", "weights"])
         self.runs.on_delete(self._run_deleted)
         # Counts move with every label: the guide and the Train tab's plan follow them.
         counts = getattr(self.labeler, "counts_html", None)
@@ -245,11 +253,20 @@ class Workbench(w.VBox):
     def _run_deleted(self, run_id: int) -> None:
         if self._live_run_id == run_id:  # the live counter's run is gone: disarm it
             self.live.set_predictor(None)
+            self.labeler.set_predictor(None)
+            self.data_map.run_id = None
             self._live_run_id = None
             self.live_note.value = "<small>No run counts live: the run was deleted.</small>"
 
     def _show_tab(self, index: int) -> None:
         self.tabs.selected_index = index
+
+    def _open_windows(self, ids: list[int], title: str) -> None:
+        self.labeler.show_windows(ids, title=title)
+        self._show_tab(0)
+
+    def _map_backbone(self) -> None:
+        self.data_map.model, self.data_map.weights = self.picker.value, self.picker.weights
 
     def _save_state(self) -> None:
         t = self.training
@@ -272,6 +289,7 @@ class Workbench(w.VBox):
         self.runs.refresh()
         if event.status in _FINAL_OK and event.run_id is not None:
             self._load_predictor(int(event.run_id))
+            self.data_map.refresh(run_id=int(event.run_id))  # on a worker; drawn when done
         elif event.status == "failed":
             self._explain_weights_error(str(getattr(event, "error", "") or ""))
 
@@ -289,7 +307,10 @@ class Workbench(w.VBox):
         from hfwidgets.summary import summarize_run
         from hfwidgets.training import load_predictor
 
-        self.live.set_predictor(load_predictor(self.project, run_id))
+        predictor = load_predictor(self.project, run_id)
+        self.live.set_predictor(predictor)
+        self.labeler.set_predictor(predictor, run_id=run_id)  # suggestions: shown, never stored
+        self.data_map.run_id = run_id
         self._live_run_id = run_id
         self.runs.live_run = run_id
         about = summarize_run(self.project, self.project.run(run_id))
