@@ -156,3 +156,19 @@ def test_record_into_a_locked_database_loses_nothing(
     with Project.open(folder) as p:
         assert p.session(result["session_id"]).xyz.shape == (3000, 3)
         assert len(p.window_ids()) == result["windows"] >= 3
+
+
+def test_a_device_faster_than_rate_stores_the_session_at_the_device_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # hfw record reads the source's measured rate after the capture stopped; a stopped serial
+    # source must still report it (it is only unknown while the port is lost).
+    with FakeArduino(rate_hz=100, seconds=60, realtime=False) as fake:
+        code = main(["record", "--port", fake.path, "--rate", "50", "--samples", "500",
+                     "--seconds", "60", "--project", str(tmp_path / "p"), "--json"])  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr()
+    assert "the device sends 100.0 Hz but --rate is 50" in out.err
+    with Project.open(tmp_path / "p") as project:
+        (session_id,) = project.session_ids()
+        assert project.session(session_id).rate_hz == pytest.approx(100.0)

@@ -212,3 +212,9 @@ def test_stats_report_no_rate_while_disconnected_and_the_new_rate_after_a_reconn
     stats = src.stats()
     assert stats.connected
     assert stats.rate_hz == pytest.approx(100)  # was 50: the old samples' median interval
+    # A deliberate stop is not a loss: the capture's rate stays readable (hfw record stores
+    # the session at the rate the device really sent, read after the source stopped).
+    src.stop()
+    stats = src.stats()
+    assert not stats.connected
+    assert stats.rate_hz == pytest.approx(100)

@@ -159,6 +159,7 @@ class SerialSource(Source):
         self._worker = Worker(self._run, name=f"hfw-serial {self.port}", interrupt=self._wake)
         self._reconnects = 0
         self._connected = False
+        self._lost = False  # the port vanished and the reader waits for it (not a stop())
         self._baud_warned = False
         self._connect_counts = (0, 0)  # (good, bad) at the last (re)connect
 
@@ -192,17 +193,20 @@ class SerialSource(Source):
             self._publish_status(False, f"{self.port} closed")
 
     def stats(self) -> SourceStats:
-        """Counters; ``rate_hz`` is 0.0 while disconnected (the last estimate would be stale)."""
+        """Counters; ``rate_hz`` is 0.0 while the port is lost (the last estimate would be stale).
+
+        After `stop` it stays the rate the capture ran at (``hfw record`` stores the session at
+        it); after a reconnect it is the rate of the samples since then.
+        """
         with self._lock:
             d = self._decoder
-            connected = self._connected
             return SourceStats(
                 good=d.good,
                 bad=d.bad,
                 dropped=d.dropped,
                 reconnects=self._reconnects,
-                rate_hz=d.estimated_rate() if connected else 0.0,
-                connected=connected,
+                rate_hz=0.0 if self._lost else d.estimated_rate(),
+                connected=self._connected,
             )
 
     # -- reader thread ------------------------------------------------------------------------
@@ -270,12 +274,12 @@ class SerialSource(Source):
             if not first:
                 self._reconnects += 1
         self._baud_warned = False
-        self._connected = True
+        self._connected, self._lost = True, False
         self._publish_status(True, f"{self.port} {'reconnected' if not first else 'opened'}")
 
     def _on_lost(self, exc: BaseException) -> None:
         self._close()
-        self._connected = False
+        self._connected, self._lost = False, True
         then = "waiting for it to come back" if self.reconnect else "stopping"
         self._publish_status(False, f"{self.port} lost ({exc}); {then}")
 
