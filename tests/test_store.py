@@ -194,3 +194,23 @@ def test_closed_project_refuses_use(tmp_path: Path) -> None:
     p.close()
     with pytest.raises(HfwError, match="closed"):
         p.counts()
+
+
+@pytest.mark.parametrize("rate_hz", [float("inf"), 1e9, 0.01])
+def test_an_impossible_window_or_session_rate_is_refused_naming_it(
+    project: Project, rate_hz: float
+) -> None:
+    # add_window only checked rate_hz > 0: inf, 1 GHz and 0.01 Hz (seconds typed as Hz) were
+    # stored without a word, and every scalogram of the window failed later.
+    with pytest.raises(ValueError, match=r"rate_hz.*not an accelerometer sample rate"):
+        project.add_window(_window(1), rate_hz=rate_hz)
+    t = np.arange(10, dtype=float) / 50.0
+    with pytest.raises(ValueError, match=r"rate_hz.*not an accelerometer sample rate"):
+        project.add_session(t, _window(2, n=10), rate_hz=rate_hz, source="sim")
+    with pytest.raises(ValueError, match=r"rate_hz.*not an accelerometer sample rate"):
+        project.begin_session(rate_hz=rate_hz, source="sim")
+    session_id = project.begin_session(rate_hz=50.0, source="sim")
+    with pytest.raises(ValueError, match=r"rate_hz.*not an accelerometer sample rate"):
+        project.set_session_rate(session_id, rate_hz)
+    assert project.window_ids() == []
+    assert project.session(session_id).rate_hz == 50.0

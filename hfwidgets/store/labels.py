@@ -7,15 +7,30 @@ not-yet-undone change as undone and restores the label it replaced.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from pathlib import Path
 
 from hfwidgets.store.database import Database
+from hfwidgets.store.names import stored_classes
 from hfwidgets.store.records import LabelChange
 
-__all__ = ["LabelsMixin"]
+__all__ = ["LabelsMixin", "window_state"]
+
+
+def window_state(
+    conn: sqlite3.Connection, window_id: int, *, path: Path
+) -> tuple[str | None, float | None]:
+    """``(label, deleted_at)`` of a stored window; ``ValueError`` naming it when there is none.
+
+    Labelling, undoing and deleting all start here, so a missing id reads the same everywhere.
+    """
+    row = conn.execute(
+        "SELECT label, deleted_at FROM windows WHERE id = ?", (window_id,)
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"no window {window_id} in project {path}")
+    return (None if row[0] is None else str(row[0])), row[1]
 
 
 class LabelsMixin:
@@ -24,9 +39,10 @@ class LabelsMixin:
     _db: Database
     path: Path
 
-    def _check_label(self, label: str) -> None:
-        rows = self._db.query("SELECT value FROM meta WHERE key = 'classes'")
-        classes = json.loads(rows[0][0])
+    def _check_label(self, conn: sqlite3.Connection, label: str) -> None:
+        """``ValueError`` unless ``label`` is one of the project's classes (read in ``conn``'s
+        transaction, so a concurrent rename cannot slip between the check and the write)."""
+        classes = stored_classes(conn)
         if label not in classes:
             raise ValueError(
                 f"unknown label {label!r} for project {self.path}; classes are {classes} "
@@ -50,17 +66,13 @@ class LabelsMixin:
 
     def _live_label(self, conn: sqlite3.Connection, window_id: int) -> tuple[str | None]:
         """``(label,)`` of a window that exists and is not deleted, else ``ValueError``."""
-        row = conn.execute(
-            "SELECT label, deleted_at FROM windows WHERE id = ?", (window_id,)
-        ).fetchone()
-        if row is None:
-            raise ValueError(f"no window {window_id} in project {self.path}")
-        if row[1] is not None:
+        label, deleted_at = window_state(conn, window_id, path=self.path)
+        if deleted_at is not None:
             raise ValueError(
                 f"window {window_id} in project {self.path} is deleted; "
                 f"project.restore_window({window_id}) brings it back"
             )
-        return (None if row[0] is None else str(row[0]),)
+        return (label,)
 
     def set_label(self, window_id: int, label: str | None) -> None:
         """Label a window (``None`` clears the label); on disk when this returns.
@@ -68,9 +80,9 @@ class LabelsMixin:
         Setting the label a window already has changes nothing and adds no history. A deleted
         window cannot be labelled (``ValueError``; restore it first).
         """
-        if label is not None:
-            self._check_label(label)
         with self._db.write() as conn:
+            if label is not None:
+                self._check_label(conn, label)
             row = self._live_label(conn, window_id)
             if row[0] == label:
                 return

@@ -14,10 +14,17 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from hfwidgets.errors import HfwError
 
-__all__ = ["check_class_name", "check_stored_names", "rename_stored_classes"]
+__all__ = [
+    "check_class_name",
+    "check_stored_names",
+    "rename_stored_classes",
+    "store_classes",
+    "stored_classes",
+]
 
 # Not in a name: path and shell-special characters, markup brackets, C0/C1 control characters,
 # Unicode line/paragraph separators and bidirectional overrides (they reorder what is shown).
@@ -41,10 +48,21 @@ def check_class_name(name: str) -> str:
     return name
 
 
-def _stored_names(conn: sqlite3.Connection) -> tuple[list[object], set[object]]:
-    """The ``classes`` metadata and every distinct label in windows and label history."""
+def stored_classes(conn: sqlite3.Connection) -> list[Any]:
+    """The ``classes`` metadata as stored (a list; [] when missing): the one place it is read."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'classes'").fetchone()
     classes = json.loads(row[0]) if row else []
+    return classes if isinstance(classes, list) else [classes]
+
+
+def store_classes(conn: sqlite3.Connection, names: list[str]) -> None:
+    """Write the ``classes`` metadata (inside the caller's write transaction)."""
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'classes'", (json.dumps(names),))
+
+
+def _stored_names(conn: sqlite3.Connection) -> tuple[list[object], set[object]]:
+    """The ``classes`` metadata and every distinct label in windows and label history."""
+    classes = stored_classes(conn)
     labels = {r[0] for r in conn.execute("SELECT DISTINCT label FROM windows")}
     has_history = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'label_history'"
@@ -53,7 +71,7 @@ def _stored_names(conn: sqlite3.Connection) -> tuple[list[object], set[object]]:
         for column in ("label", "previous"):
             labels |= {r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM label_history")}
     labels.discard(None)
-    return classes if isinstance(classes, list) else [classes], labels
+    return classes, labels
 
 
 def check_stored_names(conn: sqlite3.Connection, db_path: Path) -> None:
@@ -87,14 +105,12 @@ def rename_stored_classes(conn: sqlite3.Connection, renames: Mapping[str, str]) 
     """
     for new in renames.values():
         check_class_name(new)
-    row = conn.execute("SELECT value FROM meta WHERE key = 'classes'").fetchone()
-    if row is not None:
-        merged: list[str] = []
-        for name in json.loads(row[0]):
-            new = renames.get(name, name)
-            if new not in merged:
-                merged.append(new)
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'classes'", (json.dumps(merged),))
+    merged: list[str] = []
+    for name in stored_classes(conn):
+        new = renames.get(name, name)
+        if new not in merged:
+            merged.append(new)
+    store_classes(conn, merged)
     has_history = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'label_history'"
     ).fetchone()

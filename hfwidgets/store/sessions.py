@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-from hfwidgets.store.arrays import as_samples, decode_array, encode_array
+from hfwidgets.store.arrays import as_samples, check_rate_hz, decode_array, encode_array
 from hfwidgets.store.database import Database
 from hfwidgets.store.records import SessionRecord
 
@@ -31,6 +31,7 @@ class SessionsMixin:
 
     def add_session(self, t: ArrayLike, xyz: ArrayLike, *, rate_hz: float, source: str) -> int:
         """Store a raw recording (times in s, samples ``(n, 3)``) and return its id."""
+        rate_hz = check_rate_hz(rate_hz)
         times = np.ascontiguousarray(t, dtype="<f8")
         samples = as_samples(xyz, what="session samples")
         if times.shape != (samples.shape[0],):
@@ -49,8 +50,7 @@ class SessionsMixin:
 
     def begin_session(self, *, rate_hz: float, source: str) -> int:
         """Start an empty session that :meth:`append_session` fills chunk by chunk."""
-        if not rate_hz > 0:
-            raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+        rate_hz = check_rate_hz(rate_hz)
         cur = self._db.execute_write(
             "INSERT INTO sessions (rate_hz, source, n, channels, t, xyz, created_at) "
             "VALUES (?, ?, 0, 3, ?, ?, ?)",
@@ -90,8 +90,7 @@ class SessionsMixin:
 
     def set_session_rate(self, session_id: int, rate_hz: float) -> None:
         """Correct a session's sample rate (once a recording knows the device's real rate)."""
-        if not rate_hz > 0:
-            raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+        rate_hz = check_rate_hz(rate_hz)
         cur = self._db.execute_write(
             "UPDATE sessions SET rate_hz = ? WHERE id = ?", (float(rate_hz), session_id)
         )
