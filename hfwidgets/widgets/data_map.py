@@ -101,7 +101,7 @@ class DataMapView(w.VBox):
             fill=False, stroke="black", stroke_width=2.0,
         )  # fmt: skip
         self.scatter = bq.Scatter(
-            x=[], y=[], scales={"x": sx, "y": sy}, colors=["steelblue"], default_size=48,
+            x=[], y=[], scales={"x": sx, "y": sy}, colors=["steelblue"], default_size=64,
             stroke="white",
         )  # fmt: skip
         self.scatter.on_element_click(self._on_click)
