@@ -202,3 +202,34 @@ def test_data_map_view_on_a_worker_and_an_error_in_the_status(tmp_path):
         assert "missing.pth" in view.status.value
         assert len(view.data_map) == 4  # the last good map stays
         view.close()
+
+
+def test_class_names_with_markup_are_text_in_the_map_and_the_suggestion(tmp_path):
+    marked = '<img src=x onerror="alert(1)">'
+    from hfwidgets.datamap import DataMap, MapPoint
+
+    with Project.create(tmp_path / "x") as project:
+        view = DataMapView(project, weights="none")
+        view.data_map = DataMap(
+            points=(MapPoint(1, 0.0, 0.0, marked, marked, 0.9, "correct", 2.0, "other"),
+                    MapPoint(2, 1.0, 1.0, "other", marked, 0.6, "wrong", 0.5)),
+            classes=(marked, "other"), method="pca", backbone="mobilenet_v2", run_id=1,
+        )  # fmt: skip
+        view._draw()
+        view._on_hover(None, {"data": {"index": 0}})
+        for html in (view.legend_html.value, view.hover.value, view.status.value):
+            assert "<img" not in html
+        assert "&lt;img" in view.legend_html.value
+        assert "&lt;img" in view.hover.value
+        view.close()
+
+        class Marked(FixedPredictor):
+            classes = (marked, "other")
+            run_id = 3
+
+        labeler = Labeler(project, thumbnail=False, autostart=False)
+        labeler.set_predictor(Marked((0.9, 0.1)))
+        labeler.add_window(_window(0.1))
+        labeler.flush()
+        assert "&lt;img" in labeler.suggestion_html.value
+        assert "<img" not in labeler.suggestion_html.value

@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "DataMapView",
     "FreezeChecklist",
     "Labeler",
     "LiveCounter",
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 _MODULES = {
+    "DataMapView": "data_map",
     "FreezeChecklist": "freeze_checklist",
     "Labeler": "labeler",
     "LiveCounter": "live_counter",
