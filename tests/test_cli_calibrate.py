@@ -10,29 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from hfwidgets.cli import main
 from hfwidgets.live.calibration import METRICS_KEY, OperatingPoint, stored_operating_point
 from hfwidgets.store import Project
-
-
-class JoltPredictor:
-    """'high-five' in proportion to the largest jolt in the window (no network)."""
-
-    classes = ("high-five", "other")
-    rate_hz = 50.0
-    window_s = 1.5
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.operating_point: OperatingPoint | None = None
-
-    def predict_proba(self, windows: np.ndarray) -> np.ndarray:
-        peak = np.abs(np.linalg.norm(windows, axis=2) - 1.0).max(axis=1)
-        p = np.clip((peak - 0.3) / 2.0, 0.0, 1.0)
-        return np.stack([p, 1.0 - p], axis=1)
+from tests.fakes import JoltPredictor
 
 
 @pytest.fixture
@@ -48,7 +31,7 @@ def project_with_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[P
 
     def load(project: Project, run_id: int | None = None) -> JoltPredictor:
         assert run_id is not None
-        predictor = JoltPredictor(run_id)
+        predictor = JoltPredictor(run_id=run_id)
         predictor.operating_point = stored_operating_point(project, run_id)  # as the real one
         return predictor
 

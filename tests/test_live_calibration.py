@@ -29,6 +29,7 @@ from hfwidgets.live.calibration import (
 )
 from hfwidgets.sensors.buffer import RingBuffer
 from hfwidgets.store import Project
+from tests.fakes import JoltPredictor
 
 HOP = 0.2
 EVENTS = (5.0, 15.0, 25.0, 35.0, 45.0, 55.0)
@@ -282,29 +283,17 @@ def test_explicit_options_override_the_operating_point() -> None:
 
 
 def test_calibrate_run_stores_the_point_and_arms_the_predictor(tmp_path: Path) -> None:
-    class Peak:
-        """'high-five' when the window holds a large peak: the simulated high-five's impact."""
-
-        classes = ("high-five", "other")
-        rate_hz = 50.0
-        window_s = 1.5
-
-        def predict_proba(self, windows: np.ndarray) -> np.ndarray:
-            peak = np.abs(np.linalg.norm(windows, axis=2) - 1.0).max(axis=1)
-            p = np.clip((peak - 0.3) / 2.0, 0.0, 1.0)
-            return np.stack([p, 1.0 - p], axis=1)
-
     with Project.create(tmp_path / "p") as project:
         run_id = project.add_run({})
         project.update_run(run_id, status="finished", metrics={"accuracy": 0.9})
         sessions, source = sessions_for(project, simulate=1, seconds=40.0)
         assert source == "1 simulated session"
         assert len(sessions[0].event_times) >= 5
-        predictor = Peak()
+        predictor = JoltPredictor()
         result = calibrate_run(project, run_id, predictor, sessions, source=source)
         stored = stored_operating_point(project, run_id)
         assert stored == result.chosen
-        assert predictor.operating_point == result.chosen  # type: ignore[attr-defined]
+        assert predictor.operating_point == result.chosen
         assert stored is not None
         assert stored.source == "1 simulated session"
         assert project.run(run_id).metrics["accuracy"] == 0.9

@@ -14,19 +14,10 @@ from hfwidgets.sensors import SimulatedSource, simulate_session
 from hfwidgets.store import Project
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.live_counter import LiveCounter
+from tests.fakes import JoltPredictor
 
-
-class SwingPredictor:
-    """'high-five' when the window holds a strong swing: no model needed to test the widget."""
-
-    classes = ("high-five", "other")
-    rate_hz = 50.0
-    window_s = 1.5
-
-    def predict_proba(self, windows: np.ndarray) -> np.ndarray:
-        peak = np.abs(np.linalg.norm(windows, axis=2) - 1.0).max(axis=1)
-        p = np.clip((peak - 0.3) / 0.7, 0.0, 1.0)
-        return np.stack([p, 1.0 - p], axis=1)
+#: The rule predictor's full scale here: 'high-five' for a strong swing, no model needed.
+SWING_G = 0.7
 
 
 def _recorded_source() -> SimulatedSource:
@@ -56,7 +47,7 @@ def test_counts_simulated_high_fives_and_draws_probabilities() -> None:
     source = _recorded_source()
     pump = Pump(threaded=False)  # the bridge's batches run when the test says
     with use_pump(pump):
-        counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
+        counter = LiveCounter(source, JoltPredictor(full_g=SWING_G), threshold=0.6, min_gap_s=1.0)
     try:
         counter.start_button.value = True  # what clicking Start does
         assert counter.running
@@ -90,7 +81,7 @@ def test_without_a_predictor_start_is_disabled_and_explains() -> None:
 
 def test_threshold_slider_moves_the_dashed_line() -> None:
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
-    counter = LiveCounter(source, SwingPredictor())
+    counter = LiveCounter(source, JoltPredictor(full_g=SWING_G))
     counter.threshold_slider.value = 0.9
     assert counter.threshold == 0.9
     np.testing.assert_allclose(np.asarray(counter.probabilities.threshold_line.y), [0.9, 0.9])
@@ -98,7 +89,7 @@ def test_threshold_slider_moves_the_dashed_line() -> None:
 
 def test_moving_the_threshold_while_counting_keeps_the_same_classifier() -> None:
     source = SimulatedSource(rate_hz=50.0, seed=1)
-    counter = LiveCounter(source, SwingPredictor(), threshold=0.6)
+    counter = LiveCounter(source, JoltPredictor(full_g=SWING_G), threshold=0.6)
     try:
         counter.start()
         classifier = counter.classifier
@@ -114,7 +105,7 @@ def test_moving_the_threshold_while_counting_keeps_the_same_classifier() -> None
 def test_stop_shows_the_hits_counted_since_the_last_redraw() -> None:
     source = _recorded_source()
     with use_pump(Pump(threaded=False)):  # no periodic redraw: only stop() can show the count
-        counter = LiveCounter(source, SwingPredictor(), threshold=0.6, min_gap_s=1.0)
+        counter = LiveCounter(source, JoltPredictor(full_g=SWING_G), threshold=0.6, min_gap_s=1.0)
     try:
         counter.start()
         classifier = _classify_two_high_fives(counter)
@@ -131,14 +122,6 @@ def test_stop_shows_the_hits_counted_since_the_last_redraw() -> None:
 # --- Calibrate section ----------------------------------------------------------------------
 
 
-class RunSwingPredictor(SwingPredictor):
-    """The rule predictor as a trained run's predictor: it knows its run and operating point."""
-
-    def __init__(self, run_id: int, operating_point: object = None) -> None:
-        self.run_id = run_id
-        self.operating_point = operating_point
-
-
 def _project_with_run(tmp_path: Path) -> tuple[Project, int]:
     project = Project.create(tmp_path / "p", rate_hz=50.0)
     run_id = project.add_run({})
@@ -150,7 +133,7 @@ def test_calibrate_stores_the_point_and_the_live_tab_says_it(tmp_path: Path) -> 
     project, run_id = _project_with_run(tmp_path)
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
     counter = LiveCounter(source, project=project, calibrate_seconds=40.0)
-    counter.set_predictor(RunSwingPredictor(run_id))
+    counter.set_predictor(JoltPredictor(full_g=SWING_G, run_id=run_id))
     assert f"Run {run_id}</b> counts with threshold 0.8 (slider)" in counter.operating_html.value
     assert "not calibrated" in counter.operating_html.value
     result = counter.calibrate(wait=True)
@@ -182,7 +165,10 @@ def test_the_calibrate_button_works_on_a_thread_and_applies_on_the_pump(tmp_path
     pump = Pump(threaded=False)
     with use_pump(pump):
         counter = LiveCounter(
-            source, RunSwingPredictor(run_id), project=project, calibrate_seconds=30.0
+            source,
+            JoltPredictor(full_g=SWING_G, run_id=run_id),
+            project=project,
+            calibrate_seconds=30.0,
         )
     try:
         counter.calibrate_button.click()
@@ -201,7 +187,7 @@ def test_the_calibrate_button_works_on_a_thread_and_applies_on_the_pump(tmp_path
 
 def test_calibrate_without_a_project_run_explains() -> None:
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
-    counter = LiveCounter(source, SwingPredictor())
+    counter = LiveCounter(source, JoltPredictor(full_g=SWING_G))
     assert counter.calibrate() is None
     assert "trained run of this project" in counter.calibrate_html.value
 
@@ -214,7 +200,7 @@ def test_a_stored_point_from_a_shared_project_is_escaped(tmp_path: Path) -> None
     point = OperatingPoint(threshold=0.995, recall=0.97, precision=1.0, false_per_hour=0.0,
                            source=evil)  # fmt: skip
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=1.0)
-    counter = LiveCounter(source, RunSwingPredictor(3, point))
+    counter = LiveCounter(source, JoltPredictor(full_g=SWING_G, run_id=3, operating_point=point))
     for html_value in (counter.operating_html.value, counter.calibrate_html.value):
         assert evil not in html_value
         assert "&lt;img src=x onerror=alert(1)&gt;" in html_value
