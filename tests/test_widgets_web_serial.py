@@ -6,6 +6,7 @@ widget sends to the page is recorded. The browser itself is in tests/browser/tes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def _stream(n: int) -> bytes:
 
 
 @pytest.fixture
-def bench(tmp_path: Path) -> Workbench:
+def bench(tmp_path: Path) -> Iterator[Workbench]:
     source = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=2.0)
     wb = Workbench(tmp_path / "proj", source=source, weights="none", thumbnail=False)
     yield wb
@@ -128,3 +129,16 @@ def test_a_crafted_message_is_refused_without_raising_into_the_kernel(
 def test_the_message_rate_cannot_be_set_above_25_a_second() -> None:
     with pytest.raises(ValueError, match=r"max_messages_per_s must be in \(0, 25\]"):
         WebSerialPort(max_messages_per_s=60)
+
+
+def test_a_port_name_with_markup_never_becomes_markup_in_the_workbench(bench: Workbench) -> None:
+    bench.sensor_dropdown.value = BROWSER
+    evil = '<img src=x onerror="alert(1)">'
+    _page(bench.web_serial, {"type": "status", "state": "connected", "port": evil, "sent": 1.0})
+    _page(bench.web_serial, {"type": "status", "state": "disconnected", "reason": evil, "sent": 2})
+    bench.check_sensor()
+    readout = bench.plot.readout.value
+    assert "disconnected: waiting for it to come back" in readout
+    assert "<img" not in readout
+    assert "<img" not in bench.sensor_note.value
+    assert bench.labeler.source_name == evil  # stored as text; the labeler escapes what it shows
