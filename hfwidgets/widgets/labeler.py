@@ -113,6 +113,10 @@ class Labeler(w.VBox):
             layout=w.Layout(width="260px"),
         )
         self.order.observe(lambda _c: self._reload_review(), "value")
+        # Explain opens an ExplainView (widgets.explain_view) under the review, made at first use.
+        self.explain_button = w.Button(description="Explain", icon="search", tooltip="why?")
+        self.explain_button.on_click(lambda _b: self.explain())
+        self.explainer: Any | None = None
         self.review_bar = w.HBox(
             [
                 self.filter,
@@ -121,6 +125,7 @@ class Labeler(w.VBox):
                 self.position,
                 self.next_button,
                 self.delete_button,
+                self.explain_button,
             ]
         )
         actions = w.HBox([*self.class_buttons.values(), self.discard_button, self.undo_button])
@@ -398,6 +403,23 @@ class Labeler(w.VBox):
             self.filter.value = "ids"
             self.mode = "review"
             self._refresh()
+
+    def explain(self) -> Any | None:
+        """In review: explain the verdict on the shown window (heat map over its scalogram).
+
+        Uses the run whose verdicts the review shows, else the latest trained run; returns the
+        :class:`~hfwidgets.widgets.explain_view.ExplainView` (None when no window is shown).
+        """
+        record = self.review.current if self.mode == "review" else None
+        if record is None:
+            return None
+        if self.explainer is None:
+            from hfwidgets.widgets.explain_view import ExplainView
+
+            self.explainer = ExplainView(self.project)
+            self.children = (*getattr(self, "children", ()), self.explainer)
+        self.explainer.show(int(record.id), run_id=self.review.verdict_run)
+        return self.explainer
 
     def _reload_review(self) -> None:
         with self._lock:

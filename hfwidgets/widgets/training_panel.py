@@ -109,6 +109,7 @@ class TrainingPanel(w.VBox):
         self.labeler = labeler
         self.runner: Any | None = None
         self.metrics: dict[str, Any] = {}
+        self._metrics_run: int | None = None
         self._runner_factory = runner_factory or default_runner
         self._fit_end = CallbackList("fit_end")
         self._progress = _PanelProgress(self)
@@ -325,6 +326,7 @@ class TrainingPanel(w.VBox):
     def show_metrics(self, metrics: dict[str, Any], *, run_id: int | None = None) -> None:
         """Draw curves (``metrics["history"]``) and the confusion matrix of a finished run."""
         self.metrics = dict(metrics)
+        self._metrics_run = run_id  # whose verdicts a cell's windows show (and Explain uses)
         self.curves.show_history(metrics.get("history", []))
         self.confusion.show(metrics)
         if run_id is not None:
@@ -375,7 +377,7 @@ class TrainingPanel(w.VBox):
             from hfwidgets.widgets.labeler import Labeler
 
             self.labeler = Labeler(self.project, autostart=False)
-            self.labeler.set_verdicts(verdicts_from_metrics(self.metrics))
+            self.labeler.set_verdicts(verdicts_from_metrics(self.metrics), run_id=self._metrics_run)
             self.children = (*self._sections, self.labeler)
         self.labeler.show_windows(ids, title=title)
 
