@@ -278,3 +278,20 @@ def test_bad_options_are_explained(source: FakeSource) -> None:
 
     assert LiveClassifier(source, NoWindow()).window_s == 1.5  # the capture default
     assert LiveClassifier(source, NoWindow(), window_s=2.0).window_s == 2.0
+
+
+def test_a_board_announcing_another_rate_after_start_is_cut_at_its_rate() -> None:
+    # A serial source learns the board's rate from its header once the port is open, after
+    # the classifier was made (hfw predict makes it first). Windows must then span window_s
+    # of the board's samples, and the counter's gap must be in real seconds: before, the
+    # classifier kept the rate it was made with and fed the model half-second windows.
+    predictor = PeakPredictor()
+    source = FakeSource(rate_hz=RATE)
+    live = LiveClassifier(source, predictor, hop_s=0.2, min_gap_s=1.0)
+    source.rate_hz = 2 * RATE  # the header said rate=100
+    xyz = bump_stream(6.0, [2.0, 2.6, 4.5], rate=2 * RATE)
+    made = feed(live, xyz, chunk=10)
+    assert len(made) == n_hops(len(xyz), window_n=100, hop_n=20)
+    assert {shape[1] for shape in predictor.shapes} == {50}  # 1 s at the model's 50 Hz
+    # Two bumps 0.6 s apart are one count with a 1 s gap; 1.9 s later is a second.
+    assert live.count == 2

@@ -126,6 +126,9 @@ class LiveClassifier:
             model_rate=float(predictor.rate_hz),
         )
         self._rate = rate
+        # Stream time of a sample index: t0 + (index - i0) / rate, continuous across a change
+        # of the source's rate (a board's header announces its own after the port opened).
+        self._time_origin = (0, 0.0)
         self.max_batch = int(max_batch)
         point = operating_point_for(predictor, operating_point)
         self.operating_point = point
@@ -289,9 +292,10 @@ class LiveClassifier:
 
         Returns how many hops the batch held (skipped ones included, see ``dropped_hops``).
         """
-        geo = self._geo
         buffer = self.source.buffer
         with self._step_lock:
+            self._follow_source_rate()
+            geo = self._geo
             total = int(buffer.total)
             if total <= self._next_end:
                 return None
@@ -315,6 +319,33 @@ class LiveClassifier:
         if made is not None:
             made.extend(predictions)
         return len(ends)
+
+    def _follow_source_rate(self) -> None:
+        """Cut windows at the source's rate as it is now.
+
+        A serial source learns the board's rate from its header after the port opened, often
+        after this classifier was made: from then on windows span ``window_s`` of the board's
+        samples and stream time runs at its rate.
+        """
+        rate = float(self.source.rate_hz)
+        if rate == self._rate or not rate > 0:
+            return
+        log.info("the source now runs at %g Hz (was %g Hz): windows follow", rate, self._rate)
+        index = self._next_end
+        self._time_origin = (index, self._stream_time(index))
+        self._rate = rate
+        self._geo = HopGeometry.of(
+            window_s=self.window_s,
+            hop_s=self.hop_s,
+            source_rate=rate,
+            model_rate=float(self.predictor.rate_hz),
+        )
+        self._next_end = max(self._next_end, self._geo.window_n - 1)
+
+    def _stream_time(self, index: int) -> float:
+        """Seconds of stream at sample ``index`` (what the counter debounces on)."""
+        i0, t0 = self._time_origin
+        return t0 + (index - i0) / self._rate
 
     def _poll_delay(self, missing: int) -> float:
         """How long to sleep while ``missing`` samples are still due.
@@ -360,7 +391,7 @@ class LiveClassifier:
             with self._lock:
                 # Debounce on stream time (sample index / rate), not on arrival stamps: USB
                 # bursts and faster-than-real-time replays must not change what counts.
-                counted = self._counter.update(index / self._rate, float(row[self._pos]))
+                counted = self._counter.update(self._stream_time(index), float(row[self._pos]))
             if counted is not None:
                 counted = replace(counted, t=prediction.t, index=prediction.index)
             made.append(prediction)
