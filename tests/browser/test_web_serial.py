@@ -8,6 +8,7 @@ SerialPort object). Counters are compared with what the fake port sent, exactly.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -36,6 +37,7 @@ BROWSER = "USB sensor on this computer"
 PORT_NAME = "Arduino USB 2341:0043"
 READOUT = "document.querySelector('.hfw-live-plot').innerText"
 PANEL = ".hfw-web-serial"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _open(page, launch_lab, tmp_path: Path, init_script: str) -> Path:  # type: ignore[no-untyped-def]
@@ -195,4 +197,8 @@ def test_one_kilohertz_for_a_minute_loses_nothing_within_25_messages_a_second(
     assert most <= 25, text  # counted in the kernel, from the page's send times
     # Batched: the fake port returns 200 reads a second; a busy page sends fewer, larger batches.
     assert 0 < messages <= 62 * 25, text
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "web-serial-1khz.json").write_text(
+        json.dumps({"good": 60_000, "messages": messages, "most_in_1s": most})
+    )
     assert page.page_errors == []
