@@ -26,6 +26,7 @@ from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import LiveStats, Prediction
+from hfwidgets.live.hop_grid import HopGrid
 from hfwidgets.live.hop_tally import HopTally
 from hfwidgets.live.model import LiveSource, Predictor, positive_index, resolve_window_s
 from hfwidgets.live.operating_point import (
@@ -33,7 +34,7 @@ from hfwidgets.live.operating_point import (
     counting_settings,
     operating_point_for,
 )
-from hfwidgets.live.windows import HopGeometry, cut_windows, resample_windows
+from hfwidgets.live.windows import cut_windows, resample_windows
 
 __all__ = ["LiveClassifier"]
 
@@ -119,16 +120,12 @@ class LiveClassifier:
         self.positive = positive
         self.classes = tuple(predictor.classes)
         self._pos = positive_index(predictor, positive)
-        self._geo = HopGeometry.of(
+        self._grid = HopGrid(
             window_s=self.window_s,
             hop_s=self.hop_s,
             source_rate=rate,
             model_rate=float(predictor.rate_hz),
         )
-        self._rate = rate
-        # Stream time of a sample index: t0 + (index - i0) / rate, continuous across a change
-        # of the source's rate (a board's header announces its own after the port opened).
-        self._time_origin = (0, 0.0)
         self.max_batch = int(max_batch)
         point = operating_point_for(predictor, operating_point)
         self.operating_point = point
@@ -151,7 +148,7 @@ class LiveClassifier:
         self._on_prediction = CallbackList("prediction")
         self._on_event = CallbackList("event")
         self._step_lock = threading.Lock()  # step() and the worker never classify at once
-        self._next_end = self._first_end()
+        self._grid.restart(int(source.buffer.total))
         self._worker = Worker(self._run, name="hfw-live", join_timeout=5.0)
 
     # --- public API -------------------------------------------------------------------------
@@ -230,7 +227,7 @@ class LiveClassifier:
         if self.running:
             return self
         with self._step_lock:
-            self._next_end = self._first_end()
+            self._grid.restart(int(self.source.buffer.total))
         self.error = None
         self._worker.start()
         return self
@@ -273,16 +270,13 @@ class LiveClassifier:
 
     # --- worker ---------------------------------------------------------------------------
 
-    def _first_end(self) -> int:
-        """Index of the first window's last sample: the next to arrive, with a full history."""
-        return max(int(self.source.buffer.total), self._geo.window_n - 1)
-
     def _run(self, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
                 if self._step_batch(None) is None:
-                    missing = self._next_end + 1 - int(self.source.buffer.total)
-                    stop.wait(self._poll_delay(missing))
+                    with self._step_lock:
+                        delay = self._grid.poll_delay(int(self.source.buffer.total))
+                    stop.wait(delay)
         except Exception as exc:  # the predictor or the source failed: keep it, end cleanly
             log.exception("live classifier stopped by an error")
             self.error = exc
@@ -294,17 +288,15 @@ class LiveClassifier:
         """
         buffer = self.source.buffer
         with self._step_lock:
-            self._follow_source_rate()
-            geo = self._geo
-            total = int(buffer.total)
-            if total <= self._next_end:
+            self._grid.follow(float(self.source.rate_hz))  # a board's header says its rate
+            window_n = self._grid.geo.window_n
+            ends = self._grid.take_due(int(buffer.total), most=self.max_batch)
+            if not ends:
                 return None
             seen_at = time.monotonic()
-            ends = list(range(self._next_end, total, geo.hop_n))[: self.max_batch]
-            first, t, xyz = buffer.since(ends[0] - geo.window_n + 1)
+            first, t, xyz = buffer.since(ends[0] - window_n + 1)
             # Falling behind far enough for the buffer to overwrite: skip what is gone.
-            usable = [e for e in ends if e - geo.window_n + 1 >= first]
-            self._next_end = ends[-1] + geo.hop_n
+            usable = [e for e in ends if e - window_n + 1 >= first]
             self._tally.add_dropped(len(ends) - len(usable))
             if not usable:
                 return len(ends)
@@ -320,44 +312,6 @@ class LiveClassifier:
             made.extend(predictions)
         return len(ends)
 
-    def _follow_source_rate(self) -> None:
-        """Cut windows at the source's rate as it is now.
-
-        A serial source learns the board's rate from its header after the port opened, often
-        after this classifier was made: from then on windows span ``window_s`` of the board's
-        samples and stream time runs at its rate.
-        """
-        rate = float(self.source.rate_hz)
-        if rate == self._rate or not rate > 0:
-            return
-        log.info("the source now runs at %g Hz (was %g Hz): windows follow", rate, self._rate)
-        index = self._next_end
-        self._time_origin = (index, self._stream_time(index))
-        self._rate = rate
-        self._geo = HopGeometry.of(
-            window_s=self.window_s,
-            hop_s=self.hop_s,
-            source_rate=rate,
-            model_rate=float(self.predictor.rate_hz),
-        )
-        self._next_end = max(self._next_end, self._geo.window_n - 1)
-
-    def _stream_time(self, index: int) -> float:
-        """Seconds of stream at sample ``index`` (what the counter debounces on)."""
-        i0, t0 = self._time_origin
-        return t0 + (index - i0) / self._rate
-
-    def _poll_delay(self, missing: int) -> float:
-        """How long to sleep while ``missing`` samples are still due.
-
-        Sleep until they should be there at the nominal rate (no busy loop), but never longer
-        than a quarter hop, in case the source runs faster than real time (a replay); once the
-        last sample is due, poll every few milliseconds so latency stays low.
-        """
-        fine = min(0.005, 0.25 / self._rate)
-        due = max((missing - 1) / self._rate, 0.0)
-        return min(due, self.hop_s / 4) + fine
-
     def _classify(
         self,
         *,
@@ -367,7 +321,7 @@ class LiveClassifier:
         stamps: NDArray[np.float64],
         arrivals: NDArray[np.float64],
     ) -> list[Prediction]:
-        geo = self._geo
+        geo = self._grid.geo
         windows = cut_windows(xyz, first_index=first, ends=ends, window_n=geo.window_n)
         windows = resample_windows(windows, geo.model_n)
         began = time.monotonic()
@@ -391,7 +345,8 @@ class LiveClassifier:
             with self._lock:
                 # Debounce on stream time (sample index / rate), not on arrival stamps: USB
                 # bursts and faster-than-real-time replays must not change what counts.
-                counted = self._counter.update(self._stream_time(index), float(row[self._pos]))
+                t_stream = self._grid.stream_time(index)
+                counted = self._counter.update(t_stream, float(row[self._pos]))
             if counted is not None:
                 counted = replace(counted, t=prediction.t, index=prediction.index)
             made.append(prediction)
