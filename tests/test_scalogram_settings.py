@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,8 @@ def test_signed_images_tell_a_motion_from_its_mirror_image():
 
 def test_signed_zero_is_mid_grey_and_a_push_is_brighter_where_it_happens():
     window = stroke()
-    image = compute_scalograms(window[None], rate_hz=50.0)[0]
+    sensor = ScalogramSettings(frame="sensor")  # the sensor's own axes: z holds only gravity
+    image = compute_scalograms(window[None], rate_hz=50.0, settings=sensor)[0]
     assert (image[2] == 0.5).all()  # still z: zero
     # The bump's low-frequency rows are brighter than grey in the middle of the window (the
     # push) and not at its start, where nothing happened yet.
@@ -144,15 +146,15 @@ def test_settings_round_trip_through_json_with_a_stable_key():
         loaded = ScalogramSettings.from_dict(stored)
         assert loaded == settings
         assert loaded.key() == settings.key()
-    assert ScalogramSettings().key() == ScalogramSettings.from_dict({"version": 2}).key()
+    assert ScalogramSettings().key() == ScalogramSettings.from_dict({"version": 3}).key()
     assert ScalogramSettings(n_scales=65).key() != ScalogramSettings().key()
     assert (
         ScalogramSettings(f_min_hz=1, n_scales=64.0).key() == ScalogramSettings(f_min_hz=1.0).key()
     )
     with pytest.raises(ValueError, match="unknown scalogram settings"):
         ScalogramSettings.from_dict({"colormap": "jet"})
-    with pytest.raises(ValueError, match="version 3 is not supported"):
-        ScalogramSettings.from_dict({"version": 3})
+    with pytest.raises(ValueError, match="version 4 is not supported"):
+        ScalogramSettings.from_dict({"version": 4})
 
 
 def test_old_stored_settings_still_mean_what_they_meant():
@@ -167,12 +169,16 @@ def test_old_stored_settings_still_mean_what_they_meant():
         "remove_mean": True,
         "version": 1,
     }
-    meant = ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0, representation="magnitude")
+    meant = ScalogramSettings(
+        f_min_hz=1.0, f_max_hz=20.0, representation="magnitude", frame="sensor"
+    )
     assert ScalogramSettings.from_dict(old_defaults) == meant
     # Partial dicts (a project's hand-written setting, an old checkpoint) kept the old defaults.
     assert ScalogramSettings.from_dict({"size": [64, 64]}) == ScalogramSettings(
-        size=(64, 64), f_min_hz=1.0, f_max_hz=20.0, representation="magnitude"
+        size=(64, 64), f_min_hz=1.0, f_max_hz=20.0, representation="magnitude", frame="sensor"
     )
+    # Version 2 (signed, data-derived band) drew windows in the sensor frame.
+    assert ScalogramSettings.from_dict({"version": 2}) == ScalogramSettings(frame="sensor")
     assert ScalogramSettings.from_dict({"version": 1, "f_min_hz": 2.0}).f_min_hz == 2.0
     # And they draw exactly the images they drew: magnitude, 1-20 Hz.
     window = stroke()[None]
@@ -270,6 +276,19 @@ def test_live_inference_draws_exactly_the_training_images(tmp_path):
     predictor.predict_proba(longer[None])
     assert net.seen[-1].shape == (1, 3, 64, 64)
     assert predictor.settings == settings
+    # Both drew the window in the gravity frame (the default), through the one image path:
+    # its mean acceleration turned to +z before the transform.
+    from hfwidgets.scalogram import gravity_frame
+
+    assert settings.frame == "gravity"
+    in_sensor_axes = replace(settings, frame="sensor")
+    upright = gravity_frame(window[None, :, :3])
+    np.testing.assert_array_equal(
+        shown[0], compute_scalograms(upright, rate_hz=50.0, settings=in_sensor_axes)[0]
+    )
+    assert not np.array_equal(
+        shown[0], compute_scalograms(window[None, :, :3], rate_hz=50.0, settings=in_sensor_axes)[0]
+    )
 
 
 # -- memory grows linearly with the window ------------------------------------------------------

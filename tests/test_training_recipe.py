@@ -35,19 +35,36 @@ def _window(seed: int = 0, n: int = 75) -> np.ndarray:
 
 
 # -- augmentation ---------------------------------------------------------------------------------
+def _worn(seed: int = 0, n: int = 75) -> np.ndarray:
+    """A wrist window: motion plus gravity along a tilted direction of the sensor."""
+    return _window(seed, n) * 0.5 + np.array([0.3, -0.5, 0.8], dtype=np.float32)
+
+
 def test_random_rotations_are_proper_rotations_and_keep_every_sample_norm():
     rng = np.random.default_rng(0)
-    window = _window()
     for max_deg in (30.0, 180.0):
         matrix = random_rotation(rng, max_deg=max_deg)
         np.testing.assert_allclose(matrix @ matrix.T, np.eye(3), atol=1e-9)
         assert np.linalg.det(matrix) == pytest.approx(1.0)
+
+
+def test_augmentation_turns_a_window_about_its_gravity_and_leaves_gravity_free_ones_be():
+    rng = np.random.default_rng(0)
+    window = _worn()
     only_turned = AugmentSettings(rotation_deg=180.0, shift=0.0, stretch=0.0, gain=0.0)
     out = augment_window(window, rng=rng, settings=only_turned)
     np.testing.assert_allclose(
         np.linalg.norm(out, axis=1), np.linalg.norm(window, axis=1), rtol=1e-5
     )
     assert not np.allclose(out, window, atol=1e-3)  # it did turn
+    # ... about gravity: the mean (and so the gravity frame's vertical) stays where it was.
+    np.testing.assert_allclose(out.mean(axis=0), window.mean(axis=0), atol=1e-5)
+    up = window.mean(axis=0) / np.linalg.norm(window.mean(axis=0))
+    np.testing.assert_allclose(out @ up, window @ up, atol=1e-5)
+    # A z-normalised window (letters from an archive) has no gravity: turning it would only
+    # scramble the direction of the strokes, so it is left as it is.
+    letter = _window(3) - _window(3).mean(axis=0)
+    np.testing.assert_array_equal(augment_window(letter, rng=rng, settings=only_turned), letter)
 
 
 def test_a_small_rotation_stays_within_its_angle():
@@ -257,3 +274,14 @@ def test_the_training_panel_shows_the_figure_the_baseline_and_the_warnings_escap
     assert "&lt;swing&gt;" in html
     assert "<swing>" not in html
     assert figure_html({}) == ""
+
+
+def test_a_turn_only_augmentation_of_gravity_free_windows_trains_without_augmenting():
+    from hfwidgets.training.validation import augments_anything
+
+    turn_only = TrainConfig(augment=True, shift=0.0, stretch=0.0, gain=0.0, weights="none")
+    letters = [_window(i) - _window(i).mean(axis=0) for i in range(3)]  # z-normalised
+    assert not augments_anything(turn_only, letters)  # nothing to turn about: cache kept
+    assert augments_anything(turn_only, [*letters, _worn()])
+    assert augments_anything(TrainConfig(augment=True, weights="none"), letters)  # shift etc.
+    assert not augments_anything(TrainConfig(augment=False, weights="none"), [_worn()])

@@ -24,15 +24,20 @@ __all__ = ["F_MAX_NYQUIST_FRACTION", "SETTINGS_VERSION", "ScalogramSettings"]
 
 #: Version written by :meth:`ScalogramSettings.to_dict`. Version 1 (and dicts without a version)
 #: had a fixed 1-20 Hz band and magnitude images as defaults; they still load as exactly that.
-SETTINGS_VERSION = 2
+#: Version 2 had no ``frame`` (windows drawn in the sensor frame); it loads as ``"sensor"``.
+SETTINGS_VERSION = 3
 #: A data-derived top row sits at this fraction of the Nyquist frequency: the complex Morlet's
 #: pass band is about +-20 % wide, so a row at Nyquist itself would be half aliased.
 F_MAX_NYQUIST_FRACTION = 0.8
 
 _NORMALIZE = ("per-axis", "global")
 _REPRESENTATIONS = ("signed", "magnitude")
+_FRAMES = ("gravity", "sensor")
 # What a field meant when a stored dict omitted it, by settings version.
-_V1_DEFAULTS: dict[str, Any] = {"f_min_hz": 1.0, "f_max_hz": 20.0, "representation": "magnitude"}
+_OLD_DEFAULTS: dict[int, dict[str, Any]] = {
+    1: {"f_min_hz": 1.0, "f_max_hz": 20.0, "representation": "magnitude", "frame": "sensor"},
+    2: {"frame": "sensor"},
+}
 
 
 def _optional_hz(value: Any) -> float | None:
@@ -67,6 +72,12 @@ class ScalogramSettings:
         axis moved in its positive direction at that time and frequency, so a motion and its
         mirror image give different pictures. ``"magnitude"``: the classic ``|CWT|`` image
         (0 = black), blind to the direction of a motion.
+    frame : {"gravity", "sensor"}
+        ``"gravity"`` (default): each window is first turned so its mean acceleration (gravity)
+        points along +z (:func:`~hfwidgets.scalogram.frame.gravity_frame`), so a sensor held
+        another way gives the same image up to a turn about the vertical; windows without
+        gravity (z-normalised, gravity removed) stay as they are. ``"sensor"``: the sensor's
+        own x, y, z axes.
     """
 
     wavelet: str = "cmor1.5-1.0"
@@ -77,6 +88,7 @@ class ScalogramSettings:
     normalize: Literal["per-axis", "global"] = "global"
     remove_mean: bool = True
     representation: Literal["signed", "magnitude"] = "signed"
+    frame: Literal["gravity", "sensor"] = "gravity"
 
     def __post_init__(self) -> None:
         # Canonical types keep the object hashable and key() stable: JSON gives lists for
@@ -138,6 +150,8 @@ class ScalogramSettings:
                 f"ScalogramSettings(representation={self.representation!r}) must be one of "
                 f"{_REPRESENTATIONS}"
             )
+        if self.frame not in _FRAMES:
+            raise ValueError(f"ScalogramSettings(frame={self.frame!r}) must be one of {_FRAMES}")
 
     # -- the data-derived band ---------------------------------------------------------------
 
@@ -231,7 +245,8 @@ class ScalogramSettings:
         """Inverse of :meth:`to_dict`; missing fields take the defaults of the dict's version.
 
         A dict without ``"version"`` (or with version 1) was written when the defaults were a
-        fixed 1-20 Hz band and magnitude images, so its missing fields mean exactly that.
+        fixed 1-20 Hz band and magnitude images, so its missing fields mean exactly that; one
+        of version 1 or 2 drew windows in the sensor frame (``frame="sensor"``).
 
         Raises
         ------
@@ -240,17 +255,16 @@ class ScalogramSettings:
         """
         data = dict(data)
         version = data.pop("version", 1)
-        if version not in (1, SETTINGS_VERSION):
+        if version not in (1, 2, SETTINGS_VERSION):
             raise ValueError(
                 f"scalogram settings version {version} is not supported (this hfwidgets reads "
-                f"versions 1 and {SETTINGS_VERSION}); upgrade hfwidgets"
+                f"versions 1 to {SETTINGS_VERSION}); upgrade hfwidgets"
             )
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown scalogram settings {unknown}; known: {sorted(known)}")
-        if version == 1:
-            data = {**_V1_DEFAULTS, **data}
+        data = {**_OLD_DEFAULTS.get(version, {}), **data}
         return cls(**data)
 
     def key(self) -> str:

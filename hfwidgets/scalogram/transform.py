@@ -5,7 +5,8 @@ both see identical images for identical resolved :class:`ScalogramSettings`. The
 ``pywt.cwt`` computed as a cached frequency-domain filter bank (:mod:`.filterbank`); the resize
 to the model's input is Pillow's bilinear filter applied through its taps (:mod:`.resize`).
 
-Pipeline per window and axis: subtract the mean (gravity would otherwise light up the edges of
+Pipeline per window: turn it into the gravity frame (``frame="gravity"``, :mod:`.frame`), then
+per axis: subtract the mean (gravity would otherwise light up the edges of
 the zero-padded transform), CWT at ``n_scales`` frequencies spaced geometrically from
 ``f_max_hz`` (top row) to ``f_min_hz`` (bottom row), the real part (``"signed"``) or magnitude,
 divide by the peak (per axis or per window), resize to ``size``, and for signed images map
@@ -21,6 +22,7 @@ import math
 import numpy as np
 
 from hfwidgets.scalogram.filterbank import CwtFilterBank, cwt_filterbank
+from hfwidgets.scalogram.frame import gravity_frame
 from hfwidgets.scalogram.resize import resize_along
 from hfwidgets.scalogram.settings import ScalogramSettings
 
@@ -96,6 +98,8 @@ def scalogram_filterbank(
 
 def _prepared_signals(array: np.ndarray, settings: ScalogramSettings) -> np.ndarray:
     """``[B, n, 3]`` windows -> contiguous float32 ``[B, 3, n]`` signals, mean removed."""
+    if settings.frame == "gravity":
+        array = gravity_frame(array)
     signals = np.array(array.transpose(0, 2, 1), dtype=np.float32, order="C")
     if settings.remove_mean:
         signals -= signals.mean(axis=-1, keepdims=True)

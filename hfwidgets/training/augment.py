@@ -1,10 +1,17 @@
 """Random changes a wrist sensor's windows undergo between recordings, applied to raw samples.
 
 Augmenting the raw ``(n, 3)`` acceleration before the scalogram (not the image) keeps each change
-physical: a sensor strapped on at another angle sees the same motion in a rotated frame, which
-mixes the x, y, z channels of the image in a way no image transform reproduces; a trigger firing a
-little earlier shifts the motion in time; a slower or faster person stretches it; a harder motion
-scales it.
+physical: a sensor strapped on at another angle around the arm sees the same motion turned about
+the gravity axis, which mixes the x, y, z channels of the image in a way no image transform
+reproduces; a trigger firing a little earlier shifts the motion in time; a slower or faster person
+stretches it; a harder motion scales it.
+
+The turn is about each window's own gravity axis (its mean acceleration): with the default
+gravity frame of the scalograms (:mod:`hfwidgets.scalogram.frame`) every tilt of the sensor is
+already undone and what remains between two ways of holding it is exactly such a turn, so
+augmenting it covers every orientation. Windows without gravity (z-normalised, gravity removed)
+are not turned: turning them has no physical meaning (on letters written in the air it cost
+0.24 accuracy, docs/training.md).
 
 All functions take a :class:`numpy.random.Generator`, so one seed gives the same windows every run.
 """
@@ -19,6 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation
+
+from hfwidgets.scalogram.frame import turn_about_gravity
 
 __all__ = [
     "AugmentSettings",
@@ -41,8 +50,9 @@ class AugmentSettings:
     Parameters
     ----------
     rotation_deg : float
-        Largest turn of the sensor frame, about a uniformly random axis. 180 or more draws
-        orientations uniformly over all of them (a sensor worn any way round).
+        Largest turn of the sensor about the window's gravity axis (uniform in
+        ``[-rotation_deg, rotation_deg]``; 180: any heading). Windows without gravity are not
+        turned (:func:`~hfwidgets.scalogram.frame.turn_about_gravity`).
     shift : float
         Largest time shift, as a fraction of the window length (edges repeat the end samples).
     stretch : float
@@ -127,19 +137,19 @@ def augment_window(
 ) -> Samples:
     """One randomly changed copy of ``window`` (``(n, 3)`` or more channels: the first 3 move).
 
-    The draws happen in a fixed order (rotation, shift, stretch, gain), so a seed gives the same
-    result whichever changes are on.
+    The draws happen in a fixed order (turn, shift, stretch, gain), so a seed gives the same
+    result whichever changes are on. The turn is about the window's gravity axis.
     """
     xyz = np.asarray(window, dtype=np.float32)
     if xyz.ndim != 2 or xyz.shape[1] < 3:
         raise ValueError(f"a window must have shape (n, 3), got {xyz.shape}")
-    matrix = random_rotation(rng, max_deg=settings.rotation_deg)
+    angle = math.radians(min(settings.rotation_deg, 180.0)) * float(rng.uniform(-1.0, 1.0))
     shift = float(rng.uniform(-1.0, 1.0)) * settings.shift * len(xyz)
     factor = 1.0 + float(rng.uniform(-1.0, 1.0)) * settings.stretch
     gain = 1.0 + float(rng.uniform(-1.0, 1.0)) * settings.gain
     out = xyz[:, :3].copy()
     if settings.rotation_deg > 0:
-        out = rotate(out, matrix)
+        out = turn_about_gravity(out, angle)
     if settings.shift > 0:
         out = time_shift(out, shift)
     if settings.stretch > 0:

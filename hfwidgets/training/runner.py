@@ -7,6 +7,7 @@ its checkpoint beside the project and stores the run's metrics and split.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from hfwidgets.training.project_runs import check_config, check_resume, run_reco
 from hfwidgets.training.split import SplitPlan, grouped_kfold, validation_facts
 from hfwidgets.training.trainer import Trainer
 from hfwidgets.training.validation import (
+    augments_anything,
     cross_validate,
     make_renderer,
     plan_split,
@@ -77,6 +79,10 @@ def train_project(
     raw = project_windows(project)
     images, labels, ids, classes, window_s = dataset_of(raw, settings=settings)
     render = make_renderer(config, raw.windows, raw.rates_hz, scalogram=settings)
+    # What the trainer runs: without augmentation when it would change none of these windows.
+    fit_config = config
+    if config.augment and not augments_anything(config, raw.windows):
+        fit_config, render = dataclasses.replace(config, augment=False), None
     cv = None
     if config.folds >= 2 and resume_run is None:
         groups = raw.groups if config.group_split else None
@@ -112,13 +118,13 @@ def train_project(
         else:
             listeners.fire(event)
 
-    trainer = Trainer(config, classes=classes, callbacks=[relay], stop_event=stop_event)
+    trainer = Trainer(fit_config, classes=classes, callbacks=[relay], stop_event=stop_event)
     started = time.perf_counter()
     cv_metrics = None
     try:
         if cv is not None:
             cv_metrics = cross_validate(
-                images, labels, ids=ids, classes=classes, config=config, folds=cv[0],
+                images, labels, ids=ids, classes=classes, config=fit_config, folds=cv[0],
                 render=render, stop_event=stop_event,
             )  # fmt: skip
         result = trainer.fit(

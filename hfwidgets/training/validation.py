@@ -25,6 +25,7 @@ from hfwidgets.training.trainer import RenderFn, Trainer
 
 __all__ = [
     "augment_settings",
+    "augments_anything",
     "cross_validate",
     "make_renderer",
     "plan_split",
@@ -42,6 +43,23 @@ def augment_settings(config: TrainConfig) -> AugmentSettings:
         stretch=config.stretch,
         gain=config.gain,
     )
+
+
+def augments_anything(config: TrainConfig, windows: Sequence[NDArray[Any]]) -> bool:
+    """Whether ``config``'s augmentation would change any of ``windows``.
+
+    The turn is about each window's gravity axis, so on windows without gravity (z-normalised
+    archives, gravity removed) a turn-only augmentation changes nothing; the run then trains
+    without it and keeps the frozen-prefix cache instead of redrawing identical images.
+    """
+    from hfwidgets.scalogram.frame import gravity_directions
+
+    settings = augment_settings(config)
+    if not config.augment or not settings.active:
+        return False
+    if settings.shift > 0 or settings.stretch > 0 or settings.gain > 0:
+        return True
+    return any(gravity_directions(np.asarray(w)[None, :, :3]).any() for w in windows)
 
 
 def make_renderer(

@@ -1,0 +1,110 @@
+"""The gravity frame: a sensor held any way gives the same window up to a turn about gravity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from hfwidgets.scalogram import ScalogramSettings, compute_scalograms, gravity_frame
+from hfwidgets.scalogram.frame import gravity_directions, rotation_to_z
+
+RATE = 50.0
+
+
+def punch(seed: int = 0, n: int = 75) -> np.ndarray:
+    """A push forward and back, a wobble, gravity along -z of the sensor as it is held."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / RATE
+    push = np.exp(-(((t - 0.6) / 0.12) ** 2)) - np.exp(-(((t - 0.9) / 0.12) ** 2))
+    window = np.stack([1.5 * push, 0.3 * np.sin(2 * np.pi * 4 * t), np.zeros(n)], axis=1)
+    window += rng.normal(0, 0.05, (n, 3))
+    return (window + np.array([0.1, 0.3, -0.9])).astype(np.float32)
+
+
+def _turned_about_z(a: np.ndarray, b: np.ndarray) -> float:
+    """The angle that turns ``a`` into ``b`` about z, checking that one does (z kept)."""
+    np.testing.assert_allclose(a[:, 2], b[:, 2], atol=1e-4)
+    angle = np.arctan2(
+        (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum(), (a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1]).sum()
+    )
+    c, s = np.cos(angle), np.sin(angle)
+    np.testing.assert_allclose(a[:, :2] @ np.array([[c, s], [-s, c]]), b[:, :2], atol=1e-4)
+    return float(angle)
+
+
+def test_gravity_points_up_and_the_motion_keeps_its_direction_relative_to_it():
+    window = punch()
+    (out,) = gravity_frame(window[None])
+    mean = out.mean(axis=0)
+    np.testing.assert_allclose(mean[:2], 0.0, atol=1e-6)
+    assert mean[2] == pytest.approx(np.linalg.norm(window.mean(axis=0)), rel=1e-5)
+    # A rotation: every sample keeps its norm and its angle to gravity.
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), np.linalg.norm(window, axis=1), 1e-5)
+    up = window.mean(axis=0) / np.linalg.norm(window.mean(axis=0))
+    np.testing.assert_allclose(out[:, 2], window @ up, atol=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_sensor_held_any_way_gives_the_same_window_up_to_a_turn_about_gravity(seed):
+    window = punch(seed)
+    matrix = Rotation.random(random_state=seed).as_matrix()
+    held_otherwise = (window @ matrix.T).astype(np.float32)
+    a, b = gravity_frame(np.stack([window, held_otherwise]))
+    _turned_about_z(a, b)  # z (along gravity) equal, x-y turned by one angle for all samples
+
+
+def test_upside_down_and_level_sensors_have_a_frame_too():
+    for direction in ([0, 0, 1.0], [0, 0, -1.0], [1.0, 0, 0], [0, -1e-7, -1.0]):
+        g = np.asarray(direction) / np.linalg.norm(direction)
+        matrix = rotation_to_z(g)
+        np.testing.assert_allclose(matrix @ g, [0, 0, 1], atol=1e-6)
+        np.testing.assert_allclose(matrix @ matrix.T, np.eye(3), atol=1e-9)
+        assert np.linalg.det(matrix) == pytest.approx(1.0)
+
+
+def test_windows_without_gravity_stay_in_the_sensor_frame():
+    # Z-normalised per window (the handwriting archive) or gravity removed: the mean is noise.
+    rng = np.random.default_rng(1)
+    letters = rng.standard_normal((4, 152, 3)).astype(np.float32)
+    letters -= letters.mean(axis=1, keepdims=True)
+    assert not gravity_directions(letters).any()
+    np.testing.assert_array_equal(gravity_frame(letters), letters)
+    settings = ScalogramSettings(size=(32, 32))
+    np.testing.assert_array_equal(
+        compute_scalograms(letters, rate_hz=RATE, settings=settings),
+        compute_scalograms(letters, rate_hz=RATE, settings=ScalogramSettings(size=(32, 32),
+                           frame="sensor")),
+    )  # fmt: skip
+
+
+def test_a_still_sensor_is_mid_grey_whichever_way_it_lies():
+    for seed in range(3):
+        matrix = Rotation.random(random_state=seed).as_matrix()
+        still = np.tile(matrix @ [0.0, 0.0, 1.0], (75, 1)).astype(np.float32)[None]
+        assert (compute_scalograms(still, rate_hz=RATE) == 0.5).all()
+
+
+def test_the_image_of_a_turned_sensor_matches_once_the_turn_about_gravity_is_undone():
+    window = punch(2)
+    matrix = Rotation.from_euler("xyz", [70, -20, 130], degrees=True).as_matrix()
+    turned = (window @ matrix.T).astype(np.float32)
+    a, b = gravity_frame(np.stack([window, turned]))
+    angle = _turned_about_z(a, b)
+    c, s = np.cos(angle), np.sin(angle)
+    undone = (b @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])).astype(np.float32)
+    sensor = ScalogramSettings(size=(48, 48), frame="sensor")
+    gravity = ScalogramSettings(size=(48, 48))
+    # In the gravity frame the turned sensor's image is the original's up to the heading ...
+    np.testing.assert_allclose(
+        compute_scalograms(undone[None], rate_hz=RATE, settings=sensor),
+        compute_scalograms(window[None], rate_hz=RATE, settings=gravity),
+        atol=2e-3,
+    )
+    # ... and the vertical channel (z) is the same without undoing anything (scaled to its own
+    # peak: the global peak depends on how the rest splits between x and y).
+    per_axis = ScalogramSettings(size=(48, 48), normalize="per-axis")
+    images = compute_scalograms(np.stack([window, turned]), rate_hz=RATE, settings=per_axis)
+    np.testing.assert_allclose(images[0, 2], images[1, 2], atol=2e-3)
+    raw = compute_scalograms(np.stack([window, turned]), rate_hz=RATE, settings=sensor)
+    assert np.abs(raw[0] - raw[1]).max() > 0.2  # in the sensor frame they differ
