@@ -1,0 +1,169 @@
+"""Benchmark: how close an explanation's peak lies to known evidence, and what it costs on a CPU.
+
+Trains the run the tests train (MobileNetV2 with its ImageNet weights, only the head, 8 epochs,
+224 x 224 scalograms) on simulated windows whose class evidence is a 6 Hz burst on x at 0.35 s
+(class ``x-early``) or on z at 1.1 s (``z-late``), with a shared 2.5 Hz distractor on y at
+0.75 s. Then, on held-back windows (another seed, never trained on), it explains each verdict
+with Grad-CAM and with occlusion and reports the distance of the heat map's peak from the
+evidence (frequency as a ratio and in octaves, time in seconds, both in cells of the 7 x 7
+Grad-CAM grid) and the seconds per explanation, beside the plain alternative of one
+prediction of the same window (``RunPredictor.predict_proba``), with the ratios. Run::
+
+    python bench/explain.py [--windows 8] [--occlusion-windows 2] [--threads 1] [--json]
+
+Needs the offline ImageNet MobileNetV2 weights (``../shared/weights``, or ``$HFW_WEIGHTS_DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from hfwidgets._paths import shared_weights
+from hfwidgets.explain import Burst, evidence_windows, explain_window
+from hfwidgets.models import layer_groups
+from hfwidgets.scalogram import ScalogramSettings
+from hfwidgets.store import Project
+from hfwidgets.training import TrainConfig, load_predictor, train_project
+
+RATE = 50.0
+WINDOW_S = 1.5
+EVIDENCE = {"x-early": Burst(0.35, 6.0, axis=0), "z-late": Burst(1.1, 6.0, axis=2)}
+DISTRACTOR = Burst(0.75, 2.5, axis=1)
+CELLS = 7  # MobileNetV2's last feature map at 224 x 224
+
+
+def _train(folder: Path, weights: Path, *, threads: int) -> tuple[Project, int]:
+    windows, labels = evidence_windows(
+        list(EVIDENCE.values()), per_class=12, distractor=DISTRACTOR, seed=0
+    )
+    classes = list(EVIDENCE)
+    project = Project.create(folder, classes=classes, rate_hz=RATE)
+    for window, label in zip(windows, labels, strict=True):
+        project.add_window(window, rate_hz=RATE, label=classes[label])
+    project.set_setting("scalogram", ScalogramSettings(size=(224, 224)).to_dict())
+    config = TrainConfig(
+        model="mobilenet_v2",
+        weights=str(weights),
+        frozen=tuple(layer_groups("mobilenet_v2")[:-1]),
+        epochs=8,
+        batch_size=8,
+        lr=1e-2,
+        num_threads=threads,
+        baseline=False,
+        seed=0,
+        val_fraction=0.25,
+    )
+    return project, train_project(project, config)
+
+
+def _errors(rows: list[dict[str, float]], key: str) -> dict[str, float]:
+    values = [abs(r[key]) for r in rows]
+    return {"median": round(statistics.median(values), 3), "max": round(max(values), 3)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--windows", type=int, default=8, help="held-back windows per class")
+    parser.add_argument(
+        "--occlusion-windows", type=int, default=2, help="of those, explained by occlusion too"
+    )
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    weights = shared_weights()
+    if weights is None:
+        print("needs the offline MobileNetV2 weights in ../shared/weights", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        project, run_id = _train(Path(tmp) / "proj", weights, threads=args.threads)
+        train_s = time.perf_counter() - started
+        predictor = load_predictor(project, run_id)
+        settings = predictor.settings
+        octaves_per_cell = math.log2(settings.f_max_hz / settings.f_min_hz) / CELLS
+        held, labels = evidence_windows(
+            list(EVIDENCE.values()), per_class=args.windows, distractor=DISTRACTOR, seed=1
+        )
+        classes = list(EVIDENCE)
+        rows: dict[str, list[dict[str, float]]] = {"gradcam": [], "occlusion": []}
+        seconds: dict[str, list[float]] = {"predict": [], "gradcam": [], "occlusion": []}
+        correct = 0
+        occluded = {label: 0 for label in range(len(classes))}
+        for window, label in zip(held, labels, strict=True):
+            start = time.perf_counter()
+            predictor.predict_proba(window[None], rate_hz=RATE)
+            seconds["predict"].append(time.perf_counter() - start)
+            methods = ["gradcam"]
+            if occluded[label] < args.occlusion_windows:
+                occluded[label] += 1
+                methods.append("occlusion")
+            for method in methods:
+                e = explain_window(predictor, window, rate_hz=RATE, method=method)
+                seconds[method].append(e.seconds)
+                correct += method == "gradcam" and e.predicted == classes[label]
+                spec = EVIDENCE[classes[label]]
+                if e.peak_hz is None or e.peak_s is None:
+                    continue
+                octaves = math.log2(e.peak_hz / spec.freq_hz)
+                rows[method].append(
+                    {
+                        "octaves": octaves,
+                        "ratio": 2 ** abs(octaves),
+                        "seconds_off": e.peak_s - spec.t_s,
+                        "cells_f": abs(octaves) / octaves_per_cell,
+                        "cells_t": abs(e.peak_s - spec.t_s) / (WINDOW_S / CELLS),
+                    }
+                )
+        project.close()
+    predict_s = statistics.median(seconds["predict"])
+    summary: dict[str, object] = {
+        "threads": args.threads,
+        "train_s": round(train_s, 2),
+        "held_back_windows": len(held),
+        "accuracy": correct / len(held),
+        "predict_s": round(predict_s, 4),
+        "methods": {},
+    }
+    print(f"trained in {train_s:.1f} s; held-back accuracy {correct}/{len(held)}")
+    print(
+        f"{'method':<10}{'n':>3}{'freq ratio med/max':>20}{'time off s med/max':>20}"
+        f"{'cells f/t max':>15}{'s/explanation':>15}{'vs predict':>12}"
+    )
+    print(f"{'predict':<10}{len(seconds['predict']):>3}{'':>55}{predict_s:>15.3f}{1.0:>12.1f}")
+    for method, found in rows.items():
+        if not found:
+            continue
+        ratio, off = _errors(found, "ratio"), _errors(found, "seconds_off")
+        cells_f, cells_t = _errors(found, "cells_f")["max"], _errors(found, "cells_t")["max"]
+        per = statistics.median(seconds[method])
+        summary["methods"][method] = {  # type: ignore[index]
+            "n": len(found),
+            "freq_ratio": ratio,
+            "time_off_s": off,
+            "max_cells_f": cells_f,
+            "max_cells_t": cells_t,
+            "seconds": round(per, 3),
+            "vs_predict": round(per / predict_s, 1),
+        }
+        print(
+            f"{method:<10}{len(found):>3}{ratio['median']:>11.2f}/{ratio['max']:<8.2f}"
+            f"{off['median']:>11.3f}/{off['max']:<8.3f}{cells_f:>8.2f}/{cells_t:<6.2f}"
+            f"{per:>15.3f}{per / predict_s:>12.1f}"
+        )
+    if args.json:
+        print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
