@@ -206,3 +206,18 @@ def test_the_delay_is_the_kernel_wall_clock_minus_the_page_arrival() -> None:
     delays = source.delays_ms()
     assert delays.shape == (10,)
     assert 40.0 <= delays.min() < 40.0 + 5_000.0
+
+
+def test_a_port_that_cannot_be_opened_or_sends_noise_says_so() -> None:
+    source, notices = _started()
+    source.receive(_status("error", 0.0, reason="NetworkError: Failed to open serial port."))
+    assert notices[-1].message == (
+        "cannot open USB sensor on this computer: NetworkError: Failed to open serial port."
+    )
+    assert source.stats().reconnects == 0
+    source.receive(_status("connected", 1.0, port=PORT))
+    noise = b"".join(b"\xfe\x9c\xa7 %d\n" % i for i in range(21))  # a wrong baud rate
+    _data(source, b"#\n" + noise, sent=2.0)
+    assert source.stats().bad == 21
+    assert "21 lines and none valid" in notices[-1].message
+    assert "115200 baud" in notices[-1].message
