@@ -18,6 +18,7 @@ __all__ = [
     "LivePlot",
     "ModelPicker",
     "TrainingPanel",
+    "WebSerialPort",
     "WindowCapture",
     "WindowView",
     "Workbench",
@@ -32,6 +33,7 @@ _MODULES = {
     "ModelPicker": "model_picker",
     "TrainingPanel": "training_panel",
     "WindowCapture": "hfwidgets.capture",  # moved out: it has no widget code
+    "WebSerialPort": "web_serial",
     "WindowView": "window_view",
     "Workbench": "workbench",
 }
