@@ -80,6 +80,7 @@ def test_one_unplug_and_replug_counts_one_reconnect_and_keeps_every_good_line() 
     _data(source, format_header(50) + before + b"12,0.1", sent=100.0)  # cut by the unplug
     source.receive(_status("disconnected", 150.0, reason="NetworkError: The device has been lost"))
     assert not source.stats().connected
+    assert source.stats().rate_hz == 0.0  # the last estimate would be stale
     # Replugged: the board resets (a new header, millis() from 0); the half line is gone.
     source.receive(_status("connected", 900.0, port=PORT))
     after, xyz2 = _lines(0, 100)

@@ -212,6 +212,7 @@ class BrowserSerialSource(Source):
             self._publish_status(False, f"{self.port} closed")
 
     def stats(self) -> SourceStats:
+        """Counters; ``rate_hz`` is 0.0 while a lost port is awaited, as SerialSource's."""
         with self._lock:
             d = self._decoder
             return SourceStats(
@@ -219,7 +220,7 @@ class BrowserSerialSource(Source):
                 bad=d.bad,
                 dropped=d.dropped,
                 reconnects=self._reconnects,
-                rate_hz=d.estimated_rate(),
+                rate_hz=0.0 if self._lost else d.estimated_rate(),
                 connected=self._connected,
             )
 
