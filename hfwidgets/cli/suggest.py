@@ -39,7 +39,7 @@ def format_suggestions(rows: list[dict[str, Any]]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hfwidgets.cli.predict import pick_run
+    from hfwidgets.cli._run_predictor import pick_run
     from hfwidgets.suggestions import suggest
     from hfwidgets.training import load_predictor
 
