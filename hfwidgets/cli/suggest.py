@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import Any, Literal
 
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
     from hfwidgets.suggestions import suggest
     from hfwidgets.training import load_predictor
 
-    which = "all" if args.all else "unlabelled"
+    which: Literal["all", "unlabelled"] = "all" if args.all else "unlabelled"
     with Project.open(args.project) as project:
         if args.run_from is not None:
             with Project.open(args.run_from) as owner:
