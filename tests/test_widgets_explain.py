@@ -80,6 +80,15 @@ def test_explain_in_review_uses_the_shown_window(project_with_runs):
         assert view.explanation.run_id == runs[-1]  # no verdicts shown: the latest run
         assert bytes(view.image.value).startswith(b"\x89PNG")
         assert f"window {shown.id}" in view.title.value
+        labeler.step(+1)  # the open view follows the review
+        assert view.explanation.window_id == labeler.review.current.id != shown.id
+        view.method_choice.value = "occlusion"
+        labeler.step(-1)  # occluding at every step would take seconds: it folds away
+        assert view.layout.display == "none"
+        labeler.explain()
+        assert view.layout.display != "none"
+        assert view.explanation.window_id == shown.id
+        assert view.explanation.method == "occlusion"
     finally:
         labeler.close()
 

@@ -135,6 +135,17 @@ class ExplainView(w.VBox):
         )
         return explanation
 
+    def follow(self, window_id: int) -> None:
+        """The review moved to ``window_id``: explain it if this view is open, by Grad-CAM
+        (a fraction of a second); an occlusion view folds away instead of occluding at every
+        step (seconds each), and Explain opens it again."""
+        if self.layout.display == "none" or window_id == self.window_id:
+            return
+        if self.method_choice.value == "occlusion":
+            self.hide()
+        else:
+            self.show(window_id)
+
     def hide(self) -> None:
         """Fold the view away (the next :meth:`show` opens it again)."""
         self.layout.display = "none"

@@ -389,6 +389,8 @@ class Labeler(w.VBox):
         with self._lock:
             self.review.step(delta)
             self._refresh()
+            if self.explainer is not None and self.review.current is not None:
+                self.explainer.follow(int(self.review.current.id))  # an open view follows
 
     def set_verdicts(self, verdicts: Mapping[int, str], *, run_id: int | None = None) -> None:
         """Model predictions per window id, enabling the 'misclassified' filter."""
