@@ -21,12 +21,13 @@ from hfwidgets.datamap import (
     reduce_to_2d,
     render_data_map_png,
 )
-from hfwidgets.models import list_backbones
+from hfwidgets.models import StagedNet, build_model, list_backbones
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.sensors.motions import simulate_motion
 from hfwidgets.store import Project
+from hfwidgets.suggestions import suggest
 from hfwidgets.training import TrainConfig, train_project
-from hfwidgets.training.outputs import window_outputs
+from hfwidgets.training.outputs import forward_split, window_outputs
 
 torch.set_num_threads(1)
 FOUR = ("high-five", "swing", "wave", "raise")
@@ -95,6 +96,7 @@ def test_map_of_a_trained_run_for_two_and_four_classes(tmp_path, mobilenet_v2_we
         data_map = build_data_map(project, run_id=run_id)
         again = build_data_map(project, run_id=run_id)
         split = project.split(run_id)
+        suggestions = suggest(project, run_id=run_id, which="all")
     assert len(data_map) == len(windows) + 1
     assert data_map.classes == classes
     assert data_map.method == "pca+tsne"  # TSNE_FROM windows or more
@@ -114,6 +116,12 @@ def test_map_of_a_trained_run_for_two_and_four_classes(tmp_path, mobilenet_v2_we
     assert [name for name, _ in legend(data_map)] == [*classes, "unlabelled"]
     by_verdict = point_colours(data_map, by="verdict")
     assert by_verdict[data_map.points.index(point)] == VERDICT_COLOURS["unlabelled"]
+    # Suggestions say what the map's verdicts say, for any number of classes.
+    assert len(suggestions) == len(data_map)
+    for s in suggestions:
+        p = data_map.point(s.window_id)
+        assert (s.label, s.confidence) == (p.predicted, pytest.approx(p.confidence, abs=1e-6))
+        assert len(s.probs) == n_classes
     png = render_data_map_png(data_map, by="verdict")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -131,6 +139,15 @@ def test_features_of_every_backbone_in_the_registry(tmp_path, backbone):
     assert len(data_map) == len(windows)
     assert data_map.method == "pca"
     assert {p.verdict for p in data_map.points} == {"no run"}
+    # Split at the head, the network computes what it computes whole (suggestions' logits).
+    torch.manual_seed(0)
+    net = StagedNet(build_model(backbone, num_classes=3, weights="none"), backbone).eval()
+    images = torch.rand(2, 3, 64, 64)
+    features, logits = forward_split(net, images)
+    with torch.inference_mode():
+        whole = net(images)
+    assert features.shape == (2, outputs.features.shape[1])
+    torch.testing.assert_close(logits, whole, atol=1e-4, rtol=1e-4)
 
 
 def test_reduce_to_2d_switches_to_tsne_for_many_windows_and_is_seeded():
