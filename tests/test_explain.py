@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 from hfwidgets.cli import main
+from hfwidgets.errors import HfwError
 from hfwidgets.explain import Burst, evidence_windows, explain_stored_window, explain_window
 from hfwidgets.explain.evidence import burst
 from hfwidgets.explain.explainer import choose_method
@@ -257,6 +258,14 @@ def test_the_image_explained_is_the_one_training_drew(trained):
     expected = predictor.predict_proba(record.data[None], rate_hz=record.rate_hz)[0]
     assert list(e.probabilities.values()) == pytest.approx(expected.tolist(), abs=1e-5)
     assert e.window_s == pytest.approx(len(record.data) / record.rate_hz)
+
+
+def test_a_missing_run_or_window_is_named(trained):
+    project, run_id, ids, _ = trained
+    with pytest.raises(HfwError, match=rf"has no run 99 \(runs: {run_id}\)"):
+        explain_stored_window(project, ids[0], run_id=99)
+    with pytest.raises(HfwError, match="has no window 9999"):
+        explain_stored_window(project, 9999, run_id=run_id)
 
 
 def test_picture_has_the_heat_the_traces_and_the_time_axis(trained):

@@ -147,8 +147,7 @@ def test_class_names_with_markup_are_text(tmp_path):
             settings=settings,
             rate_hz=RATE,
             model_name="squeezenet1_1",
-            run_id=1,
-        )
+        )  # not a stored run's: the view explains with it as it is
         view = ExplainView(project, predictor=predictor)
         wid = project.window_ids()[0]
         explanation = view.show(wid, target=HOSTILE_CLASS)

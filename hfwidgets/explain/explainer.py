@@ -184,7 +184,8 @@ def explain_stored_window(
     run_id : int, optional
         Default: the latest trained run.
     predictor : RunPredictor, optional
-        The run's predictor when the caller already has it (a widget keeps one per run).
+        The run's predictor when the caller already has it (a widget keeps one per run); used
+        unless ``run_id`` names another run.
     target, method, patch, stride
         As :func:`explain_window`.
 
@@ -197,23 +198,23 @@ def explain_stored_window(
     """
     from hfwidgets.training.predictor import latest_run_id, load_predictor
 
-    if run_id is None:
-        run_id = predictor.run_id if predictor is not None else None
-    if run_id is None:
-        run_id = latest_run_id(project)
-    try:
-        project.run(run_id)
-    except ValueError:
-        known = ", ".join(str(r.id) for r in project.runs()) or "none yet"
-        raise HfwError(f"project {project.path} has no run {run_id} (runs: {known})") from None
+    if predictor is not None and run_id in (None, predictor.run_id):
+        run_id = predictor.run_id  # None for a predictor that is not a stored run's
+    else:
+        if run_id is None:
+            run_id = latest_run_id(project)
+        try:
+            project.run(run_id)
+        except ValueError:
+            known = ", ".join(str(r.id) for r in project.runs()) or "none yet"
+            raise HfwError(f"project {project.path} has no run {run_id} (runs: {known})") from None
+        predictor = load_predictor(project, run_id)
     try:
         record = project.window(window_id)
     except ValueError:
         raise HfwError(
             f"project {project.path} has no window {window_id} (it may have been deleted)"
         ) from None
-    if predictor is None or predictor.run_id != run_id:
-        predictor = load_predictor(project, run_id)
     return explain_window(
         predictor,
         record.data,
