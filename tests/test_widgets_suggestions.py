@@ -179,6 +179,9 @@ def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mob
         assert len(view.rings.x) == len(view.outlier_buttons) == 5
         view.outlier_buttons[0].click()
         assert opened[-1][0] == [data_map.outliers(1)[0].window_id]
+        bundle = view._repr_mimebundle_()
+        assert bundle["text/plain"].startswith("Data map of project m: 12 windows")
+        assert "image/png" in bundle
         view.colour_by.value = "verdict"  # no run: one colour, and the status says why
         assert len(set(view.scatter.colors)) == 1
         assert "verdicts need a trained run" in view.status.value

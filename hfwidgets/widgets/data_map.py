@@ -130,6 +130,24 @@ class DataMapView(w.VBox):
         )
         self.add_class("hfw-data-map")
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        # Without a kernel the output still says what the map shows, and draws it as a PNG.
+        from pathlib import Path
+
+        from hfwidgets.datamap import render_data_map_png
+        from hfwidgets.widgets._static import static_bundle
+
+        name = Path(self.project.path).name
+        if self.data_map is None:
+            return static_bundle(
+                super()._repr_mimebundle_(**kwargs), f"Data map of project {name}: not drawn yet"
+            )
+        return static_bundle(
+            super()._repr_mimebundle_(**kwargs),
+            f"Data map of project {name}: {self.data_map.describe()}",
+            png=render_data_map_png(self.data_map, by=self.colour_by.value),
+        )
+
     # -- listeners ----------------------------------------------------------------------------
     def on_open(self, callback: OpenCallback, remove: bool = False) -> None:
         """Register ``callback(window_ids, title)`` for a clicked point or listed outlier."""
