@@ -142,9 +142,6 @@ def render_explanation_png(
         if explanation.method == "gradcam"
         else f"occlusion, {explanation.cells[0]}x{explanation.cells[1]} patch positions"
     )
-    caption = (
-        f"heat: evidence for {explanation.target} ({method}) · "
-        "scalogram R=x G=y B=z · traces x, y, z in g"
-    )
+    caption = f"heat: evidence for {explanation.target} ({method}) · R=x G=y B=z"
     draw.text((_MARGIN, size[1] - _MARGIN - 12), _printable(caption), fill=_INK, font=font)
     return _png(figure)
