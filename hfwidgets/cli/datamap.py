@@ -50,8 +50,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"data map: {data_map.describe()} ({data_map.seconds:.1f} s)")
         if args.out is not None:
             print(f"written to {args.out}")
+        if outliers:
+            print("farthest from their class (outlier score above 1: nearer another class):")
         for p in outliers:
-            print(f"  outlier {p.outlier:5.1f}  {p.describe()}")
+            print(f"  {p.describe()}")
     return 0
 
 
