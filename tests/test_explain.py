@@ -19,6 +19,7 @@ from hfwidgets.explain.evidence import burst
 from hfwidgets.explain.explainer import choose_method
 from hfwidgets.explain.heatmap import image_grid, peak_of
 from hfwidgets.explain.picture import render_explanation_png
+from hfwidgets.explain.score import class_log_odds
 from hfwidgets.models import StagedNet, build_architecture, layer_groups, list_backbones
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.store import Project
@@ -151,6 +152,16 @@ def test_auto_occludes_when_the_last_feature_map_is_one_cell():
     assert explain_window(predictor, window, method="gradcam").cells == (1, 1)
 
 
+def test_the_score_is_a_class_log_odds_against_the_others():
+    logits = torch.tensor([[2.0, -1.0], [0.5, 0.5]])
+    assert class_log_odds(logits, 0).tolist() == pytest.approx([3.0, 0.0])
+    three = torch.tensor([[1.0, 2.0, 3.0]])
+    expected = 2.0 - math.log(math.exp(1.0) + math.exp(3.0))
+    assert class_log_odds(three, 1).item() == pytest.approx(expected)
+    # What every class's logit shares does not move it.
+    assert class_log_odds(three + 7.0, 1).item() == pytest.approx(expected, abs=1e-5)
+
+
 def test_unknown_class_or_method_is_named():
     predictor = _random_predictor("squeezenet1_1", ["a", "b"], 64)
     window = np.zeros((75, 3), dtype=np.float32)
@@ -163,17 +174,14 @@ def test_unknown_class_or_method_is_named():
 # -- a trained run: the heat lies on the evidence ---------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, mobilenet_v2_weights):
+def _train_evidence(folder, weights, evidence, distractor):
     """A project of simulated evidence windows and a MobileNetV2 run (ImageNet weights, only
-    the head trained, 8 epochs on 24 windows at 224 x 224: a few seconds on one CPU thread)."""
+    the head trained, 8 epochs on 12 windows per class at 224 x 224: seconds on one thread)."""
     windows, labels = evidence_windows(
-        list(EVIDENCE.values()), per_class=12, distractor=DISTRACTOR, seed=0
+        list(evidence.values()), per_class=12, distractor=distractor, seed=0
     )
-    classes = list(EVIDENCE)
-    project = Project.create(
-        tmp_path_factory.mktemp("explain") / "proj", classes=classes, rate_hz=RATE
-    )
+    classes = list(evidence)
+    project = Project.create(folder, classes=classes, rate_hz=RATE)
     ids = [
         project.add_window(w, rate_hz=RATE, label=classes[label])
         for w, label in zip(windows, labels, strict=True)
@@ -181,7 +189,7 @@ def trained(tmp_path_factory, mobilenet_v2_weights):
     project.set_setting("scalogram", ScalogramSettings(size=(224, 224)).to_dict())
     config = TrainConfig(
         model="mobilenet_v2",
-        weights=str(mobilenet_v2_weights),
+        weights=str(weights),
         frozen=tuple(layer_groups("mobilenet_v2")[:-1]),
         epochs=8,
         batch_size=8,
@@ -192,12 +200,22 @@ def trained(tmp_path_factory, mobilenet_v2_weights):
         val_fraction=0.25,
     )
     run_id = train_project(project, config)
-    yield project, run_id, ids, [classes[label] for label in labels]
+    return project, run_id, ids, [classes[label] for label in labels]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, mobilenet_v2_weights):
+    """Two classes and the shared distractor."""
+    folder = tmp_path_factory.mktemp("explain") / "proj"
+    project, *rest = _train_evidence(folder, mobilenet_v2_weights, EVIDENCE, DISTRACTOR)
+    yield (project, *rest)
     project.close()
 
 
-def _assert_on_evidence(explanation, label: str, settings: ScalogramSettings) -> None:
-    spec = EVIDENCE[label]
+def _assert_on_evidence(
+    explanation, label: str, settings: ScalogramSettings, evidence=EVIDENCE, distractor=DISTRACTOR
+) -> None:
+    spec = evidence[label]
     assert explanation.peak_hz is not None
     assert explanation.peak_s is not None
     off_f, off_t = _cells_off(explanation.peak_hz, explanation.peak_s, spec, settings)
@@ -206,7 +224,8 @@ def _assert_on_evidence(explanation, label: str, settings: ScalogramSettings) ->
     assert off_t <= TOLERANCE_CELLS, where
     # Nearer its own evidence than the distractor or the other class's burst (in cells).
     own = math.hypot(off_f, off_t)
-    others = [s for name, s in EVIDENCE.items() if name != label] + [DISTRACTOR]
+    others = [s for name, s in evidence.items() if name != label]
+    others += [distractor] if distractor is not None else []
     for other in others:
         assert own < math.hypot(
             *_cells_off(explanation.peak_hz, explanation.peak_s, other, settings)
@@ -224,6 +243,23 @@ def test_gradcam_of_a_trained_run_peaks_at_the_evidence(trained):
         assert e.run_id == run_id
         assert e.window_id == wid
         _assert_on_evidence(e, label, predictor.settings)
+
+
+def test_gradcam_of_a_three_class_run_peaks_at_each_class_evidence(
+    tmp_path_factory, mobilenet_v2_weights
+):
+    """Three classes, the same burst on x early, on y in the middle, on z late."""
+    evidence = {**EVIDENCE, "y-mid": Burst(0.75, 6.0, axis=1)}
+    folder = tmp_path_factory.mktemp("explain3") / "proj"
+    project, run_id, ids, labels = _train_evidence(folder, mobilenet_v2_weights, evidence, None)
+    try:
+        predictor = load_predictor(project, run_id)
+        for wid, label in list(zip(ids, labels, strict=True))[:6]:
+            e = explain_stored_window(project, wid, predictor=predictor)
+            assert e.predicted == e.target == label
+            _assert_on_evidence(e, label, predictor.settings, evidence, None)
+    finally:
+        project.close()
 
 
 def test_occlusion_of_a_trained_run_peaks_at_the_evidence(trained):

@@ -2,10 +2,11 @@
 
 The patch is filled with the value that means "no motion" in the image (0.5 for signed
 scalograms, where 0.5 is zero; 0 for magnitude images), so covering a patch removes the motion
-there instead of adding a new one. The heat of a pixel is the mean drop of the class's
-log-probability over the patches that covered it (the log keeps a confident model's drops
-measurable: 0.999 -> 0.99 is a real loss of evidence that a plain probability hides). It needs
-nothing from the network but its output, so it works for any model, convolutional or not.
+there instead of adding a new one. The heat of a pixel is the mean drop of the class's log-odds
+against the other classes (:mod:`.score`, the score Grad-CAM follows too) over the patches that
+covered it: unlike the probability it keeps a confident model's drops measurable (0.999 -> 0.99
+is a real loss of evidence). It needs nothing from the network but its output, so it works for
+any model, convolutional or not.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
+
+from hfwidgets.explain.score import class_log_odds
 
 __all__ = ["DEFAULT_PATCH", "DEFAULT_STRIDE", "neutral_value", "occlusion_map", "patch_starts"]
 
@@ -47,7 +50,7 @@ def occlusion_map(
     patch: float = DEFAULT_PATCH,
     stride: float = DEFAULT_STRIDE,
 ) -> tuple[torch.Tensor, tuple[int, int]]:
-    """Mean drop of class ``class_index``'s log-probability when a patch covers each pixel.
+    """Mean drop of class ``class_index``'s log-odds when a patch covers each pixel.
 
     Parameters
     ----------
@@ -66,7 +69,7 @@ def occlusion_map(
     Returns
     -------
     heat : torch.Tensor
-        ``[H, W]``: log-probability lost (negative where covering raised it).
+        ``[H, W]``: log-odds lost (negative where covering raised them).
     cells : tuple of int
         Patch positions along the height and the width.
     """
@@ -79,13 +82,13 @@ def occlusion_map(
     boxes = [(r, c) for r in rows for c in cols]
     drops = torch.zeros(len(boxes))
     with torch.inference_mode():
-        base = torch.log_softmax(net(image[None]), dim=1)[0, class_index]
+        base = class_log_odds(net(image[None]), class_index)[0]
         for start in range(0, len(boxes), _BATCH):
             chunk = boxes[start : start + _BATCH]
             batch = image[None].repeat(len(chunk), 1, 1, 1)
             for i, (r, c) in enumerate(chunk):
                 batch[i, :, r : r + ph, c : c + pw] = neutral
-            scores = torch.log_softmax(net(batch), dim=1)[:, class_index]
+            scores = class_log_odds(net(batch), class_index)
             drops[start : start + len(chunk)] = base - scores
     total = np.zeros((height, width), dtype=np.float64)
     count = np.zeros((height, width), dtype=np.float64)
