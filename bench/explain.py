@@ -9,7 +9,10 @@ evidence (frequency as a ratio and in octaves, time in seconds, both in cells of
 Grad-CAM grid) and the seconds per explanation, beside the plain alternative of one
 prediction of the same window (``RunPredictor.predict_proba``), with the ratios. Run::
 
-    python bench/explain.py [--windows 8] [--occlusion-windows 2] [--threads 1] [--json]
+    python bench/explain.py [--classes 2|3] [--windows 8] [--occlusion-windows 2] [--threads 1]
+                            [--json]
+
+``--classes 3`` adds a class with the same burst on y at 0.75 s and drops the distractor.
 
 Needs the offline ImageNet MobileNetV2 weights (``../shared/weights``, or ``$HFW_WEIGHTS_DIR``).
 """
@@ -38,14 +41,23 @@ RATE = 50.0
 WINDOW_S = 1.5
 EVIDENCE = {"x-early": Burst(0.35, 6.0, axis=0), "z-late": Burst(1.1, 6.0, axis=2)}
 DISTRACTOR = Burst(0.75, 2.5, axis=1)
+# --classes 3: a third class with the same burst on y at 0.75 s, and no distractor.
+EVIDENCE_3 = {**EVIDENCE, "y-mid": Burst(0.75, 6.0, axis=1)}
 CELLS = 7  # MobileNetV2's last feature map at 224 x 224
 
 
-def _train(folder: Path, weights: Path, *, threads: int) -> tuple[Project, int]:
+def _train(
+    folder: Path,
+    weights: Path,
+    *,
+    threads: int,
+    evidence: dict[str, Burst] = EVIDENCE,
+    distractor: Burst | None = DISTRACTOR,
+) -> tuple[Project, int]:
     windows, labels = evidence_windows(
-        list(EVIDENCE.values()), per_class=12, distractor=DISTRACTOR, seed=0
+        list(evidence.values()), per_class=12, distractor=distractor, seed=0
     )
-    classes = list(EVIDENCE)
+    classes = list(evidence)
     project = Project.create(folder, classes=classes, rate_hz=RATE)
     for window, label in zip(windows, labels, strict=True):
         project.add_window(window, rate_hz=RATE, label=classes[label])
@@ -76,6 +88,10 @@ def main() -> int:
     parser.add_argument(
         "--occlusion-windows", type=int, default=2, help="of those, explained by occlusion too"
     )
+    parser.add_argument(
+        "--classes", type=int, choices=(2, 3), default=2,
+        help="2: x-early, z-late and the distractor; 3: a y-mid class too, no distractor",
+    )  # fmt: skip
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -86,15 +102,23 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        project, run_id = _train(Path(tmp) / "proj", weights, threads=args.threads)
+        evidence = EVIDENCE if args.classes == 2 else EVIDENCE_3
+        distractor = DISTRACTOR if args.classes == 2 else None
+        project, run_id = _train(
+            Path(tmp) / "proj",
+            weights,
+            threads=args.threads,
+            evidence=evidence,
+            distractor=distractor,
+        )
         train_s = time.perf_counter() - started
         predictor = load_predictor(project, run_id)
         settings = predictor.settings
         octaves_per_cell = math.log2(settings.f_max_hz / settings.f_min_hz) / CELLS
         held, labels = evidence_windows(
-            list(EVIDENCE.values()), per_class=args.windows, distractor=DISTRACTOR, seed=1
+            list(evidence.values()), per_class=args.windows, distractor=distractor, seed=1
         )
-        classes = list(EVIDENCE)
+        classes = list(evidence)
         rows: dict[str, list[dict[str, float]]] = {"gradcam": [], "occlusion": []}
         seconds: dict[str, list[float]] = {"predict": [], "gradcam": [], "occlusion": []}
         correct = 0
@@ -111,7 +135,7 @@ def main() -> int:
                 e = explain_window(predictor, window, rate_hz=RATE, method=method)
                 seconds[method].append(e.seconds)
                 correct += method == "gradcam" and e.predicted == classes[label]
-                spec = EVIDENCE[classes[label]]
+                spec = evidence[classes[label]]
                 if e.peak_hz is None or e.peak_s is None:
                     continue
                 octaves = math.log2(e.peak_hz / spec.freq_hz)
@@ -128,6 +152,7 @@ def main() -> int:
     predict_s = statistics.median(seconds["predict"])
     summary: dict[str, object] = {
         "threads": args.threads,
+        "classes": classes,
         "train_s": round(train_s, 2),
         "held_back_windows": len(held),
         "accuracy": correct / len(held),
