@@ -86,6 +86,9 @@ def explain_window(
 ) -> Explanation:
     """Explain ``predictor``'s verdict on one window of x, y, z samples.
 
+    ``run_id`` and ``window_id`` are only recorded in the result (``run_id`` defaults to the
+    predictor's).
+
     Parameters
     ----------
     predictor : RunPredictor
@@ -97,7 +100,8 @@ def explain_window(
     target : str, optional
         The class to explain (default: the verdict).
     method : {"auto", "gradcam", "occlusion"}
-        ``"auto"``: Grad-CAM on the last convolutional group, occlusion without one.
+        ``"auto"``: Grad-CAM on the last convolutional group, occlusion without one or when
+        that group's feature map is a single cell wide (a tiny image).
     patch, stride : float
         Occlusion's patch side and step, as fractions of the image's side.
 
