@@ -236,3 +236,27 @@ def test_class_names_with_markup_are_text_in_the_map_and_the_suggestion(tmp_path
         labeler.flush()
         assert "&lt;img" in labeler.suggestion_html.value
         assert "<img" not in labeler.suggestion_html.value
+
+
+def test_data_map_view_follows_a_training_panel(tmp_path):
+    class Panel:
+        def __init__(self) -> None:
+            self.listeners: list = []
+
+        def on_fit_end(self, callback) -> None:  # type: ignore[no-untyped-def]
+            self.listeners.append(callback)
+
+    from hfwidgets.training import FitEnded
+
+    with Project.create(tmp_path / "f") as project:
+        view = DataMapView(project, weights="none")
+        asked: list[int | None] = []
+        view.refresh = lambda *, run_id=-1, wait=False: asked.append(run_id)  # type: ignore[method-assign]
+        panel = Panel()
+        view.follow(panel)
+        for event in (FitEnded(status="stopped", run_id=4), FitEnded(status="completed", run_id=5),
+                      FitEnded(status="failed", error="x")):  # fmt: skip
+            for listener in panel.listeners:
+                listener(event)
+        assert asked == [5]
+        view.close()

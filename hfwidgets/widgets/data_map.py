@@ -157,6 +157,16 @@ class DataMapView(w.VBox):
         """Register ``callback(suggestions)``, called after a map of a run is drawn."""
         self._suggest.register(callback, remove=remove)
 
+    def follow(self, panel: Any) -> None:
+        """Redraw the map with each run that ends well in ``panel`` (a TrainingPanel), on a
+        worker: what the Workbench does, for a map shown beside a panel in any notebook."""
+
+        def after(event: Any) -> None:
+            if event.status in ("completed", "finished") and event.run_id is not None:
+                self.refresh(run_id=int(event.run_id))
+
+        panel.on_fit_end(after)
+
     # -- computing ----------------------------------------------------------------------------
     def refresh(self, *, run_id: int | None = -1, wait: bool = False) -> DataMap | None:
         """Compute the map again (``run_id`` -1 keeps the current run; None: pretrained).
