@@ -91,6 +91,7 @@ def test_explain_in_review_uses_the_shown_window(project_with_runs):
         assert view.explanation.method == "occlusion"
     finally:
         labeler.close()
+    assert view.comm is None  # closed with the labeler
 
 
 def test_a_confusion_cell_explains_with_the_run_of_its_verdicts(project_with_runs):

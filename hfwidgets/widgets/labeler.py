@@ -198,6 +198,9 @@ class Labeler(w.VBox):
             capture.on_window(self.add_window, remove=True)
             if getattr(self, "_owns_capture", False):
                 capture.stop()
+        explainer = getattr(self, "explainer", None)
+        if explainer is not None:  # it holds a run's network
+            explainer.close()
         super().close()
 
     # -- arrivals from the capture thread -----------------------------------------------------
