@@ -175,3 +175,60 @@ def test_while_a_new_run_trains_the_matrix_on_screen_is_named_the_previous_runs(
     panel.runner.thread.join(5)
     panel.flush()
     assert "(the previous run" not in panel.confusion.caption.value
+
+
+class HandRunner:
+    """A runner the test drives event by event (``emit``); records whether Stop reached it."""
+
+    def __init__(self, project: Project, config: Any, callbacks: list[Any]) -> None:
+        self.callbacks = callbacks
+        self.stopped = False
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def emit(self, event: Any) -> None:
+        for callback in self.callbacks:
+            callback(event)
+
+
+def test_stop_pressed_while_the_runner_is_still_being_made_reaches_it(project: Project) -> None:
+    made, release = threading.Event(), threading.Event()
+
+    def slow_factory(project: Project, config: Any, callbacks: list[Any]) -> HandRunner:
+        made.set()
+        release.wait(5.0)  # as importing torch for the first run takes seconds
+        return HandRunner(project, config, callbacks)
+
+    panel = TrainingPanel(project, weights="none", runner_factory=slow_factory)
+    clicked = threading.Thread(target=panel.start_button.click)
+    clicked.start()
+    assert made.wait(5.0)
+    panel.stop_button.click()  # the Stop button is enabled by now
+    release.set()
+    clicked.join(5.0)
+    assert panel.runner is not None
+    assert panel.runner.stopped
+
+
+def test_after_stop_the_panel_says_stopping_until_the_run_has_ended(project: Project) -> None:
+    panel = TrainingPanel(project, weights="none", epochs=3, runner_factory=HandRunner)
+    runner = panel.start()
+    runner.emit(FitStarted(n_train=6, n_val=2, epochs=3, model="m", run_id=4))
+    panel.stop_button.click()
+    assert runner.stopped
+    assert panel.stop_button.disabled  # asked once
+    # The batch under way when Stop was pressed still reports; the line keeps saying stopping.
+    runner.emit(BatchEnded(1, 1, 4, loss=0.7, seconds=0.5))
+    panel.flush()
+    assert "stopping before the next batch" in panel.progress_html.value
+    assert panel.status == "running"
+    runner.emit(FitEnded("stopped", {"epochs": 0, "history": []}, None, 4))
+    panel.flush()
+    assert panel.status == "stopped"
+    assert "<b>stopped</b> (run 4) before its first whole epoch" in panel.progress_html.value
+    assert not panel.confusion.buttons  # no matrix of an untrained network
+    assert not panel.start_button.disabled

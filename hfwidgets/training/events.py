@@ -21,6 +21,7 @@ __all__ = [
     "EventCallback",
     "FitEnded",
     "FitStarted",
+    "StopRequested",
     "TrainingCallback",
     "TrainingEvent",
 ]
@@ -83,6 +84,16 @@ class FitEnded:
     metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     run_id: int | None = None
+
+
+class StopRequested(Exception):
+    """The stop event was found set before the first batch (while the data, the model or the
+    frozen-prefix cache were being prepared): the fit ends at once instead of waiting for it.
+
+    :meth:`Trainer.fit <hfwidgets.training.trainer.Trainer.fit>` raises it to its caller;
+    :func:`~hfwidgets.training.runner.train_project` stores the run as ``"stopped"`` and sends
+    ``FitEnded("stopped")``.
+    """
 
 
 TrainingEvent = FitStarted | EpochStarted | BatchEnded | EpochEnded | FitEnded

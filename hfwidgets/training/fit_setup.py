@@ -7,6 +7,7 @@ when asked.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from hfwidgets.training.batchnorm import recalibrate_batchnorm
 from hfwidgets.training.checkpoint import check_resumable, load_checkpoint
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import as_image_tensor
+from hfwidgets.training.events import StopRequested
 from hfwidgets.training.features import (
     CACHE_LIMIT_BYTES,
     FrozenPrefix,
@@ -49,11 +51,15 @@ def prepare_fit(
     render: RenderFn | None = None,
     checkpoint_extra: dict[str, Any] | None = None,
     run_id: int | None = None,
+    stop_event: threading.Event | None = None,
 ) -> FitState:
     """The :class:`FitState` of a fit (see :meth:`Trainer.fit` for the parameters).
 
     Raises
     ------
+    StopRequested
+        ``stop_event`` was set before the model was built or while the frozen prefix's
+        outputs were being cached (the slow part of a fit's start).
     ValueError
         Images and labels of different lengths, labels outside the classes, or every group
         frozen.
@@ -72,6 +78,8 @@ def prepare_fit(
     train_idx, val_idx = split or stratified_split(
         y_all.numpy(), val_fraction=cfg.val_fraction, seed=cfg.seed
     )
+    if stop_event is not None and stop_event.is_set():
+        raise StopRequested("stopped before the model was built")
     model = build_model(cfg.model, num_classes=len(classes), weights=cfg.weights)
     apply_freeze(model, cfg.model, cfg.frozen)
     if not any(p.requires_grad for p in model.parameters()):
@@ -90,7 +98,7 @@ def prepare_fit(
     if prefix is not None and cache_bytes(prefix, x_all, device=device) > CACHE_LIMIT_BYTES:
         prefix, k = None, 0  # early layers' outputs are large: run them every batch instead
     if prefix is not None:
-        inputs = compute_features(prefix, x_all, device=device)
+        inputs = compute_features(prefix, x_all, device=device, stop_event=stop_event)
         net: nn.Module = StagedNet(model, cfg.model, start=k).to(device)
     else:
         inputs, net = x_all, StagedNet(model, cfg.model).to(device)

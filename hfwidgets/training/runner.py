@@ -18,9 +18,10 @@ import numpy as np
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
+from hfwidgets.training.baseline import BASELINE_NAME
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import dataset_of, project_scalogram_settings, project_windows
-from hfwidgets.training.events import EventCallback, FitEnded
+from hfwidgets.training.events import EventCallback, FitEnded, StopRequested
 from hfwidgets.training.project_runs import check_config, check_resume, run_records
 from hfwidgets.training.split import SplitPlan, grouped_kfold, validation_facts
 from hfwidgets.training.trainer import Trainer
@@ -39,6 +40,8 @@ __all__ = ["TrainingRunner", "train_project"]
 
 log = logging.getLogger(__name__)
 
+# What a run stopped before its first batch stores (and its FitEnded carries).
+_NOTHING_TRAINED: dict[str, Any] = {"epochs": 0, "history": [], "stopped": "before training"}
 # The trainer's outcome -> the store's final run status.
 _STORE_STATUS = {"completed": "finished", "stopped": "stopped", "failed": "failed"}
 
@@ -60,7 +63,9 @@ def train_project(
     callbacks : iterable of callable
         Receive every training event.
     stop_event : threading.Event, optional
-        Set it to stop before the next batch (the run is stored as ``"stopped"``).
+        Set it to stop before the next batch (the run is stored as ``"stopped"``). Set before
+        the first batch (while scalograms, model or frozen-prefix cache are prepared), the run
+        ends there, stored as ``"stopped"`` with ``epochs`` 0 and no figure.
     resume_run : int, optional
         Continue that run from its checkpoint (with ``config.epochs`` as the new total).
 
@@ -122,6 +127,8 @@ def train_project(
     started = time.perf_counter()
     cv_metrics = None
     try:
+        if stop_event is not None and stop_event.is_set():  # Stop came during the scalograms
+            raise StopRequested("stopped before training began")
         if cv is not None:
             cv_metrics = cross_validate(
                 images, labels, ids=ids, classes=classes, config=fit_config, folds=cv[0],
@@ -138,6 +145,14 @@ def train_project(
             checkpoint_extra=checkpoint_extra,
             run_id=run_id,
         )
+    except StopRequested:
+        # Stopped before the first batch: nothing was trained, so the run ends at once.
+        if before is None:
+            project.update_run(run_id, status="stopped", metrics=_NOTHING_TRAINED)
+        else:  # a resume stopped before it trained anything leaves the run as it was
+            project.update_run(run_id, status=before.status, metrics=before.metrics)
+        listeners.fire(FitEnded("stopped", dict(_NOTHING_TRAINED), None, run_id))
+        return int(run_id)
     except KeyboardInterrupt:
         # Ctrl-C in a terminal: the checkpoint of the last whole epoch stays resumable.
         if before is None:
@@ -171,7 +186,13 @@ def train_project(
         splits = [(result.train_index, result.val_index)]
     metrics["validation"] = facts
     if config.baseline and result.status == "completed" and facts["on"] != "train":
-        metrics["baseline"] = run_baseline(raw.windows, labels, splits=splits, seed=config.seed)
+        if stop_event is not None and stop_event.is_set():
+            # Stop pressed after the last epoch: the model is complete; the baseline (which
+            # cannot be interrupted once begun) is left out rather than making the person wait.
+            metrics["baseline"] = {"name": BASELINE_NAME, "accuracy": None,
+                                   "error": "skipped: Stop was pressed"}  # fmt: skip
+        else:
+            metrics["baseline"] = run_baseline(raw.windows, labels, splits=splits, seed=config.seed)
     metrics["seconds"] = time.perf_counter() - started
     metrics["cached_features"] = result.cached_features
     project.update_run(run_id, status=_STORE_STATUS[result.status], metrics=metrics)
@@ -207,6 +228,7 @@ class TrainingRunner:
         self._events = CallbackList("event")
         self._worker = Worker(self._run, name="hfw-training")
         self._status = "idle"
+        self._stop_before_start = False
         self.run_id: int | None = resume_run
         self.error: BaseException | None = None
 
@@ -233,6 +255,9 @@ class TrainingRunner:
         self._status = "running"
         self.error = None
         self._worker.start()
+        if self._stop_before_start:  # Stop came first: the run ends before its first batch
+            self._stop_before_start = False
+            self._worker.request_stop()
 
     def _run(self, stop: threading.Event) -> None:
         try:
@@ -251,7 +276,13 @@ class TrainingRunner:
             log.warning("training failed: %s", exc)
 
     def stop(self) -> None:
-        """Ask training to stop before its next batch (returns at once; use :meth:`join`)."""
+        """Ask training to stop before its next batch (returns at once; use :meth:`join`).
+
+        Asked before :meth:`start`, it is kept: the run then ends before its first batch (the
+        worker's stop event is made anew by each start, so it alone would forget it).
+        """
+        if self._status == "idle":
+            self._stop_before_start = True
         self._worker.request_stop()
 
     def join(self, timeout: float | None = None) -> bool:

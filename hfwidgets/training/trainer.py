@@ -29,7 +29,14 @@ from hfwidgets.training.batchnorm import recalibrate_batchnorm
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import predict_logits
 from hfwidgets.training.epochs import train_epoch
-from hfwidgets.training.events import EpochEnded, EpochStarted, EventCallback, FitEnded, FitStarted
+from hfwidgets.training.events import (
+    EpochEnded,
+    EpochStarted,
+    EventCallback,
+    FitEnded,
+    FitStarted,
+    StopRequested,
+)
 from hfwidgets.training.features import feature_extractor_config
 from hfwidgets.training.fit_setup import prepare_fit
 from hfwidgets.training.fit_state import FitState, RenderFn, save_fit, snapshot
@@ -75,7 +82,9 @@ class Trainer:
         named hook; a plain function gets every event. Exceptions are logged and never stop
         training or the other callbacks.
     stop_event : threading.Event, optional
-        Set it (or call :meth:`stop`) to stop before the next batch.
+        Set it (or call :meth:`stop`) to stop before the next batch. Set while the fit is
+        still being prepared (model, frozen-prefix cache), :meth:`fit` raises
+        :class:`~hfwidgets.training.events.StopRequested` at once instead.
     cache_features : bool
         Run a frozen prefix once and cache its outputs when possible (default). ``False`` runs
         the whole network every batch (for comparisons; results agree to rounding).
@@ -146,6 +155,7 @@ class Trainer:
                     cache_features=self.cache_features, images=images, labels=labels, ids=ids,
                     split=split, checkpoint_path=checkpoint_path, resume=resume, render=render,
                     checkpoint_extra=checkpoint_extra, run_id=run_id,
+                    stop_event=self.stop_event,
                 )  # fmt: skip
                 if self.config.mode == "feature-extractor":
                     status, last = fit_head(
@@ -158,12 +168,17 @@ class Trainer:
                     # The kept weights get BatchNorm statistics that match them exactly.
                     train_inputs = run.inputs[torch.as_tensor(run.train_idx)]
                     recalibrate_batchnorm(run.net, train_inputs, device=run.device)
-                metrics = self._final_metrics(run)
+                # Stopped before a whole epoch: the network is the untrained one, whose
+                # accuracy and matrix would only mislead (and cost a pass over the windows).
+                trained = status != "stopped" or last >= run.first_epoch
+                metrics = self._final_metrics(run) if trained else {}
                 metrics["epochs"] = last
                 metrics["best_epoch"] = run.best_epoch or last
                 metrics["history"] = run.history
                 if last >= run.first_epoch:
                     self._save(run, last, metrics)
+        except StopRequested:
+            raise  # not a failure: the caller stores the run as stopped
         except Exception as exc:
             self.events.fire(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}", run_id))
             raise

@@ -29,6 +29,7 @@ __all__ = ["TrainingPanel", "default_runner", "figure_html"]
 
 RunnerFactory = Callable[[Any, Any, list[Callable[[Any], object]]], Any]
 _URGENT = (FitStarted, EpochEnded, FitEnded)  # drawn at once; batches may wait for the pump
+_STOPPING = "stopping before the next batch…"
 
 
 def figure_html(metrics: dict[str, Any]) -> str:
@@ -45,6 +46,10 @@ def figure_html(metrics: dict[str, Any]) -> str:
     if isinstance(baseline.get("accuracy"), float):
         parts.append(
             f"baseline {esc(baseline.get('name', 'MiniRocket'))} {baseline['accuracy']:.1%}"
+        )
+    elif baseline.get("error"):  # skipped (Stop after the last epoch) or failed: say which
+        parts.append(
+            f"baseline {esc(baseline.get('name', 'MiniRocket'))}: {esc(baseline['error'])}"
         )
     text = "".join(f" · {part}" for part in parts)
     for warning in validation.get("warnings") or []:
@@ -108,6 +113,7 @@ class TrainingPanel(w.VBox):
         self.project = project
         self.labeler = labeler
         self.runner: Any | None = None
+        self._stopping = False  # Stop was pressed for the run under way
         self.metrics: dict[str, Any] = {}
         self._metrics_run: int | None = None
         self._runner_factory = runner_factory or default_runner
@@ -286,24 +292,38 @@ class TrainingPanel(w.VBox):
             )
         self.curves.reset()
         self.status = "running"
+        self.runner = None  # a Stop from now on is for this run (kept until its runner exists)
+        self._stopping = False
         self._set_running(True)
         self._say("starting…")
         self._bridge.start()
         try:
-            self.runner = self._runner_factory(self.project, config, [self._post])
-            self.runner.start()
+            runner = self._runner_factory(self.project, config, [self._post])
+            runner.start()
         except Exception as exc:  # bad settings or weights: say so in the panel, stay usable
             self.status = "failed"
             self._set_running(False)
             self._say(f"<span style='color:#a00'><b>Could not start:</b> {esc(exc)}</span>")
             raise
-        return self.runner
+        self.runner = runner
+        if self._stopping:  # Stop was pressed while the runner was being made (torch loading)
+            runner.stop()
+        return runner
 
     def stop(self) -> None:
-        """Ask training to stop before its next batch (the runner reports ``stopped``)."""
-        if self.runner is not None:
-            self.runner.stop()
-            self._say("stopping after this batch…")
+        """Ask training to stop before its next batch (the runner reports ``stopped``).
+
+        Pressed while the run is still being prepared (scalograms, model, the frozen layers'
+        outputs), the run ends there; pressed before the runner exists, it is kept for it.
+        """
+        if self.status != "running" or self._stopping:
+            return
+        self._stopping = True
+        self.stop_button.disabled = True  # asked once; the status line says what happens
+        self._say(_STOPPING)
+        runner = self.runner
+        if runner is not None:
+            runner.stop()
 
     def close(self) -> None:
         """Ask a running training to stop, stop the event bridge and close the panel."""
@@ -350,18 +370,24 @@ class TrainingPanel(w.VBox):
 
     def _finish(self, event: Any) -> None:
         self.status = str(event.status)
+        self._stopping = False
         self._set_running(False)
         if getattr(event, "run_id", None) is not None:
             self.run_id = int(event.run_id)
         if event.status == "failed":
             self._say(f"<span style='color:#a00'><b>Training failed:</b> {esc(event.error)}</span>")
+        elif "confusion" not in event.metrics:  # stopped before a whole epoch: nothing to show
+            previous = "; the matrix below is the previous run's" if self.confusion.buttons else ""
+            self._say(
+                f"<b>{esc(event.status)}</b> (run {self.run_id}) before its first whole epoch: "
+                f"nothing was learned{previous}"
+            )
         else:
             acc = event.metrics.get("accuracy")
             acc_text = f" · accuracy {acc:.1%}" if isinstance(acc, float) else ""
             figure = figure_html(event.metrics)
             self._say(f"<b>{esc(event.status)}</b> (run {self.run_id}){acc_text}{figure}")
-            if event.metrics:
-                self.show_metrics(event.metrics, run_id=self.run_id)
+            self.show_metrics(event.metrics, run_id=self.run_id)
         for exc in self._fit_end.fire(event):  # a follower (the live counter) never hides results
             self._say(f"{self.progress_html.value} · after-training step failed: {esc(exc)}")
 
@@ -371,6 +397,10 @@ class TrainingPanel(w.VBox):
 
     def _say(self, html: str) -> None:
         self.progress_html.value = f"<small>{html}</small>"
+
+    def _say_progress(self, html: str) -> None:
+        """A running run's progress line; after Stop it keeps saying that it is stopping."""
+        self._say(f"{_STOPPING} ({html})" if self._stopping else html)
 
     def _open_windows(self, ids: list[int], title: str) -> None:
         if self.labeler is None:
@@ -408,7 +438,7 @@ class _PanelProgress(TrainingCallback):
         if event.run_id is not None:
             panel.run_id = int(event.run_id)
         cached = " · frozen part computed once" if event.cached_features else ""
-        panel._say(f"{event.n_train} training / {event.n_val} validation windows{cached}")
+        panel._say_progress(f"{event.n_train} training / {event.n_val} validation windows{cached}")
 
     def on_epoch_start(self, event: EpochStarted) -> None:
         self.panel.epoch_bar.value = int(event.epoch) - 1
@@ -418,7 +448,7 @@ class _PanelProgress(TrainingCallback):
         panel.batch_bar.max = int(event.n_batches)
         panel.batch_bar.value = int(event.batch)
         panel.curves.add_batch(event)
-        panel._say(panel.curves.eta_text(event, epochs=panel.epoch_bar.max))
+        panel._say_progress(panel.curves.eta_text(event, epochs=panel.epoch_bar.max))
 
     def on_epoch_end(self, event: EpochEnded) -> None:
         self.panel.epoch_bar.value = int(event.epoch)

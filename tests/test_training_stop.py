@@ -1,0 +1,139 @@
+"""Stop ends a run promptly wherever it is pressed: before the runner starts, while the data and
+the frozen layers' outputs are prepared, mid-epoch (tests/test_training_project.py), or after the
+last epoch while the baseline would run."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from hfwidgets.store import Project
+from hfwidgets.training import (
+    BatchEnded,
+    EpochEnded,
+    FitEnded,
+    FitStarted,
+    TrainConfig,
+    TrainingRunner,
+    fit_setup,
+    train_project,
+)
+from hfwidgets.training.events import StopRequested
+from hfwidgets.training.features import compute_features
+
+torch.set_num_threads(1)
+RATE = 50.0
+HEAD_ONLY = ("stem", "stage1", "stage2", "stage3", "stage4", "stage5", "stage6", "stage7",
+             "conv_last")  # fmt: skip
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    rng = np.random.default_rng(0)
+    proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
+    t = np.arange(75) / RATE
+    for i in range(20):
+        xyz = rng.normal(0.0, 0.05, (75, 3))
+        xyz[:, 2] += 1.0
+        if i % 2 == 0:
+            xyz[:, 0] += 2.0 * np.exp(-((t - 0.7) ** 2) / 0.005)
+        proj.add_window(xyz.astype(np.float32), rate_hz=RATE,
+                        label="high-five" if i % 2 == 0 else "other")  # fmt: skip
+    proj.set_setting("scalogram", {"size": [64, 64]})  # small images keep the tests quick
+    yield proj
+    proj.close()
+
+
+@pytest.fixture
+def config(mobilenet_v2_weights: Path) -> TrainConfig:
+    return TrainConfig(model="mobilenet_v2", weights=str(mobilenet_v2_weights), frozen=HEAD_ONLY,
+                       epochs=2, batch_size=8, lr=1e-2, num_threads=1)  # fmt: skip
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def __call__(self, event: Any) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def test_caching_the_frozen_layers_stops_before_its_next_batch() -> None:
+    stop = threading.Event()
+    calls: list[int] = []
+
+    class Prefix(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            calls.append(len(x))
+            stop.set()  # Stop pressed while the first batch went through
+            return x
+
+    with pytest.raises(StopRequested, match="frozen layers"):
+        compute_features(Prefix(), torch.zeros(40, 3, 8, 8), batch_size=16, stop_event=stop)
+    assert calls == [16]  # one batch of 16, not all 40 windows
+
+
+def test_a_stop_while_the_cache_is_computed_ends_the_run_before_any_batch(
+    project: Project, config: TrainConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stop = threading.Event()
+    real = fit_setup.compute_features
+
+    def stop_pressed_meanwhile(*args: Any, **kwargs: Any) -> torch.Tensor:
+        stop.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fit_setup, "compute_features", stop_pressed_meanwhile)
+    seen = _Recorder()
+    run_id = train_project(project, config, callbacks=[seen], stop_event=stop)
+    assert seen.of(FitStarted) == []
+    assert seen.of(BatchEnded) == []
+    (end,) = seen.of(FitEnded)
+    assert (end.status, end.run_id) == ("stopped", run_id)
+    run = project.run(run_id)
+    assert run.status == "stopped"
+    assert run.metrics["epochs"] == 0
+    assert "accuracy" not in run.metrics  # no figure of an untrained network
+    assert not project.checkpoint_path(run_id).exists()
+
+
+def test_a_runner_stopped_before_it_starts_trains_nothing(
+    project: Project, config: TrainConfig
+) -> None:
+    runner = TrainingRunner(project, config)
+    seen = _Recorder()
+    runner.on_event(seen)
+    runner.stop()  # Stop pressed before the thread (and its stop event) existed
+    runner.start()
+    assert runner.join(timeout=120)
+    assert runner.status == "stopped"
+    assert seen.of(BatchEnded) == []
+    assert project.run(runner.run_id).status == "stopped"
+
+
+def test_stop_after_the_last_epoch_leaves_the_baseline_out(
+    project: Project, config: TrainConfig
+) -> None:
+    stop = threading.Event()
+    seen = _Recorder()
+
+    def stop_after_the_last_epoch(event: Any) -> None:
+        seen(event)
+        if isinstance(event, EpochEnded) and event.epoch == config.epochs:
+            stop.set()
+
+    run_id = train_project(project, config, callbacks=[stop_after_the_last_epoch], stop_event=stop)
+    run = project.run(run_id)
+    assert run.status == "finished"  # every epoch ran: the model is complete
+    assert run.metrics["baseline"]["accuracy"] is None
+    assert "Stop" in run.metrics["baseline"]["error"]
+    assert seen.of(FitEnded)[-1].status == "completed"
