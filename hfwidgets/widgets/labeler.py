@@ -205,8 +205,12 @@ class Labeler(w.VBox):
 
     # -- arrivals from the capture thread -----------------------------------------------------
     def add_window(self, window: Any) -> None:
-        """Queue a captured :class:`~hfwidgets.segmenter.Window`; thread-safe, applied in batch."""
-        self._bridge.post(window)
+        """Queue a captured :class:`~hfwidgets.segmenter.Window`; thread-safe, applied in batch.
+
+        The window keeps the sensor it was captured from (:attr:`source_name` now), even when
+        the sensor is switched before the batch is applied.
+        """
+        self._bridge.post((window, self.source_name))
 
     def flush(self) -> int:
         """Apply queued arrivals now (the bridge does this every ~0.2 s by itself)."""
@@ -217,14 +221,14 @@ class Labeler(w.VBox):
         """Captured windows waiting for a label, oldest first."""
         return self.session.pending
 
-    def _apply_arrivals(self, windows: list[Any]) -> None:
+    def _apply_arrivals(self, arrivals: list[Any]) -> None:
         with self._lock:
-            for window in windows:
+            for window, source in arrivals:
                 self.session.add(
                     np.asarray(window.data, dtype=np.float32),
                     rate_hz=float(window.rate_hz),
                     t0=getattr(window, "t0", None),
-                    source=self.source_name,
+                    source=source,
                 )
             if self.mode == "capture":
                 self._show_current()  # the shown window stays; the "more waiting" count grows
@@ -473,13 +477,22 @@ class Labeler(w.VBox):
             self.view.show(None)
             return
         more = self.session.waiting
-        extra = f" ({more} more waiting)" if more else ""
+        # Windows of a sensor used before the current one stay (nothing captured is dropped
+        # unasked) but say where they came from: they are stored with that source.
+        earlier = sum(1 for p in self.session.pending if p is not item and self._earlier(p))
+        earlier_text = f", {earlier} from an earlier sensor" if earlier else ""
+        extra = f" ({more} more waiting{earlier_text})" if more else ""
         again = f" (window {item.id} again)" if item.id is not None else ""
-        self.title.value = f"<b>Captured window</b>{esc(again)}{extra}"
+        origin = f" from {item.source}, the sensor before" if self._earlier(item) else ""
+        self.title.value = f"<b>Captured window</b>{esc(origin)}{esc(again)}{esc(extra)}"
         if item is not self._shown:  # redraw only when the window changes, not per arrival
             self._shown = item
             self.view.show(item.data, rate_hz=item.rate_hz)
             self.message.value = ""  # the last action's message was about another window
+
+    def _earlier(self, item: PendingWindow) -> bool:
+        """Whether a waiting capture came from another sensor than the current one."""
+        return bool(item.source) and item.source != self.source_name
 
     def _scalogram_settings(self) -> Any:
         stored = self.project.get_setting("scalogram")

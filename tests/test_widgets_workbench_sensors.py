@@ -1,0 +1,62 @@
+"""Switching the Sensor menu mid-capture: what was captured is kept and says where it came from.
+
+What a person expects (Edge Impulse keeps every sample with the device it came from; Teachable
+Machine never drops a take silently): the windows captured from the sensor used before stay in
+the labelling queue, each tells on screen that it came from the earlier sensor, and it is stored
+with that sensor as its source (validation groups windows by source), never with the new one's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from hfwidgets.sensors import SimulatedSource, simulate_windows
+from hfwidgets.widgets.workbench import Workbench
+
+
+def _still() -> SimulatedSource:
+    """An arm at rest: the test hands the labeler its captures itself (as the capture would)."""
+    return SimulatedSource(rate_hz=50.0, realtime=False, duration_s=2.0, events_per_minute=0.0)
+
+
+def _captures(n: int) -> list[SimpleNamespace]:
+    windows, _labels = simulate_windows(n, seed=4)
+    return [SimpleNamespace(data=w, rate_hz=50.0, t0=float(i)) for i, w in enumerate(windows)]
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> Workbench:
+    wb = Workbench(tmp_path / "proj", source=_still(), weights="none", thumbnail=False)
+    yield wb
+    wb.close()
+
+
+def test_windows_of_the_earlier_sensor_stay_queued_named_by_where_they_came_from(
+    bench: Workbench, pty_path: str
+) -> None:
+    captured = _captures(2)  # four motions of the simulated arm, not yet shown
+    for window in captured:
+        bench.labeler.add_window(window)
+    assert bench.choose_sensor(pty_path)  # the person switches sensors before they are shown
+    bench.labeler.flush()
+    pending = bench.labeler.pending
+    assert len(pending) == len(captured)  # nothing captured is dropped
+    assert {p.source for p in pending} == {"SimulatedSource"}  # not the port picked since
+    title = bench.labeler.title.value
+    assert "from SimulatedSource, the sensor before" in title
+    assert f"{len(captured) - 1} from an earlier sensor" in title
+    wid = bench.labeler.label("high-five")
+    assert wid is not None
+    assert bench.project.window(wid).source == "SimulatedSource"
+
+
+def test_windows_of_the_sensor_in_use_carry_no_earlier_sensor_note(bench: Workbench) -> None:
+    for window in _captures(1):
+        bench.labeler.add_window(window)
+    bench.labeler.flush()
+    assert bench.labeler.pending
+    assert "sensor before" not in bench.labeler.title.value
+    assert "earlier sensor" not in bench.labeler.title.value
