@@ -142,3 +142,71 @@ def test_a_port_name_with_markup_never_becomes_markup_in_the_workbench(bench: Wo
     assert "<img" not in readout
     assert "<img" not in bench.sensor_note.value
     assert bench.labeler.source_name == evil  # stored as text; the labeler escapes what it shows
+
+
+def _connect(widget: WebSerialPort, page: str, port: str, sent_ms: float) -> None:
+    status = {"type": "status", "state": "connected", "port": port, "sent": sent_ms}
+    _page(widget, {**status, "page": page})
+
+
+def _data(widget: WebSerialPort, page: str, data: bytes, sent_ms: float) -> None:
+    _page(widget, {"type": "data", "page": page, "chunks": [[sent_ms, len(data)]],
+                   "sent": sent_ms}, [data])  # fmt: skip
+
+
+def test_a_second_tab_cannot_feed_the_source_another_tab_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = BrowserSerialSource()
+    source.start()
+    widget = WebSerialPort(source)
+    now = [100.0]
+    widget._clock = lambda: now[0]
+    sent = _sent(widget, monkeypatch)
+    try:
+        _connect(widget, "tab-a", PORT, 1.0)
+        _data(widget, "tab-a", _stream(10), 2.0)
+        # The same notebook open in a second tab: its Connect opens a port too.
+        now[0] += 0.5
+        _connect(widget, "tab-b", "Arduino USB 2341:0058", 3.0)
+        assert sent == [{"type": "busy", "page": "tab-b", "reason": sent[0]["reason"]}]
+        assert "another browser tab or window already reads" in sent[0]["reason"]
+        _data(widget, "tab-b", b"1000,9.0,9.0,9.0\n" * 5, 4.0)  # refused, not interleaved
+        _page(widget, {"type": "status", "state": "error", "page": "tab-b", "reason": "x",
+                       "sent": 5.0})  # fmt: skip
+        assert source.port == PORT
+        assert source.stats().connected
+        assert source.stats().good == 10
+        assert source.stats().bad == 0
+        _data(widget, "tab-a", b"".join(format_line(200 + 20 * i, 0, 0, 1) for i in range(5)), 6.0)
+        assert source.stats().good == 15
+        # The first tab closes its port: now the second may connect.
+        _page(widget, {"type": "status", "state": "closed", "page": "tab-a", "sent": 7.0})
+        sent.clear()
+        _connect(widget, "tab-b", "Arduino USB 2341:0058", 8.0)
+        assert sent == []
+        assert widget.owner == "tab-b"
+        assert source.port == "Arduino USB 2341:0058"
+    finally:
+        widget.close()
+
+
+def test_a_tab_closed_without_closing_its_port_gives_way_after_a_silence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hfwidgets.widgets.web_serial import OWNER_SILENT_S
+
+    source = BrowserSerialSource()
+    source.start()
+    widget = WebSerialPort(source)
+    now = [100.0]
+    widget._clock = lambda: now[0]
+    sent = _sent(widget, monkeypatch)
+    try:
+        _connect(widget, "tab-a", PORT, 1.0)
+        now[0] += OWNER_SILENT_S + 0.1  # tab A was closed: it says nothing any more
+        _connect(widget, "tab-b", PORT, 2.0)
+        assert sent == []
+        assert widget.owner == "tab-b"
+    finally:
+        widget.close()

@@ -19,6 +19,10 @@ Messages (page to kernel), each a JSON ``content`` plus binary ``buffers``:
 ``{"type": "data", "chunks": [[ARRIVED_MS, NBYTES], ...], "sent": MS}`` with one buffer
     The bytes of consecutive reads, concatenated; ``ARRIVED_MS`` is when each read returned.
 
+Every message also names the page (browser tab) that sent it, ``"page": ID``: the widget lets one
+page at a time feed the source and answers another page that opens a port with
+``{"type": "busy", "page": ID, "reason": TEXT}`` (:class:`~hfwidgets.widgets.web_serial.WebSerialPort`).
+
 ``MS`` are page times in milliseconds (``performance.timeOrigin + performance.now()``). Only
 their differences are used to stamp samples (``sent - arrived`` is how long a chunk waited in the
 page), so the page's and the kernel's clocks need not agree. Where they do (the same machine, as

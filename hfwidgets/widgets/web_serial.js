@@ -17,6 +17,11 @@ const VENDORS = {
 const HARD_MAX_MESSAGES_PER_S = 25;
 const POLL_MS = 500; // how often a lost port is looked for, besides the `connect` event
 const sessions = new Map(); // model uid -> session: one reader per model, however many views
+// Every browser tab showing the notebook has its own session; the kernel lets one of them own
+// the port at a time and tells the others ("busy"), so two tabs never interleave their bytes.
+const newPageId = () =>
+  (window.crypto && window.crypto.randomUUID && window.crypto.randomUUID()) ||
+  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
 const hex = (n) => Number(n).toString(16).padStart(4, "0");
 const pageMs = () => performance.timeOrigin + performance.now();
@@ -62,6 +67,7 @@ export function unsupported(win = window) {
 
 function createSession(model) {
   const s = {
+    page: newPageId(),
     state: "idle", // idle | opening | open | waiting | unsupported
     note: "",
     port: null,
@@ -102,7 +108,9 @@ function createSession(model) {
     }
     s.pending = [];
     s.pendingBytes = 0;
-    model.send({ type: "data", chunks, sent: pageMs() }, undefined, [buffer.buffer]);
+    model.send({ type: "data", page: s.page, chunks, sent: pageMs() }, undefined, [
+      buffer.buffer,
+    ]);
     s.lastSent = performance.now();
   }
   function schedule() {
@@ -123,7 +131,7 @@ function createSession(model) {
   // once, with the data read before them: the rate stays under HARD_MAX_MESSAGES_PER_S.
   function sendStatus(state, extra = {}) {
     flush();
-    model.send({ type: "status", state, sent: pageMs(), ...extra });
+    model.send({ type: "status", state, page: s.page, sent: pageMs(), ...extra });
     s.lastSent = performance.now();
   }
 
@@ -276,6 +284,12 @@ function createSession(model) {
   }
   const onKernel = (msg) => {
     if (msg && msg.type === "close") close(true);
+    // Another tab owns the port: let go of ours (without a word to the kernel) and say why.
+    if (msg && msg.type === "busy" && msg.page === s.page) {
+      s.pending = [];
+      s.pendingBytes = 0;
+      close(false).then(() => setState("idle", String(msg.reason || "another tab reads it")));
+    }
   };
   model.on("msg:custom", onKernel);
   model.send({

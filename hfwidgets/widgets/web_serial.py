@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +35,13 @@ from hfwidgets.sensors.browser_serial import BrowserMessageError, BrowserSerialS
 from hfwidgets.sensors.protocol import BAUDRATE
 from hfwidgets.widgets._throttle import current_pump
 
-__all__ = ["ARDUINO_USB_FILTERS", "MAX_MESSAGES_PER_S", "WebSerialPort"]
+__all__ = [
+    "ARDUINO_USB_FILTERS",
+    "BUSY_REASON",
+    "MAX_MESSAGES_PER_S",
+    "OWNER_SILENT_S",
+    "WebSerialPort",
+]
 
 log = logging.getLogger("hfwidgets.widgets")
 
@@ -43,6 +50,15 @@ log = logging.getLogger("hfwidgets.widgets")
 ARDUINO_USB_FILTERS: tuple[dict[str, int], ...] = ({"usbVendorId": 0x2341}, {"usbVendorId": 0x2A03})
 #: The page never sends more messages a second than this (it batches the bytes in between).
 MAX_MESSAGES_PER_S = 25.0
+#: A page that owns the port but has sent nothing for this long (its tab was closed, or its
+#: sensor unplugged) may be replaced by another page that opens a port.
+OWNER_SILENT_S = 3.0
+#: What a second page is told when it opens a port while another page owns this source.
+BUSY_REASON = (
+    "another browser tab or window already reads the USB sensor for this notebook: two "
+    "would mix their bytes into one stream. Close the port there (or close that tab) and "
+    "connect again here."
+)
 
 
 class WebSerialPort(anywidget.AnyWidget):
@@ -103,6 +119,11 @@ class WebSerialPort(anywidget.AnyWidget):
             max_messages_per_s=float(max_messages_per_s),
         )
         self.source: BrowserSerialSource | None = None
+        # One page at a time feeds the source: every browser tab showing this widget has its
+        # own reader, and two tabs' bytes interleaved would corrupt every line.
+        self.owner: str | None = None  # the page (tab) whose port feeds the source
+        self._owner_seen = 0.0
+        self._clock = time.monotonic
         self._pump = pump if pump is not None else current_pump()
         self._own_pump = self._pump is None
         self._task: PumpTask | None = None
@@ -117,6 +138,7 @@ class WebSerialPort(anywidget.AnyWidget):
         if self.source is not None:
             self.send({"type": "close"})
         self.source = source
+        self.owner = None
         self.error = ""
         if source is not None:
             self.baudrate = source.baudrate
@@ -151,6 +173,32 @@ class WebSerialPort(anywidget.AnyWidget):
         self.source = None
         super().close()
 
+    def _admit(self, content: Any) -> bool:
+        """Whether a message comes from the page that owns the port (or may take it).
+
+        The first page that opens a port owns it until it closes it; a port opened by another
+        page meanwhile is refused, and that page is told so (``busy``) and closes it. A page
+        silent for :data:`OWNER_SILENT_S` (its tab was closed) gives way to one that opens.
+        """
+        if not isinstance(content, dict):
+            return True  # the source refuses it, naming why
+        page = str(content.get("page", ""))
+        now = self._clock()
+        opening = content.get("type") == "status" and content.get("state") == "connected"
+        if self.owner is None or page == self.owner:
+            if opening or page == self.owner:
+                self.owner, self._owner_seen = page, now
+            if content.get("type") == "status" and content.get("state") == "closed":
+                self.owner = None  # closed on purpose: any page may open one now
+            return True
+        if opening and now - self._owner_seen > OWNER_SILENT_S:
+            log.info("page %s takes the USB sensor over from silent page %s", page, self.owner)
+            self.owner, self._owner_seen = page, now
+            return True
+        if opening or content.get("type") == "data":
+            self.send({"type": "busy", "page": page, "reason": BUSY_REASON})
+        return False  # its statuses (an error, a close) are not this source's
+
     def _on_page_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
         # Runs in the kernel's message handler: nothing the page sends may raise out of it.
         try:
@@ -162,7 +210,7 @@ class WebSerialPort(anywidget.AnyWidget):
                 )
                 self.supported = bool(content.get("available"))
                 return
-            if self.source is not None:
+            if self.source is not None and self._admit(content):
                 self.source.receive(content, buffers)
         except BrowserMessageError as exc:
             log.warning("refused a message from the page: %s", exc)
