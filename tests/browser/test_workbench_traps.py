@@ -7,6 +7,9 @@ One walk through the workbench notebook, because each step needs the kernel the 
 - picking that port, which sends nothing, says so within seconds instead of "connected";
 - ``h`` and ``x`` pressed over the live plot label and discard, and never cut the cell;
 - switching backbone and back keeps the offline weights file.
+
+And the same notebook open in two tabs: the second tab's "Connect USB sensor" is refused with a
+reason while the first reads the sensor, so their bytes never mix.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ import pytest
 from hfwidgets._paths import shared_weights
 from hfwidgets.store import Project
 from hfwidgets.store.schema import DB_NAME
+from tests.browser.fake_serial import fake_serial_script, motion_rows
 from tests.browser.labtools import (
     WORKBENCH_PROJECT,
     open_in_lab,
     open_workbench,
+    pick_sensor,
     seed_labelled_windows,
     sensor_options,
     show_tab,
@@ -179,3 +184,40 @@ def test_a_workbench_from_the_launcher_opens_saved(lab, page):  # type: ignore[n
         timeout=90_000,
     )  # the kernel has started and told the notebook its language_info
     assert page.evaluate("window.jupyterapp.shell.currentWidget.context.model.dirty") is False
+
+
+def test_a_second_tab_is_told_another_tab_reads_the_usb_sensor(launch_lab, page, tmp_path):  # type: ignore[no-untyped-def]
+    root = tmp_path / "lab"
+    root.mkdir()
+    seed_labelled_windows(root / WORKBENCH_PROJECT, 2, seed=5)
+    page.context.add_init_script(fake_serial_script(motion_rows(30.0)))  # a port in each tab
+    lab = start_workbench_lab(launch_lab, root, notebook=True)
+    open_workbench(page, lab, "workbench.ipynb")
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000
+    )
+    pick_sensor(page, "USB sensor on this computer")
+    first = page.locator(".hfw-web-serial")
+    first.locator("button", has_text="Connect USB sensor").click()
+    first.get_by_text("reading Arduino USB 2341:0043 at 115200 baud").wait_for(timeout=20_000)
+
+    # The same notebook in a second tab shows the same workbench, with its own reader.
+    second = page.context.new_page()
+    open_in_lab(second, lab, "workbench.ipynb")
+    panel = second.locator(".hfw-web-serial")
+    panel.locator("button", has_text="Connect USB sensor").wait_for(timeout=90_000)
+    panel.locator("button", has_text="Connect USB sensor").click()
+    try:
+        panel.get_by_text("another browser tab or window already reads").wait_for(timeout=30_000)
+    except Exception:
+        raise AssertionError(
+            f"the second tab was not told: {panel.inner_text()!r}; "
+            f"the first tab says {first.inner_text()!r}"
+        ) from None
+    assert "Connect USB sensor" in panel.inner_text()  # its port was let go
+    second.close()
+    # The first tab still reads, and no line was spoilt by the second tab's bytes.
+    assert "reading Arduino USB 2341:0043" in first.inner_text()
+    readout = page.locator(".hfw-live-plot").first
+    readout.get_by_text(re.compile(r"good [1-9][\d,]* · bad 0 ")).wait_for(timeout=20_000)
