@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import comm
 import pytest
 import torch
 
@@ -143,10 +144,61 @@ def test_unknown_run_is_a_clear_error(project):
         RunList(project).export(5)
 
 
-def test_refreshing_closes_the_rows_it_replaces(project):
-    _fake_run(project)
+def _front_end_click(model_id: str) -> None:
+    """Deliver a click to a button's model id as the kernel does: a closed button's is lost."""
+    target = comm.get_comm_manager().get_comm(model_id)  # None once closed: "No such comm"
+    if target is not None:
+        message = {
+            "content": {
+                "comm_id": model_id,
+                "data": {"method": "custom", "content": {"event": "click"}},
+            },
+            "buffers": [],
+        }
+        target.handle_msg(message)
+
+
+def test_a_click_that_reaches_a_button_during_a_refresh_still_acts(project):
+    # The list refreshes after every action and when a run ends; a person (or a browser test)
+    # clicking at that moment must not lose the click to a button being replaced.
+    keep = _fake_run(project)
+    gone = _fake_run(project)
     runs = RunList(project)
-    old = runs.buttons[(1, "use")]
+    before = dict(runs.buttons)
+    cells = runs.grid.children
+    delete = runs.buttons[(gone, "delete")].model_id  # the button the person points at
+    runs.refresh()  # nothing changed: same rows, same buttons, nothing redrawn
+    _front_end_click(delete)  # the handler was registered before the refresh
+    assert runs.buttons[(gone, "delete")].description == "Sure?"
+    assert all(runs.buttons[key] is button for key, button in before.items())
+    assert runs.grid.children == cells
     runs.refresh()
-    assert old.comm is None  # closed: no model left behind in the front end
-    assert runs.buttons[(1, "use")].comm is not None
+    _front_end_click(delete)
+    assert [r.id for r in project.runs()] == [keep]
+    assert "deleted" in runs.message.value
+
+
+def test_a_new_run_adds_its_row_and_keeps_the_others(project):
+    first = _fake_run(project)
+    runs = RunList(project)
+    use = runs.buttons[(first, "use")].model_id
+    second = _fake_run(project, accuracy=0.5)
+    runs.refresh()  # as when a run ends
+    assert list(runs.rows) == [second, first]
+    assert "50.0%" in " ".join(_texts(runs))
+    _front_end_click(use)
+    assert runs.live_run == first
+    assert runs.buttons[(first, "use")].description == "Live ✓"
+
+
+def test_deleting_a_run_closes_its_row_only(project):
+    keep = _fake_run(project)
+    gone = _fake_run(project)
+    runs = RunList(project)
+    kept, removed = runs.buttons[(keep, "export")], runs.buttons[(gone, "export")]
+    runs.delete(gone)
+    assert removed.comm is None  # closed: no model left behind in the front end
+    assert runs.buttons[(keep, "export")] is kept
+    assert kept.comm is not None
+    assert (gone, "export") not in runs.buttons
+    assert len(runs.grid.children) == 2 * 7  # the header and one row

@@ -19,6 +19,7 @@ __all__ = ["EXPORT_FORMATS", "RunList"]
 EXPORT_FORMATS = (("TorchScript (.pt)", "torchscript"), ("ONNX (.onnx)", "onnx"))
 _SUFFIX = {"torchscript": ".pt", "onnx": ".onnx"}
 _COLUMNS = ("run", "settings", "accuracy", "baseline", "time", "checkpoint", "")
+_KINDS = ("use", "export", "delete")  # the buttons of a row, as in ``RunList.buttons``
 # Column widths: the settings and accuracy texts wrap inside their cells instead of running into
 # the next column; the action buttons keep a fixed width so they are never cut.
 _TEMPLATE = "44px minmax(180px, 2fr) minmax(160px, 2fr) minmax(90px, 1fr) 120px 86px 270px"
@@ -49,6 +50,9 @@ class RunList(w.VBox):
         self.export_dir = Path(export_dir) if export_dir else Path(project.path) / "exports"
         self.rows: dict[int, RunSummary] = {}
         self.buttons: dict[tuple[int, str], w.Button] = {}
+        self._row_widgets: dict[int, list[w.Widget]] = {}  # a run's cells and buttons, kept
+        self._header = [w.HTML(f"<small><b>{name}</b></small>") for name in _COLUMNS]
+        self._empty = w.HTML("<small>no run yet: Start one in the Train tab</small>")
         self._use: list[Callable[[int], object]] = []  # their errors are shown, not only logged
         self._deleted = CallbackList("delete")
         self._armed_delete: int | None = None
@@ -99,19 +103,32 @@ class RunList(w.VBox):
         self._deleted.register(callback, remove=remove)
 
     def refresh(self) -> None:
-        """Read the project's runs again and redraw the table."""
+        """Read the project's runs again and bring the table up to date.
+
+        Rows are updated in place: a run's cells and buttons are the same widgets from one
+        refresh to the next, so a click that reaches a button while the list refreshes (after
+        every action, and when a run ends) still lands. Only a run that is gone loses its row.
+        """
         runs = summarize_runs(self.project)
         self.rows = {r.id: r for r in runs}
-        self.buttons = {}
-        items: list[w.Widget] = [w.HTML(f"<small><b>{name}</b></small>") for name in _COLUMNS]
+        gone = [run_id for run_id in self._row_widgets if run_id not in self.rows]
+        closing: list[w.Widget] = []
+        for run_id in gone:
+            closing += self._row_widgets.pop(run_id)
+            for kind in _KINDS:
+                self.buttons.pop((run_id, kind), None)
+        items: list[w.Widget] = list(self._header)
         for run in runs:
-            items += self._row(run)
+            if run.id not in self._row_widgets:
+                self._row_widgets[run.id] = self._new_row(run.id)
+            self._fill_row(run)
+            items += self._row_widgets[run.id]
         if not runs:
-            items.append(w.HTML("<small>no run yet: Start one in the Train tab</small>"))
-        old = self.grid.children
-        with self.hold_sync():
+            items.append(self._empty)
+        # An unchanged table sends nothing: the front end keeps its views as they are.
+        if tuple(items) != self.grid.children:
             self.grid.children = tuple(items)
-        _close_all(old)  # each refresh draws new rows: the old ones' models would pile up
+        _close_all(tuple(closing))  # a deleted run's widgets would pile up in the front end
 
     def use(self, run_id: int) -> None:
         """Count live with ``run_id``: callbacks load it; ``live_run`` follows."""
@@ -140,6 +157,8 @@ class RunList(w.VBox):
         self._require(run_id)
         fmt = fmt or str(self.format.value)
         path = Path(out) if out else self.export_dir / f"run-{run_id}{_SUFFIX.get(fmt, '')}"
+        # Tracing the network takes seconds on a busy machine: say at once that the click landed.
+        self._say(f"exporting run {run_id} as {html.escape(fmt)} …")
         try:
             export_model(self.project, run_id=run_id, fmt=fmt, out=path)
         except Exception as exc:  # e.g. onnx missing or no checkpoint: say so, stay usable
@@ -178,10 +197,33 @@ class RunList(w.VBox):
         )
 
     # -- rows ---------------------------------------------------------------------------------
-    def _row(self, run: RunSummary) -> list[w.Widget]:
+    def _new_row(self, run_id: int) -> list[w.Widget]:
+        """The cells and buttons of run ``run_id``, made once and kept while the run exists."""
+        cells: list[w.Widget] = [w.HTML() for _ in _COLUMNS[:-1]]
+        use = w.Button(tooltip="count live with this run", layout=w.Layout(width="96px"))
+        export = w.Button(
+            description="Export",
+            icon="download",
+            tooltip="TorchScript/ONNX with the scalogram settings beside it",
+            layout=w.Layout(width="84px"),
+        )
+        delete = w.Button(
+            tooltip="delete the run and its checkpoint (click twice)",
+            layout=w.Layout(width="72px"),
+        )
+        use.on_click(lambda _b: self._click(self.use, run_id))
+        export.on_click(lambda _b: self._click(self.export, run_id))
+        delete.on_click(lambda _b: self._click_delete(run_id))
+        for kind, button in zip(_KINDS, (use, export, delete), strict=True):
+            button.add_class(f"hfw-run-{kind}")
+            self.buttons[(run_id, kind)] = button
+        return [*cells, w.HBox([use, export, delete], layout=w.Layout(overflow="visible"))]
+
+    def _fill_row(self, run: RunSummary) -> None:
+        """Write ``run``'s figures and button states into its row (a same value sends nothing)."""
         live = run.id == self.live_run
         accuracy = run.accuracy_text() if run.status in ("finished", "completed") else run.status
-        cells = [
+        texts = [
             f"<b>{run.id}</b>{' ●' if live else ''}",
             html.escape(run.settings_text()),
             html.escape(accuracy),
@@ -189,37 +231,18 @@ class RunList(w.VBox):
             html.escape(run.time_text()),
             html.escape(run.size_text()),
         ]
-        widgets: list[w.Widget] = [w.HTML(f"<small>{text}</small>") for text in cells]
-        use = w.Button(
-            description="Live ✓" if live else "Use for live",
-            button_style="success" if live else "",
-            disabled=not run.usable or live,
-            tooltip="count live with this run",
-            layout=w.Layout(width="96px"),
-        )
-        export = w.Button(
-            description="Export",
-            icon="download",
-            disabled=not run.usable,
-            tooltip="TorchScript/ONNX with the scalogram settings beside it",
-            layout=w.Layout(width="84px"),
-        )
+        for cell, text in zip(self._row_widgets[run.id], texts, strict=False):
+            cell.value = f"<small>{text}</small>"
+        use = self.buttons[(run.id, "use")]
+        use.description = "Live ✓" if live else "Use for live"
+        use.button_style = "success" if live else ""
+        use.disabled = not run.usable or live
+        self.buttons[(run.id, "export")].disabled = not run.usable
         armed = self._armed_delete == run.id
-        delete = w.Button(
-            description="Sure?" if armed else "Delete",
-            button_style="danger" if armed else "",
-            disabled=run.status in ("created", "running"),
-            tooltip="delete the run and its checkpoint (click twice)",
-            layout=w.Layout(width="72px"),
-        )
-        use.on_click(lambda _b, rid=run.id: self._click(self.use, rid))
-        export.on_click(lambda _b, rid=run.id: self._click(self.export, rid))
-        delete.on_click(lambda _b, rid=run.id: self._click_delete(rid))
-        for kind, button in (("use", use), ("export", export), ("delete", delete)):
-            button.add_class(f"hfw-run-{kind}")
-            self.buttons[(run.id, kind)] = button
-        widgets.append(w.HBox([use, export, delete], layout=w.Layout(overflow="visible")))
-        return widgets
+        delete = self.buttons[(run.id, "delete")]
+        delete.description = "Sure?" if armed else "Delete"
+        delete.button_style = "danger" if armed else ""
+        delete.disabled = run.status in ("created", "running")
 
     def _click(self, action: Callable[[int], object], run_id: int) -> None:
         try:

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from hfwidgets.models import layer_groups
 from hfwidgets.sensors import simulate_windows
@@ -195,7 +196,10 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     listing = runs.inner_text()
     assert "on 3 validation windows from 1 session/source" in listing
     assert "MB" in listing
+    # Each step waits for the state its click makes (the row's button, the file), not for the
+    # first message: the list is still updating when the message arrives.
     runs.locator(".hfw-run-use").nth(2).click()  # run 1 (newest first)
+    expect(runs.locator(".hfw-run-use").nth(2)).to_have_text("Live ✓", timeout=30_000)
     runs.get_by_text("the Live tab now counts with run 1").wait_for(timeout=30_000)
     runs.locator(".hfw-run-export").nth(2).click()
     runs.get_by_text("run 1 exported to").wait_for(timeout=120_000)
@@ -204,6 +208,10 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     runs.locator(".hfw-run-delete").nth(1).click()  # run 2
     runs.locator(".hfw-run-delete", has_text="Sure?").click()
     runs.get_by_text("run 2 deleted").wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.hfw-run-list .hfw-run-use').length === 2",
+        timeout=30_000,
+    )
     with Project.open(project) as stored:
         assert [r.id for r in stored.runs()] == [1, 3]
     _tab(page, "Live")
