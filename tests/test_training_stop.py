@@ -137,3 +137,34 @@ def test_stop_after_the_last_epoch_leaves_the_baseline_out(
     assert run.metrics["baseline"]["accuracy"] is None
     assert "Stop" in run.metrics["baseline"]["error"]
     assert seen.of(FitEnded)[-1].status == "completed"
+
+
+def test_a_stop_while_an_epochs_augmented_inputs_are_drawn_cuts_that_pass_short(
+    project: Project, config: TrainConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from hfwidgets.training import epochs
+
+    stop = threading.Event()
+    real = epochs.compute_features
+    passes: list[str] = []
+
+    def stop_pressed_meanwhile(*args: Any, **kwargs: Any) -> torch.Tensor:
+        stop.set()  # Stop pressed while the frozen layers run over the epoch's new images
+        try:
+            out = real(*args, **kwargs)
+        except StopRequested:
+            passes.append("cut short")
+            raise
+        passes.append("ran to the end")
+        return out
+
+    monkeypatch.setattr(epochs, "compute_features", stop_pressed_meanwhile)
+    augmenting = dataclasses.replace(config, augment=True, shift=0.1, rotation_deg=0.0)
+    seen = _Recorder()
+    run_id = train_project(project, augmenting, callbacks=[seen], stop_event=stop)
+    assert passes == ["cut short"]
+    assert seen.of(BatchEnded) == []
+    assert project.run(run_id).status == "stopped"
+    assert seen.of(FitEnded)[-1].status == "stopped"

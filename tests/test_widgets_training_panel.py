@@ -232,3 +232,17 @@ def test_after_stop_the_panel_says_stopping_until_the_run_has_ended(project: Pro
     assert "<b>stopped</b> (run 4) before its first whole epoch" in panel.progress_html.value
     assert not panel.confusion.buttons  # no matrix of an untrained network
     assert not panel.start_button.disabled
+
+
+def test_a_double_click_on_start_starts_one_run(project: Project) -> None:
+    made: list[HandRunner] = []
+
+    def factory(project: Project, config: Any, callbacks: list[Any]) -> HandRunner:
+        made.append(HandRunner(project, config, callbacks))
+        return made[-1]
+
+    panel = TrainingPanel(project, weights="none", runner_factory=factory)
+    panel.start_button.click()
+    panel.start_button.click()  # sent before the page drew the button disabled
+    assert len(made) == 1
+    assert panel.status == "running"

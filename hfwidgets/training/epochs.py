@@ -19,7 +19,7 @@ from hfwidgets._callbacks import CallbackList
 from hfwidgets.models import set_train_mode
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import as_image_tensor, augment_batch
-from hfwidgets.training.events import BatchEnded
+from hfwidgets.training.events import BatchEnded, StopRequested
 from hfwidgets.training.features import compute_features
 from hfwidgets.training.fit_state import FitState, evaluate
 from hfwidgets.training.schedule import lr_factor
@@ -28,11 +28,19 @@ from hfwidgets.training.strategy import Strategy
 __all__ = ["epoch_inputs", "train_epoch"]
 
 
-def epoch_inputs(state: FitState, config: TrainConfig, epoch: int) -> torch.Tensor | None:
+def epoch_inputs(
+    state: FitState,
+    config: TrainConfig,
+    epoch: int,
+    *,
+    stop_event: threading.Event | None = None,
+) -> torch.Tensor | None:
     """This epoch's augmented training inputs (by position in ``train_idx``), or ``None``.
 
     The scalograms of all training windows are drawn in one batched call; a frozen prefix
-    then runs over them once, so the epoch's batches only train the layers after it.
+    then runs over them once, so the epoch's batches only train the layers after it. A set
+    ``stop_event`` raises :class:`~hfwidgets.training.events.StopRequested` between the
+    prefix's batches (this pass takes as long as many training batches).
     """
     if not config.augment or state.render is None or not len(state.train_idx):
         return None
@@ -40,7 +48,7 @@ def epoch_inputs(state: FitState, config: TrainConfig, epoch: int) -> torch.Tens
     images = as_image_tensor(state.render(state.train_idx, rng))
     if state.prefix is None:
         return images
-    return compute_features(state.prefix, images, device=state.device)
+    return compute_features(state.prefix, images, device=state.device, stop_event=stop_event)
 
 
 def train_epoch(
@@ -64,7 +72,12 @@ def train_epoch(
     loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     n_batches = strategy.count_batches(len(state.train_idx), batch_size=cfg.batch_size)
     total, correct, seen = 0.0, 0, 0
-    augmented = epoch_inputs(state, cfg, epoch)
+    if stop_event.is_set():  # before the epoch's augmented scalograms are drawn
+        return None
+    try:
+        augmented = epoch_inputs(state, cfg, epoch, stop_event=stop_event)
+    except StopRequested:
+        return None  # stopped while the frozen layers ran over them: as before a batch
     warmup = round(cfg.warmup_epochs * n_batches)
     order = strategy.batches(len(state.train_idx), batch_size=cfg.batch_size, generator=generator)
     for batch, rows in enumerate(order, 1):

@@ -164,7 +164,8 @@ class TrainingPanel(w.VBox):
             description="Stop", icon="stop", disabled=True, layout=_button_layout()
         )
         self.plan_html = w.HTML()
-        self.start_button.on_click(lambda _b: self.start())
+        # A second click can arrive before the page has drawn Start disabled: it is not an error.
+        self.start_button.on_click(lambda _b: self.start() if self.status != "running" else None)
         self.stop_button.on_click(lambda _b: self.stop())
         self.epoch_bar = w.IntProgress(value=0, min=0, max=epochs, description="Epoch")
         self.batch_bar = w.IntProgress(value=0, min=0, max=1, description="Batch")
