@@ -222,3 +222,14 @@ def test_a_port_that_cannot_be_opened_or_sends_noise_says_so() -> None:
     assert source.stats().bad == 21
     assert "21 lines and none valid" in notices[-1].message
     assert "115200 baud" in notices[-1].message
+
+
+def test_the_board_announced_range_sets_the_plot_scale_as_on_the_serial_source() -> None:
+    # Before the shared LineStreamSource, only SerialSource took the header's range=: a 16 g
+    # board read through the browser was drawn clipped at the default +/-8 g.
+    source, _notices = _started()
+    source.receive(_status("connected", 0.0, port=PORT))
+    data, _xyz = _lines(0, 10)
+    _data(source, format_header(100, range="16g") + data, sent=100.0)
+    assert source.full_scale_g == pytest.approx(16.0)
+    assert source.rate_hz == pytest.approx(100.0)

@@ -183,11 +183,11 @@ def test_record_at_five_khz_stores_the_session_at_the_rate_of_its_windows(
 def test_the_newest_sample_is_never_stamped_after_it_arrived() -> None:
     # 3600.08 + (now - 3600.08) rounds one ulp past this `now` in float64: the mapped time of
     # the newest sample must still be exactly `now` at most (it failed by one ulp before).
-    from hfwidgets.sensors.serial_source import _DeviceClock
+    from hfwidgets.sensors.line_stream import DeviceClock
 
     now = 562.0002469134
     t_ms = np.array([3_600_000 + i * 20 for i in range(5)], dtype=np.int64)
-    t = _DeviceClock().map(t_ms, now)
+    t = DeviceClock().map(t_ms, now)
     assert t[-1] == now
     assert np.all(np.diff(t) > 0)
 
@@ -197,14 +197,14 @@ def test_stats_report_no_rate_while_disconnected_and_the_new_rate_after_a_reconn
     # a reconnect. The rate shown must never be the old one once samples stopped, and after
     # the board came back it must be the rate of the new samples only.
     src = SerialSource("loop://", rate_hz=50)
-    src._on_connected(first=True)
+    src._stream_opened(src.port, again=False)
     src._ingest(format_header(50) + b"".join(format_line(i * 20, 0, 0, 1) for i in range(200)), 1.0)
     assert src.stats().rate_hz == pytest.approx(50)
     src._on_lost(serial.SerialException("unplugged"))
     stats = src.stats()
     assert not stats.connected
     assert stats.rate_hz == 0.0  # was 50 (the last estimate) until the port came back
-    src._on_connected(first=False)
+    src._stream_opened(src.port, again=True)
     # The same board (its clock ran on) now sends at 100 Hz, without a new boot header.
     partial = b"0.1,0.2\n"  # the tail of a line cut by the reconnect: skipped, not counted
     lines = b"".join(format_line(10_000 + i * 10, 0, 0, 1) for i in range(50))

@@ -7,6 +7,7 @@ widget sends to the page is recorded. The browser itself is in tests/browser/tes
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,27 @@ def _sent(widget: WebSerialPort, monkeypatch: pytest.MonkeyPatch) -> list[dict[s
 
 def _stream(n: int) -> bytes:
     return format_header(50) + b"".join(format_line(20 * i, 0.1, 0.2, 1.0) for i in range(n))
+
+
+@dataclass
+class _Tabs:
+    """A started BrowserSerialSource behind its widget, on a clock the test moves."""
+
+    source: BrowserSerialSource
+    widget: WebSerialPort
+    now: list[float] = field(default_factory=lambda: [100.0])
+    sent: list[dict[str, Any]] = field(default_factory=list)  # what the widget told the page
+
+
+@pytest.fixture
+def tabs(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Tabs]:
+    source = BrowserSerialSource()
+    source.start()
+    t = _Tabs(source, WebSerialPort(source))
+    t.widget._clock = lambda: t.now[0]
+    t.sent = _sent(t.widget, monkeypatch)
+    yield t
+    t.widget.close()
 
 
 @pytest.fixture
@@ -105,25 +127,18 @@ def test_where_web_serial_is_missing_the_menu_says_so_and_the_bench_keeps_stream
     assert bench.web_serial.layout.display is None  # its own text explains too
 
 
-def test_a_crafted_message_is_refused_without_raising_into_the_kernel(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    source = BrowserSerialSource()
-    source.start()
-    widget = WebSerialPort(source)
-    try:
-        _page(widget, {"type": "status", "state": "connected", "port": PORT, "sent": 1.0})
-        _page(widget, {"type": "data", "chunks": [[1.0, 3]], "sent": 2.0}, ["abc"])
-        _page(widget, {"type": "data", "chunks": [[1.0, 1 << 21]], "sent": 2.0}, [bytes(1 << 21)])
-        assert source.rejected == 2
-        assert "over the 1,048,576-byte limit" in widget.error
-        widget.refresh()
-        assert "2 refused" in widget.summary
-        data = _stream(10)
-        _page(widget, {"type": "data", "chunks": [[3.0, len(data)]], "sent": 4.0}, [data])
-        assert source.stats().good == 10
-    finally:
-        widget.close()
+def test_a_crafted_message_is_refused_without_raising_into_the_kernel(tabs: _Tabs) -> None:
+    source, widget = tabs.source, tabs.widget
+    _page(widget, {"type": "status", "state": "connected", "port": PORT, "sent": 1.0})
+    _page(widget, {"type": "data", "chunks": [[1.0, 3]], "sent": 2.0}, ["abc"])
+    _page(widget, {"type": "data", "chunks": [[1.0, 1 << 21]], "sent": 2.0}, [bytes(1 << 21)])
+    assert source.rejected == 2
+    assert "over the 1,048,576-byte limit" in widget.error
+    widget.refresh()
+    assert "2 refused" in widget.summary
+    data = _stream(10)
+    _page(widget, {"type": "data", "chunks": [[3.0, len(data)]], "sent": 4.0}, [data])
+    assert source.stats().good == 10
 
 
 def test_the_message_rate_cannot_be_set_above_25_a_second() -> None:
@@ -154,59 +169,62 @@ def _data(widget: WebSerialPort, page: str, data: bytes, sent_ms: float) -> None
                    "sent": sent_ms}, [data])  # fmt: skip
 
 
-def test_a_second_tab_cannot_feed_the_source_another_tab_reads(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    source = BrowserSerialSource()
-    source.start()
-    widget = WebSerialPort(source)
-    now = [100.0]
-    widget._clock = lambda: now[0]
-    sent = _sent(widget, monkeypatch)
-    try:
-        _connect(widget, "tab-a", PORT, 1.0)
-        _data(widget, "tab-a", _stream(10), 2.0)
-        # The same notebook open in a second tab: its Connect opens a port too.
-        now[0] += 0.5
-        _connect(widget, "tab-b", "Arduino USB 2341:0058", 3.0)
-        assert sent == [{"type": "busy", "page": "tab-b", "reason": sent[0]["reason"]}]
-        assert "another browser tab or window already reads" in sent[0]["reason"]
-        _data(widget, "tab-b", b"1000,9.0,9.0,9.0\n" * 5, 4.0)  # refused, not interleaved
-        _page(widget, {"type": "status", "state": "error", "page": "tab-b", "reason": "x",
-                       "sent": 5.0})  # fmt: skip
-        assert source.port == PORT
-        assert source.stats().connected
-        assert source.stats().good == 10
-        assert source.stats().bad == 0
-        _data(widget, "tab-a", b"".join(format_line(200 + 20 * i, 0, 0, 1) for i in range(5)), 6.0)
-        assert source.stats().good == 15
-        # The first tab closes its port: now the second may connect.
-        _page(widget, {"type": "status", "state": "closed", "page": "tab-a", "sent": 7.0})
-        sent.clear()
-        _connect(widget, "tab-b", "Arduino USB 2341:0058", 8.0)
-        assert sent == []
-        assert widget.owner == "tab-b"
-        assert source.port == "Arduino USB 2341:0058"
-    finally:
-        widget.close()
+def test_a_second_tab_cannot_feed_the_source_another_tab_reads(tabs: _Tabs) -> None:
+    source, widget, sent = tabs.source, tabs.widget, tabs.sent
+    _connect(widget, "tab-a", PORT, 1.0)
+    _data(widget, "tab-a", _stream(10), 2.0)
+    # The same notebook open in a second tab: its Connect opens a port too.
+    tabs.now[0] += 0.5
+    _connect(widget, "tab-b", "Arduino USB 2341:0058", 3.0)
+    assert sent == [{"type": "busy", "page": "tab-b", "reason": sent[0]["reason"]}]
+    assert "another browser tab or window already reads" in sent[0]["reason"]
+    _data(widget, "tab-b", b"1000,9.0,9.0,9.0\n" * 5, 4.0)  # refused, not interleaved
+    _page(widget, {"type": "status", "state": "error", "page": "tab-b", "reason": "x",
+                   "sent": 5.0})  # fmt: skip
+    assert source.port == PORT
+    assert source.stats().connected
+    assert source.stats().good == 10
+    assert source.stats().bad == 0
+    _data(widget, "tab-a", b"".join(format_line(200 + 20 * i, 0, 0, 1) for i in range(5)), 6.0)
+    assert source.stats().good == 15
+    # The first tab closes its port: now the second may connect.
+    _page(widget, {"type": "status", "state": "closed", "page": "tab-a", "sent": 7.0})
+    sent.clear()
+    _connect(widget, "tab-b", "Arduino USB 2341:0058", 8.0)
+    assert sent == []
+    assert widget.owner == "tab-b"
+    assert source.port == "Arduino USB 2341:0058"
 
 
-def test_a_tab_closed_without_closing_its_port_gives_way_after_a_silence(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_tab_closed_without_closing_its_port_gives_way_after_a_silence(tabs: _Tabs) -> None:
     from hfwidgets.widgets.web_serial import OWNER_SILENT_S
 
-    source = BrowserSerialSource()
-    source.start()
-    widget = WebSerialPort(source)
-    now = [100.0]
-    widget._clock = lambda: now[0]
-    sent = _sent(widget, monkeypatch)
-    try:
-        _connect(widget, "tab-a", PORT, 1.0)
-        now[0] += OWNER_SILENT_S + 0.1  # tab A was closed: it says nothing any more
-        _connect(widget, "tab-b", PORT, 2.0)
-        assert sent == []
-        assert widget.owner == "tab-b"
-    finally:
-        widget.close()
+    _connect(tabs.widget, "tab-a", PORT, 1.0)
+    tabs.now[0] += OWNER_SILENT_S + 0.1  # tab A was closed: it says nothing any more
+    _connect(tabs.widget, "tab-b", PORT, 2.0)
+    assert tabs.sent == []
+    assert tabs.widget.owner == "tab-b"
+
+
+def test_a_lost_port_shows_no_rate_until_it_is_back_and_a_closed_one_keeps_its_rate(
+    tabs: _Tabs,
+) -> None:
+    # As SerialSource's stats(): the last estimate is stale while an unplugged board is
+    # awaited, but a port the person closed keeps the rate the capture ran at.
+    source, widget = tabs.source, tabs.widget
+    _connect(widget, "tab-a", PORT, 1.0)
+    _data(widget, "tab-a", _stream(100), 2.0)
+    assert source.stats().rate_hz == pytest.approx(50.0)
+    _page(widget, {"type": "status", "state": "disconnected", "page": "tab-a",
+                   "reason": "NetworkError: The device has been lost", "sent": 3.0})  # fmt: skip
+    stats = source.stats()
+    assert (stats.connected, stats.rate_hz) == (False, 0.0)
+    _connect(widget, "tab-a", PORT, 4.0)
+    _data(widget, "tab-a", _stream(100), 5.0)
+    stats = source.stats()
+    assert (stats.connected, stats.reconnects) == (True, 1)
+    assert stats.rate_hz == pytest.approx(50.0)
+    _page(widget, {"type": "status", "state": "closed", "page": "tab-a", "sent": 6.0})
+    stats = source.stats()
+    assert not stats.connected
+    assert stats.rate_hz == pytest.approx(50.0)

@@ -3,10 +3,10 @@
 The sensor is plugged into the person's laptop while the kernel runs elsewhere (JupyterHub, a lab
 machine, a container). The page opens the port with ``navigator.serial`` and forwards the raw
 bytes it reads, in batches, as widget messages (:mod:`hfwidgets.widgets.web_serial`); this module
-is the kernel's half and knows nothing of widgets. The bytes go through the same
-:class:`~hfwidgets.sensors.protocol.LineDecoder` as :class:`~hfwidgets.sensors.SerialSource`'s,
-so a bad line costs exactly one line and is counted identically, and device times are mapped to
-``time.monotonic()`` by the same clock model.
+is the kernel's half and knows nothing of widgets. The bytes become samples exactly as
+:class:`~hfwidgets.sensors.SerialSource`'s do, by their shared
+:class:`~hfwidgets.sensors.line_stream.LineStreamSource`: a bad line costs exactly one line and is
+counted identically, and device times are mapped to ``time.monotonic()`` by the same clock.
 
 Messages (page to kernel), each a JSON ``content`` plus binary ``buffers``:
 
@@ -21,7 +21,8 @@ Messages (page to kernel), each a JSON ``content`` plus binary ``buffers``:
 
 Every message also names the page (browser tab) that sent it, ``"page": ID``: the widget lets one
 page at a time feed the source and answers another page that opens a port with
-``{"type": "busy", "page": ID, "reason": TEXT}`` (:class:`~hfwidgets.widgets.web_serial.WebSerialPort`).
+``{"type": "busy", "page": ID, "reason": TEXT}``
+(:class:`~hfwidgets.widgets.web_serial.WebSerialPort`).
 
 ``MS`` are page times in milliseconds (``performance.timeOrigin + performance.now()``). Only
 their differences are used to stamp samples (``sent - arrived`` is how long a chunk waited in the
@@ -39,7 +40,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -49,9 +49,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hfwidgets.errors import HfwError
-from hfwidgets.sensors.base import Source, SourceStats
-from hfwidgets.sensors.protocol import BAUDRATE, LineDecoder
-from hfwidgets.sensors.serial_source import _DeviceClock
+from hfwidgets.sensors.line_stream import LineStreamSource
+from hfwidgets.sensors.protocol import BAUDRATE
 
 __all__ = [
     "MAX_CHUNKS",
@@ -130,7 +129,7 @@ def _payload(buffers: Sequence[Any]) -> bytes:
     return bytes(buffer)
 
 
-class BrowserSerialSource(Source):
+class BrowserSerialSource(LineStreamSource):
     """Samples of the hfw-imu sketch read by the browser and forwarded to the kernel.
 
     Parameters
@@ -164,22 +163,14 @@ class BrowserSerialSource(Source):
     def __init__(
         self, *, rate_hz: float = 50.0, buffer_seconds: float = 600.0, baudrate: int = BAUDRATE
     ) -> None:
-        super().__init__(rate_hz=rate_hz, buffer_seconds=buffer_seconds)
-        self.baudrate = int(baudrate)
-        self.port: str | None = None
+        super().__init__(
+            port=None, baudrate=baudrate, rate_hz=rate_hz, buffer_seconds=buffer_seconds
+        )
         self.messages = 0
         self.rejected = 0
         self.last_rejected: str | None = None
-        self._decoder = LineDecoder(rate_hz=rate_hz)
-        self._clock = _DeviceClock()
-        self._lock = threading.Lock()  # the widget's handler and readers of stats()
         self._running = False
-        self._connected = False
         self._ever_connected = False
-        self._lost = False  # the last port went away without being closed
-        self._reconnects = 0
-        self._baud_warned = False
-        self._connect_counts = (0, 0)
         self._delays: deque[tuple[float, int]] = deque(maxlen=_DELAYS_KEPT)
         self._sent_s: deque[float] = deque(maxlen=_MESSAGE_TIMES_KEPT)
 
@@ -197,12 +188,6 @@ class BrowserSerialSource(Source):
             return None
         return "no USB sensor picked yet: click “Connect USB sensor” and choose its port"
 
-    @property
-    def last_bad_line(self) -> str | None:
-        """Why the most recent bad line was rejected (None if there was none)."""
-        bad = self._decoder.last_bad
-        return None if bad is None else str(bad)
-
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
         """Accept what the page sends (the page opens the port when the person clicks)."""
@@ -211,22 +196,7 @@ class BrowserSerialSource(Source):
     def stop(self) -> None:
         """Ignore the page from now on; safe to call twice. The widget closes the port."""
         self._running = False
-        if self._connected:
-            self._connected = False
-            self._publish_status(False, f"{self.port} closed")
-
-    def stats(self) -> SourceStats:
-        """Counters; ``rate_hz`` is 0.0 while a lost port is awaited, as SerialSource's."""
-        with self._lock:
-            d = self._decoder
-            return SourceStats(
-                good=d.good,
-                bad=d.bad,
-                dropped=d.dropped,
-                reconnects=self._reconnects,
-                rate_hz=0.0 if self._lost else d.estimated_rate(),
-                connected=self._connected,
-            )
+        self._stream_closed()
 
     # -- what the page reports ------------------------------------------------------------------
     def port_opened(self, name: str) -> None:
@@ -236,18 +206,9 @@ class BrowserSerialSource(Source):
         name = clean_port_name(name)
         # Back after a loss, as SerialSource's reopen; a port the person picks again is not.
         again = self._lost and name == self.port
-        self._lost = False
-        with self._lock:
-            self._decoder.reset(skip_partial=True)
-            self._clock.reset()
-            self._connect_counts = (self._decoder.good, self._decoder.bad)
-            if again:
-                self._reconnects += 1
         self.port = name
         self._ever_connected = True
-        self._baud_warned = False
-        self._connected = True
-        self._publish_status(True, f"{name} {'reconnected' if again else 'opened'}")
+        self._stream_opened(name, again=again)
 
     def port_lost(self, reason: str, *, closed: bool = False) -> None:
         """The port went away (``closed``: the page closed it on purpose)."""
@@ -285,28 +246,9 @@ class BrowserSerialSource(Source):
         if not self._running:
             return 0
         now = time.monotonic() if arrived_s is None else float(arrived_s)
-        with self._lock:
-            # Arrival times estimated from two clocks can step back a little (a batch that
-            # travelled faster than the one before): sample times must not.
-            now = max(now, self._clock.last_host)
-            restarts = self._decoder.restarts
-            t_ms, xyz, headers = self._decoder.feed(bytes(data))
-            if headers or self._decoder.restarts != restarts:
-                self._clock.reset()
-                self.rate_hz = self._decoder.rate_hz
-            if t_ms.size:
-                self.buffer.extend(self._clock.map(t_ms, now), xyz)
-                if page_ms is not None:
-                    self._delays.append((time.time() * 1000.0 - page_ms, int(t_ms.size)))
-            good, bad = self._decoder.good, self._decoder.bad
-        bad_since = bad - self._connect_counts[1]
-        if not self._baud_warned and good == self._connect_counts[0] and bad_since >= 20:
-            self._baud_warned = True
-            self._publish_status(
-                True,
-                f"{self.port}: {bad_since} lines and none valid; is the sketch sending at "
-                f"{self.baudrate} baud?",
-            )
+        t_ms = self._ingest(bytes(data), now)
+        if t_ms.size and page_ms is not None:
+            self._delays.append((time.time() * 1000.0 - page_ms, int(t_ms.size)))
         return int(t_ms.size)
 
     def receive(

@@ -10,26 +10,21 @@ with a growing pause (50 ms up to 0.5 s) and reopens it when it comes back.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
 
-import numpy as np
 import serial
-from numpy.typing import NDArray
 
 from hfwidgets._worker import Worker
 from hfwidgets.errors import HfwError
-from hfwidgets.sensors.base import Source, SourceStats
+from hfwidgets.sensors.line_stream import LineStreamSource
 from hfwidgets.sensors.ports import describe_ports, list_ports
-from hfwidgets.sensors.protocol import BAUDRATE, MAX_GAP_MS, LineDecoder
+from hfwidgets.sensors.protocol import BAUDRATE
 
 __all__ = ["SerialPortError", "SerialSource", "list_ports"]
 
 log = logging.getLogger(__name__)
-
-_MAX_GAP_S = MAX_GAP_MS / 1000.0
 
 
 class SerialPortError(HfwError):
@@ -63,54 +58,7 @@ def open_port(port: str, *, baudrate: int = BAUDRATE, timeout: float = 0.1) -> s
         raise SerialPortError(f"cannot open serial port {port!r}: {exc}; {hint}") from exc
 
 
-class _DeviceClock:
-    """Map device milliseconds onto ``time.monotonic()``.
-
-    Samples arrive after they are taken, so ``arrival - device_time`` bounds the clock offset
-    from above; the offset follows that lower envelope, and may rise by at most 1 % of elapsed
-    device time (an Arduino's ceramic resonator is within 0.5 %). Times never go backwards.
-    """
-
-    def __init__(self, drift: float = 0.01) -> None:
-        self.drift = drift
-        self.last_host = -math.inf
-        self.reset()
-
-    def reset(self) -> None:
-        self.offset: float | None = None
-        self.last_dev: float | None = None
-
-    def map(self, t_ms: NDArray[np.int64], now: float) -> NDArray[np.float64]:
-        dev = t_ms.astype(np.float64) / 1000.0
-        # A chunk read after a stall can hold samples from before and after a board reset
-        # (millis() restarts) or a new clock (a jump the decoder does not count as a gap): map
-        # each run of device time on its own, or the samples before the break would be stamped
-        # up to the board's uptime in the future (or the past).
-        steps = np.diff(dev)
-        breaks = np.flatnonzero((steps < 0) | (steps > _MAX_GAP_S)) + 1
-        if breaks.size:
-            return np.concatenate([self._map_run(run, now) for run in np.split(dev, breaks)])
-        return self._map_run(dev, now)
-
-    def _map_run(self, dev: NDArray[np.float64], now: float) -> NDArray[np.float64]:
-        bound = now - dev[-1]
-        if (
-            self.offset is None
-            or self.last_dev is None
-            or not 0 <= dev[0] - self.last_dev <= _MAX_GAP_S
-        ):
-            self.offset = bound
-        else:
-            self.offset = min(self.offset + self.drift * (dev[-1] - self.last_dev), bound)
-        self.last_dev = float(dev[-1])
-        # No sample was taken after it arrived: ``dev + (now - dev[-1])`` can round one ulp
-        # past ``now``, so clip to it exactly (last_host <= now: both come from the clock).
-        t = np.clip(dev + self.offset, self.last_host, now)
-        self.last_host = float(t[-1])
-        return t
-
-
-class SerialSource(Source):
+class SerialSource(LineStreamSource):
     """Samples from a serial port speaking the hfw-imu line protocol.
 
     Parameters
@@ -146,22 +94,15 @@ class SerialSource(Source):
         read_timeout: float = 0.1,
         max_backoff_s: float = 0.5,
     ) -> None:
-        super().__init__(rate_hz=rate_hz, buffer_seconds=buffer_seconds)
-        self.port = str(port)
-        self.baudrate = int(baudrate)
+        super().__init__(
+            port=str(port), baudrate=baudrate, rate_hz=rate_hz, buffer_seconds=buffer_seconds
+        )
+        self.port: str = str(port)
         self.reconnect = bool(reconnect)
         self.read_timeout = float(read_timeout)
         self.max_backoff_s = float(max_backoff_s)
-        self._decoder = LineDecoder(rate_hz=rate_hz)
-        self._clock = _DeviceClock()
-        self._lock = threading.Lock()  # guards decoder counters and buffer order
         self._serial: serial.SerialBase | None = None
         self._worker = Worker(self._run, name=f"hfw-serial {self.port}", interrupt=self._wake)
-        self._reconnects = 0
-        self._connected = False
-        self._lost = False  # the port vanished and the reader waits for it (not a stop())
-        self._baud_warned = False
-        self._connect_counts = (0, 0)  # (good, bad) at the last (re)connect
 
     def __repr__(self) -> str:
         return f"SerialSource({self.port!r}, baudrate={self.baudrate})"
@@ -170,44 +111,19 @@ class SerialSource(Source):
     def running(self) -> bool:
         return self._worker.alive
 
-    @property
-    def last_bad_line(self) -> str | None:
-        """Why the most recent bad line was rejected (None if there was none)."""
-        bad = self._decoder.last_bad
-        return None if bad is None else str(bad)
-
     def start(self) -> None:
         """Open the port and start the reader thread (no-op if running)."""
         if self.running:
             return
         self._serial = open_port(self.port, baudrate=self.baudrate, timeout=self.read_timeout)
-        self._on_connected(first=True)
+        self._stream_opened(self.port, again=False)
         self._worker.start()
 
     def stop(self) -> None:
         """Stop the reader and close the port; safe to call twice."""
         self._worker.stop(2.0)
         self._close()
-        if self._connected:
-            self._connected = False
-            self._publish_status(False, f"{self.port} closed")
-
-    def stats(self) -> SourceStats:
-        """Counters; ``rate_hz`` is 0.0 while the port is lost (the last estimate would be stale).
-
-        After `stop` it stays the rate the capture ran at (``hfw record`` stores the session at
-        it); after a reconnect it is the rate of the samples since then.
-        """
-        with self._lock:
-            d = self._decoder
-            return SourceStats(
-                good=d.good,
-                bad=d.bad,
-                dropped=d.dropped,
-                reconnects=self._reconnects,
-                rate_hz=0.0 if self._lost else d.estimated_rate(),
-                connected=self._connected,
-            )
+        self._stream_closed()
 
     # -- reader thread ------------------------------------------------------------------------
     def _wake(self) -> None:
@@ -244,39 +160,6 @@ class SerialSource(Source):
                 except Exception:  # a bug in decoding must not end the capture
                     log.exception("could not ingest %d bytes from %s", len(data), self.port)
 
-    def _ingest(self, data: bytes, now: float) -> None:
-        with self._lock:
-            restarts = self._decoder.restarts
-            t_ms, xyz, headers = self._decoder.feed(data)
-            if headers or self._decoder.restarts != restarts:
-                self._clock.reset()
-                # The board says at which rate it samples: consumers (windows, `hfw record`'s
-                # session) follow it rather than the rate we guessed before it spoke.
-                self.rate_hz = self._decoder.rate_hz
-                self.full_scale_g = self._decoder.full_scale_g
-            if t_ms.size:
-                self.buffer.extend(self._clock.map(t_ms, now), xyz)
-            good, bad = self._decoder.good, self._decoder.bad
-        bad_since = bad - self._connect_counts[1]
-        if not self._baud_warned and good == self._connect_counts[0] and bad_since >= 20:
-            self._baud_warned = True
-            self._publish_status(
-                True,
-                f"{self.port}: {bad_since} lines and none valid; wrong baud rate "
-                f"({self.baudrate})? The hfw-imu sketch sends at {BAUDRATE} baud.",
-            )
-
-    def _on_connected(self, *, first: bool) -> None:
-        with self._lock:
-            self._decoder.reset(skip_partial=True)
-            self._clock.reset()
-            self._connect_counts = (self._decoder.good, self._decoder.bad)
-            if not first:
-                self._reconnects += 1
-        self._baud_warned = False
-        self._connected, self._lost = True, False
-        self._publish_status(True, f"{self.port} {'reconnected' if not first else 'opened'}")
-
     def _on_lost(self, exc: BaseException) -> None:
         self._close()
         self._connected, self._lost = False, True
@@ -295,7 +178,7 @@ class SerialSource(Source):
                 except SerialPortError as exc:
                     log.debug("reopen of %s failed: %s", self.port, exc)
                 else:
-                    self._on_connected(first=False)
+                    self._stream_opened(self.port, again=True)
                     return True
             stop.wait(pause)
             pause = min(pause * 2, self.max_backoff_s)
