@@ -60,3 +60,31 @@ def test_windows_of_the_sensor_in_use_carry_no_earlier_sensor_note(bench: Workbe
     assert bench.labeler.pending
     assert "sensor before" not in bench.labeler.title.value
     assert "earlier sensor" not in bench.labeler.title.value
+
+
+def test_a_class_added_in_the_notebook_cell_gets_a_button(tmp_path: Path) -> None:
+    from hfwidgets.store import Project
+
+    Project.create(tmp_path / "proj").close()  # high-five, other
+    wb = Workbench(tmp_path / "proj", classes=("high-five", "other", "wave"), source=_still(),
+                   weights="none", thumbnail=False)  # fmt: skip
+    try:
+        assert list(wb.labeler.class_buttons) == ["high-five", "other", "wave"]
+        assert wb.project.classes == ("high-five", "other", "wave")
+        assert wb.checklist.num_classes == 3
+    finally:
+        wb.close()
+
+
+def test_a_class_left_out_in_the_cell_is_kept_and_the_header_says_so(tmp_path: Path) -> None:
+    from hfwidgets.store import Project
+
+    Project.create(tmp_path / "proj").close()
+    wb = Workbench(tmp_path / "proj", classes=("high-five", "rest"), source=_still(),
+                   weights="none", thumbnail=False)  # fmt: skip
+    try:
+        assert list(wb.labeler.class_buttons) == ["high-five", "other"]
+        header = wb.children[0].value
+        assert "leaves out other, which this project has" in header
+    finally:
+        wb.close()

@@ -37,6 +37,7 @@ __all__ = ["SETTINGS_KEY", "Workbench"]
 log = logging.getLogger("hfwidgets.widgets")
 
 SETTINGS_KEY = "workbench"  # project setting holding the Workbench's choices
+DEFAULT_CLASSES = ("high-five", "other")
 SIMULATED = "simulated arm"
 BROWSER = BrowserSerialSource.DISPLAY_NAME  # the sensor on the person's computer (Web Serial)
 TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Live")
@@ -55,7 +56,12 @@ class Workbench(w.VBox):
     source
         A live source; None starts a :class:`hfwidgets.sensors.SimulatedSource` and offers the
         serial ports the machine sees in a picker.
-    classes, rate_hz
+    classes
+        The classes of a new project (default ``("high-five", "other")``). For a project that
+        exists, a list holding all its classes plus new ones adds the new ones (a button
+        each); a list that leaves one out changes nothing and the header says so (a class
+        with labels is never renamed or dropped from code).
+    rate_hz
         Used only when ``project`` is a path that does not exist yet.
     weights
         Initial weights when the project has no stored choice; ``$HFW_WEIGHTS`` overrides it
@@ -69,7 +75,7 @@ class Workbench(w.VBox):
         project: Any,
         *,
         source: Any | None = None,
-        classes: tuple[str, ...] = ("high-five", "other"),
+        classes: tuple[str, ...] | None = None,
         rate_hz: float = 50.0,
         weights: str | None = None,
         thumbnail: bool = True,
@@ -77,7 +83,10 @@ class Workbench(w.VBox):
         if isinstance(project, str | os.PathLike):
             from hfwidgets.store import Project
 
-            project = Project.open_or_create(Path(project), classes=classes, rate_hz=rate_hz)
+            project = Project.open_or_create(
+                Path(project), classes=tuple(classes or DEFAULT_CLASSES), rate_hz=rate_hz
+            )
+        classes_note = _follow_classes(project, classes)
         self.project = project
         # Re-running the notebook cell makes a new Workbench for the same project: the old one's
         # threads (source, plot, capture, bridges) and its serial port would otherwise live on.
@@ -154,9 +163,10 @@ class Workbench(w.VBox):
         )
         for i, title in enumerate(TAB_TITLES):
             self.tabs.set_title(i, title)
+        warn = f"<br><span style='color:#a00'>{esc(classes_note)}</span>" if classes_note else ""
         header = w.HTML(
             f"<b>High-five workbench</b> · project <code>{esc(project.path)}</code> · "
-            f"classes {esc_join(project.classes)}"
+            f"classes {esc_join(project.classes)}{warn}"
         )
         super().__init__([header, self.tabs])
         self.add_class("hfw-workbench")
@@ -505,6 +515,21 @@ class Workbench(w.VBox):
     def _on_sensor_pick(self, change: dict[str, Any]) -> None:
         if not self._quiet and change["new"] is not None:
             self.choose_sensor(str(change["new"]))
+
+
+def _follow_classes(project: Any, classes: tuple[str, ...] | None) -> str:
+    """Add the classes ``classes`` names beyond the project's; what to tell when it cannot."""
+    if classes is None or tuple(classes) == tuple(project.classes):
+        return ""
+    missing = [c for c in project.classes if c not in classes]
+    if missing:
+        return (
+            f"classes={tuple(classes)!r} leaves out {', '.join(missing)}, which this project "
+            "has: its classes are kept. To add a class, list every class and the new one."
+        )
+    for name in classes:
+        project.add_class(name)  # ValueError naming the rule for a bad name
+    return ""
 
 
 def _sensor_value(source: Any) -> str:
