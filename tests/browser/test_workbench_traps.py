@@ -8,8 +8,10 @@ One walk through the workbench notebook, because each step needs the kernel the 
 - ``h`` and ``x`` pressed over the live plot label and discard, and never cut the cell;
 - switching backbone and back keeps the offline weights file.
 
-And the same notebook open in two tabs: the second tab's "Connect USB sensor" is refused with a
-reason while the first reads the sensor, so their bytes never mix.
+Stop pressed as soon as Start has been: the run ends before its first batch and the panel says
+"stopped" and that nothing was learned, within seconds. And the same notebook open in two tabs:
+the second tab's "Connect USB sensor" is refused with a reason while the first reads the
+sensor, so their bytes never mix.
 """
 
 from __future__ import annotations
@@ -221,3 +223,27 @@ def test_a_second_tab_is_told_another_tab_reads_the_usb_sensor(launch_lab, page,
     assert "reading Arduino USB 2341:0043" in first.inner_text()
     readout = page.locator(".hfw-live-plot").first
     readout.get_by_text(re.compile(r"good [1-9][\d,]* · bad 0 ")).wait_for(timeout=20_000)
+
+
+def test_stop_right_after_start_ends_the_run_at_once(launch_lab, page, tmp_path):  # type: ignore[no-untyped-def]
+    root = tmp_path / "lab"
+    root.mkdir()
+    seed_labelled_windows(root / WORKBENCH_PROJECT, 8, seed=11)
+    lab = start_workbench_lab(launch_lab, root, notebook=True)
+    open_workbench(page, lab, "workbench.ipynb")
+    show_tab(page, "Train")
+    panel = page.locator(".hfw-training-panel")
+    panel.locator("button", has_text="Start").click()
+    stop = panel.locator("button", has_text="Stop")
+    stop.click()  # as soon as the page has drawn it enabled
+    pressed = time.monotonic()
+    panel.get_by_text("nothing was learned").wait_for(timeout=60_000)
+    waited = time.monotonic() - pressed
+    assert "stopped" in panel.inner_text()
+    assert stop.is_disabled()
+    assert panel.locator("button", has_text="Start").is_enabled()
+    with Project.open(root / WORKBENCH_PROJECT) as project:
+        run = project.runs()[-1]
+    assert (run.status, run.metrics["epochs"]) == ("stopped", 0)
+    (REPO / "test-artifacts").mkdir(exist_ok=True)
+    (REPO / "test-artifacts" / "stop-right-after-start.txt").write_text(f"{waited:.1f} s\n")
