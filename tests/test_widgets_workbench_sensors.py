@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from hfwidgets.sensors import SimulatedSource, simulate_windows
@@ -86,5 +87,26 @@ def test_a_class_left_out_in_the_cell_is_kept_and_the_header_says_so(tmp_path: P
         assert list(wb.labeler.class_buttons) == ["high-five", "other"]
         header = wb.children[0].value
         assert "leaves out other, which this project has" in header
+    finally:
+        wb.close()
+
+
+def test_after_a_switch_the_plot_shows_nothing_of_the_earlier_sensor(
+    tmp_path: Path, pty_path: str
+) -> None:
+    recorded = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=15.0,
+                               script=["high-five", "wave", "high-five"])  # fmt: skip
+    wb = Workbench(tmp_path / "proj", source=recorded, weights="none", thumbnail=False)
+    try:
+        t, _xyz = recorded.buffer.snapshot(1)
+        wb.plot.mark_window(SimpleNamespace(t0=float(t[-1]) - 2.0, data=np.zeros((75, 3)),
+                                            rate_hz=50.0))  # fmt: skip
+        wb.plot.refresh()
+        assert len(wb.plot._lines.x) > 0
+        assert wb.plot._shade.visible
+        assert wb.choose_sensor(pty_path)  # a port that has sent nothing yet
+        wb.plot.refresh()
+        assert len(wb.plot._lines.x) == 0  # not the simulated arm's traces, frozen
+        assert not wb.plot._shade.visible  # nor its captured window
     finally:
         wb.close()

@@ -190,6 +190,12 @@ class LivePlot(w.VBox):
             self._captures.append(span)
             self._marks += 1
 
+    def clear_marks(self) -> None:
+        """Forget the shaded windows (they belong to the source shown before; thread-safe)."""
+        with self._captures_lock:
+            self._captures.clear()
+            self._marks += 1  # the next frame redraws without them
+
     def refresh(self) -> None:
         """Redraw once from the current buffer contents (what the updater calls ~20 times/s).
 
@@ -231,6 +237,12 @@ class LivePlot(w.VBox):
                 if self._xs.min != lo or self._xs.max != hi:
                     self._xs.min, self._xs.max = lo, hi
                 self._update_shading(end, lo, hi)
+            elif len(self._lines.x) or self._shade.visible:
+                # Nothing from this source yet (a port just picked): show nothing rather than
+                # the traces and shading of the source shown before, frozen as if they were its.
+                self._lines.x = np.zeros(0, dtype=np.float32)
+                self._lines.y = np.zeros((3, 0), dtype=np.float32)
+                self._shade.visible = False
             if readout != self._last_readout:
                 self.readout.value = readout
                 self._last_readout = readout

@@ -216,6 +216,7 @@ class Workbench(w.VBox):
         self.labeler.capture = self.capture
         self.labeler.source_name = window_source(source)
         self.plot.paused = False  # a pause refers to the old source's buffer
+        self.plot.clear_marks()  # and its shaded windows to the old source's trace
         self.plot.source = source
         self.live.source = source
         self.plot.start()
