@@ -110,3 +110,17 @@ def test_after_a_switch_the_plot_shows_nothing_of_the_earlier_sensor(
         assert not wb.plot._shade.visible  # nor its captured window
     finally:
         wb.close()
+
+
+def test_live_counting_goes_on_with_the_sensor_picked_meanwhile(
+    bench: Workbench, pty_path: str
+) -> None:
+    from tests.fakes import JoltPredictor
+
+    bench.live.set_predictor(JoltPredictor(run_id=1))
+    bench.live.start()
+    assert bench.choose_sensor(pty_path)
+    assert bench.live.running  # not silently stopped by the switch
+    assert bench.live.classifier is not None
+    assert bench.live.classifier.source is bench.source
+    assert bench.live.start_button.description == "Stop"

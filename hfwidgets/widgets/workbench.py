@@ -203,7 +203,12 @@ class Workbench(w.VBox):
         super().close()
 
     def use_source(self, source: Any) -> None:
-        """Switch every tab to ``source`` (the old one is stopped)."""
+        """Switch every tab to ``source`` (the old one is stopped).
+
+        Live counting that was on goes on with the new source (the count carries on): a person
+        who switches sensors while counting has not asked it to stop.
+        """
+        counting = bool(self.live.running)
         self.live.stop()
         self.capture.stop()
         self.source.stop()
@@ -222,6 +227,8 @@ class Workbench(w.VBox):
         self.plot.start()
         self.capture.start(pump=self.pump)
         self._follow_web_serial(source)
+        if counting:
+            self.live.start()
 
     # -- wiring -------------------------------------------------------------------------------
     def _wire(self) -> None:
