@@ -31,50 +31,12 @@ from pathlib import Path
 import torch
 
 from hfwidgets._paths import shared_weights
-from hfwidgets.explain import Burst, evidence_windows, explain_window
-from hfwidgets.models import layer_groups
-from hfwidgets.scalogram import ScalogramSettings
-from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, load_predictor, train_project
+from hfwidgets.explain import evidence_windows, explain_window
+from hfwidgets.explain.evidence import DISTRACTOR, EVIDENCE, EVIDENCE_3, RATE_HZ, WINDOW_S
+from hfwidgets.explain.evidence_run import train_evidence_run
+from hfwidgets.training import load_predictor
 
-RATE = 50.0
-WINDOW_S = 1.5
-EVIDENCE = {"x-early": Burst(0.35, 6.0, axis=0), "z-late": Burst(1.1, 6.0, axis=2)}
-DISTRACTOR = Burst(0.75, 2.5, axis=1)
-# --classes 3: a third class with the same burst on y at 0.75 s, and no distractor.
-EVIDENCE_3 = {**EVIDENCE, "y-mid": Burst(0.75, 6.0, axis=1)}
 CELLS = 7  # MobileNetV2's last feature map at 224 x 224
-
-
-def _train(
-    folder: Path,
-    weights: Path,
-    *,
-    threads: int,
-    evidence: dict[str, Burst] = EVIDENCE,
-    distractor: Burst | None = DISTRACTOR,
-) -> tuple[Project, int]:
-    windows, labels = evidence_windows(
-        list(evidence.values()), per_class=12, distractor=distractor, seed=0
-    )
-    classes = list(evidence)
-    project = Project.create(folder, classes=classes, rate_hz=RATE)
-    for window, label in zip(windows, labels, strict=True):
-        project.add_window(window, rate_hz=RATE, label=classes[label])
-    project.set_setting("scalogram", ScalogramSettings(size=(224, 224)).to_dict())
-    config = TrainConfig(
-        model="mobilenet_v2",
-        weights=str(weights),
-        frozen=tuple(layer_groups("mobilenet_v2")[:-1]),
-        epochs=8,
-        batch_size=8,
-        lr=1e-2,
-        num_threads=threads,
-        baseline=False,
-        seed=0,
-        val_fraction=0.25,
-    )
-    return project, train_project(project, config)
 
 
 def _errors(rows: list[dict[str, float]], key: str) -> dict[str, float]:
@@ -104,13 +66,14 @@ def main() -> int:
         started = time.perf_counter()
         evidence = EVIDENCE if args.classes == 2 else EVIDENCE_3
         distractor = DISTRACTOR if args.classes == 2 else None
-        project, run_id = _train(
+        run = train_evidence_run(
             Path(tmp) / "proj",
             weights,
-            threads=args.threads,
             evidence=evidence,
             distractor=distractor,
+            threads=args.threads,
         )
+        project, run_id = run.project, run.run_id
         train_s = time.perf_counter() - started
         predictor = load_predictor(project, run_id)
         settings = predictor.settings
@@ -125,14 +88,14 @@ def main() -> int:
         occluded = {label: 0 for label in range(len(classes))}
         for window, label in zip(held, labels, strict=True):
             start = time.perf_counter()
-            predictor.predict_proba(window[None], rate_hz=RATE)
+            predictor.predict_proba(window[None], rate_hz=RATE_HZ)
             seconds["predict"].append(time.perf_counter() - start)
             methods = ["gradcam"]
             if occluded[label] < args.occlusion_windows:
                 occluded[label] += 1
                 methods.append("occlusion")
             for method in methods:
-                e = explain_window(predictor, window, rate_hz=RATE, method=method)
+                e = explain_window(predictor, window, rate_hz=RATE_HZ, method=method)
                 seconds[method].append(e.seconds)
                 correct += method == "gradcam" and e.predicted == classes[label]
                 spec = evidence[classes[label]]

@@ -14,30 +14,30 @@ from PIL import Image
 
 from hfwidgets.cli import main
 from hfwidgets.errors import HfwError
-from hfwidgets.explain import Burst, evidence_windows, explain_stored_window, explain_window
-from hfwidgets.explain.evidence import burst
+from hfwidgets.explain import Burst, explain_stored_window, explain_window
+from hfwidgets.explain.evidence import (
+    DISTRACTOR,
+    EVIDENCE,
+    EVIDENCE_3,
+    RATE_HZ,
+    WINDOW_S,
+    burst,
+)
+from hfwidgets.explain.evidence_run import train_evidence_run
 from hfwidgets.explain.explainer import choose_method
 from hfwidgets.explain.heatmap import image_grid, peak_of
 from hfwidgets.explain.picture import render_explanation_png
 from hfwidgets.explain.score import class_log_odds
 from hfwidgets.models import StagedNet, build_architecture, layer_groups, list_backbones
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
-from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, load_predictor, train_project
+from hfwidgets.training import load_predictor
 from hfwidgets.training.predictor import RunPredictor
 
 torch.set_num_threads(1)
-RATE = 50.0
-WINDOW_S = 1.5
 
-# The simulated evidence: class "x-early" is a 6 Hz burst on x at 0.35 s, class "z-late" the
-# same burst on z at 1.1 s; every window also has a 2.5 Hz burst on y at 0.75 s (a distractor
-# both classes share, which a faithful map must not point at). Noise everywhere. Both classes'
-# bursts have one frequency and strength: scalograms are scaled by each window's peak, so
-# evidence of unequal strength would make the distractor's brightness differ by class, and the
-# model would rightly use it (seen with a 4 Hz vs a 10 Hz class).
-EVIDENCE = {"x-early": Burst(0.35, 6.0, axis=0), "z-late": Burst(1.1, 6.0, axis=2)}
-DISTRACTOR = Burst(0.75, 2.5, axis=1)
+# The simulated evidence (hfwidgets.explain.evidence.EVIDENCE): class "x-early" is a 6 Hz burst
+# on x at 0.35 s, class "z-late" the same burst on z at 1.1 s; every window also has a 2.5 Hz
+# burst on y at 0.75 s (DISTRACTOR: both classes share it, a faithful map must not point at it).
 # MobileNetV2's last convolutional group gives a 7 x 7 map at 224 x 224 pixels. The peak must
 # lie within 1.5 of its cells of the evidence, in time (1.5 * 1.5 s / 7 = 0.32 s) and in
 # frequency (rows are geometric over the band: a factor 30 ** (1.5 / 7) = 2.07 at 0.67-20 Hz),
@@ -48,7 +48,7 @@ TOLERANCE_CELLS = 1.5
 
 
 def _settings(size: int) -> ScalogramSettings:
-    return ScalogramSettings(size=(size, size)).resolve(window_s=WINDOW_S, rate_hz=RATE)
+    return ScalogramSettings(size=(size, size)).resolve(window_s=WINDOW_S, rate_hz=RATE_HZ)
 
 
 def _random_predictor(name: str, classes: list[str], size: int) -> RunPredictor:
@@ -58,7 +58,7 @@ def _random_predictor(name: str, classes: list[str], size: int) -> RunPredictor:
         StagedNet(model, name),
         classes=classes,
         settings=_settings(size),
-        rate_hz=RATE,
+        rate_hz=RATE_HZ,
         model_name=name,
     )
 
@@ -83,13 +83,13 @@ def test_grid_puts_a_burst_in_its_own_scalogram_at_its_time_and_frequency(size, 
     burst's frequency (within 6 %) and time (within one sample): rows and columns are mapped
     as the transform and Pillow's resize lay them out."""
     settings = ScalogramSettings(size=size, representation="magnitude").resolve(
-        window_s=WINDOW_S, rate_hz=RATE
+        window_s=WINDOW_S, rate_hz=RATE_HZ
     )
-    n = round(WINDOW_S * RATE)
+    n = round(WINDOW_S * RATE_HZ)
     window = np.zeros((n, 3), dtype=np.float32)
-    window[:, spec.axis] = burst(spec, n=n, rate_hz=RATE)
-    image = compute_scalograms(window[None], rate_hz=RATE, settings=settings)[0]
-    frequencies, times = image_grid(settings, n_samples=n, rate_hz=RATE)
+    window[:, spec.axis] = burst(spec, n=n, rate_hz=RATE_HZ)
+    image = compute_scalograms(window[None], rate_hz=RATE_HZ, settings=settings)[0]
+    frequencies, times = image_grid(settings, n_samples=n, rate_hz=RATE_HZ)
     assert frequencies.shape == (size[0],)
     assert times.shape == (size[1],)
     # Top row the highest frequency (the edge rows repeat: Pillow clamps at the border).
@@ -97,7 +97,7 @@ def test_grid_puts_a_burst_in_its_own_scalogram_at_its_time_and_frequency(size, 
     assert frequencies[0] == pytest.approx(settings.f_max_hz)
     peak_hz, peak_s = peak_of(image[spec.axis], frequencies, times)
     assert peak_hz == pytest.approx(spec.freq_hz, rel=0.06)
-    assert peak_s == pytest.approx(spec.t_s, abs=1 / RATE)
+    assert peak_s == pytest.approx(spec.t_s, abs=1 / RATE_HZ)
 
 
 def test_peak_of_a_flat_or_empty_map_is_none():
@@ -175,32 +175,8 @@ def test_unknown_class_or_method_is_named():
 
 
 def _train_evidence(folder, weights, evidence, distractor):
-    """A project of simulated evidence windows and a MobileNetV2 run (ImageNet weights, only
-    the head trained, 8 epochs on 12 windows per class at 224 x 224: seconds on one thread)."""
-    windows, labels = evidence_windows(
-        list(evidence.values()), per_class=12, distractor=distractor, seed=0
-    )
-    classes = list(evidence)
-    project = Project.create(folder, classes=classes, rate_hz=RATE)
-    ids = [
-        project.add_window(w, rate_hz=RATE, label=classes[label])
-        for w, label in zip(windows, labels, strict=True)
-    ]
-    project.set_setting("scalogram", ScalogramSettings(size=(224, 224)).to_dict())
-    config = TrainConfig(
-        model="mobilenet_v2",
-        weights=str(weights),
-        frozen=tuple(layer_groups("mobilenet_v2")[:-1]),
-        epochs=8,
-        batch_size=8,
-        lr=1e-2,
-        num_threads=1,
-        baseline=False,
-        seed=0,
-        val_fraction=0.25,
-    )
-    run_id = train_project(project, config)
-    return project, run_id, ids, [classes[label] for label in labels]
+    run = train_evidence_run(folder, weights, evidence=evidence, distractor=distractor)
+    return run.project, run.run_id, run.window_ids, run.labels
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +225,7 @@ def test_gradcam_of_a_three_class_run_peaks_at_each_class_evidence(
     tmp_path_factory, mobilenet_v2_weights
 ):
     """Three classes, the same burst on x early, on y in the middle, on z late."""
-    evidence = {**EVIDENCE, "y-mid": Burst(0.75, 6.0, axis=1)}
+    evidence = EVIDENCE_3
     folder = tmp_path_factory.mktemp("explain3") / "proj"
     project, run_id, ids, labels = _train_evidence(folder, mobilenet_v2_weights, evidence, None)
     try:

@@ -13,7 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Burst", "burst", "evidence_windows"]
+__all__ = [
+    "DISTRACTOR",
+    "EVIDENCE",
+    "EVIDENCE_3",
+    "RATE_HZ",
+    "WINDOW_S",
+    "Burst",
+    "burst",
+    "evidence_windows",
+]
+
+RATE_HZ = 50.0
+WINDOW_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,17 @@ class Burst:
     axis: int = 0
     amplitude_g: float = 1.5
     cycles: float = 3.0  # Gaussian envelope's width: about this many periods
+
+
+#: The evidence docs/explain.md measures: class "x-early" is a 6 Hz burst on x at 0.35 s,
+#: "z-late" the same burst on z at 1.1 s. Both have one frequency and strength: scalograms are
+#: scaled by each window's peak, so evidence of unequal strength would make the distractor's
+#: brightness differ by class, and a model would rightly use it (seen with 4 Hz vs 10 Hz).
+EVIDENCE = {"x-early": Burst(0.35, 6.0, axis=0), "z-late": Burst(1.1, 6.0, axis=2)}
+#: A 2.5 Hz burst on y at 0.75 s in every window of :data:`EVIDENCE`: no class's evidence.
+DISTRACTOR = Burst(0.75, 2.5, axis=1)
+#: Three classes: a "y-mid" class with the same burst on y at 0.75 s (used without distractor).
+EVIDENCE_3 = {**EVIDENCE, "y-mid": Burst(0.75, 6.0, axis=1)}
 
 
 def burst(spec: Burst, *, n: int, rate_hz: float) -> np.ndarray:
@@ -40,8 +63,8 @@ def evidence_windows(
     bursts: Sequence[Burst],
     *,
     per_class: int,
-    window_s: float = 1.5,
-    rate_hz: float = 50.0,
+    window_s: float = WINDOW_S,
+    rate_hz: float = RATE_HZ,
     distractor: Burst | None = None,
     noise_g: float = 0.05,
     jitter_s: float = 0.03,
