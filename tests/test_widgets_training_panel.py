@@ -246,3 +246,22 @@ def test_a_double_click_on_start_starts_one_run(project: Project) -> None:
     panel.start_button.click()  # sent before the page drew the button disabled
     assert len(made) == 1
     assert panel.status == "running"
+
+
+def test_a_class_with_a_single_window_is_named_before_anything_starts(tmp_path: Path) -> None:
+    made: list[HandRunner] = []
+    with Project.create(tmp_path / "p", classes=("high-five", "other", "wave")) as p:
+        for label in ("high-five", "high-five", "other"):
+            p.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label=label)
+
+        def factory(*args: Any) -> HandRunner:
+            made.append(HandRunner(*args))
+            return made[-1]
+
+        panel = TrainingPanel(p, weights="none", runner_factory=factory)
+        assert panel.start() is None
+        assert made == []
+        assert "Label a second window of other first" in panel.progress_html.value
+        assert panel.status == "idle"
+        panel.val_fraction.value = 0.0  # everything trains: one window is enough
+        assert panel.start() is not None

@@ -283,6 +283,14 @@ class TrainingPanel(w.VBox):
                 f"(now: {esc_join(f'{k} {v}' for k, v in counts.items())})."
             )
             return None
+        single = [k for k, n in counts.items() if n == 1]
+        if single and float(self.val_fraction.value) > 0:
+            # The split would fail in the thread, naming classes by index: say it here, by name.
+            self._say(
+                f"<b>Label a second window of {esc_join(single)} first</b>: a class needs one "
+                "window to train on and one to validate with (or set Validation share to 0%)."
+            )
+            return None
         config = self.config()
         self.refresh_plan()
         if self.confusion.buttons and self.run_id >= 0:
