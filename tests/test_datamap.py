@@ -199,5 +199,7 @@ def test_hfw_map_writes_a_png_and_lists_outliers(tmp_path, mobilenet_v2_weights,
     assert facts["outliers"][0] == max(facts["points"], key=lambda p: p["outlier"])["window_id"]
     assert main(["map", "--project", str(tmp_path / "p"), "--colour", "verdict", "--json"]) == 1
     assert "needs a run" in capsys.readouterr().err
+    assert main(["map", "--project", str(tmp_path / "p"), "--run", "99", "--json"]) == 1
+    assert "--run 99: no training run 99" in capsys.readouterr().err
     assert main(["map", "--project", str(tmp_path / "p")]) == 1
     assert "--out map.png" in capsys.readouterr().err

@@ -334,7 +334,7 @@ def test_cli_explains_a_chosen_class_by_occlusion_in_text(trained, tmp_path, cap
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--run", "99"], "--run 99"),
+        (["--run", "99"], "--run 99: no training run 99"),
         (["--window", "9999"], "--window 9999"),
         (["--class", "nope"], "--class 'nope' is not a class of run"),
     ],

@@ -14,12 +14,16 @@ __all__ = ["add_run_arguments", "load_run_predictor", "pick_run"]
 
 
 def pick_run(project: Any, run_id: int | None) -> int:
-    """The run to use: ``run_id`` if given (it must exist), else the newest finished run."""
+    """The run to use: ``run_id`` if given (it must exist), else the newest finished run.
+
+    Every command's ``--run`` is checked here, so a wrong one reads the same everywhere.
+    """
     if run_id is not None:
         try:
             project.run(run_id)
         except ValueError as exc:
-            raise HfwError(f"{exc}; `hfw info --project {project.path}` lists the runs") from exc
+            known = ", ".join(str(r.id) for r in project.runs()) or "none; train one (hfw train)"
+            raise HfwError(f"--run {run_id}: {exc} (runs: {known})") from exc
         return run_id
     finished = [r for r in project.runs() if r.status == "finished"]
     if not finished:

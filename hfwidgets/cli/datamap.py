@@ -23,6 +23,7 @@ __all__ = ["register"]
 
 
 def _run(args: argparse.Namespace) -> int:
+    from hfwidgets.cli._run_predictor import pick_run
     from hfwidgets.datamap import build_data_map, render_data_map_png
 
     if args.out is None and not args.json:
@@ -31,10 +32,7 @@ def _run(args: argparse.Namespace) -> int:
         raise HfwError("--colour verdict needs a run's verdicts: add --run ID (`hfw runs`)")
     with Project.open(args.project) as project:
         if args.run is not None:
-            try:
-                project.run(args.run)
-            except ValueError as exc:
-                raise HfwError(f"{exc}; `hfw runs --project {project.path}` lists them") from exc
+            pick_run(project, args.run)
         data_map = build_data_map(
             project, run_id=args.run, model=args.model, weights=args.weights, seed=args.seed
         )

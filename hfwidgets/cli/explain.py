@@ -22,6 +22,7 @@ __all__ = ["register"]
 def _run(args: argparse.Namespace) -> int:
     import torch
 
+    from hfwidgets.cli._run_predictor import pick_run
     from hfwidgets.explain import explain_stored_window, render_explanation_png
     from hfwidgets.explain.occlusion import DEFAULT_PATCH, DEFAULT_STRIDE
     from hfwidgets.store.project import Project
@@ -33,10 +34,7 @@ def _run(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".png":
         raise HfwError(f"--out {out} must name a .png file")
     with Project.open(args.project) as project:
-        runs = [r.id for r in project.runs()]
-        if args.run not in runs:
-            known = ", ".join(map(str, runs)) or "none; train one first (hfw train)"
-            raise HfwError(f"--run {args.run}: {project.path} has no such run (runs: {known})")
+        pick_run(project, args.run)
         try:
             record = project.window(args.window)
         except ValueError:
