@@ -224,7 +224,7 @@ def test_training_panel_escapes_the_error_of_a_runner_that_cannot_start(tmp_path
     with Project.create(tmp_path / "p") as project:
         project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label="high-five")
         project.add_window(np.ones((75, 3), np.float32), rate_hz=50.0, label="other")
-        panel = TrainingPanel(project, runner_factory=refuse)
+        panel = TrainingPanel(project, runner_factory=refuse, val_fraction=0.0)  # 1 window each
         with pytest.raises(ValueError, match="unknown backbone"):
             panel.start()
         assert esc(IMG) in panel.progress_html.value
