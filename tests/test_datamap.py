@@ -28,6 +28,7 @@ from hfwidgets.store import Project
 from hfwidgets.suggestions import suggest
 from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.training.outputs import forward_split, window_outputs
+from tests.projects import labelled_project
 
 torch.set_num_threads(1)
 FOUR = ("high-five", "swing", "wave", "raise")
@@ -50,14 +51,6 @@ def four_class_windows(n_per_class: int, *, seed: int, n: int = 75) -> tuple[lis
     return windows, labels
 
 
-def _project(path: Path, windows, labels, *, classes=("high-five", "other"), size=64) -> Project:
-    project = Project.create(path, classes=classes)
-    project.set_setting("scalogram", {"size": [size, size]})
-    for data, label in zip(windows, labels, strict=True):
-        project.add_window(data, rate_hz=50.0, label=label)
-    return project
-
-
 def _train(project: Project, weights: Path) -> int:
     config = TrainConfig(
         model="mobilenet_v2", weights=str(weights), mode="feature-extractor", num_threads=1,
@@ -70,7 +63,7 @@ def test_a_deliberately_mislabelled_window_is_the_first_outlier(tmp_path, mobile
     windows, labels = simulate_windows(15, seed=3)
     wrong = labels.index("high-five")
     labels[wrong] = "other"  # a high-five stored as "other"
-    with _project(tmp_path / "p", windows, labels) as project:
+    with labelled_project(tmp_path / "p", windows, labels) as project:
         wrong_id = project.window_ids()[wrong]
         data_map = build_data_map(project, weights=str(mobilenet_v2_weights))
     first = data_map.outliers(3)
@@ -90,7 +83,7 @@ def test_map_of_a_trained_run_for_two_and_four_classes(tmp_path, mobilenet_v2_we
     else:
         windows, labels = four_class_windows(8, seed=2)
         classes = FOUR
-    with _project(tmp_path / "p", windows, labels, classes=classes) as project:
+    with labelled_project(tmp_path / "p", windows, labels, classes=classes) as project:
         run_id = _train(project, mobilenet_v2_weights)
         unlabelled = project.add_window(windows[0], rate_hz=50.0)  # stored after the run
         data_map = build_data_map(project, run_id=run_id)
@@ -129,7 +122,7 @@ def test_map_of_a_trained_run_for_two_and_four_classes(tmp_path, mobilenet_v2_we
 @pytest.mark.parametrize("backbone", list_backbones())
 def test_features_of_every_backbone_in_the_registry(tmp_path, backbone):
     windows, labels = simulate_windows(3, seed=1)
-    with _project(tmp_path / "p", windows, labels) as project:
+    with labelled_project(tmp_path / "p", windows, labels) as project:
         outputs = window_outputs(project, model=backbone, weights="none")
         data_map = build_data_map(project, model=backbone, weights="none")
     assert outputs.features.shape[0] == len(windows)
@@ -188,7 +181,7 @@ def test_outlier_scores_relative_to_the_nearest_other_class():
 
 def test_hfw_map_writes_a_png_and_lists_outliers(tmp_path, mobilenet_v2_weights, capsys):
     windows, labels = simulate_windows(4, seed=1)
-    _project(tmp_path / "p", windows, labels).close()
+    labelled_project(tmp_path / "p", windows, labels).close()
     out = tmp_path / "map.png"
     code = main(["map", "--project", str(tmp_path / "p"), "--weights", str(mobilenet_v2_weights),
                  "--out", str(out), "--json"])  # fmt: skip

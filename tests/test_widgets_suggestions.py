@@ -20,6 +20,7 @@ from hfwidgets.suggestions import suggestion_from_probs
 from hfwidgets.widgets.data_map import DataMapView
 from hfwidgets.widgets.keys import KeyMap
 from hfwidgets.widgets.labeler import Labeler
+from tests.projects import labelled_project
 
 torch.set_num_threads(1)
 
@@ -159,12 +160,8 @@ def test_enter_accepts_whatever_the_class_names(classes):
 def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mobilenet_v2_weights):
     windows, labels = simulate_windows(6, seed=4)
     labels[labels.index("high-five")] = "other"
-    with Project.create(tmp_path / "m") as project:
-        project.set_setting("scalogram", {"size": [64, 64]})
-        ids = [
-            project.add_window(d, rate_hz=50.0, label=lab)
-            for d, lab in zip(windows, labels, strict=False)
-        ]
+    with labelled_project(tmp_path / "m", windows, labels) as project:
+        ids = project.window_ids()
         view = DataMapView(project, weights=str(mobilenet_v2_weights))
         opened: list[tuple[list[int], str]] = []
         view.on_open(lambda wids, title: opened.append((wids, title)))
@@ -190,10 +187,7 @@ def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mob
 
 def test_data_map_view_on_a_worker_and_an_error_in_the_status(tmp_path):
     windows, labels = simulate_windows(2, seed=4)
-    with Project.create(tmp_path / "m") as project:
-        project.set_setting("scalogram", {"size": [32, 32]})
-        for d, lab in zip(windows, labels, strict=True):
-            project.add_window(d, rate_hz=50.0, label=lab)
+    with labelled_project(tmp_path / "m", windows, labels, size=32) as project:
         view = DataMapView(project, weights="none")
         assert view.refresh() is None
         assert view.join(60.0)

@@ -14,6 +14,7 @@ from hfwidgets.sensors import SimulatedSource, simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.training import FitEnded, TrainConfig, train_project
 from hfwidgets.widgets.workbench import TAB_TITLES, Workbench
+from tests.projects import labelled_project
 
 torch.set_num_threads(1)
 
@@ -28,10 +29,7 @@ def trained(tmp_path: Path) -> tuple[Path, int, list[int]]:
     frozen = tuple(layer_groups("mobilenet_v2")[:-1])
     config = TrainConfig(weights="none", frozen=frozen, epochs=1, batch_size=4, num_threads=1,
                          baseline=False)  # fmt: skip
-    with Project.create(tmp_path / "proj") as project:
-        project.set_setting("scalogram", {"size": [64, 64]})
-        for data, label in zip(windows, labels, strict=True):
-            project.add_window(data, rate_hz=50.0, label=label)
+    with labelled_project(tmp_path / "proj", windows, labels) as project:
         run_id = train_project(project, config)
         extra, _ = simulate_windows(2, seed=9)
         unlabelled = [project.add_window(data, rate_hz=50.0) for data in extra]
