@@ -173,6 +173,12 @@ def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mob
         index = view.point_index(ids[3])
         view.scatter._handle_custom_msgs(None, {"event": "element_click", "data": {"index": index}})
         assert opened == [([ids[3]], f"window {ids[3]} from the data map")]
+        # An index from a map drawn before (fewer points now) opens and describes nothing.
+        hover = view.hover.value
+        for event in ("element_click", "hover"):
+            view.scatter._handle_custom_msgs(None, {"event": event, "data": {"index": 99}})
+        assert len(opened) == 1
+        assert view.hover.value == hover
         assert len(view.rings.x) == len(view.outlier_buttons) == 5
         view.outlier_buttons[0].click()
         assert opened[-1][0] == [data_map.outliers(1)[0].window_id]

@@ -23,6 +23,7 @@ from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
 from hfwidgets.datamap import (
     DataMap,
+    MapPoint,
     data_map_from_outputs,
     legend,
     point_colours,
@@ -294,17 +295,22 @@ class DataMapView(w.VBox):
                 return i
         raise KeyError(f"window {window_id} is not on the map")
 
-    def _on_click(self, _mark: Any, event: dict[str, Any]) -> None:
+    def _point_at(self, event: dict[str, Any]) -> MapPoint | None:
+        """The MapPoint a bqplot click or hover event names (None: no map, a stale index)."""
         index = (event.get("data") or {}).get("index")
         if self.data_map is None or index is None or not 0 <= int(index) < len(self.data_map):
-            return
-        self.open_window(self.data_map.points[int(index)].window_id)
+            return None
+        return self.data_map.points[int(index)]
+
+    def _on_click(self, _mark: Any, event: dict[str, Any]) -> None:
+        point = self._point_at(event)
+        if point is not None:
+            self.open_window(point.window_id)
 
     def _on_hover(self, _mark: Any, event: dict[str, Any]) -> None:
-        index = (event.get("data") or {}).get("index")
-        if self.data_map is None or index is None or not 0 <= int(index) < len(self.data_map):
-            return
-        self.hover.value = f"<small>{esc(self.data_map.points[int(index)].describe())}</small>"
+        point = self._point_at(event)
+        if point is not None:
+            self.hover.value = f"<small>{esc(point.describe())}</small>"
 
     def close(self) -> None:
         """Stop the worker's bridge and close the widget."""
