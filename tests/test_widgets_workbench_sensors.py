@@ -124,3 +124,29 @@ def test_live_counting_goes_on_with_the_sensor_picked_meanwhile(
     assert bench.live.classifier is not None
     assert bench.live.classifier.source is bench.source
     assert bench.live.start_button.description == "Stop"
+
+
+def test_a_project_that_cannot_be_written_says_so_under_the_window(
+    bench: Workbench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from hfwidgets.store.database import explain_sqlite_error
+
+    def read_only(*_args: object, **_kwargs: object) -> int:
+        error = sqlite3.OperationalError("attempt to write a readonly database")
+        raise explain_sqlite_error(error, bench.project.db_path)
+
+    for window in _captures(1):
+        bench.labeler.add_window(window)
+    bench.labeler.flush()
+    monkeypatch.setattr(bench.project, "add_window", read_only)
+    bench.labeler.class_buttons["high-five"].click()  # as a person clicks it
+    assert "Not stored" in bench.labeler.message.value
+    assert "read-only" in bench.labeler.message.value
+    assert len(bench.labeler.pending) == 2  # still waiting, nothing lost
+    bench.labeler.handle_key("label:other")  # a key says so too
+    assert "Not stored" in bench.labeler.message.value
+    monkeypatch.undo()  # permissions fixed: the next click stores it
+    bench.labeler.class_buttons["high-five"].click()
+    assert bench.project.counts()["high-five"] == 1

@@ -89,13 +89,13 @@ class Labeler(w.VBox):
             for i, name in enumerate(self.classes)
         }
         for name, button in self.class_buttons.items():
-            button.on_click(lambda _b, name=name: self.label(name))
+            button.on_click(lambda _b, name=name: self._guarded(lambda: self.label(name)))
         self.discard_button = w.Button(description="Discard", icon="trash", tooltip="x")
         self.undo_button = w.Button(description="Undo", icon="undo", tooltip="z")
         self.delete_button = w.Button(description="Delete", button_style="danger")
-        self.discard_button.on_click(lambda _b: self.discard())
-        self.undo_button.on_click(lambda _b: self.undo())
-        self.delete_button.on_click(lambda _b: self.delete())
+        self.discard_button.on_click(lambda _b: self._guarded(self.discard))
+        self.undo_button.on_click(lambda _b: self._guarded(self.undo))
+        self.delete_button.on_click(lambda _b: self._guarded(self.delete))
         self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
         w.link((self.mode_toggle, "value"), (self, "mode"))
         self.filter = w.Dropdown(description="Show", options=self.review.filter_options())
@@ -138,7 +138,7 @@ class Labeler(w.VBox):
         self.accept_button = w.Button(
             description="Accept", icon="check", tooltip="Enter: label with the suggestion"
         )
-        self.accept_button.on_click(lambda _b: self.accept_suggestion())
+        self.accept_button.on_click(lambda _b: self._guarded(self.accept_suggestion))
         self.suggestion_bar = w.HBox([self.accept_button, self.suggestion_html])
         self.suggestion_bar.add_class("hfw-suggestion")
         self.suggestion_bar.layout.display = "none"
@@ -292,8 +292,28 @@ class Labeler(w.VBox):
             self._refresh(f"undid {undone.kind}")
             return undone.kind
 
+    def _guarded(self, action: Any) -> None:
+        """Run a button's or key's action; a failure is said under the window, not lost.
+
+        An exception escaping a widget callback lands in JupyterLab's log console, where a
+        person never looks: a project that cannot be written (read-only folder, full disk, a
+        database locked by another program) would make every click silently store nothing.
+        The window stays waiting (the session puts it back), so the next click retries.
+        """
+        try:
+            action()
+        except Exception as exc:
+            log.warning("labeler action failed: %s", exc)
+            self.message.value = (
+                f"<small><span style='color:#a00'><b>Not stored:</b> {esc(exc)}</span></small>"
+            )
+
     def handle_key(self, action: str) -> None:
-        """Run the action a key maps to (``label:<class>``, ``discard``, ``undo``, ...)."""
+        """Run the action a key maps to (``label:<class>``, ``discard``, ``undo``, ...); a
+        failure is shown in the message line (see :meth:`_guarded`)."""
+        self._guarded(lambda: self._key_action(action))
+
+    def _key_action(self, action: str) -> None:
         if action.startswith("label:"):
             self.label(action.split(":", 1)[1])
         elif action == "discard":
