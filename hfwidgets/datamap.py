@@ -42,6 +42,7 @@ __all__ = [
     "build_data_map",
     "data_map_from_outputs",
     "legend",
+    "map_windows",
     "outlier_scores",
     "point_colours",
     "reduce_to_2d",
@@ -315,6 +316,41 @@ def data_map_from_outputs(
     )
 
 
+def map_windows(
+    project: Project,
+    *,
+    run_id: int | None = None,
+    predictor: Any | None = None,
+    model: str = "mobilenet_v2",
+    weights: str = "DEFAULT",
+    method: Method = "auto",
+    seed: int = 0,
+) -> tuple[DataMap, WindowOutputs]:
+    """:func:`build_data_map`, and the window outputs it was drawn from.
+
+    With a run, the outputs hold every window's probabilities: what
+    :func:`hfwidgets.suggestions.suggestions_from_outputs` turns into suggestions without a
+    second pass through the network (the data map widget does both).
+    """
+    from hfwidgets.training.outputs import window_outputs
+
+    started = time.perf_counter()
+    if predictor is None and run_id is not None:
+        from hfwidgets.training import load_predictor
+
+        predictor = load_predictor(project, run_id)
+    outputs = window_outputs(project, predictor=predictor, model=model, weights=weights)
+    # Only a run of this project (given by id) has a split here: a teammate's run's ids
+    # would name another run of this project.
+    split: dict[int, str] = {}
+    if run_id is not None:
+        split = {int(k): str(v) for k, v in project.split(run_id).items()}
+    data_map = data_map_from_outputs(
+        outputs, method=method, seed=seed, split=split, seconds=time.perf_counter() - started
+    )
+    return data_map, outputs
+
+
 def build_data_map(
     project: Project,
     *,
@@ -337,22 +373,15 @@ def build_data_map(
     method, seed
         See :func:`reduce_to_2d`.
     """
-    from hfwidgets.training.outputs import window_outputs
-
-    started = time.perf_counter()
-    if predictor is None and run_id is not None:
-        from hfwidgets.training import load_predictor
-
-        predictor = load_predictor(project, run_id)
-    outputs = window_outputs(project, predictor=predictor, model=model, weights=weights)
-    # Only a run of this project (given by id) has a split here: a teammate's run's ids
-    # would name another run of this project.
-    split: dict[int, str] = {}
-    if run_id is not None:
-        split = {int(k): str(v) for k, v in project.split(f"run:{run_id}").items()}
-    return data_map_from_outputs(
-        outputs, method=method, seed=seed, split=split, seconds=time.perf_counter() - started
-    )
+    return map_windows(
+        project,
+        run_id=run_id,
+        predictor=predictor,
+        model=model,
+        weights=weights,
+        method=method,
+        seed=seed,
+    )[0]
 
 
 def point_colours(data_map: DataMap, *, by: ColourBy = "label") -> list[str]:

@@ -50,6 +50,7 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(trained):
         assert data_map is not None
         assert data_map.run_id == run_id
         assert len(data_map) == len(wb.project.window_ids())
+        assert {"train", "val"} <= {p.split for p in data_map.points}  # the run's own split
         # Review got every window's suggestion: least confident first is available.
         assert not wb.labeler.order.disabled
         before = {r.id: r.label for r in wb.project.windows()}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +23,8 @@ from hfwidgets._worker import Worker
 from hfwidgets.datamap import (
     DataMap,
     MapPoint,
-    data_map_from_outputs,
     legend,
+    map_windows,
     point_colours,
 )
 from hfwidgets.widgets._html import esc
@@ -203,21 +202,10 @@ class DataMapView(w.VBox):
     def _compute(self, generation: int, run_id: int | None) -> tuple[int, Any, list[Any], str]:
         """The map and (with a run) every window's suggestion; runs on any thread."""
         from hfwidgets.suggestions import suggestions_from_outputs
-        from hfwidgets.training.outputs import window_outputs
 
         try:
-            started = time.perf_counter()
-            predictor = None
-            if run_id is not None:
-                from hfwidgets.training import load_predictor
-
-                predictor = load_predictor(self.project, run_id)
-            outputs = window_outputs(
-                self.project, predictor=predictor, model=self.model, weights=self.weights
-            )
-            split = {} if run_id is None else dict(self.project.split(run_id))
-            data_map = data_map_from_outputs(
-                outputs, seed=self.seed, split=split, seconds=time.perf_counter() - started
+            data_map, outputs = map_windows(
+                self.project, run_id=run_id, model=self.model, weights=self.weights, seed=self.seed
             )
             suggestions = suggestions_from_outputs(outputs) if outputs.probs is not None else []
             return generation, data_map, suggestions, ""
