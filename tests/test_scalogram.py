@@ -17,8 +17,8 @@ from hfwidgets.scalogram import (
     ScalogramSettings,
     compute_scalograms,
     cwt_filterbank,
-    scalogram_filterbank,
     gravity_frame,
+    scalogram_filterbank,
 )
 from hfwidgets.scalogram.resize import resize_along
 
