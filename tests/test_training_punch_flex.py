@@ -48,6 +48,7 @@ def test_five_fold_cv_fine_tuning_reaches_95_percent(punch_flex, mobilenet_v2_we
         batch_size=8,
         lr=1e-2,
         num_threads=1,
+        augment=False,  # images alone (no raw windows): keep the cached prefix this test checks
     )
     correct = total = 0
     for train, test in kfold_splits(labels, folds=5, seed=0):

@@ -147,7 +147,7 @@ def test_the_plan_says_what_start_will_train_and_follows_the_controls(project: P
     plan = panel.plan_html.value
     assert "on <b>8</b> windows (high-five 4, other 4)" in plan
     assert "1 of 10 groups frozen (stem)" in plan
-    assert "3 epochs, batch 16" in plan
+    assert "3 epochs, batch 8" in plan  # the recipe's default batch
     assert "validation 20%: about 2 windows held out" in plan
     panel.frozen = ["stem", "stage1", "stage2", "stage3", "stage4", "stage5", "stage6", "stage7",
                     "conv_last"]  # fmt: skip

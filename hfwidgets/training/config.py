@@ -82,7 +82,9 @@ class TrainConfig:
         (:func:`default_frozen`).
         Layer groups to freeze (:func:`hfwidgets.models.layer_groups`).
     epochs, batch_size, lr : int, int, float
-        Passes over the training set, windows per step, Adam learning rate.
+        Passes over the training set, windows per step, Adam learning rate. Batches of 8 (not
+        16): twice the steps for the same images, which a few hundred windows need
+        (handwriting 0.576 -> 0.604; docs/training.md).
     val_fraction : float
         Share held out for validation, stratified by class (0 trains on everything).
     head_lr_factor : float
@@ -92,13 +94,14 @@ class TrainConfig:
     seed : int
         Seeds the split, the head's initialisation and the batch order.
     augment : bool
-        Randomly turn, shift, stretch and scale each training window's raw samples every epoch
-        before its scalogram (when the runner passes the raw windows; otherwise shift and scale
-        the images). The frozen prefix then runs once per epoch instead of once per run. Off by
-        default: measured on data recorded in one orientation it lowers accuracy (handwriting
-        0.576 -> 0.521 without rotation, 0.335 with any rotation; docs/training.md), while with
-        ``rotation_deg=180`` it keeps a model working on a sensor worn another way round
-        (punch/flex turned at random: 0.629 -> 0.857).
+        Randomly turn (about gravity), shift, stretch and scale each training window's raw
+        samples every epoch before its scalogram (when the runner passes the raw windows;
+        otherwise shift and scale the images). On by default: with the gravity-frame
+        scalograms it is what keeps a model working for a sensor held another way (punch/flex
+        turned at random 0.514 -> 0.971; docs/training.md, "Measured here"). Windows without
+        gravity (z-normalised archives) are left unchanged, and a run of only such windows
+        trains without it (:func:`~hfwidgets.training.validation.augments_anything`). With it
+        the frozen prefix runs once per epoch instead of once per run.
     device : str
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available).
     num_threads : int
@@ -127,8 +130,9 @@ class TrainConfig:
         (:func:`~hfwidgets.training.trainer.recalibrate_batchnorm`): with a few batches per
         epoch the running averages would otherwise still hold much of ImageNet's.
     rotation_deg, shift, stretch, gain : float
-        How far ``augment`` turns the sensor frame, shifts and stretches the motion in time, and
-        scales it (:class:`~hfwidgets.training.augment.AugmentSettings`).
+        How far ``augment`` turns each window about its gravity axis (windows without gravity
+        are not turned), shifts and stretches the motion in time, and scales it
+        (:class:`~hfwidgets.training.augment.AugmentSettings`).
     folds : int
         0: one hold-out split. ``k >= 2``: k-fold cross-validation measures the figure (every
         window predicted once by a model that did not see it), then one model trains on all.
@@ -146,13 +150,13 @@ class TrainConfig:
     weights: str = "DEFAULT"
     frozen: tuple[str, ...] = AUTO_FROZEN
     epochs: int = 12
-    batch_size: int = 16
+    batch_size: int = 8
     lr: float = 1e-3
     val_fraction: float = 0.2
     head_lr_factor: float = 1.0
     patience: int | None = None
     seed: int = 0
-    augment: bool = False
+    augment: bool = True
     device: str = "cpu"
     num_threads: int = field(default_factory=default_num_threads)
     weight_decay: float = 0.0
@@ -298,7 +302,7 @@ def add_config_arguments(
     )
     parser.add_argument("--last-n", type=int, default=None, help="groups fine-tune-last trains")
     parser.add_argument("--epochs", type=int, default=None, help="default 12")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=None, help="windows per step (8)")
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate (AdamW, 1e-3)")
     parser.add_argument(
         "--val-fraction", type=float, default=0.2, help="held out, stratified (and grouped)"
@@ -312,15 +316,17 @@ def add_config_arguments(
         "--augment",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="randomly turn, shift, stretch and scale the training windows (default off; "
-        "on, the model copes with a sensor worn in any orientation)",
+        help="randomly turn (about gravity), shift, stretch and scale the training windows "
+        "(default on: the model copes with a sensor held any way; windows without gravity "
+        "are left unchanged)",
     )
     parser.add_argument(
         "--rotation-deg",
         type=float,
         default=None,
         metavar="DEG",
-        help="largest random turn of the sensor frame when augmenting (180: any orientation)",
+        help="largest random turn about each window's gravity axis when augmenting (180: any "
+        "heading; with the default gravity-frame scalograms, any orientation)",
     )
     parser.add_argument(
         "--folds",

@@ -48,17 +48,15 @@ def augment_settings(config: TrainConfig) -> AugmentSettings:
 def augments_anything(config: TrainConfig, windows: Sequence[NDArray[Any]]) -> bool:
     """Whether ``config``'s augmentation would change any of ``windows``.
 
-    The turn is about each window's gravity axis, so on windows without gravity (z-normalised
-    archives, gravity removed) a turn-only augmentation changes nothing; the run then trains
-    without it and keeps the frozen-prefix cache instead of redrawing identical images.
+    Augmentation leaves windows without gravity unchanged (z-normalised archives, gravity
+    removed: :func:`~hfwidgets.training.augment.augment_window`); when none has gravity the run
+    trains without augmenting and keeps the frozen-prefix cache instead of redrawing identical
+    images every epoch.
     """
     from hfwidgets.scalogram.frame import gravity_directions
 
-    settings = augment_settings(config)
-    if not config.augment or not settings.active:
+    if not config.augment or not augment_settings(config).active:
         return False
-    if settings.shift > 0 or settings.stretch > 0 or settings.gain > 0:
-        return True
     return any(gravity_directions(np.asarray(w)[None, :, :3]).any() for w in windows)
 
 

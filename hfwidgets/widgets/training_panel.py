@@ -104,7 +104,7 @@ class TrainingPanel(w.VBox):
         weights: str = "DEFAULT",
         frozen: Iterable[str] | None = None,
         epochs: int = 12,
-        batch_size: int = 16,
+        batch_size: int = 8,
         lr: float = 1e-3,
         val_fraction: float = 0.2,
         labeler: Any | None = None,
