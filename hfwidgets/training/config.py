@@ -98,7 +98,7 @@ class TrainConfig:
         samples every epoch before its scalogram (when the runner passes the raw windows;
         otherwise shift and scale the images). On by default: with the gravity-frame
         scalograms it is what keeps a model working for a sensor held another way (punch/flex
-        turned at random 0.514 -> 0.971; docs/training.md, "Measured here"). Windows without
+        turned at random 0.514 -> 0.914; docs/training.md, "Measured here"). Windows without
         gravity (z-normalised archives) are left unchanged, and a run of only such windows
         trains without it (:func:`~hfwidgets.training.validation.augments_anything`). With it
         the frozen prefix runs once per epoch instead of once per run.
