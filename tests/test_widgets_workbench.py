@@ -237,6 +237,17 @@ def test_a_port_that_cannot_be_opened_keeps_the_current_source(tmp_path: Path) -
         bench.close()
 
 
+def test_the_plot_shows_the_sensors_full_range(tmp_path: Path) -> None:
+    # The Workbench fixed +/-8 g by hand: a board announcing 16 g was drawn clipped at 8 g.
+    source = _recorded()
+    source.full_scale_g = 16.0
+    bench = Workbench(tmp_path / "proj", source=source, weights="none", thumbnail=False)
+    try:
+        assert (bench.plot._ys.min, bench.plot._ys.max) == (-16.0, 16.0)
+    finally:
+        bench.close()
+
+
 class _Silent:
     """A source whose sample count the test moves by hand."""
 

@@ -106,8 +106,9 @@ class Workbench(w.VBox):
         # widget's event batches): one sleeping thread instead of one per widget.
         self.pump = Pump(name="hfw-workbench")
         with use_pump(self.pump):
-            # The shipped sketch reads +/-8 g: a high-five's slap passes 4 g, so show it all.
-            self.plot = LivePlot(source, y_range=(-8.0, 8.0), autostart=False)
+            # The plot's default range is the sensor's full range (the sketch's +/-8 g, or what
+            # the board's header announces): a high-five's slap passes 4 g, so show it all.
+            self.plot = LivePlot(source, autostart=False)
             self.capture = WindowCapture(source)
             self.capture.on_window(self.plot.mark_window)
             # Keys are caught over the whole capture area below, not by the labeler alone.
