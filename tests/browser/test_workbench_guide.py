@@ -219,7 +219,13 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
 
     # Item 6 at 900 px: nothing cut, the latency column visible.
     page.set_viewport_size({"width": 900, "height": 1000})
-    page.wait_for_timeout(1000)
+    # JupyterLab lays its panels out again on the next frames: wait until the notebook fits.
+    page.wait_for_function(
+        """() => { const wb = document.querySelector('.hfw-workbench');
+                   const nb = wb.closest('.jp-NotebookPanel').getBoundingClientRect();
+                   return window.innerWidth === 900 && nb.right <= 900; }""",
+        timeout=30_000,
+    )
     labels = page.locator(".hfw-workbench .lm-TabBar-tabLabel")
     assert labels.count() == 4
     for i in range(4):
