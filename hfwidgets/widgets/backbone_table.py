@@ -40,6 +40,8 @@ class BackboneTable(w.GridBox):
     def __init__(self, *, on_pick: Callable[[str], object]) -> None:
         self._on_pick = on_pick
         self.buttons: dict[str, w.Button] = {}
+        self._texts: dict[str, list[w.HTML]] = {}  # a row's figure cells, kept with its button
+        self._header = [w.HTML(f"<small><b>{name}</b></small>") for name in COLUMNS]
         self.value = ""
         super().__init__(
             layout=w.Layout(
@@ -55,9 +57,17 @@ class BackboneTable(w.GridBox):
     def render(
         self, infos: Mapping[str, Any], latency_ms: Mapping[str, float], chosen: str
     ) -> None:
-        """Draw ``infos`` (name -> BackboneInfo) with measured latencies, ``chosen`` highlighted."""
-        cells: list[w.Widget] = [w.HTML(f"<small><b>{name}</b></small>") for name in COLUMNS]
+        """Draw ``infos`` (name -> BackboneInfo) with measured latencies, ``chosen`` highlighted.
+
+        The table is updated in place: a backbone's button and cells are the same widgets from
+        one render to the next (a pick and every measured latency render it), so the front end
+        keeps the row under the pointer and a click on it lands. Only a backbone no longer in
+        ``infos`` loses its row.
+        """
+        cells: list[w.Widget] = list(self._header)
         rows_html = []
+        for name in [n for n in self.buttons if n not in infos]:
+            _close_all([self.buttons.pop(name), *self._texts.pop(name)])
         for name, info in infos.items():
             latency = latency_ms.get(name)
             texts = [
@@ -67,33 +77,39 @@ class BackboneTable(w.GridBox):
                 f"{len(info.groups)}",
                 f"{latency:.0f} ms" if latency is not None else "–",
             ]
-            button = self.buttons.get(name)
-            if button is None:
-                button = w.Button(
-                    description=name,
-                    tooltip=f"use {name}",
-                    layout=w.Layout(width="100%", padding="0 4px"),
-                    style={"font_size": "12px"},
-                )
-                button.add_class("hfw-backbone-row")
-                button.on_click(lambda _b, name=name: self._on_pick(name))
-                self.buttons[name] = button
+            if name not in self.buttons:
+                self.buttons[name], self._texts[name] = self._new_row(name, len(texts))
+            button = self.buttons[name]
             button.button_style = "info" if name == chosen else ""
             button.icon = "check" if name == chosen else ""
             weight = "font-weight:bold;" if name == chosen else ""
-            cells.append(button)
-            cells += [
-                w.HTML(f"<small style='{weight}white-space:nowrap'>{html.escape(t)}</small>")
-                for t in texts
-            ]
+            style = f"{weight}white-space:nowrap"
+            for cell, text in zip(self._texts[name], texts, strict=True):
+                # A same value sends nothing to the front end.
+                cell.value = f"<small style='{style}'>{html.escape(text)}</small>"
+            cells += [button, *self._texts[name]]
             rows_html.append(
                 "<tr><td>" + "</td><td>".join(html.escape(t) for t in [name, *texts]) + "</td></tr>"
             )
-        drawn: tuple[w.Widget, ...] = tuple(getattr(self, "children", ()))
-        old = [c for c in drawn if c not in cells]  # the text cells drawn before
-        with self.hold_sync():
+        # An unchanged set of rows sends nothing: the front end keeps its views as they are.
+        if tuple(cells) != tuple(getattr(self, "children", ())):
             self.children = tuple(cells)
-        for cell in old:
-            cell.close()
         head = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS) + "</tr>"
         self.value = f"<table class='hfw-model-table'>{head}{''.join(rows_html)}</table>"
+
+    def _new_row(self, name: str, n_texts: int) -> tuple[w.Button, list[w.HTML]]:
+        """The button and figure cells of backbone ``name``, made once and kept."""
+        button = w.Button(
+            description=name,
+            tooltip=f"use {name}",
+            layout=w.Layout(width="100%", padding="0 4px"),
+            style={"font_size": "12px"},
+        )
+        button.add_class("hfw-backbone-row")
+        button.on_click(lambda _b: self._on_pick(name))
+        return button, [w.HTML() for _ in range(n_texts)]
+
+
+def _close_all(widgets: list[w.Widget]) -> None:
+    for widget in widgets:
+        widget.close()

@@ -33,11 +33,17 @@ def cell_window_ids(metrics: Mapping[str, Any]) -> dict[tuple[int, int], list[in
 
 
 class ConfusionMatrix(w.VBox):
-    """Show a confusion matrix; clicking a cell calls ``on_open(ids, title)`` callbacks."""
+    """Show a confusion matrix; clicking a cell calls ``on_open(ids, title)`` callbacks.
+
+    A new matrix with the same classes (the next run of the same project) is written into the
+    same cell buttons, so a click on a cell while a run ends still lands and the front end
+    redraws nothing; only other classes build a new grid (the old one is closed).
+    """
 
     def __init__(self) -> None:
         self.cells: dict[tuple[int, int], list[int]] = {}
         self.buttons: dict[tuple[int, int], w.Button] = {}
+        self._classes: tuple[str, ...] | None = None  # the classes the grid was built for
         self._callbacks = CallbackList("open")
         self.caption = w.HTML()
         self.grid = w.GridBox()
@@ -53,29 +59,18 @@ class ConfusionMatrix(w.VBox):
         classes: Sequence[str] = list(metrics.get("classes", []))
         matrix = metrics.get("confusion") or []
         self.cells = cell_window_ids(metrics)
-        self.buttons = {}
-        n = len(classes)
+        if tuple(classes) != self._classes:
+            self._build(classes)
         biggest = max((max(row) for row in matrix if row), default=1) or 1
-        items: list[w.Widget] = [w.HTML("<small>true ↓ / predicted →</small>")]
-        items += [w.HTML(f"<b>{esc(c)}</b>") for c in classes]
         for i, true in enumerate(classes):
-            items.append(w.HTML(f"<b>{esc(true)}</b>"))
             for j, predicted in enumerate(classes):
                 count = int(matrix[i][j]) if i < len(matrix) and j < len(matrix[i]) else 0
                 ids = self.cells.get((i, j), [])
-                button = w.Button(
-                    description=str(count),
-                    tooltip=f"{true} predicted as {predicted}: open {len(ids)} windows",
-                    disabled=not ids,
-                    layout=w.Layout(width="90px", height="48px"),
-                )
+                button = self.buttons[(i, j)]  # a same value sends nothing to the front end
+                button.description = str(count)
+                button.tooltip = f"{true} predicted as {predicted}: open {len(ids)} windows"
+                button.disabled = not ids
                 button.style.button_color = _shade(count / biggest, correct=i == j)
-                button.add_class("hfw-confusion-cell")
-                button.on_click(lambda _b, i=i, j=j: self.open_cell(i, j))
-                self.buttons[(i, j)] = button
-                items.append(button)
-        self.grid.children = tuple(items)
-        self.grid.layout.grid_template_columns = f"140px repeat({n}, 96px)"
         accuracy = metrics.get("accuracy")
         on = metrics.get("evaluated_on", "val")
         self.caption.value = (
@@ -83,6 +78,29 @@ class ConfusionMatrix(w.VBox):
             f"{f', accuracy {accuracy:.1%}' if isinstance(accuracy, float) else ''}) · "
             "click a cell to review its windows"
         )
+
+    def _build(self, classes: Sequence[str]) -> None:
+        """A grid for ``classes``: their headings and a button per (true, predicted) cell."""
+        old = self.grid.children
+        self.buttons = {}
+        n = len(classes)
+        items: list[w.Widget] = [w.HTML("<small>true ↓ / predicted →</small>")]
+        items += [w.HTML(f"<b>{esc(c)}</b>") for c in classes]
+        for i, true in enumerate(classes):
+            items.append(w.HTML(f"<b>{esc(true)}</b>"))
+            for j in range(n):
+                button = w.Button(layout=w.Layout(width="90px", height="48px"))
+                button.add_class("hfw-confusion-cell")
+                button.on_click(lambda _b, i=i, j=j: self.open_cell(i, j))
+                self.buttons[(i, j)] = button
+                items.append(button)
+        self.grid.children = tuple(items)
+        self.grid.layout.grid_template_columns = f"140px repeat({n}, 96px)"
+        self._classes = tuple(classes)
+        for widget in old:  # another run's classes: its cells would pile up in the front end
+            for part in (getattr(widget, "style", None), widget.layout, widget):
+                if part is not None:
+                    part.close()
 
     def open_cell(self, true_index: int, predicted_index: int) -> list[int]:
         """Call the open callbacks with the windows of one cell; returns their ids."""

@@ -92,6 +92,8 @@ class DataMapView(w.VBox):
         self.hover = w.HTML()
         self.legend_html = w.HTML()
         self.outlier_buttons: list[w.Button] = []
+        self._outlier_by_window: dict[int, w.Button] = {}  # kept while the window is listed
+        self._outlier_head = w.HTML("<small><b>Farthest from their class</b></small>")
         self.outlier_box = w.VBox()
 
         sx, sy = bq.LinearScale(), bq.LinearScale()
@@ -250,22 +252,40 @@ class DataMapView(w.VBox):
                 f"<span style='color:{colour}'>●</span> {esc(name)}"
                 for name, colour in legend(data_map, by=by)
             ) + ("<br><span>◯</span> outlier" if outliers else "")
-            self.outlier_buttons = [self._outlier_button(p) for p in outliers]
-            head = [w.HTML("<small><b>Farthest from their class</b></small>")] if outliers else []
-            self.outlier_box.children = (*head, *self.outlier_buttons)
+            self._list_outliers(outliers)
             self.status.value = (
                 f"<small>{esc(data_map.describe())} · {data_map.seconds:.1f} s{esc(note)}</small>"
             )
 
-    def _outlier_button(self, point: Any) -> w.Button:
-        near = f", looks like {point.looks_like}" if point.looks_like else ""
-        button = w.Button(
-            description=f"window {point.window_id} ({point.label})",
-            tooltip=f"outlier score {point.outlier:.2f}{near}: open it",
-            layout=w.Layout(width="220px"),
-        )
+    def _list_outliers(self, outliers: list[Any]) -> None:
+        """A button per listed outlier, the same widget while its window stays listed.
+
+        The list is drawn again on every *Colour by* choice and when a run ends; a button kept
+        (only its text updated) stays under the pointer in the front end and a click on it
+        lands. A window no longer listed has its button closed.
+        """
+        listed = {int(p.window_id) for p in outliers}
+        for window_id in [wid for wid in self._outlier_by_window if wid not in listed]:
+            self._outlier_by_window.pop(window_id).close()
+        buttons = []
+        for point in outliers:
+            button = self._outlier_by_window.get(int(point.window_id))
+            if button is None:
+                button = self._outlier_button(int(point.window_id))
+                self._outlier_by_window[int(point.window_id)] = button
+            near = f", looks like {point.looks_like}" if point.looks_like else ""
+            button.description = f"window {point.window_id} ({point.label})"
+            button.tooltip = f"outlier score {point.outlier:.2f}{near}: open it"
+            buttons.append(button)
+        self.outlier_buttons = buttons
+        children = (self._outlier_head, *buttons) if buttons else ()
+        if children != self.outlier_box.children:  # the same list sends nothing
+            self.outlier_box.children = children
+
+    def _outlier_button(self, window_id: int) -> w.Button:
+        button = w.Button(layout=w.Layout(width="220px"))
         button.add_class("hfw-data-map-outlier")
-        button.on_click(lambda _b, wid=point.window_id: self.open_window(wid))
+        button.on_click(lambda _b: self.open_window(window_id))
         return button
 
     # -- interaction --------------------------------------------------------------------------
