@@ -18,6 +18,7 @@ from hfwidgets.sensors import simulate_windows
 from hfwidgets.widgets.backbone_table import BackboneTable
 from hfwidgets.widgets.confusion import ConfusionMatrix
 from hfwidgets.widgets.data_map import DataMapView
+from hfwidgets.widgets.labeler import Labeler
 from tests.front_end import front_end_click
 from tests.projects import labelled_project
 
@@ -140,3 +141,31 @@ def test_an_outlier_clicked_while_the_map_is_recoloured_or_redrawn_opens(tmp_pat
 
 def _window_of(button: w.Button) -> str:
     return str(button.description).split(" ")[1]  # "window 5 (other)"
+
+
+# -- Labeler: its review filter gets new options when a run ends (the run's verdicts) -----------
+def test_a_run_ending_keeps_the_reviewers_filter_and_place(tmp_path) -> None:
+    windows, labels = simulate_windows(3, seed=4)
+    with labelled_project(tmp_path / "l", list(windows), labels, size=32) as project:
+        labeler = Labeler(project, thumbnail=False, autostart=False)
+        labeler.mode = "review"
+        labeler.filter.value = "label:other"
+        labeler.step(+1)
+        shown = labeler.review.current
+        assert shown is not None
+        ids = project.window_ids()
+        labeler.set_verdicts(
+            {wid: "high-five" for wid in ids}, run_id=4
+        )  # as the Train tab does when run 4 ends
+        assert labeler.filter.value == "label:other"  # ipywidgets would reset it to "all"
+        now = labeler.review.current
+        assert now is not None
+        assert now.id == shown.id
+        assert ("misclassified (run 4)", "misclassified") in labeler.filter.options
+        labeler.filter.value = "misclassified"
+        assert {r.label for r in labeler.review.records} == {"other"}
+        labeler.set_verdicts({wid: "other" for wid in ids}, run_id=5)  # the next run
+        # A verdict filter follows the new run: its list is that run's mistakes.
+        assert labeler.filter.value == "misclassified"
+        assert {r.label for r in labeler.review.records} == {"high-five"}
+        labeler.close()

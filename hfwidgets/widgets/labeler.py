@@ -99,7 +99,8 @@ class Labeler(w.VBox):
         self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
         w.link((self.mode_toggle, "value"), (self, "mode"))
         self.filter = w.Dropdown(description="Show", options=self.review.filter_options())
-        self.filter.observe(lambda _c: self._reload_review(), "value")
+        self._offering = False  # while set_verdicts swaps the filter's options
+        self.filter.observe(lambda _c: None if self._offering else self._reload_review(), "value")
         self.prev_button = w.Button(icon="chevron-left", layout=w.Layout(width="40px"))
         self.next_button = w.Button(icon="chevron-right", layout=w.Layout(width="40px"))
         self.prev_button.on_click(lambda _b: self.step(-1))
@@ -422,7 +423,21 @@ class Labeler(w.VBox):
     def set_verdicts(self, verdicts: Mapping[int, str], *, run_id: int | None = None) -> None:
         """Model predictions per window id, enabling the 'misclassified' filter."""
         self.review.set_verdicts(verdicts, run_id=run_id)
-        self.filter.options = self.review.filter_options()
+        # A run ends while someone reviews: new options would put ipywidgets' Dropdown on its
+        # first one (all windows) and the review back at its start. The choice and the place
+        # stay; a verdict filter reloads, its windows are the new run's.
+        current = self.filter.value
+        options = self.review.filter_options()
+        kept = current in [key for _text, key in options]
+        self._offering = True
+        try:
+            self.filter.options = options
+            if kept:
+                self.filter.value = current
+        finally:
+            self._offering = False
+        if not kept or current == "misclassified" or str(current).startswith("predicted:"):
+            self._reload_review()
 
     def show_windows(self, ids: Iterable[int], *, title: str = "selected") -> None:
         """Switch to review and page through exactly ``ids`` (e.g. a confusion-matrix cell)."""
