@@ -18,6 +18,7 @@ from hfwidgets.sensors import simulate_windows
 from hfwidgets.widgets.backbone_table import BackboneTable
 from hfwidgets.widgets.confusion import ConfusionMatrix
 from hfwidgets.widgets.data_map import DataMapView
+from hfwidgets.widgets.freeze_checklist import FreezeChecklist
 from hfwidgets.widgets.labeler import Labeler
 from tests.front_end import front_end_click
 from tests.projects import labelled_project
@@ -169,3 +170,19 @@ def test_a_run_ending_keeps_the_reviewers_filter_and_place(tmp_path) -> None:
         assert labeler.filter.value == "misclassified"
         assert {r.label for r in labeler.review.records} == {"high-five"}
         labeler.close()
+
+
+# -- FreezeChecklist: rebuilt when the backbone (its groups) changes, and only then -------------
+def test_switching_backbone_closes_the_old_groups_rows_and_back_works() -> None:
+    checklist = FreezeChecklist("mobilenet_v2")
+    old_rows = checklist.boxes.children
+    old_box = next(iter(checklist.checkboxes.values()))
+    before = _open_widgets()
+    checklist.backbone = "resnet18"  # other groups: a new list of rows
+    assert old_box.comm is None  # closed: no checkbox of mobilenet_v2 left behind
+    assert all(row.comm is None for row in old_rows)
+    checklist.backbone = "mobilenet_v2"
+    assert _open_widgets() == before  # switching back and forth piles nothing up
+    first = next(iter(checklist.checkboxes))
+    checklist.checkboxes[first].value = False
+    assert first not in checklist.frozen

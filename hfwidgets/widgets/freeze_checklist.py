@@ -193,7 +193,11 @@ class FreezeChecklist(w.VBox):
                     layout=w.Layout(align_items="center", height="auto"),
                 )
             )
+        replaced = self.boxes.children
         self.boxes.children = tuple(rows)
+        # Another backbone's rows (other groups): closed, or each switch of backbone would leave
+        # its checkboxes, texts and their observers in the kernel and the front end.
+        _close_all(replaced)
         self.last_n.max = len(groups)
         self._building = True
         try:
@@ -209,6 +213,14 @@ class FreezeChecklist(w.VBox):
         if self._updating:
             return
         self.frozen = [name for name, box in self.checkboxes.items() if box.value]
+
+
+def _close_all(widgets: tuple[w.Widget, ...]) -> None:
+    for widget in widgets:
+        _close_all(tuple(getattr(widget, "children", ())))
+        for part in (getattr(widget, "style", None), widget.layout, widget):
+            if part is not None:
+                part.close()
 
 
 def _narrow() -> w.Layout:
