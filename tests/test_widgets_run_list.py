@@ -6,7 +6,6 @@ import json
 import warnings
 from pathlib import Path
 
-import comm
 import pytest
 import torch
 
@@ -15,6 +14,7 @@ from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.widgets.run_list import RunList
+from tests.front_end import front_end_click
 
 
 def _fake_run(project: Project, *, status: str = "finished", accuracy: float = 0.9) -> int:
@@ -144,20 +144,6 @@ def test_unknown_run_is_a_clear_error(project):
         RunList(project).export(5)
 
 
-def _front_end_click(model_id: str) -> None:
-    """Deliver a click to a button's model id as the kernel does: a closed button's is lost."""
-    target = comm.get_comm_manager().get_comm(model_id)  # None once closed: "No such comm"
-    if target is not None:
-        message = {
-            "content": {
-                "comm_id": model_id,
-                "data": {"method": "custom", "content": {"event": "click"}},
-            },
-            "buffers": [],
-        }
-        target.handle_msg(message)
-
-
 def test_a_click_that_reaches_a_button_during_a_refresh_still_acts(project):
     # The list refreshes after every action and when a run ends; a person (or a browser test)
     # clicking at that moment must not lose the click to a button being replaced.
@@ -168,12 +154,12 @@ def test_a_click_that_reaches_a_button_during_a_refresh_still_acts(project):
     cells = runs.grid.children
     delete = runs.buttons[(gone, "delete")].model_id  # the button the person points at
     runs.refresh()  # nothing changed: same rows, same buttons, nothing redrawn
-    _front_end_click(delete)  # the handler was registered before the refresh
+    front_end_click(delete)  # the handler was registered before the refresh
     assert runs.buttons[(gone, "delete")].description == "Sure?"
     assert all(runs.buttons[key] is button for key, button in before.items())
     assert runs.grid.children == cells
     runs.refresh()
-    _front_end_click(delete)
+    front_end_click(delete)
     assert [r.id for r in project.runs()] == [keep]
     assert "deleted" in runs.message.value
 
@@ -186,7 +172,7 @@ def test_a_new_run_adds_its_row_and_keeps_the_others(project):
     runs.refresh()  # as when a run ends
     assert list(runs.rows) == [second, first]
     assert "50.0%" in " ".join(_texts(runs))
-    _front_end_click(use)
+    front_end_click(use)
     assert runs.live_run == first
     assert runs.buttons[(first, "use")].description == "Live ✓"
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from hfwidgets.widgets._close import close_widgets
+
 __all__ = ["COLUMNS", "BackboneTable"]
 
 COLUMNS = ("backbone", "parameters", "weights file", "ImageNet top-1", "groups", "CPU latency")
@@ -67,7 +69,7 @@ class BackboneTable(w.GridBox):
         cells: list[w.Widget] = list(self._header)
         rows_html = []
         for name in [n for n in self.buttons if n not in infos]:
-            _close_all([self.buttons.pop(name), *self._texts.pop(name)])
+            close_widgets([self.buttons.pop(name), *self._texts.pop(name)])
         for name, info in infos.items():
             latency = latency_ms.get(name)
             texts = [
@@ -108,8 +110,3 @@ class BackboneTable(w.GridBox):
         button.add_class("hfw-backbone-row")
         button.on_click(lambda _b: self._on_pick(name))
         return button, [w.HTML() for _ in range(n_texts)]
-
-
-def _close_all(widgets: list[w.Widget]) -> None:
-    for widget in widgets:
-        widget.close()

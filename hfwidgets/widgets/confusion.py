@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as w
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._html import esc
 
 __all__ = ["ConfusionMatrix", "cell_window_ids", "verdicts_from_metrics"]
@@ -97,10 +98,7 @@ class ConfusionMatrix(w.VBox):
         self.grid.children = tuple(items)
         self.grid.layout.grid_template_columns = f"140px repeat({n}, 96px)"
         self._classes = tuple(classes)
-        for widget in old:  # another run's classes: its cells would pile up in the front end
-            for part in (getattr(widget, "style", None), widget.layout, widget):
-                if part is not None:
-                    part.close()
+        close_widgets(old)  # another run's classes: its cells would pile up otherwise
 
     def open_cell(self, true_index: int, predicted_index: int) -> list[int]:
         """Call the open callbacks with the windows of one cell; returns their ids."""

@@ -27,6 +27,7 @@ from hfwidgets.datamap import (
     map_windows,
     point_colours,
 )
+from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 
@@ -266,7 +267,7 @@ class DataMapView(w.VBox):
         """
         listed = {int(p.window_id) for p in outliers}
         for window_id in [wid for wid in self._outlier_by_window if wid not in listed]:
-            self._outlier_by_window.pop(window_id).close()
+            close_widgets([self._outlier_by_window.pop(window_id)])
         buttons = []
         for point in outliers:
             button = self._outlier_by_window.get(int(point.window_id))

@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._static import static_bundle
 
 __all__ = ["FreezeChecklist", "group_role"]
@@ -197,7 +198,7 @@ class FreezeChecklist(w.VBox):
         self.boxes.children = tuple(rows)
         # Another backbone's rows (other groups): closed, or each switch of backbone would leave
         # its checkboxes, texts and their observers in the kernel and the front end.
-        _close_all(replaced)
+        close_widgets(replaced)
         self.last_n.max = len(groups)
         self._building = True
         try:
@@ -213,14 +214,6 @@ class FreezeChecklist(w.VBox):
         if self._updating:
             return
         self.frozen = [name for name, box in self.checkboxes.items() if box.value]
-
-
-def _close_all(widgets: tuple[w.Widget, ...]) -> None:
-    for widget in widgets:
-        _close_all(tuple(getattr(widget, "children", ())))
-        for part in (getattr(widget, "style", None), widget.layout, widget):
-            if part is not None:
-                part.close()
 
 
 def _narrow() -> w.Layout:

@@ -12,6 +12,7 @@ import traitlets
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.summary import RunSummary, summarize_runs
+from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._static import static_bundle
 
 __all__ = ["EXPORT_FORMATS", "RunList"]
@@ -128,7 +129,7 @@ class RunList(w.VBox):
         # An unchanged table sends nothing: the front end keeps its views as they are.
         if tuple(items) != self.grid.children:
             self.grid.children = tuple(items)
-        _close_all(tuple(closing))  # a deleted run's widgets would pile up in the front end
+        close_widgets(closing)  # a deleted run's widgets would pile up in the front end
 
     def use(self, run_id: int) -> None:
         """Count live with ``run_id``: callbacks load it; ``live_run`` follows."""
@@ -274,9 +275,3 @@ class RunList(w.VBox):
     @traitlets.observe("live_run")
     def _on_live_run(self, _change: dict[str, Any]) -> None:
         self.refresh()
-
-
-def _close_all(widgets: tuple[w.Widget, ...]) -> None:
-    for widget in widgets:
-        _close_all(tuple(getattr(widget, "children", ())))
-        widget.close()
