@@ -2,7 +2,8 @@
 
 One recipe for the tests and ``bench/explain.py``, so that both measure the same run: a project
 of :func:`~hfwidgets.explain.evidence.evidence_windows` (12 per class, seed 0) and MobileNetV2
-with its ImageNet weights, only the head trained, 8 epochs at 224 x 224 without augmentation (seconds on one thread).
+with its ImageNet weights, only the head trained, 8 epochs at 224 x 224 without augmentation
+(seconds on one thread).
 """
 
 from __future__ import annotations
