@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms, gravity_frame
-from hfwidgets.scalogram.frame import gravity_directions, rotation_to_z
+from hfwidgets.scalogram.frame import (
+    HEADING_MAX_RATIO,
+    gravity_directions,
+    heading_frame,
+    rotation_to_z,
+)
+from hfwidgets.training.data import scalogram_images
 
 RATE = 50.0
 
@@ -108,3 +116,71 @@ def test_the_image_of_a_turned_sensor_matches_once_the_turn_about_gravity_is_und
     np.testing.assert_allclose(images[0, 2], images[1, 2], atol=2e-3)
     raw = compute_scalograms(np.stack([window, turned]), rate_hz=RATE, settings=sensor)
     assert np.abs(raw[0] - raw[1]).max() > 0.2  # in the sensor frame they differ
+
+
+# -- the heading frame (frame="gravity+heading") ---------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_sensor_held_any_way_gives_the_same_canonical_window_when_the_heading_is_defined(seed):
+    window = punch(seed)
+    matrix = Rotation.random(random_state=100 + seed).as_matrix()
+    held_otherwise = (window @ matrix.T).astype(np.float32)
+    a, b = heading_frame(np.stack([window, held_otherwise]))
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    # Gravity still points up and the push (the larger horizontal excursion) along +x.
+    np.testing.assert_allclose(a.mean(axis=0)[:2], 0.0, atol=1e-5)
+    assert a[:, 0].max() > -a[:, 0].min() * 0.9
+    assert a[:, 0].var() > a[:, 1].var()
+    # In the gravity frame alone the two differ by a turn about z.
+    c, d = gravity_frame(np.stack([window, held_otherwise]))
+    assert abs(_turned_about_z(c, d)) > 1e-3 or np.allclose(c, d, atol=1e-4)
+
+
+def test_the_heading_frame_gives_the_same_image_whichever_way_the_sensor_is_held():
+    window = punch(3)
+    settings = ScalogramSettings(size=(48, 48), frame="gravity+heading")
+    turned = [(window @ Rotation.random(random_state=s).as_matrix().T) for s in range(4)]
+    images = compute_scalograms(np.stack([window, *turned]).astype(np.float32), rate_hz=RATE,
+                                settings=settings)  # fmt: skip
+    for image in images[1:]:
+        np.testing.assert_allclose(image, images[0], atol=2e-3)
+    gravity = ScalogramSettings(size=(48, 48))
+    raw = compute_scalograms(np.stack(turned[:2]).astype(np.float32), rate_hz=RATE,
+                             settings=gravity)  # fmt: skip
+    assert np.abs(raw[0] - raw[1]).max() > 0.1  # the gravity frame alone leaves the heading free
+
+
+def test_a_window_moving_as_much_every_way_horizontally_keeps_the_gravity_frame_heading():
+    t = np.arange(100) / RATE
+    circle = np.stack([np.cos(2 * np.pi * 2 * t), np.sin(2 * np.pi * 2 * t), np.zeros(100)], 1)
+    circle = (circle + np.array([0.0, 0.0, 1.0])).astype(np.float32)
+    assert HEADING_MAX_RATIO < 1
+    np.testing.assert_array_equal(heading_frame(circle[None]), gravity_frame(circle[None]))
+    still = np.tile(np.array([0.2, 0.3, -0.9], dtype=np.float32), (50, 1))[None]
+    np.testing.assert_array_equal(heading_frame(still), gravity_frame(still))
+
+
+def test_windows_without_gravity_are_left_alone_by_the_heading_frame():
+    rng = np.random.default_rng(4)
+    letters = rng.standard_normal((3, 152, 3)).astype(np.float32)
+    letters -= letters.mean(axis=1, keepdims=True)
+    np.testing.assert_array_equal(heading_frame(letters), letters)
+
+
+def test_training_and_live_draw_the_same_heading_frame_image():
+    windows = [punch(s) for s in range(3)]
+    stored = ScalogramSettings(size=(32, 32), frame="gravity+heading").resolve(
+        window_s=len(windows[0]) / RATE, rate_hz=RATE
+    )
+    trained = scalogram_images(windows, [RATE] * 3, settings=stored)
+    loaded = ScalogramSettings.from_dict(json.loads(json.dumps(stored.to_dict())))
+    assert loaded.frame == "gravity+heading"
+    for window, image in zip(windows, trained, strict=True):
+        live = compute_scalograms(window[None], rate_hz=RATE, settings=loaded)[0]
+        np.testing.assert_array_equal(live, image)
+
+
+def test_an_unknown_frame_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"frame='heading'.*gravity\+heading"):
+        ScalogramSettings(frame="heading")  # type: ignore[arg-type]

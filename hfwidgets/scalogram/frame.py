@@ -23,8 +23,10 @@ from numpy.typing import NDArray
 
 __all__ = [
     "GRAVITY_MIN_FRACTION",
+    "HEADING_MAX_RATIO",
     "gravity_directions",
     "gravity_frame",
+    "heading_frame",
     "rotation_to_z",
     "turn_about_gravity",
 ]
@@ -33,6 +35,10 @@ __all__ = [
 #: the root-mean-square norm of its samples. Raw wrist windows: 0.2-0.6 during a punch, 1 at rest;
 #: z-normalised or gravity-free data: about 0 (1e-7 on the handwriting archive).
 GRAVITY_MIN_FRACTION = 0.1
+#: :func:`heading_frame` fixes a window's heading only when the smaller principal variance of its
+#: horizontal motion is at most this fraction of the larger one; above it the motion has no
+#: dominant horizontal axis (a circle, or stillness) and its heading would be noise.
+HEADING_MAX_RATIO = 0.8
 
 
 def gravity_directions(windows: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -89,6 +95,42 @@ def gravity_frame(windows: NDArray[np.floating]) -> NDArray[np.float32]:
         if g.any():
             matrix = rotation_to_z(g)
             out[b] = (xyz[b].astype(np.float64) @ matrix.T).astype(np.float32)
+    return out
+
+
+def heading_frame(windows: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Windows ``[B, n, 3]`` in the gravity frame, then turned about z to a canonical heading.
+
+    After :func:`gravity_frame` two holds of the sensor differ only by a turn about z. This turns
+    each window so the first principal axis of its horizontal (x, y) motion, mean removed, lies
+    along +x, its sign chosen so the third moment of the motion along that axis is positive (the
+    larger, sharper excursion points to +x; the larger excursion decides when the third moment
+    is about zero). Then any rotation ``R`` of the sensor gives the same window:
+    ``heading_frame(x @ R.T) == heading_frame(x)``, up to rounding. A window without gravity,
+    or whose horizontal motion is nearly isotropic (principal variance ratio above
+    :data:`HEADING_MAX_RATIO`), keeps the :func:`gravity_frame` heading.
+    """
+    out = gravity_frame(windows)
+    for b, g in enumerate(gravity_directions(out)):
+        if not g.any():
+            continue
+        xy = out[b, :, :2].astype(np.float64)
+        xy -= xy.mean(axis=0)
+        variances, vectors = np.linalg.eigh(xy.T @ xy)  # ascending
+        if variances[1] <= 0 or variances[0] > HEADING_MAX_RATIO * variances[1]:
+            continue
+        axis = vectors[:, 1]
+        along = xy @ axis
+        third = float(np.mean(along**3))
+        scale = float(np.mean(along**2)) ** 1.5
+        if abs(third) > 1e-3 * scale:
+            sign = 1.0 if third > 0 else -1.0
+        else:
+            sign = 1.0 if along.max() >= -along.min() else -1.0
+        cos, sin = sign * axis
+        # The turn about z taking (cos, sin) to (1, 0).
+        turn = np.array([[cos, sin, 0.0], [-sin, cos, 0.0], [0.0, 0.0, 1.0]])
+        out[b] = (out[b].astype(np.float64) @ turn.T).astype(np.float32)
     return out
 
 

@@ -32,7 +32,7 @@ F_MAX_NYQUIST_FRACTION = 0.8
 
 _NORMALIZE = ("per-axis", "global")
 _REPRESENTATIONS = ("signed", "magnitude")
-_FRAMES = ("gravity", "sensor")
+_FRAMES = ("gravity", "gravity+heading", "sensor")
 # What a field meant when a stored dict omitted it, by settings version.
 _OLD_DEFAULTS: dict[int, dict[str, Any]] = {
     1: {"f_min_hz": 1.0, "f_max_hz": 20.0, "representation": "magnitude", "frame": "sensor"},
@@ -72,12 +72,14 @@ class ScalogramSettings:
         axis moved in its positive direction at that time and frequency, so a motion and its
         mirror image give different pictures. ``"magnitude"``: the classic ``|CWT|`` image
         (0 = black), blind to the direction of a motion.
-    frame : {"gravity", "sensor"}
+    frame : {"gravity", "gravity+heading", "sensor"}
         ``"gravity"`` (default): each window is first turned so its mean acceleration (gravity)
         points along +z (:func:`~hfwidgets.scalogram.frame.gravity_frame`), so a sensor held
         another way gives the same image up to a turn about the vertical; windows without
-        gravity (z-normalised, gravity removed) stay as they are. ``"sensor"``: the sensor's
-        own x, y, z axes.
+        gravity (z-normalised, gravity removed) stay as they are. ``"gravity+heading"``: the
+        gravity frame, then each window turned about the vertical so its dominant horizontal
+        motion lies along +x (:func:`~hfwidgets.scalogram.frame.heading_frame`): the same image
+        however the sensor is held. ``"sensor"``: the sensor's own x, y, z axes.
     """
 
     wavelet: str = "cmor1.5-1.0"
@@ -88,7 +90,7 @@ class ScalogramSettings:
     normalize: Literal["per-axis", "global"] = "global"
     remove_mean: bool = True
     representation: Literal["signed", "magnitude"] = "signed"
-    frame: Literal["gravity", "sensor"] = "gravity"
+    frame: Literal["gravity", "gravity+heading", "sensor"] = "gravity"
 
     def __post_init__(self) -> None:
         # Canonical types keep the object hashable and key() stable: JSON gives lists for

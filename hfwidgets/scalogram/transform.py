@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from hfwidgets.scalogram.filterbank import CwtFilterBank, cwt_filterbank
-from hfwidgets.scalogram.frame import gravity_frame
+from hfwidgets.scalogram.frame import gravity_frame, heading_frame
 from hfwidgets.scalogram.resize import resize_along
 from hfwidgets.scalogram.settings import ScalogramSettings
 
@@ -100,6 +100,8 @@ def _prepared_signals(array: np.ndarray, settings: ScalogramSettings) -> np.ndar
     """``[B, n, 3]`` windows -> contiguous float32 ``[B, 3, n]`` signals, mean removed."""
     if settings.frame == "gravity":
         array = gravity_frame(array)
+    elif settings.frame == "gravity+heading":
+        array = heading_frame(array)
     signals = np.array(array.transpose(0, 2, 1), dtype=np.float32, order="C")
     if settings.remove_mean:
         signals -= signals.mean(axis=-1, keepdims=True)
