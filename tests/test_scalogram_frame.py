@@ -132,9 +132,6 @@ def test_a_sensor_held_any_way_gives_the_same_canonical_window_when_the_heading_
     np.testing.assert_allclose(a.mean(axis=0)[:2], 0.0, atol=1e-5)
     assert a[:, 0].max() > -a[:, 0].min() * 0.9
     assert a[:, 0].var() > a[:, 1].var()
-    # In the gravity frame alone the two differ by a turn about z.
-    c, d = gravity_frame(np.stack([window, held_otherwise]))
-    assert abs(_turned_about_z(c, d)) > 1e-3 or np.allclose(c, d, atol=1e-4)
 
 
 def test_the_heading_frame_gives_the_same_image_whichever_way_the_sensor_is_held():
