@@ -23,7 +23,10 @@ def pick_run(project: Any, run_id: int | None) -> int:
             project.run(run_id)
         except ValueError as exc:
             known = ", ".join(str(r.id) for r in project.runs()) or "none; train one (hfw train)"
-            raise HfwError(f"--run {run_id}: {exc} (runs: {known})") from exc
+            raise HfwError(
+                f"--run {run_id}: {exc} (runs: {known}; `hfw info --project {project.path}` "
+                "lists them with their status)"
+            ) from exc
         return run_id
     finished = [r for r in project.runs() if r.status == "finished"]
     if not finished:
