@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -32,6 +34,24 @@ def test_window_group_prefers_session_then_teammate_project_then_import_source()
     assert window_group(source="punch.csv#3") == "source:punch.csv"
     assert window_group(source="/dev/ttyACM0") == "source:/dev/ttyACM0"
     assert window_group() is None
+
+
+def test_windows_stored_as_simulatedsource_group_with_the_simulated_arms_new_ones(
+    tmp_path: Path,
+) -> None:
+    """Old projects stored the class name "SimulatedSource"; new windows store the label."""
+    from hfwidgets.sensors import SimulatedSource
+    from hfwidgets.store import Project
+    from hfwidgets.training.data import project_windows
+
+    assert window_group(source="SimulatedSource") == window_group(source="simulated arm")
+    with Project.create(tmp_path / "p") as project:
+        data = np.zeros((75, 3), dtype=np.float32)
+        label = SimulatedSource().label
+        for source in ("SimulatedSource", label, "/dev/ttyACM0", "SimulatedSource"):
+            project.add_window(data, rate_hz=50.0, source=source, label="other")
+        groups = project_windows(project).groups
+    assert groups[0] == groups[1] == groups[3] != groups[2]
 
 
 def test_grouped_split_holds_out_whole_sessions_with_every_class_on_both_sides():

@@ -259,5 +259,32 @@ def test_a_window_from_a_serial_port_stores_the_port_as_its_source() -> None:
     from hfwidgets.widgets.labeler import window_source
 
     assert window_source(SerialSource("loop://")) == "loop://"
-    assert window_source(SimulatedSource()) == "SimulatedSource"
+    assert window_source(SimulatedSource()) == "simulated arm"
     assert window_source(None) == ""
+
+
+def test_a_window_of_the_simulated_arm_stores_a_human_label_not_a_class_name(
+    tmp_path: Path,
+) -> None:
+    """A project shows "simulated arm" as a window's source (it stored "SimulatedSource")."""
+    from hfwidgets.sensors import BrowserSerialSource, ReplaySource
+
+    project = Project.create(tmp_path / "p")
+    labeler = Labeler(
+        project, source=SimulatedSource(), keyboard=False, thumbnail=False, autostart=False
+    )
+    try:
+        labeler.add_window(_window(0.5))
+        labeler.flush()
+        wid = labeler.label("high-five")
+        assert wid is not None
+        assert project.window(wid).source == "simulated arm"
+    finally:
+        labeler.close()
+        project.close()
+    browser = BrowserSerialSource()
+    assert browser.label == "USB sensor on this computer"  # no port picked in the page yet
+    browser.start()
+    browser.port_opened("Arduino Uno")
+    assert browser.label == "Arduino Uno"
+    assert ReplaySource(np.arange(2.0), np.zeros((2, 3))).label == "recording"

@@ -45,13 +45,13 @@ def test_windows_of_the_earlier_sensor_stay_queued_named_by_where_they_came_from
     bench.labeler.flush()
     pending = bench.labeler.pending
     assert len(pending) == len(captured)  # nothing captured is dropped
-    assert {p.source for p in pending} == {"SimulatedSource"}  # not the port picked since
+    assert {p.source for p in pending} == {"simulated arm"}  # not the port picked since
     title = bench.labeler.title.value
-    assert "from SimulatedSource, the sensor before" in title
+    assert "from simulated arm, the sensor before" in title
     assert f"{len(captured) - 1} from an earlier sensor" in title
     wid = bench.labeler.label("high-five")
     assert wid is not None
-    assert bench.project.window(wid).source == "SimulatedSource"
+    assert bench.project.window(wid).source == "simulated arm"
 
 
 def test_windows_of_the_sensor_in_use_carry_no_earlier_sensor_note(bench: Workbench) -> None:

@@ -9,7 +9,13 @@ Nothing here imports widgets. Import the names from this package::
 
 from __future__ import annotations
 
-from hfwidgets.sensors.base import Source, SourceStats, SourceStatus, estimate_rate
+from hfwidgets.sensors.base import (
+    Source,
+    SourceStats,
+    SourceStatus,
+    estimate_rate,
+    source_label,
+)
 from hfwidgets.sensors.browser_serial import BrowserMessageError, BrowserSerialSource
 from hfwidgets.sensors.buffer import RingBuffer
 from hfwidgets.sensors.motions import (
@@ -48,4 +54,5 @@ __all__ = [
     "simulate_motion",
     "simulate_session",
     "simulate_windows",
+    "source_label",
 ]

@@ -18,7 +18,15 @@ import numpy as np
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.sensors.buffer import RingBuffer
 
-__all__ = ["FULL_SCALE_G", "Source", "SourceStats", "SourceStatus", "estimate_rate"]
+__all__ = [
+    "FULL_SCALE_G",
+    "LEGACY_SOURCE_NAMES",
+    "Source",
+    "SourceStats",
+    "SourceStatus",
+    "estimate_rate",
+    "source_label",
+]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,23 @@ log = logging.getLogger(__name__)
 #: (firmware/hfw_imu/hfw_imu.ino: ``LSB_PER_G = 4096``, +/-8 g; its header says ``range=8g``).
 #: A source whose board announces another ``range=`` reports that in ``Source.full_scale_g``.
 FULL_SCALE_G = 8.0
+
+#: What a stored window's ``source`` said before sources had a :attr:`Source.label` (the class
+#: name), and the label that replaced it: old projects' windows group with new ones.
+LEGACY_SOURCE_NAMES = {
+    "SimulatedSource": "simulated arm",
+    "ReplaySource": "recording",
+    "BrowserSerialSource": "USB sensor on this computer",
+}
+
+
+def source_label(stored: str) -> str:
+    """The label a stored window's ``source`` stands for (an old class name read as its label).
+
+    >>> source_label("SimulatedSource"), source_label("/dev/ttyACM0")
+    ('simulated arm', '/dev/ttyACM0')
+    """
+    return LEGACY_SOURCE_NAMES.get(stored, stored)
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,9 @@ class Source(ABC):
     latency as ``time.monotonic() - t[-1]``.
     """
 
+    #: What a person calls this kind of source; :attr:`label` adds the device where there is one.
+    LABEL = ""
+
     def __init__(self, *, rate_hz: float, buffer_seconds: float = 600.0) -> None:
         if not rate_hz > 0:
             raise ValueError(f"rate_hz must be > 0, got {rate_hz!r}")
@@ -136,6 +164,15 @@ class Source(ABC):
     def running(self) -> bool:
         """Whether :meth:`start` was called and :meth:`stop` not yet."""
         return False
+
+    @property
+    def label(self) -> str:
+        """A person's name for this source (``"simulated arm"``, a port's name).
+
+        What a captured window stores as its ``source``, so validation groups windows by the
+        sensor they came from; a class name would leak code into the project.
+        """
+        return self.LABEL or type(self).__name__
 
     def __enter__(self) -> Source:
         self.start()

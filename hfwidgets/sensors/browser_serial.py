@@ -159,6 +159,7 @@ class BrowserSerialSource(LineStreamSource):
 
     #: What to call a source whose port is not picked yet (in menus and messages).
     DISPLAY_NAME = "USB sensor on this computer"
+    LABEL = DISPLAY_NAME
 
     def __init__(
         self, *, rate_hz: float = 50.0, buffer_seconds: float = 600.0, baudrate: int = BAUDRATE

@@ -107,6 +107,11 @@ class LineStreamSource(Source):
         self._connect_counts = (0, 0)  # (good, bad) at the last (re)connect
 
     @property
+    def label(self) -> str:
+        """The port's name; the kind of source until a port is known."""
+        return self.port or super().label
+
+    @property
     def last_bad_line(self) -> str | None:
         """Why the most recent bad line was rejected (None if there was none)."""
         bad = self._decoder.last_bad

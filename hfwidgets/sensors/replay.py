@@ -44,6 +44,8 @@ class ReplaySource(Source):
     ``speed=None`` they are the recording's times.
     """
 
+    LABEL = "recording"
+
     def __init__(
         self,
         t: ArrayLike,

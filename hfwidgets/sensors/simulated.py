@@ -67,6 +67,8 @@ class SimulatedSource(Source):
     (500, ['high-five'])
     """
 
+    LABEL = "simulated arm"
+
     def __init__(
         self,
         *,

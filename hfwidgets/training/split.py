@@ -22,6 +22,8 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
+from hfwidgets.sensors.base import source_label
+
 __all__ = [
     "MIN_PER_CLASS",
     "SplitPlan",
@@ -95,7 +97,8 @@ def window_group(
     teammate's project, that project (``origin`` is ``"<their project id>:<their window id>"``);
     else its import source: the imported folder for the generic layout (``"<dir>/<label>/<file>"``
     -> ``"<dir>"``), the file for an Arduino CSV (``"punch.csv#3"`` -> ``"punch.csv"``), or the
-    source name itself (a serial port, the simulator). ``None`` when nothing is known.
+    source name itself (a serial port, the simulated arm). ``None`` when nothing is known. A
+    source stored before sources had labels (``"SimulatedSource"``) is in its label's group.
     """
     if session_id is not None:
         return f"session:{int(session_id)}"
@@ -107,7 +110,7 @@ def window_group(
         return f"source:{source.rsplit('#', 1)[0]}"
     if source.count("/") == 2 and not source.startswith("/"):
         return f"source:{source.split('/', 1)[0]}"
-    return f"source:{source}"
+    return f"source:{source_label(source)}"
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,15 @@ log = logging.getLogger("hfwidgets.widgets")
 
 
 def window_source(source: Any) -> str:
-    """What a captured window stores as its ``source``: the port it came through (so windows of
-    two sensors are two groups for validation), else the source's kind; "" for none."""
+    """What a captured window stores as its ``source``: the source's label (the port it came
+    through, so windows of two sensors are two groups for validation, or "simulated arm");
+    "" for none."""
     if source is None:
         return ""
-    port = getattr(source, "port", None)
+    label = getattr(source, "label", None)
+    if isinstance(label, str) and label:
+        return label
+    port = getattr(source, "port", None)  # a stand-in source without a label
     return str(port) if port else type(source).__name__
 
 
