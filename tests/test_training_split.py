@@ -105,7 +105,7 @@ def test_grouped_kfold_tests_every_window_once_and_never_splits_a_session():
 
 
 def test_kfold_with_too_few_windows_of_a_class_names_the_class_and_remedy():
-    with pytest.raises(ValueError, match=r"class\(es\) \[1\].*fewer folds"):
+    with pytest.raises(ValueError, match=r"class 1 \(3\) has fewer than 5.*fewer folds"):
         grouped_kfold(np.array([0] * 6 + [1] * 3), folds=5)
     with pytest.raises(ValueError, match="at least 2 folds"):
         grouped_kfold(np.array([0, 1] * 5), folds=1)
@@ -134,3 +134,36 @@ def test_validation_facts_say_what_the_figure_is_measured_on_and_warn_when_small
     cv = validation_facts(np.array([0, 1] * 10), classes=["a", "b"], n_groups=1,
                           grouped=False, folds=5, on="cross-validation")  # fmt: skip
     assert "5-fold cross-validated" in cv["summary"]
+
+
+def test_hfw_train_names_a_class_with_a_single_window_by_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error said "class(es) [1]": a person cannot tell which class index 1 is."""
+    from hfwidgets.cli import main
+    from hfwidgets.sensors import simulate_windows
+    from hfwidgets.store import Project
+
+    windows, _labels = simulate_windows(3, seed=1)
+    with Project.create(tmp_path / "p") as project:
+        for i in range(3):
+            project.add_window(windows[i], rate_hz=50.0, label="high-five", source="a")
+        project.add_window(windows[4], rate_hz=50.0, label="other", source="a")
+    code = main(["train", "--project", str(tmp_path / "p"), "--weights", "none", "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "class other has a single labelled window" in err
+    assert "capture or label more windows of that class" in err
+    assert "[1]" not in err
+    code = main(["train", "--project", str(tmp_path / "p"), "--weights", "none", "--folds", "3"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "class other (1) has fewer than 3 labelled windows" in err
+
+
+def test_split_errors_name_classes_when_their_names_are_given() -> None:
+    labels = np.array([0, 0, 0, 1, 2])
+    with pytest.raises(ValueError, match="classes swing, wave have a single labelled window each"):
+        grouped_split(labels, ["a"] * 5, class_names=["high-five", "swing", "wave"])
+    with pytest.raises(ValueError, match=r"at least two classes, got high-five: capture"):
+        grouped_kfold(np.zeros(6, dtype=np.int64), folds=2, class_names=["high-five", "other"])

@@ -23,7 +23,12 @@ from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import dataset_of, project_scalogram_settings, project_windows
 from hfwidgets.training.events import EventCallback, FitEnded, StopRequested
 from hfwidgets.training.project_runs import check_config, check_resume, run_records
-from hfwidgets.training.split import SplitPlan, grouped_kfold, validation_facts
+from hfwidgets.training.split import (
+    SplitPlan,
+    check_class_counts,
+    grouped_kfold,
+    validation_facts,
+)
 from hfwidgets.training.trainer import Trainer
 from hfwidgets.training.validation import (
     augments_anything,
@@ -92,12 +97,16 @@ def train_project(
     if config.folds >= 2 and resume_run is None:
         groups = raw.groups if config.group_split else None
         try:
-            folds, grouped = grouped_kfold(labels, groups, folds=config.folds, seed=config.seed)
+            folds, grouped = grouped_kfold(
+                labels, groups, folds=config.folds, seed=config.seed, class_names=classes
+            )
         except ValueError as exc:
             raise ValueError(f"folds={config.folds}: {exc}") from None
         cv = (folds, grouped)
         plan = SplitPlan(np.arange(len(labels)), np.arange(0), grouped, 0, "")
     else:
+        if config.val_fraction > 0:  # the split's own check would name classes by index
+            check_class_counts(labels, class_names=classes)
         plan = plan_split(labels, raw.groups, config=config)
     run_settings, checkpoint_extra = run_records(
         config, scalogram=settings, classes=classes, rate_hz=project.rate_hz, window_s=window_s

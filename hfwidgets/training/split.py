@@ -27,6 +27,7 @@ from hfwidgets.sensors.base import source_label
 __all__ = [
     "MIN_PER_CLASS",
     "SplitPlan",
+    "check_class_counts",
     "grouped_kfold",
     "grouped_split",
     "kfold_splits",
@@ -43,13 +44,67 @@ ONE_CLASS_GROUPS = "each session/source holds one class only"
 MIN_PER_CLASS = 5
 
 
+def _class_names(values: Sequence[Any], class_names: Sequence[str] | None) -> list[str]:
+    """Label values as class names (labels are indices into ``class_names`` when given)."""
+    if class_names is None:
+        return [str(v) for v in values]
+    return [str(class_names[int(v)]) for v in values]
+
+
+def check_class_counts(
+    labels: np.ndarray,
+    *,
+    minimum: int = 2,
+    class_names: Sequence[str] | None = None,
+    remedy: str = "or set val_fraction=0 (hfw train --val-fraction 0) to hold none out",
+) -> None:
+    """Check that ``labels`` hold two classes or more, each with ``minimum`` windows or more.
+
+    ``class_names`` names the classes in the message (``labels`` are then indices into it);
+    ``remedy`` is the alternative to labelling more.
+
+    Raises
+    ------
+    ValueError
+        Naming the classes with too few windows and what to do about it.
+    """
+    classes, counts = np.unique(np.asarray(labels), return_counts=True)
+    if len(classes) < 2:
+        found = ", ".join(_class_names(classes.tolist(), class_names)) or "none"
+        raise ValueError(
+            f"training needs windows of at least two classes, got {found}: capture or label "
+            "windows of another class"
+        )
+    if counts.min() >= minimum:
+        return
+    rare = _class_names(classes[counts < minimum].tolist(), class_names)
+    one = len(rare) == 1
+    if minimum == 2:
+        names = ", ".join(rare)
+        few = "a single labelled window" + ("" if one else " each")
+        need = "a second one is needed: one to train on, one to validate"
+    else:
+        names = ", ".join(
+            f"{name} ({n})" for name, n in zip(rare, counts[counts < minimum].tolist(), strict=True)
+        )
+        few, need = f"fewer than {minimum} labelled windows", f"{minimum} per class are needed"
+    raise ValueError(
+        f"class{'' if one else 'es'} {names} ha{'s' if one else 've'} {few} ({need}): "
+        f"capture or label more windows of {'that class' if one else 'those classes'}, {remedy}"
+    )
+
+
 def stratified_split(
-    labels: np.ndarray, *, val_fraction: float = 0.2, seed: int = 0
+    labels: np.ndarray,
+    *,
+    val_fraction: float = 0.2,
+    seed: int = 0,
+    class_names: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, val)`` holding out ``val_fraction`` of every class.
 
     With ``val_fraction=0`` everything trains and ``val`` is empty. Each class keeps at least one
-    training example.
+    training example. ``class_names`` (``labels`` index into it) names classes in errors.
 
     Raises
     ------
@@ -60,15 +115,8 @@ def stratified_split(
     index = np.arange(len(labels))
     if val_fraction == 0:
         return index, index[:0]
-    classes, counts = np.unique(labels, return_counts=True)
-    if len(classes) < 2:
-        raise ValueError(f"training needs windows of at least two classes, got {classes.tolist()}")
-    if counts.min() < 2:
-        rare = classes[counts < 2].tolist()
-        raise ValueError(
-            f"class(es) {rare} have a single labelled window; label at least two per class "
-            "or set val_fraction=0"
-        )
+    check_class_counts(labels, minimum=2, class_names=class_names)
+    classes = np.unique(labels)
     n_val = max(len(classes), round(val_fraction * len(labels)))
     if len(labels) - n_val < len(classes):
         raise ValueError(
@@ -148,6 +196,7 @@ def grouped_split(
     *,
     val_fraction: float = 0.2,
     seed: int = 0,
+    class_names: Sequence[str] | None = None,
 ) -> SplitPlan:
     """Hold out whole groups (sessions, sources), stratified by class as far as groups allow.
 
@@ -155,7 +204,7 @@ def grouped_split(
     keeps the first whose validation and training sides both hold every class (the one closest to
     ``val_fraction`` among those). When there is at most one named group, or no fold gives every
     class a place on both sides (each class recorded in its own session, say), it falls back to
-    :func:`stratified_split` and ``reason`` says why.
+    :func:`stratified_split` and ``reason`` says why. ``class_names`` names classes in errors.
     """
     labels = np.asarray(labels)
     if len(groups) != len(labels):
@@ -165,7 +214,9 @@ def grouped_split(
         index = np.arange(len(labels))
         return SplitPlan(index, index[:0], False, named, "nothing held out (val_fraction=0)")
     if named < 2:
-        train, val = stratified_split(labels, val_fraction=val_fraction, seed=seed)
+        train, val = stratified_split(
+            labels, val_fraction=val_fraction, seed=seed, class_names=class_names
+        )
         why = "the windows come from one session/source" if named else "no session/source known"
         return SplitPlan(train, val, False, named, why)
     codes = _codes(groups)
@@ -184,10 +235,14 @@ def grouped_split(
     one_class = all(len(np.unique(labels[codes == c])) == 1 for c in np.unique(codes))
     if best is None and one_class:
         # Imported one file or folder per class: the source names the class, not a session.
-        train, val = stratified_split(labels, val_fraction=val_fraction, seed=seed)
+        train, val = stratified_split(
+            labels, val_fraction=val_fraction, seed=seed, class_names=class_names
+        )
         return SplitPlan(train, val, False, named, ONE_CLASS_GROUPS)
     if best is None:
-        train, val = stratified_split(labels, val_fraction=val_fraction, seed=seed)
+        train, val = stratified_split(
+            labels, val_fraction=val_fraction, seed=seed, class_names=class_names
+        )
         why = (
             f"the {named} sessions/sources do not each hold several classes: holding out whole "
             "ones would leave a class out of training or validation"
@@ -202,11 +257,13 @@ def grouped_kfold(
     *,
     folds: int = 5,
     seed: int = 0,
+    class_names: Sequence[str] | None = None,
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """``folds``-fold cross-validation folds and whether they are grouped.
 
     Grouped (``StratifiedGroupKFold``) when there are at least ``folds`` named groups and every
-    fold's test side is non-empty; plain stratified k-fold otherwise.
+    fold's test side is non-empty; plain stratified k-fold otherwise. ``class_names``
+    (``labels`` index into it) names classes in errors.
 
     Raises
     ------
@@ -216,15 +273,12 @@ def grouped_kfold(
     labels = np.asarray(labels)
     if folds < 2:
         raise ValueError(f"folds={folds}: cross-validation needs at least 2 folds")
-    classes, counts = np.unique(labels, return_counts=True)
-    if len(classes) < 2:
-        raise ValueError(f"training needs windows of at least two classes, got {classes.tolist()}")
-    if counts.min() < folds:
-        rare = classes[counts < folds].tolist()
-        raise ValueError(
-            f"{folds}-fold cross-validation needs at least {folds} windows of every class; "
-            f"class(es) {rare} have fewer: label more or use fewer folds"
-        )
+    check_class_counts(
+        labels,
+        minimum=folds,
+        class_names=class_names,
+        remedy="or use fewer folds (hfw train --folds)",
+    )
     if groups is not None and _distinct_named(groups) >= folds:
         splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
         codes = _codes(groups)
