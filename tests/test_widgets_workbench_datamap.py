@@ -56,9 +56,8 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(trained):
         before = {r.id: r.label for r in wb.project.windows()}
         wb.tabs.selected_index = TAB_TITLES.index("Train")
         target = unlabelled[1]
-        wb.data_map.scatter._handle_custom_msgs(
-            None, {"event": "element_click", "data": {"index": wb.data_map.point_index(target)}}
-        )
+        click = {"index": wb.data_map.point_index(target), "name": str(target)}
+        wb.data_map.scatter._handle_custom_msgs(None, {"event": "element_click", "data": click})
         assert wb.tabs.selected_index == 0
         assert wb.labeler.mode == "review"
         assert wb.labeler.review.current.id == target

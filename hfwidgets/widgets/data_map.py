@@ -103,9 +103,11 @@ class DataMapView(w.VBox):
             x=[], y=[], scales={"x": sx, "y": sy}, colors=["black"], default_size=160,
             fill=False, stroke="black", stroke_width=2.0,
         )  # fmt: skip
+        # Each point is named by its window id (not drawn): a click carries that id, so a
+        # click on a map redrawn meanwhile (a window deleted) cannot open another window.
         self.scatter = bq.Scatter(
             x=[], y=[], scales={"x": sx, "y": sy}, colors=["steelblue"], default_size=64,
-            stroke="white",
+            stroke="white", names=[], display_names=False,
         )  # fmt: skip
         self.scatter.on_element_click(self._on_click)
         self.scatter.on_hover(self._on_hover)
@@ -246,6 +248,7 @@ class DataMapView(w.VBox):
         with self.hold_sync():
             self.scatter.x = [p.x for p in points]
             self.scatter.y = [p.y for p in points]
+            self.scatter.names = [str(p.window_id) for p in points]
             self.scatter.colors = point_colours(data_map, by=by) or ["steelblue"]
             self.rings.x = [p.x for p in outliers]
             self.rings.y = [p.y for p in outliers]
@@ -305,9 +308,25 @@ class DataMapView(w.VBox):
         raise KeyError(f"window {window_id} is not on the map")
 
     def _point_at(self, event: dict[str, Any]) -> MapPoint | None:
-        """The MapPoint a bqplot click or hover event names (None: no map, a stale index)."""
-        index = (event.get("data") or {}).get("index")
-        if self.data_map is None or index is None or not 0 <= int(index) < len(self.data_map):
+        """The MapPoint a bqplot click or hover event names (None: no map, or not on it now).
+
+        The event's ``name`` is the point's window id. Its ``index`` is a place in the list
+        drawn when the person clicked; the map may be drawn again before the click arrives
+        (a window deleted, a run ended), and the same place then holds another window. The
+        index is read only from a front end that sends no name.
+        """
+        data = event.get("data") or {}
+        if self.data_map is None:
+            return None
+        name = data.get("name")
+        if name is not None:
+            try:
+                window_id = int(name)
+            except (TypeError, ValueError):
+                return None
+            return next((p for p in self.data_map.points if p.window_id == window_id), None)
+        index = data.get("index")
+        if index is None or not 0 <= int(index) < len(self.data_map):
             return None
         return self.data_map.points[int(index)]
 
