@@ -288,3 +288,22 @@ def test_a_window_of_the_simulated_arm_stores_a_human_label_not_a_class_name(
     browser.port_opened("Arduino Uno")
     assert browser.label == "Arduino Uno"
     assert ReplaySource(np.arange(2.0), np.zeros((2, 3))).label == "recording"
+
+
+def test_a_labeler_with_its_own_capture_runs_on_one_thread(tmp_path: Path) -> None:
+    """It ran two pumps: one applying arrivals, one polling the source, each a thread."""
+    import threading
+
+    project = Project.create(tmp_path / "p")
+    source = SimulatedSource(realtime=False, duration_s=1.0)  # no thread of its own
+    before = set(threading.enumerate())
+    labeler = Labeler(project, source=source, keyboard=False, thumbnail=False)
+    try:
+        started = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        assert len(started) == 1, [t.name for t in started]
+        assert labeler.capture is not None
+        assert labeler.capture.running  # polling, on that one thread
+    finally:
+        labeler.close()
+        project.close()
+    assert not any(t.is_alive() for t in started)  # closing ends it

@@ -188,10 +188,13 @@ class Labeler(w.VBox):
         )
 
     def start(self) -> None:
-        """Start applying arrivals (and capturing, when this labeler owns the capture)."""
+        """Start applying arrivals (and capturing, when the capture is not running yet).
+
+        The capture polls on the bridge's pump: one thread for both, not one each.
+        """
         self._bridge.start()
         if self.capture is not None and not self.capture.running:
-            self.capture.start()
+            self.capture.start(pump=self._bridge.pump)
 
     def close(self) -> None:
         """Stop the bridge and stop listening to the capture, then close the widget."""
