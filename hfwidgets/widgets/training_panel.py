@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -12,49 +10,23 @@ import traitlets
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.training.events import (
-    BatchEnded,
     EpochEnded,
-    EpochStarted,
     FitEnded,
     FitStarted,
-    TrainingCallback,
 )
-from hfwidgets.widgets._html import esc, esc_join
+from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._static import static_bundle
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
 from hfwidgets.widgets.curves import TrainingCurves
+from hfwidgets.widgets.training_progress import PanelProgress
+from hfwidgets.widgets.training_text import describe_plan, figure_html, start_problem
 
 __all__ = ["TrainingPanel", "default_runner", "figure_html"]
 
 RunnerFactory = Callable[[Any, Any, list[Callable[[Any], object]]], Any]
 _URGENT = (FitStarted, EpochEnded, FitEnded)  # drawn at once; batches may wait for the pump
 _STOPPING = "stopping before the next batch…"
-
-
-def figure_html(metrics: dict[str, Any]) -> str:
-    """What a run's accuracy is measured on, the baseline beside it and any warning, as HTML.
-
-    Reads ``metrics["validation"]`` and ``metrics["baseline"]``
-    (:func:`hfwidgets.training.runner.train_project`); empty when a run has neither.
-    """
-    parts = []
-    validation = metrics.get("validation") or {}
-    if validation.get("summary"):
-        parts.append(esc(validation["summary"]))
-    baseline = metrics.get("baseline") or {}
-    if isinstance(baseline.get("accuracy"), float):
-        parts.append(
-            f"baseline {esc(baseline.get('name', 'MiniRocket'))} {baseline['accuracy']:.1%}"
-        )
-    elif baseline.get("error"):  # skipped (Stop after the last epoch) or failed: say which
-        parts.append(
-            f"baseline {esc(baseline.get('name', 'MiniRocket'))}: {esc(baseline['error'])}"
-        )
-    text = "".join(f" · {part}" for part in parts)
-    for warning in validation.get("warnings") or []:
-        text += f"<br><span style='color:#a00'>{esc(warning)}</span>"
-    return text
 
 
 def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
@@ -118,7 +90,7 @@ class TrainingPanel(w.VBox):
         self._metrics_run: int | None = None
         self._runner_factory = runner_factory or default_runner
         self._fit_end = CallbackList("fit_end")
-        self._progress = _PanelProgress(self)
+        self._progress = PanelProgress(self)
         style = {"description_width": "initial"}
         # Fixed widths: in one HBox the slider's track was squeezed to 29 px; now each control
         # keeps a usable size and the row wraps in a narrow notebook.
@@ -220,42 +192,15 @@ class TrainingPanel(w.VBox):
     def plan(self) -> str:
         """What Start will train, as HTML: windows per class, backbone, frozen groups, epochs,
         validation share (the project's counts are read now)."""
-        from hfwidgets.models import layer_groups
-
-        counts = self.project.counts()
-        n = sum(counts.values())
-        per_class = ", ".join(f"{html.escape(k)} {v}" for k, v in counts.items())
-        try:
-            groups = layer_groups(self.model)
-        except ValueError:
-            groups = []
-        frozen = [g for g in groups if g in set(self.frozen)]
-        if not frozen:
-            frozen_text = "nothing frozen: every layer learns"
-        elif len(frozen) == len(groups) - 1 and "head" not in frozen:
-            frozen_text = f"{len(frozen)} of {len(groups)} groups frozen: only the new head learns"
-        else:
-            span = frozen[0] if len(frozen) == 1 else f"{frozen[0]} … {frozen[-1]}"
-            frozen_text = f"{len(frozen)} of {len(groups)} groups frozen ({span})"
-        vf = float(self.val_fraction.value)
-        held = (
-            f"about {round(n * vf)} windows held out"
-            if vf > 0
-            else "no validation: accuracy on the training windows"
-        )
-        warn = ""
-        small = [k for k, v in counts.items() if v < 2]
-        if small:
-            warn = (
-                " · <span style='color:#a00'>label at least 2 windows of "
-                f"{html.escape(', '.join(small))} first</span>"
-            )
-        return (
-            f"<b>Start will train</b> {html.escape(self.model)} "
-            f"({html.escape(_weights_text(self.weights))}) on <b>{n}</b> windows ({per_class}) · "
-            f"{html.escape(frozen_text)} · {int(self.epochs.value)} epochs, batch "
-            f"{int(self.batch_size.value)}, learning rate {float(self.lr.value):g} · "
-            f"validation {vf:.0%}: {html.escape(held)}{warn}"
+        return describe_plan(
+            self.project.counts(),
+            model=self.model,
+            weights=self.weights,
+            frozen=self.frozen,
+            epochs=int(self.epochs.value),
+            batch_size=int(self.batch_size.value),
+            lr=float(self.lr.value),
+            val_fraction=float(self.val_fraction.value),
         )
 
     def refresh_plan(self) -> None:
@@ -276,20 +221,9 @@ class TrainingPanel(w.VBox):
         """Start training in a background thread; returns the runner."""
         if self.status == "running":
             raise RuntimeError("training is already running; press Stop first")
-        counts = self.project.counts()
-        if sum(1 for n in counts.values() if n > 0) < 2:
-            self._say(
-                "<b>Label windows of at least two classes first</b> "
-                f"(now: {esc_join(f'{k} {v}' for k, v in counts.items())})."
-            )
-            return None
-        single = [k for k, n in counts.items() if n == 1]
-        if single and float(self.val_fraction.value) > 0:
-            # The split would fail in the thread, naming classes by index: say it here, by name.
-            self._say(
-                f"<b>Label a second window of {esc_join(single)} first</b>: a class needs one "
-                "window to train on and one to validate with (or set Validation share to 0%)."
-            )
+        problem = start_problem(self.project.counts(), val_fraction=float(self.val_fraction.value))
+        if problem:  # said here, before a thread starts, with the classes' names
+            self._say(problem)
             return None
         config = self.config()
         self.refresh_plan()
@@ -424,44 +358,3 @@ class TrainingPanel(w.VBox):
 def _button_layout() -> w.Layout:
     # Never shrink a button below its label ("P..." for Pause in a 900 px window).
     return w.Layout(width="auto", min_width="90px", flex="0 0 auto")
-
-
-def _weights_text(weights: str) -> str:
-    if weights == "DEFAULT":
-        return "ImageNet weights, torchvision download"
-    if weights == "none":
-        return "random weights"
-    return f"weights file {Path(weights).name}"
-
-
-class _PanelProgress(TrainingCallback):
-    """The panel's training hooks: bars, curves and the status line."""
-
-    def __init__(self, panel: TrainingPanel) -> None:
-        self.panel = panel
-
-    def on_fit_start(self, event: FitStarted) -> None:
-        panel = self.panel
-        panel.epoch_bar.max = int(event.epochs)
-        panel.epoch_bar.value = int(event.first_epoch) - 1
-        if event.run_id is not None:
-            panel.run_id = int(event.run_id)
-        cached = " · frozen part computed once" if event.cached_features else ""
-        panel._say_progress(f"{event.n_train} training / {event.n_val} validation windows{cached}")
-
-    def on_epoch_start(self, event: EpochStarted) -> None:
-        self.panel.epoch_bar.value = int(event.epoch) - 1
-
-    def on_batch_end(self, event: BatchEnded) -> None:
-        panel = self.panel
-        panel.batch_bar.max = int(event.n_batches)
-        panel.batch_bar.value = int(event.batch)
-        panel.curves.add_batch(event)
-        panel._say_progress(panel.curves.eta_text(event, epochs=panel.epoch_bar.max))
-
-    def on_epoch_end(self, event: EpochEnded) -> None:
-        self.panel.epoch_bar.value = int(event.epoch)
-        self.panel.curves.add_epoch(event)
-
-    def on_fit_end(self, event: FitEnded) -> None:
-        self.panel._finish(event)
