@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hfwidgets.cli._parsers import add_project_argument
 from hfwidgets.errors import HfwError
 
 __all__ = ["add_run_arguments", "load_run_predictor", "pick_run"]
@@ -59,7 +60,7 @@ def load_run_predictor(
 
 def add_run_arguments(parser: Any) -> None:
     """Add ``--project DIR`` (required) and ``--run ID`` (default: newest finished run)."""
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
+    add_project_argument(parser)
     parser.add_argument(
         "--run", type=int, metavar="ID", help="training run (default: newest finished run)"
     )

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 
@@ -57,10 +58,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``map`` subcommand."""
-    parser = subparsers.add_parser(
-        "map", help="2-D map of every window (features reduced with scikit-learn), with outliers"
+    parser = project_command(
+        subparsers,
+        "map",
+        func=_run,
+        help="2-D map of every window (features reduced with scikit-learn), with outliers",
     )
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument("--run", type=int, default=None, metavar="ID", help="a trained run")
     parser.add_argument(
         "--model", default="mobilenet_v2", help="backbone without --run (default mobilenet_v2)"
@@ -72,4 +75,3 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the 2-D layout")
     parser.add_argument("--out", default=None, metavar="PNG", help="write the map as a PNG")
     parser.add_argument("--json", action="store_true", help="every point as JSON (last line)")
-    parser.set_defaults(func=_run)

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 
 __all__ = ["register"]
@@ -80,14 +81,15 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``explain`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = project_command(
+        subparsers,
         "explain",
+        func=_run,
         help="heat map of where in a window's scalogram a run found its verdict (PNG)",
         description="Explain a run's verdict on one stored window: Grad-CAM on the last "
         "convolutional layer group (or occlusion), drawn over the window's scalogram with its "
         "x, y, z traces under it.",
     )
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument("--run", required=True, type=int, metavar="ID", help="run (hfw runs)")
     parser.add_argument("--window", required=True, type=int, metavar="ID", help="window id")
     parser.add_argument("--out", required=True, metavar="PNG", help="picture to write")
@@ -117,4 +119,3 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=_run)

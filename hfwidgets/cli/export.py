@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.exporter import export_generic
 from hfwidgets.store.project import Project
@@ -89,16 +90,16 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``export`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = project_command(
+        subparsers,
         "export",
+        func=_run,
         help="export labelled windows (--to DIR2) or a trained model (--format ... --out PATH)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument("--to", default=None, metavar="DIR2", help="dataset export: new folder")
     parser.add_argument("--run", type=int, default=None, metavar="ID", help="model: run id")
     parser.add_argument("--format", choices=MODEL_FORMATS, default=None, help="model export format")
     parser.add_argument("--out", default=None, metavar="PATH", help="model: output file")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=_run)

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.store.project import Project
 from hfwidgets.store.summary import project_info
 
@@ -47,9 +48,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``info`` subcommand."""
-    parser = subparsers.add_parser(
-        "info", help="show a project's windows per class and split, runs and checkpoints"
+    parser = project_command(
+        subparsers,
+        "info",
+        func=_run,
+        help="show a project's windows per class and split, runs and checkpoints",
     )
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=_run)
