@@ -3,10 +3,15 @@
 Import as ``from tests.browser.labtools import open_in_lab, run_all_cells``. A workbench test
 starts the same way every time::
 
+    project, ids = open_seeded_workbench(page, launch_lab, tmp_path, per_class=8, seed=11,
+                                         ports=[fake_arduino.path])
+    pick_sensor(page, fake_arduino.path)      # the Sensor menu, until "reading ..." shows
+
+which is, step by step::
+
     ids = seed_labelled_windows(root / WORKBENCH_PROJECT, 8, seed=11)
     lab = start_workbench_lab(launch_lab, root, ports=[fake_arduino.path])
     open_workbench(page, lab)                 # the launcher card, Run All, the plot draws
-    pick_sensor(page, fake_arduino.path)      # the Sensor menu, until "reading ..." shows
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ __all__ = [
     "WORKBENCH_PROJECT",
     "drain_captures",
     "open_in_lab",
+    "open_seeded_workbench",
     "open_workbench",
     "pick_sensor",
     "press_over_plot",
@@ -143,6 +149,33 @@ def open_workbench(page: Any, lab: Any, notebook: str | None = None) -> None:
         open_in_lab(page, lab, notebook)
     run_all_cells(page)
     page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+
+
+def open_seeded_workbench(
+    page: Any,
+    launch_lab: Callable[..., Any],
+    tmp_path: Path,
+    *,
+    per_class: int,
+    seed: int,
+    ports: Sequence[str] = (),
+    weights: str = "none",
+    notebook: bool = False,
+) -> tuple[Path, list[int]]:
+    """A lab root in ``tmp_path`` with a seeded project, JupyterLab on it, the workbench open.
+
+    ``per_class`` labelled windows of each class (:func:`seed_labelled_windows`); ``ports``,
+    ``weights`` as :func:`start_workbench_lab`; ``notebook`` opens the repository's
+    ``workbench.ipynb`` instead of making one with the launcher card. Returns the project's
+    folder and the seeded window ids.
+    """
+    root = tmp_path / "lab"
+    root.mkdir()
+    project = root / WORKBENCH_PROJECT
+    ids = seed_labelled_windows(project, per_class, seed=seed)
+    lab = start_workbench_lab(launch_lab, root, ports=ports, weights=weights, notebook=notebook)
+    open_workbench(page, lab, "workbench.ipynb" if notebook else None)
+    return project, ids
 
 
 def show_tab(page: Any, title: str) -> None:

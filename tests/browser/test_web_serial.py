@@ -21,14 +21,11 @@ from hfwidgets.store.schema import DB_NAME
 from tests.browser.fake_serial import NO_WEB_SERIAL, fake_serial_script, motion_rows
 from tests.browser.labtools import (
     LABELER_TEXT,
-    WORKBENCH_PROJECT,
     drain_captures,
-    open_workbench,
+    open_seeded_workbench,
     pick_sensor,
     press_over_plot,
-    seed_labelled_windows,
     sensor_options,
-    start_workbench_lab,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,16 +38,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _open(page, launch_lab, tmp_path: Path, init_script: str) -> Path:  # type: ignore[no-untyped-def]
-    root = tmp_path / "lab"
-    root.mkdir()
-    project = root / WORKBENCH_PROJECT
-    seed_labelled_windows(project, 2, seed=5)
+    """The workbench notebook in a lab whose page has ``init_script`` (the fake port)."""
     page.add_init_script(init_script)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.page_errors = errors
-    lab = start_workbench_lab(launch_lab, root, notebook=True)
-    open_workbench(page, lab, "workbench.ipynb")
+    project, _ids = open_seeded_workbench(
+        page, launch_lab, tmp_path, per_class=2, seed=5, notebook=True
+    )
     return project
 
 

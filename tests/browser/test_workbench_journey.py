@@ -29,14 +29,11 @@ from hfwidgets.store import Project
 from hfwidgets.store.schema import DB_NAME
 from tests.browser.labtools import (
     LABELER_TEXT,
-    WORKBENCH_PROJECT,
     drain_captures,
-    open_workbench,
+    open_seeded_workbench,
     pick_sensor,
     press_over_plot,
-    seed_labelled_windows,
     show_tab,
-    start_workbench_lab,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -68,21 +65,19 @@ def test_launcher_to_live_count_with_the_simulated_arduino(
     launch_lab, page, tmp_path, fake_arduino
 ):
     started = time.monotonic()
-    root = tmp_path / "lab"
-    root.mkdir()
-    project = root / WORKBENCH_PROJECT
-    last_seeded = max(seed_labelled_windows(project, 8, seed=11))
     weights = shared_weights()
     arduino = fake_arduino
-    lab = start_workbench_lab(
+    # The launcher card makes the notebook; Run All draws the workbench. No code typed.
+    project, seeded = open_seeded_workbench(
+        page,
         launch_lab,
-        root,
+        tmp_path,
+        per_class=8,
+        seed=11,
         ports=[arduino.path],
         weights=str(weights) if weights is not None else "none",
     )
-
-    # The launcher card makes the notebook; Run All draws the workbench. No code typed.
-    open_workbench(page, lab)
+    last_seeded = max(seeded)
 
     # The Sensor menu lists the simulated Arduino; picking it reads the pty.
     pick_sensor(page, arduino.path)
