@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.spatial.transform import Rotation
 
 from hfwidgets._paths import shared_weights
 from hfwidgets.scalogram import ScalogramSettings
@@ -183,27 +184,107 @@ def _turn(recordings: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def punch_flex(config: TrainConfig, tmp: Path, *, folds: int = 5) -> dict[str, Any]:
-    """Stratified k-fold over the 35 recordings; test as recorded and randomly re-oriented."""
+def _punch_flex() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The 35 recordings ``[R, 119, 6]``, their class indices and the class names."""
     src = DATA / "punch-flex"
     by_class = {name: _imu_recordings(src / f"{name}.csv") for name in ("punch", "flex")}
     names = list(by_class)
     recordings = np.concatenate([by_class[n] for n in names])
     labels = np.concatenate([np.full(len(by_class[n]), i) for i, n in enumerate(names)])
-    turned_all = _turn(recordings, np.random.default_rng(12345))
+    return recordings, labels, names
+
+
+def punch_flex(config: TrainConfig, tmp: Path, *, folds: int = 5) -> dict[str, Any]:
+    """Stratified k-fold over the 35 recordings; test as recorded and randomly re-oriented."""
+    recordings, labels, names = _punch_flex()
+    turned = _turn(recordings, np.random.default_rng(12345))
+    return _kfold(config, tmp / "pf", recordings, labels, names, turned=turned, folds=folds) | {
+        "dataset": f"punch/flex {folds}-fold"
+    }
+
+
+def _turn_about_gravity(recording: np.ndarray, degrees: float) -> np.ndarray:
+    """One IMU recording as a sensor turned ``degrees`` about its mean acceleration sees it."""
+    out = recording.copy()
+    axis = recording[:, :3].mean(axis=0)
+    matrix = Rotation.from_rotvec(axis / np.linalg.norm(axis) * np.radians(degrees)).as_matrix()
+    out[:, :3] = recording[:, :3] @ matrix.T
+    out[:, 3:6] = recording[:, 3:6] @ matrix.T
+    return out
+
+
+def punch_flex_mirror(config: TrainConfig, tmp: Path, *, folds: int = 5) -> dict[str, Any]:
+    """Mirror pairs with gravity kept: can the model tell a motion from the same motion made
+    the other way round (a stroke left from a stroke right)?
+
+    Every other punch and every other flex is class ``other way``: the recording turned half a
+    circle about its own gravity axis, so its horizontal motion points the opposite way while
+    the sensor is worn as before (what a stroke right is to a stroke left, for motions in a
+    vertical plane). The rest is class ``as recorded``. Only the direction of the horizontal
+    motion separates the classes; stratified k-fold over the recordings.
+    """
+    recordings, labels, _ = _punch_flex()
+    mirror = np.zeros(len(labels), dtype=int)
+    for cls in np.unique(labels):
+        mirror[np.flatnonzero(labels == cls)[1::2]] = 1
+    pairs = recordings.copy()
+    for i in np.flatnonzero(mirror):
+        pairs[i] = _turn_about_gravity(recordings[i], 180.0)
+    names = ["as recorded", "other way"]
+    return _kfold(config, tmp / "mirror", pairs, mirror, names, turned=None, folds=folds) | {
+        "dataset": f"punch/flex mirror pairs {folds}-fold"
+    }
+
+
+def _wrong_recordings(
+    records: list[Any], predicted: np.ndarray, order: np.ndarray, names: list[str]
+) -> list[int]:
+    """Indices (into all recordings) of the misclassified test ``records``.
+
+    ``order`` lists the fold's test recordings class by class (the order of ``names``), as
+    they were written; within a class, import keeps the recordings' order.
+    """
+    per_class: dict[str, list[int]] = {}
+    start = 0
+    for name in names:
+        count = sum(r.label == name for r in records)
+        per_class[name] = [int(i) for i in order[start : start + count]]
+        start += count
+    seen = dict.fromkeys(names, 0)
+    out = []
+    for record, guess in zip(records, predicted, strict=True):
+        index = per_class[record.label][seen[record.label]]
+        seen[record.label] += 1
+        if guess != record.label:
+            out.append(index)
+    return out
+
+
+def _kfold(
+    config: TrainConfig,
+    tmp: Path,
+    recordings: np.ndarray,
+    labels: np.ndarray,
+    names: list[str],
+    *,
+    turned: np.ndarray | None,
+    folds: int,
+) -> dict[str, Any]:
+    """Stratified k-fold: train on each fold's rest, score the fold (and ``turned`` copies)."""
     totals = {"cnn": 0, "cnn_turned": 0, "baseline": 0, "baseline_turned": 0, "n": 0}
     train_s: list[float] = []
     eval_s: list[float] = []
     reported: list[float] = []
+    parts = {"test": recordings} | ({} if turned is None else {"turned": turned})
+    wrong: dict[str, list[int]] = {"cnn": [], "cnn_turned": []}
     for k, (train, test) in enumerate(kfold_splits(labels, folds=folds, seed=0)):
-        fold = tmp / f"pf{k}"
-        (fold / "train").mkdir(parents=True)
-        (fold / "test").mkdir()
-        (fold / "turned").mkdir()
+        fold = tmp / f"fold{k}"
+        for part in ("train", *parts):
+            (fold / part).mkdir(parents=True)
         for i, name in enumerate(names):
             _write_imu(fold / "train" / f"{name}.csv", recordings[train][labels[train] == i])
-            _write_imu(fold / "test" / f"{name}.csv", recordings[test][labels[test] == i])
-            _write_imu(fold / "turned" / f"{name}.csv", turned_all[test][labels[test] == i])
+            for part, data in parts.items():
+                _write_imu(fold / part / f"{name}.csv", data[test][labels[test] == i])
         with Project.create(fold / "project", classes=(), rate_hz=50.0) as project:
             import_arduino_imu(project, fold / "train")
             run_id, seconds, metrics = _train(project, config)
@@ -211,31 +292,37 @@ def punch_flex(config: TrainConfig, tmp: Path, *, folds: int = 5) -> dict[str, A
             reported.append(float(metrics.get("accuracy") or 0.0))
             rate = load_predictor(project, run_id).rate_hz
             train_records = _records(project)
-            for part in ("test", "turned"):
+            for part in parts:
                 with Project.create(fold / f"{part}-p", classes=(), rate_hz=rate) as scratch:
                     import_arduino_imu(scratch, fold / part)
                     test_records = _records(scratch)
-                acc, secs, _ = _score(project, run_id, test_records)
+                acc, secs, predicted = _score(project, run_id, test_records)
                 eval_s.append(secs)
                 suffix = "" if part == "test" else "_turned"
+                wrong[f"cnn{suffix}"] += _wrong_recordings(
+                    test_records, predicted, test[np.argsort(labels[test], kind="stable")], names
+                )
                 totals[f"cnn{suffix}"] += round(acc * len(test_records))
                 base = _baseline(train_records, test_records, seed=config.seed)
                 totals[f"baseline{suffix}"] += round(base * len(test_records))
         totals["n"] += len(test)
-        print(f"  punch/flex fold {k + 1}/{folds}: {seconds:.1f} s", file=sys.stderr)
+        print(f"  {tmp.name} fold {k + 1}/{folds}: {seconds:.1f} s", file=sys.stderr)
     n = totals["n"]
-    return {
-        "dataset": f"punch/flex {folds}-fold",
+    row: dict[str, Any] = {
         "n_train": int(len(labels) * (folds - 1) / folds),
         "n_test": n,
         "cnn": totals["cnn"] / n,
-        "cnn_turned": totals["cnn_turned"] / n,
         "baseline": totals["baseline"] / n,
-        "baseline_turned": totals["baseline_turned"] / n,
         "run_reported": float(np.mean(reported)),
         "train_s": float(np.mean(train_s)),
         "eval_s": float(np.mean(eval_s)),
+        "wrong": sorted(wrong["cnn"]),
     }
+    if turned is not None:
+        row |= {"cnn_turned": totals["cnn_turned"] / n,
+                "baseline_turned": totals["baseline_turned"] / n,
+                "wrong_turned": sorted(wrong["cnn_turned"])}  # fmt: skip
+    return row
 
 
 def punch_flex_other_hold(config: TrainConfig, tmp: Path, *, recorders: int = 3) -> dict[str, Any]:
@@ -290,7 +377,9 @@ def _fmt(value: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=("handwriting", "punch-flex", "grips"), default=None)
+    parser.add_argument(
+        "--only", choices=("handwriting", "punch-flex", "grips", "mirror"), default=None
+    )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument(
         "--scalogram", action="append", default=[], metavar="KEY=VALUE",
@@ -316,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  punch/flex other grips: {rows[-1]['train_s']:.1f} s", file=sys.stderr)
         if args.only in (None, "punch-flex"):
             rows.append(punch_flex(config, Path(tmp)))
+        if args.only in (None, "mirror"):
+            rows.append(punch_flex_mirror(config, Path(tmp)))
     columns = ["dataset", "n_train", "n_test", "cnn", "cnn_turned", "baseline",
                "baseline_turned", "run_reported", "train_s", "eval_s"]  # fmt: skip
     print(" | ".join(columns))
