@@ -11,6 +11,7 @@ import pytest
 
 from hfwidgets.store import Project
 from hfwidgets.training import compute_metrics
+from hfwidgets.training.config import TrainConfig, augment_preset
 from hfwidgets.training.events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
 from hfwidgets.widgets.confusion import cell_window_ids
 from hfwidgets.widgets.training_panel import TrainingPanel
@@ -124,6 +125,25 @@ def test_config_collects_the_controls(project: Project) -> None:
     config = panel.config()
     assert (config.model, config.weights, config.frozen) == ("squeezenet1_1", "none", ("stem",))
     assert (config.epochs, config.batch_size, config.lr, config.val_fraction) == (4, 8, 0.01, 0.25)
+
+
+def test_the_augment_menu_sets_the_turn_the_run_trains_with(project: Project) -> None:
+    panel = _panel(project)
+    default = TrainConfig()
+    assert (panel.config().augment, panel.config().rotation_deg) == (
+        default.augment,
+        default.rotation_deg,
+    )  # the menu starts at the recipe's default
+    assert f"augmentation {panel.augmentation.value}" in panel.plan_html.value
+    panel.augmentation.value = "on, sensor worn the same way"
+    config = panel.config()
+    assert (config.augment, config.rotation_deg) == (True, 0.0)
+    assert "augmentation on, sensor worn the same way" in panel.plan_html.value
+    panel.augmentation.value = "off"
+    assert panel.config().augment is False
+    panel.augmentation.value = "on, sensor held any way"
+    assert (panel.config().augment, panel.config().rotation_deg) == (True, 180.0)
+    assert augment_preset(panel.config()) == "on, sensor held any way"
 
 
 def test_needs_two_labelled_classes(tmp_path: Path) -> None:

@@ -79,6 +79,7 @@ class TrainingPanel(w.VBox):
         batch_size: int = 8,
         lr: float = 1e-3,
         val_fraction: float = 0.2,
+        augmentation: str | None = None,
         labeler: Any | None = None,
         runner_factory: RunnerFactory | None = None,
     ) -> None:
@@ -129,6 +130,18 @@ class TrainingPanel(w.VBox):
             readout_format=".0%",
             layout=w.Layout(width="420px", min_width="360px"),
         )
+        from hfwidgets.training.config import AUGMENT_PRESETS, TrainConfig, augment_preset
+
+        self.augmentation = w.Dropdown(
+            options=list(AUGMENT_PRESETS),
+            value=augmentation or augment_preset(TrainConfig()),
+            description="Augment",
+            tooltip="Held any way: learns every heading about gravity (teammates, other grips); "
+            "it then cannot tell a motion from its mirror image (stroke left vs right). Worn "
+            "the same way: keeps the heading (mirror motions apart).",
+            style=style,
+            layout=w.Layout(width="360px"),
+        )
         self.start_button = w.Button(
             description="Start", icon="play", button_style="primary", layout=_button_layout()
         )
@@ -148,7 +161,7 @@ class TrainingPanel(w.VBox):
         self._bridge = EventBridge(self._apply, widgets=self._synced, name="hfw-training")
         self._sections: tuple[w.Widget, ...] = (
             w.HBox(
-                [self.epochs, self.batch_size, self.lr, self.val_fraction],
+                [self.epochs, self.batch_size, self.lr, self.val_fraction, self.augmentation],
                 layout=w.Layout(flex_flow="row wrap"),
             ),
             self.plan_html,
@@ -168,7 +181,8 @@ class TrainingPanel(w.VBox):
 
             frozen = default_frozen(model)
         self.frozen = list(frozen)
-        for control in (self.epochs, self.batch_size, self.lr, self.val_fraction):
+        controls = (self.epochs, self.batch_size, self.lr, self.val_fraction, self.augmentation)
+        for control in controls:
             control.observe(lambda _c: self.refresh_plan(), "value")
         self.observe(lambda _c: self.refresh_plan(), ["model", "weights", "frozen"])
         self.refresh_plan()
@@ -176,7 +190,7 @@ class TrainingPanel(w.VBox):
     # -- public API ---------------------------------------------------------------------------
     def config(self) -> Any:
         """The :class:`hfwidgets.training.TrainConfig` the controls describe."""
-        from hfwidgets.training.config import build_train_config
+        from hfwidgets.training.config import AUGMENT_PRESETS, build_train_config
 
         return build_train_config(
             model=self.model,
@@ -187,6 +201,7 @@ class TrainingPanel(w.VBox):
             batch_size=int(self.batch_size.value),
             lr=float(self.lr.value),
             val_fraction=float(self.val_fraction.value),
+            **AUGMENT_PRESETS[self.augmentation.value],
         )
 
     def plan(self) -> str:
@@ -201,6 +216,7 @@ class TrainingPanel(w.VBox):
             batch_size=int(self.batch_size.value),
             lr=float(self.lr.value),
             val_fraction=float(self.val_fraction.value),
+            augmentation=self.augmentation.value,
         )
 
     def refresh_plan(self) -> None:

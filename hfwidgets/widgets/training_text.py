@@ -49,9 +49,11 @@ def describe_plan(
     batch_size: int,
     lr: float,
     val_fraction: float,
+    augmentation: str = "",
 ) -> str:
     """What Start will train, as HTML: windows per class (``counts``), backbone and weights,
-    frozen groups, epochs, batch, learning rate and validation share."""
+    frozen groups, epochs, batch, learning rate, validation share and augmentation (a name of
+    :data:`~hfwidgets.training.config.AUGMENT_PRESETS`)."""
     from hfwidgets.models import layer_groups
 
     n = sum(counts.values())
@@ -89,7 +91,9 @@ def describe_plan(
         f"({html.escape(weights_text(weights))}) on <b>{n}</b> windows ({per_class}) · "
         f"{html.escape(frozen_text)} · {int(epochs)} epochs, batch "
         f"{int(batch_size)}, learning rate {float(lr):g} · "
-        f"validation {val_fraction:.0%}: {html.escape(held)}{warn}"
+        f"validation {val_fraction:.0%}: {html.escape(held)}"
+        + (f" · augmentation {html.escape(augmentation)}" if augmentation else "")
+        + warn
     )
 
 
