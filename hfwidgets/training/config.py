@@ -346,8 +346,9 @@ def add_config_arguments(
         type=float,
         default=None,
         metavar="DEG",
-        help="largest random turn about each window's gravity axis when augmenting (180: any "
-        "heading; with the default gravity-frame scalograms, any orientation)",
+        help="largest random turn about each window's gravity axis when augmenting (180, the "
+        "default: any heading, for a sensor held any way; 0: the heading as recorded, so a "
+        "motion and its mirror image, a stroke left and a stroke right, stay apart)",
     )
     parser.add_argument(
         "--folds",
