@@ -41,9 +41,53 @@ def _turned_about_z(a: np.ndarray, b: np.ndarray) -> float:
     return float(angle)
 
 
+def curl(n: int = 100, *, tilt_deg: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """A wrist at rest, a curl that tilts the sensor ``tilt_deg`` and back, at rest again:
+    the samples and the gravity the sensor measured at rest (unit)."""
+    t = np.linspace(0.0, 1.0, n)
+    bump = np.exp(-(((t - 0.5) / 0.12) ** 2))  # the motion, in the middle fifth or so
+    tilt = np.radians(tilt_deg) * bump
+    g_rest = np.array([0.2, 0.4, -0.9]) / np.linalg.norm([0.2, 0.4, -0.9])
+    axis = np.cross(g_rest, [1.0, 0.0, 0.0])
+    axis /= np.linalg.norm(axis)
+    turns = Rotation.from_rotvec(tilt[:, None] * axis)
+    gravity = turns.apply(g_rest)  # gravity as the turning sensor sees it
+    swing = 1.5 * np.gradient(bump, t)[:, None] * np.array([0.0, 1.0, 0.3]) / 8.0
+    noise = np.random.default_rng(0).normal(0, 0.01, (n, 3))
+    return (gravity + swing + noise).astype(np.float32), g_rest
+
+
+def test_the_calm_estimate_finds_the_gravity_of_the_sensor_at_rest_which_the_mean_misses():
+    window, g_rest = curl()
+    calm = gravity_directions(window[None], estimate="calm")[0]
+    mean = gravity_directions(window[None], estimate="mean")[0]
+    angle = lambda u: np.degrees(np.arccos(np.clip(u @ g_rest, -1, 1)))  # noqa: E731
+    assert angle(calm) < 2.0  # degrees
+    assert angle(mean) > 5.0  # the turn during the curl pulls the mean of all samples away
+    (out,) = gravity_frame(window[None])  # the default: calm
+    rest = np.r_[0:20, 80:100]
+    np.testing.assert_allclose(out[rest].mean(axis=0)[:2], 0.0, atol=0.03)
+
+
+@pytest.mark.parametrize("estimate", ["calm", "mean"])
+def test_both_estimates_keep_a_sensor_held_any_way_a_turn_about_gravity_apart(estimate):
+    window, _ = curl()
+    matrix = Rotation.random(random_state=3).as_matrix()
+    held_otherwise = (window @ matrix.T).astype(np.float32)
+    a, b = gravity_frame(np.stack([window, held_otherwise]), estimate=estimate)
+    _turned_about_z(a, b)
+
+
+def test_an_unknown_gravity_estimate_is_named():
+    with pytest.raises(ValueError, match="'median' must be one of"):
+        gravity_directions(np.ones((1, 10, 3)), estimate="median")
+    with pytest.raises(ValueError, match="gravity='median'"):
+        ScalogramSettings(gravity="median")
+
+
 def test_gravity_points_up_and_the_motion_keeps_its_direction_relative_to_it():
     window = punch()
-    (out,) = gravity_frame(window[None])
+    (out,) = gravity_frame(window[None], estimate="mean")
     mean = out.mean(axis=0)
     np.testing.assert_allclose(mean[:2], 0.0, atol=1e-6)
     assert mean[2] == pytest.approx(np.linalg.norm(window.mean(axis=0)), rel=1e-5)
@@ -129,7 +173,7 @@ def test_a_sensor_held_any_way_gives_the_same_canonical_window_when_the_heading_
     a, b = heading_frame(np.stack([window, held_otherwise]))
     np.testing.assert_allclose(a, b, atol=1e-4)
     # Gravity still points up and the push (the larger horizontal excursion) along +x.
-    np.testing.assert_allclose(a.mean(axis=0)[:2], 0.0, atol=1e-5)
+    np.testing.assert_allclose(gravity_directions(a[None])[0], [0.0, 0.0, 1.0], atol=1e-5)
     assert a[:, 0].max() > -a[:, 0].min() * 0.9
     assert a[:, 0].var() > a[:, 1].var()
 

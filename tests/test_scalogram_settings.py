@@ -146,15 +146,15 @@ def test_settings_round_trip_through_json_with_a_stable_key():
         loaded = ScalogramSettings.from_dict(stored)
         assert loaded == settings
         assert loaded.key() == settings.key()
-    assert ScalogramSettings().key() == ScalogramSettings.from_dict({"version": 3}).key()
+    assert ScalogramSettings().key() == ScalogramSettings.from_dict({"version": 4}).key()
     assert ScalogramSettings(n_scales=65).key() != ScalogramSettings().key()
     assert (
         ScalogramSettings(f_min_hz=1, n_scales=64.0).key() == ScalogramSettings(f_min_hz=1.0).key()
     )
     with pytest.raises(ValueError, match="unknown scalogram settings"):
         ScalogramSettings.from_dict({"colormap": "jet"})
-    with pytest.raises(ValueError, match="version 4 is not supported"):
-        ScalogramSettings.from_dict({"version": 4})
+    with pytest.raises(ValueError, match="version 5 is not supported"):
+        ScalogramSettings.from_dict({"version": 5})
 
 
 def test_old_stored_settings_still_mean_what_they_meant():
@@ -170,15 +170,24 @@ def test_old_stored_settings_still_mean_what_they_meant():
         "version": 1,
     }
     meant = ScalogramSettings(
-        f_min_hz=1.0, f_max_hz=20.0, representation="magnitude", frame="sensor"
+        f_min_hz=1.0, f_max_hz=20.0, representation="magnitude", frame="sensor", gravity="mean"
     )
     assert ScalogramSettings.from_dict(old_defaults) == meant
     # Partial dicts (a project's hand-written setting, an old checkpoint) kept the old defaults.
     assert ScalogramSettings.from_dict({"size": [64, 64]}) == ScalogramSettings(
-        size=(64, 64), f_min_hz=1.0, f_max_hz=20.0, representation="magnitude", frame="sensor"
+        size=(64, 64),
+        f_min_hz=1.0,
+        f_max_hz=20.0,
+        representation="magnitude",
+        frame="sensor",
+        gravity="mean",
     )
     # Version 2 (signed, data-derived band) drew windows in the sensor frame.
-    assert ScalogramSettings.from_dict({"version": 2}) == ScalogramSettings(frame="sensor")
+    assert ScalogramSettings.from_dict({"version": 2}) == ScalogramSettings(
+        frame="sensor", gravity="mean"
+    )
+    # Version 3 (the gravity frame) found gravity as the mean of all samples.
+    assert ScalogramSettings.from_dict({"version": 3}) == ScalogramSettings(gravity="mean")
     assert ScalogramSettings.from_dict({"version": 1, "f_min_hz": 2.0}).f_min_hz == 2.0
     # And they draw exactly the images they drew: magnitude, 1-20 Hz.
     window = stroke()[None]

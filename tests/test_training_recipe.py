@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from hfwidgets.cli import main
+from hfwidgets.scalogram.frame import gravity_directions
 from hfwidgets.store import Project
 from hfwidgets.training import TrainConfig, Trainer, train_project
 from hfwidgets.training.augment import (
@@ -57,10 +58,15 @@ def test_augmentation_turns_a_window_about_its_gravity_and_leaves_gravity_free_o
         np.linalg.norm(out, axis=1), np.linalg.norm(window, axis=1), rtol=1e-5
     )
     assert not np.allclose(out, window, atol=1e-3)  # it did turn
-    # ... about gravity: the mean (and so the gravity frame's vertical) stays where it was.
-    np.testing.assert_allclose(out.mean(axis=0), window.mean(axis=0), atol=1e-5)
-    up = window.mean(axis=0) / np.linalg.norm(window.mean(axis=0))
+    # ... about gravity (the calm estimate, the frame's default): the gravity frame's vertical
+    # stays where it was, and every sample keeps its height along it.
+    up = gravity_directions(window[None])[0]
+    np.testing.assert_allclose(gravity_directions(out[None])[0], up, atol=1e-5)
     np.testing.assert_allclose(out @ up, window @ up, atol=1e-5)
+    # With the run's other estimate ("mean"), about the mean of all samples instead.
+    out = augment_window(window, rng=np.random.default_rng(0), settings=only_turned,
+                         gravity="mean")  # fmt: skip
+    np.testing.assert_allclose(out.mean(axis=0), window.mean(axis=0), atol=1e-5)
     # A z-normalised window (letters from an archive) has no gravity: it is not a raw worn-sensor
     # window (turning it would only scramble the direction of the strokes), so it is left as is.
     letter = _window(3) - _window(3).mean(axis=0)

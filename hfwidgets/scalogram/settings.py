@@ -20,12 +20,15 @@ from typing import Any, Literal
 import numpy as np
 import pywt
 
+from hfwidgets.scalogram.frame import GRAVITY_ESTIMATES
+
 __all__ = ["F_MAX_NYQUIST_FRACTION", "SETTINGS_VERSION", "ScalogramSettings"]
 
 #: Version written by :meth:`ScalogramSettings.to_dict`. Version 1 (and dicts without a version)
 #: had a fixed 1-20 Hz band and magnitude images as defaults; they still load as exactly that.
 #: Version 2 had no ``frame`` (windows drawn in the sensor frame); it loads as ``"sensor"``.
-SETTINGS_VERSION = 3
+#: Version 3 had no ``gravity`` (the frame's gravity was the mean of all samples); ``"mean"``.
+SETTINGS_VERSION = 4
 #: A data-derived top row sits at this fraction of the Nyquist frequency: the complex Morlet's
 #: pass band is about +-20 % wide, so a row at Nyquist itself would be half aliased.
 F_MAX_NYQUIST_FRACTION = 0.8
@@ -35,8 +38,15 @@ _REPRESENTATIONS = ("signed", "magnitude")
 _FRAMES = ("gravity", "gravity+heading", "sensor")
 # What a field meant when a stored dict omitted it, by settings version.
 _OLD_DEFAULTS: dict[int, dict[str, Any]] = {
-    1: {"f_min_hz": 1.0, "f_max_hz": 20.0, "representation": "magnitude", "frame": "sensor"},
-    2: {"frame": "sensor"},
+    1: {
+        "f_min_hz": 1.0,
+        "f_max_hz": 20.0,
+        "representation": "magnitude",
+        "frame": "sensor",
+        "gravity": "mean",
+    },
+    2: {"frame": "sensor", "gravity": "mean"},
+    3: {"gravity": "mean"},
 }
 
 
@@ -80,6 +90,11 @@ class ScalogramSettings:
         gravity frame, then each window turned about the vertical so its dominant horizontal
         motion lies along +x (:func:`~hfwidgets.scalogram.frame.heading_frame`): the same image
         however the sensor is held. ``"sensor"``: the sensor's own x, y, z axes.
+    gravity : {"calm", "mean"}
+        Where the gravity frames find gravity (:mod:`hfwidgets.scalogram.frame`): ``"calm"``
+        (default) the mean of the calmer half of the window's samples (the sensor at rest
+        measures gravity alone), ``"mean"`` the mean of all samples, which a motion that turns
+        the wrist pulls away from gravity (settings version 3).
     """
 
     wavelet: str = "cmor1.5-1.0"
@@ -91,6 +106,7 @@ class ScalogramSettings:
     remove_mean: bool = True
     representation: Literal["signed", "magnitude"] = "signed"
     frame: Literal["gravity", "gravity+heading", "sensor"] = "gravity"
+    gravity: Literal["calm", "mean"] = "calm"
 
     def __post_init__(self) -> None:
         # Canonical types keep the object hashable and key() stable: JSON gives lists for
@@ -154,6 +170,10 @@ class ScalogramSettings:
             )
         if self.frame not in _FRAMES:
             raise ValueError(f"ScalogramSettings(frame={self.frame!r}) must be one of {_FRAMES}")
+        if self.gravity not in GRAVITY_ESTIMATES:
+            raise ValueError(
+                f"ScalogramSettings(gravity={self.gravity!r}) must be one of {GRAVITY_ESTIMATES}"
+            )
 
     # -- the data-derived band ---------------------------------------------------------------
 
@@ -248,7 +268,8 @@ class ScalogramSettings:
 
         A dict without ``"version"`` (or with version 1) was written when the defaults were a
         fixed 1-20 Hz band and magnitude images, so its missing fields mean exactly that; one
-        of version 1 or 2 drew windows in the sensor frame (``frame="sensor"``).
+        of version 1 or 2 drew windows in the sensor frame (``frame="sensor"``); one of
+        versions 1 to 3 found gravity as the mean of all samples (``gravity="mean"``).
 
         Raises
         ------
@@ -257,7 +278,7 @@ class ScalogramSettings:
         """
         data = dict(data)
         version = data.pop("version", 1)
-        if version not in (1, 2, SETTINGS_VERSION):
+        if version not in range(1, SETTINGS_VERSION + 1):
             raise ValueError(
                 f"scalogram settings version {version} is not supported (this hfwidgets reads "
                 f"versions 1 to {SETTINGS_VERSION}); upgrade hfwidgets"

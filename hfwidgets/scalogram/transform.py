@@ -99,9 +99,9 @@ def scalogram_filterbank(
 def _prepared_signals(array: np.ndarray, settings: ScalogramSettings) -> np.ndarray:
     """``[B, n, 3]`` windows -> contiguous float32 ``[B, 3, n]`` signals, mean removed."""
     if settings.frame == "gravity":
-        array = gravity_frame(array)
+        array = gravity_frame(array, estimate=settings.gravity)
     elif settings.frame == "gravity+heading":
-        array = heading_frame(array)
+        array = heading_frame(array, estimate=settings.gravity)
     signals = np.array(array.transpose(0, 2, 1), dtype=np.float32, order="C")
     if settings.remove_mean:
         signals -= signals.mean(axis=-1, keepdims=True)

@@ -138,13 +138,19 @@ def stretch(window: NDArray[Any], factor: float) -> Samples:
 
 
 def augment_window(
-    window: NDArray[Any], *, rng: np.random.Generator, settings: AugmentSettings
+    window: NDArray[Any],
+    *,
+    rng: np.random.Generator,
+    settings: AugmentSettings,
+    gravity: str = "calm",
 ) -> Samples:
     """One randomly changed copy of ``window`` (``(n, 3)`` or more channels: the first 3 move).
 
     The draws happen in a fixed order (turn, shift, stretch, gain), so a seed gives the same
-    result whichever changes are on. The turn is about the window's gravity axis; a window
-    without gravity is returned unchanged (the draws still happen, so the others' stay put).
+    result whichever changes are on. The turn is about the window's gravity axis, found with
+    the ``gravity`` estimate of the run's scalograms (``ScalogramSettings.gravity``), so in
+    their gravity frame it is exactly a turn about the vertical; a window without gravity is
+    returned unchanged (the draws still happen, so the others' stay put).
     """
     xyz = np.asarray(window, dtype=np.float32)
     if xyz.ndim != 2 or xyz.shape[1] < 3:
@@ -157,7 +163,7 @@ def augment_window(
     if not gravity_directions(out[None]).any():
         return out  # not a raw worn-sensor window: nothing here models its variation
     if settings.rotation_deg > 0:
-        out = turn_about_gravity(out, angle)
+        out = turn_about_gravity(out, angle, estimate=gravity)
     if settings.shift > 0:
         out = time_shift(out, shift)
     if settings.stretch > 0:
@@ -168,10 +174,14 @@ def augment_window(
 
 
 def augment_windows(
-    windows: Sequence[NDArray[Any]], *, rng: np.random.Generator, settings: AugmentSettings
+    windows: Sequence[NDArray[Any]],
+    *,
+    rng: np.random.Generator,
+    settings: AugmentSettings,
+    gravity: str = "calm",
 ) -> list[Samples]:
     """A randomly changed copy of each window (each keeps its own length)."""
-    return [augment_window(w, rng=rng, settings=settings) for w in windows]
+    return [augment_window(w, rng=rng, settings=settings, gravity=gravity) for w in windows]
 
 
 def augmented_renderer(
@@ -191,7 +201,7 @@ def augmented_renderer(
 
     def render(index: NDArray[Any], rng: np.random.Generator) -> NDArray[np.float32]:
         picked = [windows[int(i)] for i in index]
-        changed = augment_windows(picked, rng=rng, settings=settings)
+        changed = augment_windows(picked, rng=rng, settings=settings, gravity=scalogram.gravity)
         rates = [rates_hz[int(i)] for i in index]
         return scalogram_images(changed, rates, settings=scalogram)
 
