@@ -95,6 +95,23 @@ def test_shift_and_stretch_keep_the_shape_and_move_the_motion():
     np.testing.assert_allclose(time_shift(window, 0), window)
 
 
+def test_the_default_augmentation_keeps_the_heading_so_mirror_motions_stay_apart():
+    # A stroke along +x, gravity along z: the default changes when, how fast and how hard,
+    # never which way (a stroke left stays a stroke left); "any heading" turns it about z.
+    t = np.linspace(0.0, 1.0, 75)
+    stroke = np.zeros((75, 3), np.float32)
+    stroke[:, 0] = np.sin(2 * np.pi * t) * np.exp(-(((t - 0.5) / 0.2) ** 2))
+    stroke[:, 2] = 1.0
+    assert TrainConfig().rotation_deg == AugmentSettings().rotation_deg == 0.0
+    for seed in range(5):
+        out = augment_window(stroke, rng=np.random.default_rng(seed), settings=AugmentSettings())
+        np.testing.assert_allclose(out[:, 1], 0.0, atol=1e-6)  # nothing moved onto y
+        turned = augment_window(
+            stroke, rng=np.random.default_rng(seed), settings=AugmentSettings(rotation_deg=180.0)
+        )
+        assert np.abs(turned[:, 1]).max() > 1e-3  # some of the stroke turned onto y
+
+
 def test_augmentation_is_deterministic_given_the_seed_and_keeps_each_length():
     windows = [_worn(0), _worn(1, n=60)]
     settings = AugmentSettings()

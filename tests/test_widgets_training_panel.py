@@ -135,15 +135,16 @@ def test_the_augment_menu_sets_the_turn_the_run_trains_with(project: Project) ->
         default.rotation_deg,
     )  # the menu starts at the recipe's default
     assert f"augmentation {panel.augmentation.value}" in panel.plan_html.value
-    panel.augmentation.value = "on, sensor worn the same way"
+    assert panel.augmentation.value == "on"
+    panel.augmentation.value = "on, plus any heading"
     config = panel.config()
-    assert (config.augment, config.rotation_deg) == (True, 0.0)
-    assert "augmentation on, sensor worn the same way" in panel.plan_html.value
+    assert (config.augment, config.rotation_deg) == (True, 180.0)
+    assert "augmentation on, plus any heading" in panel.plan_html.value
     panel.augmentation.value = "off"
     assert panel.config().augment is False
-    panel.augmentation.value = "on, sensor held any way"
-    assert (panel.config().augment, panel.config().rotation_deg) == (True, 180.0)
-    assert augment_preset(panel.config()) == "on, sensor held any way"
+    panel.augmentation.value = "on"
+    assert (panel.config().augment, panel.config().rotation_deg) == (True, 0.0)
+    assert augment_preset(panel.config()) == "on"
 
 
 def test_needs_two_labelled_classes(tmp_path: Path) -> None:

@@ -39,13 +39,13 @@ MODES = ("fine-tune", "feature-extractor")
 AUTO_FROZEN: tuple[str, ...] = ("auto",)
 
 #: The augmentation choices a person is offered (the TrainingPanel's "Augment" menu), as
-#: :class:`TrainConfig` settings. Turning every heading about gravity makes a model work for a
-#: sensor held or strapped on any way, and makes a motion and its mirror image about the vertical
-#: (a stroke left and a stroke right) the same motion; keeping the recorded heading tells them
-#: apart. Measured in docs/training.md ("Measured here").
+#: :class:`TrainConfig` settings. "on" (the default) shifts, stretches and scales the windows;
+#: "plus any heading" also turns them to any heading about gravity, for a sensor whose heading
+#: varies, which makes a motion and its mirror image about the vertical (a stroke left and a
+#: stroke right) the same motion. Measured in docs/training.md ("Measured here").
 AUGMENT_PRESETS: dict[str, dict[str, Any]] = {
-    "on, sensor held any way": {"augment": True, "rotation_deg": 180.0},
-    "on, sensor worn the same way": {"augment": True, "rotation_deg": 0.0},
+    "on": {"augment": True, "rotation_deg": 0.0},
+    "on, plus any heading": {"augment": True, "rotation_deg": 180.0},
     "off": {"augment": False},
 }
 
@@ -179,7 +179,7 @@ class TrainConfig:
     keep_best: bool = True
     freeze_bn: bool = False
     recalibrate_bn: bool = True
-    rotation_deg: float = 180.0
+    rotation_deg: float = 0.0
     shift: float = 0.1
     stretch: float = 0.15
     gain: float = 0.2
@@ -337,18 +337,17 @@ def add_config_arguments(
         "--augment",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="randomly turn (about gravity), shift, stretch and scale the training windows "
-        "(default on: the model copes with a sensor held any way; windows without gravity "
-        "are left unchanged)",
+        help="randomly shift, stretch and scale (and with --rotation-deg, turn about gravity) "
+        "the training windows (default on; windows without gravity are left unchanged)",
     )
     parser.add_argument(
         "--rotation-deg",
         type=float,
         default=None,
         metavar="DEG",
-        help="largest random turn about each window's gravity axis when augmenting (180, the "
-        "default: any heading, for a sensor held any way; 0: the heading as recorded, so a "
-        "motion and its mirror image, a stroke left and a stroke right, stay apart)",
+        help="largest random turn about each window's gravity axis when augmenting (0, the "
+        "default: the heading as recorded, so a motion and its mirror image, a stroke left and "
+        "a stroke right, stay apart; 180: any heading, for a sensor whose heading varies)",
     )
     parser.add_argument(
         "--folds",

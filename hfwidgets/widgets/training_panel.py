@@ -136,9 +136,10 @@ class TrainingPanel(w.VBox):
             options=list(AUGMENT_PRESETS),
             value=augmentation or augment_preset(TrainConfig()),
             description="Augment",
-            tooltip="Held any way: learns every heading about gravity (teammates, other grips); "
-            "it then cannot tell a motion from its mirror image (stroke left vs right). Worn "
-            "the same way: keeps the heading (mirror motions apart).",
+            tooltip="On: shift, stretch and scale the training windows (tilts of the sensor are "
+            "undone by the gravity frame). Plus any heading: also turn them about gravity, for "
+            "a sensor whose heading varies; it then cannot tell a motion from its mirror image "
+            "(a stroke left from a stroke right).",
             style=style,
             layout=w.Layout(width="360px"),
         )
