@@ -22,15 +22,13 @@ State = Literal["streaming", "waiting", "silent", "disconnected", "stopped"]
 
 
 def source_name(source: Any) -> str:
-    """What to call ``source`` in a sentence: its port, or the simulated arm."""
+    """What to call ``source`` in a sentence: its port, or "the" and its label (the simulated
+    arm, the USB sensor on this computer before the page has picked a port)."""
     port = getattr(source, "port", None)
     if port:
         return str(port)
-    if type(source).__name__ == "BrowserSerialSource":  # no port picked in the page yet
-        return "the USB sensor on this computer"
-    if type(source).__name__ == "SimulatedSource":
-        return "the simulated arm"
-    return type(source).__name__
+    label = getattr(source, "label", None)
+    return f"the {label}" if label else type(source).__name__
 
 
 @dataclass(frozen=True)
