@@ -11,7 +11,8 @@ import pytest
 
 from hfwidgets.store import Project
 from hfwidgets.training import compute_metrics
-from hfwidgets.training.config import TrainConfig, augment_preset
+from hfwidgets.training.augment import augment_preset
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
 from hfwidgets.widgets.confusion import cell_window_ids
 from hfwidgets.widgets.training_panel import TrainingPanel

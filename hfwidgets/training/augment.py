@@ -40,7 +40,9 @@ from scipy.spatial.transform import Rotation
 from hfwidgets.scalogram.frame import gravity_directions, turn_about_gravity
 
 __all__ = [
+    "AUGMENT_PRESETS",
     "AugmentSettings",
+    "augment_preset",
     "augment_window",
     "augment_windows",
     "augmented_renderer",
@@ -51,6 +53,26 @@ __all__ = [
 ]
 
 Samples = NDArray[np.float32]
+
+#: The augmentation choices a person is offered (the TrainingPanel's "Augment" menu), as
+#: :class:`~hfwidgets.training.config.TrainConfig` settings. "on" (the default) shifts,
+#: stretches and scales the windows; "plus any heading" also turns them to any heading about
+#: gravity, for a sensor whose heading varies, which makes a motion and its mirror image about
+#: the vertical (a stroke left and a stroke right) the same motion. Measured in
+#: docs/training.md ("Measured here").
+AUGMENT_PRESETS: dict[str, dict[str, Any]] = {
+    "on": {"augment": True, "rotation_deg": 0.0},
+    "on, plus any heading": {"augment": True, "rotation_deg": 180.0},
+    "off": {"augment": False},
+}
+
+
+def augment_preset(config: Any) -> str | None:
+    """The :data:`AUGMENT_PRESETS` name ``config`` matches (None: a hand-made mix)."""
+    for name, settings in AUGMENT_PRESETS.items():
+        if all(getattr(config, key) == value for key, value in settings.items()):
+            return name
+    return None
 
 
 @dataclass(frozen=True)

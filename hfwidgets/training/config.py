@@ -16,14 +16,12 @@ from typing import Any
 from hfwidgets.errors import HfwError
 
 __all__ = [
-    "AUGMENT_PRESETS",
     "AUTO_FROZEN",
     "MODES",
     "SCHEDULES",
     "ConfigError",
     "TrainConfig",
     "add_config_arguments",
-    "augment_preset",
     "build_train_config",
     "config_from_args",
     "default_frozen",
@@ -37,17 +35,6 @@ MODES = ("fine-tune", "feature-extractor")
 
 #: ``TrainConfig(frozen=AUTO_FROZEN)`` (the default) freezes :func:`default_frozen` groups.
 AUTO_FROZEN: tuple[str, ...] = ("auto",)
-
-#: The augmentation choices a person is offered (the TrainingPanel's "Augment" menu), as
-#: :class:`TrainConfig` settings. "on" (the default) shifts, stretches and scales the windows;
-#: "plus any heading" also turns them to any heading about gravity, for a sensor whose heading
-#: varies, which makes a motion and its mirror image about the vertical (a stroke left and a
-#: stroke right) the same motion. Measured in docs/training.md ("Measured here").
-AUGMENT_PRESETS: dict[str, dict[str, Any]] = {
-    "on": {"augment": True, "rotation_deg": 0.0},
-    "on, plus any heading": {"augment": True, "rotation_deg": 180.0},
-    "off": {"augment": False},
-}
 
 #: Learning-rate schedules (:attr:`TrainConfig.schedule`).
 SCHEDULES = ("cosine", "constant")
@@ -229,14 +216,6 @@ class TrainConfig:
         """Inverse of :meth:`to_dict`; keys this version does not know are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
-
-
-def augment_preset(config: TrainConfig) -> str | None:
-    """The :data:`AUGMENT_PRESETS` name ``config`` matches (None: a hand-made mix)."""
-    for name, settings in AUGMENT_PRESETS.items():
-        if all(getattr(config, key) == value for key, value in settings.items()):
-            return name
-    return None
 
 
 def build_train_config(

@@ -130,7 +130,8 @@ class TrainingPanel(w.VBox):
             readout_format=".0%",
             layout=w.Layout(width="420px", min_width="360px"),
         )
-        from hfwidgets.training.config import AUGMENT_PRESETS, TrainConfig, augment_preset
+        from hfwidgets.training.augment import AUGMENT_PRESETS, augment_preset
+        from hfwidgets.training.config import TrainConfig
 
         self.augmentation = w.Dropdown(
             options=list(AUGMENT_PRESETS),
@@ -191,7 +192,8 @@ class TrainingPanel(w.VBox):
     # -- public API ---------------------------------------------------------------------------
     def config(self) -> Any:
         """The :class:`hfwidgets.training.TrainConfig` the controls describe."""
-        from hfwidgets.training.config import AUGMENT_PRESETS, build_train_config
+        from hfwidgets.training.augment import AUGMENT_PRESETS
+        from hfwidgets.training.config import build_train_config
 
         return build_train_config(
             model=self.model,

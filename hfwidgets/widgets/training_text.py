@@ -53,7 +53,7 @@ def describe_plan(
 ) -> str:
     """What Start will train, as HTML: windows per class (``counts``), backbone and weights,
     frozen groups, epochs, batch, learning rate, validation share and augmentation (a name of
-    :data:`~hfwidgets.training.config.AUGMENT_PRESETS`)."""
+    :data:`~hfwidgets.training.augment.AUGMENT_PRESETS`)."""
     from hfwidgets.models import layer_groups
 
     n = sum(counts.values())
