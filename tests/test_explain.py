@@ -26,7 +26,7 @@ from hfwidgets.explain.evidence import (
 from hfwidgets.explain.evidence_run import train_evidence_run
 from hfwidgets.explain.explainer import choose_method
 from hfwidgets.explain.heatmap import image_grid, peak_of
-from hfwidgets.explain.picture import render_explanation_png
+from hfwidgets.explain.overlay import render_explanation_png
 from hfwidgets.explain.score import class_log_odds
 from hfwidgets.models import StagedNet, build_architecture, layer_groups, list_backbones
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hfwidgets.segmenter import TriggerSegmenter
-from hfwidgets.sensors import SimulatedSource
+from hfwidgets.sensors import PortInfo, SimulatedSource
 from hfwidgets.store import Project
 from hfwidgets.widgets.workbench import SETTINGS_KEY, TAB_TITLES, Workbench
 
@@ -156,7 +156,7 @@ def test_close_ends_every_thread_and_rerunning_the_cell_closes_the_earlier_bench
 def test_sensor_dropdown_lists_the_ports_the_server_extension_knows(
     tmp_path: Path, pty_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hfwidgets.server.ports import ports_environ
+    from hfwidgets.sensors.port_config import ports_environ
 
     ports_file = tmp_path / "ports.json"
     # What the server extension exports to its kernels when it loads.
@@ -180,10 +180,10 @@ def test_sensor_dropdown_lists_the_ports_the_server_extension_knows(
 def test_the_workbench_sees_the_same_ports_as_the_status_bar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hfwidgets.server import ports as server_ports
+    from hfwidgets.sensors import port_config as server_ports
 
     # A machine with only the built-in UART: the status bar (server default) says "no sensor".
-    uart = server_ports.SerialPort(device="/dev/ttyS0", description="ttyS0")
+    uart = PortInfo(device="/dev/ttyS0", description="ttyS0")
     monkeypatch.setattr(
         server_ports,
         "system_ports",

@@ -27,7 +27,8 @@ from hfwidgets.datamap.building import (
 )
 from hfwidgets.datamap.layout import TSNE_FROM, Method, reduce_to_2d
 from hfwidgets.datamap.outliers import outlier_scores
-from hfwidgets.datamap.picture import (
+from hfwidgets.datamap.points import DataMap, MapPoint
+from hfwidgets.datamap.scatter import (
     CLASS_COLOURS,
     UNLABELLED_COLOUR,
     VERDICT_COLOURS,
@@ -36,7 +37,6 @@ from hfwidgets.datamap.picture import (
     point_colours,
     render_data_map_png,
 )
-from hfwidgets.datamap.points import DataMap, MapPoint
 
 __all__ = [
     "CLASS_COLOURS",

@@ -7,7 +7,7 @@ Pure logic (no widgets); modules:
 - :mod:`.occlusion`: a neutral patch slid over the scalogram, the class probability's drop;
 - :mod:`.explainer`: :func:`explain_window` (a predictor and samples) and
   :func:`explain_stored_window` (a project's run and window);
-- :mod:`.picture`: :func:`render_explanation_png`, the heat map over the scalogram with the
+- :mod:`.overlay`: :func:`render_explanation_png`, the heat map over the scalogram with the
   three axes under it;
 - :mod:`.evidence`: simulated windows whose evidence lies at a known time and frequency.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 from hfwidgets.explain.evidence import Burst, evidence_windows
 from hfwidgets.explain.explainer import explain_stored_window, explain_window
 from hfwidgets.explain.heatmap import METHODS, Explanation, image_grid
-from hfwidgets.explain.picture import render_explanation_png
+from hfwidgets.explain.overlay import render_explanation_png
 
 __all__ = [
     "METHODS",

@@ -9,24 +9,20 @@ cheap enough to render on every capture.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from hfwidgets.pictures import INK, LABEL_WIDTH, draw_traces, load_font, png_bytes
 from hfwidgets.scalogram.settings import ScalogramSettings
 from hfwidgets.scalogram.transform import compute_scalograms
 
 __all__ = ["render_window_png", "scalogram_png", "scalogram_rgb"]
 
-_AXIS_COLOURS = ((214, 39, 40), (44, 160, 44), (31, 119, 180))  # x red, y green, z blue
 _BACKGROUND = (255, 255, 255)
-_INK = (60, 60, 60)
-_GRID = (225, 225, 225)
 _MARGIN = 8
-_LABEL_W = 44  # room for tick labels left of each panel
 _TITLE_H = 18
 _AXIS_H = 18  # room for the time labels under each panel
 
@@ -46,12 +42,6 @@ def scalogram_rgb(image: np.ndarray) -> np.ndarray:
     if array.ndim != 3 or array.shape[0] != 3:
         raise ValueError(f"a scalogram image has shape [3, H, W], got {array.shape}")
     return np.rint(np.clip(array, 0.0, 1.0).transpose(1, 2, 0) * 255).astype(np.uint8)
-
-
-def _png(picture: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
 
 
 def _window_array(window: Any) -> np.ndarray:
@@ -92,47 +82,17 @@ def scalogram_png(
         settings = replace(settings, size=size)
     data = _window_array(window)
     image = compute_scalograms(data[None], rate_hz=rate_hz, settings=settings)[0]
-    return _png(Image.fromarray(scalogram_rgb(image), mode="RGB"))
+    return png_bytes(Image.fromarray(scalogram_rgb(image), mode="RGB"))
 
 
 def _layout(settings: ScalogramSettings, *, traces_width: int) -> _Layout:
     height, width = settings.size
     top = _MARGIN + _TITLE_H
-    traces = (_MARGIN + _LABEL_W, top, traces_width, height)
-    left = traces[0] + traces_width + _MARGIN + _LABEL_W
+    traces = (_MARGIN + LABEL_WIDTH, top, traces_width, height)
+    left = traces[0] + traces_width + _MARGIN + LABEL_WIDTH
     scalogram = (left, top, width, height)
     size = (left + width + _MARGIN, top + height + _AXIS_H + _MARGIN)
     return _Layout(size, traces, scalogram)
-
-
-def _font(size: int) -> Any:
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: a fixed bitmap font
-        return ImageFont.load_default()
-
-
-def _draw_traces(
-    draw: ImageDraw.ImageDraw, data: np.ndarray, box: tuple[int, int, int, int], font: Any
-) -> None:
-    """Three stacked strips, each scaled to its own range (labelled in g)."""
-    left, top, width, height = box
-    strip = height / 3
-    n = len(data)
-    xs = left + np.arange(n) * (width - 1) / max(n - 1, 1)
-    for axis in range(3):
-        y0 = top + axis * strip
-        values = data[:, axis].astype(np.float64)
-        low, high = float(values.min()), float(values.max())
-        span = high - low
-        # A still axis is drawn as a flat line through the middle of its strip.
-        unit = (values - low) / span if span > 0 else np.full(n, 0.5)
-        ys = y0 + 3 + (1 - unit) * (strip - 6)
-        draw.rectangle([left, y0, left + width - 1, y0 + strip - 1], outline=_GRID)
-        draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=_AXIS_COLOURS[axis])
-        name = "xyz"[axis]
-        draw.text((left - _LABEL_W + 2, y0 + 1), f"{name} {high:+.2f}", fill=_INK, font=font)
-        draw.text((left - _LABEL_W + 2, y0 + strip - 12), f"  {low:+.2f}", fill=_INK, font=font)
 
 
 def _draw_time_axis(
@@ -140,9 +100,9 @@ def _draw_time_axis(
 ) -> None:
     left, top, width, height = box
     y = top + height + 2
-    draw.text((left, y), "0 s", fill=_INK, font=font)
+    draw.text((left, y), "0 s", fill=INK, font=font)
     label = f"{duration_s:.2f} s"
-    draw.text((left + width - 6 * len(label), y), label, fill=_INK, font=font)
+    draw.text((left + width - 6 * len(label), y), label, fill=INK, font=font)
 
 
 def _draw_frequency_axis(
@@ -159,8 +119,8 @@ def _draw_frequency_axis(
     for freq in ticks:
         fraction = np.log(f_max / freq) / np.log(f_max / f_min)
         y = top + fraction * (height - 1)
-        draw.line([left - 4, y, left - 1, y], fill=_INK)
-        draw.text((left - _LABEL_W + 2, y - 6), f"{freq:g} Hz", fill=_INK, font=font)
+        draw.line([left - 4, y, left - 1, y], fill=INK)
+        draw.text((left - LABEL_WIDTH + 2, y - 6), f"{freq:g} Hz", fill=INK, font=font)
 
 
 def render_window_png(
@@ -211,14 +171,14 @@ def render_window_png(
     figure = Image.new("RGB", layout.size, _BACKGROUND)
     figure.paste(Image.fromarray(rgb, mode="RGB"), layout.scalogram[:2])
     draw = ImageDraw.Draw(figure)
-    font = _font(11)
+    font = load_font(11)
     duration_s = len(data) / rate_hz
-    _draw_traces(draw, data, layout.traces, font)
+    draw_traces(draw, data, layout.traces, font)
     _draw_time_axis(draw, layout.traces, duration_s, font)
     _draw_time_axis(draw, layout.scalogram, duration_s, font)
     _draw_frequency_axis(draw, layout.scalogram, settings, font)
     heading = title or f"{len(data)} samples at {rate_hz:g} Hz"
-    draw.text((_MARGIN, _MARGIN), heading, fill=_INK, font=font)
+    draw.text((_MARGIN, _MARGIN), heading, fill=INK, font=font)
     caption = f"{settings.representation} {settings.wavelet}  R=x G=y B=z"
-    draw.text((layout.scalogram[0], _MARGIN), caption, fill=_INK, font=font)
-    return _png(figure)
+    draw.text((layout.scalogram[0], _MARGIN), caption, fill=INK, font=font)
+    return png_bytes(figure)

@@ -7,11 +7,11 @@ Endpoints (authenticated like every Jupyter endpoint):
 - ``POST /hfwidgets/workbench``: copy the shipped workbench template into a folder.
 
 The `HfwPorts` settings are also exported to the server's environment when the extension loads
-(:func:`hfwidgets.server.ports.ports_environ`), so kernels started by this server, and the
+(:func:`hfwidgets.sensors.port_config.ports_environ`), so kernels started by this server, and the
 Workbench's Sensor dropdown in them, list the same ports as the status bar.
 
 jupyter_server and tornado are imported only when the extension loads: a kernel that imports
-``hfwidgets.server.ports`` for the port list does not pay for the web server.
+``hfwidgets.sensors.port_config`` for the port list does not pay for the web server.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ __all__ = ["HfwPorts", "load_jupyter_server_extension"]
 
 def load_jupyter_server_extension(serverapp: Any) -> None:
     """Register the handlers; called by jupyter_server when the extension is enabled."""
+    from hfwidgets.sensors.port_config import ports_environ
     from hfwidgets.server.handlers import HfwPorts, setup_handlers
-    from hfwidgets.server.ports import ports_environ
 
     ports_config = HfwPorts(parent=serverapp)
     setup_handlers(serverapp.web_app, ports_config)

@@ -14,7 +14,7 @@ from traitlets import Bool, List, Unicode
 from traitlets.config import Configurable
 
 from hfwidgets.errors import HfwError
-from hfwidgets.server.ports import collect_ports
+from hfwidgets.sensors.port_config import collect_ports
 from hfwidgets.server.workbench import create_workbench_notebook
 
 __all__ = ["HfwPorts", "PortsHandler", "WorkbenchHandler", "setup_handlers"]

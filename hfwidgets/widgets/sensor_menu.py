@@ -84,7 +84,7 @@ class SensorMenu(w.VBox):
 
     def refresh_ports(self) -> list[str]:
         """List the serial ports again (as the status bar does); returns their paths."""
-        from hfwidgets.server.ports import collect_ports_from_environ
+        from hfwidgets.sensors.port_config import collect_ports_from_environ
 
         try:
             ports, warnings = collect_ports_from_environ()

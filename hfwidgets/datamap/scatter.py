@@ -3,12 +3,12 @@ kernel or ``hfw map --out``)."""
 
 from __future__ import annotations
 
-import io
 from typing import Literal
 
 import numpy as np
 
 from hfwidgets.datamap.points import DataMap, MapPoint
+from hfwidgets.pictures import load_font, png_bytes
 
 __all__ = [
     "CLASS_COLOURS",
@@ -70,12 +70,12 @@ def render_data_map_png(
     data_map: DataMap, *, by: ColourBy = "label", size: tuple[int, int] = (720, 560)
 ) -> bytes:
     """The map as a PNG (Pillow only): points, a ring around the 5 strongest outliers, legend."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     width, height = size
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=13)
+    font = load_font(13)
     draw.text((10, 8), f"Data map: {data_map.describe()}", fill="black", font=font)
     left, top, right, bottom = 30, 36, width - 170, height - 30
     draw.rectangle((left, top, right, bottom), outline="#cccccc")
@@ -105,6 +105,4 @@ def render_data_map_png(
         y += 18
     draw.ellipse((right + 13, y + 2, right + 25, y + 14), outline="black", width=2)
     draw.text((right + 30, y), "outlier", fill="black", font=font)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    return png_bytes(image)

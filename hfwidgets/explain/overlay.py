@@ -1,9 +1,9 @@
 """The explanation as a picture: heat over the scalogram, the three axes under it, one time axis.
 
-Drawn with Pillow through the scalogram package's PNG path (:mod:`hfwidgets.scalogram.render`:
-its encoder, font and trace strips), so it looks like the other scalogram figures and needs no
-matplotlib. The heat is blended over a dimmed copy of the image the model saw; the peak is
-ringed and a line marks its time across the traces.
+Drawn with Pillow through the shared drawing helpers (:mod:`hfwidgets.pictures`: the encoder,
+font and trace strips the scalogram figure uses), so it looks like the other scalogram figures
+and needs no matplotlib. The heat is blended over a dimmed copy of the image the model saw; the
+peak is ringed and a line marks its time across the traces.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from hfwidgets.explain.heatmap import Explanation
-from hfwidgets.scalogram.render import _draw_traces, _font, _png, scalogram_rgb
+from hfwidgets.pictures import INK, draw_traces, load_font, png_bytes
+from hfwidgets.scalogram.render import scalogram_rgb
 
 __all__ = ["heat_colours", "render_explanation_png"]
 
 _BACKGROUND = (255, 255, 255)
-_INK = (60, 60, 60)
 _MARK = (0, 200, 255)
 _MARGIN = 8
 _LABEL_W = 48
@@ -93,7 +93,7 @@ def render_explanation_png(
     figure = Image.new("RGB", size, _BACKGROUND)
     figure.paste(_overlay(explanation, (panel_w, panel_h)), (left, top))
     draw = ImageDraw.Draw(figure)
-    font = _font(11)
+    font = load_font(11)
 
     def x_of(t: float) -> float:  # pixel edges 0..W span samples -0.5 .. n - 0.5
         return float(left + (t * rate_hz + 0.5) / n * panel_w)
@@ -109,19 +109,19 @@ def render_explanation_png(
     for freq in (0.2, 0.5, 1, 2, 5, 10, 20, 50, 100):
         if f_low <= freq <= f_high:
             y = y_of(freq)
-            draw.line([left - 4, y, left - 1, y], fill=_INK)
-            draw.text((_MARGIN, y - 6), f"{freq:g} Hz", fill=_INK, font=font)
+            draw.line([left - 4, y, left - 1, y], fill=INK)
+            draw.text((_MARGIN, y - 6), f"{freq:g} Hz", fill=INK, font=font)
     # The traces share the panel's time axis: sample i sits under the centre of its column.
     inset = 0.5 * panel_w / n
-    _draw_traces(
+    draw_traces(
         draw, data, (round(left + inset), traces_top, panel_w - round(2 * inset), _TRACES_H), font
     )
     axis_y = traces_top + _TRACES_H + 2
     for t in _time_ticks(n / rate_hz):
         x = x_of(t)
         if x <= left + panel_w:
-            draw.line([x, axis_y - 2, x, axis_y + 2], fill=_INK)
-            draw.text((x - 8, axis_y + 3), f"{t:g} s", fill=_INK, font=font)
+            draw.line([x, axis_y - 2, x, axis_y + 2], fill=INK)
+            draw.text((x - 8, axis_y + 3), f"{t:g} s", fill=INK, font=font)
     if explanation.peak_hz is not None and explanation.peak_s is not None:
         px, py = x_of(explanation.peak_s), y_of(explanation.peak_hz)
         draw.ellipse([px - 9, py - 9, px + 9, py + 9], outline=_MARK, width=2)
@@ -135,13 +135,13 @@ def render_explanation_png(
         )
         if part
     )
-    draw.text((_MARGIN, _MARGIN), _printable(heading or "explanation"), fill=_INK, font=font)
-    draw.text((_MARGIN, _MARGIN + 15), _printable(explanation.describe()), fill=_INK, font=font)
+    draw.text((_MARGIN, _MARGIN), _printable(heading or "explanation"), fill=INK, font=font)
+    draw.text((_MARGIN, _MARGIN + 15), _printable(explanation.describe()), fill=INK, font=font)
     method = (
         f"Grad-CAM on {explanation.layer}, {explanation.cells[0]}x{explanation.cells[1]} cells"
         if explanation.method == "gradcam"
         else f"occlusion, {explanation.cells[0]}x{explanation.cells[1]} patch positions"
     )
     caption = f"heat: evidence for {explanation.target} ({method}) · R=x G=y B=z"
-    draw.text((_MARGIN, size[1] - _MARGIN - 12), _printable(caption), fill=_INK, font=font)
-    return _png(figure)
+    draw.text((_MARGIN, size[1] - _MARGIN - 12), _printable(caption), fill=INK, font=font)
+    return png_bytes(figure)
