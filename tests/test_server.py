@@ -13,9 +13,8 @@ from serial.tools.list_ports_common import ListPortInfo
 
 from hfwidgets._paths import WORKBENCH_TEMPLATE
 from hfwidgets.errors import HfwError
-from hfwidgets.sensors.ports import is_likely_arduino
+from hfwidgets.sensors.ports import PortInfo, is_likely_arduino
 from hfwidgets.server.ports import (
-    SerialPort,
     collect_ports,
     read_extra_ports_file,
     system_ports,
@@ -26,16 +25,16 @@ from tests.jupyter import LabServer, open_pty, start_lab
 # --- pure logic -------------------------------------------------------------------------------
 
 
-def fake_machine(*ports: SerialPort):
-    def list_system(*, include_without_hardware_id: bool = False) -> list[SerialPort]:
+def fake_machine(*ports: PortInfo):
+    def list_system(*, include_without_hardware_id: bool = False) -> list[PortInfo]:
         return list(ports)
 
     return list_system
 
 
 def test_likely_arduino_comes_first_then_configured_then_others(pty_path):
-    uart = SerialPort(device="/dev/ttyUSB3", hwid="USB VID:PID=067B:2303", vid=0x067B)
-    uno = SerialPort(device="/dev/ttyACM0", vid=0x2341, likely_arduino=True)
+    uart = PortInfo(device="/dev/ttyUSB3", hwid="USB VID:PID=067B:2303", vid=0x067B)
+    uno = PortInfo(device="/dev/ttyACM0", vid=0x2341, likely_arduino=True)
     ports, warnings = collect_ports(
         extra_ports=[pty_path, "socket://localhost:7000", pty_path],
         list_system=fake_machine(uart, uno),
@@ -58,7 +57,7 @@ def test_configured_port_that_is_gone_is_left_out_with_a_reason(tmp_path):
 
 
 def test_configured_port_already_found_by_pyserial_is_listed_once():
-    uno = SerialPort(device="/dev/ttyACM0", vid=0x2341, likely_arduino=True)
+    uno = PortInfo(device="/dev/ttyACM0", vid=0x2341, likely_arduino=True)
     ports, _ = collect_ports(extra_ports=["/dev/ttyACM0"], list_system=fake_machine(uno))
     assert ports == [uno]
 
@@ -91,7 +90,7 @@ def test_missing_extra_ports_file_means_no_extra_ports(tmp_path):
 
 
 def test_failing_system_listing_still_reports_configured_ports():
-    def broken(**_: object) -> list[SerialPort]:
+    def broken(**_: object) -> list[PortInfo]:
         raise OSError("sysfs unreadable")
 
     ports, warnings = collect_ports(extra_ports=["loop://"], list_system=broken)

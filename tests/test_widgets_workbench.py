@@ -180,10 +180,11 @@ def test_sensor_dropdown_lists_the_ports_the_server_extension_knows(
 def test_the_workbench_sees_the_same_ports_as_the_status_bar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from hfwidgets.sensors.ports import PortInfo
     from hfwidgets.server import ports as server_ports
 
     # A machine with only the built-in UART: the status bar (server default) says "no sensor".
-    uart = server_ports.SerialPort(device="/dev/ttyS0", description="ttyS0")
+    uart = PortInfo(device="/dev/ttyS0", description="ttyS0")
     monkeypatch.setattr(
         server_ports,
         "system_ports",

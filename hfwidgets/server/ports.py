@@ -17,18 +17,12 @@ __all__ = [
     "ENV_EXTRA_PORTS",
     "ENV_EXTRA_PORTS_FILE",
     "ENV_WITHOUT_HARDWARE_ID",
-    "SerialPort",
     "collect_ports",
     "collect_ports_from_environ",
     "ports_environ",
     "read_extra_ports_file",
     "system_ports",
 ]
-
-
-#: The server's name for `hfwidgets.sensors.PortInfo` (one class: the fields, the JSON and the
-#: Arduino guess are the sensors'; configured ports carry ``origin="config"``).
-SerialPort = PortInfo
 
 
 def system_ports(*, include_without_hardware_id: bool = False) -> list[PortInfo]:
