@@ -1,7 +1,9 @@
 """Live classification latency, bare and inside a running Workbench, per inference backend.
 
 For each backbone (random weights: latency does not depend on their values) the simulated arm
-streams at 50 Hz in real time, and windows of 1.5 s are classified every hop (0.2 s):
+streams in real time (50 Hz, the model's rate, unless ``--source-rate`` says otherwise: then
+every window is resampled to 50 Hz as a board at 100 or 119 Hz needs), and windows of 1.5 s
+are classified every hop (0.2 s):
 
 - ``live``: `hfwidgets.live.LiveClassifier` alone (follows the buffer by sample index, polls
   finely when a hop's last sample is due, batches any backlog).
@@ -27,7 +29,8 @@ average is printed: on a shared CPU the absolute numbers mostly measure the othe
 
     python bench/live_latency.py [--seconds 8] [--hop 0.2] [--models mobilenet_v2,googlenet]
                                  [--threads 2] [--backends torch,onnxruntime]
-                                 [--where bare,workbench] [--repeats 1] [--json]
+                                 [--where bare,workbench] [--repeats 1] [--source-rate 50]
+                                 [--json]
 
 Runs of one model alternate between the settings (bare/workbench x backends), ``--repeats``
 times, so a change in the machine's load hits all of them alike; percentiles pool the repeats.
@@ -101,16 +104,16 @@ def _summary(live: LiveClassifier) -> dict[str, Any]:
     }
 
 
-def run_live(predictor: Any, *, seconds: float, hop_s: float) -> dict[str, Any]:
+def run_live(predictor: Any, *, seconds: float, hop_s: float, source_rate: float) -> dict[str, Any]:
     """The live classifier alone on the simulated arm."""
-    source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
+    source = SimulatedSource(rate_hz=source_rate, seed=1, events_per_minute=20)
     with source, LiveClassifier(source, predictor, hop_s=hop_s, window_s=WINDOW_S) as live:
         time.sleep(seconds)
     return _summary(live)
 
 
 def run_workbench(
-    predictor: Any, *, seconds: float, hop_s: float, backend: str, folder: Path
+    predictor: Any, *, seconds: float, hop_s: float, backend: str, folder: Path, source_rate: float
 ) -> dict[str, Any]:
     """The live classifier started from a running Workbench's Live tab (plot, capture, pump)."""
     from hfwidgets.store import Project
@@ -118,7 +121,7 @@ def run_workbench(
 
     path = folder / f"wb-{time.monotonic_ns()}"
     project = Project.create(path, rate_hz=RATE_HZ)
-    source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
+    source = SimulatedSource(rate_hz=source_rate, seed=1, events_per_minute=20)
     wb = Workbench(project, source=source, weights="none")
     captured: list[object] = []
     wb.capture.on_window(captured.append)  # the labeller renders a thumbnail for each
@@ -145,10 +148,21 @@ def _percentiles(latencies: list[float]) -> tuple[float, float]:
     return float(p50), float(p95)
 
 
-def run_plain(predictor: Any, *, seconds: float, hop_s: float) -> dict[str, Any]:
-    """Sleep one hop, classify the newest window, repeat (in a thread, like a real app)."""
-    source = SimulatedSource(rate_hz=RATE_HZ, seed=1, events_per_minute=20)
-    n = round(WINDOW_S * RATE_HZ)
+def run_plain(
+    predictor: Any, *, seconds: float, hop_s: float, source_rate: float
+) -> dict[str, Any]:
+    """Sleep one hop, classify the newest window, repeat (in a thread, like a real app).
+
+    A source at another rate than the model's is resampled with scipy's polyphase filter, the
+    obvious call, so both sides do the same work.
+    """
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    source = SimulatedSource(rate_hz=source_rate, seed=1, events_per_minute=20)
+    n = round(WINDOW_S * source_rate)
+    ratio = Fraction(RATE_HZ / source_rate).limit_denominator(1000)
     latencies: list[float] = []
     stop = threading.Event()
 
@@ -157,7 +171,10 @@ def run_plain(predictor: Any, *, seconds: float, hop_s: float) -> dict[str, Any]
             t, xyz = source.buffer.snapshot(n)
             if len(t) < n:
                 continue
-            predictor.predict_proba(xyz[None])
+            window = xyz[None]
+            if ratio != 1:
+                window = resample_poly(window, ratio.numerator, ratio.denominator, axis=1)
+            predictor.predict_proba(np.asarray(window, dtype=np.float32))
             latencies.append((time.monotonic() - float(t[-1])) * 1000.0)
 
     with source:
@@ -178,6 +195,10 @@ def main() -> None:
     parser.add_argument("--backends", default="torch,onnxruntime")
     parser.add_argument("--where", default="bare,workbench", help="bare, workbench or both")
     parser.add_argument("--repeats", type=int, default=1, help="alternating runs per setting")
+    parser.add_argument(
+        "--source-rate", type=float, default=RATE_HZ,
+        help=f"Hz the simulated arm streams at; windows are resampled to the model's {RATE_HZ:g}",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -195,15 +216,20 @@ def main() -> None:
                 for where in places:
                     for backend in backends:
                         if where == "bare":
-                            got = run_live(paths[backend], seconds=args.seconds, hop_s=args.hop)
+                            got = run_live(
+                                paths[backend], seconds=args.seconds, hop_s=args.hop,
+                                source_rate=args.source_rate,
+                            )  # fmt: skip
                         else:
                             got = run_workbench(
                                 base, seconds=args.seconds, hop_s=args.hop, backend=backend,
-                                folder=Path(tmp),
+                                folder=Path(tmp), source_rate=args.source_rate,
                             )  # fmt: skip
                         runs.setdefault((where, backend), []).append(got)
                 if "bare" in places:
-                    plain = run_plain(base, seconds=args.seconds, hop_s=args.hop)
+                    plain = run_plain(
+                        base, seconds=args.seconds, hop_s=args.hop, source_rate=args.source_rate
+                    )
                     runs.setdefault(("plain loop", "torch"), []).append(plain)
             for backend in backends:
                 bare_min, bare_med = bare_inference_ms(paths[backend])
@@ -234,7 +260,8 @@ def main() -> None:
                     )
     load_after = os.getloadavg()[0]
     print(
-        f"hop {args.hop * 1000:.0f} ms, window {WINDOW_S} s at {RATE_HZ:g} Hz, "
+        f"hop {args.hop * 1000:.0f} ms, window {WINDOW_S} s, source {args.source_rate:g} Hz "
+        f"-> model {RATE_HZ:g} Hz, "
         f"{args.seconds:g} s per run x {args.repeats}, {args.threads} torch threads, "
         f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs"
     )
@@ -258,6 +285,7 @@ def main() -> None:
             json.dumps(
                 {
                     "hop_s": args.hop,
+                    "source_rate_hz": args.source_rate,
                     "seconds": args.seconds,
                     "repeats": args.repeats,
                     "threads": args.threads,

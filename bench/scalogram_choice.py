@@ -48,8 +48,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from hfwidgets._paths import REPO_DIR, shared_weights
+from hfwidgets.resampling import resample_samples
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
-from hfwidgets.store.arrays import resample_samples
 
 DATA = REPO_DIR.parent / "shared" / "data"
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hfwidgets.cli import main
-from hfwidgets.live.calibration import METRICS_KEY, OperatingPoint, stored_operating_point
+from hfwidgets.live.operating_point import METRICS_KEY, OperatingPoint, stored_operating_point
 from hfwidgets.store import Project
 from tests.fakes import JoltPredictor
 
@@ -22,7 +22,7 @@ from tests.fakes import JoltPredictor
 def project_with_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int]:
     """A project with one finished run, whose predictor is `JoltPredictor`."""
     import hfwidgets.training
-    from hfwidgets.live.calibration import stored_operating_point
+    from hfwidgets.live.operating_point import stored_operating_point
 
     path = tmp_path / "hf"
     with Project.create(path, rate_hz=50.0) as project:
@@ -124,7 +124,7 @@ def test_predict_counts_with_the_stored_point_unless_told_otherwise(
         "threshold": 0.8, "consecutive": 1, "min_gap_s": 1.0, "from": "default",
     }  # fmt: skip
     with Project.open(path) as project:
-        from hfwidgets.live.calibration import store_operating_point
+        from hfwidgets.live.operating_point import store_operating_point
 
         store_operating_point(
             project, run_id, OperatingPoint(threshold=0.93, consecutive=2, min_gap_s=1.5)
@@ -147,7 +147,7 @@ def test_predict_says_which_settings_count(
 
 def test_load_predictor_carries_the_runs_operating_point(tmp_path: Path) -> None:
     """The real loader (a checkpoint of an untrained small network: nothing is classified)."""
-    from hfwidgets.live.calibration import store_operating_point
+    from hfwidgets.live.operating_point import store_operating_point
     from hfwidgets.models import build_architecture
     from hfwidgets.scalogram import ScalogramSettings
     from hfwidgets.training.checkpoint import save_checkpoint

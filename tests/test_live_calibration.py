@@ -11,22 +11,16 @@ import numpy as np
 import pytest
 
 from hfwidgets.live import EventCounter, LiveClassifier, classify_recording, score_events
-from hfwidgets.live.calibration import (
+from hfwidgets.live.calibration import calibrate, calibrate_run
+from hfwidgets.live.calibration_sessions import labelled_event_times, sessions_for
+from hfwidgets.live.hop_stream import HopStream, count_stream
+from hfwidgets.live.operating_point import (
     METRICS_KEY,
-    HopStream,
     OperatingPoint,
-    SweepRow,
-    calibrate,
-    calibrate_run,
-    choose_operating_point,
-    count_stream,
-    labelled_event_times,
-    pareto_front,
-    sessions_for,
     store_operating_point,
     stored_operating_point,
-    sweep,
 )
+from hfwidgets.live.sweep import SweepRow, choose_operating_point, pareto_front, sweep
 from hfwidgets.sensors.buffer import RingBuffer
 from hfwidgets.store import Project
 from tests.fakes import JoltPredictor
@@ -367,7 +361,7 @@ class LogisticPredictor:
 def test_calibrated_on_one_session_counts_another_with_few_misses_and_false_counts(
     tmp_path: Path,
 ) -> None:
-    from hfwidgets.live.calibration import simulated_sessions
+    from hfwidgets.live.calibration_sessions import simulated_sessions
     from hfwidgets.sensors import ReplaySource
 
     predictor = LogisticPredictor(n_per_class=20, seed=5)

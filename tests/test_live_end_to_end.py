@@ -21,12 +21,10 @@ import pytest
 import torch
 
 from hfwidgets.live import Counted, LiveClassifier, project_window_s, score_events
-from hfwidgets.live.calibration import (
-    HopStream,
-    calibrate_run,
-    simulated_sessions,
-    stored_operating_point,
-)
+from hfwidgets.live.calibration import calibrate_run
+from hfwidgets.live.calibration_sessions import simulated_sessions
+from hfwidgets.live.hop_stream import HopStream
+from hfwidgets.live.operating_point import stored_operating_point
 from hfwidgets.live.runtime import live_predictor
 from hfwidgets.sensors import ReplaySource, simulate_windows
 from hfwidgets.store import Project

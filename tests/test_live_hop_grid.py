@@ -22,7 +22,7 @@ def test_a_rate_change_cuts_at_the_new_rate_and_keeps_stream_time_continuous() -
     assert grid.stream_time(69) == pytest.approx(69 / 50)
     assert not grid.follow(50.0)
     assert grid.follow(100.0)
-    assert (grid.geo.window_n, grid.geo.hop_n, grid.geo.model_n) == (100, 20, 50)
+    assert (grid.geo.window_n, grid.geo.hop_n, grid.geo.source_rate) == (100, 20, 100.0)
     assert grid.next_end == 99  # a full window of history at the new rate
     # Before the change a sample was 1/50 s, after it 1/100 s; no jump where they meet.
     assert grid.stream_time(99) == pytest.approx(69 / 50 + 30 / 100)

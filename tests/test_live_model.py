@@ -1,4 +1,4 @@
-"""Window cutting, resampling and the run's window length, as the live classifier uses them."""
+"""Window cutting and the run's window length, as the live classifier uses them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hfwidgets.live.model import (
     project_window_s,
     resolve_window_s,
 )
-from hfwidgets.live.windows import cut_windows, resample_windows
+from hfwidgets.live.windows import cut_windows
 from hfwidgets.store import Project
 
 
@@ -40,32 +40,6 @@ def test_cut_windows_ends_at_the_requested_absolute_indices() -> None:
     ]
     with pytest.raises(ValueError, match="outside"):
         cut_windows(xyz, first_index=100, ends=[103], window_n=5)
-
-
-def test_resampling_keeps_the_shape_of_the_signal() -> None:
-    ramp = np.linspace(0.0, 1.0, 150, dtype=np.float32)
-    windows = np.stack([ramp, 2 * ramp, -ramp], axis=1)[None]  # 1.5 s at 100 Hz
-    out = resample_windows(windows, 75)  # 1.5 s at 50 Hz
-    assert out.shape == (1, 75, 3)
-    np.testing.assert_allclose(out[0, :, 0], np.linspace(0.0, 1.0, 75), atol=1e-6)
-    np.testing.assert_allclose(out[0, :, 1], 2 * out[0, :, 0], atol=1e-6)
-    assert resample_windows(windows, 150) is windows  # same length: no copy
-
-
-@pytest.mark.parametrize(("n", "n_out"), [(119, 75), (75, 150), (2, 5)])
-def test_resampling_matches_linear_interpolation_of_each_window_and_axis(
-    n: int, n_out: int
-) -> None:
-    windows = np.random.default_rng(n).standard_normal((4, n, 3)).astype(np.float32)
-    out = resample_windows(windows, n_out)
-    src, dst = np.linspace(0.0, 1.0, n), np.linspace(0.0, 1.0, n_out)
-    for i in range(4):
-        for axis in range(3):
-            np.testing.assert_allclose(
-                out[i, :, axis], np.interp(dst, src, windows[i, :, axis]), atol=1e-6
-            )
-    assert out.dtype == np.float32
-    assert out.shape == (4, n_out, 3)
 
 
 def test_window_length_comes_from_the_run_when_not_given() -> None:

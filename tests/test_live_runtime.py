@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hfwidgets.live.calibration import OperatingPoint
+from hfwidgets.live.operating_point import OperatingPoint
 from hfwidgets.live.runtime import OnnxPredictor, live_predictor
 
 pytest.importorskip("onnxruntime")

@@ -94,6 +94,7 @@ def test_the_server_reports_ports_as_the_sensors_describe_them(
     uno.vid, uno.description, uno.hwid = 0x2341, "Arduino Uno", "USB VID:PID=2341:0043"
     monkeypatch.setattr("hfwidgets.sensors.ports._list_ports.comports", lambda **_: [uno])
     ports, warnings = collect_ports(extra_ports=["loop://"])
+    assert all(type(p) is PortInfo for p in ports)  # one class, not two copies that can drift
     port = ports[0]
     assert port == list_ports()[0]
     assert ports[1] == PortInfo(device="loop://", description="configured URL", origin="config")

@@ -9,7 +9,7 @@ import pytest
 
 from hfwidgets._worker import Pump
 from hfwidgets.live import LiveClassifier
-from hfwidgets.live.calibration import stored_operating_point
+from hfwidgets.live.operating_point import stored_operating_point
 from hfwidgets.sensors import SimulatedSource, simulate_session
 from hfwidgets.store import Project
 from hfwidgets.widgets._throttle import use_pump
@@ -193,7 +193,7 @@ def test_calibrate_without_a_project_run_explains() -> None:
 
 
 def test_a_stored_point_from_a_shared_project_is_escaped(tmp_path: Path) -> None:
-    from hfwidgets.live.calibration import OperatingPoint
+    from hfwidgets.live.operating_point import OperatingPoint
 
     evil = "<img src=x onerror=alert(1)>"
     # 0.995: the top of the sweep, which a confident network often gets; the slider holds it

@@ -190,10 +190,3 @@ def test_a_bridge_batches_events_every_interval_and_urgent_ones_at_once() -> Non
     bridge.stop()  # applies what is queued
     assert batches[-1] == ["last"]
     assert pump.tasks == []
-
-
-def test_window_capture_lives_outside_the_widgets_and_is_still_importable_there() -> None:
-    import hfwidgets.capture
-    import hfwidgets.widgets
-
-    assert hfwidgets.widgets.WindowCapture is hfwidgets.capture.WindowCapture

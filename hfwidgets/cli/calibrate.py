@@ -18,11 +18,8 @@ from typing import Any
 
 from hfwidgets.cli._run_predictor import add_run_arguments, load_run_predictor
 from hfwidgets.errors import HfwError
-from hfwidgets.live.calibration import (
-    DEFAULT_TARGET_RECALL,
-    Calibration,
-    calibrate_on_sessions,
-)
+from hfwidgets.live.calibration import Calibration, calibrate_on_sessions
+from hfwidgets.live.operating_point import DEFAULT_TARGET_RECALL
 
 __all__ = ["format_front", "register"]
 

@@ -32,8 +32,8 @@ def evaluate_folder(
 
     Labels the model does not know count as errors (their true class is added to ``classes``).
     """
+    from hfwidgets.resampling import resample_samples
     from hfwidgets.store import Project, import_generic
-    from hfwidgets.store.arrays import resample_samples
     from hfwidgets.training.data import scalogram_images
     from hfwidgets.training.metrics import compute_metrics
     from hfwidgets.training.predictor import load_predictor

@@ -17,12 +17,11 @@ the target recall (ties: the higher threshold, then fewer hops, then the shorter
 stored with the run (``metrics["operating_point"]``) and used by `LiveClassifier`, the
 LiveCounter widget and ``hfw predict`` unless told otherwise.
 
-The parts live in their own modules, and every name is importable from here:
-`calibration_sessions` (what to calibrate on), `hop_stream` (one session's hop
-probabilities), `sweep` (settings tried and chosen), `operating_point` (the result, stored
-with the run). This module joins them: `hop_streams`, `calibrate`, `calibrate_run`, and
-`calibrate_on_sessions` (choose the sessions too: what ``hfw calibrate`` and the LiveCounter's
-Calibrate button do).
+The parts live in their own modules, imported from there: `calibration_sessions` (what to
+calibrate on), `hop_stream` (one session's hop probabilities), `sweep` (settings tried and
+chosen), `operating_point` (the result, stored with the run). This module joins them:
+`hop_streams`, `calibrate`, `calibrate_run`, and `calibrate_on_sessions` (choose the sessions
+too: what ``hfw calibrate`` and the LiveCounter's Calibrate button do).
 
 Pure: no threads, widgets or torch here.
 """
@@ -37,23 +36,16 @@ from typing import Any
 
 from hfwidgets.live.calibration_sessions import (
     CalibrationSession,
-    labelled_event_times,
-    project_sessions,
     sessions_for,
-    simulated_sessions,
 )
-from hfwidgets.live.hop_stream import HopStream, count_stream
+from hfwidgets.live.hop_stream import HopStream
 from hfwidgets.live.model import Predictor, resolve_window_s
 from hfwidgets.live.offline import classify_recording
 from hfwidgets.live.operating_point import (
     DEFAULT_TARGET_RECALL,
-    METRICS_KEY,
     OperatingPoint,
     RunStore,
-    operating_point_for,
-    operating_point_of,
     store_operating_point,
-    stored_operating_point,
 )
 from hfwidgets.live.sweep import (
     DEFAULT_CONSECUTIVE,
@@ -66,33 +58,11 @@ from hfwidgets.live.sweep import (
 )
 
 __all__ = [
-    "DEFAULT_CONSECUTIVE",
-    "DEFAULT_MIN_GAPS_S",
-    "DEFAULT_TARGET_RECALL",
-    "DEFAULT_THRESHOLDS",
-    "METRICS_KEY",
     "Calibration",
-    "CalibrationSession",
-    "HopStream",
-    "OperatingPoint",
-    "RunStore",
-    "SweepRow",
     "calibrate",
     "calibrate_on_sessions",
     "calibrate_run",
-    "choose_operating_point",
-    "count_stream",
     "hop_streams",
-    "labelled_event_times",
-    "operating_point_for",
-    "operating_point_of",
-    "pareto_front",
-    "project_sessions",
-    "sessions_for",
-    "simulated_sessions",
-    "store_operating_point",
-    "stored_operating_point",
-    "sweep",
 ]
 
 

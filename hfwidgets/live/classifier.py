@@ -34,7 +34,7 @@ from hfwidgets.live.operating_point import (
     counting_settings,
     operating_point_for,
 )
-from hfwidgets.live.windows import cut_windows, resample_windows
+from hfwidgets.live.windows import cut_windows
 
 __all__ = ["LiveClassifier"]
 
@@ -323,7 +323,7 @@ class LiveClassifier:
     ) -> list[Prediction]:
         geo = self._grid.geo
         windows = cut_windows(xyz, first_index=first, ends=ends, window_n=geo.window_n)
-        windows = resample_windows(windows, geo.model_n)
+        windows = geo.to_model(windows)
         began = time.monotonic()
         probs = np.asarray(self.predictor.predict_proba(windows), dtype=float)
         done = time.monotonic()

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 from hfwidgets.live.counter import Counted, EventCounter
 from hfwidgets.live.events import Prediction
 from hfwidgets.live.model import Predictor, positive_index, resolve_window_s
-from hfwidgets.live.windows import HopGeometry, cut_windows, resample_windows
+from hfwidgets.live.windows import HopGeometry, cut_windows
 
 __all__ = ["RecordingResult", "classify_recording"]
 
@@ -89,7 +89,7 @@ def classify_recording(
     for start in range(0, len(all_ends), batch_size):
         ends = all_ends[start : start + batch_size]
         windows = cut_windows(xx, first_index=0, ends=ends, window_n=geo.window_n)
-        probs = np.asarray(predictor.predict_proba(resample_windows(windows, geo.model_n)))
+        probs = np.asarray(predictor.predict_proba(geo.to_model(windows)))
         for row, end in zip(probs, ends, strict=True):
             pred = Prediction(
                 t=float(tt[end]),

@@ -1,7 +1,9 @@
-"""How the live pipeline cuts a stream into windows for a model: one hop grid, one resampling.
+"""How the live pipeline cuts a stream into windows for a model: one hop grid.
 
 `LiveClassifier` and `classify_recording` share these, so a recording classified offline gives
-exactly the windows the live worker would have classified.
+exactly the windows the live worker would have classified. Windows cut at the source rate are
+brought to the model's rate by `hfwidgets.resampling.resample_samples` (`HopGeometry.to_model`),
+the resampling import and training use.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["HopGeometry", "cut_windows", "resample_windows"]
+from hfwidgets.resampling import resample_samples
+
+__all__ = ["HopGeometry", "cut_windows"]
 
 
 @dataclass(frozen=True)
@@ -25,13 +29,14 @@ class HopGeometry:
         Samples per window at the source rate.
     hop_n : int
         Samples between two window ends at the source rate.
-    model_n : int
-        Samples per window at the predictor's rate (windows are resampled to it).
+    source_rate, model_rate : float
+        The rate windows are cut at and the predictor's rate (windows are resampled to it).
     """
 
     window_n: int
     hop_n: int
-    model_n: int
+    source_rate: float
+    model_rate: float
 
     @classmethod
     def of(
@@ -41,8 +46,17 @@ class HopGeometry:
         return cls(
             window_n=max(2, round(window_s * source_rate)),
             hop_n=max(1, round(hop_s * source_rate)),
-            model_n=max(2, round(window_s * model_rate)),
+            source_rate=float(source_rate),
+            model_rate=float(model_rate),
         )
+
+    def to_model(self, windows: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Windows ``[B, window_n, C]`` cut at the source rate, at the model's rate.
+
+        Each window is resampled as an imported window file is (polyphase, on its own), so the
+        model sees the samples training saw; ``windows`` itself when the rates agree.
+        """
+        return resample_samples(windows, from_hz=self.source_rate, to_hz=self.model_rate)
 
 
 def cut_windows(
@@ -69,21 +83,3 @@ def cut_windows(
     # One fancy-index gather: rows [start, start + window_n) for every window at once.
     rows = starts[:, None] + np.arange(window_n)[None, :]
     return np.ascontiguousarray(xyz[rows], dtype=np.float32)
-
-
-def resample_windows(windows: NDArray[np.float32], n_out: int) -> NDArray[np.float32]:
-    """Linearly resample windows ``[B, n, C]`` to ``n_out`` samples over the same time span.
-
-    Used when the live source runs at another rate than the training windows did, so the
-    scalogram's frequency axis means the same thing in both.
-    """
-    n = windows.shape[1]
-    if n == n_out:
-        return windows
-    # The same weights for every window and channel: one gather and one blend for the batch
-    # (what np.interp gives row by row, without a Python loop on the live path).
-    pos = np.linspace(0.0, n - 1.0, n_out)
-    left = np.minimum(pos.astype(np.int64), n - 2)
-    frac = (pos - left)[None, :, None]
-    lo, hi = windows[:, left, :], windows[:, left + 1, :]
-    return np.asarray(lo + (hi - lo) * frac, dtype=np.float32)

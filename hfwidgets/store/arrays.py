@@ -1,4 +1,4 @@
-"""Sample arrays as database blobs, and resampling between sample rates.
+"""Sample arrays as database blobs, and the checks of samples and rates.
 
 Windows are stored as little-endian float32 bytes with their shape beside them, so a window read
 back is bit-for-bit the array that was written, on any machine. The digest of those bytes (and
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,7 +21,6 @@ __all__ = [
     "check_rate_hz",
     "decode_array",
     "encode_array",
-    "resample_samples",
     "window_digest",
 ]
 
@@ -118,27 +116,3 @@ def window_digest(arr: NDArray[np.float32], rate_hz: float) -> str:
     h.update(f"{arr.shape[0]}x{arr.shape[1]}@{float(rate_hz)!r};".encode())
     h.update(encode_array(arr))
     return h.hexdigest()
-
-
-def resample_samples(
-    data: NDArray[np.float32], *, from_hz: float, to_hz: float
-) -> NDArray[np.float32]:
-    """Resample ``(n, channels)`` samples from one rate to another.
-
-    Uses polyphase filtering (:func:`scipy.signal.resample_poly`), which low-pass filters before
-    decimating: going from 119 Hz to 50 Hz with plain interpolation would fold the 25-60 Hz
-    content of a punch back into the band the scalogram looks at. The rate ratio is approximated
-    by a fraction with a denominator of at most 1000.
-
-    Returns ``data`` itself (not a copy) when the rates are equal, so windows imported at the
-    project rate are stored bit-for-bit as read.
-    """
-    if from_hz <= 0 or to_hz <= 0:
-        raise ValueError(f"sample rates must be positive, got {from_hz} Hz -> {to_hz} Hz")
-    if from_hz == to_hz:
-        return data
-    from scipy.signal import resample_poly  # lazy: scipy is slow to import
-
-    ratio = Fraction(to_hz / from_hz).limit_denominator(1000)
-    out = resample_poly(data.astype(np.float64), ratio.numerator, ratio.denominator, axis=0)
-    return np.ascontiguousarray(out, dtype=np.float32)

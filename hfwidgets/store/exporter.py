@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hfwidgets.errors import HfwError
-from hfwidgets.store.arrays import resample_samples
+from hfwidgets.resampling import resample_samples
 from hfwidgets.store.csvfiles import write_samples_csv
 from hfwidgets.store.project import Project
 

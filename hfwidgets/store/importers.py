@@ -22,7 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hfwidgets.errors import HfwError
-from hfwidgets.store.arrays import check_rate_hz, resample_samples, window_digest
+from hfwidgets.resampling import resample_samples
+from hfwidgets.store.arrays import check_rate_hz, window_digest
 from hfwidgets.store.csvfiles import read_samples_csv
 from hfwidgets.store.project import Project, check_class_name
 

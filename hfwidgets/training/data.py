@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from hfwidgets.errors import HfwError
+from hfwidgets.resampling import resample_samples
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 
 if TYPE_CHECKING:
@@ -155,6 +156,11 @@ class ProjectWindows(NamedTuple):
 def project_windows(project: Project) -> ProjectWindows:
     """Raw samples, rates, labels, ids and validation groups of the labelled windows.
 
+    A window stored faster than the project rate (a capture from a 119 Hz board) is resampled
+    down to it with :func:`hfwidgets.resampling.resample_samples`, as the live classifier
+    resamples every window of that board for the run, so training draws the images live
+    inference will; slower windows keep their own rate (never up-sampled), as import does.
+
     Raises
     ------
     HfwError
@@ -178,9 +184,14 @@ def project_windows(project: Project) -> ProjectWindows:
             "holds NaN or infinite samples (written by another tool); delete it before training "
             f"(Labeler review, or project.delete_window({broken[0]}))"
         )
+    model_hz = float(project.rate_hz)
+    rates = [min(float(r.rate_hz), model_hz) for r in records]
     return ProjectWindows(
-        windows=[np.asarray(r.data[:, :3], dtype=np.float32) for r in records],
-        rates_hz=[float(r.rate_hz) for r in records],
+        windows=[
+            resample_samples(np.asarray(r.data[:, :3], np.float32), from_hz=r.rate_hz, to_hz=rate)
+            for r, rate in zip(records, rates, strict=True)
+        ],
+        rates_hz=rates,
         labels=np.array([classes.index(str(r.label)) for r in records], dtype=np.int64),
         ids=np.array([r.id for r in records], dtype=np.int64),
         groups=[

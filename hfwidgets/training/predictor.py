@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from hfwidgets.errors import HfwError
-from hfwidgets.live.calibration import OperatingPoint, stored_operating_point
+from hfwidgets.live.operating_point import OperatingPoint, stored_operating_point
 from hfwidgets.models import StagedNet, build_architecture
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.training.checkpoint import load_checkpoint

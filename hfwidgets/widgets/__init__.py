@@ -19,7 +19,6 @@ __all__ = [
     "ModelPicker",
     "TrainingPanel",
     "WebSerialPort",
-    "WindowCapture",
     "WindowView",
     "Workbench",
 ]
@@ -32,7 +31,6 @@ _MODULES = {
     "LivePlot": "live_plot",
     "ModelPicker": "model_picker",
     "TrainingPanel": "training_panel",
-    "WindowCapture": "hfwidgets.capture",  # moved out: it has no widget code
     "WebSerialPort": "web_serial",
     "WindowView": "window_view",
     "Workbench": "workbench",
@@ -41,8 +39,7 @@ _MODULES = {
 
 def __getattr__(name: str) -> Any:
     if name in _MODULES:
-        where = _MODULES[name]
-        module = importlib.import_module(where if "." in where else f"hfwidgets.widgets.{where}")
+        module = importlib.import_module(f"hfwidgets.widgets.{_MODULES[name]}")
         return getattr(module, name)
     raise AttributeError(f"module 'hfwidgets.widgets' has no attribute {name!r}")
 

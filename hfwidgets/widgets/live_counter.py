@@ -154,7 +154,7 @@ class LiveCounter(w.VBox):
     @property
     def operating_point(self) -> Any | None:
         """The run's calibrated operating point, or None (never calibrated, no predictor)."""
-        from hfwidgets.live.calibration import operating_point_for
+        from hfwidgets.live.operating_point import operating_point_for
 
         if self.predictor is None:
             return None
