@@ -83,7 +83,7 @@ def _local_step(dt: NDArray[np.float64], k: int = 8) -> NDArray[np.float64]:
     pad = np.concatenate([np.full(k, dt[:k].mean()), dt, np.full(k, dt[-k:].mean())])
     runs = np.median(np.lib.stride_tricks.sliding_window_view(pad, k), axis=1)
     before, after = runs[: dt.size], runs[k + 1 : k + 1 + dt.size]
-    return np.maximum(before, after)
+    return np.asarray(np.maximum(before, after), dtype=np.float64)
 
 
 def _block_rate(t: NDArray[np.float64]) -> float:
