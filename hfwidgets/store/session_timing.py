@@ -148,4 +148,5 @@ def time_facts(
                 )  # fmt: skip
             if current is None or abs(rate - current) > RATE_CHANGE * current:
                 current = rate
-    return TimeFacts(rate_hz=1.0 / step, gaps=gaps, rate_changes=tuple(changes))
+    # Rounded: a millisecond clock gives 1 / 0.02 = 50.000000000001.
+    return TimeFacts(rate_hz=round(1.0 / step, 6), gaps=gaps, rate_changes=tuple(changes))
