@@ -17,6 +17,7 @@ __all__ = [
     "LiveCounter",
     "LivePlot",
     "ModelPicker",
+    "SessionTimeline",
     "TrainingPanel",
     "WebSerialPort",
     "WindowCapture",
@@ -31,6 +32,7 @@ _MODULES = {
     "LiveCounter": "live_counter",
     "LivePlot": "live_plot",
     "ModelPicker": "model_picker",
+    "SessionTimeline": "timeline",
     "TrainingPanel": "training_panel",
     "WindowCapture": "hfwidgets.capture",  # moved out: it has no widget code
     "WebSerialPort": "web_serial",
