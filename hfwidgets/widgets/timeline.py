@@ -93,6 +93,8 @@ class SessionTimeline(w.VBox):
             layout=w.Layout(width="100%", height="260px"),
         )  # fmt: skip
         self.session_menu = w.Dropdown(description="Session", options=[])
+        self.reload_button = w.Button(icon="refresh", tooltip="Re-read sessions and runs")
+        self.reload_button.layout = w.Layout(width="44px")
         self.class_buttons = w.ToggleButtons(options=self.classes, description="Class")
         self.mode_buttons = w.ToggleButtons(options=MODES, value=MODES[0])
         self.zoom_in, self.zoom_out = w.Button(description="+"), w.Button(description="−")
@@ -108,7 +110,7 @@ class SessionTimeline(w.VBox):
         self.keymap = KeyMap({k: a for k, a in every.items() if a not in _NOT_HERE})
         super().__init__(
             [
-                w.HBox([self.session_menu, self.counts]),
+                w.HBox([self.session_menu, self.reload_button, self.counts]),
                 w.HBox([self.class_buttons, self.mode_buttons]),
                 self.figure,
                 w.HBox(
@@ -151,6 +153,12 @@ class SessionTimeline(w.VBox):
         self.right.on_click(lambda _b: self.pan(0.5))
         self.whole.on_click(lambda _b: self.set_view(*self.span))
         self.undo_button.on_click(lambda _b: self.undo())
+        self.reload_button.on_click(lambda _b: self.reload())
+
+    def reload(self) -> None:
+        """Re-read the project's sessions and finished runs (new recordings, a run that ended)."""
+        self.run.refresh_runs()
+        self.refresh_sessions(self.session_id)
 
     # -- sessions and views ------------------------------------------------------------------
 
