@@ -123,6 +123,16 @@ def test_undo_takes_the_newest_mark_and_its_windows_back(project: Project) -> No
     assert project.counts() == {"high-five": 0, "other": 0}
 
 
+def test_session_windows_say_where_each_window_lies(project: Project) -> None:
+    sid = _session(project)
+    free = project.add_window(np.zeros((50, 3), np.float32), rate_hz=RATE, session_id=sid, t0=2.0)
+    mark = project.add_mark(sid, at=10.0, label="other")
+    assert project.session_windows(sid) == [
+        (free, 2.0, 3.0, None),
+        (mark.window_ids[0], pytest.approx(9.26), pytest.approx(10.76), "other"),
+    ]
+
+
 def test_session_infos_read_span_marks_and_meta_without_samples(project: Project) -> None:
     sid = _session(project, seconds=10.0)
     live = project.begin_session(rate_hz=RATE, source="recording")

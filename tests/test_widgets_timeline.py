@@ -64,6 +64,7 @@ def test_a_brushed_region_and_a_click_are_stored_at_once(timeline: SessionTimeli
         assert again.counts() == {"high-five": 1, "other": 2}
     assert timeline.events["high-five"].visible
     assert timeline.regions["other"].visible
+    assert timeline.windows["other"].x.shape == (2, 5)  # the region's two windows, in the band
     assert "high-five 1" in timeline.counts.value
     assert timeline.brush.selected is None  # ready for the next drag
 

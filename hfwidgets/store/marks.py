@@ -248,6 +248,16 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
         )
         return self.delete_mark(int(rows[0][0])) if rows else None
 
+    def session_windows(self, session_id: int) -> list[tuple[int, float, float, str | None]]:
+        """``(window id, start s, end s, label)`` of a session's live windows that know where
+        they lie (``t0`` set), read without their samples (what a timeline shades)."""
+        rows = self._db.query(
+            "SELECT id, t0, t0 + n / rate_hz, label FROM windows WHERE session_id = ? AND "
+            "t0 IS NOT NULL AND deleted_at IS NULL ORDER BY t0, id",
+            (session_id,),
+        )
+        return [(int(i), float(a), float(b), lab) for i, a, b, lab in rows]
+
     # --- session facts ----------------------------------------------------------------------
 
     def set_session_meta(self, session_id: int, meta: Mapping[str, Any]) -> None:

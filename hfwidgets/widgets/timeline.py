@@ -19,6 +19,7 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
+from hfwidgets.datamap.picture import UNLABELLED_COLOUR
 from hfwidgets.store.marks import Mark
 from hfwidgets.timeline.envelope import Envelope, view_envelope
 from hfwidgets.timeline.session_picture import AXIS_COLOURS, class_colour
@@ -79,11 +80,16 @@ class SessionTimeline(w.VBox):
         )  # fmt: skip
         self.regions = {c: self._class_lines(c, scales, fill=True) for c in self.classes}
         self.events = {c: self._class_lines(c, scales, fill=False) for c in self.classes}
+        # The session's windows (captured or cut from marks) as a band along the top, by label.
+        self.windows = {c: self._class_lines(c, scales, fill=True) for c in (*self.classes, "")}
         self.brush = bq.interacts.BrushIntervalSelector(scale=self.xs, color="#555")
         self.clicker = bq.interacts.IndexSelector(scale=self.xs, color="#555")
         self.panzoom = bq.interacts.PanZoom(scales={"x": [self.xs]})
         self.figure = bq.Figure(
-            marks=[*self.regions.values(), *self.events.values(), self.traces],
+            marks=[
+                *self.regions.values(), *self.windows.values(), *self.events.values(),
+                self.traces,
+            ],
             axes=[
                 bq.Axis(scale=self.xs, label="seconds"),
                 bq.Axis(scale=self.ys, orientation="vertical", label="g"),
@@ -134,7 +140,7 @@ class SessionTimeline(w.VBox):
         self.refresh_sessions(session_id)
 
     def _class_lines(self, name: str, scales: dict[str, Any], *, fill: bool) -> bq.Lines:
-        colour = class_colour(self.classes, name)
+        colour = class_colour(self.classes, name) if name else UNLABELLED_COLOUR
         return bq.Lines(
             x=_EMPTY, y=_EMPTY, scales=scales, colors=[colour], fill_colors=[colour],
             fill="inside" if fill else "none", fill_opacities=[0.2], opacities=[0.9],
@@ -262,12 +268,27 @@ class SessionTimeline(w.VBox):
                     lines.x = np.array([[m.start, m.start] for m in events])
                     lines.y = np.tile([low, high], (len(events), 1))
                 lines.visible = bool(events)
+        self._draw_windows()
         per_class = {c: sum(m.label == c for m in marks) for c in self.classes}
         self.counts.value = "<small>" + " · ".join(
             f"<span style='color:{class_colour(self.classes, c)}'>■</span> {esc(c)} {n}"
             for c, n in per_class.items()
         ) + "</small>"  # fmt: skip
         self.run.update_marks(marks)
+
+    def _draw_windows(self) -> None:
+        spans = [] if self.session_id is None else self.project.session_windows(self.session_id)
+        top = float(self.ys.max) if self.ys.max is not None else 1.0
+        band = (top - float(self.ys.min if self.ys.min is not None else 0.0)) * 0.04
+        for name, lines in self.windows.items():
+            mine = [(a, b) for _i, a, b, label in spans if (label or "") == name]
+            with lines.hold_sync():
+                if mine:
+                    lines.x = np.array([[a, a, b, b, a] for a, b in mine])
+                    lines.y = np.tile(
+                        [top - band, top, top, top - band, top - band], (len(mine), 1)
+                    )
+                lines.visible = bool(mine)
 
     def _store(self, **where: float) -> Mark | None:
         if self.session_id is None:
