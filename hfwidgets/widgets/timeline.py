@@ -19,18 +19,17 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from hfwidgets.datamap.picture import UNLABELLED_COLOUR
 from hfwidgets.store.marks import Mark
 from hfwidgets.timeline.envelope import Envelope, view_envelope
 from hfwidgets.timeline.session_picture import AXIS_COLOURS, class_colour
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.keys import KeyMap, attach_keys
+from hfwidgets.widgets.timeline_layers import MarkLayers
 from hfwidgets.widgets.timeline_run import TimelineRun
 
 __all__ = ["MODES", "SessionTimeline"]
 
 MODES = ("pan/zoom", "mark region", "mark event")
-_EMPTY = np.zeros((1, 2))
 # The labeller's keys that mean nothing on a timeline.
 _NOT_HERE = ("discard", "delete")
 
@@ -78,18 +77,14 @@ class SessionTimeline(w.VBox):
             x=np.zeros((3, 2)), y=np.zeros((3, 2)), scales=scales, colors=list(AXIS_COLOURS),
             stroke_width=1,
         )  # fmt: skip
-        self.regions = {c: self._class_lines(c, scales, fill=True) for c in self.classes}
-        self.events = {c: self._class_lines(c, scales, fill=False) for c in self.classes}
-        # The session's windows (captured or cut from marks) as a band along the top, by label.
-        self.windows = {c: self._class_lines(c, scales, fill=True) for c in (*self.classes, "")}
+        self.layers = MarkLayers(self.classes, scales)
+        self.regions, self.events = self.layers.regions, self.layers.events
+        self.windows = self.layers.windows
         self.brush = bq.interacts.BrushIntervalSelector(scale=self.xs, color="#555")
         self.clicker = bq.interacts.IndexSelector(scale=self.xs, color="#555")
         self.panzoom = bq.interacts.PanZoom(scales={"x": [self.xs]})
         self.figure = bq.Figure(
-            marks=[
-                *self.regions.values(), *self.windows.values(), *self.events.values(),
-                self.traces,
-            ],
+            marks=[*self.layers.marks, self.traces],
             axes=[
                 bq.Axis(scale=self.xs, label="seconds"),
                 bq.Axis(scale=self.ys, orientation="vertical", label="g"),
@@ -138,14 +133,6 @@ class SessionTimeline(w.VBox):
         self._wire()
         self.key_events = attach_keys(self, self.keymap, self.handle_key) if keyboard else None
         self.refresh_sessions(session_id)
-
-    def _class_lines(self, name: str, scales: dict[str, Any], *, fill: bool) -> bq.Lines:
-        colour = class_colour(self.classes, name) if name else UNLABELLED_COLOUR
-        return bq.Lines(
-            x=_EMPTY, y=_EMPTY, scales=scales, colors=[colour], fill_colors=[colour],
-            fill="inside" if fill else "none", fill_opacities=[0.2], opacities=[0.9],
-            stroke_width=0 if fill else 2, visible=False,
-        )  # fmt: skip
 
     def _wire(self) -> None:
         self.session_menu.observe(lambda c: self.show_session(c["new"]), "value")
@@ -251,44 +238,16 @@ class SessionTimeline(w.VBox):
         return [] if self.session_id is None else self.project.marks(self.session_id)
 
     def draw_marks(self) -> None:
-        """Redraw the regions and event lines of every class, and the counts per class."""
+        """Redraw the marks and windows of the session shown, and the marks per class."""
         marks = self.marks
-        low, high = -1e3, 1e3  # beyond any reading: the shading spans the plot's height
-        for name in self.classes:
-            regions = [m for m in marks if m.label == name and m.kind == "region"]
-            events = [m for m in marks if m.label == name and m.kind == "event"]
-            shade, lines = self.regions[name], self.events[name]
-            with shade.hold_sync():
-                if regions:
-                    shade.x = np.array([[m.start, m.start, m.end, m.end, m.start] for m in regions])
-                    shade.y = np.tile([low, high, high, low, low], (len(regions), 1))
-                shade.visible = bool(regions)
-            with lines.hold_sync():
-                if events:
-                    lines.x = np.array([[m.start, m.start] for m in events])
-                    lines.y = np.tile([low, high], (len(events), 1))
-                lines.visible = bool(events)
-        self._draw_windows()
+        spans = [] if self.session_id is None else self.project.session_windows(self.session_id)
+        self.layers.draw(marks, spans, y_range=(self.ys.min, self.ys.max))
         per_class = {c: sum(m.label == c for m in marks) for c in self.classes}
         self.counts.value = "<small>" + " · ".join(
             f"<span style='color:{class_colour(self.classes, c)}'>■</span> {esc(c)} {n}"
             for c, n in per_class.items()
         ) + "</small>"  # fmt: skip
         self.run.update_marks(marks)
-
-    def _draw_windows(self) -> None:
-        spans = [] if self.session_id is None else self.project.session_windows(self.session_id)
-        top = float(self.ys.max) if self.ys.max is not None else 1.0
-        band = (top - float(self.ys.min if self.ys.min is not None else 0.0)) * 0.04
-        for name, lines in self.windows.items():
-            mine = [(a, b) for _i, a, b, label in spans if (label or "") == name]
-            with lines.hold_sync():
-                if mine:
-                    lines.x = np.array([[a, a, b, b, a] for a, b in mine])
-                    lines.y = np.tile(
-                        [top - band, top, top, top - band, top - band], (len(mine), 1)
-                    )
-                lines.visible = bool(mine)
 
     def _store(self, **where: float) -> Mark | None:
         if self.session_id is None:
