@@ -56,10 +56,14 @@ def test_a_brushed_region_and_a_click_are_stored_at_once(timeline: SessionTimeli
     timeline.brush.brushing = False  # the mouse is released
     timeline.mode_buttons.value = MODES[2]
     timeline.handle_key("label:high-five")
-    timeline.clicker.selected = np.array([19.2])
+    assert timeline.figure.interaction is None
+    # A click 19.2 s into the minute: 55 px margin left, 10 px right of a 655 px wide figure.
+    at_px = 55 + 19.2 / 59.98 * 590
+    timeline._clicked({"type": "click", "relativeX": at_px, "boundingRectWidth": 655})
     with Project.open(timeline.project.path) as again:  # another reader sees both
         marks = again.marks()
         assert [(m.kind, m.label) for m in marks] == [("event", "high-five"), ("region", "other")]
+        assert marks[0].start == pytest.approx(19.2)
         assert (marks[1].start, marks[1].end) == (20.0, 23.5)
         assert again.counts() == {"high-five": 1, "other": 2}
     assert timeline.events["high-five"].visible

@@ -4,7 +4,7 @@ lines, and marking with the mouse and keys (bqplot; every change stored at once)
 What is drawn at each view is `hfwidgets.timeline.view_envelope`'s min/max envelope at the
 plot's width (full resolution once zoomed in far enough), so an hour at 50 Hz pans as fast as a
 minute. Modes: *pan/zoom* (drag and wheel: bqplot's PanZoom on the time axis), *mark region*
-(drag an interval: BrushIntervalSelector) and *mark event* (click: IndexSelector); each mark is
+(drag an interval: BrushIntervalSelector) and *mark event* (a click, read by ipyevents); each mark is
 stored with the current class (`Project.add_mark`, windows cut with the project's window
 length) when the mouse is released. Keys as in the labeller: digits and initials choose the
 class, ``z`` undoes the session's newest mark, arrows pan, Enter labels the chosen candidate of
@@ -81,7 +81,6 @@ class SessionTimeline(w.VBox):
         self.regions, self.events = self.layers.regions, self.layers.events
         self.windows = self.layers.windows
         self.brush = bq.interacts.BrushIntervalSelector(scale=self.xs, color="#555")
-        self.clicker = bq.interacts.IndexSelector(scale=self.xs, color="#555")
         self.panzoom = bq.interacts.PanZoom(scales={"x": [self.xs]})
         self.figure = bq.Figure(
             marks=[*self.layers.marks, self.traces],
@@ -139,7 +138,12 @@ class SessionTimeline(w.VBox):
         self.mode_buttons.observe(lambda c: self._set_mode(c["new"]), "value")
         self.xs.observe(lambda _c: self.redraw(), ["min", "max"])
         self.brush.observe(self._brushed, "brushing")
-        self.clicker.observe(self._clicked, "selected")
+        # A click in event mode: the page's pointer position (ipyevents), turned into a time
+        # on the axis (bqplot's IndexSelector follows the mouse until a second click instead).
+        from ipyevents import Event
+
+        self.click_events = Event(source=self.figure, watched_events=["click"])
+        self.click_events.on_dom_event(self._clicked)
         self.zoom_in.on_click(lambda _b: self.zoom(0.5))
         self.zoom_out.on_click(lambda _b: self.zoom(2.0))
         self.left.on_click(lambda _b: self.pan(-0.5))
@@ -288,7 +292,7 @@ class SessionTimeline(w.VBox):
         return mark
 
     def _set_mode(self, mode: str) -> None:
-        interaction = {MODES[0]: self.panzoom, MODES[1]: self.brush, MODES[2]: self.clicker}
+        interaction = {MODES[0]: self.panzoom, MODES[1]: self.brush, MODES[2]: None}
         self.figure.interaction = interaction[mode]
 
     def _brushed(self, change: dict[str, Any]) -> None:
@@ -300,10 +304,24 @@ class SessionTimeline(w.VBox):
             self.mark_region(start, end)
         self.brush.selected = None
 
-    def _clicked(self, change: dict[str, Any]) -> None:
-        selected = change["new"]
-        if selected is not None and len(selected):
-            self.mark_event(float(selected[0]))
+    def time_at(self, x_px: float, width_px: float) -> float | None:
+        """The time under pixel ``x_px`` of the figure (``width_px`` wide); None off the plot."""
+        margin = self.figure.fig_margin
+        inner = width_px - margin["left"] - margin["right"]
+        where = (x_px - margin["left"]) / inner if inner > 0 else -1.0
+        if not 0.0 <= where <= 1.0:
+            return None
+        start, end = self.view
+        return start + where * (end - start)
+
+    def _clicked(self, event: dict[str, Any]) -> None:
+        if self.mode_buttons.value != MODES[2]:
+            return
+        at = self.time_at(
+            float(event.get("relativeX", -1)), float(event.get("boundingRectWidth", 0))
+        )
+        if at is not None:
+            self.mark_event(at)
 
     def _after_candidate(self, mark: Mark) -> None:
         self.message.value = (
