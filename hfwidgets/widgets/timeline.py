@@ -4,9 +4,9 @@ lines, and marking with the mouse and keys (bqplot; every change stored at once)
 What is drawn at each view is `hfwidgets.timeline.view_envelope`'s min/max envelope at the
 plot's width (full resolution once zoomed in far enough), so an hour at 50 Hz pans as fast as a
 minute. Modes: *pan/zoom* (drag and wheel: bqplot's PanZoom on the time axis), *mark region*
-(drag an interval: BrushIntervalSelector) and *mark event* (a click, read by ipyevents); each mark is
-stored with the current class (`Project.add_mark`, windows cut with the project's window
-length) when the mouse is released. Keys as in the labeller: digits and initials choose the
+(drag an interval: BrushIntervalSelector) and *mark event* (a click, read by ipyevents); each
+mark is stored with the current class (`Project.add_mark`, windows cut with the project's
+window length) when the mouse is released. Keys as in the labeller: digits and initials choose the
 class, ``z`` undoes the session's newest mark, arrows pan, Enter labels the chosen candidate of
 the run below (`hfwidgets.widgets.timeline_run.TimelineRun`).
 """
