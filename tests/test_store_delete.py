@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hfwidgets.store import Project, export_generic
+from hfwidgets.store import SCHEMA_VERSION, Project, export_generic
 
 
 def _window(seed: int) -> np.ndarray:
@@ -69,6 +69,9 @@ def test_version_2_database_is_migrated_to_soft_delete_and_chunked_sessions(
     with Project.create(folder) as p:
         a = p.add_window(_window(1), rate_hz=50.0, label="other")
     conn = sqlite3.connect(folder / "project.sqlite")
+    # What version 4 added goes too (marks on sessions), so the file is as version 2 wrote it.
+    conn.executescript("DROP TABLE mark_windows; DROP TABLE marks")
+    conn.execute("ALTER TABLE sessions DROP COLUMN meta")
     conn.execute("DROP TABLE session_chunks")
     conn.execute("ALTER TABLE windows DROP COLUMN deleted_at")
     conn.execute("PRAGMA user_version = 2")
@@ -81,5 +84,5 @@ def test_version_2_database_is_migrated_to_soft_delete_and_chunked_sessions(
         p.restore_window(a)
         assert p.window(a).label == "other"
     conn = sqlite3.connect(folder / "project.sqlite")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()

@@ -122,8 +122,8 @@ def register(subparsers: Any) -> None:
         type=int,
         nargs="+",
         metavar="ID",
-        help="stored sessions (their labelled windows are the events); default: every "
-        "session with labelled windows, else --simulate 2",
+        help="stored sessions (their event marks, else their labelled windows, are the "
+        "events); default: every session with marks or labelled windows, else --simulate 2",
     )
     where.add_argument(
         "--simulate", type=int, metavar="N", help="calibrate on N simulated sessions"

@@ -1,8 +1,9 @@
 """The sessions a run is calibrated on: recorded ones with labelled windows, or simulated.
 
 A calibration session is a continuous recording with known event times. A project's stored
-session gets its events from the windows labelled with the counted class (their middles); a
-simulated session knows them from the simulated arm.
+session gets its events from the event marks placed on it (`Project.add_mark`) when it has
+marks, else from the windows labelled with the counted class (their middles); a simulated
+session knows them from the simulated arm.
 
 Pure: no threads, widgets or torch here.
 """
@@ -97,22 +98,30 @@ class SessionStore(Protocol):
 
     def windows(self) -> Iterable[Any]: ...
 
+    def marks(self, session_id: int | None = None) -> list[Any]: ...
+
 
 def project_sessions(
     project: SessionStore, ids: Iterable[int] | None = None, *, positive: str = "high-five"
 ) -> list[CalibrationSession]:
-    """A project's stored sessions, with the labelled ``positive`` windows as their events.
+    """A project's stored sessions, with their ``positive`` event marks (a session with marks)
+    or labelled ``positive`` windows (one without) as their events.
 
-    Without ``ids``: every stored session that holds at least one labelled window (a session
-    nobody labelled says nothing about what happened in it). Unlabelled motions inside a
-    session count as "no event": label the session's windows before calibrating on it.
+    Without ``ids``: every stored session that holds at least one mark or labelled window (a
+    session nobody labelled says nothing about what happened in it). Unlabelled motions inside
+    a session count as "no event": mark or label the session's events before calibrating on it.
     """
     windows = list(project.windows())
     wanted = list(ids) if ids is not None else project.session_ids()
     labelled = {w.session_id for w in windows if w.label is not None and w.t0 is not None}
+    marked: dict[int, list[float]] = {}
+    for mark in project.marks():
+        events = marked.setdefault(mark.session_id, [])
+        if mark.kind == "event" and mark.label == positive:
+            events.append(float(mark.at))
     out = []
     for sid in wanted:
-        if ids is None and sid not in labelled:
+        if ids is None and sid not in labelled and sid not in marked:
             continue
         record = project.session(sid)  # ValueError naming the session when it does not exist
         out.append(
@@ -120,7 +129,11 @@ def project_sessions(
                 t=np.asarray(record.t, dtype=float),
                 xyz=np.asarray(record.xyz, dtype=np.float32),
                 rate_hz=float(record.rate_hz),
-                event_times=tuple(labelled_event_times(windows, session_id=sid, positive=positive)),
+                event_times=tuple(
+                    sorted(marked[sid])
+                    if sid in marked
+                    else labelled_event_times(windows, session_id=sid, positive=positive)
+                ),
                 name=f"session {sid}",
             )
         )

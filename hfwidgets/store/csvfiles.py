@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from numpy.typing import NDArray
 from hfwidgets.errors import HfwError
 from hfwidgets.store.arrays import MAX_ABS_G
 
-__all__ = ["AXES", "CsvSamples", "read_samples_csv", "write_samples_csv"]
+__all__ = ["AXES", "CsvSamples", "read_number_columns", "read_samples_csv", "write_samples_csv"]
 
 AXES = ("ax", "ay", "az")
 
@@ -58,26 +59,49 @@ def read_samples_csv(path: Path) -> CsvSamples:
         Naming the file and line: empty file, missing columns, a row with the wrong number of
         values, a value that is not a finite number or beyond +/-1000 g, or no data rows.
     """
+    values, lines, _ = read_number_columns(path, [(a,) for a in AXES], header_hint="'ax,ay,az'")
+    return CsvSamples(path=path, samples=values.astype(np.float32), lines=lines)
+
+
+def read_number_columns(
+    path: Path,
+    columns: Sequence[Sequence[str]],
+    *,
+    header_hint: str,
+    readings: int | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], list[str]]:
+    """Read number columns of a CSV file by header name: ``(values [n, len(columns)], lines,
+    the header name found for each column)``.
+
+    Each entry of ``columns`` lists the names one column may have (case-insensitive; the first
+    found wins), so one reader serves several layouts. The first ``readings`` columns (all by
+    default) are accelerations, checked against +/-1000 g; the others (a time column) are only
+    checked to be finite numbers.
+    """
     text = _read_text(path)
     rows = csv.reader(io.StringIO(text))
     header: list[str] | None = None
-    columns: list[int] = []
-    values: list[tuple[float, float, float]] = []
+    index: list[int] = []
+    names: list[str] = []
+    values: list[list[float]] = []
     lines: list[int] = []
+    limit = len(columns) if readings is None else readings
     for row in rows:
         line = rows.line_num
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
             header = [cell.strip().lower() for cell in row]
-            missing = [a for a in AXES if a not in header]
+            found = [next((n for n in options if n.lower() in header), None) for options in columns]
+            missing = [options[0] for options, name in zip(columns, found, strict=True) if not name]
             if missing:
                 raise HfwError(
                     f"{path} line {line}: header {','.join(row)!r} lacks column(s) "
-                    f"{', '.join(missing)}; the first line must be 'ax,ay,az' (extra columns "
+                    f"{', '.join(missing)}; the first line must be {header_hint} (extra columns "
                     "are ignored)"
                 )
-            columns = [header.index(a) for a in AXES]
+            names = [str(n) for n in found]
+            index = [header.index(n.lower()) for n in names]
             continue
         if len(row) != len(header):
             raise HfwError(
@@ -85,36 +109,36 @@ def read_samples_csv(path: Path) -> CsvSamples:
                 "columns (ragged or truncated row)"
             )
         sample = []
-        for axis, col in zip(AXES, columns, strict=True):
+        for k, (name, col) in enumerate(zip(names, index, strict=True)):
             cell = row[col].strip()
             try:
                 value = float(cell)
             except ValueError:
                 raise HfwError(
-                    f"{path} line {line}, column {axis}: {cell!r} is not a number"
+                    f"{path} line {line}, column {name}: {cell!r} is not a number"
                 ) from None
             if not math.isfinite(value):
                 raise HfwError(
-                    f"{path} line {line}, column {axis}: {cell!r} is not a finite number; "
+                    f"{path} line {line}, column {name}: {cell!r} is not a finite number; "
                     "drop or interpolate missing samples before importing"
                 )
-            if abs(value) > MAX_ABS_G:
+            if k < limit and abs(value) > MAX_ABS_G:
                 raise HfwError(
-                    f"{path} line {line}, column {axis}: {cell} g is beyond +/-{MAX_ABS_G:g} g, "
+                    f"{path} line {line}, column {name}: {cell} g is beyond +/-{MAX_ABS_G:g} g, "
                     "more than any motion accelerometer reads; samples must be in g (raw "
                     "counts: divide by the sensor's counts per g; m/s^2: divide by 9.81)"
                 )
             sample.append(value)
-        values.append((sample[0], sample[1], sample[2]))
+        values.append(sample)
         lines.append(line)
     if header is None:
-        raise HfwError(f"{path}: empty file; expected a header line 'ax,ay,az' and samples")
+        raise HfwError(f"{path}: empty file; expected a header line {header_hint} and samples")
     if not values:
         raise HfwError(f"{path}: only a header, no samples after line 1")
-    return CsvSamples(
-        path=path,
-        samples=np.asarray(values, dtype=np.float64).astype(np.float32),
-        lines=np.asarray(lines, dtype=np.int64),
+    return (
+        np.asarray(values, dtype=np.float64).reshape(-1, len(columns)),
+        np.asarray(lines, dtype=np.int64),
+        names,
     )
 
 

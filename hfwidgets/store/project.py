@@ -26,6 +26,7 @@ from hfwidgets.store.arrays import (
     check_rate_hz,
 )
 from hfwidgets.store.database import Database
+from hfwidgets.store.marks import MarksMixin
 from hfwidgets.store.names import (
     check_class_name,
     check_stored_names,
@@ -33,7 +34,6 @@ from hfwidgets.store.names import (
     store_classes,
     stored_classes,
 )
-from hfwidgets.store.runs import RunsMixin
 from hfwidgets.store.schema import (
     DB_NAME,
     check_integrity,
@@ -42,8 +42,6 @@ from hfwidgets.store.schema import (
     create_schema,
     migrate,
 )
-from hfwidgets.store.sessions import SessionsMixin
-from hfwidgets.store.windows import WindowsMixin
 
 __all__ = ["DEFAULT_CLASSES", "Project", "check_class_name"]
 
@@ -64,7 +62,7 @@ def _check_folder(folder: Path) -> None:
         )
 
 
-class Project(WindowsMixin, SessionsMixin, RunsMixin):
+class Project(MarksMixin):
     """A labelled-window project stored in ``<path>/project.sqlite``.
 
     Use :meth:`create`, :meth:`open` or :meth:`open_or_create` rather than the constructor.

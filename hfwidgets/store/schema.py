@@ -13,6 +13,9 @@ Version history
    keeps its id, label history and split entries and :meth:`Project.restore_window` brings it
    back. Sessions gain ``session_chunks``, appended while a recording runs (one transaction per
    chunk), so a killed capture keeps everything up to its last chunk.
+4. Marks on sessions: ``marks`` (an event at a time, or a region from start to end, with a
+   class; ``deleted_at`` set when undone) and ``mark_windows`` (the windows cut from each mark).
+   Sessions gain ``meta`` (JSON: the imported file, its gaps and rate changes).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ __all__ = [
 ]
 
 DB_NAME = "project.sqlite"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Long enough for a teammate's bulk import to finish; a label click waits rather than fails.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -53,7 +56,8 @@ CREATE TABLE sessions (
     channels INTEGER NOT NULL,
     t BLOB NOT NULL,
     xyz BLOB NOT NULL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE windows (
     id INTEGER PRIMARY KEY,
@@ -105,7 +109,27 @@ CREATE TABLE runs (
     updated_at REAL NOT NULL,
     finished_at REAL
 );
+CREATE TABLE marks (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'region')),
+    t_start REAL NOT NULL,
+    t_end REAL NOT NULL,
+    label TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    deleted_at REAL
+);
+CREATE INDEX marks_session ON marks(session_id);
+CREATE TABLE mark_windows (
+    mark_id INTEGER NOT NULL REFERENCES marks(id) ON DELETE CASCADE,
+    window_id INTEGER NOT NULL REFERENCES windows(id) ON DELETE CASCADE,
+    PRIMARY KEY (mark_id, window_id)
+);
 """
+
+# Tables and indexes that arrive in version 4 (every older migration leaves them out).
+_V4_NAMES = ("marks", "mark_windows")
 
 _FINISHED = ("finished", "stopped", "failed", "cancelled")
 
@@ -191,8 +215,17 @@ def _split_statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def _is_v4_statement(statement: str) -> bool:
+    words = statement.split()
+    return (len(words) > 2 and words[2] in _V4_NAMES) or "ON marks(" in statement
+
+
 def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
-    new_tables = [s for s in _split_statements(_CURRENT_DDL) if not _is_v1_statement(s)]
+    new_tables = [
+        s
+        for s in _split_statements(_CURRENT_DDL)
+        if not _is_v1_statement(s) and not _is_v4_statement(s)
+    ]
     conn.execute("ALTER TABLE windows ADD COLUMN digest TEXT NOT NULL DEFAULT ''")
     conn.execute("ALTER TABLE windows ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
     conn.execute("ALTER TABLE windows ADD COLUMN created_at REAL NOT NULL DEFAULT 0")
@@ -216,6 +249,13 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE sessions ADD COLUMN meta TEXT NOT NULL DEFAULT '{}'")
+    for statement in _split_statements(_CURRENT_DDL):
+        if _is_v4_statement(statement):
+            conn.execute(statement)
+
+
 def _is_v1_statement(statement: str) -> bool:
     head = " ".join(statement.split()[:3]).lower()
     # session_chunks arrives in version 3, not 2.
@@ -231,6 +271,7 @@ def _is_v1_statement(statement: str) -> bool:
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
 }
 
 

@@ -149,9 +149,14 @@ class Workbench(RunFollowing, w.VBox):
         self.key_events = attach_keys(
             self.capture_area, self.labeler.keymap, self.labeler.handle_key
         )
+        from hfwidgets.widgets.timeline import SessionTimeline
+
+        # Beside review: a stored session's timeline (marks, regions, a run's mistakes), folded.
+        self.timeline = SessionTimeline(project)
+        timeline = w.Accordion([self.timeline], titles=("Timeline of a stored session",))
         self.tabs = w.Tab(
             children=[
-                self.capture_area,
+                w.VBox([self.capture_area, timeline]),
                 w.VBox([self.picker, self.checklist]),
                 # Under the panel, where a person looks when a run ends: the data map of that
                 # run, then the run list with it among the others.
