@@ -139,6 +139,11 @@ static int hfw_board_push(float ax, float ay, float az) {{
 """
 
 
+def _comment(text: str) -> str:
+    """``text`` safe inside a ``//`` comment: printable ASCII, no backslash (line splice)."""
+    return "".join(c if " " <= c <= "~" and c != "\\" else "?" for c in text)
+
+
 def emlearn_include_dir() -> Path:
     """The folder of emlearn's C headers inside its installed package."""
     import emlearn
@@ -172,8 +177,8 @@ def write_c_sources(model: BoardModel, out: Path, *, consecutive: int = 1) -> li
         written.append(path)
     glue = _GLUE.format(
         run_id=model.run_id,
-        classes=", ".join(model.classes).replace("*/", ""),
-        positive=model.positive.replace('"', "'").replace("\n", " "),
+        classes=_comment(", ".join(model.classes)),
+        positive=_comment(model.positive),
         positive_index=model.classes.index(model.positive),
         n=model.n_samples,
         points=model.points,
@@ -184,7 +189,7 @@ def write_c_sources(model: BoardModel, out: Path, *, consecutive: int = 1) -> li
         threshold=float(model.threshold),
         release=float(max(model.threshold - 0.2, 0.0)),
         consecutive=int(consecutive),
-        min_gap_samples=max(int(round(model.min_gap_s * model.rate_hz)), 0),
+        min_gap_samples=max(round(model.min_gap_s * model.rate_hz), 0),
         scale=float(model.forest.scale),
         forest=FOREST_NAME,
     )

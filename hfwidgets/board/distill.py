@@ -150,7 +150,7 @@ def distil_run(
         for w, r in zip(raw.windows, raw.rates_hz, strict=True)
     ]
     window_s = predictor.window_s or float(np.median([len(w) for w in windows])) / rate
-    n = max(int(round(window_s * rate)), 1)
+    n = max(round(window_s * rate), 1)
     features = board_features(windows, n=n)
     soft = _teacher(predictor, windows)
     labels, ids = raw.labels, raw.ids
@@ -189,7 +189,7 @@ def distil_run(
         positive=positive,
         rate_hz=rate,
         n_samples=n,
-        hop=max(int(round((point.hop_s if point else 0.2) * rate)), 1),
+        hop=max(round((point.hop_s if point else 0.2) * rate), 1),
         threshold=point.threshold if point else 0.8,
         min_gap_s=point.min_gap_s if point else max(window_s, 0.5),
         run_id=int(run_id),

@@ -60,4 +60,5 @@ def board_features(
     fitted = fitted.astype(np.float32)
     picked = fitted[:, sample_indices(n, points), :]  # [B, points, 3]
     parts = [picked.transpose(0, 2, 1).reshape(len(fitted), -1), fitted.min(1), fitted.max(1)]
-    return np.concatenate(parts, axis=1).astype(np.float32)
+    out: np.ndarray = np.concatenate(parts, axis=1).astype(np.float32)
+    return out

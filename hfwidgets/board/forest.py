@@ -18,7 +18,7 @@ import numpy as np
 
 from hfwidgets.errors import HfwError
 
-__all__ = ["QuantisedForest", "fit_forest", "reference_proba"]
+__all__ = ["QuantisedForest", "fit_forest", "mean_visits", "reference_proba"]
 
 
 def _emlearn() -> Any:
@@ -126,12 +126,14 @@ def fit_forest(
     )
 
 
-def _leaf(model: QuantisedForest, root: int, q: np.ndarray) -> int:
-    node = int(root)
+def _walk(model: QuantisedForest, root: int, q: np.ndarray) -> tuple[int, int]:
+    """The leaf tree ``root`` reaches for features ``q`` (as ``eml_trees_predict_tree``), visits."""
+    node, visits = int(root), 0
     while node >= 0:
+        visits += 1
         feature, threshold, left, right = model.nodes[node]
         node = int(left) if q[feature] < threshold else int(right)
-    return -node - 1
+    return -node - 1, visits
 
 
 def reference_proba(model: QuantisedForest, quantised: np.ndarray) -> np.ndarray:
@@ -142,8 +144,15 @@ def reference_proba(model: QuantisedForest, quantised: np.ndarray) -> np.ndarray
     for b in range(len(q)):
         acc = np.zeros(model.n_classes, dtype=np.float32)
         for root in model.roots:
-            acc = acc + model.leaves[_leaf(model, int(root), q[b])].astype(np.float32) / np.float32(
-                255.0
-            )
+            acc = acc + model.leaves[_walk(model, int(root), q[b])[0]].astype(
+                np.float32
+            ) / np.float32(255.0)
         out[b] = acc / n_trees
     return out
+
+
+def mean_visits(model: QuantisedForest, quantised: np.ndarray) -> float:
+    """Mean tree nodes visited per prediction of ``quantised`` features (for latency estimates)."""
+    q = np.asarray(quantised)
+    total = sum(_walk(model, int(root), row)[1] for row in q for root in model.roots)
+    return total / max(len(q), 1)

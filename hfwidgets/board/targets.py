@@ -75,9 +75,7 @@ class Fit:
         }
 
 
-def check_fit(
-    target: BoardTarget, *, flash_bytes: int, ram_bytes: int, table_bytes: int
-) -> Fit:
+def check_fit(target: BoardTarget, *, flash_bytes: int, ram_bytes: int, table_bytes: int) -> Fit:
     """Check a model of ``flash_bytes``/``ram_bytes`` (``table_bytes`` of them constant tables).
 
     On a board that keeps constant tables in RAM the tables count against RAM as well.

@@ -101,7 +101,9 @@ def compile_cortex_m4f(source_dir: Path) -> ObjectSize:
     """
     tools = arm_toolchain()
     if tools is None:
-        raise HfwError("arm-none-eabi-gcc is not installed (Debian: apt-get install gcc-arm-none-eabi)")
+        raise HfwError(
+            "arm-none-eabi-gcc is not installed (Debian: apt-get install gcc-arm-none-eabi)"
+        )
     gcc, size = tools
     with tempfile.TemporaryDirectory(prefix="hfw-board-") as tmp:
         unit = Path(tmp) / "hfw_board_object.c"
@@ -146,7 +148,8 @@ def run_on_host(source_dir: Path, windows: np.ndarray) -> tuple[np.ndarray, np.n
                 return int(line.split()[2])
         raise HfwError(f"{source_dir}/hfw_board.h lacks {name}")
 
-    n, n_features, n_classes = define("HFW_BOARD_N"), define("HFW_BOARD_FEATURES"), define("HFW_BOARD_CLASSES")
+    n, n_features = define("HFW_BOARD_N"), define("HFW_BOARD_FEATURES")
+    n_classes = define("HFW_BOARD_CLASSES")
     array = np.ascontiguousarray(windows, dtype=np.float32)
     if array.ndim != 3 or array.shape[1:] != (n, 3):
         raise ValueError(f"windows must have shape [B, {n}, 3], got {array.shape}")
