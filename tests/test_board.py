@@ -90,8 +90,10 @@ def test_the_uno_is_refused_with_the_limit_and_the_size_needed(exported):
     assert "Nano 33 BLE" in uno["instead"]
     huge = check_fit(NANO_33_BLE, flash_bytes=400_000, ram_bytes=70_000, table_bytes=390_000)
     assert not huge.fits
-    assert "400000 bytes of flash" in huge.reasons[0] and "262144" in huge.reasons[0]
-    assert "70000 bytes of RAM" in huge.reasons[1] and "65536" in huge.reasons[1]
+    assert "400000 bytes of flash" in huge.reasons[0]
+    assert "262144" in huge.reasons[0]
+    assert "70000 bytes of RAM" in huge.reasons[1]
+    assert "65536" in huge.reasons[1]
     small = check_fit(UNO, flash_bytes=2000, ram_bytes=600, table_bytes=900)
     assert small.ram_needed == 1500  # the tables count against an AVR's RAM
 
@@ -102,12 +104,15 @@ def test_sketch_keeps_the_hfw_imu_protocol_and_prints_counts(exported):
     for part in ("bool setupImu() {", "void writeRegister", "uint8_t readRegister"):
         block = original[original.index(part) :].split("\n}\n", 1)[0]
         assert block in sketch, part
-    assert "const unsigned long RATE_HZ = 50;" in sketch and "Serial.begin(115200);" in sketch
+    assert "const unsigned long RATE_HZ = 50;" in sketch
+    assert "Serial.begin(115200);" in sketch
     assert 'Serial.print(F("# hfw-imu v1 rate="));' in sketch  # the header hfwidgets reads
     assert "Serial.print(g[i], 4);" in sketch  # every sample still streamed, 4 decimals
-    assert 'Serial.print(F("# count "));' in sketch and "@" not in sketch.replace("@file", "")
+    assert 'Serial.print(F("# count "));' in sketch
+    assert "@" not in sketch.replace("@file", "")
     folder = exported.sketch.parent
-    assert folder.name == SKETCH_NAME and exported.sketch.name == f"{SKETCH_NAME}.ino"
+    assert folder.name == SKETCH_NAME
+    assert exported.sketch.name == f"{SKETCH_NAME}.ino"
     for name in ("hfw_board.h", "hfw_board_forest.h", "eml_trees.h", "eml_common.h", "README.md"):
         assert (folder / name).is_file(), name
     assert "#include <eml_" not in (folder / "eml_trees.h").read_text()  # found beside it
@@ -123,7 +128,8 @@ def test_the_student_follows_the_teacher_not_the_labels():
     assert agree > 0.9
     confident = forest.predict_proba(test[test[:, 3] > 1.0])[:, 0]
     # soft: the teacher's 0.9 is the ceiling (hard labels would give pure leaves of 1.0)
-    assert confident.mean() > 0.6 and confident.max() <= 0.91
+    assert confident.mean() > 0.6
+    assert confident.max() <= 0.91
 
 
 def test_cli_export_board_json_reports_sizes_and_accuracy(trained, tmp_path, capsys):
@@ -132,12 +138,15 @@ def test_cli_export_board_json_reports_sizes_and_accuracy(trained, tmp_path, cap
     assert main([*args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["model"]
     assert report["size_source"] in ("arm-none-eabi-size", "estimate")
-    assert report["flash_bytes"] > 0 and report["ram_bytes"] > 0
-    assert 0.0 <= report["accuracy"] <= 1.0 and report["accuracy"] == report["board"]["accuracy"]
+    assert report["flash_bytes"] > 0
+    assert report["ram_bytes"] > 0
+    assert 0.0 <= report["accuracy"] <= 1.0
+    assert report["accuracy"] == report["board"]["accuracy"]
     assert json.loads((out / "board.json").read_text())["flash_bytes"] == report["flash_bytes"]
     assert main(args) == 0
     text = capsys.readouterr().out
-    assert "uno: does not fit" in text and "bytes of RAM" in text
+    assert "uno: does not fit" in text
+    assert "bytes of RAM" in text
 
 
 def test_cross_validated_run_is_compared_on_the_same_folds(tmp_path, punch_flex_dir):
