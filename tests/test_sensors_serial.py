@@ -234,8 +234,7 @@ def test_a_board_that_counts_says_each_high_five_once_and_loses_no_sample() -> N
         chunk, events = next(arm)
         made += len(chunk)
         expected += sum(
-            e.kind == "high-five" and round((e.t + COUNT_DELAY_S) * 50) < fake.sent
-            for e in events
+            e.kind == "high-five" and round((e.t + COUNT_DELAY_S) * 50) < fake.sent for e in events
         )
     assert expected > 5
     assert counted is not None
