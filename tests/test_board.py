@@ -16,6 +16,7 @@ from hfwidgets.board.forest import fit_forest
 from hfwidgets.board.targets import NANO_33_BLE, UNO, check_fit
 from hfwidgets.board.toolchain import arm_toolchain, run_on_host
 from hfwidgets.cli import main
+from hfwidgets.errors import HfwError
 from hfwidgets.sensors.motions import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.training import TrainConfig, train_project
@@ -160,3 +161,13 @@ def test_cross_validated_run_is_compared_on_the_same_folds(tmp_path, punch_flex_
     assert model.board.n == model.run.n == 35
     assert model.positive == "punch"
     assert (result.sketch.parent / "hfw_board.h").read_text().count("#define HFW_BOARD_POSITIVE 1")
+
+
+def test_a_changed_hfw_imu_sketch_is_refused_with_what_is_missing():
+    from hfwidgets.board.sketch import board_sketch, hfw_imu_sketch_path
+
+    original = hfw_imu_sketch_path().read_text()
+    board_sketch(original, rate_hz=50, run_id=1, positive="high-five")  # the shipped one fits
+    with pytest.raises(HfwError, match="no sample line"):
+        board_sketch(original.replace("LSB_PER_G, 4", "LSB_PER_G, 3"), rate_hz=50, run_id=1,
+                     positive="high-five")  # fmt: skip

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hfwidgets._paths import PACKAGE_DIR
 from hfwidgets.board.csource import write_c_sources
 from hfwidgets.board.distill import DEFAULT_DEPTH, DEFAULT_TREES, BoardModel, distil_run
 from hfwidgets.board.forest import mean_visits
+from hfwidgets.board.sketch import board_sketch, hfw_imu_sketch_path
 from hfwidgets.board.targets import NANO_33_BLE, TARGETS, check_fit
 from hfwidgets.board.toolchain import arm_toolchain, compile_cortex_m4f
 from hfwidgets.errors import HfwError
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["SKETCH_NAME", "BoardExport", "estimate_latency_ms", "export_board"]
 
 SKETCH_NAME = "hfw_imu_board"
-SKETCH_TEMPLATE = PACKAGE_DIR / "templates" / "hfw_imu_board.ino"
 # Code of the glue and emlearn's runtime compiled for the Cortex-M4F, without tables (-Os,
 # measured with arm-none-eabi-size: docs/board.md); the estimate when no toolchain is here.
 _CODE_BYTES_ESTIMATE = 1600
@@ -110,12 +109,13 @@ def _write_sketch(model: BoardModel, folder: Path) -> Path:
             f"the run's rate is {model.rate_hz:g} Hz; the sketch samples at whole Hz: set the "
             "project rate to a whole number and train again"
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    text = SKETCH_TEMPLATE.read_text()
-    text = text.replace("@RATE_HZ@", str(int(model.rate_hz))).replace("@RUN_ID@", str(model.run_id))
-    text = text.replace(
-        "@POSITIVE@", "".join(c if c.isalnum() or c in "-_" else "?" for c in model.positive)
+    text = board_sketch(
+        hfw_imu_sketch_path().read_text(),
+        rate_hz=int(model.rate_hz),
+        run_id=model.run_id,
+        positive=model.positive,
     )
+    folder.mkdir(parents=True, exist_ok=True)
     sketch = folder / f"{SKETCH_NAME}.ino"
     sketch.write_text(text)
     write_c_sources(model, folder)

@@ -99,8 +99,8 @@ static int32_t hfw_board_counted = 0, hfw_board_streak = 0, hfw_board_in_run = 0
 static int32_t hfw_board_gap = HFW_BOARD_MIN_GAP_SAMPLES;
 static float hfw_board_p = 0.0f;
 
-static int32_t hfw_board_count(void) {{ return hfw_board_counted; }}
-static float hfw_board_last_p(void) {{ return hfw_board_p; }}
+static inline int32_t hfw_board_count(void) {{ return hfw_board_counted; }}
+static inline float hfw_board_last_p(void) {{ return hfw_board_p; }}
 
 // Add one sample; every HOP samples (once the window is full) predict and count.
 // Returns 1 when this sample's prediction counted a motion (as hfwidgets' EventCounter).

@@ -114,6 +114,13 @@ def compile_cortex_m4f(source_dir: Path) -> ObjectSize:
              "-o", str(obj)],
             what="compiling the board model for the Cortex-M4F", cwd=tmp,
         )  # fmt: skip
+        gxx = shutil.which("arm-none-eabi-g++")
+        if gxx is not None:  # the sketch compiles it as C++ (an .ino is C++): that must work too
+            _run(
+                [gxx, *CORTEX_M4F_FLAGS[:5], "-std=gnu++11", "-x", "c++", f"-I{source_dir}",
+                 "-c", str(unit), "-o", str(Path(tmp) / "cxx.o")],
+                what="compiling the board model as C++ (as the sketch does)", cwd=tmp,
+            )  # fmt: skip
         out = _run([size, "-A", str(obj)], what="arm-none-eabi-size").stdout.decode()
         sections: dict[str, int] = {}
         for line in out.splitlines():
