@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hfw-installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint browser-deps bench clean
+.PHONY: setup run test lint browser-deps board-deps bench clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,12 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's Arm GCC for the board model's Cortex-M4F compile check (tests/test_board.py).
+board-deps:
+	@test -x /usr/bin/arm-none-eabi-gcc || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc-arm-none-eabi libnewlib-arm-none-eabi >/dev/null; }
+
 run: setup
 	$(BIN)/hfw lab
 
@@ -38,7 +44,7 @@ lint: setup
 	$(BIN)/lint-imports --no-cache
 	cd labextension && jlpm lint:check && jlpm test
 
-test: setup browser-deps lint
+test: setup browser-deps board-deps lint
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -8,9 +8,11 @@ import pytest
 from hfwidgets.sensors.fake_arduino import GARBAGE_LINES
 from hfwidgets.sensors.protocol import (
     BadLine,
+    BoardCount,
     Header,
     LineDecoder,
     Sample,
+    format_count,
     format_header,
     format_line,
     parse_line,
@@ -176,3 +178,18 @@ def test_five_khz_gaps_longer_than_the_time_resolution_count_as_dropped() -> Non
     dec.feed(_whole_ms_stream(1000, 5000, skip=tuple(range(500, 550))))  # 10 ms missing
     assert dec.good == 950
     assert 45 <= dec.dropped <= 55  # whole-ms stamps tell a 10 ms gap to within 1 ms
+
+
+def test_a_boards_count_line_is_information_not_a_restart_or_a_bad_line() -> None:
+    assert parse_line(b"# count 3 p=0.97\r\n") == BoardCount(3, 0.97)
+    assert parse_line(format_count(12, 0.8)) == BoardCount(12, 0.8)
+    assert parse_line(b"# count 2 p=7") == BoardCount(2, None)  # a p beyond [0, 1] is dropped
+    assert isinstance(parse_line(b"# counting started"), Header)  # not a count
+    dec = LineDecoder(rate_hz=50)
+    _, _, headers = dec.feed(
+        format_header(50) + _stream(5) + format_count(1, 0.93) + _stream(5, start_ms=100)
+    )
+    assert dec.board_count == BoardCount(1, 0.93)
+    assert (dec.good, dec.bad, dec.dropped, dec.restarts, len(headers)) == (10, 0, 0, 0, 1)
+    dec.feed(format_header(50))  # the board restarted: its count starts again
+    assert dec.board_count is None

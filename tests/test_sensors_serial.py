@@ -218,3 +218,28 @@ def test_stats_report_no_rate_while_disconnected_and_the_new_rate_after_a_reconn
     stats = src.stats()
     assert not stats.connected
     assert stats.rate_hz == pytest.approx(100)
+
+
+def test_a_board_that_counts_says_each_high_five_once_and_loses_no_sample() -> None:
+    from hfwidgets.sensors.fake_arduino import COUNT_DELAY_S
+    from hfwidgets.sensors.motions import motion_stream
+
+    fake = FakeArduino(rate_hz=50, seconds=120, realtime=False, seed=7, board_counts=True)
+    with fake, SerialSource(fake.path, rate_hz=50, buffer_seconds=130) as src:
+        _run_to_end(fake, src)
+        stats, counted = src.stats(), src.board_count
+    # The simulated arm's high-fives whose count falls within the 6000 samples sent.
+    arm, made, expected = motion_stream(rate_hz=50, seed=7, events_per_minute=15.0), 0, 0
+    while made < fake.sent:
+        chunk, events = next(arm)
+        made += len(chunk)
+        expected += sum(
+            e.kind == "high-five" and round((e.t + COUNT_DELAY_S) * 50) < fake.sent for e in events
+        )
+    assert expected > 5
+    assert counted is not None
+    assert counted.count == fake.board_count == expected
+    assert counted.p is not None
+    assert 0.85 <= counted.p <= 1.0
+    assert (stats.good, stats.bad, stats.dropped) == (6000, 0, 0)  # count lines are not samples
+    np.testing.assert_allclose(src.buffer.snapshot()[1], fake.sent_samples, atol=1e-6)

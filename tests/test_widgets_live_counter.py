@@ -11,6 +11,7 @@ from hfwidgets._worker import Pump
 from hfwidgets.live import LiveClassifier
 from hfwidgets.live.operating_point import stored_operating_point
 from hfwidgets.sensors import SimulatedSource, simulate_session
+from hfwidgets.sensors.protocol import BoardCount
 from hfwidgets.store import Project
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.live_counter import LiveCounter
@@ -208,3 +209,40 @@ def test_a_stored_point_from_a_shared_project_is_escaped(tmp_path: Path) -> None
     assert counter.threshold_slider.value == pytest.approx(0.995)
     assert "threshold 0.995, 1 hop" in counter.operating_html.value
     assert "slider overrides" not in counter.operating_html.value
+
+
+class _CountingBoard(SimulatedSource):
+    """A source whose board says what it counted (as a board-model sketch's '# count' lines)."""
+
+    reading: BoardCount | None = None
+
+    @property
+    def board_count(self) -> BoardCount | None:
+        return self.reading
+
+
+def test_the_boards_count_shows_beside_the_notebooks_since_start() -> None:
+    source = _CountingBoard(rate_hz=50.0, realtime=False, duration_s=1.0)
+    source.start()
+    pump = Pump(threaded=False)
+    with use_pump(pump):
+        counter = LiveCounter(source, JoltPredictor(full_g=SWING_G), threshold=0.6, min_gap_s=1.0)
+    try:
+        assert counter.board_view.value == ""  # a board that never counted shows nothing
+        source.reading = BoardCount(5, 0.9)  # it counted five before the notebook started
+        counter.start_button.value = True
+        classifier = _classify_two_high_fives(counter)
+        source.reading = BoardCount(7, 0.97)  # ... and the same two high-fives since
+        pump.step()
+        assert classifier.count == 2
+        html = counter.board_view.value
+        assert "hfw-board-total' style='font-size:24px'>7</b>" in html
+        assert "p=0.97" in html
+        assert "<b class='hfw-board-since'>2</b> on the board" in html
+        assert "<b class='hfw-notebook-since'>2</b> in the notebook" in html
+        assert counter.board_view in counter.children
+    finally:
+        counter.stop()
+        source.stop()
+    counter.reset_button.click()  # both count from here again
+    assert "<b class='hfw-board-since'>0</b>" in counter.board_view.value

@@ -188,3 +188,17 @@ def test_deleting_a_run_closes_its_row_only(project):
     assert kept.comm is not None
     assert (gone, "export") not in runs.buttons
     assert len(runs.grid.children) == 2 * 7  # the header and one row
+
+
+def test_board_export_writes_the_sketch_and_says_its_figures(trained, tmp_path):
+    runs = RunList(trained, export_dir=tmp_path)
+    runs.format.value = "board"
+    run_id = next(iter(runs.rows))
+    path = runs.export(run_id)
+    assert path == tmp_path / f"run-{run_id}-board"
+    report = json.loads((path / "board.json").read_text())
+    assert (path / "hfw_imu_board" / "hfw_imu_board.ino").is_file()
+    message = runs.message.value
+    assert f"flash {report['flash_bytes']} B, RAM {report['ram_bytes']} B" in message
+    assert f"accuracy {report['accuracy']:.3f}" in message
+    assert report["size_source"] in message

@@ -4,7 +4,10 @@ Two forms, one command:
 
 - ``hfw export --project DIR --to DIR2``: labelled windows in the generic layout;
 - ``hfw export --project DIR [--run ID] --format torchscript|onnx --out PATH``: a trained
-  model with its scalogram settings (``hfwidgets.training.export.export_model``).
+  model with its scalogram settings (``hfwidgets.training.export.export_model``);
+- ``hfw export --project DIR [--run ID] --format board --out DIR``: a board model distilled
+  from the run, in an Arduino sketch folder, with its accuracy, flash and RAM
+  (``hfwidgets.board.bundle.export_board``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from hfwidgets.store.project import Project
 
 __all__ = ["register"]
 
-MODEL_FORMATS = ("torchscript", "onnx")
+MODEL_FORMATS = ("torchscript", "onnx", "board")
 
 
 def _check_form(args: argparse.Namespace) -> str:
@@ -40,8 +43,9 @@ def _check_form(args: argparse.Namespace) -> str:
         return "dataset"
     if args.format is None or args.out is None:
         raise HfwError(
-            "say what to export: --to DIR2 (labelled windows as CSV folders) or "
-            "--format torchscript|onnx --out PATH [--run ID] (a trained model)"
+            "say what to export: --to DIR2 (labelled windows as CSV folders), "
+            "--format torchscript|onnx --out PATH [--run ID] (a trained model) or "
+            "--format board --out DIR [--run ID] (a board model and its Arduino sketch)"
         )
     return "model"
 
@@ -59,6 +63,12 @@ def _jsonable(result: Any) -> Any:
 
 
 def _export_model(project: Project, args: argparse.Namespace) -> Any:
+    if args.format == "board":
+        from hfwidgets.board.bundle import export_board
+
+        return export_board(
+            project, out=Path(args.out), run_id=args.run, positive=args.positive
+        ).to_dict()
     try:
         from hfwidgets.training.export import export_model
     except ImportError as exc:
@@ -83,9 +93,28 @@ def _run(args: argparse.Namespace) -> int:
         print(f"exported {result['files']} windows to {result['path']} ({labels or 'none'})")
         if result["unlabelled_skipped"]:
             print(f"{result['unlabelled_skipped']} unlabelled windows not exported")
+    elif args.format == "board":
+        _print_board(result["model"])
     else:
         print(f"exported the model ({args.format}) to {args.out}")
     return 0
+
+
+def _print_board(board: dict[str, Any]) -> None:
+    def figure(f: dict[str, Any]) -> str:
+        low, high = f["interval"]
+        return f"{f['accuracy']:.3f} (95 % {low:.3f}-{high:.3f}, {f['correct']}/{f['n']})"
+
+    on = board["board"]["on"]
+    print(f"board model of run {board['run_id']} written to {board['sketch']}")
+    print(f"accuracy on {on}: board {figure(board['board'])}, run {figure(board['run'])}")
+    print(
+        f"flash {board['flash_bytes']} B, RAM {board['ram_bytes']} B ({board['size_source']}), "
+        f"about {board['latency_ms']:.2f} ms per prediction on the {board['target']} (estimate)"
+    )
+    for name, fit in board["fits"].items():
+        verdict = "fits" if fit["fits"] else "does not fit: " + "; ".join(fit["reasons"])
+        print(f"{name}: {verdict}" + (f" ({fit['instead']})" if "instead" in fit else ""))
 
 
 def register(subparsers: Any) -> None:
@@ -101,5 +130,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--to", default=None, metavar="DIR2", help="dataset export: new folder")
     parser.add_argument("--run", type=int, default=None, metavar="ID", help="model: run id")
     parser.add_argument("--format", choices=MODEL_FORMATS, default=None, help="model export format")
-    parser.add_argument("--out", default=None, metavar="PATH", help="model: output file")
+    parser.add_argument(
+        "--out", default=None, metavar="PATH", help="model: output file (board: a folder)"
+    )
+    parser.add_argument(
+        "--positive", default=None, metavar="CLASS",
+        help="board: the class the board counts (default high-five, else the first class)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object")

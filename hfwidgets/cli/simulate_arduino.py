@@ -36,6 +36,7 @@ def _run(args: argparse.Namespace) -> int:
         realtime=not args.fast,
         boot_s=args.boot,
         seed=args.seed,
+        board_counts=args.board_counts,
     )
     previous = signal.signal(signal.SIGTERM, _interrupt)
     fake.start()
@@ -57,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         "unheard": fake.unheard,
         "unplugs": fake.unplugs,
         "boots": fake.boots,
+        "board_count": fake.board_count,
     }
     if args.json:
         print(json.dumps(summary), flush=True)
@@ -113,5 +115,10 @@ def register(subparsers: Any) -> None:
         help="at the end, wait up to S s for the reader to take the last lines",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated arm")
+    parser.add_argument(
+        "--board-counts", action="store_true",
+        help="act as a board running a board model (hfw export --format board): print "
+        "'# count N p=0.97' after each simulated high-five",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
     parser.set_defaults(func=_run)

@@ -12,11 +12,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.sensors.buffer import RingBuffer
+
+if TYPE_CHECKING:
+    from hfwidgets.sensors.protocol import BoardCount
 
 __all__ = [
     "FULL_SCALE_G",
@@ -173,6 +177,11 @@ class Source(ABC):
         sensor they came from; a class name would leak code into the project.
         """
         return self.LABEL or type(self).__name__
+
+    @property
+    def board_count(self) -> BoardCount | None:
+        """The board's own count when it runs a board model (``# count`` lines), else None."""
+        return None
 
     def __enter__(self) -> Source:
         self.start()

@@ -31,9 +31,13 @@ import numpy as np
 
 from hfwidgets._worker import Worker
 from hfwidgets.sensors.motions import motion_stream
-from hfwidgets.sensors.protocol import format_header, format_line
+from hfwidgets.sensors.protocol import format_count, format_header, format_line
 
-__all__ = ["GARBAGE_LINES", "FakeArduino"]
+__all__ = ["COUNT_DELAY_S", "GARBAGE_LINES", "FakeArduino"]
+
+#: How long after a high-five's peak the fake board says it counted it (its window must cover
+#: the motion first).
+COUNT_DELAY_S = 0.4
 
 #: Bad lines the fake injects, one per kind of fault a real link produces. None is valid.
 GARBAGE_LINES = (
@@ -83,6 +87,10 @@ class FakeArduino:
         Delay between a reader opening the port and the header (a real Uno takes ~1.6 s).
     seed : int
         Seeds the simulated arm and the garbage.
+    board_counts : bool
+        Act as a board that runs a board model (``hfw export --format board``): after each
+        simulated high-five, a ``# count N p=0.97`` line (N from 1 again at every boot), as
+        the generated sketch prints, ``COUNT_DELAY_S`` after the motion's peak.
     """
 
     def __init__(
@@ -97,6 +105,7 @@ class FakeArduino:
         realtime: bool = True,
         boot_s: float = 0.05,
         seed: int = 0,
+        board_counts: bool = False,
     ) -> None:
         if not rate_hz > 0:
             raise ValueError(f"--rate must be > 0, got {rate_hz!r}")
@@ -123,6 +132,10 @@ class FakeArduino:
         self._arm = motion_stream(rate_hz=self.rate_hz, seed=self.seed, events_per_minute=15.0)
         self._arm_buf = np.zeros((0, 3))
         self._garbage_due = 0.0
+        self.board_counts = bool(board_counts)
+        self.board_count = 0  # what the board has counted since its last boot
+        self._taken = 0  # samples taken from the arm (sent, lost or unheard)
+        self._count_at: list[int] = []  # sample index after which the board counts
 
     # -- public control -----------------------------------------------------------------------
     def start(self) -> FakeArduino:
@@ -225,9 +238,14 @@ class FakeArduino:
     def _take(self, n: int) -> np.ndarray:
         """The simulated arm's next ``n`` samples, rounded as the sketch prints them."""
         while self._arm_buf.shape[0] < n:
-            more = np.round(next(self._arm)[0].astype(np.float64), 4)
+            chunk, events = next(self._arm)
+            more = np.round(chunk.astype(np.float64), 4)
+            self._count_at += [
+                round((e.t + COUNT_DELAY_S) * self.rate_hz) for e in events if e.kind == "high-five"
+            ]
             self._arm_buf = np.concatenate([self._arm_buf, more])
         xyz, self._arm_buf = self._arm_buf[:n], self._arm_buf[n:]
+        self._taken += n
         return xyz
 
     def _run(self, stop: threading.Event) -> None:
@@ -239,6 +257,7 @@ class FakeArduino:
             if not self._wait_for_reader():
                 return
             self.boots += 1
+            self.board_count = 0
             t_boot, since_boot = time.monotonic(), 0  # t_ms restarts at every boot
             if not self._write_all(format_header(self.rate_hz, range="8g", board="fake")):
                 continue
@@ -273,8 +292,13 @@ class FakeArduino:
     def _lines(self, t_ms: np.ndarray, xyz: np.ndarray) -> tuple[bytes, int]:
         # Garbage at an exact share (an accumulator, not a coin toss), of a random kind.
         out, n_garbage = [], 0
+        first = self._taken - t_ms.shape[0]  # arm index of the first of these samples
         for i in range(t_ms.shape[0]):
             out.append(format_line(int(t_ms[i]), *xyz[i]))
+            while self.board_counts and self._count_at and self._count_at[0] <= first + i:
+                if self._count_at.pop(0) == first + i:  # earlier ones fell while unplugged
+                    self.board_count += 1
+                    out.append(format_count(self.board_count, float(self._rng.uniform(0.85, 1.0))))
             self._garbage_due += self.garbage
             if self._garbage_due >= 1.0:
                 self._garbage_due -= 1.0

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hfwidgets.sensors.base import Source, SourceStats
-from hfwidgets.sensors.protocol import BAUDRATE, MAX_GAP_MS, LineDecoder
+from hfwidgets.sensors.protocol import BAUDRATE, MAX_GAP_MS, BoardCount, LineDecoder
 
 __all__ = ["DeviceClock", "LineStreamSource"]
 
@@ -110,6 +110,12 @@ class LineStreamSource(Source):
     def label(self) -> str:
         """The port's name; the kind of source until a port is known."""
         return self.port or super().label
+
+    @property
+    def board_count(self) -> BoardCount | None:
+        """The board's last ``# count`` line since its last header (None: it has not counted)."""
+        with self._lock:
+            return self._decoder.board_count
 
     @property
     def last_bad_line(self) -> str | None:

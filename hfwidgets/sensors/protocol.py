@@ -12,6 +12,10 @@ exactly a whole number of milliseconds below 2**53 and three plain decimal numbe
 counted, skipped, and never allowed to take a good sample with it. NUL bytes at the edges of a
 line (a UTF-16 line end, line noise at power-up) are ignored.
 
+``# count N p=0.97`` is the count of a board that runs a board model itself (``hfw export
+--format board``): a :class:`BoardCount`, neither a header nor a sample, so it never looks like
+the board restarting.
+
 Missing samples are found from the device clock. ``t_ms`` has a resolution of 1 ms, which at
 high rates is coarser than the sample period (at 5 kHz five samples share each millisecond),
 so a step is a gap only when it is longer than both 1.5 periods and one period plus that
@@ -22,6 +26,7 @@ a new clock (a stall or a corrupted but plausible time): neither is counted as d
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections import deque
@@ -40,9 +45,11 @@ __all__ = [
     "MAX_RATE_HZ",
     "MAX_T_MS",
     "BadLine",
+    "BoardCount",
     "Header",
     "LineDecoder",
     "Sample",
+    "format_count",
     "format_header",
     "format_line",
     "parse_line",
@@ -125,6 +132,31 @@ class Header:
         return value if math.isfinite(value) and 0 < value <= MAX_ABS_G else None
 
 
+@dataclass(frozen=True)
+class BoardCount:
+    """A ``# count N p=0.97`` line: the board's own running count and the probability behind it."""
+
+    count: int
+    p: float | None = None
+
+
+def format_count(count: int, p: float) -> bytes:
+    """The line a board-model sketch prints when it counts, e.g. ``b"# count 3 p=0.97\\n"``."""
+    return f"# count {int(count)} p={p:.2f}\n".encode("ascii")
+
+
+def _board_count(words: list[str]) -> BoardCount | None:
+    if len(words) < 2 or words[0] != "count" or not words[1].isdigit() or len(words[1]) > 9:
+        return None
+    p = None
+    for word in words[2:]:
+        if word.startswith("p="):
+            with contextlib.suppress(ValueError):
+                value = float(word[2:])
+                p = value if 0.0 <= value <= 1.0 else None
+    return BoardCount(int(words[1]), p)
+
+
 def format_header(rate_hz: float, **info: str) -> bytes:
     """The sketch's boot line, e.g. ``b"# hfw-imu v1 rate=50 range=8g\\n"``."""
     pairs = " ".join(f"{k}={v}" for k, v in {"rate": f"{rate_hz:g}", **info}.items())
@@ -136,7 +168,7 @@ def format_line(t_ms: int, ax: float, ay: float, az: float) -> bytes:
     return f"{int(t_ms)},{ax:.4f},{ay:.4f},{az:.4f}\n".encode("ascii")
 
 
-def parse_line(line: bytes | str) -> Sample | Header:
+def parse_line(line: bytes | str) -> Sample | Header | BoardCount:
     """Parse one line (with or without its line ending).
 
     Raises
@@ -148,6 +180,9 @@ def parse_line(line: bytes | str) -> Sample | Header:
     text = raw.strip(_EDGE_BYTES)
     if text.startswith(b"#"):
         words = text[1:].decode("ascii", "replace").split()
+        count = _board_count(words)
+        if count is not None:
+            return count
         info = dict(w.split("=", 1) for w in words if "=" in w)
         header = Header(" ".join(w for w in words if "=" not in w), info)
         if "rate" in info and header.rate_hz is None:
@@ -201,6 +236,9 @@ class LineDecoder:
         The device's announced rate (or the nominal one).
     full_scale_g : float
         The device's announced range (``range=``), else the sketch's `FULL_SCALE_G`.
+    board_count : BoardCount or None
+        The last ``# count`` line of a board that counts itself; None since its last header
+        (a board that restarts counts from 0 again) or when it never counted.
     """
 
     def __init__(self, *, rate_hz: float = 50.0) -> None:
@@ -210,6 +248,7 @@ class LineDecoder:
         self.full_scale_g = FULL_SCALE_G
         self.good = self.bad = self.dropped = self.restarts = self.headers = 0
         self.last_bad: BadLine | None = None
+        self.board_count: BoardCount | None = None
         # Enough samples for a count-per-millisecond estimate to be within 0.1 % at 5 kHz.
         self._recent_ms: deque[int] = deque(maxlen=_RECENT)
         self.reset(skip_partial=False)
@@ -274,6 +313,9 @@ class LineDecoder:
             except (ValueError, OverflowError) as exc:  # whatever slipped past: one line only
                 self._count_bad(BadLine(line, f"cannot be read: {exc}"))
                 continue
+            if isinstance(parsed, BoardCount):
+                self.board_count = parsed
+                continue
             if isinstance(parsed, Header):
                 headers.append(parsed)
                 self._on_header(parsed)
@@ -292,6 +334,7 @@ class LineDecoder:
 
     def _on_header(self, header: Header) -> None:
         self.headers += 1
+        self.board_count = None  # a (re)started board counts from 0
         if header.rate_hz is not None:
             self.rate_hz = header.rate_hz
         if header.range_g is not None:

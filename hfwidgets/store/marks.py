@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from hfwidgets.store.arrays import resample_samples
+from hfwidgets.resampling import resample_samples
 from hfwidgets.store.mark_windows import (
     DEFAULT_WINDOW_S,
     MarkKind,

@@ -18,6 +18,7 @@ import traitlets
 from hfwidgets._worker import Worker
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
+from hfwidgets.widgets.board_count import BoardCountView
 from hfwidgets.widgets.calibration_view import CalibrationView
 from hfwidgets.widgets.live_plot import _ensure_started
 from hfwidgets.widgets.probability_strip import ProbabilityStrip
@@ -88,6 +89,8 @@ class LiveCounter(w.VBox):
         self.strip_s = float(strip_s)
 
         self.count_html = w.HTML()
+        #: the board's own count (a board-model sketch's '# count' lines) beside this one
+        self.board_view = BoardCountView(self)
         self.probabilities = ProbabilityStrip(
             positive=positive, strip_s=strip_s, hop_s=hop_s, threshold=threshold
         )
@@ -117,6 +120,7 @@ class LiveCounter(w.VBox):
         super().__init__(
             [
                 self.count_html,
+                self.board_view,
                 self.operating_html,
                 self.strip,
                 w.HBox([self.start_button, self.reset_button, self.threshold_slider]),
@@ -183,6 +187,7 @@ class LiveCounter(w.VBox):
         classifier.on_prediction(self._bridge.post)
         classifier.on_event(lambda e: self._bridge.post(e, urgent=True))
         self.classifier = classifier.start()
+        self.board_view.mark_start()
         self._bridge.start()
         self.running = True
         with self.hold_sync():
@@ -211,6 +216,7 @@ class LiveCounter(w.VBox):
         with self.hold_sync():
             self.count = self._offset  # hits of the last hops, applied after the final batch
             self._render_count()
+            self.board_view.refresh()
             self.start_button.value = False
             self.start_button.description, self.start_button.icon = "Start counting", "play"
 
@@ -228,6 +234,7 @@ class LiveCounter(w.VBox):
         if self.classifier is not None:
             self.classifier.reset()
         self.count = 0
+        self.board_view.mark_start()
         self._render_count()
 
     def flush(self) -> int:
@@ -258,6 +265,7 @@ class LiveCounter(w.VBox):
             self.count = self._offset + self.classifier.count
         self.probabilities.redraw()
         self._render_count()
+        self.board_view.refresh()
         if self.classifier is not None:
             s = self.classifier.stats()
             self.stats_html.value = (

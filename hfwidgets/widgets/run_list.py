@@ -17,8 +17,12 @@ from hfwidgets.widgets._static import static_bundle
 
 __all__ = ["EXPORT_FORMATS", "RunList"]
 
-EXPORT_FORMATS = (("TorchScript (.pt)", "torchscript"), ("ONNX (.onnx)", "onnx"))
-_SUFFIX = {"torchscript": ".pt", "onnx": ".onnx"}
+EXPORT_FORMATS = (
+    ("TorchScript (.pt)", "torchscript"),
+    ("ONNX (.onnx)", "onnx"),
+    ("Board (Arduino sketch)", "board"),  # hfwidgets.board: a distilled model, its sizes
+)
+_SUFFIX = {"torchscript": ".pt", "onnx": ".onnx", "board": "-board"}
 _COLUMNS = ("run", "settings", "accuracy", "baseline", "time", "checkpoint", "")
 _KINDS = ("use", "export", "delete")  # the buttons of a row, as in ``RunList.buttons``
 # Column widths: the settings and accuracy texts wrap inside their cells instead of running into
@@ -161,6 +165,8 @@ class RunList(w.VBox):
         # Tracing the network takes seconds on a busy machine: say at once that the click landed.
         self._say(f"exporting run {run_id} as {html.escape(fmt)} …")
         try:
+            if fmt == "board":  # a folder: the sketch, board.json; the figures said here
+                return self._export_board(run_id, path)
             export_model(self.project, run_id=run_id, fmt=fmt, out=path)
         except Exception as exc:  # e.g. onnx missing or no checkpoint: say so, stay usable
             self._say(
@@ -171,6 +177,18 @@ class RunList(w.VBox):
         self._say(
             f"run {run_id} exported to <code>{html.escape(str(path))}</code> "
             f"(settings in <code>{html.escape(path.name)}.json</code>)"
+        )
+        return path
+
+    def _export_board(self, run_id: int, path: Path) -> Path:
+        from hfwidgets.board.bundle import export_board
+
+        done = export_board(self.project, run_id=run_id, out=path)
+        board, run = done.model.board, done.model.run
+        self._say(
+            f"run {run_id}: board model in <code>{html.escape(str(done.sketch.parent))}</code>"
+            f" · accuracy {board.accuracy:.3f} (the run's {run.accuracy:.3f}, {board.n} windows)"
+            f" · flash {done.flash_bytes} B, RAM {done.ram_bytes} B ({done.size_source})"
         )
         return path
 
