@@ -90,10 +90,22 @@ class WindowCapture:
         """True while polling periodically."""
         return self._task is not None
 
-    def start(self, *, pump: Pump | None = None) -> None:
-        """Poll every ``interval_s`` on ``pump`` (default: a pump of its own); no-op if running."""
+    def start(self, *, pump: Pump | None = None, from_now: bool = True) -> None:
+        """Poll every ``interval_s`` on ``pump`` (default: a pump of its own); no-op if running.
+
+        With ``from_now`` (the default) only motions made from now on are captured: samples
+        that arrived while the capture was not running (before a person pressed Start, or
+        while paused) are never segmented. ``from_now=False`` also segments those since the
+        capture was made or last polled (a recording already in the buffer).
+        """
         if self._task is not None:
             return
+        if from_now:
+            with self._lock:
+                self._next_index = int(self.source.buffer.total)
+                reset = getattr(self.segmenter, "reset", None)
+                if callable(reset):  # a motion cut short by a pause must not join the next one
+                    reset()
         self._own_pump = pump is None
         self._pump = Pump(name="hfw-capture") if pump is None else pump
         self._task = self._pump.every(self.interval_s, self.poll, name="hfw-capture")

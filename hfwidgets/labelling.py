@@ -12,6 +12,11 @@ Rules a person relies on:
   window is soft-deleted and restored with the same id, so undo never renumbers anything.
 - Undoing a label shows that window again (stored, now unlabelled); the next label goes to it.
 - A window labelled in review (or deleted) leaves the capture queue for good.
+- Windows captured while one is shown wait behind it; the next one shown is the newest. At most
+  ``max_pending`` wait: beyond that the oldest waiting one is dropped (and counted in
+  :attr:`LabellingSession.dropped`). :meth:`LabellingSession.skip_waiting` drops every waiting
+  one but the shown one at once, for a person who comes back to a queue of stale motions; undo
+  brings them back. :meth:`LabellingSession.queue_rule` says all this in one sentence.
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ class LabellingProject(Protocol):
 _serial = itertools.count(1)
 
 
+def _key(window: PendingWindow) -> int:
+    return window.key
+
+
 @dataclass(frozen=True, eq=False)
 class PendingWindow:
     """A captured window waiting for a label (``id`` is set once it is in the store).
@@ -72,7 +81,7 @@ class PendingWindow:
     key: int = 0
 
 
-ActionKind = Literal["label", "discard", "relabel", "delete"]
+ActionKind = Literal["label", "discard", "relabel", "delete", "skip"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,7 @@ class Undone:
     Attributes
     ----------
     kind : str
-        ``"label"``, ``"discard"``, ``"relabel"`` or ``"delete"``.
+        ``"label"``, ``"discard"``, ``"relabel"``, ``"delete"`` or ``"skip"``.
     window_id : int or None
         The stored window concerned (None for a discarded capture never stored).
     label : str or None
@@ -100,6 +109,7 @@ class _Action:
     window: PendingWindow | None = None  # label, discard: the capture concerned
     window_id: int | None = None  # relabel, delete
     dropped: PendingWindow | None = None  # a queued capture the action took out of the queue
+    skipped: tuple[PendingWindow, ...] = ()  # skip: the waiting captures it dropped
 
 
 class LabellingSession:
@@ -125,6 +135,7 @@ class LabellingSession:
         self._shown: PendingWindow | None = None
         self._undo: list[_Action] = []
         self._lock = threading.RLock()
+        self.dropped = 0  # waiting captures dropped because more than max_pending waited
 
     # -- the queue ----------------------------------------------------------------------------
     @property
@@ -168,11 +179,40 @@ class LabellingSession:
         )
         with self._lock:
             self._pending.append(item)
-            while len(self._pending) > self.max_pending:
-                shown = self.current
-                oldest = next(p for p in self._pending if p is not shown)
-                self._pending.remove(oldest)
+            self._trim()
         return item
+
+    def _trim(self) -> None:
+        """Drop the oldest waiting captures (never the one shown) beyond ``max_pending``."""
+        while len(self._pending) > self.max_pending:
+            shown = self.current
+            oldest = next(p for p in self._pending if p is not shown)
+            self._pending.remove(oldest)
+            self.dropped += 1
+
+    def queue_rule(self) -> str:
+        """What happens to captures that wait, in one plain sentence for the screen."""
+        return (
+            f"Motions captured meanwhile wait behind this one and the newest comes next; "
+            f"at most {self.max_pending} wait, beyond that the oldest is dropped"
+            + (f" ({self.dropped} dropped so far)" if self.dropped else "")
+            + "."
+        )
+
+    def skip_waiting(self) -> int:
+        """Drop every waiting capture but the one shown (never stored; undo brings them back).
+
+        Returns how many were dropped.
+        """
+        with self._lock:
+            shown = self.current
+            skipped = tuple(p for p in self._pending if p is not shown)
+            if not skipped:
+                return 0
+            for item in skipped:
+                self._pending.remove(item)
+            self._undo.append(_Action("skip", skipped=skipped))
+            return len(skipped)
 
     def _take(self, window: PendingWindow | int | None) -> PendingWindow | None:
         """Remove and return the window meant (object or key; None: the one shown).
@@ -268,12 +308,19 @@ class LabellingSession:
 
         Undoing a label or a discard puts that window back on screen; undoing a delete restores
         the window with its id; undoing a relabel gives the window its previous label (it does
-        not re-enter the capture queue).
+        not re-enter the capture queue); undoing a skip puts the skipped captures back to wait
+        behind the one shown, in their order.
         """
         with self._lock:
             if not self._undo:
                 return None
             action = self._undo.pop()
+            if action.kind == "skip":
+                shown = self.current
+                self._pending = deque(sorted([*action.skipped, *self._pending], key=_key))
+                self._shown = shown
+                self._trim()
+                return Undone("skip", None)
             if action.kind in ("label", "discard"):
                 item = action.window
                 assert item is not None

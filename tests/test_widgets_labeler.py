@@ -307,3 +307,58 @@ def test_a_labeler_with_its_own_capture_runs_on_one_thread(tmp_path: Path) -> No
         labeler.close()
         project.close()
     assert not any(t.is_alive() for t in started)  # closing ends it
+
+
+def test_nothing_is_queued_before_start_capturing_and_the_queue_rule_is_on_screen(
+    project: Project,
+) -> None:
+    from hfwidgets._worker import Pump
+    from hfwidgets.widgets._throttle import use_pump
+
+    early = SimulatedSource(rate_hz=50.0, realtime=False, duration_s=12.0, script=["high-five"])
+    capture = WindowCapture(early)
+    pump = Pump(threaded=False)
+    with use_pump(pump):
+        labeler = Labeler(project, capture=capture, thumbnail=False, autostart=False)
+    labeler.start(capture=False)  # as the Workbench starts it
+    assert "Capture not started" in labeler.title.value
+    assert labeler.controls.toggle_button.description == "Start capturing"
+    early.start()  # motions made while the person reads the notebook
+    pump.step()
+    labeler.flush()
+    assert labeler.pending == ()
+    labeler.controls.toggle_button.click()  # Start capturing: from now on only
+    assert labeler.capturing
+    assert labeler.controls.toggle_button.description == "Pause capturing"
+    pump.step()
+    labeler.flush()
+    assert labeler.pending == ()  # the motions made before the press never queue
+    assert "Waiting for a motion" in labeler.title.value
+
+    # A new source's motions after the press do queue; the rule and Skip show with them.
+    later = SimulatedSource(
+        rate_hz=50.0, realtime=False, duration_s=15.0, script=["high-five", "wave", "high-five"]
+    )
+    capture.stop()
+    labeler.capture = WindowCapture(later)
+    labeler.capture.on_window(labeler.add_window)
+    labeler.start_capture()
+    later.start()
+    pump.step()
+    labeler.flush()
+    waiting = len(labeler.pending) - 1
+    assert waiting >= 1
+    assert f"({waiting} more waiting)" in labeler.title.value
+    assert "at most 20 wait, beyond that the oldest is dropped" in labeler.controls.rule.value
+    assert labeler.controls.skip_button.layout.display != "none"
+    labeler.controls.skip_button.click()
+    assert len(labeler.pending) == 1
+    assert f"skipped {waiting} waiting window(s)" in labeler.message.value
+    assert labeler.controls.skip_button.layout.display == "none"
+    labeler.undo_button.click()
+    assert len(labeler.pending) == waiting + 1
+    labeler.controls.toggle_button.click()  # Pause capturing
+    assert not labeler.capturing
+    assert "capture paused" in labeler.title.value
+    assert project.counts() == {"high-five": 0, "other": 0}  # skipping stored nothing
+    labeler.close()

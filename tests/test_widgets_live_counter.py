@@ -146,7 +146,7 @@ def test_calibrate_stores_the_point_and_the_live_tab_says_it(tmp_path: Path) -> 
     assert "its operating point: threshold" in counter.operating_html.value
     assert f"stored with run {run_id}" in counter.calibrate_html.value
     assert counter.calibrate_table.value.count("<tr") == len(result.front) + 1
-    assert counter.calibrate_plot.layout.display != "none"
+    assert counter.calibrate_plot in counter.calibration_view.plot_box.children  # drawn
     assert len(np.asarray(counter.calibration_view.all_points.x)) == len(result.rows)
     # Counting now uses the whole point, not only its threshold.
     counter.start()

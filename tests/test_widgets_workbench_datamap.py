@@ -40,6 +40,7 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(trained):
     path, run_id, unlabelled = trained
     wb = Workbench(path, source=_source(), weights="none", thumbnail=False)
     try:
+        wb.tabs.selected_index = TAB_TITLES.index("Train")  # a tab is filled when first shown
         train_tab = wb.tabs.children[TAB_TITLES.index("Train")]
         assert wb.data_map in train_tab.children
         assert wb.data_map.run_id == run_id  # the restored run, ready for "Draw map"

@@ -150,3 +150,12 @@ def test_a_project_that_cannot_be_written_says_so_under_the_window(
     monkeypatch.undo()  # permissions fixed: the next click stores it
     bench.labeler.class_buttons["high-five"].click()
     assert bench.project.counts()["high-five"] == 1
+
+
+def test_the_sensor_line_beside_the_simulated_arm_says_it_streams_and_how_to_add_a_board() -> None:
+    from hfwidgets.widgets.sensor_menu import ports_line
+
+    line = ports_line([], simulated=True)
+    assert line == "The simulated arm is streaming. To add a board: plug it in and press ↻."
+    assert "no sensor port seen" in ports_line([], simulated=False)  # a port in use went away
+    assert ports_line(["/dev/ttyACM0"], simulated=True) == "1 serial port(s) seen"

@@ -145,7 +145,10 @@ def test_an_idle_workbench_keeps_one_thread(tmp_path: Path) -> None:
     try:
         # Plot redraws, window capture and every widget's event batches: one pump thread.
         assert _hfw_threads(before) == ["hfw-workbench"]
+        assert "hfw-live-plot" in {t.name for t in bench.pump.tasks}
+        bench.labeler.start_capture()  # what Start capturing does: a task, no new thread
         assert {t.name for t in bench.pump.tasks} >= {"hfw-live-plot", "hfw-capture"}
+        assert _hfw_threads(before) == ["hfw-workbench"]
         bench.training._bridge.start()  # what Start training leaves running: no new thread
         assert _hfw_threads(before) == ["hfw-workbench"]
     finally:

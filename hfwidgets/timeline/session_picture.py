@@ -8,7 +8,6 @@ traces with the threshold, the counts (ticks) and the candidate mistakes (red).
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageColor, ImageDraw
 
-from hfwidgets.datamap.picture import CLASS_COLOURS
+from hfwidgets.datamap.scatter import CLASS_COLOURS
+from hfwidgets.pictures import png_bytes
 from hfwidgets.summary.canvas import GRID, INK, MUTED, Canvas
 from hfwidgets.timeline.envelope import view_envelope
 from hfwidgets.timeline.model_view import Candidate, ModelTrace
@@ -110,9 +110,7 @@ def render_session_png(
         _draw_model(c, trace, candidates, t0=t0, t1=t1, width=width, top=model_top, h=model_h)
         axis_y = model_top + model_h + 4
     _time_axis(c, t0=t0, t1=t1, width=width, y=axis_y)
-    out = io.BytesIO()
-    c.image.save(out, format="PNG")
-    return out.getvalue()
+    return png_bytes(c.image)
 
 
 def _draw_model(

@@ -73,15 +73,18 @@ class CalibrationView(w.VBox):
             ],
             animation_duration=0,
             fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 10},
-            layout=w.Layout(width="100%", max_width="520px", height="220px", display="none"),
+            layout=w.Layout(width="100%", max_width="520px", height="220px"),
         )
+        # The figure joins the page only when there is a sweep to draw: a bqplot figure drawn
+        # hidden (no size) logs "<rect> attribute width: A negative value is not valid".
+        self.plot_box = w.Box(layout=w.Layout(width="100%"))
         self.table = w.HTML()
         super().__init__(
             [
                 w.HTML("<b>Calibrate</b>"),
                 w.HBox([self.button, self.target_recall]),
                 self.html,
-                self.plot,
+                self.plot_box,
                 self.table,
             ]
         )
@@ -94,7 +97,7 @@ class CalibrationView(w.VBox):
 
     def show_stored(self, point: Any | None) -> None:
         """No sweep to show: what calibrating does, or where the run's stored point came from."""
-        self.plot.layout.display = "none"
+        self.plot_box.children = ()
         self.table.value = ""
         if point is None:
             self.say(_IDLE)
@@ -115,7 +118,7 @@ class CalibrationView(w.VBox):
             if not math.isnan(chosen.false_per_hour):
                 self.chosen_point.x = np.array([chosen.false_per_hour])
                 self.chosen_point.y = np.array([chosen.recall])
-        self.plot.layout.display = "flex" if all_x.size else "none"
+        self.plot_box.children = (self.plot,) if all_x.size else ()
         body = "".join(_front_row(r, chosen=chosen) for r in result.front)
         self.table.value = (
             "<small>Settings no other beats on both recall and false counts (grey dots: all "

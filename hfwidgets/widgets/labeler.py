@@ -22,6 +22,7 @@ from hfwidgets.store import Project
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.keys import KeyMap, attach_keys
+from hfwidgets.widgets.labeler_queue import NOT_STARTED, CaptureControls
 from hfwidgets.widgets.labeler_suggestions import SuggestionHooks
 from hfwidgets.widgets.review import ReviewList
 from hfwidgets.widgets.window_view import WindowView
@@ -42,6 +43,11 @@ def window_source(source: Any) -> str:
         return label
     port = getattr(source, "port", None)  # a stand-in source without a label
     return str(port) if port else type(source).__name__
+
+
+def _compact_button() -> w.Layout:
+    """As wide as its text (at least 100 px): two fit side by side beside the window."""
+    return w.Layout(width="auto", min_width="100px")
 
 
 class Labeler(SuggestionHooks, w.VBox):
@@ -82,6 +88,7 @@ class Labeler(SuggestionHooks, w.VBox):
         self.classes: list[str] = list(project.classes)
         self.session = LabellingSession(project, max_pending=max_pending)
         self._shown: PendingWindow | None = None  # the capture on screen: the one labelled
+        self._started = False  # whether capturing was ever started (paused, not "not started")
         self._lock = threading.RLock()  # clicks (kernel thread) vs window arrivals (bridge)
         self.review = ReviewList(project)
         self.view = WindowView(scalogram_settings=self._scalogram_settings, thumbnail=thumbnail)
@@ -89,17 +96,30 @@ class Labeler(SuggestionHooks, w.VBox):
         self.counts_html = w.HTML()
         self.message = w.HTML()
         self.class_buttons = {
-            name: w.Button(description=name, button_style="success" if i == 0 else "info")
+            name: w.Button(
+                description=name,
+                button_style="success" if i == 0 else "info",
+                layout=_compact_button(),
+            )
             for i, name in enumerate(self.classes)
         }
         for name, button in self.class_buttons.items():
             button.on_click(lambda _b, name=name: self._guarded(lambda: self.label(name)))
-        self.discard_button = w.Button(description="Discard", icon="trash", tooltip="x")
-        self.undo_button = w.Button(description="Undo", icon="undo", tooltip="z")
+        self.discard_button = w.Button(
+            description="Discard", icon="trash", tooltip="x", layout=_compact_button()
+        )
+        self.undo_button = w.Button(
+            description="Undo", icon="undo", tooltip="z", layout=_compact_button()
+        )
         self.delete_button = w.Button(description="Delete", button_style="danger")
         self.discard_button.on_click(lambda _b: self._guarded(self.discard))
         self.undo_button.on_click(lambda _b: self._guarded(self.undo))
         self.delete_button.on_click(lambda _b: self._guarded(self.delete))
+        self.controls = CaptureControls(
+            start=lambda: self._guarded(self.start_capture),
+            pause=lambda: self._guarded(self.pause_capture),
+            skip=lambda: self._guarded(self.skip_waiting),
+        )
         self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
         w.link((self.mode_toggle, "value"), (self, "mode"))
         self.filter = w.Dropdown(description="Show", options=self.review.filter_options())
@@ -130,19 +150,38 @@ class Labeler(SuggestionHooks, w.VBox):
                 self.explain_button,
             ]
         )
-        actions = w.HBox([*self.class_buttons.values(), self.discard_button, self.undo_button])
-        self._make_suggestion_bar()  # a run's suggestion for the window shown (hidden until)
         self.keymap = KeyMap.for_classes(self.classes)
+        # Compact: the keys beside the buttons, the last action's message beside the counts, so
+        # the live plot and the labeler fit one screen together (keys work only over them).
+        keys = w.HTML(
+            f"<small>Keys: {esc(self.keymap.describe())}</small>",
+            layout=w.Layout(margin="0 0 0 12px"),
+        )
+        actions = w.HBox(
+            [
+                *self.class_buttons.values(),
+                self.discard_button,
+                self.undo_button,
+                self.controls.skip_button,
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        self._make_suggestion_bar()  # a run's suggestion for the window shown (hidden until)
+        # The buttons beside the window, not under it (they wrap below on a narrow screen).
+        side = w.VBox(
+            [actions, keys, self.controls.rule, self.suggestion_bar],
+            layout=w.Layout(flex="1 1 240px", min_width="240px"),
+        )
+        body = w.HBox([self.view, side], layout=w.Layout(flex_flow="row wrap"))
         super().__init__(
             [
-                w.HBox([self.mode_toggle, self.counts_html]),
+                w.HBox(
+                    [self.mode_toggle, self.controls.toggle_button, self.counts_html, self.message],
+                    layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                ),
                 self.review_bar,
                 self.title,
-                self.view,
-                actions,
-                self.suggestion_bar,
-                self.message,
-                w.HTML(f"<small>Keys: {esc(self.keymap.describe())}</small>"),
+                body,
             ]
         )
         self.add_class("hfw-labeler")
@@ -172,14 +211,48 @@ class Labeler(SuggestionHooks, w.VBox):
             f"Labeler ({self.mode}) of project {Path(self.project.path).name}: {counts} windows",
         )
 
-    def start(self) -> None:
-        """Start applying arrivals (and capturing, when the capture is not running yet).
+    def start(self, *, capture: bool = True) -> None:
+        """Start applying arrivals, and capturing unless ``capture`` is False.
 
-        The capture polls on the bridge's pump: one thread for both, not one each.
+        The Workbench passes ``capture=False``: there the person presses *Start capturing*
+        when ready (:meth:`start_capture`). The capture polls on the bridge's pump: one thread
+        for both, not one each.
         """
         self._bridge.start()
+        if capture:
+            self.start_capture()
+        else:
+            self._refresh()
+
+    @property
+    def capturing(self) -> bool:
+        """Whether motions are being cut into windows now."""
+        return self.capture is not None and bool(self.capture.running)
+
+    def start_capture(self, *, from_now: bool = True) -> None:
+        """Capture motions from now on (what *Start capturing* does); no-op while capturing.
+
+        ``from_now=False`` also captures what the source recorded since the capture was made
+        (see :meth:`hfwidgets.capture.WindowCapture.start`).
+        """
         if self.capture is not None and not self.capture.running:
-            self.capture.start(pump=self._bridge.pump)
+            self._bridge.start()
+            self.capture.start(pump=self._bridge.pump, from_now=from_now)
+            self._started = True
+        self._refresh()
+
+    def pause_capture(self) -> None:
+        """Stop capturing (the plot keeps streaming); windows already waiting stay."""
+        if self.capture is not None:
+            self.capture.stop()
+        self._refresh("capture paused")
+
+    def skip_waiting(self) -> int:
+        """Drop the windows waiting behind the one shown (Undo brings them back)."""
+        with self._lock:
+            skipped = self.session.skip_waiting()
+            self._refresh(f"skipped {skipped} waiting window(s)" if skipped else "")
+            return skipped
 
     def close(self) -> None:
         """Stop the bridge and stop listening to the capture, then close the widget."""
@@ -398,12 +471,19 @@ class Labeler(SuggestionHooks, w.VBox):
             self.view.show(record.data, rate_hz=record.rate_hz, caption=f"id {record.id}")
             return
         item = self.session.current
+        more = self.session.waiting
+        rule = self.session.queue_rule() if item is not None else ""
+        self.controls.show(capturing=self.capturing, waiting=more, rule=rule)
         if item is None:
             self._shown = None
-            self.title.value = "<b>Waiting for a motion…</b> make one in front of the sensor."
+            if self.capturing or self.capture is None:
+                self.title.value = "<b>Waiting for a motion…</b> make one in front of the sensor."
+            elif self._started:
+                self.title.value = "<b>Capture paused.</b> Press <i>Start capturing</i> to go on."
+            else:
+                self.title.value = NOT_STARTED
             self.view.show(None)
             return
-        more = self.session.waiting
         # Windows of a sensor used before the current one stay (nothing captured is dropped
         # unasked) but say where they came from: they are stored with that source.
         earlier = sum(1 for p in self.session.pending if p is not item and self._earlier(p))
@@ -411,7 +491,8 @@ class Labeler(SuggestionHooks, w.VBox):
         extra = f" ({more} more waiting{earlier_text})" if more else ""
         again = f" (window {item.id} again)" if item.id is not None else ""
         origin = f" from {item.source}, the sensor before" if self._earlier(item) else ""
-        self.title.value = f"<b>Captured window</b>{esc(origin)}{esc(again)}{esc(extra)}"
+        paused = "" if self.capturing else " · capture paused"
+        self.title.value = f"<b>Captured window</b>{esc(origin)}{esc(again)}{esc(extra)}{paused}"
         if item is not self._shown:  # redraw only when the window changes, not per arrival
             self._shown = item
             self.view.show(item.data, rate_hz=item.rate_hz)

@@ -111,8 +111,9 @@ class LivePlot(w.VBox):
             ],
             animation_duration=0,  # transitions would lag behind a 20 Hz stream
             legend_location="top-left",
-            fig_margin={"top": 20, "bottom": 40, "left": 55, "right": 10},
-            layout=w.Layout(width="100%", height="280px"),
+            fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 10},
+            # Short enough that the labeler below fits the same screen (1280x800) with it.
+            layout=w.Layout(width="100%", height="210px"),
         )
         self.pause_button = w.ToggleButton(
             description="Pause",
@@ -129,13 +130,11 @@ class LivePlot(w.VBox):
             disabled=True,
             continuous_update=True,
             style={"description_width": "initial"},
+            layout=w.Layout(display="none"),  # shown while paused, the only time it works
         )
         self.readout = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
         w.link((self.pause_button, "value"), (self, "paused"))
         w.link((self.scroll, "value"), (self, "scroll_s"))
-        controls = w.HBox(
-            [self.pause_button, self.scroll, self.readout], layout=w.Layout(flex_flow="row wrap")
-        )
         self.legend = w.HTML(
             "<small>"
             + " · ".join(
@@ -143,9 +142,14 @@ class LivePlot(w.VBox):
                 for a, c in zip("xyz", AXIS_COLORS, strict=True)
             )
             + "</small>",
-            layout=w.Layout(margin="0 0 0 55px"),
+            layout=w.Layout(margin="0 0 0 12px"),
         )
-        super().__init__([self.legend, self.figure, controls])
+        # One row under the figure (legend included): the plot takes no more height than it must.
+        controls = w.HBox(
+            [self.pause_button, self.scroll, self.legend, self.readout],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        super().__init__([self.figure, controls])
         self.window_s = float(window_s)
         self.add_class("hfw-live-plot")
 
@@ -261,12 +265,14 @@ class LivePlot(w.VBox):
             held = min(int(buffer.total), _capacity(buffer)) / rate
             self.scroll.max = max(0.0, round(held - self.window_s, 1))
             self.scroll.disabled = False
+            self.scroll.layout.display = None
             self.pause_button.description, self.pause_button.icon = "Resume", "play"
         else:
             self._pause_index = None
             self._pause_time = None
             self.scroll.value = 0.0
             self.scroll.disabled = True
+            self.scroll.layout.display = "none"
             self.pause_button.description, self.pause_button.icon = "Pause", "pause"
         self.refresh()
 

@@ -19,7 +19,7 @@ from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.source_watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets.web_serial import WebSerialPort
 
-__all__ = ["BROWSER", "SIMULATED", "SensorMenu", "port_text", "sensor_value"]
+__all__ = ["BROWSER", "SIMULATED", "SensorMenu", "port_text", "ports_line", "sensor_value"]
 
 SIMULATED = "simulated arm"
 BROWSER = BrowserSerialSource.DISPLAY_NAME  # the sensor on the person's computer (Web Serial)
@@ -104,11 +104,7 @@ class SensorMenu(w.VBox):
             self.dropdown.value = current
         finally:
             self._quiet = False
-        seen = (
-            f"{len(devices)} serial port(s) seen"
-            if devices
-            else "no sensor port seen: plug in the board or run `hfw simulate-arduino`"
-        )
+        seen = ports_line(devices, simulated=_is_simulated(self._current()))
         notes = "".join(f"<br>{esc(text)}" for text in warnings)
         self.note.value = f"<small>{esc(seen)}{notes}</small>"
         return devices
@@ -212,3 +208,22 @@ def port_text(port: Any) -> str:
     """``/dev/ttyACM0 (Arduino Uno)`` for the dropdown (option texts are not HTML)."""
     about = port.description or port.manufacturer
     return f"{port.device} ({about})" if about else str(port.device)
+
+
+def ports_line(devices: list[str], *, simulated: bool) -> str:
+    """The menu's line about serial ports (plain text), beside the source in use.
+
+    With no port seen while the simulated arm streams, it says the arm works and how to add
+    a board, rather than reading as an error next to a working stream.
+    """
+    if devices:
+        return f"{len(devices)} serial port(s) seen"
+    if simulated:
+        return "The simulated arm is streaming. To add a board: plug it in and press ↻."
+    return "no sensor port seen: plug in the board or run `hfw simulate-arduino`"
+
+
+def _is_simulated(source: Any) -> bool:
+    from hfwidgets.sensors import SimulatedSource
+
+    return isinstance(source, SimulatedSource)

@@ -14,7 +14,7 @@ from typing import Any
 import bqplot as bq
 import numpy as np
 
-from hfwidgets.datamap.picture import UNLABELLED_COLOUR
+from hfwidgets.datamap.scatter import UNLABELLED_COLOUR
 from hfwidgets.timeline.session_picture import class_colour
 
 __all__ = ["MarkLayers"]

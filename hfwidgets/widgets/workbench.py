@@ -36,6 +36,7 @@ from hfwidgets.widgets.workbench_choices import (
     make_model_picker,
 )
 from hfwidgets.widgets.workbench_runs import RunFollowing
+from hfwidgets.widgets.workbench_view import BringIntoView
 
 __all__ = ["BROWSER", "SETTINGS_KEY", "SIMULATED", "Workbench"]
 
@@ -151,27 +152,40 @@ class Workbench(RunFollowing, w.VBox):
         )
         from hfwidgets.widgets.timeline import SessionTimeline
 
-        # Beside review: a stored session's timeline (marks, regions, a run's mistakes), folded.
+        # Beside review: a stored session's timeline (marks, regions, a run's mistakes), folded;
+        # its figures join the page when the fold is first opened (as a tab's do, below).
         self.timeline = SessionTimeline(project)
-        timeline = w.Accordion([self.timeline], titles=("Timeline of a stored session",))
-        self.tabs = w.Tab(
-            children=[
-                w.VBox([self.capture_area, timeline]),
-                w.VBox([self.picker, self.checklist]),
-                # Under the panel, where a person looks when a run ends: the data map of that
-                # run, then the run list with it among the others.
-                w.VBox([self.training, self.data_map, self.runs]),
-                w.VBox([self.live_note, self.live]),
-            ]
-        )
+        timeline = w.Accordion([w.VBox()], titles=("Timeline of a stored session",))
+        timeline.selected_index = None
+
+        def open_timeline(change: dict[str, object]) -> None:
+            if change["new"] is not None and not timeline.children[0].children:
+                timeline.children[0].children = [self.timeline]
+
+        timeline.observe(open_timeline, "selected_index")
+        # A tab's page gets its widgets when the tab is first shown: the front end draws a
+        # bqplot figure at the size of its container, and a hidden tab has none (each figure
+        # there logged "<rect> attribute width: A negative value is not valid").
+        self._unshown: dict[int, list[w.Widget]] = {
+            1: [self.picker, self.checklist],
+            # Under the panel, where a person looks when a run ends: the data map of that
+            # run, then the run list with it among the others.
+            2: [self.training, self.data_map, self.runs],
+            3: [self.live_note, self.live],
+        }
+        capture = w.VBox([self.capture_area, timeline])
+        self.tabs = w.Tab(children=[capture, *(w.VBox() for _ in self._unshown)])
         for i, title in enumerate(TAB_TITLES):
             self.tabs.set_title(i, title)
+        self.tabs.observe(lambda change: self._fill_tab(change["new"]), "selected_index")
         warn = f"<br><span style='color:#a00'>{esc(classes_note)}</span>" if classes_note else ""
         header = w.HTML(
             f"<b>High-five workbench</b> · project <code>{esc(project.path)}</code> · "
             f"classes {esc_join(project.classes)}{warn}"
         )
-        super().__init__([header, self.tabs])
+        # After Run All Cells the notebook scrolls to the workbench once it is drawn.
+        self.into_view = BringIntoView()
+        super().__init__([header, self.tabs, self.into_view])
         self.add_class("hfw-workbench")
         self._restore_last_run()
         _OPEN[self._key] = self
@@ -179,10 +193,10 @@ class Workbench(RunFollowing, w.VBox):
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start streaming, capturing and drawing."""
+        """Start streaming and drawing; capturing starts when the person presses *Start
+        capturing* (or code calls ``labeler.start_capture()``), so nothing piles up unasked."""
         self.plot.start()
-        self.capture.start(pump=self.pump)
-        self.labeler.start()
+        self.labeler.start(capture=False)
 
     def close(self) -> None:
         """Stop every thread (live counter, training, capture, plot, source) and close."""
@@ -196,7 +210,7 @@ class Workbench(RunFollowing, w.VBox):
             worker = getattr(self, part, None)
             if worker is not None:
                 worker.stop()
-        for part in ("plot", "labeler", "key_events", "port_picker"):
+        for part in ("plot", "labeler", "key_events", "port_picker", "into_view"):
             widget = getattr(self, part, None)
             if widget is not None:
                 widget.close()
@@ -212,6 +226,7 @@ class Workbench(RunFollowing, w.VBox):
         who switches sensors while counting has not asked it to stop.
         """
         counting = bool(self.live.running)
+        capturing = self.labeler.capturing
         self.live.stop()
         self.capture.stop()
         self.source.stop()
@@ -228,7 +243,8 @@ class Workbench(RunFollowing, w.VBox):
         self.plot.source = source
         self.live.source = source
         self.plot.start()
-        self.capture.start(pump=self.pump)
+        if capturing:  # a person who paused (or never started) has not asked for windows
+            self.labeler.start_capture()
         menu = getattr(self, "port_picker", None)  # absent while __init__ builds it
         if menu is not None:
             menu.follow(source)
@@ -281,6 +297,12 @@ class Workbench(RunFollowing, w.VBox):
 
     def _show_tab(self, index: int) -> None:
         self.tabs.selected_index = index
+
+    def _fill_tab(self, index: int | None) -> None:
+        """Give tab ``index`` its widgets the first time it is shown (see ``_unshown``)."""
+        contents = self._unshown.pop(index, None) if index is not None else None
+        if contents is not None:
+            self.tabs.children[index].children = contents
 
     def _open_windows(self, ids: list[int], title: str) -> None:
         self.labeler.show_windows(ids, title=title)

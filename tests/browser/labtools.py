@@ -37,7 +37,9 @@ __all__ = [
     "seed_labelled_windows",
     "sensor_options",
     "show_tab",
+    "start_capturing",
     "start_workbench_lab",
+    "wait_for_trace",
 ]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,8 +132,11 @@ def start_workbench_lab(
     return launch_lab(root, args, env={"HFW_WEIGHTS": weights})
 
 
-def open_workbench(page: Any, lab: Any, notebook: str | None = None) -> None:
-    """Open ``notebook`` (default: make one with the launcher card), Run All, wait for the plot.
+def open_workbench(
+    page: Any, lab: Any, notebook: str | None = None, *, capture: bool = True
+) -> None:
+    """Open ``notebook`` (default: make one with the launcher card), Run All, wait for the plot,
+    and press *Start capturing* (unless ``capture`` is False).
 
     Without ``notebook`` the launcher card "High-Five Workbench" creates
     :data:`LAUNCHER_NOTEBOOK`, as a newcomer would; no code is typed either way.
@@ -148,7 +153,25 @@ def open_workbench(page: Any, lab: Any, notebook: str | None = None) -> None:
     else:
         open_in_lab(page, lab, notebook)
     run_all_cells(page)
-    page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+    wait_for_trace(page)
+    if capture:
+        start_capturing(page)
+
+
+def start_capturing(page: Any) -> None:
+    """Press the labeller's *Start capturing* and wait until it offers *Pause capturing*."""
+    labeler = page.locator(".hfw-labeler")
+    labeler.locator("button", has_text="Start capturing").click()
+    labeler.locator("button", has_text="Pause capturing").wait_for(timeout=15_000)
+
+
+def wait_for_trace(page: Any) -> None:
+    """Wait until the live plot draws the three axes (a trace of many points)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.hfw-live-plot path.line')]
+                     .some(p => (p.getAttribute('d') || '').split('L').length > 20)""",
+        timeout=60_000,
+    )
 
 
 def open_seeded_workbench(

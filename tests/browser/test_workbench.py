@@ -17,7 +17,7 @@ import pytest
 
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
-from tests.browser.labtools import open_in_lab, run_all_cells
+from tests.browser.labtools import open_in_lab, run_all_cells, start_capturing, wait_for_trace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -71,7 +71,8 @@ def test_workbench_streams_labels_freezes_trains_and_reviews(launch_lab, page, t
     lab = launch_lab(root, env={"HFW_WEIGHTS": "none"})
     open_in_lab(page, lab, "workbench.ipynb")
     run_all_cells(page)
-    page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+    wait_for_trace(page)
+    start_capturing(page)
 
     # 1. The plot moves: at least 10 redraws per second, measured in the page.
     page.wait_for_timeout(1000)

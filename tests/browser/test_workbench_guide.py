@@ -31,7 +31,7 @@ from hfwidgets.models import layer_groups
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.training import TrainConfig, train_project
-from tests.browser.labtools import open_in_lab, run_all_cells
+from tests.browser.labtools import open_in_lab, run_all_cells, wait_for_trace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -115,7 +115,7 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     saved = "\n".join(page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts())
     assert "children=(" not in saved
     run_all_cells(page)
-    page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+    wait_for_trace(page)
 
     # Item 5: reference motions and counts against the target.
     guide = page.locator(".hfw-guide")
