@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from hfwidgets.sensors.base import source_label
+
 __all__ = ["SILENT_AFTER_S", "SourceHealth", "SourceWatch", "source_name"]
 
 SILENT_AFTER_S = 3.0  # a 50 Hz sensor silent this long is not running (or not ours)
@@ -22,13 +24,11 @@ State = Literal["streaming", "waiting", "silent", "disconnected", "stopped"]
 
 
 def source_name(source: Any) -> str:
-    """What to call ``source`` in a sentence: its port, or "the" and its label (the simulated
-    arm, the USB sensor on this computer before the page has picked a port)."""
-    port = getattr(source, "port", None)
-    if port:
-        return str(port)
-    label = getattr(source, "label", None)
-    return f"the {label}" if label else type(source).__name__
+    """``source``'s label (:func:`hfwidgets.sensors.source_label`) in a sentence: a port as it
+    is, a kind of source after "the" (the simulated arm, the USB sensor on this computer before
+    the page has picked a port)."""
+    label = source_label(source)
+    return label if getattr(source, "port", None) else f"the {label}"
 
 
 @dataclass(frozen=True)
