@@ -17,8 +17,8 @@ from hfwidgets._worker import Pump
 from hfwidgets.sensors.base import source_label
 from hfwidgets.sensors.browser_serial import BrowserSerialSource
 from hfwidgets.sensors.simulated import SimulatedSource
+from hfwidgets.sensors.watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets._html import esc
-from hfwidgets.widgets.source_watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets.web_serial import WebSerialPort
 
 __all__ = ["BROWSER", "SIMULATED", "SensorMenu", "port_text", "sensor_value"]
