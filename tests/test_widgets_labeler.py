@@ -255,12 +255,12 @@ def test_a_window_relabelled_in_review_never_returns_to_the_capture_queue(
 
 def test_a_window_from_a_serial_port_stores_the_port_as_its_source() -> None:
     """Windows of two sensors are two sources (and two validation groups), not "SerialSource"."""
-    from hfwidgets.sensors import SerialSource, SimulatedSource
-    from hfwidgets.widgets.labeler import window_source
+    from hfwidgets.sensors import SerialSource, SimulatedSource, source_label
 
-    assert window_source(SerialSource("loop://")) == "loop://"
-    assert window_source(SimulatedSource()) == "simulated arm"
-    assert window_source(None) == ""
+    assert source_label(SerialSource("loop://")) == "loop://"
+    assert source_label(SimulatedSource()) == "simulated arm"
+    assert source_label(None) == ""
+    assert source_label("SimulatedSource") == "simulated arm"  # what an old project stored
 
 
 def test_a_window_of_the_simulated_arm_stores_a_human_label_not_a_class_name(

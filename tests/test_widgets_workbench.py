@@ -292,7 +292,7 @@ class _Silent:
 
 
 def test_source_watch_tells_streaming_silent_and_lost_apart() -> None:
-    from hfwidgets.widgets.source_watch import SourceWatch
+    from hfwidgets.sensors.watch import SourceWatch
 
     source = _Silent()
     watch = SourceWatch(source, clock=lambda: 100.0)

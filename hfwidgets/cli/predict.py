@@ -15,7 +15,6 @@ import argparse
 import json
 import queue
 import sys
-import threading
 import time
 from typing import Any
 
@@ -24,46 +23,12 @@ from hfwidgets.errors import HfwError
 from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s
 from hfwidgets.live.operating_point import settings_text
 from hfwidgets.live.scoring import score_counts, scored_span
-from hfwidgets.sensors import Source, SourceStatus
+from hfwidgets.sensors import Source
+from hfwidgets.sensors.watch import SourceWatch
 
-__all__ = ["PortWatch", "counting_settings", "pick_run", "register", "simulated_truth_score"]
+__all__ = ["counting_settings", "pick_run", "register", "simulated_truth_score"]
 
 _POLL_S = 0.1  # how often the main thread checks the queue, the clock and the worker
-
-
-class PortWatch:
-    """Follow a source's connect/disconnect notices; tell when it has been gone too long.
-
-    Notices arrive on the reader's thread; the main thread takes them with :meth:`notices`
-    (to print) and asks :meth:`gone_for`.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pending: list[str] = []
-        self.lost_at: float | None = None  # time.monotonic() of the loss, None while connected
-        self.last_loss = ""
-
-    def update(self, status: SourceStatus) -> None:
-        """The `Source.on_status` callback."""
-        with self._lock:
-            self._pending.append(status.message)
-            if status.connected:
-                self.lost_at = None
-            elif self.lost_at is None:
-                self.lost_at = status.time
-                self.last_loss = status.message
-
-    def notices(self) -> list[str]:
-        """Notices received since the last call, oldest first."""
-        with self._lock:
-            out, self._pending = self._pending, []
-        return out
-
-    def gone_for(self, now: float) -> float:
-        """Seconds the source has been disconnected (0.0 while connected)."""
-        with self._lock:
-            return 0.0 if self.lost_at is None else now - self.lost_at
 
 
 def simulated_truth_score(
@@ -177,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
 
     live.on_event(pending.put)
     live.on_prediction(remember)
-    watch = PortWatch()
+    watch = SourceWatch(source)
     source.on_status(watch.update)
     started = time.monotonic()
     counting = counting_settings(live, args)
@@ -233,7 +198,7 @@ def _follow(
     live: LiveClassifier,
     source: Source,
     pending: queue.Queue[Counted],
-    watch: PortWatch,
+    watch: SourceWatch,
     *,
     seconds: float | None,
     give_up_s: float,

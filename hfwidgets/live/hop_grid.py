@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from hfwidgets.live.windows import HopGeometry
+from hfwidgets.resampling import prepare_resampling
 
 __all__ = ["HopGrid"]
 
@@ -39,6 +40,7 @@ class HopGrid:
         self.geo = HopGeometry.of(
             window_s=window_s, hop_s=hop_s, source_rate=source_rate, model_rate=model_rate
         )
+        prepare_resampling(from_hz=self.rate, to_hz=model_rate)
         #: Index of the next window's last sample.
         self.next_end = self.geo.window_n - 1
         # Stream time of an index is t0 + (index - i0) / rate: continuous across a rate change.
@@ -63,6 +65,7 @@ class HopGrid:
             model_rate=self.model_rate,
         )
         self.next_end = max(self.next_end, self.geo.window_n - 1)
+        prepare_resampling(from_hz=rate, to_hz=self.model_rate)
         return True
 
     def take_due(self, total: int, *, most: int) -> list[int]:

@@ -48,13 +48,28 @@ LEGACY_SOURCE_NAMES = {
 }
 
 
-def source_label(stored: str) -> str:
-    """The label a stored window's ``source`` stands for (an old class name read as its label).
+def source_label(source: object) -> str:
+    """What a source is called: the one naming of sources, live or stored.
 
-    >>> source_label("SimulatedSource"), source_label("/dev/ttyACM0")
-    ('simulated arm', '/dev/ttyACM0')
+    A source (:class:`Source` or a stand-in with a ``label``) is called by its
+    :attr:`Source.label` (a port's name, "simulated arm"): what a captured window stores as its
+    ``source``, what messages and the Sensor menu say. A stored window's ``source`` text is
+    itself, an old class name read as the label that replaced it (:data:`LEGACY_SOURCE_NAMES`),
+    so old projects' windows group with new ones. None is ""; a stand-in without a label is
+    called by its ``port``, else its class name.
+
+    >>> source_label("SimulatedSource"), source_label("/dev/ttyACM0"), source_label(None)
+    ('simulated arm', '/dev/ttyACM0', '')
     """
-    return LEGACY_SOURCE_NAMES.get(stored, stored)
+    if source is None:
+        return ""
+    if isinstance(source, str):
+        return LEGACY_SOURCE_NAMES.get(source, source)
+    label = getattr(source, "label", None)
+    if isinstance(label, str) and label:
+        return label
+    port = getattr(source, "port", None)
+    return str(port) if port else type(source).__name__
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 import traitlets
 
 from hfwidgets.labelling import LabellingSession, PendingWindow
+from hfwidgets.sensors.base import source_label
 from hfwidgets.store import Project
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
@@ -30,19 +31,6 @@ from hfwidgets.widgets.window_view import WindowView
 __all__ = ["Labeler", "PendingWindow"]
 
 log = logging.getLogger("hfwidgets.widgets")
-
-
-def window_source(source: Any) -> str:
-    """What a captured window stores as its ``source``: the source's label (the port it came
-    through, so windows of two sensors are two groups for validation, or "simulated arm");
-    "" for none."""
-    if source is None:
-        return ""
-    label = getattr(source, "label", None)
-    if isinstance(label, str) and label:
-        return label
-    port = getattr(source, "port", None)  # a stand-in source without a label
-    return str(port) if port else type(source).__name__
 
 
 def _compact_button() -> w.Layout:
@@ -194,7 +182,7 @@ class Labeler(SuggestionHooks, w.VBox):
 
             self.capture = WindowCapture(source)
         origin = source if source is not None else getattr(self.capture, "source", None)
-        self.source_name = window_source(origin)
+        self.source_name = source_label(origin)
         if self.capture is not None:
             self.capture.on_window(self.add_window)
         self._on_mode({"new": self.mode})

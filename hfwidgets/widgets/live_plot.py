@@ -322,7 +322,7 @@ class LivePlot(w.VBox):
         return self._readout_and_health(None)[0]
 
     def _readout_and_health(self, now: float | None) -> tuple[str, Any]:
-        from hfwidgets.widgets.source_watch import SourceWatch
+        from hfwidgets.sensors.watch import SourceWatch
 
         watch = getattr(self, "_watch", None)
         if watch is None or watch.source is not self.source:  # use_source() swapped it

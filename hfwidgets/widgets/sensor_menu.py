@@ -14,14 +14,16 @@ from typing import Any
 import ipywidgets as w
 
 from hfwidgets._worker import Pump
+from hfwidgets.sensors.base import source_label
 from hfwidgets.sensors.browser_serial import BrowserSerialSource
+from hfwidgets.sensors.simulated import SimulatedSource
+from hfwidgets.sensors.watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets._html import esc
-from hfwidgets.widgets.source_watch import SILENT_AFTER_S, source_name
 from hfwidgets.widgets.web_serial import WebSerialPort
 
 __all__ = ["BROWSER", "SIMULATED", "SensorMenu", "port_text", "ports_line", "sensor_value"]
 
-SIMULATED = "simulated arm"
+SIMULATED = SimulatedSource.LABEL
 BROWSER = BrowserSerialSource.DISPLAY_NAME  # the sensor on the person's computer (Web Serial)
 
 
@@ -75,7 +77,7 @@ class SensorMenu(w.VBox):
             self.follow(source)
         elif port is not None:
             self.select(str(port))
-        elif type(source).__name__ != "SimulatedSource":
+        elif sensor_value(source) != SIMULATED:
             self.dropdown.disabled = True
             self.note.value = f"<small>source: {esc(repr(source))}</small>"
         self.refresh_button.on_click(lambda _b: self.refresh_ports())
@@ -197,11 +199,11 @@ class SensorMenu(w.VBox):
 
 
 def sensor_value(source: Any) -> str:
-    """The menu entry of ``source``: the browser's, a port's path, else the simulated arm."""
+    """The menu entry of ``source``: the browser's, else its label (a port's path, the
+    simulated arm)."""
     if isinstance(source, BrowserSerialSource):
         return BROWSER
-    port = getattr(source, "port", None)
-    return str(port) if port is not None else SIMULATED
+    return source_label(source)
 
 
 def port_text(port: Any) -> str:

@@ -16,13 +16,14 @@ import ipywidgets as w
 
 from hfwidgets._worker import Pump
 from hfwidgets.capture import WindowCapture
+from hfwidgets.sensors.base import source_label
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.data_map import DataMapView
 from hfwidgets.widgets.freeze_checklist import FreezeChecklist
 from hfwidgets.widgets.guide import Guide
 from hfwidgets.widgets.keys import attach_keys
-from hfwidgets.widgets.labeler import Labeler, window_source
+from hfwidgets.widgets.labeler import Labeler
 from hfwidgets.widgets.live_counter import LiveCounter
 from hfwidgets.widgets.live_plot import LivePlot
 from hfwidgets.widgets.run_list import RunList
@@ -237,7 +238,7 @@ class Workbench(RunFollowing, w.VBox):
         self.capture.on_window(self.plot.mark_window)
         self.capture.on_window(self.labeler.add_window)
         self.labeler.capture = self.capture
-        self.labeler.source_name = window_source(source)
+        self.labeler.source_name = source_label(source)
         self.plot.paused = False  # a pause refers to the old source's buffer
         self.plot.clear_marks()  # and its shaded windows to the old source's trace
         self.plot.source = source
@@ -360,7 +361,7 @@ class Workbench(RunFollowing, w.VBox):
 
     def _name_windows_after(self, source: Any) -> None:
         if self.source is source:
-            self.labeler.source_name = window_source(source)
+            self.labeler.source_name = source_label(source)
 
     def check_sensor(self, now: float | None = None) -> Any:
         """Look at the source now (the plot does so twice a second); returns its health."""

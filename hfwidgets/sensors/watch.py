@@ -2,17 +2,24 @@
 
 A serial port that opens but sends nothing (a wrong port, a wrong baud rate, a board that is not
 running the sketch) looks "connected" to the reader; only the absence of samples tells. The
-rate a source estimates is also stale once samples stop. :class:`SourceWatch` turns the buffer's
-sample count and the source's stats into what a person should read. Plain Python (no widget
-code); the caller decides when to check, so tests step it with their own clock.
+rate a source estimates is also stale once samples stop. :class:`SourceWatch` is the one watch
+of a source's health: :meth:`SourceWatch.check` turns the buffer's sample count and the
+source's stats into what a person should read (the LivePlot's readout), and, given the
+source's status notices (``source.on_status(watch.update)``), it keeps them for the caller to
+print and says how long the source has been gone (``hfw predict`` gives up after a while).
+Plain Python (no widget code); the caller decides when to check, so tests step it with their
+own clock.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from hfwidgets.sensors.base import SourceStatus, source_label
 
 __all__ = ["SILENT_AFTER_S", "SourceHealth", "SourceWatch", "source_name"]
 
@@ -22,13 +29,11 @@ State = Literal["streaming", "waiting", "silent", "disconnected", "stopped"]
 
 
 def source_name(source: Any) -> str:
-    """What to call ``source`` in a sentence: its port, or "the" and its label (the simulated
-    arm, the USB sensor on this computer before the page has picked a port)."""
-    port = getattr(source, "port", None)
-    if port:
-        return str(port)
-    label = getattr(source, "label", None)
-    return f"the {label}" if label else type(source).__name__
+    """``source``'s label (:func:`hfwidgets.sensors.source_label`) in a sentence: a port as it
+    is, a kind of source after "the" (the simulated arm, the USB sensor on this computer before
+    the page has picked a port)."""
+    label = source_label(source)
+    return label if getattr(source, "port", None) else f"the {label}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,11 @@ class SourceWatch:
         Seconds without a new sample after which the source counts as silent.
     clock
         Monotonic seconds; tests pass their own, or give ``now`` to :meth:`check`.
+
+    Notes
+    -----
+    Status notices arrive on the source's reader thread (:meth:`update`); the caller's thread
+    takes them with :meth:`notices` and asks :meth:`gone_for`.
     """
 
     def __init__(
@@ -88,6 +98,33 @@ class SourceWatch:
         self._clock = clock
         self._last_total = int(source.buffer.total)
         self._last_change = clock()
+        self._lock = threading.Lock()  # guards what update() writes on the reader's thread
+        self._pending: list[str] = []
+        #: time.monotonic() of the last loss of the connection; None while connected.
+        self.lost_at: float | None = None
+        #: The notice that said the connection was lost ('' before any loss).
+        self.last_loss = ""
+
+    def update(self, status: SourceStatus) -> None:
+        """The `Source.on_status` callback: keep the notice, note a loss and a return."""
+        with self._lock:
+            self._pending.append(status.message)
+            if status.connected:
+                self.lost_at = None
+            elif self.lost_at is None:
+                self.lost_at = status.time
+                self.last_loss = status.message
+
+    def notices(self) -> list[str]:
+        """Status notices received since the last call, oldest first."""
+        with self._lock:
+            out, self._pending = self._pending, []
+        return out
+
+    def gone_for(self, now: float) -> float:
+        """Seconds the source has been disconnected by its notices (0.0 while connected)."""
+        with self._lock:
+            return 0.0 if self.lost_at is None else now - self.lost_at
 
     def check(self, now: float | None = None) -> SourceHealth:
         """Look at the source now; ``stats()`` errors propagate to the caller."""
