@@ -42,8 +42,13 @@ def test_a_tab_gets_its_widgets_when_first_shown(bench: Workbench) -> None:
     # A bqplot figure drawn in a hidden tab has no size (the page logged negative widths).
     train = TAB_TITLES.index("Train")
     assert bench.tabs.selected_index == 0
-    assert bench.capture_area in bench.tabs.children
+    capture, fold = bench.tabs.children[0].children
+    assert capture is bench.capture_area
     assert all(page.children == () for page in bench.tabs.children[1:])
+    # The session timeline's fold, under capture, gets its figures when first opened.
+    assert fold.children[0].children == ()
+    fold.selected_index = 0
+    assert fold.children[0].children == (bench.timeline,)
     bench.tabs.selected_index = train
     assert bench.tabs.children[train].children == (bench.training, bench.data_map, bench.runs)
     assert bench.tabs.children[1].children == ()  # not shown yet
