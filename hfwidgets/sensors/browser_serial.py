@@ -278,41 +278,29 @@ class BrowserSerialSource(LineStreamSource):
         kind = content.get("type")
         sent_ms = _number(content, "sent")
         if kind == "status":
-            state = content.get("state")
-            if state not in _STATES:
-                raise BrowserMessageError(
-                    f"unknown status state {state!r:.40}; expected one of {', '.join(_STATES)}"
-                )
-            self._count(sent_ms)
-            if state == "connected":
-                self.port_opened(str(content.get("port", "")))
-            else:
-                self.port_lost(str(content.get("reason", "")), closed=state == "closed")
-            return
-        if kind != "data":
+            self._receive_status(content, sent_ms)
+        elif kind == "data":
+            self._receive_data(content, buffers, sent_ms, now)
+        else:
             raise BrowserMessageError(f"unknown message type {kind!r:.40}; expected data or status")
+
+    def _receive_status(self, content: Mapping[str, Any], sent_ms: float) -> None:
+        state = content.get("state")
+        if state not in _STATES:
+            raise BrowserMessageError(
+                f"unknown status state {state!r:.40}; expected one of {', '.join(_STATES)}"
+            )
+        self._count(sent_ms)
+        if state == "connected":
+            self.port_opened(str(content.get("port", "")))
+        else:
+            self.port_lost(str(content.get("reason", "")), closed=state == "closed")
+
+    def _receive_data(
+        self, content: Mapping[str, Any], buffers: Sequence[Any], sent_ms: float, now: float
+    ) -> None:
         data = _payload(buffers)
-        chunks = content.get("chunks")
-        if not isinstance(chunks, list) or not 0 < len(chunks) <= MAX_CHUNKS:
-            raise BrowserMessageError(
-                f"field 'chunks' must be a list of 1 to {MAX_CHUNKS} [arrived_ms, nbytes] pairs"
-            )
-        spans: list[tuple[float, int]] = []
-        for chunk in chunks:
-            if not (isinstance(chunk, list) and len(chunk) == 2):
-                raise BrowserMessageError(
-                    f"a chunk must be [arrived_ms, nbytes], got {chunk!r:.60}"
-                )
-            arrived = _number({"arrived_ms": chunk[0]}, "arrived_ms")
-            size = chunk[1]
-            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise BrowserMessageError(f"a chunk's nbytes must be a count, got {size!r:.40}")
-            spans.append((arrived, size))
-        if sum(size for _a, size in spans) != len(data):
-            raise BrowserMessageError(
-                f"the chunks describe {sum(s for _a, s in spans):,} bytes but the buffer holds "
-                f"{len(data):,}"
-            )
+        spans = _chunk_spans(content.get("chunks"), nbytes=len(data))
         if not self._connected:
             if not self._running:
                 return  # a batch still in flight after stop(): the person moved on
@@ -343,3 +331,26 @@ class BrowserSerialSource(LineStreamSource):
             return np.zeros(0)
         delays, counts = zip(*self._delays, strict=True)
         return np.repeat(np.asarray(delays, dtype=np.float64), np.asarray(counts))
+
+
+def _chunk_spans(chunks: Any, *, nbytes: int) -> list[tuple[float, int]]:
+    """A data message's ``chunks`` as ``(arrived_ms, nbytes)`` pairs that cover the buffer."""
+    if not isinstance(chunks, list) or not 0 < len(chunks) <= MAX_CHUNKS:
+        raise BrowserMessageError(
+            f"field 'chunks' must be a list of 1 to {MAX_CHUNKS} [arrived_ms, nbytes] pairs"
+        )
+    spans: list[tuple[float, int]] = []
+    for chunk in chunks:
+        if not (isinstance(chunk, list) and len(chunk) == 2):
+            raise BrowserMessageError(f"a chunk must be [arrived_ms, nbytes], got {chunk!r:.60}")
+        arrived = _number({"arrived_ms": chunk[0]}, "arrived_ms")
+        size = chunk[1]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise BrowserMessageError(f"a chunk's nbytes must be a count, got {size!r:.40}")
+        spans.append((arrived, size))
+    described = sum(size for _a, size in spans)
+    if described != nbytes:
+        raise BrowserMessageError(
+            f"the chunks describe {described:,} bytes but the buffer holds {nbytes:,}"
+        )
+    return spans

@@ -168,6 +168,19 @@ def format_line(t_ms: int, ax: float, ay: float, az: float) -> bytes:
     return f"{int(t_ms)},{ax:.4f},{ay:.4f},{az:.4f}\n".encode("ascii")
 
 
+def _parse_information(raw: bytes, text: bytes) -> Header | BoardCount:
+    """A ``#`` line: a board's ``# count N p=..``, else a header (``rate=`` checked)."""
+    words = text[1:].decode("ascii", "replace").split()
+    count = _board_count(words)
+    if count is not None:
+        return count
+    info = dict(w.split("=", 1) for w in words if "=" in w)
+    header = Header(" ".join(w for w in words if "=" not in w), info)
+    if "rate" in info and header.rate_hz is None:
+        raise BadLine(raw, f"rate={info['rate']} is not a rate in (0, {MAX_RATE_HZ:g}] Hz")
+    return header
+
+
 def parse_line(line: bytes | str) -> Sample | Header | BoardCount:
     """Parse one line (with or without its line ending).
 
@@ -179,15 +192,7 @@ def parse_line(line: bytes | str) -> Sample | Header | BoardCount:
     raw = line.encode("latin-1") if isinstance(line, str) else bytes(line)
     text = raw.strip(_EDGE_BYTES)
     if text.startswith(b"#"):
-        words = text[1:].decode("ascii", "replace").split()
-        count = _board_count(words)
-        if count is not None:
-            return count
-        info = dict(w.split("=", 1) for w in words if "=" in w)
-        header = Header(" ".join(w for w in words if "=" not in w), info)
-        if "rate" in info and header.rate_hz is None:
-            raise BadLine(raw, f"rate={info['rate']} is not a rate in (0, {MAX_RATE_HZ:g}] Hz")
-        return header
+        return _parse_information(raw, text)
     whole = _SAMPLE.fullmatch(text)
     if whole is not None:
         t_ms = int(whole[1])

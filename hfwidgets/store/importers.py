@@ -174,6 +174,26 @@ def import_generic(
             f"{src / stray[0]}: CSV files belong in a label folder (DIR/<label>/{stray[0]}); "
             "for Arduino IMU_Capture recordings use --format arduino-imu"
         )
+    folders, skipped = _label_folders(src)
+    pending: list[_Pending] = []
+    files = 0
+    for folder in folders:
+        try:
+            label = check_class_name(folder.name)
+        except ValueError as exc:
+            raise HfwError(f"{folder}: {exc}") from None
+        for path in _window_files(folder, skipped):
+            data = read_samples_csv(path)
+            pending.append(_Pending(label, data.samples, f"{src.name}/{label}/{path.name}"))
+            files += 1
+    extra = list(meta.get("classes", []))  # checked by read_meta
+    return _commit(
+        project, pending, from_hz=from_hz, files=files, extra_classes=extra, skipped=skipped
+    )
+
+
+def _label_folders(src: Path) -> tuple[list[Path], list[str]]:
+    """The label folders of ``src`` and what was skipped (hidden and private folders), said."""
     folders, skipped = [], []
     for p in sorted(src.iterdir()):
         if p.is_dir() and p.name.startswith((".", "_")):
@@ -184,29 +204,20 @@ def import_generic(
     if not folders:
         hidden = f" ({len(skipped)} skipped: {skipped[0]})" if skipped else ""
         raise HfwError(f"{src}: no label folders; expected DIR/<label>/<name>.csv{hidden}")
-    pending: list[_Pending] = []
-    files = 0
-    for folder in folders:
-        try:
-            label = check_class_name(folder.name)
-        except ValueError as exc:
-            raise HfwError(f"{folder}: {exc}") from None
-        csvs = []
-        for path in sorted(folder.glob("*.csv")):
-            if path.name.startswith("."):  # macOS ._name.csv resource forks, editor backups
-                skipped.append(f"{path}: hidden file")
-            else:
-                csvs.append(path)
-        if not csvs:
-            raise HfwError(f"{folder}: label folder has no .csv files; add windows or remove it")
-        for path in csvs:
-            data = read_samples_csv(path)
-            pending.append(_Pending(label, data.samples, f"{src.name}/{label}/{path.name}"))
-            files += 1
-    extra = list(meta.get("classes", []))  # checked by read_meta
-    return _commit(
-        project, pending, from_hz=from_hz, files=files, extra_classes=extra, skipped=skipped
-    )
+    return folders, skipped
+
+
+def _window_files(folder: Path, skipped: list[str]) -> list[Path]:
+    """The window CSVs of one label folder; hidden files are added to ``skipped``."""
+    csvs = []
+    for path in sorted(folder.glob("*.csv")):
+        if path.name.startswith("."):  # macOS ._name.csv resource forks, editor backups
+            skipped.append(f"{path}: hidden file")
+        else:
+            csvs.append(path)
+    if not csvs:
+        raise HfwError(f"{folder}: label folder has no .csv files; add windows or remove it")
+    return csvs
 
 
 def _check_option_rate(rate_hz: float) -> float:
