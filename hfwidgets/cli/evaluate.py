@@ -63,13 +63,16 @@ def evaluate_folder(
         [predictor.predict_images(images[i : i + 64]) for i in range(0, len(images), 64)]
     )
     true = [classes.index(r.label) for r in records]  # type: ignore[arg-type]
-    metrics = compute_metrics(true, proba.argmax(axis=1), classes=classes)
+    figures = compute_metrics(true, proba.argmax(axis=1), classes=classes)
+    stored = figures.to_dict()
     # Windows here are files, not project windows: name them by file, not by position.
-    metrics["misclassified"] = [records[i].source for i in metrics["misclassified"]]
-    for key in ("predictions", "true_labels"):
-        metrics[key] = {records[int(i)].source: name for i, name in metrics[key].items()}
-    metrics["run"] = predictor.run_id
-    return metrics
+    return {
+        **{key: stored[key] for key in ("accuracy", "n", "classes", "per_class", "confusion")},
+        "misclassified": [records[i].source for i in figures.misclassified],
+        "predictions": {records[i].source: name for i, name in figures.predictions.items()},
+        "true_labels": {records[i].source: name for i, name in figures.true_labels.items()},
+        "run": predictor.run_id,
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -91,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
             f"  {name:>12}: precision {row['precision']:.3f} recall {row['recall']:.3f} "
             f"f1 {row['f1']:.3f} support {row['support']}"
         )
-    print(format_confusion(metrics))
+    print(format_confusion(metrics["classes"], metrics["confusion"]))
     if metrics["misclassified"]:
         print("misclassified: " + ", ".join(metrics["misclassified"]))
     return 0

@@ -21,14 +21,13 @@ def run_summary(project: Project, run: RunRecord) -> dict[str, Any]:
     """One run as a JSON-ready dict: id, status, backbone, accuracy, epochs, seconds, times and
     checkpoint size (bytes, ``None`` without a checkpoint file)."""
     checkpoint = project.path / "checkpoints" / f"run-{run.id}.pt"
-    accuracy = run.metrics.get("accuracy")
     return {
         "id": run.id,
         "status": run.status,
         "backbone": run.settings.get("backbone"),
-        "accuracy": accuracy if isinstance(accuracy, (int, float)) else None,
-        "epochs": run.metrics.get("epochs"),
-        "seconds": run.metrics.get("seconds"),
+        "accuracy": run.metrics.accuracy,
+        "epochs": run.metrics.epochs,
+        "seconds": run.metrics.seconds,
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "checkpoint_bytes": checkpoint.stat().st_size if checkpoint.is_file() else None,

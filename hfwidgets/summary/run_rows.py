@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FINAL_OK", "RunSummary", "number", "summarize_run", "summarize_runs"]
+from hfwidgets.store.records import RunRecord
+from hfwidgets.store.run_status import RunStatus, ended_well
 
-#: Statuses of a run that ended well (the store says "finished", older runs "completed").
-FINAL_OK = ("finished", "completed")
+__all__ = ["RunSummary", "number", "summarize_run", "summarize_runs"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class RunSummary:
     """
 
     id: int
-    status: str
+    status: RunStatus
     model: str
     frozen: int
     epochs: int
@@ -63,7 +63,7 @@ class RunSummary:
     @property
     def usable(self) -> bool:
         """A run that can count live: it finished and its checkpoint is here."""
-        return self.status in FINAL_OK and self.checkpoint_bytes is not None
+        return ended_well(self.status) and self.checkpoint_bytes is not None
 
     def settings_text(self) -> str:
         """``mobilenet_v2 · 18 frozen · 10/10 epochs · val 20 %``."""
@@ -100,6 +100,7 @@ class RunSummary:
 
 
 def number(value: Any) -> float | None:
+    """``value`` as a float; ``None`` for anything else (a bool, a string, NaN)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return None if math.isnan(float(value)) else float(value)
@@ -109,51 +110,26 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _baseline(metrics: dict[str, Any]) -> float | None:
-    # Runs with the MiniRocket baseline store it as {"accuracy": ...} (or a bare number).
-    for key in ("baseline", "minirocket"):
-        value = metrics.get(key)
-        if isinstance(value, dict):
-            value = value.get("accuracy")
-        if number(value) is not None:
-            return number(value)
-    return None
-
-
-def _sessions(metrics: dict[str, Any]) -> int | None:
-    for key in ("n_sessions", "sessions"):
-        value = metrics.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    groups = _dict(metrics.get("validation")).get("groups")  # sessions/import sources
-    if isinstance(groups, int) and not isinstance(groups, bool):
-        return groups
-    return None
-
-
-def summarize_run(project: Any, record: Any) -> RunSummary:
+def summarize_run(project: Any, record: RunRecord) -> RunSummary:
     """The :class:`RunSummary` of one :class:`~hfwidgets.store.RunRecord` of ``project``."""
-    settings = _dict(record.settings)
-    config = _dict(settings.get("config"))
-    metrics = _dict(record.metrics)
-    history = metrics.get("history")
-    history = history if isinstance(history, list) else []
+    config = _dict(_dict(record.settings).get("config"))
+    metrics = record.metrics
     path = project.checkpoint_path(record.id)
-    n = metrics.get("n")
+    validation = metrics.validation
     return RunSummary(
         id=int(record.id),
-        status=str(record.status),
+        status=record.status,
         model=str(config.get("model", "?")),
         frozen=len(config.get("frozen") or ()),
         epochs=int(config.get("epochs", 0) or 0),
-        epochs_done=len(history),
+        epochs_done=len(metrics.history),
         val_fraction=float(config.get("val_fraction", 0.0) or 0.0),
-        accuracy=number(metrics.get("accuracy")),
-        evaluated_on=str(metrics.get("evaluated_on", "val")),
-        n=int(n) if isinstance(n, int) and not isinstance(n, bool) else None,
-        n_sessions=_sessions(metrics),
-        baseline=_baseline(metrics),
-        seconds=number(metrics.get("seconds")),
+        accuracy=metrics.accuracy,
+        evaluated_on=metrics.evaluated_on,
+        n=metrics.n if metrics.trained else None,
+        n_sessions=validation.groups if validation is not None else None,
+        baseline=metrics.baseline.accuracy if metrics.baseline is not None else None,
+        seconds=metrics.seconds,
         created_at=float(record.created_at or 0.0),
         checkpoint_bytes=path.stat().st_size if path.is_file() else None,
     )

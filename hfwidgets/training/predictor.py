@@ -19,6 +19,7 @@ from hfwidgets.errors import HfwError
 from hfwidgets.live.calibration import OperatingPoint, stored_operating_point
 from hfwidgets.models import StagedNet, build_architecture
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+from hfwidgets.store.run_status import ended_well
 from hfwidgets.training.checkpoint import load_checkpoint
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class RunPredictor:
 def latest_run_id(project: Project) -> int:
     """The newest run of ``project`` that has a checkpoint (finished runs preferred)."""
     runs = [r for r in project.runs() if project.checkpoint_path(r.id).is_file()]
-    finished = [r for r in runs if r.status == "finished"]
+    finished = [r for r in runs if ended_well(r.status)]
     pick = finished or runs
     if not pick:
         raise HfwError(f"project {project.path} has no trained run; train one first (hfw train)")

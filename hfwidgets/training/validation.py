@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hfwidgets.store.run_metrics import BaselineFigure, RunMetrics
 from hfwidgets.training.augment import AugmentSettings, augmented_renderer
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.metrics import compute_metrics
@@ -95,7 +96,7 @@ def cross_validate(
     folds: Sequence[tuple[NDArray[Any], NDArray[Any]]],
     render: RenderFn | None = None,
     stop_event: threading.Event | None = None,
-) -> dict[str, Any] | None:
+) -> RunMetrics | None:
     """Train one model per fold for ``config.epochs`` epochs; metrics of the pooled predictions.
 
     Every window is predicted once, by the model that did not train on it. No fold keeps its
@@ -108,14 +109,16 @@ def cross_validate(
     for k, (train, test) in enumerate(folds, 1):
         trainer = Trainer(fold_config, classes=classes, stop_event=stop_event)
         result = trainer.fit(images, labels, ids=ids, split=(train, test), render=render)
-        if result.status != "completed":
+        if result.status != "finished":
             return None
-        fold_pred = result.metrics["predictions"]
+        fold_pred = result.metrics.predictions
         for i in test:
-            pred[i] = classes.index(fold_pred[str(int(ids[i]))])
-        log.info("fold %d/%d: accuracy %.3f", k, len(folds), result.metrics["accuracy"])
+            pred[i] = classes.index(fold_pred[int(ids[i])])
+        log.info("fold %d/%d: accuracy %.3f", k, len(folds), result.metrics.accuracy or 0.0)
     done = pred >= 0
-    return compute_metrics(labels[done], pred[done], classes=classes, ids=ids[done])
+    return compute_metrics(
+        labels[done], pred[done], classes=classes, ids=ids[done], on="cross-validation"
+    )
 
 
 def run_baseline(
@@ -124,8 +127,8 @@ def run_baseline(
     *,
     splits: Sequence[tuple[NDArray[Any], NDArray[Any]]],
     seed: int,
-) -> dict[str, Any]:
-    """MiniRocket on the same split(s), as stored in a run's metrics (``"baseline"``).
+) -> BaselineFigure:
+    """MiniRocket on the same split(s), as stored in a run's metrics (``baseline``).
 
     A failing baseline never fails the run: its ``error`` says what went wrong.
     """
@@ -135,6 +138,5 @@ def run_baseline(
         out = baseline_metrics(windows, labels, splits=splits, seed=seed)
     except Exception as exc:  # the CNN's run stands on its own
         log.warning("baseline failed: %s", exc)
-        return {"name": BASELINE_NAME, "accuracy": None, "error": f"{type(exc).__name__}: {exc}"}
-    out.pop("predictions", None)  # positions, not window ids: not worth storing
-    return out
+        return BaselineFigure(BASELINE_NAME, None, error=f"{type(exc).__name__}: {exc}")
+    return BaselineFigure(out["name"], out["accuracy"], n=out["n"], seconds=out["seconds"])

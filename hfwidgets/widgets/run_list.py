@@ -11,6 +11,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.run_status import ended_well
 from hfwidgets.summary import RunSummary, summarize_runs
 from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._static import static_bundle
@@ -223,7 +224,7 @@ class RunList(w.VBox):
     def _fill_row(self, run: RunSummary) -> None:
         """Write ``run``'s figures and button states into its row (a same value sends nothing)."""
         live = run.id == self.live_run
-        accuracy = run.accuracy_text() if run.status in ("finished", "completed") else run.status
+        accuracy = run.accuracy_text() if ended_well(run.status) else run.status
         texts = [
             f"<b>{run.id}</b>{' ●' if live else ''}",
             html.escape(run.settings_text()),

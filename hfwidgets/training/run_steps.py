@@ -1,0 +1,192 @@
+"""The steps of a training run, each a flat function: plan, fit, assess, record.
+
+:func:`~hfwidgets.training.runner.train_project` calls them in order (as torchvision's reference
+``train.py`` calls ``load_data``, ``train_one_epoch`` and ``evaluate``): :func:`plan_run` reads
+the windows and chooses the split, :func:`fit_run` trains, :func:`assess_run` measures the
+figure and the baseline on the same windows, :func:`record_run` stores the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hfwidgets.store.run_metrics import BaselineFigure, EvaluatedOn, RunMetrics
+from hfwidgets.training.baseline import BASELINE_NAME
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.data import (
+    ProjectData,
+    ProjectWindows,
+    dataset_of,
+    project_scalogram_settings,
+    project_windows,
+)
+from hfwidgets.training.events import StopRequested
+from hfwidgets.training.project_runs import check_config, run_records
+from hfwidgets.training.split import (
+    SplitPlan,
+    check_class_counts,
+    grouped_kfold,
+    validation_facts,
+)
+from hfwidgets.training.trainer import FitResult, RenderFn, Trainer
+from hfwidgets.training.validation import (
+    augments_anything,
+    cross_validate,
+    make_renderer,
+    plan_split,
+    run_baseline,
+)
+
+if TYPE_CHECKING:
+    from hfwidgets.store import Project
+
+__all__ = ["RunPlan", "assess_run", "fit_run", "plan_run", "record_run"]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run trains on and how its figure is measured (:func:`plan_run`).
+
+    ``fit_config`` is the config the trainer runs (augmentation off when it would change none
+    of the windows); ``folds`` are the cross-validation folds (``None``: the hold-out ``split``).
+    """
+
+    config: TrainConfig
+    fit_config: TrainConfig
+    raw: ProjectWindows
+    data: ProjectData
+    render: RenderFn | None
+    split: SplitPlan
+    folds: list[tuple[NDArray[Any], NDArray[Any]]] | None
+    settings: dict[str, Any]
+    checkpoint_extra: dict[str, Any]
+
+    @property
+    def n_groups(self) -> int:
+        """Distinct sessions/sources of the project's labelled windows."""
+        return len({g for g in self.raw.groups if g is not None})
+
+
+def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> RunPlan:
+    """Read the labelled windows, draw their scalograms and choose the split (or the folds).
+
+    Raises ``ValueError`` for a setting or a project the run cannot train on, before any run
+    is recorded.
+    """
+    check_config(config)  # a bad weights file or setting leaves no failed run behind
+    scalogram = project_scalogram_settings(project)
+    raw = project_windows(project)
+    data = dataset_of(raw, settings=scalogram)
+    labels, classes = data.labels, data.classes
+    render = make_renderer(config, raw.windows, raw.rates_hz, scalogram=scalogram)
+    fit_config = config
+    if config.augment and not augments_anything(config, raw.windows):
+        fit_config, render = dataclasses.replace(config, augment=False), None
+    folds = None
+    if config.folds >= 2 and not resume:
+        groups = raw.groups if config.group_split else None
+        try:
+            folds, grouped = grouped_kfold(
+                labels, groups, folds=config.folds, seed=config.seed, class_names=classes
+            )
+        except ValueError as exc:
+            raise ValueError(f"folds={config.folds}: {exc}") from None
+        split = SplitPlan(np.arange(len(labels)), np.arange(0), grouped, 0, "")
+    else:
+        if config.val_fraction > 0:  # the split's own check would name classes by index
+            check_class_counts(labels, class_names=classes)
+        split = plan_split(labels, raw.groups, config=config)
+    settings, extra = run_records(
+        config, scalogram=scalogram, classes=classes, rate_hz=project.rate_hz,
+        window_s=data.window_s,
+    )  # fmt: skip
+    return RunPlan(config, fit_config, raw, data, render, split, folds, settings, extra)
+
+
+def fit_run(
+    plan: RunPlan,
+    *,
+    trainer: Trainer,
+    checkpoint_path: Path,
+    run_id: int,
+    resume: bool,
+    stop_event: threading.Event | None,
+) -> tuple[FitResult, RunMetrics | None]:
+    """Train the run's model (after the cross-validation folds, when there are folds).
+
+    Returns the fit and the folds' pooled figure (``None`` without folds, or when stopped).
+    Raises :class:`StopRequested` when Stop came before training began.
+    """
+    if stop_event is not None and stop_event.is_set():  # Stop came during the scalograms
+        raise StopRequested("stopped before training began")
+    data = plan.data
+    cv_metrics = None
+    if plan.folds is not None:
+        cv_metrics = cross_validate(
+            data.images, data.labels, ids=data.ids, classes=data.classes,
+            config=plan.fit_config, folds=plan.folds, render=plan.render, stop_event=stop_event,
+        )  # fmt: skip
+    result = trainer.fit(
+        data.images, data.labels, ids=data.ids, split=(plan.split.train, plan.split.val),
+        render=plan.render, checkpoint_path=checkpoint_path, resume=resume,
+        checkpoint_extra=plan.checkpoint_extra, run_id=run_id,
+    )  # fmt: skip
+    return result, cv_metrics
+
+
+def assess_run(
+    plan: RunPlan,
+    result: FitResult,
+    cv_metrics: RunMetrics | None,
+    *,
+    stop_event: threading.Event | None = None,
+) -> RunMetrics:
+    """The run's figure: what it is measured on, and the baseline on the same windows."""
+    labels, classes, config = plan.data.labels, plan.data.classes, plan.config
+    metrics = result.metrics
+    if plan.folds is not None and cv_metrics is not None:
+        metrics = cv_metrics.replace(  # the figure: pooled out-of-fold predictions
+            epochs=metrics.epochs, best_epoch=metrics.best_epoch, history=metrics.history
+        )
+        facts = validation_facts(
+            labels, classes=classes, n_groups=plan.n_groups, grouped=plan.split.grouped,
+            folds=len(plan.folds), on="cross-validation",
+            reason="" if plan.split.grouped else f"fewer than {config.folds} sessions/sources",
+        )  # fmt: skip
+        splits = plan.folds
+    else:
+        on: EvaluatedOn = "val" if len(result.val_index) else "train"
+        facts = validation_facts(
+            labels[result.val_index if on == "val" else result.train_index], classes=classes,
+            n_groups=plan.n_groups, grouped=plan.split.grouped, reason=plan.split.reason, on=on,
+        )  # fmt: skip
+        splits = [(result.train_index, result.val_index)]
+    baseline = None
+    if config.baseline and result.status == "finished" and facts.on != "train":
+        if stop_event is not None and stop_event.is_set():
+            # Stop pressed after the last epoch: the model is complete; the baseline (which
+            # cannot be interrupted once begun) is left out rather than making the person wait.
+            baseline = BaselineFigure(BASELINE_NAME, None, error="skipped: Stop was pressed")
+        else:
+            baseline = run_baseline(plan.raw.windows, labels, splits=splits, seed=config.seed)
+    return metrics.replace(
+        validation=facts, baseline=baseline, cached_features=result.cached_features
+    )
+
+
+def record_run(
+    project: Project, run_id: int, result: FitResult, metrics: RunMetrics, *, ids: NDArray[Any]
+) -> None:
+    """Store the run's final status, metrics and split."""
+    project.update_run(run_id, status=result.status, metrics=metrics)
+    if len(result.val_index):
+        split = {int(ids[i]): "train" for i in result.train_index}
+        split.update({int(ids[i]): "val" for i in result.val_index})
+        project.set_split(run_id, split)
