@@ -15,6 +15,7 @@ from hfwidgets.store.run_metrics import (
     BaselineFigure,
     ClassFigure,
     EpochFigures,
+    ModelFigure,
     RunMetrics,
     ValidationFacts,
 )
@@ -44,6 +45,12 @@ def _full() -> RunMetrics:
         seconds=12.5,
         cached_features=True,
         operating_point={"threshold": 0.9},
+        models={
+            "cnn": ModelFigure(0.75, 4),
+            "baseline": ModelFigure(0.5, 4, 0.0),
+            "fusion": ModelFigure(0.8, 4, 0.3),
+        },  # fmt: skip
+        chosen="fusion",
         extra={"note": "kept"},
     )
 
@@ -123,6 +130,7 @@ def test_runs_stored_by_an_earlier_version_open_and_read(tmp_path: Path) -> None
         assert third.metrics.baseline is not None
         assert third.metrics.baseline.accuracy == 0.95
         assert cancelled.metrics == RunMetrics()
+        assert (m.models, m.chosen) == ({}, "cnn")  # a run from before the fusion: its CNN
         rows = {r.id: r for r in summarize_runs(project)}
         text = rows[first.id].accuracy_text()
         assert text == "80.0% on 5 validation windows from 3 sessions/sources"

@@ -188,4 +188,4 @@ def test_deleting_a_run_closes_its_row_only(project):
     assert runs.buttons[(keep, "export")] is kept
     assert kept.comm is not None
     assert (gone, "export") not in runs.buttons
-    assert len(runs.grid.children) == 2 * 7  # the header and one row
+    assert len(runs.grid.children) == 2 * 8  # the header and one row

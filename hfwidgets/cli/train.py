@@ -5,7 +5,8 @@ stdout line: ``{"run", "accuracy", "classes", "confusion", "per_class", "seconds
 "best_epoch", "validation", "baseline", "warnings"}``: ``validation`` says what the accuracy is
 measured on (windows, sessions/sources, grouped or cross-validated), ``baseline`` is MiniRocket's
 accuracy on the same windows, ``warnings`` (also on stderr) say when the figure is too small to
-trust.
+trust, ``models`` holds the validation figure of the CNN, the baseline and their fusion, and
+``chosen`` the one the run counts with (``hfw runs use RUN MODEL`` changes it).
 The options are those of :func:`hfwidgets.training.config.add_config_arguments`, shared with
 the distributed launcher.
 """
@@ -76,6 +77,13 @@ def figure_lines(metrics: RunMetrics) -> list[str]:
         )
     elif baseline is not None and baseline.error:
         lines.append(f"baseline failed: {baseline.error}")
+    if metrics.models:
+        figures = ", ".join(
+            f"{name} {'-' if f.accuracy is None else f'{f.accuracy:.3f}'}"
+            + (f" (CNN weight {f.cnn_weight:.1f})" if name == "fusion" else "")
+            for name, f in metrics.models.items()
+        )
+        lines.append(f"models on validation: {figures}; counts with: {metrics.chosen}")
     return lines
 
 
@@ -100,6 +108,8 @@ def train_summary(record: RunRecord, *, mode: str, seconds: float) -> dict[str, 
         "validation": stored.get("validation"),
         "baseline": stored.get("baseline"),
         "warnings": list(validation.warnings) if validation is not None else [],
+        "models": stored["models"],
+        "chosen": metrics.chosen,
     }
 
 

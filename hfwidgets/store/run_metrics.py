@@ -16,20 +16,29 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 __all__ = [
+    "MODEL_NAMES",
     "RECORD_VERSION",
     "BaselineFigure",
     "ClassFigure",
     "EpochFigures",
     "EvaluatedOn",
+    "ModelFigure",
+    "ModelName",
     "RunMetrics",
     "ValidationFacts",
+    "model_name",
 ]
 
 #: Version written by :meth:`RunMetrics.to_dict`; a dict without one is version 0 (before 0.1).
-RECORD_VERSION = 1
+#: Version 2 added ``models`` and ``chosen`` (a version-1 run counts with its CNN).
+RECORD_VERSION = 2
 
 EvaluatedOn = Literal["val", "train", "cross-validation"]
 _ON: tuple[EvaluatedOn, ...] = ("val", "train", "cross-validation")
+
+#: The three models of a run: the CNN, the MiniRocket baseline, and their fusion.
+ModelName = Literal["cnn", "baseline", "fusion"]
+MODEL_NAMES: tuple[ModelName, ...] = ("cnn", "baseline", "fusion")
 
 
 def _float(value: Any) -> float | None:
@@ -162,6 +171,34 @@ class BaselineFigure:
         )
 
 
+@dataclass(frozen=True)
+class ModelFigure:
+    """One model of a run on the run's validation windows.
+
+    ``cnn_weight`` is the CNN's share of the averaged class probabilities: 1 for the CNN, 0 for
+    the baseline, the weight chosen on the validation windows for the fusion.
+    """
+
+    accuracy: float | None
+    n: int = 0
+    cnn_weight: float = 1.0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelFigure:
+        """Read :func:`dataclasses.asdict` output."""
+        weight = _float(data.get("cnn_weight"))
+        return cls(
+            _float(data.get("accuracy")), _int(data.get("n")), 1.0 if weight is None else weight
+        )
+
+
+def model_name(value: Any) -> ModelName:
+    """``value`` as a :data:`ModelName`; ``ValueError`` naming the choices otherwise."""
+    if value in MODEL_NAMES:
+        return cast(ModelName, value)
+    raise ValueError(f"unknown model {value!r}: choose one of {', '.join(MODEL_NAMES)}")
+
+
 # Fields of RunMetrics stored under their own name with no conversion.
 _PLAIN = ("n", "evaluated_on", "epochs", "best_epoch", "seconds", "cached_features", "error")
 _OPTIONAL = ("stopped", "error", "world_size", "replicas_identical", "operating_point")
@@ -192,6 +229,9 @@ class RunMetrics:
         The live calibration (``live.operating_point.OperatingPoint.to_dict``).
     world_size, replicas_identical
         Of a distributed run.
+    models, chosen
+        :class:`ModelFigure` of each model the run has (CNN, baseline, fusion) and the one the
+        run counts with (the best on validation, or the person's choice).
     extra : mapping
         Keys this version does not know, kept so that rewriting a record loses nothing.
     """
@@ -217,7 +257,17 @@ class RunMetrics:
     operating_point: Mapping[str, Any] | None = None
     world_size: int | None = None
     replicas_identical: bool | None = None
+    models: Mapping[ModelName, ModelFigure] = field(default_factory=dict)
+    chosen: ModelName = "cnn"
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def choose(self, model: ModelName) -> RunMetrics:
+        """A copy that counts with ``model``; ``ValueError`` if the run has no such model."""
+        model = model_name(model)
+        if model != "cnn" and model not in self.models:
+            have = ", ".join(self.models) or "cnn"
+            raise ValueError(f"this run has no {model} model (it has: {have})")
+        return self.replace(chosen=model)
 
     @property
     def trained(self) -> bool:
@@ -242,6 +292,8 @@ class RunMetrics:
             predictions={str(k): v for k, v in self.predictions.items()},
             true_labels={str(k): v for k, v in self.true_labels.items()},
             history=[dataclasses.asdict(h) for h in self.history],
+            models={k: dataclasses.asdict(v) for k, v in self.models.items()},
+            chosen=self.chosen,
         )
         if self.validation is not None:
             out["validation"] = self.validation.to_dict()
@@ -277,6 +329,12 @@ class RunMetrics:
         sessions = _int(data.get("n_sessions", data.get("sessions")), -1)
         if not isinstance(validation, Mapping) and sessions >= 0:  # version 0's session count
             validation = {"groups": sessions, "n": data.get("n")}
+        models = {
+            model_name(k): ModelFigure.from_dict(_map(v))
+            for k, v in _map(data.get("models")).items()
+            if k in MODEL_NAMES
+        }
+        chosen = data.get("chosen")
         world = data.get("world_size")
         same = data.get("replicas_identical")
         return cls(
@@ -308,5 +366,7 @@ class RunMetrics:
             operating_point=dict(_map(data.get("operating_point"))) or None,
             world_size=_int(world) if isinstance(world, int) else None,
             replicas_identical=same if isinstance(same, bool) else None,
+            models=models,
+            chosen=model_name(chosen) if chosen in models else "cnn",
             extra={k: v for k, v in data.items() if k not in known},
         )

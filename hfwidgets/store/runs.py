@@ -11,7 +11,7 @@ from typing import Any
 from hfwidgets.errors import HfwError
 from hfwidgets.store.database import Database
 from hfwidgets.store.records import RunRecord
-from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_metrics import RunMetrics, model_name
 from hfwidgets.store.run_status import RunStatus, is_final, run_status
 
 __all__ = ["RunsMixin", "split_key"]
@@ -140,7 +140,7 @@ class RunsMixin:
         return run_id
 
     def delete_run(self, run_id: int, *, force: bool = False) -> int:
-        """Delete a training run: its record, its split and its checkpoint file.
+        """Delete a training run: its record, its split, its checkpoint and baseline files.
 
         Other runs keep their ids, and ``run_id`` is never given to a later run.
 
@@ -187,7 +187,8 @@ class RunsMixin:
         # info`), never a run whose checkpoint is missing.
         freed = 0
         checkpoint = self.path / "checkpoints" / f"run-{int(run_id)}.pt"
-        for path in (checkpoint, checkpoint.with_name(checkpoint.name + ".tmp")):
+        baseline = checkpoint.with_name(f"run-{int(run_id)}.baseline.npz")
+        for path in (checkpoint, checkpoint.with_name(checkpoint.name + ".tmp"), baseline):
             try:
                 freed += path.stat().st_size
                 path.unlink()
@@ -224,6 +225,23 @@ class RunsMixin:
                 (new_status, metrics_text, now, is_final(new_status), now, run_id),
             )
 
+    def choose_model(self, run_id: int, model: str) -> RunRecord:
+        """Make run ``run_id`` count with ``model`` (``cnn``, ``baseline`` or ``fusion``).
+
+        ``hfw evaluate``, ``hfw predict``, the live counter, calibration and export then use
+        it. Raises ``ValueError`` naming what the run has when it has no such model (or its
+        baseline file is missing).
+        """
+        record = self.run(run_id)
+        metrics = record.metrics.choose(model_name(model))
+        if metrics.chosen != "cnn" and not self.baseline_path(run_id).is_file():
+            raise ValueError(
+                f"run {run_id}'s baseline file {self.baseline_path(run_id)} is missing (not "
+                "shared with the project?); it can count with its cnn model only"
+            )
+        self.update_run(run_id, metrics=metrics)
+        return self.run(run_id)
+
     def runs(self) -> list[RunRecord]:
         """All training runs, oldest first."""
         rows = self._db.query(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")
@@ -235,6 +253,11 @@ class RunsMixin:
         if not rows:
             raise ValueError(f"no training run {run_id} in {self.path}")
         return _run_from_row(rows[0])
+
+    def baseline_path(self, run_id: int) -> Path:
+        """Where run ``run_id`` keeps its MiniRocket baseline's arrays, beside its checkpoint:
+        ``<project>/checkpoints/run-<id>.baseline.npz`` (no pickled objects)."""
+        return self.checkpoint_path(run_id).with_name(f"run-{int(run_id)}.baseline.npz")
 
     def checkpoint_path(self, run_id: int) -> Path:
         """Where run ``run_id`` keeps its checkpoint: ``<project>/checkpoints/run-<id>.pt``.

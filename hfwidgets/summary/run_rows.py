@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hfwidgets.store.records import RunRecord
+from hfwidgets.store.run_metrics import ModelName
 from hfwidgets.store.run_status import RunStatus, ended_well
 
 __all__ = ["RunSummary", "number", "summarize_run", "summarize_runs"]
@@ -42,6 +43,9 @@ class RunSummary:
         Unix time.
     checkpoint_bytes : int or None
         Size of the checkpoint file (None when it is missing, e.g. not shared).
+    models, chosen
+        ``(name, validation accuracy)`` of the run's models (CNN, baseline, fusion) and the
+        one it counts with.
     """
 
     id: int
@@ -59,6 +63,8 @@ class RunSummary:
     seconds: float | None
     created_at: float
     checkpoint_bytes: int | None
+    models: tuple[tuple[ModelName, float | None], ...] = ()
+    chosen: ModelName = "cnn"
 
     @property
     def usable(self) -> bool:
@@ -82,6 +88,14 @@ class RunSummary:
         plural = "s" if n != 1 else ""
         sessions = f" from {n} session{plural}/source{plural}" if n else ""
         return f"{self.accuracy:.1%}{where}{sessions}"
+
+    def model_options(self) -> list[tuple[str, ModelName]]:
+        """``[("fusion 92.0 %", "fusion"), ...]``: the models to choose from, with figures."""
+        if not self.models:
+            return [("cnn", "cnn")]
+        return [
+            (f"{name} {'–' if acc is None else f'{acc:.1%}'}", name) for name, acc in self.models
+        ]
 
     def baseline_text(self) -> str:
         """``MiniRocket 88.0 %`` (or ``–``)."""
@@ -132,6 +146,8 @@ def summarize_run(project: Any, record: RunRecord) -> RunSummary:
         seconds=metrics.seconds,
         created_at=float(record.created_at or 0.0),
         checkpoint_bytes=path.stat().st_size if path.is_file() else None,
+        models=tuple((name, f.accuracy) for name, f in metrics.models.items()),
+        chosen=metrics.chosen,
     )
 
 

@@ -17,8 +17,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hfwidgets.store.run_metrics import BaselineFigure, EvaluatedOn, RunMetrics
-from hfwidgets.training.baseline import BASELINE_NAME
+from hfwidgets.store.run_metrics import (
+    BaselineFigure,
+    EvaluatedOn,
+    ModelFigure,
+    ModelName,
+    RunMetrics,
+)
+from hfwidgets.training.baseline import BASELINE_NAME, MiniRocketModel, save_baseline
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import (
     ProjectData,
@@ -28,6 +34,7 @@ from hfwidgets.training.data import (
     project_windows,
 )
 from hfwidgets.training.events import StopRequested
+from hfwidgets.training.fusion import choose_model, cnn_probabilities, fusion_figure
 from hfwidgets.training.project_runs import check_config, run_records
 from hfwidgets.training.split import (
     SplitPlan,
@@ -47,7 +54,11 @@ from hfwidgets.training.validation import (
 if TYPE_CHECKING:
     from hfwidgets.store import Project
 
-__all__ = ["RunPlan", "assess_run", "fit_run", "plan_run", "record_run"]
+__all__ = ["Assessment", "CrossValidated", "RunPlan", "assess_run", "fit_run", "plan_run",
+           "record_run"]  # fmt: skip
+
+#: The folds' pooled figure and the out-of-fold class probabilities ``[N, K]``.
+CrossValidated = tuple[RunMetrics, NDArray[np.float64]]
 
 
 @dataclass(frozen=True)
@@ -118,18 +129,19 @@ def fit_run(
     run_id: int,
     resume: bool,
     stop_event: threading.Event | None,
-) -> tuple[FitResult, RunMetrics | None]:
+) -> tuple[FitResult, CrossValidated | None]:
     """Train the run's model (after the cross-validation folds, when there are folds).
 
-    Returns the fit and the folds' pooled figure (``None`` without folds, or when stopped).
+    Returns the fit and the folds' pooled figure with the out-of-fold class probabilities
+    (``None`` without folds, or when stopped).
     Raises :class:`StopRequested` when Stop came before training began.
     """
     if stop_event is not None and stop_event.is_set():  # Stop came during the scalograms
         raise StopRequested("stopped before training began")
     data = plan.data
-    cv_metrics = None
+    cv = None
     if plan.folds is not None:
-        cv_metrics = cross_validate(
+        cv = cross_validate(
             data.images, data.labels, ids=data.ids, classes=data.classes,
             config=plan.fit_config, folds=plan.folds, render=plan.render, stop_event=stop_event,
         )  # fmt: skip
@@ -138,20 +150,34 @@ def fit_run(
         render=plan.render, checkpoint_path=checkpoint_path, resume=resume,
         checkpoint_extra=plan.checkpoint_extra, run_id=run_id,
     )  # fmt: skip
-    return result, cv_metrics
+    return result, cv
+
+
+@dataclass(frozen=True, eq=False)
+class Assessment:
+    """What :func:`assess_run` measured: the record and the baseline model to keep with it."""
+
+    metrics: RunMetrics
+    baseline: MiniRocketModel | None
 
 
 def assess_run(
     plan: RunPlan,
     result: FitResult,
-    cv_metrics: RunMetrics | None,
+    cv: CrossValidated | None,
     *,
     stop_event: threading.Event | None = None,
-) -> RunMetrics:
-    """The run's figure: what it is measured on, and the baseline on the same windows."""
+) -> Assessment:
+    """The run's figure, what it is measured on, and its three models on the same windows.
+
+    The CNN, the MiniRocket baseline and their fusion (weight chosen on the validation
+    windows, :mod:`hfwidgets.training.fusion`) each get a :class:`ModelFigure`; the run counts
+    with the best (``chosen``).
+    """
     labels, classes, config = plan.data.labels, plan.data.classes, plan.config
     metrics = result.metrics
-    if plan.folds is not None and cv_metrics is not None:
+    if plan.folds is not None and cv is not None:
+        cv_metrics, cnn_proba = cv
         metrics = cv_metrics.replace(  # the figure: pooled out-of-fold predictions
             epochs=metrics.epochs, best_epoch=metrics.best_epoch, history=metrics.history
         )
@@ -168,24 +194,47 @@ def assess_run(
             n_groups=plan.n_groups, grouped=plan.split.grouped, reason=plan.split.reason, on=on,
         )  # fmt: skip
         splits = [(result.train_index, result.val_index)]
-    baseline = None
+        cnn_proba = None
+    baseline, outputs = None, None
     if config.baseline and result.status == "finished" and facts.on != "train":
         if stop_event is not None and stop_event.is_set():
             # Stop pressed after the last epoch: the model is complete; the baseline (which
             # cannot be interrupted once begun) is left out rather than making the person wait.
             baseline = BaselineFigure(BASELINE_NAME, None, error="skipped: Stop was pressed")
         else:
-            baseline = run_baseline(plan.raw.windows, labels, splits=splits, seed=config.seed)
-    return metrics.replace(
-        validation=facts, baseline=baseline, cached_features=result.cached_features
-    )
+            baseline, outputs = run_baseline(plan.raw.windows, labels, splits=splits,
+                                             n_classes=len(classes), seed=config.seed)  # fmt: skip
+    models: dict[ModelName, ModelFigure] = {}
+    if metrics.trained and facts.on != "train":
+        models["cnn"] = ModelFigure(metrics.accuracy, metrics.n, 1.0)
+    if outputs is not None and outputs.model is not None and models:
+        models["baseline"] = ModelFigure(outputs.accuracy, outputs.n, 0.0)
+        if cnn_proba is None:  # hold-out: the network's probabilities of the validation windows
+            cnn_proba = np.full_like(outputs.proba, np.nan)
+            cnn_proba[result.val_index] = cnn_probabilities(
+                result.model, plan.data.images, result.val_index
+            )
+        both = ~np.isnan(outputs.proba[:, 0]) & ~np.isnan(cnn_proba[:, 0])
+        models["fusion"] = fusion_figure(cnn_proba[both], outputs.proba[both], labels[both])
+    metrics = metrics.replace(
+        validation=facts, baseline=baseline, cached_features=result.cached_features,
+        models=models, chosen=choose_model(models),
+    )  # fmt: skip
+    return Assessment(metrics, outputs.model if outputs is not None and models else None)
 
 
 def record_run(
-    project: Project, run_id: int, result: FitResult, metrics: RunMetrics, *, ids: NDArray[Any]
+    project: Project,
+    run_id: int,
+    result: FitResult,
+    assessment: Assessment,
+    *,
+    ids: NDArray[Any],
 ) -> None:
-    """Store the run's final status, metrics and split."""
-    project.update_run(run_id, status=result.status, metrics=metrics)
+    """Store the run's final status, metrics, split and baseline model (arrays, no pickle)."""
+    if assessment.baseline is not None:  # before the record that names it
+        save_baseline(project.baseline_path(run_id), assessment.baseline)
+    project.update_run(run_id, status=result.status, metrics=assessment.metrics)
     if len(result.val_index):
         split = {int(ids[i]): "train" for i in result.train_index}
         split.update({int(ids[i]): "val" for i in result.val_index})

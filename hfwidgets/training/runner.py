@@ -7,6 +7,7 @@ record) and turns a stop, Ctrl-C or failure into the run's final status.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -102,7 +103,7 @@ def train_project(
                       stop_event=stop_event)  # fmt: skip
     started = time.perf_counter()
     try:
-        result, cv_metrics = fit_run(
+        result, cv = fit_run(
             plan, trainer=trainer, checkpoint_path=project.checkpoint_path(run_id),
             run_id=run_id, resume=resume_run is not None, stop_event=stop_event,
         )  # fmt: skip
@@ -116,9 +117,10 @@ def train_project(
     except BaseException as exc:
         _end_early(project, run_id, before, "failed", RunMetrics(error=f"{exc}"))
         raise
-    metrics = assess_run(plan, result, cv_metrics, stop_event=stop_event)
-    metrics = metrics.replace(seconds=time.perf_counter() - started)
-    record_run(project, run_id, result, metrics, ids=plan.data.ids)
+    assessment = assess_run(plan, result, cv, stop_event=stop_event)
+    metrics = assessment.metrics.replace(seconds=time.perf_counter() - started)
+    assessment = dataclasses.replace(assessment, metrics=metrics)
+    record_run(project, run_id, result, assessment, ids=plan.data.ids)
     listeners.fire(FitEnded(result.status, metrics, None, run_id))
     return int(run_id)
 
