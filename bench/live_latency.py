@@ -32,6 +32,11 @@ average is printed: on a shared CPU the absolute numbers mostly measure the othe
                                  [--where bare,workbench] [--repeats 1] [--source-rate 50]
                                  [--json]
 
+``--counting cnn,fusion`` also measures the run counting with its fusion (the CNN's class
+probabilities averaged with a MiniRocket baseline of 10,000 kernels fitted on simulated windows,
+as `hfwidgets.training.load_predictor` arms a run whose chosen model is the fusion); rows then
+say ``counting``.
+
 Runs of one model alternate between the settings (bare/workbench x backends), ``--repeats``
 times, so a change in the machine's load hits all of them alike; percentiles pool the repeats.
 """
@@ -74,6 +79,18 @@ def bench_predictor(name: str) -> RunPredictor:
         model_name=name,
         window_s=WINDOW_S,
     )
+
+
+def fused(predictor: RunPredictor) -> RunPredictor:
+    """``predictor`` counting with a fusion: a MiniRocket baseline fitted on simulated windows."""
+    from hfwidgets.training.baseline import fit_minirocket
+
+    rng = np.random.default_rng(0)
+    n = round(WINDOW_S * RATE_HZ)
+    windows = [rng.normal(0.0, 1.0 + k % 2, (n, 3)).astype(np.float32) for k in range(20)]
+    baseline = fit_minirocket(windows, np.arange(20) % 2, n_classes=2)
+    predictor.use_model("fusion", baseline=baseline, cnn_weight=0.5)
+    return predictor
 
 
 def bare_inference_ms(predictor: Any, *, repeats: int = 15) -> tuple[float, float]:
@@ -199,6 +216,7 @@ def main() -> None:
         "--source-rate", type=float, default=RATE_HZ,
         help=f"Hz the simulated arm streams at; windows are resampled to the model's {RATE_HZ:g}",
     )  # fmt: skip
+    parser.add_argument("--counting", default="cnn", help="cnn, fusion or both (cnn,fusion)")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -208,8 +226,12 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.models.split(","):
+        for name, counting in [
+            (m, c) for m in args.models.split(",") for c in args.counting.split(",")
+        ]:
             base = bench_predictor(name)
+            if counting == "fusion":
+                base = fused(base)
             paths = {b: live_predictor(base, backend=b) for b in backends}
             runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
             for _ in range(args.repeats):
@@ -241,7 +263,8 @@ def main() -> None:
                     p50, p95 = _percentiles(lat)
                     rows.append(
                         {
-                            "model": name,
+                            "model": name if counting == "cnn" else f"{name}+{counting}",
+                            "counting": counting,
                             "backend": backend,
                             "where": where,
                             "hop_ms": args.hop * 1000.0,
@@ -266,12 +289,12 @@ def main() -> None:
         f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs"
     )
     print(
-        f"{'model':<14}{'backend':<13}{'where':<12}{'bare min/med ms':>16}{'p50':>8}{'p95':>8}"
+        f"{'model':<22}{'backend':<13}{'where':<12}{'bare min/med ms':>16}{'p50':>8}{'p95':>8}"
         f"{'infer p95':>10}{'hops':>6}{'dropped':>8}{'keeps up':>9}{'captures':>9}"
     )
     for r in rows:
         print(
-            f"{r['model']:<14}{r['backend']:<13}{r['where']:<12}"
+            f"{r['model']:<22}{r['backend']:<13}{r['where']:<12}"
             f"{r['bare_inference_min_ms']:>8.1f}/{r['bare_inference_ms']:<7.1f}"
             f"{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['inference_p95_ms']:>10.1f}"
             f"{r['hops']:>6}{r['dropped_hops']:>8}{'yes' if r['keeps_up'] else 'no':>9}"

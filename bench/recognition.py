@@ -155,10 +155,10 @@ def handwriting(config: TrainConfig, tmp: Path) -> dict[str, Any]:
         "n_test": len(test),
         "cnn": acc,
         "baseline": base,
-        "run_reported": metrics.get("accuracy"),
-        "run_baseline": (metrics.get("baseline") or {}).get("accuracy"),
-        "run_validation": (metrics.get("validation") or {}).get("summary"),
-        "best_epoch": metrics.get("best_epoch"),
+        "run_reported": metrics.accuracy,
+        "run_baseline": metrics.baseline.accuracy if metrics.baseline else None,
+        "run_validation": metrics.validation.summary if metrics.validation else None,
+        "best_epoch": metrics.best_epoch,
         "train_s": train_s,
         "eval_s": eval_s,
     }
@@ -289,7 +289,7 @@ def _kfold(
             import_arduino_imu(project, fold / "train")
             run_id, seconds, metrics = _train(project, config)
             train_s.append(seconds)
-            reported.append(float(metrics.get("accuracy") or 0.0))
+            reported.append(float(metrics.accuracy or 0.0))
             rate = load_predictor(project, run_id).rate_hz
             train_records = _records(project)
             for part in parts:
@@ -365,7 +365,7 @@ def punch_flex_other_hold(config: TrainConfig, tmp: Path, *, recorders: int = 3)
         "n_test": len(test_records),
         "cnn": acc,
         "baseline": _baseline(train_records, test_records, seed=config.seed),
-        "run_reported": metrics.get("accuracy"),
+        "run_reported": metrics.accuracy,
         "train_s": train_s,
         "eval_s": eval_s,
     }

@@ -144,16 +144,20 @@ def main() -> None:
         "weights": "shared ImageNet file" if weights != "DEFAULT" else "DEFAULT",
         "scalogram_seconds": round(scalogram_s, 3),
         "cached_seconds": round(cached_s, 3),
-        "cached_val_acc": round(result.metrics["accuracy"], 4),
+        "cached_val_acc": round((result.metrics.accuracy or 0.0), 4),
         "plain_seconds": round(plain_s, 3),
         "plain_val_acc": round(plain_acc, 4),
         "speedup": round(plain_s / cached_s, 2),
-        "accuracy_gap_points": round(100 * abs(result.metrics["accuracy"] - plain_acc), 2),
+        "accuracy_gap_points": round(100 * abs((result.metrics.accuracy or 0.0) - plain_acc), 2),
         "full_finetune_images_per_s": round(rate, 2),
     }
     rows = [
         ("scalograms of all windows", scalogram_s, ""),
-        ("Trainer, frozen backbone, cached prefix", cached_s, f"{result.metrics['accuracy']:.3f}"),
+        (
+            "Trainer, frozen backbone, cached prefix",
+            cached_s,
+            f"{(result.metrics.accuracy or 0.0):.3f}",
+        ),
         ("plain loop, frozen backbone run every epoch", plain_s, f"{plain_acc:.3f}"),
     ]
     print(f"{'what':<46} {'seconds':>9} {'val acc':>8}")

@@ -15,6 +15,7 @@ import pytest
 from hfwidgets.cli import main
 from hfwidgets.live.operating_point import METRICS_KEY, OperatingPoint, stored_operating_point
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 from tests.fakes import JoltPredictor
 
 
@@ -27,7 +28,9 @@ def project_with_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[P
     path = tmp_path / "hf"
     with Project.create(path, rate_hz=50.0) as project:
         run_id = project.add_run({"model": "mobilenet_v2"})
-        project.update_run(run_id, status="finished", metrics={"accuracy": 0.91})
+        project.update_run(
+            run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.91})
+        )
 
     def load(project: Project, run_id: int | None = None) -> JoltPredictor:
         assert run_id is not None
@@ -55,7 +58,7 @@ def test_calibrate_prints_the_front_and_stores_the_point(
     assert sum(line.startswith("* ") for line in out.splitlines()) == 1  # the chosen row
     with Project.open(path) as project:
         point = stored_operating_point(project, run_id)
-        assert project.run(run_id).metrics["accuracy"] == 0.91
+        assert project.run(run_id).metrics.accuracy == 0.91
     assert point is not None
     assert point.source == "1 simulated session"
     assert f"run {run_id} now counts with threshold {point.threshold:.3g}" in out
@@ -80,7 +83,7 @@ def test_calibrate_json_is_the_last_line(
         data["front"][0]
     )
     with Project.open(path) as project:
-        assert project.run(run_id).metrics[METRICS_KEY] == point
+        assert project.run(run_id).metrics.operating_point == point
 
 
 @pytest.mark.parametrize(
@@ -165,11 +168,13 @@ def test_load_predictor_carries_the_runs_operating_point(tmp_path: Path) -> None
                 "window_s": 1.5,
             },
         )  # fmt: skip
-        project.update_run(run_id, status="finished", metrics={})
+        project.update_run(run_id, status="finished", metrics=RunMetrics.from_dict({}))
         assert load_predictor(project, run_id).operating_point is None
         point = OperatingPoint(threshold=0.9, consecutive=2)
         store_operating_point(project, run_id, point)
         assert load_predictor(project, run_id).operating_point == point
         # A damaged point is reported, and the run still loads (with the defaults).
-        project.update_run(run_id, metrics={METRICS_KEY: {"threshold": "high"}})
+        project.update_run(
+            run_id, metrics=RunMetrics.from_dict({METRICS_KEY: {"threshold": "high"}})
+        )
         assert load_predictor(project, run_id).operating_point is None

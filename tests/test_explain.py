@@ -210,7 +210,7 @@ def _assert_on_evidence(
 
 def test_gradcam_of_a_trained_run_peaks_at_the_evidence(trained):
     project, run_id, ids, labels = trained
-    assert project.run(run_id).metrics["accuracy"] == pytest.approx(1.0)
+    assert project.run(run_id).metrics.accuracy == pytest.approx(1.0)
     predictor = load_predictor(project, run_id)
     for wid, label in list(zip(ids, labels, strict=True))[:6]:
         e = explain_stored_window(project, wid, predictor=predictor)

@@ -23,6 +23,7 @@ from hfwidgets.live.operating_point import (
 from hfwidgets.live.sweep import SweepRow, choose_operating_point, pareto_front, sweep
 from hfwidgets.sensors.buffer import RingBuffer
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 from tests.fakes import JoltPredictor
 
 HOP = 0.2
@@ -194,14 +195,18 @@ def _point(**changes: object) -> OperatingPoint:
 def test_operating_point_is_stored_with_the_run_and_other_metrics_stay(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as project:
         run_id = project.add_run({"model": "mobilenet_v2"})
-        project.update_run(run_id, status="finished", metrics={"accuracy": 0.93, "epochs": [1]})
+        project.update_run(
+            run_id,
+            status="finished",
+            metrics=RunMetrics.from_dict({"accuracy": 0.93, "epochs": [1]}),
+        )
         assert stored_operating_point(project, run_id) is None
         store_operating_point(project, run_id, _point())
     with Project.open(tmp_path / "p") as project:
         metrics = project.run(run_id).metrics
-        assert metrics["accuracy"] == 0.93
-        assert metrics["epochs"] == [1]
-        assert metrics[METRICS_KEY]["threshold"] == 0.9
+        assert metrics.accuracy == 0.93
+        assert metrics.operating_point is not None
+        assert metrics.operating_point["threshold"] == 0.9
         assert project.run(run_id).status == "finished"
         assert stored_operating_point(project, run_id) == _point()
 
@@ -209,7 +214,7 @@ def test_operating_point_is_stored_with_the_run_and_other_metrics_stay(tmp_path:
 def test_a_damaged_stored_point_names_the_run_and_the_remedy(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as project:
         run_id = project.add_run({})
-        project.update_run(run_id, metrics={METRICS_KEY: {"threshold": 1.7}})
+        project.update_run(run_id, metrics=RunMetrics.from_dict({METRICS_KEY: {"threshold": 1.7}}))
         with pytest.raises(ValueError, match=rf"run {run_id}.*threshold.*hfw calibrate"):
             stored_operating_point(project, run_id)
 
@@ -279,7 +284,9 @@ def test_explicit_options_override_the_operating_point() -> None:
 def test_calibrate_run_stores_the_point_and_arms_the_predictor(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as project:
         run_id = project.add_run({})
-        project.update_run(run_id, status="finished", metrics={"accuracy": 0.9})
+        project.update_run(
+            run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.9})
+        )
         sessions, source = sessions_for(project, simulate=1, seconds=40.0)
         assert source == "1 simulated session"
         assert len(sessions[0].event_times) >= 5
@@ -290,7 +297,7 @@ def test_calibrate_run_stores_the_point_and_arms_the_predictor(tmp_path: Path) -
         assert predictor.operating_point == result.chosen
         assert stored is not None
         assert stored.source == "1 simulated session"
-        assert project.run(run_id).metrics["accuracy"] == 0.9
+        assert project.run(run_id).metrics.accuracy == 0.9
 
 
 def test_recorded_sessions_take_their_labelled_windows_as_events(tmp_path: Path) -> None:
@@ -370,7 +377,9 @@ def test_calibrated_on_one_session_counts_another_with_few_misses_and_false_coun
     assert len(calibration.event_times) >= 50
     with Project.create(tmp_path / "p") as project:
         run_id = project.add_run({})
-        project.update_run(run_id, status="finished", metrics={"accuracy": 0.9})
+        project.update_run(
+            run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.9})
+        )
         result = calibrate_run(project, run_id, predictor, [calibration], source="simulated")
         assert result.chosen.meets_target
         assert stored_operating_point(project, run_id) == result.chosen

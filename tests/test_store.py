@@ -10,6 +10,7 @@ import pytest
 
 from hfwidgets.errors import HfwError
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 
 
 @pytest.fixture
@@ -129,11 +130,13 @@ def test_settings_splits_and_runs(project: Project) -> None:
     with pytest.raises(ValueError, match="no windows with ids"):
         project.set_split("default", {999: "train"})
 
-    project.update_run(run, status="running", metrics={"epoch": 1, "val_acc": 0.5})
+    project.update_run(
+        run, status="running", metrics=RunMetrics.from_dict({"epoch": 1, "val_acc": 0.5})
+    )
     assert project.run(run).finished_at is None
     project.update_run(run, status="finished")
     rec = project.run(run)
-    assert rec.metrics == {"epoch": 1, "val_acc": 0.5}  # kept when only status changes
+    assert rec.metrics.extra == {"epoch": 1, "val_acc": 0.5}  # kept when only status changes
     assert rec.finished_at is not None
     assert rec.finished_at >= rec.created_at
     assert [r.id for r in project.runs()] == [run]

@@ -11,6 +11,7 @@ import pytest
 from hfwidgets.cli import main
 from hfwidgets.errors import HfwError
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 
 
 def _project_with_runs(folder: Path) -> tuple[Project, list[int], list[int]]:
@@ -22,7 +23,9 @@ def _project_with_runs(folder: Path) -> tuple[Project, list[int], list[int]]:
     for k in range(3):
         run = p.add_run({"backbone": "mobilenet_v2", "k": k})
         p.set_split(run, {ids[0]: "train", ids[1]: "val"})
-        p.update_run(run, status="finished", metrics={"accuracy": 0.5 + k / 10})
+        p.update_run(
+            run, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.5 + k / 10})
+        )
         p.checkpoint_path(run).write_bytes(b"x" * (1000 * (k + 1)))
         runs.append(run)
     return p, ids, runs
@@ -38,7 +41,7 @@ def test_delete_run_removes_record_split_and_checkpoint_only(tmp_path: Path) -> 
         assert not p.checkpoint_path(r1).with_name(f"run-{r2}.pt").exists()
         assert p.checkpoint_path(r1).is_file()
         assert p.checkpoint_path(r3).is_file()
-        assert p.run(r3).metrics == {"accuracy": pytest.approx(0.7)}
+        assert p.run(r3).metrics.accuracy == pytest.approx(0.7)
         with pytest.raises(ValueError, match=f"no training run {r2}"):
             p.run(r2)
         with pytest.raises(ValueError, match=f"no training run {r2}"):

@@ -55,7 +55,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path
 
 def test_suggestions_on_held_back_captures_are_as_accurate_as_validation(trained):
     project, run_id, truth = trained
-    validation = float(project.run(run_id).metrics["accuracy"])
+    validation = float(project.run(run_id).metrics.accuracy or 0.0)
     suggestions = suggest(project, run_id=run_id)  # unlabelled windows: the held-back ones
     assert sorted(s.window_id for s in suggestions) == sorted(truth)
     correct = sum(s.label == truth[s.window_id] for s in suggestions)

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.summary import (
     TARGET_PER_CLASS,
     count_verdict,
@@ -46,7 +47,9 @@ def project(tmp_path: Path) -> Project:
 
 def _add_run(project: Project, *, status: str = "finished", checkpoint: bytes = b"") -> int:
     run_id = project.add_run({"config": CONFIG})
-    project.update_run(run_id, status=status, metrics=METRICS if status == "finished" else {})
+    project.update_run(
+        run_id, status=status, metrics=RunMetrics.from_dict(METRICS if status == "finished" else {})
+    )
     if checkpoint:
         path = project.checkpoint_path(run_id)
         path.parent.mkdir(parents=True, exist_ok=True)

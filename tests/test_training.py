@@ -110,13 +110,13 @@ def test_events_arrive_in_order_with_progress_numbers(data):
     batches = [e for e in events if isinstance(e, BatchEnded)]
     assert [e.batch for e in batches] == [1, 2, 3, 4] * 2
     assert batches[0].n_batches == 4
-    assert events[-1].status == "completed"
-    assert result.status == "completed"
+    assert events[-1].status == "finished"
+    assert result.status == "finished"
     metrics = result.metrics
-    assert metrics["evaluated_on"] == "val"
-    assert metrics["n"] == 8
-    assert sum(map(sum, metrics["confusion"])) == 8
-    assert set(metrics["misclassified"]) <= set(ids[result.val_index].tolist())
+    assert metrics.evaluated_on == "val"
+    assert metrics.n == 8
+    assert sum(map(sum, metrics.confusion)) == 8
+    assert set(metrics.misclassified) <= set(ids[result.val_index].tolist())
 
 
 def test_a_callback_that_raises_does_not_stop_training(data, caplog):
@@ -126,7 +126,7 @@ def test_a_callback_that_raises_does_not_stop_training(data, caplog):
         raise RuntimeError("widget bug")
 
     result = Trainer(_config(epochs=1), classes=CLASSES, callbacks=[broken]).fit(images, labels)
-    assert result.status == "completed"
+    assert result.status == "finished"
     assert "widget bug" in caplog.text
 
 
@@ -228,7 +228,7 @@ def test_early_stopping_ends_before_the_last_epoch(data):
     images, labels, _ = data
     shuffled = np.random.default_rng(1).permutation(labels)  # nothing to learn: val loss rises
     result = Trainer(_config(epochs=40, lr=1e-2, patience=2), classes=CLASSES).fit(images, shuffled)
-    assert result.status == "completed"
+    assert result.status == "finished"
     assert result.last_epoch < 40
 
 
@@ -257,7 +257,7 @@ def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(data, mon
     images, labels, _ = data
     monkeypatch.setattr(trainer_module, "CACHE_LIMIT_BYTES", 1000)
     result = Trainer(_config(frozen=("stem",), epochs=1), classes=CLASSES).fit(images, labels)
-    assert result.status == "completed"
+    assert result.status == "finished"
     assert not result.cached_features
 
 
@@ -287,7 +287,7 @@ def test_callback_hooks_receive_their_own_events(data):
     result = Trainer(_config(epochs=2), classes=CLASSES, callbacks=[Broken(), Recorder()]).fit(
         images, labels
     )
-    assert result.status == "completed"  # the broken hook neither stopped training ...
+    assert result.status == "finished"  # the broken hook neither stopped training ...
     kinds = [kind for kind, _ in calls]  # ... nor the other callback (on_batch_end not overridden)
     assert kinds == ["fit_start", "epoch_start", "epoch_end", "epoch_start", "epoch_end", "fit_end"]
     expected = {"fit_start": FitStarted, "epoch_start": EpochStarted, "epoch_end": EpochEnded,
@@ -308,7 +308,7 @@ def test_feature_extractor_mode_fits_a_logistic_regression_into_the_head(data, t
     result = Trainer(config, classes=CLASSES, callbacks=[events.append]).fit(
         images, labels, ids=ids, checkpoint_path=tmp_path / "fx.pt"
     )
-    assert result.status == "completed"
+    assert result.status == "finished"
     assert result.last_epoch == 1  # one step, whatever epochs says
     assert [type(e).__name__ for e in events] == [
         "FitStarted", "EpochStarted", "EpochEnded", "FitEnded"
@@ -331,7 +331,7 @@ def test_feature_extractor_mode_fits_a_logistic_regression_into_the_head(data, t
     with torch.inference_mode():
         logits = StagedNet(result.model, MODEL)(torch.as_tensor(images))
     np.testing.assert_allclose(torch.softmax(logits, 1).numpy(), expected, atol=1e-4)
-    assert result.metrics["accuracy"] == pytest.approx(
+    assert result.metrics.accuracy == pytest.approx(
         float(
             (
                 clf.predict(scaler.transform(feats[result.val_index])) == labels[result.val_index]

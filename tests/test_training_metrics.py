@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from hfwidgets.store.run_metrics import ClassFigure
 from hfwidgets.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from hfwidgets.training.data import augment_batch
 from hfwidgets.training.metrics import compute_metrics
@@ -16,14 +17,17 @@ def test_metrics_match_a_hand_count():
     true = [0, 0, 0, 1, 1, 2]
     pred = [0, 1, 0, 1, 1, 1]
     m = compute_metrics(true, pred, classes=["a", "b", "c"], ids=[10, 11, 12, 13, 14, 15])
-    assert m["accuracy"] == pytest.approx(4 / 6)
-    assert m["confusion"] == [[2, 1, 0], [0, 2, 0], [0, 1, 0]]  # rows = true class
-    assert m["misclassified"] == [11, 15]
-    assert m["per_class"]["a"] == {"precision": 1.0, "recall": pytest.approx(2 / 3),
-                                   "f1": pytest.approx(0.8), "support": 3}  # fmt: skip
-    assert m["per_class"]["b"]["precision"] == pytest.approx(0.5)
-    assert m["per_class"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
-    assert m["classes"] == ["a", "b", "c"]
+    assert m.accuracy == pytest.approx(4 / 6)
+    assert m.confusion == ((2, 1, 0), (0, 2, 0), (0, 1, 0))  # rows = true class
+    assert m.misclassified == (11, 15)
+    a = m.per_class["a"]
+    assert (a.precision, a.recall, a.f1, a.support) == (1.0, pytest.approx(2 / 3),
+                                                        pytest.approx(0.8), 3)  # fmt: skip
+    assert m.per_class["b"].precision == pytest.approx(0.5)
+    assert m.per_class["c"] == ClassFigure(0.0, 0.0, 0.0, 1)
+    assert m.classes == ("a", "b", "c")
+    assert m.predictions[11] == "b"
+    assert m.true_labels[11] == "a"
 
 
 def test_stratified_split_holds_out_a_fifth_of_each_class_reproducibly():

@@ -83,10 +83,11 @@ def test_train_project_stores_run_metrics_split_and_checkpoint(project, config):
     assert run.settings["config"]["model"] == "mobilenet_v2"
     assert run.settings["scalogram"]["size"] == [64, 64]
     metrics = run.metrics
-    assert metrics["accuracy"] >= 0.8
-    assert metrics["classes"] == ["high-five", "other"]
-    assert metrics["cached_features"] is True
-    assert metrics["epochs"] == 8
+    assert metrics.accuracy is not None
+    assert metrics.accuracy >= 0.8
+    assert metrics.classes == ("high-five", "other")
+    assert metrics.cached_features is True
+    assert metrics.epochs == 8
     split = project.split(run_id)
     assert sorted(split.values()).count("val") == 5  # 20 % of the 24 labelled windows
     assert len(split) == 24
@@ -115,7 +116,7 @@ def test_runner_trains_in_the_background_and_reports_events(project, config):
     runner.on_event(record)
     runner.start()
     assert runner.join(timeout=120)
-    assert runner.status == "completed"
+    assert runner.status == "finished"
     assert seen_thread == {"hfw-training"}
     assert isinstance(events[-1], FitEnded)
     assert len([e for e in events if isinstance(e, EpochEnded)]) == 8
@@ -193,7 +194,7 @@ def test_resume_run_continues_the_stored_run(project, config):
     from dataclasses import replace
 
     run_id = train_project(project, replace(config, epochs=2))
-    assert project.run(run_id).metrics["epochs"] == 2
+    assert project.run(run_id).metrics.epochs == 2
     epochs: list[int] = []
     on_epoch = lambda e: epochs.append(e.epoch) if isinstance(e, EpochEnded) else None  # noqa: E731
     again = train_project(project, replace(config, epochs=4), callbacks=[on_epoch],
@@ -201,8 +202,8 @@ def test_resume_run_continues_the_stored_run(project, config):
     assert again == run_id
     assert epochs == [3, 4]
     metrics = project.run(run_id).metrics
-    assert metrics["epochs"] == 4
-    assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4]
+    assert metrics.epochs == 4
+    assert [h.epoch for h in metrics.history] == [1, 2, 3, 4]
 
 
 class Pickled:
@@ -287,6 +288,6 @@ def test_cli_feature_extractor_mode_names_classes_in_its_report(project, config,
     with Project.open(path) as reopened:
         run = reopened.runs()[-1]
         assert run.settings["config"]["mode"] == "feature-extractor"
-        assert run.metrics["accuracy"] >= 0.8
+        assert (run.metrics.accuracy or 0.0) >= 0.8
         predictor = load_predictor(reopened)
         assert predictor.classes == ["high-five", "other"]

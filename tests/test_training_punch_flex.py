@@ -54,7 +54,7 @@ def test_five_fold_cv_fine_tuning_reaches_95_percent(punch_flex, mobilenet_v2_we
     for train, test in kfold_splits(labels, folds=5, seed=0):
         result = Trainer(config, classes=["punch", "flex"]).fit(images, labels, split=(train, test))
         assert result.cached_features
-        correct += round(result.metrics["accuracy"] * len(test))
+        correct += round(result.metrics.accuracy * len(test))
         total += len(test)
     assert total == 35
     assert correct / total >= 0.95

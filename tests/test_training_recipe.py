@@ -167,11 +167,11 @@ def test_the_run_ends_with_the_best_validation_epoch_and_says_which(images):
     history = result.history
     scores = [(h["val_acc"], -h["val_loss"]) for h in history]
     best = int(np.argmax([s[0] * 1e6 + s[1] for s in scores])) + 1
-    assert result.metrics["best_epoch"] == best
+    assert result.metrics.best_epoch == best
     # The returned model is the best epoch's: its accuracy is that epoch's validation accuracy.
-    assert result.metrics["accuracy"] == pytest.approx(history[best - 1]["val_acc"])
+    assert result.metrics.accuracy == pytest.approx(history[best - 1]["val_acc"])
     last = Trainer(_config(lr=0.05, schedule="constant", keep_best=False), classes=["a", "b"])
-    assert last.fit(x, y).metrics["accuracy"] == pytest.approx(history[-1]["val_acc"])
+    assert last.fit(x, y).metrics.accuracy == pytest.approx(history[-1]["val_acc"])
 
 
 def test_raw_window_augmentation_renders_the_training_windows_once_per_epoch(images):
@@ -238,13 +238,16 @@ def test_a_run_stores_the_baseline_and_validates_on_unseen_sessions(tmp_path):
         run_id = train_project(project, config)
         metrics = project.run(run_id).metrics
         split = project.split(run_id)
-    validation = metrics["validation"]
-    assert validation["grouped"] is True
-    assert validation["groups"] == 6
-    assert validation["n"] == metrics["n"] == 8  # one session of 8 windows held out
-    baseline = metrics["baseline"]
-    assert baseline["n"] == 8
-    assert 0.0 <= baseline["accuracy"] <= 1.0
+    validation = metrics.validation
+    assert validation is not None
+    assert validation.grouped is True
+    assert validation.groups == 6
+    assert validation.n == metrics.n == 8  # one session of 8 windows held out
+    baseline = metrics.baseline
+    assert baseline is not None
+    assert baseline.n == 8
+    assert baseline.accuracy is not None
+    assert 0.0 <= baseline.accuracy <= 1.0
     val_ids = {i for i, side in split.items() if side == "val"}
     assert len(val_ids) == 8
 
@@ -283,21 +286,22 @@ def test_hfw_train_warns_when_the_validation_set_is_too_small(tmp_path, capsys):
 
 
 def test_the_training_panel_shows_the_figure_the_baseline_and_the_warnings_escaped():
+    from hfwidgets.store.run_metrics import BaselineFigure, RunMetrics, ValidationFacts
     from hfwidgets.widgets.training_panel import figure_html
 
-    metrics = {
-        "validation": {
-            "summary": "measured on 4 held-out windows from 1 session/source, not grouped",
-            "warnings": ["too few windows to trust: <swing> (2) has fewer than 5"],
-        },
-        "baseline": {"name": "MiniRocket (aeon)", "accuracy": 0.75},
-    }
+    metrics = RunMetrics(
+        validation=ValidationFacts(
+            summary="measured on 4 held-out windows from 1 session/source, not grouped",
+            warnings=("too few windows to trust: <swing> (2) has fewer than 5",),
+        ),
+        baseline=BaselineFigure("MiniRocket (aeon)", 0.75),
+    )
     html = figure_html(metrics)
     assert "measured on 4 held-out windows" in html
     assert "baseline MiniRocket (aeon) 75.0%" in html
     assert "&lt;swing&gt;" in html
     assert "<swing>" not in html
-    assert figure_html({}) == ""
+    assert figure_html(RunMetrics()) == ""
 
 
 def test_gravity_free_windows_train_without_augmenting():

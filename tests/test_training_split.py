@@ -85,7 +85,7 @@ def test_grouped_split_falls_back_and_says_why():
         labels[plan.val], classes=["punch", "flex"], n_groups=2, grouped=False,
         reason=plan.reason,
     )  # fmt: skip
-    assert not any("share sessions" in w for w in facts["warnings"])
+    assert not any("share sessions" in w for w in facts.warnings)
 
 
 def test_grouped_kfold_tests_every_window_once_and_never_splits_a_session():
@@ -115,25 +115,25 @@ def test_validation_facts_say_what_the_figure_is_measured_on_and_warn_when_small
     facts = validation_facts(
         np.array([0] * 3 + [1] * 8), classes=["punch", "flex"], n_groups=4, grouped=True
     )
-    assert facts["n"] == 11
-    assert facts["per_class"] == {"punch": 3, "flex": 8}
-    assert facts["summary"] == (
+    assert facts.n == 11
+    assert facts.per_class == {"punch": 3, "flex": 8}
+    assert facts.summary == (
         "measured on 11 held-out windows from 4 sessions/sources, grouped (no session on both "
         "sides)"
     )
-    assert facts["warnings"] == [
+    assert facts.warnings == (
         f"too few windows to trust: punch (3) has fewer than {MIN_PER_CLASS} validation "
-        "windows; label more, or use cross-validation (--folds 5)"
-    ]
+        "windows; label more, or use cross-validation (--folds 5)",
+    )
     enough = validation_facts(np.array([0] * 5 + [1] * 5), classes=["a", "b"], n_groups=1,
                               grouped=False)  # fmt: skip
-    assert enough["warnings"] == []
+    assert enough.warnings == ()
     shared = validation_facts(np.array([0] * 5 + [1] * 5), classes=["a", "b"], n_groups=3,
                               grouped=False, reason="some reason")  # fmt: skip
-    assert any("share sessions/sources with training" in w for w in shared["warnings"])
+    assert any("share sessions/sources with training" in w for w in shared.warnings)
     cv = validation_facts(np.array([0, 1] * 10), classes=["a", "b"], n_groups=1,
                           grouped=False, folds=5, on="cross-validation")  # fmt: skip
-    assert "5-fold cross-validated" in cv["summary"]
+    assert "5-fold cross-validated" in cv.summary
 
 
 def test_hfw_train_names_a_class_with_a_single_window_by_its_name(

@@ -101,8 +101,8 @@ def test_a_stop_while_the_cache_is_computed_ends_the_run_before_any_batch(
     assert (end.status, end.run_id) == ("stopped", run_id)
     run = project.run(run_id)
     assert run.status == "stopped"
-    assert run.metrics["epochs"] == 0
-    assert "accuracy" not in run.metrics  # no figure of an untrained network
+    assert run.metrics.epochs == 0
+    assert run.metrics.accuracy is None  # no figure of an untrained network
     assert not project.checkpoint_path(run_id).exists()
 
 
@@ -134,9 +134,10 @@ def test_stop_after_the_last_epoch_leaves_the_baseline_out(
     run_id = train_project(project, config, callbacks=[stop_after_the_last_epoch], stop_event=stop)
     run = project.run(run_id)
     assert run.status == "finished"  # every epoch ran: the model is complete
-    assert run.metrics["baseline"]["accuracy"] is None
-    assert "Stop" in run.metrics["baseline"]["error"]
-    assert seen.of(FitEnded)[-1].status == "completed"
+    assert run.metrics.baseline is not None
+    assert run.metrics.baseline.accuracy is None
+    assert "Stop" in run.metrics.baseline.error
+    assert seen.of(FitEnded)[-1].status == "finished"
 
 
 def test_a_stop_while_an_epochs_augmented_inputs_are_drawn_cuts_that_pass_short(

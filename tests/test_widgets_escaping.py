@@ -195,14 +195,16 @@ def test_confusion_matrix_and_training_panel_escape_classes_and_errors(crafted: 
 
         def start(self) -> None:
             for callback in self.callbacks:
-                callback(FitEnded("failed", {}, f"weights file {IMG} is not a state dict", 3))
+                callback(
+                    FitEnded("failed", error=f"weights file {IMG} is not a state dict", run_id=3)
+                )
 
         def stop(self) -> None:
             pass
 
     panel = TrainingPanel(project, runner_factory=FailingRunner)
     try:
-        finished = [r for r in project.runs() if r.status == "completed"][-1]
+        finished = [r for r in project.runs() if r.status == "finished"][-1]  # was "completed"
         panel.show_metrics(finished.metrics, run_id=finished.id)  # classes of the checkpoint
         panel.start()
         panel.flush()

@@ -13,6 +13,7 @@ from hfwidgets.live.operating_point import stored_operating_point
 from hfwidgets.sensors import SimulatedSource, simulate_session
 from hfwidgets.sensors.protocol import BoardCount
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.live_counter import LiveCounter
 from tests.fakes import JoltPredictor
@@ -126,7 +127,7 @@ def test_stop_shows_the_hits_counted_since_the_last_redraw() -> None:
 def _project_with_run(tmp_path: Path) -> tuple[Project, int]:
     project = Project.create(tmp_path / "p", rate_hz=50.0)
     run_id = project.add_run({})
-    project.update_run(run_id, status="finished", metrics={"accuracy": 0.9})
+    project.update_run(run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.9}))
     return project, run_id
 
 

@@ -12,6 +12,7 @@ import torch
 from hfwidgets.models import layer_groups
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.widgets.run_list import RunList
 from tests.front_end import front_end_click
@@ -20,7 +21,7 @@ from tests.front_end import front_end_click
 def _fake_run(project: Project, *, status: str = "finished", accuracy: float = 0.9) -> int:
     run_id = project.add_run({"config": {"model": "mobilenet_v2", "epochs": 2, "frozen": []}})
     metrics = {"accuracy": accuracy, "n": 10, "evaluated_on": "val"} if status == "finished" else {}
-    project.update_run(run_id, status=status, metrics=metrics)
+    project.update_run(run_id, status=status, metrics=RunMetrics.from_dict(metrics))
     if status == "finished":
         path = project.checkpoint_path(run_id)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +188,7 @@ def test_deleting_a_run_closes_its_row_only(project):
     assert runs.buttons[(keep, "export")] is kept
     assert kept.comm is not None
     assert (gone, "export") not in runs.buttons
-    assert len(runs.grid.children) == 2 * 7  # the header and one row
+    assert len(runs.grid.children) == 2 * 8  # the header and one row
 
 
 def test_board_export_writes_the_sketch_and_says_its_figures(trained, tmp_path):

@@ -254,7 +254,7 @@ def test_data_map_view_follows_a_training_panel(tmp_path):
         view.refresh = lambda *, run_id=-1, wait=False: asked.append(run_id)  # type: ignore[method-assign]
         panel = Panel()
         view.follow(panel)
-        for event in (FitEnded(status="stopped", run_id=4), FitEnded(status="completed", run_id=5),
+        for event in (FitEnded(status="stopped", run_id=4), FitEnded(status="finished", run_id=5),
                       FitEnded(status="failed", error="x")):  # fmt: skip
             for listener in panel.listeners:
                 listener(event)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hfwidgets.store import Project
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training import compute_metrics
 from hfwidgets.training.augment import augment_preset
 from hfwidgets.training.config import TrainConfig
@@ -54,13 +55,13 @@ class ScriptedRunner:
             self._emit(EpochStarted(epoch=epoch, epochs=self.config.epochs))
             for batch in (1, 2):
                 if self.stop_event.is_set():
-                    self._emit(FitEnded("stopped", {}, None, 7))
+                    self._emit(FitEnded("stopped", RunMetrics(), None, 7))
                     return
                 self._emit(BatchEnded(epoch, batch, 2, loss=1.0 / (epoch + batch), seconds=0.01))
             self._emit(EpochEnded(epoch, 0.5 / epoch, 0.6, 0.6 / epoch, 0.5))
             if epoch == 1:  # hold here until the test has looked at the running panel
                 self.gate.wait(5.0)
-        metrics = {
+        metrics = RunMetrics.from_dict({
             "accuracy": 0.5,
             "classes": ["high-five", "other"],
             "confusion": [[1, 1], [0, 0]],
@@ -69,8 +70,8 @@ class ScriptedRunner:
             "true_labels": {str(ids[0]): "high-five", str(ids[1]): "high-five"},
             "evaluated_on": "val",
             "history": [],
-        }
-        self._emit(FitEnded("completed", metrics, None, 7))
+        })  # fmt: skip
+        self._emit(FitEnded("finished", metrics, None, 7))
 
 
 def _panel(project: Project, **kw: Any) -> TrainingPanel:
@@ -88,9 +89,9 @@ def test_a_run_fills_progress_curves_and_a_clickable_matrix(project: Project) ->
     panel.runner.gate.set()
     panel.runner.thread.join(5)
     panel.flush()
-    assert panel.status == "completed"
+    assert panel.status == "finished"
     assert panel.run_id == 7
-    assert ended[0].status == "completed"
+    assert ended[0].status == "finished"
     assert panel.epoch_bar.value == 3
     assert len(np.asarray(panel.curves.batch_loss.x)) == 6
     assert np.asarray(panel.curves.acc.y).shape == (2, 3)
@@ -161,7 +162,7 @@ def test_cells_hold_the_windows_the_trainer_predicted_into_them() -> None:
     cells = cell_window_ids(metrics)
     assert cells == {(0, 1): [3], (1, 0): [4], (0, 0): [5], (2, 2): [6]}
     for (i, j), ids in cells.items():  # every cell opens as many windows as it counts
-        assert metrics["confusion"][i][j] == len(ids)
+        assert metrics.confusion[i][j] == len(ids)
 
 
 def test_the_plan_says_what_start_will_train_and_follows_the_controls(project: Project) -> None:
@@ -248,7 +249,7 @@ def test_after_stop_the_panel_says_stopping_until_the_run_has_ended(project: Pro
     panel.flush()
     assert "stopping before the next batch" in panel.progress_html.value
     assert panel.status == "running"
-    runner.emit(FitEnded("stopped", {"epochs": 0, "history": []}, None, 4))
+    runner.emit(FitEnded("stopped", RunMetrics(stopped="before training"), None, 4))
     panel.flush()
     assert panel.status == "stopped"
     assert "<b>stopped</b> (run 4) before its first whole epoch" in panel.progress_html.value

@@ -121,7 +121,7 @@ def test_real_training_from_the_panel_arms_the_live_counter_and_survives_reopeni
         runner = wb.training.start()
         assert runner.join(120)
         wb.training.flush()
-        assert wb.training.status == "completed", wb.training.progress_html.value
+        assert wb.training.status == "finished", wb.training.progress_html.value
         assert len(np.asarray(wb.training.curves.loss.x)) == 2
         buttons = wb.training.confusion.buttons
         assert sum(int(b.description) for b in buttons.values()) == 2  # 20 % of 10 windows
@@ -414,7 +414,7 @@ def test_a_weights_error_names_the_dropdown_option_to_pick(
             "; options: weights='DEFAULT' (torchvision downloads into /root/.cache), "
             "weights=PATH (a local state dict), or weights='none' (random initialisation)"
         )
-        bench._after_training(FitEnded("failed", {}, error, 1))
+        bench._after_training(FitEnded("failed", error=error, run_id=1))
         shown = bench.training.progress_html.value
         assert "weights=" not in shown
         assert "PATH" not in shown

@@ -21,6 +21,7 @@ from hfwidgets.board.features import POINTS_PER_AXIS, board_features
 from hfwidgets.board.forest import QuantisedForest, fit_forest
 from hfwidgets.errors import HfwError
 from hfwidgets.resampling import resample_samples
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import project_windows
 from hfwidgets.training.predictor import RunPredictor, latest_run_id, load_predictor
@@ -103,11 +104,11 @@ def _teacher(predictor: RunPredictor, windows: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _run_figure(run_metrics: dict[str, Any], ids: np.ndarray, on: str) -> Figure:
-    pred, true = run_metrics.get("predictions"), run_metrics.get("true_labels")
-    if not isinstance(pred, dict) or not isinstance(true, dict):
+def _run_figure(run_metrics: RunMetrics, ids: np.ndarray, on: str) -> Figure:
+    pred, true = run_metrics.predictions, run_metrics.true_labels
+    if not pred or not true:
         raise HfwError("the run stores no per-window predictions; retrain it with this version")
-    keys = [str(int(i)) for i in ids]
+    keys = [int(i) for i in ids]
     missing = [k for k in keys if k not in pred]
     if missing:
         raise HfwError(

@@ -10,6 +10,7 @@ from typing import Any
 
 from hfwidgets.cli._parsers import add_project_argument
 from hfwidgets.errors import HfwError
+from hfwidgets.store.run_status import ended_well
 
 __all__ = ["add_run_arguments", "load_run_predictor", "pick_run"]
 
@@ -29,7 +30,7 @@ def pick_run(project: Any, run_id: int | None) -> int:
                 "lists them with their status)"
             ) from exc
         return run_id
-    finished = [r for r in project.runs() if r.status == "finished"]
+    finished = [r for r in project.runs() if ended_well(r.status)]
     if not finished:
         raise HfwError(
             f"{project.path} has no finished training run; train one first "

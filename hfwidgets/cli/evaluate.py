@@ -51,25 +51,28 @@ def evaluate_folder(
     classes += sorted({r.label for r in records if r.label not in classes})  # type: ignore[misc]
     # At the model's rate, as live inference sees windows (import keeps slower files at their
     # own rate; the run's band may not fit them).
+    windows = [
+        resample_samples(r.data[:, :3], from_hz=r.rate_hz, to_hz=predictor.rate_hz) for r in records
+    ]
     images = scalogram_images(
-        [
-            resample_samples(r.data[:, :3], from_hz=r.rate_hz, to_hz=predictor.rate_hz)
-            for r in records
-        ],
-        [predictor.rate_hz] * len(records),
-        settings=predictor.settings,
+        windows, [predictor.rate_hz] * len(records), settings=predictor.settings
     )
-    proba = np.concatenate(
+    cnn = np.concatenate(
         [predictor.predict_images(images[i : i + 64]) for i in range(0, len(images), 64)]
     )
+    proba = predictor.blend(windows, cnn)  # the run's chosen model: CNN, baseline or fusion
     true = [classes.index(r.label) for r in records]  # type: ignore[arg-type]
-    metrics = compute_metrics(true, proba.argmax(axis=1), classes=classes)
+    figures = compute_metrics(true, proba.argmax(axis=1), classes=classes)
+    stored = figures.to_dict()
     # Windows here are files, not project windows: name them by file, not by position.
-    metrics["misclassified"] = [records[i].source for i in metrics["misclassified"]]
-    for key in ("predictions", "true_labels"):
-        metrics[key] = {records[int(i)].source: name for i, name in metrics[key].items()}
-    metrics["run"] = predictor.run_id
-    return metrics
+    return {
+        **{key: stored[key] for key in ("accuracy", "n", "classes", "per_class", "confusion")},
+        "misclassified": [records[i].source for i in figures.misclassified],
+        "predictions": {records[i].source: name for i, name in figures.predictions.items()},
+        "true_labels": {records[i].source: name for i, name in figures.true_labels.items()},
+        "run": predictor.run_id,
+        "model": predictor.counts_with,
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -85,13 +88,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(metrics))
         return 0
-    print(f"run {metrics['run']}: accuracy {metrics['accuracy']:.3f} on {metrics['n']} windows")
+    print(
+        f"run {metrics['run']} ({metrics['model']} model): accuracy {metrics['accuracy']:.3f} "
+        f"on {metrics['n']} windows"
+    )
     for name, row in metrics["per_class"].items():
         print(
             f"  {name:>12}: precision {row['precision']:.3f} recall {row['recall']:.3f} "
             f"f1 {row['f1']:.3f} support {row['support']}"
         )
-    print(format_confusion(metrics))
+    print(format_confusion(metrics["classes"], metrics["confusion"]))
     if metrics["misclassified"]:
         print("misclassified: " + ", ".join(metrics["misclassified"]))
     return 0

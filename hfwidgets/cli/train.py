@@ -5,7 +5,8 @@ stdout line: ``{"run", "accuracy", "classes", "confusion", "per_class", "seconds
 "best_epoch", "validation", "baseline", "warnings"}``: ``validation`` says what the accuracy is
 measured on (windows, sessions/sources, grouped or cross-validated), ``baseline`` is MiniRocket's
 accuracy on the same windows, ``warnings`` (also on stderr) say when the figure is too small to
-trust.
+trust, ``models`` holds the validation figure of the CNN, the baseline and their fusion, and
+``chosen`` the one the run counts with (``hfw runs use RUN MODEL`` changes it).
 The options are those of :func:`hfwidgets.training.config.add_config_arguments`, shared with
 the distributed launcher.
 """
@@ -16,12 +17,15 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from hfwidgets.errors import HfwError
+from hfwidgets.store.records import RunRecord
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training.events import EpochEnded, FitStarted, TrainingCallback
 
-__all__ = ["ProgressPrinter", "figure_lines", "format_confusion", "register"]
+__all__ = ["ProgressPrinter", "figure_lines", "format_confusion", "register", "train_summary"]
 
 
 class ProgressPrinter(TrainingCallback):
@@ -42,12 +46,11 @@ class ProgressPrinter(TrainingCallback):
         print(line, file=sys.stderr)
 
 
-def format_confusion(metrics: dict[str, Any]) -> str:
+def format_confusion(classes: Sequence[str], rows: Sequence[Sequence[int]]) -> str:
     """The confusion matrix as a table whose rows and columns are named by class."""
-    classes = [str(name) for name in metrics.get("classes") or []]
-    rows = metrics.get("confusion") or []
+    classes = [str(name) for name in classes]
     if not classes or len(rows) != len(classes):
-        return "confusion (rows true, columns predicted): " + json.dumps(rows)
+        return "confusion (rows true, columns predicted): " + json.dumps([list(r) for r in rows])
     width = max(6, *(len(name) for name in classes))
     lines = [
         "confusion (rows: true class, columns: predicted class)",
@@ -58,23 +61,56 @@ def format_confusion(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def figure_lines(metrics: dict[str, Any]) -> list[str]:
+def figure_lines(metrics: RunMetrics) -> list[str]:
     """What the accuracy is measured on, the epoch kept, and the baseline beside it."""
     lines = []
-    validation = metrics.get("validation") or {}
-    if validation.get("summary"):
-        lines.append(validation["summary"])
-    if metrics.get("best_epoch") and validation.get("on") == "val":
-        lines.append(f"kept epoch {metrics['best_epoch']} (best validation accuracy)")
-    baseline = metrics.get("baseline") or {}
-    if baseline.get("accuracy") is not None:
+    validation = metrics.validation
+    if validation is not None and validation.summary:
+        lines.append(validation.summary)
+    if metrics.best_epoch and validation is not None and validation.on == "val":
+        lines.append(f"kept epoch {metrics.best_epoch} (best validation accuracy)")
+    baseline = metrics.baseline
+    if baseline is not None and baseline.accuracy is not None:
         lines.append(
-            f"baseline {baseline.get('name', 'MiniRocket')}: accuracy {baseline['accuracy']:.3f} "
-            f"on the same {baseline.get('n')} windows ({baseline.get('seconds', 0.0):.1f} s)"
+            f"baseline {baseline.name}: accuracy {baseline.accuracy:.3f} "
+            f"on the same {baseline.n} windows ({baseline.seconds:.1f} s)"
         )
-    elif baseline.get("error"):
-        lines.append(f"baseline failed: {baseline['error']}")
+    elif baseline is not None and baseline.error:
+        lines.append(f"baseline failed: {baseline.error}")
+    if metrics.models:
+        figures = ", ".join(
+            f"{name} {'-' if f.accuracy is None else f'{f.accuracy:.3f}'}"
+            + (f" (CNN weight {f.cnn_weight:.1f})" if name == "fusion" else "")
+            for name, f in metrics.models.items()
+        )
+        lines.append(f"models on validation: {figures}; counts with: {metrics.chosen}")
     return lines
+
+
+def train_summary(record: RunRecord, *, mode: str, seconds: float) -> dict[str, Any]:
+    """What ``hfw train --json`` prints: the run's figure, what it is measured on, the baseline."""
+    metrics = record.metrics
+    stored = metrics.to_dict()
+    validation = metrics.validation
+    return {
+        "run": record.id,
+        "status": record.status,
+        "mode": mode,
+        "accuracy": metrics.accuracy,
+        "classes": stored["classes"],
+        "confusion": stored["confusion"],
+        "per_class": stored["per_class"],
+        "misclassified": stored["misclassified"],
+        "evaluated_on": metrics.evaluated_on if metrics.trained else None,
+        "seconds": round(seconds, 3),
+        "epochs": metrics.epochs,
+        "best_epoch": metrics.best_epoch,
+        "validation": stored.get("validation"),
+        "baseline": stored.get("baseline"),
+        "warnings": list(validation.warnings) if validation is not None else [],
+        "models": stored["models"],
+        "chosen": metrics.chosen,
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -93,36 +129,20 @@ def _run(args: argparse.Namespace) -> int:
             raise HfwError(str(exc)) from exc
         record = project.run(run_id)
     metrics = record.metrics
-    summary = {
-        "run": run_id,
-        "status": record.status,
-        "mode": config.mode,
-        "accuracy": metrics.get("accuracy"),
-        "classes": metrics.get("classes"),
-        "confusion": metrics.get("confusion"),
-        "per_class": metrics.get("per_class"),
-        "misclassified": metrics.get("misclassified"),
-        "evaluated_on": metrics.get("evaluated_on"),
-        "seconds": round(time.perf_counter() - started, 3),
-        "epochs": metrics.get("epochs"),
-        "best_epoch": metrics.get("best_epoch"),
-        "validation": metrics.get("validation"),
-        "baseline": metrics.get("baseline"),
-        "warnings": (metrics.get("validation") or {}).get("warnings", []),
-    }
+    summary = train_summary(record, mode=config.mode, seconds=time.perf_counter() - started)
     for warning in summary["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary))
     else:
         print(
-            f"run {run_id} {record.status}: accuracy {summary['accuracy']:.3f} on "
-            f"{metrics.get('n')} {summary['evaluated_on']} windows after {summary['epochs']} "
+            f"run {run_id} {record.status}: accuracy {metrics.accuracy or 0.0:.3f} on "
+            f"{metrics.n} {metrics.evaluated_on} windows after {metrics.epochs} "
             f"epochs in {summary['seconds']:.1f} s"
         )
         for line in figure_lines(metrics):
             print(line)
-        print(format_confusion(metrics))
+        print(format_confusion(metrics.classes, metrics.confusion))
     return 0 if record.status in ("finished", "stopped") else 1
 
 

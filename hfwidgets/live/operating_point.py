@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from hfwidgets.live.counter import EventCounter
+from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_status import RunStatus
 
 __all__ = [
     "DEFAULT_MIN_GAP_S",
@@ -177,7 +179,7 @@ def counting_settings(
 
 class _Run(Protocol):
     @property
-    def metrics(self) -> dict[str, Any]: ...
+    def metrics(self) -> RunMetrics: ...
 
 
 class RunStore(Protocol):
@@ -186,15 +188,13 @@ class RunStore(Protocol):
     def run(self, run_id: int) -> _Run: ...
 
     def update_run(
-        self, run_id: int, *, status: str | None = ..., metrics: Mapping[str, Any] | None = ...
+        self, run_id: int, *, status: RunStatus | None = ..., metrics: RunMetrics | None = ...
     ) -> None: ...
 
 
-def operating_point_of(
-    metrics: Mapping[str, Any], *, run_id: int | None = None
-) -> OperatingPoint | None:
+def operating_point_of(metrics: RunMetrics, *, run_id: int | None = None) -> OperatingPoint | None:
     """The operating point in a run's metrics, or None when it was never calibrated."""
-    data = metrics.get(METRICS_KEY) if isinstance(metrics, Mapping) else None
+    data = metrics.operating_point
     if data is None:
         return None
     where = f"run {run_id}'s operating point" if run_id is not None else "operating point"
@@ -224,6 +224,5 @@ def stored_operating_point(project: RunStore, run_id: int) -> OperatingPoint | N
 
 def store_operating_point(project: RunStore, run_id: int, point: OperatingPoint) -> None:
     """Keep ``point`` in run ``run_id``'s metrics; every other metric stays as it was."""
-    metrics = dict(project.run(run_id).metrics)
-    metrics[METRICS_KEY] = point.to_dict()
+    metrics = project.run(run_id).metrics.replace(operating_point=point.to_dict())
     project.update_run(run_id, metrics=metrics)

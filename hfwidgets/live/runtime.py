@@ -125,10 +125,13 @@ class OnnxPredictor:
         array = np.asarray(windows, dtype=np.float32)
         if array.ndim == 2:
             array = array[None]
-        images = compute_scalograms(
-            array, rate_hz=rate_hz or self.wrapped.rate_hz, settings=self.wrapped.settings
-        )
-        return self.predict_images(images)
+        rate = rate_hz or self.wrapped.rate_hz
+        images = compute_scalograms(array, rate_hz=rate, settings=self.wrapped.settings)
+        proba = self.predict_images(images)
+        blend = getattr(self.wrapped, "blend", None)  # the run's chosen model: CNN or fusion
+        if blend is None:
+            return proba
+        return np.asarray(blend(self.wrapped.at_model_rate(array, rate_hz=rate), proba))
 
 
 def live_predictor(predictor: Predictor, *, backend: str = "auto", threads: int = 1) -> Predictor:

@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_status import RunStatus
+
 __all__ = ["LabelChange", "RunRecord", "SessionRecord", "WindowRecord"]
 
 
@@ -70,16 +73,16 @@ class LabelChange:
 
 @dataclass(frozen=True)
 class RunRecord:
-    """A training run: its settings, status and metrics (JSON-like dicts), and timestamps.
+    """A training run: its settings (a JSON-like dict), status, metrics and timestamps.
 
     ``created_at``/``updated_at``/``finished_at`` are Unix times in seconds; ``finished_at`` is
-    set when the status becomes final (``finished``, ``stopped``, ``failed``, ``cancelled``).
+    set when the status becomes final (``finished``, ``stopped``, ``failed``).
     """
 
     id: int
     settings: dict[str, Any]
-    status: str
-    metrics: dict[str, Any] = field(default_factory=dict)
+    status: RunStatus
+    metrics: RunMetrics = field(default_factory=RunMetrics)
     created_at: float = 0.0
     updated_at: float = 0.0
     finished_at: float | None = None

@@ -11,7 +11,8 @@ from typing import Any
 from hfwidgets.errors import HfwError
 from hfwidgets.store.database import Database
 from hfwidgets.store.records import RunRecord
-from hfwidgets.store.schema import finished_status
+from hfwidgets.store.run_metrics import RunMetrics, model_name
+from hfwidgets.store.run_status import RunStatus, is_final, run_status
 
 __all__ = ["RunsMixin", "split_key"]
 
@@ -41,8 +42,8 @@ def _run_from_row(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(
         id=rid,
         settings=json.loads(settings),
-        status=status,
-        metrics=json.loads(metrics),
+        status=run_status(status),  # also the words of earlier versions
+        metrics=RunMetrics.from_dict(json.loads(metrics)),
         created_at=created,
         updated_at=updated,
         finished_at=finished,
@@ -139,7 +140,7 @@ class RunsMixin:
         return run_id
 
     def delete_run(self, run_id: int, *, force: bool = False) -> int:
-        """Delete a training run: its record, its split and its checkpoint file.
+        """Delete a training run: its record, its split, its checkpoint and baseline files.
 
         Other runs keep their ids, and ``run_id`` is never given to a later run.
 
@@ -167,7 +168,7 @@ class RunsMixin:
             row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 raise ValueError(f"no training run {run_id} in {self.path}")
-            if not force and not finished_status(row[0]):
+            if not force and not is_final(run_status(row[0])):
                 raise HfwError(
                     f"run {run_id} in {self.path} is {row[0]!r}: stop it first (Stop in the "
                     "training panel, Ctrl-C for `hfw train`); if its process is gone, delete it "
@@ -186,7 +187,8 @@ class RunsMixin:
         # info`), never a run whose checkpoint is missing.
         freed = 0
         checkpoint = self.path / "checkpoints" / f"run-{int(run_id)}.pt"
-        for path in (checkpoint, checkpoint.with_name(checkpoint.name + ".tmp")):
+        baseline = checkpoint.with_name(f"run-{int(run_id)}.baseline.npz")
+        for path in (checkpoint, checkpoint.with_name(checkpoint.name + ".tmp"), baseline):
             try:
                 freed += path.stat().st_size
                 path.unlink()
@@ -198,29 +200,47 @@ class RunsMixin:
         self,
         run_id: int,
         *,
-        status: str | None = None,
-        metrics: Mapping[str, Any] | None = None,
+        status: RunStatus | None = None,
+        metrics: RunMetrics | None = None,
     ) -> None:
         """Change a run's status and/or replace its metrics.
 
-        A final status (``finished``, ``stopped``, ``failed``, ``cancelled``) stamps
-        ``finished_at``.
+        A final status (``finished``, ``stopped``, ``failed``) stamps ``finished_at``.
         """
-        if status is not None and (not isinstance(status, str) or not status):
-            raise ValueError(f"run {run_id}: status must be a non-empty string, got {status!r}")
-        metrics_text = None if metrics is None else _to_json(dict(metrics), what="run metrics")
+        if status is not None:
+            status = run_status(status)  # a word that is no status is a ValueError, not stored
+        if metrics is not None and not isinstance(metrics, RunMetrics):
+            raise TypeError(f"run {run_id}: metrics must be a RunMetrics, got {type(metrics)}")
+        metrics_text = None if metrics is None else _to_json(metrics.to_dict(), what="run metrics")
         now = time.time()
         with self._db.write() as conn:
             row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 raise ValueError(f"no training run {run_id} in {self.path}")
-            new_status = row[0] if status is None else status
+            new_status = run_status(row[0]) if status is None else status
             conn.execute(
                 "UPDATE runs SET status = ?, metrics = COALESCE(?, metrics), updated_at = ?, "
                 "finished_at = CASE WHEN ? THEN COALESCE(finished_at, ?) ELSE NULL END "
                 "WHERE id = ?",
-                (new_status, metrics_text, now, finished_status(new_status), now, run_id),
+                (new_status, metrics_text, now, is_final(new_status), now, run_id),
             )
+
+    def choose_model(self, run_id: int, model: str) -> RunRecord:
+        """Make run ``run_id`` count with ``model`` (``cnn``, ``baseline`` or ``fusion``).
+
+        ``hfw evaluate``, ``hfw predict``, the live counter, calibration and export then use
+        it. Raises ``ValueError`` naming what the run has when it has no such model (or its
+        baseline file is missing).
+        """
+        record = self.run(run_id)
+        metrics = record.metrics.choose(model_name(model))
+        if metrics.chosen != "cnn" and not self.baseline_path(run_id).is_file():
+            raise ValueError(
+                f"run {run_id}'s baseline file {self.baseline_path(run_id)} is missing (not "
+                "shared with the project?); it can count with its cnn model only"
+            )
+        self.update_run(run_id, metrics=metrics)
+        return self.run(run_id)
 
     def runs(self) -> list[RunRecord]:
         """All training runs, oldest first."""
@@ -233,6 +253,11 @@ class RunsMixin:
         if not rows:
             raise ValueError(f"no training run {run_id} in {self.path}")
         return _run_from_row(rows[0])
+
+    def baseline_path(self, run_id: int) -> Path:
+        """Where run ``run_id`` keeps its MiniRocket baseline's arrays, beside its checkpoint:
+        ``<project>/checkpoints/run-<id>.baseline.npz`` (no pickled objects)."""
+        return self.checkpoint_path(run_id).with_name(f"run-{int(run_id)}.baseline.npz")
 
     def checkpoint_path(self, run_id: int) -> Path:
         """Where run ``run_id`` keeps its checkpoint: ``<project>/checkpoints/run-<id>.pt``.

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_status import ended_well
 from hfwidgets.summary.canvas import GRID, MUTED, TRAIN, VAL, Canvas
 from hfwidgets.summary.counts import count_verdict
-from hfwidgets.summary.run_rows import FINAL_OK, RunSummary, number
+from hfwidgets.summary.run_rows import RunSummary, number
 
 __all__ = ["draw_confusion", "draw_counts", "draw_curves", "draw_runs"]
 
@@ -73,19 +75,19 @@ def draw_runs(c: Canvas, box: Box, runs: Sequence[RunSummary], shown: int | None
             run.time_text(),
             run.size_text(),
         ]
-        if run.status not in FINAL_OK:
+        if not ended_well(run.status):
             cells[2] = run.status
         for text, (_n, width), cx in zip(cells, columns, xs, strict=True):
             c.text((cx, y), c.fit(text, width * scale - 8, c.small), font=c.small)
         y += 22
 
 
-def draw_confusion(c: Canvas, box: Box, metrics: dict[str, Any], run_id: int) -> None:
+def draw_confusion(c: Canvas, box: Box, metrics: RunMetrics, run_id: int) -> None:
     x0, y0, x1, y1 = box
-    classes = [str(k) for k in metrics.get("classes") or []]
-    matrix = metrics.get("confusion") or []
+    classes = list(metrics.classes)
+    matrix = metrics.confusion
     c.text((x0, y0), f"Confusion matrix, run {run_id}", font=c.title)
-    on = "validation" if metrics.get("evaluated_on", "val") == "val" else "training"
+    on = "validation" if metrics.evaluated_on == "val" else "training"
     c.text(
         (x0, y0 + 24),
         f"rows true, columns predicted · {on} windows",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from typing import Any
 
+from hfwidgets.store.run_status import ended_well
 from hfwidgets.summary.canvas import MUTED, Canvas
 from hfwidgets.summary.counts import TARGET_PER_CLASS, project_title, summary_text
 from hfwidgets.summary.panels import draw_confusion, draw_counts, draw_curves, draw_runs
-from hfwidgets.summary.run_rows import FINAL_OK, summarize_runs
+from hfwidgets.summary.run_rows import summarize_runs
 
 __all__ = ["ProjectSummary", "render_summary_png"]
 
@@ -39,15 +41,15 @@ def render_summary_png(
     runs = summarize_runs(project)
     records = {r.id: r for r in project.runs()}
     if run_id is None:
-        finished = [r.id for r in runs if r.status in FINAL_OK and records[r.id].metrics]
+        finished = [r.id for r in runs if ended_well(r.status) and records[r.id].metrics.trained]
         run_id = finished[0] if finished else None
     elif run_id not in records:
         raise ValueError(f"no training run {run_id} in {project.path}")
     counts = project.counts()
-    metrics = dict(records[run_id].metrics) if run_id is not None else {}
+    metrics = records[run_id].metrics if run_id is not None else None
     counts_h = 60 + 30 * len(counts)
     runs_h = 70 + 22 * min(max(len(runs), 1), 6)
-    lower_h = 300 if metrics else 0
+    lower_h = 300 if metrics is not None and metrics.trained else 0
     c = Canvas(width, 70 + counts_h + runs_h + lower_h)
     c.text((20, 16), c.fit(project_title(project), width - 40), font=c.title)
     c.text(
@@ -62,10 +64,10 @@ def render_summary_png(
     y += counts_h
     draw_runs(c, (20, y, width - 20, y + runs_h), runs, run_id)
     y += runs_h
-    if metrics and run_id is not None:
+    if metrics is not None and metrics.trained and run_id is not None:
         third = (width - 40) // 3
         draw_confusion(c, (20, y, 20 + third, y + lower_h), metrics, run_id)
-        history = [h for h in metrics.get("history") or [] if isinstance(h, dict)]
+        history = [dataclasses.asdict(h) for h in metrics.history]
         draw_curves(c, (20 + third, y, 20 + 2 * third, y + lower_h - 10), history, "loss")
         draw_curves(c, (20 + 2 * third, y, width - 20, y + lower_h - 10), history, "accuracy")
     out = io.BytesIO()

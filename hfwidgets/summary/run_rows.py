@@ -10,10 +10,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FINAL_OK", "RunSummary", "number", "summarize_run", "summarize_runs"]
+from hfwidgets.store.records import RunRecord
+from hfwidgets.store.run_metrics import ModelName
+from hfwidgets.store.run_status import RunStatus, ended_well
 
-#: Statuses of a run that ended well (the store says "finished", older runs "completed").
-FINAL_OK = ("finished", "completed")
+__all__ = ["RunSummary", "number", "summarize_run", "summarize_runs"]
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,13 @@ class RunSummary:
         Unix time.
     checkpoint_bytes : int or None
         Size of the checkpoint file (None when it is missing, e.g. not shared).
+    models, chosen
+        ``(name, validation accuracy)`` of the run's models (CNN, baseline, fusion) and the
+        one it counts with.
     """
 
     id: int
-    status: str
+    status: RunStatus
     model: str
     frozen: int
     epochs: int
@@ -59,11 +63,13 @@ class RunSummary:
     seconds: float | None
     created_at: float
     checkpoint_bytes: int | None
+    models: tuple[tuple[ModelName, float | None], ...] = ()
+    chosen: ModelName = "cnn"
 
     @property
     def usable(self) -> bool:
         """A run that can count live: it finished and its checkpoint is here."""
-        return self.status in FINAL_OK and self.checkpoint_bytes is not None
+        return ended_well(self.status) and self.checkpoint_bytes is not None
 
     def settings_text(self) -> str:
         """``mobilenet_v2 · 18 frozen · 10/10 epochs · val 20 %``."""
@@ -83,6 +89,14 @@ class RunSummary:
         sessions = f" from {n} session{plural}/source{plural}" if n else ""
         return f"{self.accuracy:.1%}{where}{sessions}"
 
+    def model_options(self) -> list[tuple[str, ModelName]]:
+        """``[("fusion 92.0 %", "fusion"), ...]``: the models to choose from, with figures."""
+        if not self.models:
+            return [("cnn", "cnn")]
+        return [
+            (f"{name} {'–' if acc is None else f'{acc:.1%}'}", name) for name, acc in self.models
+        ]
+
     def baseline_text(self) -> str:
         """``MiniRocket 88.0 %`` (or ``–``)."""
         return "–" if self.baseline is None else f"MiniRocket {self.baseline:.1%}"
@@ -100,6 +114,7 @@ class RunSummary:
 
 
 def number(value: Any) -> float | None:
+    """``value`` as a float; ``None`` for anything else (a bool, a string, NaN)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return None if math.isnan(float(value)) else float(value)
@@ -109,53 +124,30 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _baseline(metrics: dict[str, Any]) -> float | None:
-    # Runs with the MiniRocket baseline store it as {"accuracy": ...} (or a bare number).
-    for key in ("baseline", "minirocket"):
-        value = metrics.get(key)
-        if isinstance(value, dict):
-            value = value.get("accuracy")
-        if number(value) is not None:
-            return number(value)
-    return None
-
-
-def _sessions(metrics: dict[str, Any]) -> int | None:
-    for key in ("n_sessions", "sessions"):
-        value = metrics.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    groups = _dict(metrics.get("validation")).get("groups")  # sessions/import sources
-    if isinstance(groups, int) and not isinstance(groups, bool):
-        return groups
-    return None
-
-
-def summarize_run(project: Any, record: Any) -> RunSummary:
+def summarize_run(project: Any, record: RunRecord) -> RunSummary:
     """The :class:`RunSummary` of one :class:`~hfwidgets.store.RunRecord` of ``project``."""
-    settings = _dict(record.settings)
-    config = _dict(settings.get("config"))
-    metrics = _dict(record.metrics)
-    history = metrics.get("history")
-    history = history if isinstance(history, list) else []
+    config = _dict(_dict(record.settings).get("config"))
+    metrics = record.metrics
     path = project.checkpoint_path(record.id)
-    n = metrics.get("n")
+    validation = metrics.validation
     return RunSummary(
         id=int(record.id),
-        status=str(record.status),
+        status=record.status,
         model=str(config.get("model", "?")),
         frozen=len(config.get("frozen") or ()),
         epochs=int(config.get("epochs", 0) or 0),
-        epochs_done=len(history),
+        epochs_done=len(metrics.history),
         val_fraction=float(config.get("val_fraction", 0.0) or 0.0),
-        accuracy=number(metrics.get("accuracy")),
-        evaluated_on=str(metrics.get("evaluated_on", "val")),
-        n=int(n) if isinstance(n, int) and not isinstance(n, bool) else None,
-        n_sessions=_sessions(metrics),
-        baseline=_baseline(metrics),
-        seconds=number(metrics.get("seconds")),
+        accuracy=metrics.accuracy,
+        evaluated_on=metrics.evaluated_on,
+        n=metrics.n if metrics.trained else None,
+        n_sessions=validation.groups if validation is not None else None,
+        baseline=metrics.baseline.accuracy if metrics.baseline is not None else None,
+        seconds=metrics.seconds,
         created_at=float(record.created_at or 0.0),
         checkpoint_bytes=path.stat().st_size if path.is_file() else None,
+        models=tuple((name, f.accuracy) for name, f in metrics.models.items()),
+        chosen=metrics.chosen,
     )
 
 

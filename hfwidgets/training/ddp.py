@@ -34,6 +34,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training.config import TrainConfig, add_config_arguments, config_from_args
 from hfwidgets.training.events import EpochEnded, EventCallback, TrainingCallback
 from hfwidgets.training.strategy import Strategy
@@ -141,7 +142,9 @@ def train_distributed(
     )
     digests: list[Any] = [None] * strategy.world_size
     dist.all_gather_object(digests, _digest(result.model))
-    result.metrics.update(world_size=strategy.world_size, replicas_identical=len(set(digests)) == 1)
+    result.metrics = result.metrics.replace(
+        world_size=strategy.world_size, replicas_identical=len(set(digests)) == 1
+    )
     return result
 
 
@@ -198,7 +201,7 @@ def _train(args: argparse.Namespace, config: TrainConfig) -> int:
 
         with Project.open(args.project) as project:
             result, run_id = _train_project(project, config)
-            metrics = {**result.metrics, "seconds": time.perf_counter() - started}
+            metrics = result.metrics.replace(seconds=time.perf_counter() - started)
             if dist.get_rank() == 0:
                 project.update_run(run_id, status="finished", metrics=metrics)
     else:
@@ -209,14 +212,15 @@ def _train(args: argparse.Namespace, config: TrainConfig) -> int:
             checkpoint_path=out / "checkpoint.pt", callbacks=(_EpochLines(),),
         )  # fmt: skip
         run_id = None
-        metrics = {**result.metrics, "seconds": time.perf_counter() - started}
+        metrics = result.metrics.replace(seconds=time.perf_counter() - started)
         if dist.get_rank() == 0 and args.out:
-            (out / "metrics.json").write_text(json.dumps(metrics))
+            (out / "metrics.json").write_text(json.dumps(metrics.to_dict()))
     if dist.get_rank() == 0:
         keys = ("accuracy", "classes", "confusion", "per_class", "seconds", "epochs",
                 "world_size", "replicas_identical")  # fmt: skip
-        summary = {"run": run_id, **{key: metrics[key] for key in keys}}
-        print(json.dumps(summary) if args.json else f"accuracy {metrics['accuracy']:.3f}")
+        stored = metrics.to_dict()
+        summary = {"run": run_id, **{key: stored.get(key) for key in keys}}
+        print(json.dumps(summary) if args.json else f"accuracy {metrics.accuracy or 0.0:.3f}")
     return 0
 
 
@@ -245,7 +249,7 @@ def _train_project(project: Project, config: TrainConfig) -> tuple[FitResult, in
         )  # fmt: skip
     except BaseException as exc:
         if dist.get_rank() == 0:
-            project.update_run(run_id, status="failed", metrics={"error": str(exc)})
+            project.update_run(run_id, status="failed", metrics=RunMetrics(error=str(exc)))
         raise
     return result, run_id
 

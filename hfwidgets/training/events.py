@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_status import RunStatus
+
 __all__ = [
     "BatchEnded",
     "EpochEnded",
@@ -77,11 +80,11 @@ class EpochEnded:
 
 @dataclass(frozen=True)
 class FitEnded:
-    """Training is over. ``status`` is ``"completed"``, ``"stopped"`` or ``"failed"``."""
+    """Training is over. ``status`` is ``"finished"``, ``"stopped"`` or ``"failed"``."""
 
     hook: ClassVar[str] = "on_fit_end"
-    status: str
-    metrics: dict[str, Any] = field(default_factory=dict)
+    status: RunStatus
+    metrics: RunMetrics = field(default_factory=RunMetrics)
     error: str | None = None
     run_id: int | None = None
 

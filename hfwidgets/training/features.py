@@ -207,7 +207,7 @@ def fit_feature_extractor(
     )
     head = result.model.get_submodule(get_spec(model).head_path)
     assert isinstance(head, nn.Linear)  # check_feature_extractor made sure
-    return {**result.metrics, "model": result.model, "feature_dim": int(head.in_features)}
+    return {**result.metrics.to_dict(), "model": result.model, "feature_dim": int(head.in_features)}
 
 
 def feature_extractor_config(config: TrainConfig) -> TrainConfig:

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training.checkpoint import save_checkpoint
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import predict_logits
@@ -73,7 +74,7 @@ def save_fit(
     config: TrainConfig,
     classes: list[str],
     epoch: int,
-    metrics: dict[str, Any] | None,
+    metrics: RunMetrics | None,
 ) -> None:
     """Write the checkpoint of ``state`` after ``epoch`` (nothing without a checkpoint path)."""
     if state.checkpoint_path is None:
@@ -94,7 +95,7 @@ def save_fit(
             "classes": classes,
             "epoch": epoch,
             "history": state.history,
-            "metrics": metrics,
+            "metrics": None if metrics is None else metrics.to_dict(),
             "model_state": {k: v.detach().cpu() for k, v in state.model.state_dict().items()},
             "optimizer_state": state.optimizer.state_dict(),
             **best,

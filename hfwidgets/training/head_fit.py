@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.run_status import RunStatus
 from hfwidgets.training.config import ConfigError, TrainConfig
 from hfwidgets.training.events import EpochEnded, EpochStarted, FitStarted
 from hfwidgets.training.features import fit_logistic_head, set_linear_head
@@ -23,7 +24,7 @@ def fit_head(
     events: CallbackList,
     stop_event: threading.Event,
     save: bool,
-) -> tuple[str, int]:
+) -> tuple[RunStatus, int]:
     """Fit the head in one step; ``(status, last epoch)`` as the fine-tuning loop returns.
 
     ``save``: write the checkpoint (the main process of a distributed run only).
@@ -34,7 +35,7 @@ def fit_head(
             "the head; do not pass cache_features=False"
         )
     if state.first_epoch > 1:  # resumed after its one step: nothing is left to fit
-        return "completed", state.first_epoch - 1
+        return "finished", state.first_epoch - 1
     n_train, n_val = len(state.train_idx), len(state.val_idx)
     events.fire(FitStarted(n_train, n_val, 1, config.model, 1, True, state.run_id))
     if stop_event.is_set():
@@ -57,4 +58,4 @@ def fit_head(
     if save:
         save_fit(state, config=config, classes=classes, epoch=1, metrics=None)
     events.fire(EpochEnded(**record))
-    return "completed", 1
+    return "finished", 1

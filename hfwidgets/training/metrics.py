@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from hfwidgets.store.run_metrics import ClassFigure, EvaluatedOn, RunMetrics
 
 __all__ = ["compute_metrics"]
 
@@ -17,7 +18,8 @@ def compute_metrics(
     *,
     classes: Sequence[str],
     ids: Sequence[int] | np.ndarray | None = None,
-) -> dict[str, Any]:
+    on: EvaluatedOn = "val",
+) -> RunMetrics:
     """Accuracy, per-class precision/recall/F1/support, confusion matrix, misclassified ids.
 
     Parameters
@@ -28,15 +30,17 @@ def compute_metrics(
         Class names, in index order.
     ids : sequence of int, optional
         Window id of each example; defaults to the positions.
+    on : {"val", "train", "cross-validation"}
+        What the windows are (the record's ``evaluated_on``).
 
     Returns
     -------
-    dict
-        ``accuracy`` (float), ``per_class`` ({name: {precision, recall, f1, support}}),
-        ``confusion`` (list of lists, rows = true class, columns = predicted), ``classes``,
-        ``misclassified`` (window ids), ``predictions`` and ``true_labels`` ({window id:
-        class} as evaluated, so a confusion-matrix cell opens exactly the windows it counts,
-        even after some are relabelled), ``n`` (examples), all JSON-safe (ids are string keys).
+    RunMetrics
+        ``accuracy``, ``per_class`` (precision/recall/F1/support), ``confusion`` (rows = true
+        class, columns = predicted), ``classes``, ``misclassified`` (window ids),
+        ``predictions`` and ``true_labels`` (window id -> class as evaluated, so a
+        confusion-matrix cell opens exactly the windows it counts, even after some are
+        relabelled) and ``n`` (examples).
     """
     true = np.asarray(y_true, dtype=np.int64)
     pred = np.asarray(y_pred, dtype=np.int64)
@@ -47,25 +51,17 @@ def compute_metrics(
     precision, recall, f1, support = precision_recall_fscore_support(
         true, pred, labels=labels, zero_division=0
     )
-    return {
-        "accuracy": float((true == pred).mean()) if len(true) else 0.0,
-        "n": len(true),
-        "classes": list(classes),
-        "per_class": {
-            name: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
+    return RunMetrics(
+        accuracy=float((true == pred).mean()) if len(true) else 0.0,
+        n=len(true),
+        classes=tuple(classes),
+        per_class={
+            name: ClassFigure(float(precision[i]), float(recall[i]), float(f1[i]), int(support[i]))
             for i, name in enumerate(classes)
         },
-        "confusion": confusion_matrix(true, pred, labels=labels).tolist(),
-        "misclassified": [int(i) for i in window_ids[true != pred]],
-        "predictions": {
-            str(int(i)): classes[int(p)] for i, p in zip(window_ids, pred, strict=True)
-        },
-        "true_labels": {
-            str(int(i)): classes[int(t)] for i, t in zip(window_ids, true, strict=True)
-        },
-    }
+        confusion=tuple(tuple(row) for row in confusion_matrix(true, pred, labels=labels).tolist()),
+        misclassified=tuple(int(i) for i in window_ids[true != pred]),
+        predictions={int(i): classes[int(p)] for i, p in zip(window_ids, pred, strict=True)},
+        true_labels={int(i): classes[int(t)] for i, t in zip(window_ids, true, strict=True)},
+        evaluated_on=on,
+    )

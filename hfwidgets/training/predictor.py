@@ -9,6 +9,7 @@ inference accepts (any object with ``classes``, ``rate_hz`` and ``predict_proba`
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,13 @@ import torch
 from hfwidgets.errors import HfwError
 from hfwidgets.live.operating_point import OperatingPoint, stored_operating_point
 from hfwidgets.models import StagedNet, build_architecture
+from hfwidgets.resampling import resample_samples
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+from hfwidgets.store.run_metrics import ModelName
+from hfwidgets.store.run_status import ended_well
+from hfwidgets.training.baseline import MiniRocketModel, load_baseline
 from hfwidgets.training.checkpoint import load_checkpoint
+from hfwidgets.training.fusion import fuse
 
 if TYPE_CHECKING:
     from hfwidgets.store import Project
@@ -41,6 +47,8 @@ class RunPredictor:
     model_name : str
     net : StagedNet
         Images in [0, 1] -> logits, in eval mode.
+    counts_with : {"cnn", "baseline", "fusion"}
+        The run's model whose probabilities :meth:`predict_proba` gives (:meth:`use_model`).
     """
 
     def __init__(
@@ -64,6 +72,36 @@ class RunPredictor:
         #: The run's calibrated counting settings (`hfwidgets.live.calibration`), set by
         #: :func:`load_predictor`; None when the run was never calibrated.
         self.operating_point: OperatingPoint | None = None
+        self.counts_with: ModelName = "cnn"
+        self.baseline: MiniRocketModel | None = None
+        self.cnn_weight = 1.0
+
+    def use_model(
+        self, model: ModelName, *, baseline: MiniRocketModel | None = None, cnn_weight: float = 1.0
+    ) -> None:
+        """Count with the CNN, the baseline (``cnn_weight`` 0) or their fusion.
+
+        Raises ``ValueError`` when the baseline or fusion is asked for without a baseline.
+        """
+        if model != "cnn" and baseline is None:
+            raise ValueError(f"the {model} model needs the run's baseline arrays")
+        weight = {"cnn": 1.0, "baseline": 0.0}.get(model, float(cnn_weight))
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"cnn_weight must be in [0, 1], got {cnn_weight!r}")
+        self.counts_with, self.baseline = model, baseline if model != "cnn" else None
+        self.cnn_weight = weight
+
+    def blend(self, windows: Sequence[np.ndarray], cnn_proba: np.ndarray) -> np.ndarray:
+        """The probabilities of the model the run counts with, given the CNN's ``cnn_proba``
+        of ``windows`` (each ``(n, 3)`` at :attr:`rate_hz`): the CNN's own, the baseline's,
+        or their weighted average. Every path (torch, ONNX Runtime, ``hfw evaluate``) ends here.
+        """
+        if self.baseline is None or self.cnn_weight >= 1.0:
+            return cnn_proba
+        base = self.baseline.predict_proba(list(windows))
+        if self.cnn_weight <= 0.0:
+            return base.astype(np.float32)
+        return fuse(cnn_proba, base, self.cnn_weight).astype(np.float32)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, *, run_id: int | None = None) -> RunPredictor:
@@ -106,8 +144,17 @@ class RunPredictor:
         array = np.asarray(windows, dtype=np.float32)
         if array.ndim == 2:
             array = array[None]
-        images = compute_scalograms(array, rate_hz=rate_hz or self.rate_hz, settings=self.settings)
-        return self.predict_images(images)
+        rate = rate_hz or self.rate_hz
+        if self.baseline is not None and self.cnn_weight <= 0.0:  # the baseline alone
+            return self.blend(self.at_model_rate(array, rate_hz=rate), array[:, :0, 0])
+        images = compute_scalograms(array, rate_hz=rate, settings=self.settings)
+        return self.blend(self.at_model_rate(array, rate_hz=rate), self.predict_images(images))
+
+    def at_model_rate(self, windows: np.ndarray, *, rate_hz: float) -> list[np.ndarray]:
+        """Windows ``[B, n, 3]`` at :attr:`rate_hz`, as the baseline was trained."""
+        if self.baseline is None or abs(rate_hz - self.rate_hz) < 1e-9:
+            return list(windows)
+        return [resample_samples(w, from_hz=rate_hz, to_hz=self.rate_hz) for w in windows]
 
     def predict(self, windows: np.ndarray, *, rate_hz: float | None = None) -> list[str]:
         """The most probable class name of each window."""
@@ -118,7 +165,7 @@ class RunPredictor:
 def latest_run_id(project: Project) -> int:
     """The newest run of ``project`` that has a checkpoint (finished runs preferred)."""
     runs = [r for r in project.runs() if project.checkpoint_path(r.id).is_file()]
-    finished = [r for r in runs if r.status == "finished"]
+    finished = [r for r in runs if ended_well(r.status)]
     pick = finished or runs
     if not pick:
         raise HfwError(f"project {project.path} has no trained run; train one first (hfw train)")
@@ -126,10 +173,25 @@ def latest_run_id(project: Project) -> int:
 
 
 def load_predictor(project: Project, run_id: int | None = None) -> RunPredictor:
-    """The :class:`RunPredictor` of run ``run_id`` of ``project`` (default: the latest trained)."""
+    """The :class:`RunPredictor` of run ``run_id`` of ``project`` (default: the latest trained).
+
+    It counts with the run's chosen model (``metrics.chosen``: the CNN, the baseline or their
+    fusion); the baseline's arrays are read from :meth:`Project.baseline_path` and checked
+    (:func:`~hfwidgets.training.baseline.load_baseline`), never unpickled.
+    """
     if run_id is None:
         run_id = latest_run_id(project)
     predictor = RunPredictor.from_checkpoint(project.checkpoint_path(run_id), run_id=run_id)
+    metrics = project.run(run_id).metrics
+    if metrics.chosen != "cnn":
+        try:
+            baseline = load_baseline(project.baseline_path(run_id))
+        except ValueError as exc:
+            raise HfwError(f"run {run_id} counts with its {metrics.chosen} model, but {exc}; or "
+                           f"count with the CNN: hfw runs use {run_id} cnn") from exc  # fmt: skip
+        figure = metrics.models.get(metrics.chosen)
+        weight = figure.cnn_weight if figure is not None else 1.0
+        predictor.use_model(metrics.chosen, baseline=baseline, cnn_weight=weight)
     # The counting settings calibrated for this run (hfw calibrate); live counting uses them.
     try:
         predictor.operating_point = stored_operating_point(project, run_id)

@@ -1,8 +1,8 @@
 """Training a project: blocking :func:`train_project` and the background :class:`TrainingRunner`.
 
-The glue between the project store and the :class:`~hfwidgets.training.trainer.Trainer`: it reads
-the labelled windows, computes their scalograms with the project's settings, records a run, keeps
-its checkpoint beside the project and stores the run's metrics and split.
+The glue between the project store and the :class:`~hfwidgets.training.trainer.Trainer`: it
+records a run, calls the steps of :mod:`hfwidgets.training.run_steps` (plan, fit, assess,
+record) and turns a stop, Ctrl-C or failure into the run's final status.
 """
 
 from __future__ import annotations
@@ -12,31 +12,18 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
-from hfwidgets.training.baseline import BASELINE_NAME
+from hfwidgets.store.records import RunRecord
+from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_status import RunStatus
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.data import dataset_of, project_scalogram_settings, project_windows
 from hfwidgets.training.events import EventCallback, FitEnded, StopRequested
-from hfwidgets.training.project_runs import check_config, check_resume, run_records
-from hfwidgets.training.split import (
-    SplitPlan,
-    check_class_counts,
-    grouped_kfold,
-    validation_facts,
-)
+from hfwidgets.training.project_runs import check_resume
+from hfwidgets.training.run_steps import assess_run, fit_run, plan_run, record_run
 from hfwidgets.training.trainer import Trainer
-from hfwidgets.training.validation import (
-    augments_anything,
-    cross_validate,
-    make_renderer,
-    plan_split,
-    run_baseline,
-)
 
 if TYPE_CHECKING:
     from hfwidgets.store import Project
@@ -46,9 +33,17 @@ __all__ = ["TrainingRunner", "train_project"]
 log = logging.getLogger(__name__)
 
 # What a run stopped before its first batch stores (and its FitEnded carries).
-_NOTHING_TRAINED: dict[str, Any] = {"epochs": 0, "history": [], "stopped": "before training"}
-# The trainer's outcome -> the store's final run status.
-_STORE_STATUS = {"completed": "finished", "stopped": "stopped", "failed": "failed"}
+_NOTHING_TRAINED = RunMetrics(stopped="before training")
+
+
+def _end_early(
+    project: Project, run_id: int, before: RunRecord | None, status: RunStatus, metrics: RunMetrics
+) -> None:
+    """A run that ended before its result: stored so, or (a resume) left as it was."""
+    if before is None:
+        project.update_run(run_id, status=status, metrics=metrics)
+    else:  # a resume that trained nothing or failed never changes the run it continued
+        project.update_run(run_id, status=before.status, metrics=before.metrics)
 
 
 def train_project(
@@ -74,9 +69,10 @@ def train_project(
     resume_run : int, optional
         Continue that run from its checkpoint (with ``config.epochs`` as the new total).
 
-    The run's settings hold the config, the scalogram settings and the classes; its metrics
-    are those of :func:`~hfwidgets.training.metrics.compute_metrics` plus ``seconds``,
-    ``best_epoch``, ``validation`` (what the figure is measured on, with warnings:
+    The run's settings hold the config, the scalogram settings and the classes; its
+    :class:`~hfwidgets.store.run_metrics.RunMetrics` are those of
+    :func:`~hfwidgets.training.metrics.compute_metrics` plus ``seconds``, ``best_epoch``,
+    ``validation`` (what the figure is measured on, with warnings:
     :func:`~hfwidgets.training.split.validation_facts`) and ``baseline`` (MiniRocket on the
     same split, when ``config.baseline``).
 
@@ -84,131 +80,47 @@ def train_project(
     (``config.group_split``); with ``config.folds >= 2`` the figure is k-fold cross-validated
     and the stored model trains on every window.
     """
-    check_config(config)  # a bad weights file or setting leaves no failed run behind
-    settings = project_scalogram_settings(project)
-    raw = project_windows(project)
-    images, labels, ids, classes, window_s = dataset_of(raw, settings=settings)
-    render = make_renderer(config, raw.windows, raw.rates_hz, scalogram=settings)
-    # What the trainer runs: without augmentation when it would change none of these windows.
-    fit_config = config
-    if config.augment and not augments_anything(config, raw.windows):
-        fit_config, render = dataclasses.replace(config, augment=False), None
-    cv = None
-    if config.folds >= 2 and resume_run is None:
-        groups = raw.groups if config.group_split else None
-        try:
-            folds, grouped = grouped_kfold(
-                labels, groups, folds=config.folds, seed=config.seed, class_names=classes
-            )
-        except ValueError as exc:
-            raise ValueError(f"folds={config.folds}: {exc}") from None
-        cv = (folds, grouped)
-        plan = SplitPlan(np.arange(len(labels)), np.arange(0), grouped, 0, "")
-    else:
-        if config.val_fraction > 0:  # the split's own check would name classes by index
-            check_class_counts(labels, class_names=classes)
-        plan = plan_split(labels, raw.groups, config=config)
-    run_settings, checkpoint_extra = run_records(
-        config, scalogram=settings, classes=classes, rate_hz=project.rate_hz, window_s=window_s
-    )
+    plan = plan_run(project, config, resume=resume_run is not None)
     before = None  # a resumed run's record, restored if the resume fails
     if resume_run is None:
-        run_id = project.add_run(run_settings)
+        run_id = project.add_run(plan.settings)
     else:
         run_id = resume_run
         before = project.run(run_id)  # an unknown run is a ValueError naming the project
-        check_resume(project, run_id, config, classes)  # before the record is touched
+        check_resume(project, run_id, config, plan.data.classes)  # before the record is touched
     project.update_run(run_id, status="running")
     # The trainer's FitEnded is held back and sent once the run's figure is complete (the
     # validation facts, the baseline, the cross-validated metrics), so listeners see those.
     listeners = CallbackList("event")
     for callback in callbacks:
         listeners.register(callback)
-    held: list[FitEnded] = []
 
     def relay(event: Any) -> None:
-        if isinstance(event, FitEnded) and event.status != "failed":
-            held.append(event)
-        else:
+        if not isinstance(event, FitEnded) or event.status == "failed":
             listeners.fire(event)
 
-    trainer = Trainer(fit_config, classes=classes, callbacks=[relay], stop_event=stop_event)
+    trainer = Trainer(plan.fit_config, classes=plan.data.classes, callbacks=[relay],
+                      stop_event=stop_event)  # fmt: skip
     started = time.perf_counter()
-    cv_metrics = None
     try:
-        if stop_event is not None and stop_event.is_set():  # Stop came during the scalograms
-            raise StopRequested("stopped before training began")
-        if cv is not None:
-            cv_metrics = cross_validate(
-                images, labels, ids=ids, classes=classes, config=fit_config, folds=cv[0],
-                render=render, stop_event=stop_event,
-            )  # fmt: skip
-        result = trainer.fit(
-            images,
-            labels,
-            ids=ids,
-            split=(plan.train, plan.val),
-            render=render,
-            checkpoint_path=project.checkpoint_path(run_id),
-            resume=resume_run is not None,
-            checkpoint_extra=checkpoint_extra,
-            run_id=run_id,
-        )
-    except StopRequested:
-        # Stopped before the first batch: nothing was trained, so the run ends at once.
-        if before is None:
-            project.update_run(run_id, status="stopped", metrics=_NOTHING_TRAINED)
-        else:  # a resume stopped before it trained anything leaves the run as it was
-            project.update_run(run_id, status=before.status, metrics=before.metrics)
-        listeners.fire(FitEnded("stopped", dict(_NOTHING_TRAINED), None, run_id))
+        result, cv = fit_run(
+            plan, trainer=trainer, checkpoint_path=project.checkpoint_path(run_id),
+            run_id=run_id, resume=resume_run is not None, stop_event=stop_event,
+        )  # fmt: skip
+    except StopRequested:  # stopped before the first batch: nothing was trained
+        _end_early(project, run_id, before, "stopped", _NOTHING_TRAINED)
+        listeners.fire(FitEnded("stopped", _NOTHING_TRAINED, None, run_id))
         return int(run_id)
-    except KeyboardInterrupt:
-        # Ctrl-C in a terminal: the checkpoint of the last whole epoch stays resumable.
-        if before is None:
-            project.update_run(run_id, status="stopped", metrics={"error": "interrupted"})
-        else:
-            project.update_run(run_id, status=before.status, metrics=before.metrics)
+    except KeyboardInterrupt:  # Ctrl-C: the checkpoint of the last whole epoch stays resumable
+        _end_early(project, run_id, before, "stopped", RunMetrics(error="interrupted"))
         raise
     except BaseException as exc:
-        if before is None:
-            project.update_run(run_id, status="failed", metrics={"error": f"{exc}"})
-        else:  # a failed resume never changes the run it continued
-            project.update_run(run_id, status=before.status, metrics=before.metrics)
+        _end_early(project, run_id, before, "failed", RunMetrics(error=f"{exc}"))
         raise
-    metrics = {k: v for k, v in result.metrics.items()}
-    n_groups = len({g for g in raw.groups if g is not None})
-    if cv is not None and cv_metrics is not None:
-        metrics.update(cv_metrics)  # the figure: pooled out-of-fold predictions
-        metrics["evaluated_on"] = "cross-validation"
-        facts = validation_facts(
-            labels, classes=classes, n_groups=n_groups, grouped=cv[1], folds=len(cv[0]),
-            on="cross-validation",
-            reason="" if cv[1] else f"fewer than {config.folds} sessions/sources",
-        )  # fmt: skip
-        splits = cv[0]
-    else:
-        on = "val" if len(result.val_index) else "train"
-        facts = validation_facts(
-            labels[result.val_index if on == "val" else result.train_index], classes=classes,
-            n_groups=n_groups, grouped=plan.grouped, reason=plan.reason, on=on,
-        )  # fmt: skip
-        splits = [(result.train_index, result.val_index)]
-    metrics["validation"] = facts
-    if config.baseline and result.status == "completed" and facts["on"] != "train":
-        if stop_event is not None and stop_event.is_set():
-            # Stop pressed after the last epoch: the model is complete; the baseline (which
-            # cannot be interrupted once begun) is left out rather than making the person wait.
-            metrics["baseline"] = {"name": BASELINE_NAME, "accuracy": None,
-                                   "error": "skipped: Stop was pressed"}  # fmt: skip
-        else:
-            metrics["baseline"] = run_baseline(raw.windows, labels, splits=splits, seed=config.seed)
-    metrics["seconds"] = time.perf_counter() - started
-    metrics["cached_features"] = result.cached_features
-    project.update_run(run_id, status=_STORE_STATUS[result.status], metrics=metrics)
-    if len(result.val_index):
-        split = {int(ids[i]): "train" for i in result.train_index}
-        split.update({int(ids[i]): "val" for i in result.val_index})
-        project.set_split(run_id, split)
+    assessment = assess_run(plan, result, cv, stop_event=stop_event)
+    metrics = assessment.metrics.replace(seconds=time.perf_counter() - started)
+    assessment = dataclasses.replace(assessment, metrics=metrics)
+    record_run(project, run_id, result, assessment, ids=plan.data.ids)
     listeners.fire(FitEnded(result.status, metrics, None, run_id))
     return int(run_id)
 
@@ -236,14 +148,14 @@ class TrainingRunner:
         self.resume_run = resume_run
         self._events = CallbackList("event")
         self._worker = Worker(self._run, name="hfw-training")
-        self._status = "idle"
+        self._status: RunStatus | Literal["idle"] = "idle"
         self._stop_before_start = False
         self.run_id: int | None = resume_run
         self.error: BaseException | None = None
 
     @property
-    def status(self) -> str:
-        """``"idle"``, ``"running"``, ``"completed"``, ``"stopped"`` or ``"failed"``."""
+    def status(self) -> RunStatus | Literal["idle"]:
+        """``"idle"``, ``"running"``, ``"finished"``, ``"stopped"`` or ``"failed"``."""
         return self._status
 
     def on_event(self, callback: EventCallback, remove: bool = False) -> None:
@@ -281,7 +193,8 @@ class TrainingRunner:
             self.error = exc
             if self._status == "running":  # failed before the trainer could say so
                 self._status = "failed"
-                self._events.fire(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}"))
+                error = f"{type(exc).__name__}: {exc}"
+                self._events.fire(FitEnded("failed", RunMetrics(error=error), error))
             log.warning("training failed: %s", exc)
 
     def stop(self) -> None:

@@ -23,6 +23,7 @@ from sklearn.model_selection import (
 )
 
 from hfwidgets.sensors.base import source_label
+from hfwidgets.store.run_metrics import EvaluatedOn, ValidationFacts
 
 __all__ = [
     "MIN_PER_CLASS",
@@ -298,13 +299,13 @@ def validation_facts(
     grouped: bool,
     folds: int = 0,
     reason: str = "",
-    on: str = "val",
-) -> dict[str, Any]:
+    on: EvaluatedOn = "val",
+) -> ValidationFacts:
     """What a validation figure is measured on, and a warning when it is too small to trust.
 
     Returns
     -------
-    dict
+    ValidationFacts
         ``n`` (windows measured), ``per_class`` (windows of each class), ``groups`` (distinct
         sessions/sources in the project), ``grouped`` (validation windows come only from groups
         training did not see), ``folds`` (0: one hold-out split), ``on`` (``"val"``,
@@ -339,14 +340,14 @@ def validation_facts(
         f"measured on {len(val_labels)} {how[on]} windows from {sessions}, "
         f"{'grouped (no session on both sides)' if grouped else 'not grouped'}"
     )
-    return {
-        "n": len(val_labels),
-        "per_class": per_class,
-        "groups": n_groups,
-        "grouped": grouped,
-        "folds": folds,
-        "on": on,
-        "reason": reason,
-        "warnings": warnings,
-        "summary": summary,
-    }
+    return ValidationFacts(
+        n=len(val_labels),
+        per_class=per_class,
+        groups=n_groups,
+        grouped=grouped,
+        folds=folds,
+        on=on,
+        reason=reason,
+        warnings=tuple(warnings),
+        summary=summary,
+    )

@@ -25,6 +25,8 @@ import torch
 from torch import nn
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.run_metrics import EpochFigures, EvaluatedOn, RunMetrics
+from hfwidgets.store.run_status import RunStatus
 from hfwidgets.training.batchnorm import recalibrate_batchnorm
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import predict_logits
@@ -54,13 +56,13 @@ class FitResult:
     """What :meth:`Trainer.fit` returns.
 
     ``metrics`` are measured on the validation windows (on the training windows when there is no
-    validation set; ``metrics["evaluated_on"]`` says which). ``last_epoch`` is the last completed
+    validation set; ``metrics.evaluated_on`` says which). ``last_epoch`` is the last completed
     epoch (1-based), the one a checkpoint resumes after.
     """
 
-    status: str
+    status: RunStatus
     model: nn.Module
-    metrics: dict[str, Any]
+    metrics: RunMetrics
     history: list[dict[str, Any]] = field(default_factory=list)
     last_epoch: int = 0
     seconds: float = 0.0
@@ -164,23 +166,25 @@ class Trainer:
                     )  # fmt: skip
                 else:
                     status, last = self._loop(run)
-                if status == "completed" and self.config.recalibrate_bn and len(run.train_idx):
+                if status == "finished" and self.config.recalibrate_bn and len(run.train_idx):
                     # The kept weights get BatchNorm statistics that match them exactly.
                     train_inputs = run.inputs[torch.as_tensor(run.train_idx)]
                     recalibrate_batchnorm(run.net, train_inputs, device=run.device)
                 # Stopped before a whole epoch: the network is the untrained one, whose
                 # accuracy and matrix would only mislead (and cost a pass over the windows).
                 trained = status != "stopped" or last >= run.first_epoch
-                metrics = self._final_metrics(run) if trained else {}
-                metrics["epochs"] = last
-                metrics["best_epoch"] = run.best_epoch or last
-                metrics["history"] = run.history
+                metrics = (self._final_metrics(run) if trained else RunMetrics()).replace(
+                    epochs=last,
+                    best_epoch=run.best_epoch or last,
+                    history=tuple(EpochFigures.from_dict(h) for h in run.history),
+                )
                 if last >= run.first_epoch:
                     self._save(run, last, metrics)
         except StopRequested:
             raise  # not a failure: the caller stores the run as stopped
         except Exception as exc:
-            self.events.fire(FitEnded("failed", {}, f"{type(exc).__name__}: {exc}", run_id))
+            error = f"{type(exc).__name__}: {exc}"
+            self.events.fire(FitEnded("failed", RunMetrics(error=error), error, run_id))
             raise
         finally:
             torch.set_num_threads(threads)
@@ -197,7 +201,7 @@ class Trainer:
             val_index=run.val_idx,
         )
 
-    def _loop(self, run: FitState) -> tuple[str, int]:
+    def _loop(self, run: FitState) -> tuple[RunStatus, int]:
         """The fine-tuning epochs; ``(status, last whole epoch)``."""
         cfg = self.config
         n_train, n_val = len(run.train_idx), len(run.val_idx)
@@ -242,16 +246,16 @@ class Trainer:
         if run.best is not None and (cfg.keep_best or cfg.patience is not None):
             run.model.load_state_dict(run.best[2])  # end with the best epoch's weights
             run.best_epoch = run.best[1]
-        return "completed", last
+        return "finished", last
 
-    def _final_metrics(self, run: FitState) -> dict[str, Any]:
-        index, on = (run.val_idx, "val") if len(run.val_idx) else (run.train_idx, "train")
+    def _final_metrics(self, run: FitState) -> RunMetrics:
+        val = bool(len(run.val_idx))
+        index = run.val_idx if val else run.train_idx
         pred = predict_logits(run.net, run.inputs, index, device=run.device).argmax(1).numpy()
         true = run.labels[torch.as_tensor(index)].numpy()
-        metrics = compute_metrics(true, pred, classes=self.classes, ids=run.ids[index])
-        metrics["evaluated_on"] = on
-        return metrics
+        on: EvaluatedOn = "val" if val else "train"
+        return compute_metrics(true, pred, classes=self.classes, ids=run.ids[index], on=on)
 
-    def _save(self, run: FitState, epoch: int, metrics: dict[str, Any] | None) -> None:
+    def _save(self, run: FitState, epoch: int, metrics: RunMetrics | None) -> None:
         if self.strategy.is_main:  # one writer: the processes of a distributed run agree
             save_fit(run, config=self.config, classes=self.classes, epoch=epoch, metrics=metrics)

@@ -17,8 +17,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hfwidgets.store.run_metrics import BaselineFigure, RunMetrics
 from hfwidgets.training.augment import AugmentSettings, augmented_renderer
+from hfwidgets.training.baseline import BaselineOutputs
 from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.fusion import cnn_probabilities
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import SplitPlan, grouped_split, stratified_split
 from hfwidgets.training.trainer import RenderFn, Trainer
@@ -95,27 +98,34 @@ def cross_validate(
     folds: Sequence[tuple[NDArray[Any], NDArray[Any]]],
     render: RenderFn | None = None,
     stop_event: threading.Event | None = None,
-) -> dict[str, Any] | None:
+) -> tuple[RunMetrics, NDArray[np.float64]] | None:
     """Train one model per fold for ``config.epochs`` epochs; metrics of the pooled predictions.
 
-    Every window is predicted once, by the model that did not train on it. No fold keeps its
-    best epoch: choosing the epoch on the very windows it is scored on would flatter the figure,
-    and the model finally trained on all windows has no validation set to choose by either.
+    Every window is predicted once, by the model that did not train on it; the class
+    probabilities of those predictions (``[N, K]``) come second, for the fusion's weight. No
+    fold keeps its best epoch: choosing the epoch on the very windows it is scored on would
+    flatter the figure, and the model finally trained on all windows has no validation set to
+    choose by either.
     Returns ``None`` when ``stop_event`` stopped a fold.
     """
     fold_config = dataclasses.replace(config, keep_best=False, patience=None)
     pred = np.full(len(labels), -1, dtype=np.int64)
+    proba = np.full((len(labels), len(classes)), np.nan)
     for k, (train, test) in enumerate(folds, 1):
         trainer = Trainer(fold_config, classes=classes, stop_event=stop_event)
         result = trainer.fit(images, labels, ids=ids, split=(train, test), render=render)
-        if result.status != "completed":
+        if result.status != "finished":
             return None
-        fold_pred = result.metrics["predictions"]
+        fold_pred = result.metrics.predictions
         for i in test:
-            pred[i] = classes.index(fold_pred[str(int(ids[i]))])
-        log.info("fold %d/%d: accuracy %.3f", k, len(folds), result.metrics["accuracy"])
+            pred[i] = classes.index(fold_pred[int(ids[i])])
+        proba[test] = cnn_probabilities(result.model, images, np.asarray(test))
+        log.info("fold %d/%d: accuracy %.3f", k, len(folds), result.metrics.accuracy or 0.0)
     done = pred >= 0
-    return compute_metrics(labels[done], pred[done], classes=classes, ids=ids[done])
+    metrics = compute_metrics(
+        labels[done], pred[done], classes=classes, ids=ids[done], on="cross-validation"
+    )
+    return metrics, proba
 
 
 def run_baseline(
@@ -123,18 +133,19 @@ def run_baseline(
     labels: NDArray[Any],
     *,
     splits: Sequence[tuple[NDArray[Any], NDArray[Any]]],
+    n_classes: int,
     seed: int,
-) -> dict[str, Any]:
-    """MiniRocket on the same split(s), as stored in a run's metrics (``"baseline"``).
+) -> tuple[BaselineFigure, BaselineOutputs | None]:
+    """MiniRocket on the same split(s): its figure (as stored in a run's ``baseline``) and its
+    outputs (probabilities and fitted model; ``None`` when it failed).
 
     A failing baseline never fails the run: its ``error`` says what went wrong.
     """
-    from hfwidgets.training.baseline import BASELINE_NAME, baseline_metrics
+    from hfwidgets.training.baseline import BASELINE_NAME, baseline_outputs
 
     try:
-        out = baseline_metrics(windows, labels, splits=splits, seed=seed)
+        out = baseline_outputs(windows, labels, splits=splits, n_classes=n_classes, seed=seed)
     except Exception as exc:  # the CNN's run stands on its own
         log.warning("baseline failed: %s", exc)
-        return {"name": BASELINE_NAME, "accuracy": None, "error": f"{type(exc).__name__}: {exc}"}
-    out.pop("predictions", None)  # positions, not window ids: not worth storing
-    return out
+        return BaselineFigure(BASELINE_NAME, None, error=f"{type(exc).__name__}: {exc}"), None
+    return BaselineFigure(BASELINE_NAME, out.accuracy, n=out.n, seconds=out.seconds), out

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._html import esc
 
@@ -16,15 +16,15 @@ __all__ = ["ConfusionMatrix", "cell_window_ids", "verdicts_from_metrics"]
 OpenCallback = Callable[[list[int], str], object]
 
 
-def verdicts_from_metrics(metrics: Mapping[str, Any]) -> dict[int, str]:
-    """Predicted class per evaluated window id (``metrics["predictions"]``)."""
-    return {int(k): str(v) for k, v in (metrics.get("predictions") or {}).items()}
+def verdicts_from_metrics(metrics: RunMetrics) -> dict[int, str]:
+    """Predicted class per evaluated window id (``metrics.predictions``)."""
+    return dict(metrics.predictions)
 
 
-def cell_window_ids(metrics: Mapping[str, Any]) -> dict[tuple[int, int], list[int]]:
+def cell_window_ids(metrics: RunMetrics) -> dict[tuple[int, int], list[int]]:
     """Window ids behind each (true, predicted) cell, with the labels they were evaluated with."""
-    classes = list(metrics.get("classes", []))
-    truth = {int(k): str(v) for k, v in (metrics.get("true_labels") or {}).items()}
+    classes = list(metrics.classes)
+    truth = metrics.true_labels
     cells: dict[tuple[int, int], list[int]] = {}
     for wid, predicted in sorted(verdicts_from_metrics(metrics).items()):
         true = truth.get(wid)
@@ -55,10 +55,10 @@ class ConfusionMatrix(w.VBox):
         """Register ``callback(window_ids, title)`` for cell clicks."""
         self._callbacks.register(callback, remove=remove)
 
-    def show(self, metrics: Mapping[str, Any]) -> None:
-        """Draw ``metrics["confusion"]`` for ``metrics["classes"]``."""
-        classes: Sequence[str] = list(metrics.get("classes", []))
-        matrix = metrics.get("confusion") or []
+    def show(self, metrics: RunMetrics) -> None:
+        """Draw ``metrics.confusion`` for ``metrics.classes``."""
+        classes: Sequence[str] = list(metrics.classes)
+        matrix = metrics.confusion
         self.cells = cell_window_ids(metrics)
         if tuple(classes) != self._classes:
             self._build(classes)
@@ -72,8 +72,8 @@ class ConfusionMatrix(w.VBox):
                 button.tooltip = f"{true} predicted as {predicted}: open {len(ids)} windows"
                 button.disabled = not ids
                 button.style.button_color = _shade(count / biggest, correct=i == j)
-        accuracy = metrics.get("accuracy")
-        on = metrics.get("evaluated_on", "val")
+        accuracy = metrics.accuracy
+        on = metrics.evaluated_on
         self.caption.value = (
             f"<b>Confusion matrix</b> ({'validation' if on == 'val' else 'training'} windows"
             f"{f', accuracy {accuracy:.1%}' if isinstance(accuracy, float) else ''}) · "

@@ -27,6 +27,7 @@ from hfwidgets.datamap import (
     map_windows,
     point_colours,
 )
+from hfwidgets.store.run_status import ended_well
 from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
@@ -167,7 +168,7 @@ class DataMapView(w.VBox):
         worker: what the Workbench does, for a map shown beside a panel in any notebook."""
 
         def after(event: Any) -> None:
-            if event.status in ("completed", "finished") and event.run_id is not None:
+            if ended_well(event.status) and event.run_id is not None:
                 self.refresh(run_id=int(event.run_id))
 
         panel.on_fit_end(after)

@@ -11,6 +11,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.run_status import ended_well
 from hfwidgets.summary import RunSummary, summarize_runs
 from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._static import static_bundle
@@ -23,11 +24,11 @@ EXPORT_FORMATS = (
     ("Board (Arduino sketch)", "board"),  # hfwidgets.board: a distilled model, its sizes
 )
 _SUFFIX = {"torchscript": ".pt", "onnx": ".onnx", "board": "-board"}
-_COLUMNS = ("run", "settings", "accuracy", "baseline", "time", "checkpoint", "")
+_COLUMNS = ("run", "settings", "accuracy", "baseline", "time", "checkpoint", "counts with", "")
 _KINDS = ("use", "export", "delete")  # the buttons of a row, as in ``RunList.buttons``
 # Column widths: the settings and accuracy texts wrap inside their cells instead of running into
 # the next column; the action buttons keep a fixed width so they are never cut.
-_TEMPLATE = "44px minmax(180px, 2fr) minmax(160px, 2fr) minmax(90px, 1fr) 120px 86px 270px"
+_TEMPLATE = "44px minmax(180px, 2fr) minmax(160px, 2fr) minmax(90px, 1fr) 120px 86px 150px 270px"
 
 
 class RunList(w.VBox):
@@ -55,6 +56,9 @@ class RunList(w.VBox):
         self.export_dir = Path(export_dir) if export_dir else Path(project.path) / "exports"
         self.rows: dict[int, RunSummary] = {}
         self.buttons: dict[tuple[int, str], w.Button] = {}
+        #: Per run, the model it counts with (CNN, baseline or fusion, with their figures).
+        self.model_menus: dict[int, w.Dropdown] = {}
+        self._filling = False  # menus written by a refresh are not a person's choice
         self._row_widgets: dict[int, list[w.Widget]] = {}  # a run's cells and buttons, kept
         self._header = [w.HTML(f"<small><b>{name}</b></small>") for name in _COLUMNS]
         self._empty = w.HTML("<small>no run yet: Start one in the Train tab</small>")
@@ -122,6 +126,7 @@ class RunList(w.VBox):
             closing += self._row_widgets.pop(run_id)
             for kind in _KINDS:
                 self.buttons.pop((run_id, kind), None)
+            self.model_menus.pop(run_id, None)
         items: list[w.Widget] = list(self._header)
         for run in runs:
             if run.id not in self._row_widgets:
@@ -134,6 +139,15 @@ class RunList(w.VBox):
         if tuple(items) != self.grid.children:
             self.grid.children = tuple(items)
         close_widgets(closing)  # a deleted run's widgets would pile up in the front end
+
+    def choose_model(self, run_id: int, model: str) -> None:
+        """Make ``run_id`` count with ``model`` (``cnn``, ``baseline``, ``fusion``); a run
+        counting live is loaded again with it (the *Use for live* callbacks)."""
+        record = self.project.choose_model(run_id, model)
+        self._say(f"run {run_id} counts with its {html.escape(record.metrics.chosen)} model")
+        if self.live_run == run_id:
+            for callback in list(self._use):
+                callback(run_id)
 
     def use(self, run_id: int) -> None:
         """Count live with ``run_id``: callbacks load it; ``live_run`` follows."""
@@ -218,7 +232,12 @@ class RunList(w.VBox):
     # -- rows ---------------------------------------------------------------------------------
     def _new_row(self, run_id: int) -> list[w.Widget]:
         """The cells and buttons of run ``run_id``, made once and kept while the run exists."""
-        cells: list[w.Widget] = [w.HTML() for _ in _COLUMNS[:-1]]
+        cells: list[w.Widget] = [w.HTML() for _ in _COLUMNS[:-2]]
+        menu = w.Dropdown(options=[("cnn", "cnn")], value="cnn", layout=w.Layout(width="140px"))
+        menu.add_class("hfw-run-model")
+        menu.observe(lambda change: self._menu_changed(run_id, change), names="value")
+        self.model_menus[run_id] = menu
+        cells.append(menu)
         use = w.Button(tooltip="count live with this run", layout=w.Layout(width="96px"))
         export = w.Button(
             description="Export",
@@ -241,7 +260,7 @@ class RunList(w.VBox):
     def _fill_row(self, run: RunSummary) -> None:
         """Write ``run``'s figures and button states into its row (a same value sends nothing)."""
         live = run.id == self.live_run
-        accuracy = run.accuracy_text() if run.status in ("finished", "completed") else run.status
+        accuracy = run.accuracy_text() if ended_well(run.status) else run.status
         texts = [
             f"<b>{run.id}</b>{' ●' if live else ''}",
             html.escape(run.settings_text()),
@@ -252,6 +271,17 @@ class RunList(w.VBox):
         ]
         for cell, text in zip(self._row_widgets[run.id], texts, strict=False):
             cell.value = f"<small>{text}</small>"
+        menu = self.model_menus[run.id]
+        self._filling = True
+        try:
+            options = run.model_options()
+            if tuple(menu.options) != tuple(options):
+                menu.options = options
+            menu.value = run.chosen if run.chosen in [v for _, v in options] else options[0][1]
+            menu.disabled = len(options) < 2
+            menu.tooltip = "the model this run counts with: the best on validation, or your choice"
+        finally:
+            self._filling = False
         use = self.buttons[(run.id, "use")]
         use.description = "Live ✓" if live else "Use for live"
         use.button_style = "success" if live else ""
@@ -270,6 +300,11 @@ class RunList(w.VBox):
             if "failed" not in self.message.value:
                 self._say(f"<span style='color:#a00'>{html.escape(str(exc))}</span>")
         self.refresh()
+
+    def _menu_changed(self, run_id: int, change: dict[str, Any]) -> None:
+        if self._filling or change["new"] == change["old"]:
+            return
+        self._click(lambda rid: self.choose_model(rid, str(change["new"])), run_id)
 
     def _click_delete(self, run_id: int) -> None:
         # Deleting is final (the checkpoint file goes): the first click arms, the second deletes.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -9,6 +10,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training.events import (
     EpochEnded,
     FitEnded,
@@ -87,7 +89,7 @@ class TrainingPanel(w.VBox):
         self.labeler = labeler
         self.runner: Any | None = None
         self._stopping = False  # Stop was pressed for the run under way
-        self.metrics: dict[str, Any] = {}
+        self.metrics = RunMetrics()
         self._metrics_run: int | None = None
         self._runner_factory = runner_factory or default_runner
         self._fit_end = CallbackList("fit_end")
@@ -305,11 +307,11 @@ class TrainingPanel(w.VBox):
         """Apply queued training events now (the bridge does this every ~0.2 s)."""
         return self._bridge.flush()
 
-    def show_metrics(self, metrics: dict[str, Any], *, run_id: int | None = None) -> None:
-        """Draw curves (``metrics["history"]``) and the confusion matrix of a finished run."""
-        self.metrics = dict(metrics)
+    def show_metrics(self, metrics: RunMetrics, *, run_id: int | None = None) -> None:
+        """Draw curves (``metrics.history``) and the confusion matrix of a finished run."""
+        self.metrics = metrics
         self._metrics_run = run_id  # whose verdicts a cell's windows show (and Explain uses)
-        self.curves.show_history(metrics.get("history", []))
+        self.curves.show_history([dataclasses.asdict(h) for h in metrics.history])
         self.confusion.show(metrics)
         if run_id is not None:
             self.confusion.caption.value = self.confusion.caption.value.replace(
@@ -338,15 +340,15 @@ class TrainingPanel(w.VBox):
             self.run_id = int(event.run_id)
         if event.status == "failed":
             self._say(f"<span style='color:#a00'><b>Training failed:</b> {esc(event.error)}</span>")
-        elif "confusion" not in event.metrics:  # stopped before a whole epoch: nothing to show
+        elif not event.metrics.trained:  # stopped before a whole epoch: nothing to show
             previous = "; the matrix below is the previous run's" if self.confusion.buttons else ""
             self._say(
                 f"<b>{esc(event.status)}</b> (run {self.run_id}) before its first whole epoch: "
                 f"nothing was learned{previous}"
             )
         else:
-            acc = event.metrics.get("accuracy")
-            acc_text = f" · accuracy {acc:.1%}" if isinstance(acc, float) else ""
+            acc = event.metrics.accuracy
+            acc_text = f" · accuracy {acc:.1%}" if acc is not None else ""
             figure = figure_html(event.metrics)
             self._say(f"<b>{esc(event.status)}</b> (run {self.run_id}){acc_text}{figure}")
             self.show_metrics(event.metrics, run_id=self.run_id)

@@ -7,34 +7,30 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.widgets._html import esc, esc_join
 
 __all__ = ["describe_plan", "figure_html", "start_problem", "weights_text"]
 
 
-def figure_html(metrics: dict[str, Any]) -> str:
+def figure_html(metrics: RunMetrics) -> str:
     """What a run's accuracy is measured on, the baseline beside it and any warning, as HTML.
 
-    Reads ``metrics["validation"]`` and ``metrics["baseline"]``
+    Reads ``metrics.validation`` and ``metrics.baseline``
     (:func:`hfwidgets.training.runner.train_project`); empty when a run has neither.
     """
     parts = []
-    validation = metrics.get("validation") or {}
-    if validation.get("summary"):
-        parts.append(esc(validation["summary"]))
-    baseline = metrics.get("baseline") or {}
-    if isinstance(baseline.get("accuracy"), float):
-        parts.append(
-            f"baseline {esc(baseline.get('name', 'MiniRocket'))} {baseline['accuracy']:.1%}"
-        )
-    elif baseline.get("error"):  # skipped (Stop after the last epoch) or failed: say which
-        parts.append(
-            f"baseline {esc(baseline.get('name', 'MiniRocket'))}: {esc(baseline['error'])}"
-        )
+    validation = metrics.validation
+    if validation is not None and validation.summary:
+        parts.append(esc(validation.summary))
+    baseline = metrics.baseline
+    if baseline is not None and baseline.accuracy is not None:
+        parts.append(f"baseline {esc(baseline.name)} {baseline.accuracy:.1%}")
+    elif baseline is not None and baseline.error:  # skipped (Stop after the last epoch) or failed
+        parts.append(f"baseline {esc(baseline.name)}: {esc(baseline.error)}")
     text = "".join(f" · {part}" for part in parts)
-    for warning in validation.get("warnings") or []:
+    for warning in validation.warnings if validation is not None else ():
         text += f"<br><span style='color:#a00'>{esc(warning)}</span>"
     return text
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from hfwidgets.store.run_status import ended_well
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.model_picker import weights_advice
 
-__all__ = ["FINAL_OK", "RunFollowing"]
+__all__ = ["RunFollowing"]
 
 log = logging.getLogger("hfwidgets.widgets")
-
-FINAL_OK = ("completed", "finished")  # run statuses whose network can be used
 
 
 class RunFollowing:
@@ -35,7 +34,7 @@ class RunFollowing:
 
     def _after_training(self, event: Any) -> None:
         self.runs.refresh()
-        if event.status in FINAL_OK and event.run_id is not None:
+        if ended_well(event.status) and event.run_id is not None:
             self._load_predictor(int(event.run_id))
             self.data_map.refresh(run_id=int(event.run_id))  # on a worker; drawn when done
         elif event.status == "failed":
@@ -77,13 +76,13 @@ class RunFollowing:
 
     def _restore_last_run(self) -> None:
         """Show the newest finished run's curves and matrix, and arm the live counter with it."""
-        runs = [r for r in self.project.runs() if r.status in FINAL_OK]
+        runs = [r for r in self.project.runs() if ended_well(r.status)]
         if not runs:
             return
         run = max(runs, key=lambda r: r.id)
         self.training.run_id = run.id
         self.runs.refresh()
-        if run.metrics:
+        if run.metrics.trained:
             self.training.show_metrics(run.metrics, run_id=run.id)
         try:
             self._load_predictor(run.id)

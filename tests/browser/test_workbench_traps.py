@@ -244,6 +244,6 @@ def test_stop_right_after_start_ends_the_run_at_once(launch_lab, page, tmp_path)
     assert panel.locator("button", has_text="Start").is_enabled()
     with Project.open(root / WORKBENCH_PROJECT) as project:
         run = project.runs()[-1]
-    assert (run.status, run.metrics["epochs"]) == ("stopped", 0)
+    assert (run.status, run.metrics.epochs) == ("stopped", 0)
     (REPO / "test-artifacts").mkdir(exist_ok=True)
     (REPO / "test-artifacts" / "stop-right-after-start.txt").write_text(f"{waited:.1f} s\n")

@@ -1,0 +1,241 @@
+"""The steps of a training run, each a flat function: plan, fit, assess, record.
+
+:func:`~hfwidgets.training.runner.train_project` calls them in order (as torchvision's reference
+``train.py`` calls ``load_data``, ``train_one_epoch`` and ``evaluate``): :func:`plan_run` reads
+the windows and chooses the split, :func:`fit_run` trains, :func:`assess_run` measures the
+figure and the baseline on the same windows, :func:`record_run` stores the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hfwidgets.store.run_metrics import (
+    BaselineFigure,
+    EvaluatedOn,
+    ModelFigure,
+    ModelName,
+    RunMetrics,
+)
+from hfwidgets.training.baseline import BASELINE_NAME, MiniRocketModel, save_baseline
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.data import (
+    ProjectData,
+    ProjectWindows,
+    dataset_of,
+    project_scalogram_settings,
+    project_windows,
+)
+from hfwidgets.training.events import StopRequested
+from hfwidgets.training.fusion import choose_model, cnn_probabilities, fusion_figure
+from hfwidgets.training.project_runs import check_config, run_records
+from hfwidgets.training.split import (
+    SplitPlan,
+    check_class_counts,
+    grouped_kfold,
+    validation_facts,
+)
+from hfwidgets.training.trainer import FitResult, RenderFn, Trainer
+from hfwidgets.training.validation import (
+    augments_anything,
+    cross_validate,
+    make_renderer,
+    plan_split,
+    run_baseline,
+)
+
+if TYPE_CHECKING:
+    from hfwidgets.store import Project
+
+__all__ = ["Assessment", "CrossValidated", "RunPlan", "assess_run", "fit_run", "plan_run",
+           "record_run"]  # fmt: skip
+
+#: The folds' pooled figure and the out-of-fold class probabilities ``[N, K]``.
+CrossValidated = tuple[RunMetrics, NDArray[np.float64]]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run trains on and how its figure is measured (:func:`plan_run`).
+
+    ``fit_config`` is the config the trainer runs (augmentation off when it would change none
+    of the windows); ``folds`` are the cross-validation folds (``None``: the hold-out ``split``).
+    """
+
+    config: TrainConfig
+    fit_config: TrainConfig
+    raw: ProjectWindows
+    data: ProjectData
+    render: RenderFn | None
+    split: SplitPlan
+    folds: list[tuple[NDArray[Any], NDArray[Any]]] | None
+    settings: dict[str, Any]
+    checkpoint_extra: dict[str, Any]
+
+    @property
+    def n_groups(self) -> int:
+        """Distinct sessions/sources of the project's labelled windows."""
+        return len({g for g in self.raw.groups if g is not None})
+
+
+def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> RunPlan:
+    """Read the labelled windows, draw their scalograms and choose the split (or the folds).
+
+    Raises ``ValueError`` for a setting or a project the run cannot train on, before any run
+    is recorded.
+    """
+    check_config(config)  # a bad weights file or setting leaves no failed run behind
+    scalogram = project_scalogram_settings(project)
+    raw = project_windows(project)
+    data = dataset_of(raw, settings=scalogram)
+    labels, classes = data.labels, data.classes
+    render = make_renderer(config, raw.windows, raw.rates_hz, scalogram=scalogram)
+    fit_config = config
+    if config.augment and not augments_anything(config, raw.windows):
+        fit_config, render = dataclasses.replace(config, augment=False), None
+    folds = None
+    if config.folds >= 2 and not resume:
+        groups = raw.groups if config.group_split else None
+        try:
+            folds, grouped = grouped_kfold(
+                labels, groups, folds=config.folds, seed=config.seed, class_names=classes
+            )
+        except ValueError as exc:
+            raise ValueError(f"folds={config.folds}: {exc}") from None
+        split = SplitPlan(np.arange(len(labels)), np.arange(0), grouped, 0, "")
+    else:
+        if config.val_fraction > 0:  # the split's own check would name classes by index
+            check_class_counts(labels, class_names=classes)
+        split = plan_split(labels, raw.groups, config=config)
+    settings, extra = run_records(
+        config, scalogram=scalogram, classes=classes, rate_hz=project.rate_hz,
+        window_s=data.window_s,
+    )  # fmt: skip
+    return RunPlan(config, fit_config, raw, data, render, split, folds, settings, extra)
+
+
+def fit_run(
+    plan: RunPlan,
+    *,
+    trainer: Trainer,
+    checkpoint_path: Path,
+    run_id: int,
+    resume: bool,
+    stop_event: threading.Event | None,
+) -> tuple[FitResult, CrossValidated | None]:
+    """Train the run's model (after the cross-validation folds, when there are folds).
+
+    Returns the fit and the folds' pooled figure with the out-of-fold class probabilities
+    (``None`` without folds, or when stopped).
+    Raises :class:`StopRequested` when Stop came before training began.
+    """
+    if stop_event is not None and stop_event.is_set():  # Stop came during the scalograms
+        raise StopRequested("stopped before training began")
+    data = plan.data
+    cv = None
+    if plan.folds is not None:
+        cv = cross_validate(
+            data.images, data.labels, ids=data.ids, classes=data.classes,
+            config=plan.fit_config, folds=plan.folds, render=plan.render, stop_event=stop_event,
+        )  # fmt: skip
+    result = trainer.fit(
+        data.images, data.labels, ids=data.ids, split=(plan.split.train, plan.split.val),
+        render=plan.render, checkpoint_path=checkpoint_path, resume=resume,
+        checkpoint_extra=plan.checkpoint_extra, run_id=run_id,
+    )  # fmt: skip
+    return result, cv
+
+
+@dataclass(frozen=True, eq=False)
+class Assessment:
+    """What :func:`assess_run` measured: the record and the baseline model to keep with it."""
+
+    metrics: RunMetrics
+    baseline: MiniRocketModel | None
+
+
+def assess_run(
+    plan: RunPlan,
+    result: FitResult,
+    cv: CrossValidated | None,
+    *,
+    stop_event: threading.Event | None = None,
+) -> Assessment:
+    """The run's figure, what it is measured on, and its three models on the same windows.
+
+    The CNN, the MiniRocket baseline and their fusion (weight chosen on the validation
+    windows, :mod:`hfwidgets.training.fusion`) each get a :class:`ModelFigure`; the run counts
+    with the best (``chosen``).
+    """
+    labels, classes, config = plan.data.labels, plan.data.classes, plan.config
+    metrics = result.metrics
+    if plan.folds is not None and cv is not None:
+        cv_metrics, cnn_proba = cv
+        metrics = cv_metrics.replace(  # the figure: pooled out-of-fold predictions
+            epochs=metrics.epochs, best_epoch=metrics.best_epoch, history=metrics.history
+        )
+        facts = validation_facts(
+            labels, classes=classes, n_groups=plan.n_groups, grouped=plan.split.grouped,
+            folds=len(plan.folds), on="cross-validation",
+            reason="" if plan.split.grouped else f"fewer than {config.folds} sessions/sources",
+        )  # fmt: skip
+        splits = plan.folds
+    else:
+        on: EvaluatedOn = "val" if len(result.val_index) else "train"
+        facts = validation_facts(
+            labels[result.val_index if on == "val" else result.train_index], classes=classes,
+            n_groups=plan.n_groups, grouped=plan.split.grouped, reason=plan.split.reason, on=on,
+        )  # fmt: skip
+        splits = [(result.train_index, result.val_index)]
+        cnn_proba = None
+    baseline, outputs = None, None
+    if config.baseline and result.status == "finished" and facts.on != "train":
+        if stop_event is not None and stop_event.is_set():
+            # Stop pressed after the last epoch: the model is complete; the baseline (which
+            # cannot be interrupted once begun) is left out rather than making the person wait.
+            baseline = BaselineFigure(BASELINE_NAME, None, error="skipped: Stop was pressed")
+        else:
+            baseline, outputs = run_baseline(plan.raw.windows, labels, splits=splits,
+                                             n_classes=len(classes), seed=config.seed)  # fmt: skip
+    models: dict[ModelName, ModelFigure] = {}
+    if metrics.trained and facts.on != "train":
+        models["cnn"] = ModelFigure(metrics.accuracy, metrics.n, 1.0)
+    if outputs is not None and outputs.model is not None and models:
+        models["baseline"] = ModelFigure(outputs.accuracy, outputs.n, 0.0)
+        if cnn_proba is None:  # hold-out: the network's probabilities of the validation windows
+            cnn_proba = np.full_like(outputs.proba, np.nan)
+            cnn_proba[result.val_index] = cnn_probabilities(
+                result.model, plan.data.images, result.val_index
+            )
+        both = ~np.isnan(outputs.proba[:, 0]) & ~np.isnan(cnn_proba[:, 0])
+        models["fusion"] = fusion_figure(cnn_proba[both], outputs.proba[both], labels[both])
+    metrics = metrics.replace(
+        validation=facts, baseline=baseline, cached_features=result.cached_features,
+        models=models, chosen=choose_model(models),
+    )  # fmt: skip
+    return Assessment(metrics, outputs.model if outputs is not None and models else None)
+
+
+def record_run(
+    project: Project,
+    run_id: int,
+    result: FitResult,
+    assessment: Assessment,
+    *,
+    ids: NDArray[Any],
+) -> None:
+    """Store the run's final status, metrics, split and baseline model (arrays, no pickle)."""
+    if assessment.baseline is not None:  # before the record that names it
+        save_baseline(project.baseline_path(run_id), assessment.baseline)
+    project.update_run(run_id, status=result.status, metrics=assessment.metrics)
+    if len(result.val_index):
+        split = {int(ids[i]): "train" for i in result.train_index}
+        split.update({int(ids[i]): "val" for i in result.val_index})
+        project.set_split(run_id, split)
