@@ -171,3 +171,39 @@ def test_a_changed_hfw_imu_sketch_is_refused_with_what_is_missing():
     with pytest.raises(HfwError, match="no sample line"):
         board_sketch(original.replace("LSB_PER_G, 4", "LSB_PER_G, 3"), rate_hz=50, run_id=1,
                      positive="high-five")  # fmt: skip
+
+
+@needs_gcc
+def test_the_boards_streaming_counter_counts_where_the_reference_and_event_counter_do(
+    exported, tmp_path
+):
+    from hfwidgets.board.csource import write_c_sources
+    from hfwidgets.board.toolchain import count_on_host
+    from hfwidgets.live.counter import EventCounter
+    from hfwidgets.sensors import simulate_session
+
+    model = exported.model
+    _, xyz, _ = simulate_session(60.0, rate_hz=50.0, seed=5)
+    n, hop = model.n_samples, model.hop
+    ends = list(range(n + hop - 2, len(xyz), hop))  # the sample after which the board predicts
+    p = model.predict_proba(np.stack([xyz[i - n + 1 : i + 1] for i in ends]))
+    positive = model.classes.index(model.positive)
+    # levels this run's probabilities cross several times, so there is something to count
+    model.threshold = float(np.quantile(p[:, positive], 0.85))
+    model.release = float(np.quantile(p[:, positive], 0.5))
+    write_c_sources(model, tmp_path)
+    on_board = count_on_host(tmp_path, xyz)
+    gap = round(model.min_gap_s * model.rate_hz)  # in samples, as the C counts it
+    counter = EventCounter(
+        threshold=float(np.float32(model.threshold)),
+        release=float(np.float32(model.release)),
+        min_gap_s=gap,  # time in samples: exact, as on the board
+        consecutive=model.consecutive,
+    )
+    expected = [
+        (i, event.count, float(prob[positive]))
+        for i, prob in zip(ends, p, strict=True)
+        if (event := counter.update(i, float(prob[positive]))) is not None
+    ]
+    assert len(expected) >= 2
+    assert on_board == expected

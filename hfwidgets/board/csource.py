@@ -156,7 +156,7 @@ def _quoted_includes(text: str) -> str:
     return re.sub(rf"#include <({names})>", r'#include "\1"', text)
 
 
-def write_c_sources(model: BoardModel, out: Path, *, consecutive: int = 1) -> list[Path]:
+def write_c_sources(model: BoardModel, out: Path) -> list[Path]:
     """Write the board model's C files into folder ``out``; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():  # emlearn warns that save(inference=...) is deprecated
@@ -187,8 +187,8 @@ def write_c_sources(model: BoardModel, out: Path, *, consecutive: int = 1) -> li
         hop=model.hop,
         rate_hz=float(model.rate_hz),
         threshold=float(model.threshold),
-        release=float(max(model.threshold - 0.2, 0.0)),
-        consecutive=int(consecutive),
+        release=float(model.release_level),
+        consecutive=int(model.consecutive),
         min_gap_samples=max(round(model.min_gap_s * model.rate_hz), 0),
         scale=float(model.forest.scale),
         forest=FOREST_NAME,

@@ -84,6 +84,13 @@ class BoardModel:
     board: Figure
     run: Figure
     points: int = POINTS_PER_AXIS
+    consecutive: int = 1  # confident hops in a row before a count (the run's operating point)
+    release: float | None = None  # a confident run ends below this (None: threshold - 0.2)
+
+    @property
+    def release_level(self) -> float:
+        """Where a confident run ends, as hfwidgets.live.counter.EventCounter's default."""
+        return max(self.threshold - 0.2, 0.0) if self.release is None else self.release
 
     def features(self, windows: Any) -> np.ndarray:
         """Board features of windows at :attr:`rate_hz` (any length: cut or padded)."""
@@ -196,4 +203,5 @@ def distil_run(
         run_id=int(run_id),
         board=wilson_figure(correct, len(evaluated), on=on),
         run=_run_figure(record.metrics, ids[evaluated], on),
+        consecutive=point.consecutive if point else 1,
     )

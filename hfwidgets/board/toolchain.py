@@ -23,6 +23,7 @@ __all__ = [
     "ObjectSize",
     "arm_toolchain",
     "compile_cortex_m4f",
+    "count_on_host",
     "run_on_host",
 ]
 
@@ -54,6 +55,29 @@ int main(void) {
     if (hfw_board_proba(ring, 0, proba, q) != 0) return 4;
     fwrite(q, sizeof q, 1, stdout);
     fwrite(proba, sizeof proba, 1, stdout);
+  }
+  return 0;
+}
+"""
+
+
+# Streaming program: stdin int32 count, then count samples of 3 float32; stdout one record per
+# counted motion: int32 sample index, int32 count, float32 p (what the sketch prints).
+_STREAM_C = """#include <stdio.h>
+#include "hfw_board.h"
+int main(void) {
+  int32_t count;
+  float xyz[3];
+  if (fread(&count, sizeof count, 1, stdin) != 1) return 2;
+  for (int32_t i = 0; i < count; i++) {
+    if (fread(xyz, sizeof xyz, 1, stdin) != 1) return 3;
+    if (hfw_board_push(xyz[0], xyz[1], xyz[2])) {
+      int32_t total = hfw_board_count();
+      float p = hfw_board_last_p();
+      fwrite(&i, sizeof i, 1, stdout);
+      fwrite(&total, sizeof total, 1, stdout);
+      fwrite(&p, sizeof p, 1, stdout);
+    }
   }
   return 0;
 }
@@ -144,9 +168,6 @@ def run_on_host(source_dir: Path, windows: np.ndarray) -> tuple[np.ndarray, np.n
 
     Returns the C's int8 features ``[B, F]`` (int16) and probabilities ``[B, C]`` (float32).
     """
-    gcc = shutil.which("gcc") or shutil.which("cc")
-    if gcc is None:
-        raise HfwError("no C compiler (gcc) on this computer")
     header = (source_dir / "hfw_board.h").read_text()
 
     def define(name: str) -> int:
@@ -160,14 +181,35 @@ def run_on_host(source_dir: Path, windows: np.ndarray) -> tuple[np.ndarray, np.n
     array = np.ascontiguousarray(windows, dtype=np.float32)
     if array.ndim != 3 or array.shape[1:] != (n, 3):
         raise ValueError(f"windows must have shape [B, {n}, 3], got {array.shape}")
-    with tempfile.TemporaryDirectory(prefix="hfw-board-host-") as tmp:
-        main = Path(tmp) / "host.c"
-        main.write_text(_HOST_C)
-        exe = Path(tmp) / "host"
-        _run([gcc, "-O2", "-std=c99", f"-I{source_dir}", str(main), "-o", str(exe), "-lm"],
-             what="compiling the board model for this computer")  # fmt: skip
-        stdin = np.int32(len(array)).tobytes() + array.tobytes()
-        raw = _run([str(exe)], what="running the board model on this computer", input=stdin).stdout
+    raw = _host_program(source_dir, _HOST_C, np.int32(len(array)).tobytes() + array.tobytes())
     record = np.dtype([("q", "<i2", (n_features,)), ("p", "<f4", (n_classes,))])
     rows = np.frombuffer(raw, dtype=record, count=len(array))
     return rows["q"].astype(np.int16), rows["p"].astype(np.float32)
+
+
+def _host_program(source_dir: Path, program: str, stdin: bytes) -> bytes:
+    """Compile ``program`` against ``source_dir`` with the host's gcc, run it on ``stdin``."""
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None:
+        raise HfwError("no C compiler (gcc) on this computer")
+    with tempfile.TemporaryDirectory(prefix="hfw-board-host-") as tmp:
+        main = Path(tmp) / "host.c"
+        main.write_text(program)
+        exe = Path(tmp) / "host"
+        _run([gcc, "-O2", "-std=c99", f"-I{source_dir}", str(main), "-o", str(exe), "-lm"],
+             what="compiling the board model for this computer")  # fmt: skip
+        return _run([str(exe)], what="running the board model on this computer", input=stdin).stdout
+
+
+def count_on_host(source_dir: Path, samples: np.ndarray) -> list[tuple[int, int, float]]:
+    """Stream ``samples`` ``[n, 3]`` through the board's ``hfw_board_push`` on this computer.
+
+    Returns ``(sample index, count, p)`` for every motion the board counted, as the sketch
+    would print ``# count`` after that sample.
+    """
+    array = np.ascontiguousarray(samples, dtype=np.float32)
+    if array.ndim != 2 or array.shape[1] != 3:
+        raise ValueError(f"samples must have shape [n, 3], got {array.shape}")
+    raw = _host_program(source_dir, _STREAM_C, np.int32(len(array)).tobytes() + array.tobytes())
+    rows = np.frombuffer(raw, dtype=np.dtype([("i", "<i4"), ("n", "<i4"), ("p", "<f4")]))
+    return [(int(r["i"]), int(r["n"]), float(r["p"])) for r in rows]
