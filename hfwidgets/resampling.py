@@ -54,7 +54,7 @@ def _lowpass(up: int, down: int) -> NDArray[np.float64]:
     from scipy.signal import firwin
 
     most = max(up, down)
-    taps = firwin(2 * 10 * most + 1, 1.0 / most, window=("kaiser", 5.0))
+    taps = np.asarray(firwin(2 * 10 * most + 1, 1.0 / most, window=("kaiser", 5.0)), np.float64)
     taps.setflags(write=False)
     return taps
 

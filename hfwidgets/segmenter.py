@@ -44,7 +44,7 @@ class Window:
     @property
     def duration_s(self) -> float:
         """Length of the window in seconds."""
-        return self.data.shape[0] / self.rate_hz
+        return float(self.data.shape[0] / self.rate_hz)
 
 
 def _samples(seconds: float, rate_hz: float, name: str, *, minimum: int = 0) -> int:

@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "lab",
         help="open JupyterLab on the workbench notebook",

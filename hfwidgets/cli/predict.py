@@ -95,7 +95,8 @@ def _open_source(args: argparse.Namespace, rate_hz: float) -> Source:
         serial_source = getattr(sensors, "SerialSource", None)
         if serial_source is None:
             raise HfwError("serial support is not available in this build; use --simulate")
-        return serial_source(args.port, rate_hz=rate_hz)
+        source: Source = serial_source(args.port, rate_hz=rate_hz)
+        return source
     return sensors.SimulatedSource(
         rate_hz=rate_hz, seed=args.seed, events_per_minute=args.events_per_minute
     )

@@ -31,7 +31,8 @@ def load_workbench_template(template: Path = WORKBENCH_TEMPLATE) -> nbformat.Not
             "(pip install --force-reinstall hfwidgets)"
         )
     try:
-        notebook = nbformat.read(template, as_version=4)
+        # nbformat's read has no annotations; what it returns is a NotebookNode.
+        notebook: nbformat.NotebookNode = nbformat.read(template, as_version=4)  # type: ignore[no-untyped-call]
         nbformat.validate(notebook)
     except (OSError, ValueError, nbformat.ValidationError) as error:
         raise HfwError(

@@ -136,7 +136,10 @@ def _draw_model(
         font=c.small,
     )
     c.draw.rectangle([_LEFT, top, width - _RIGHT, top + h], outline=GRID)
-    y_of = lambda p: top + h - float(p) * h  # noqa: E731 - a local scale
+
+    def y_of(p: float) -> float:  # a local scale
+        return top + h - float(p) * h
+
     ty = y_of(trace.threshold)
     c.draw.line([(_LEFT, ty), (width - _RIGHT, ty)], fill=(MUTED,) * 3)
     if trace.t.size:

@@ -259,7 +259,7 @@ class SessionTimeline(w.VBox):
             return None
         label = str(self.class_buttons.value)
         try:
-            mark = self.project.add_mark(self.session_id, label=label, **where)
+            mark: Mark = self.project.add_mark(self.session_id, label=label, **where)
         except ValueError as exc:
             self.message.value = f"<span style='color:#a00'>{esc(exc)}</span>"
             return None
@@ -283,7 +283,7 @@ class SessionTimeline(w.VBox):
         """Take the session's newest mark back (its windows are deleted softly)."""
         if self.session_id is None:
             return None
-        mark = self.project.undo_mark(self.session_id)
+        mark: Mark | None = self.project.undo_mark(self.session_id)
         self.message.value = (
             "Nothing to undo." if mark is None
             else f"Undid {esc(mark.kind)} {esc(mark.label)} at {mark.start:.2f} s"
