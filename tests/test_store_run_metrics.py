@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hfwidgets.cli.train import train_summary
-from hfwidgets.store import Project
+from hfwidgets.store import Project, RunRecord
 from hfwidgets.store.run_metrics import (
     RECORD_VERSION,
     BaselineFigure,
@@ -18,6 +18,8 @@ from hfwidgets.store.run_metrics import (
     ModelFigure,
     RunMetrics,
     ValidationFacts,
+    interval_text,
+    wilson_interval,
 )
 from hfwidgets.store.run_status import FINAL_STATUSES, ended_well, is_final, run_status
 from hfwidgets.store.schema import DB_NAME
@@ -133,7 +135,10 @@ def test_runs_stored_by_an_earlier_version_open_and_read(tmp_path: Path) -> None
         assert (m.models, m.chosen) == ({}, "cnn")  # a run from before the fusion: its CNN
         rows = {r.id: r for r in summarize_runs(project)}
         text = rows[first.id].accuracy_text()
-        assert text == "80.0% on 5 validation windows from 3 sessions/sources"
+        assert (
+            text
+            == "80.0% (95 % interval 37.6%-96.4%) on 5 validation windows from 3 sessions/sources"
+        )
         assert rows[first.id].baseline_text() == "MiniRocket 60.0%"
         assert rows[third.id].baseline == 0.95
         assert train_summary(first, mode="fine-tune", seconds=1.0)["accuracy"] == 0.8
@@ -143,3 +148,24 @@ def test_runs_stored_by_an_earlier_version_open_and_read(tmp_path: Path) -> None
         assert again.extra == {"lr_used": 0.001}
         assert again.replace(operating_point=None) == m
         project.delete_run(first.id)  # an old "completed" run is final: deleted without force
+
+
+def test_every_accuracy_carries_its_wilson_interval() -> None:
+    # Known values: 7 of 10 -> [0.3968, 0.8922]; 45 of 50 -> [0.7864, 0.9565] (Wilson, 95 %).
+    low, high = wilson_interval(0.7, 10) or (0.0, 0.0)
+    assert (low, high) == (pytest.approx(0.3968, abs=1e-4), pytest.approx(0.8922, abs=1e-4))
+    assert wilson_interval(0.9, 50) == (
+        pytest.approx(0.7864, abs=1e-4),
+        pytest.approx(0.9565, abs=1e-4),
+    )
+    assert wilson_interval(None, 10) is None
+    assert wilson_interval(0.5, 0) is None
+    assert RunMetrics(accuracy=0.7, n=10).accuracy_interval == wilson_interval(0.7, 10)
+    assert ModelFigure(0.9, 50, 0.4).interval == wilson_interval(0.9, 50)
+    assert interval_text(0.7, 10) == " (95 % interval 39.7%-89.2%)"
+    record = _full()
+    summary = train_summary(
+        RunRecord(id=1, settings={}, status="finished", metrics=record), mode="m", seconds=1.0
+    )
+    assert summary["accuracy_interval"] == list(wilson_interval(0.75, 4) or ())
+    assert summary["models"]["fusion"]["interval"] == list(wilson_interval(0.8, 4) or ())

@@ -64,7 +64,9 @@ def test_run_rows_say_settings_what_accuracy_was_measured_on_baseline_and_size(p
     assert [r.id for r in rows] == [second, first]  # newest first
     done = rows[1]
     assert done.settings_text() == "resnet18 · 2 frozen · 2/5 epochs · val 20%"
-    assert done.accuracy_text() == "75.0% on 8 validation windows from 3 sessions/sources"
+    assert done.accuracy_text() == (
+        "75.0% (95 % interval 40.9%-92.9%) on 8 validation windows from 3 sessions/sources"
+    )
     assert done.baseline_text() == "MiniRocket 87.5%"
     assert done.size_text() == "2.5 MB"
     assert done.time_text().endswith("· 12 s")

@@ -12,7 +12,7 @@ import torch
 from hfwidgets.models import layer_groups
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
-from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_metrics import RunMetrics, interval_text
 from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.widgets.run_list import RunList
 from tests.front_end import front_end_click
@@ -59,8 +59,8 @@ def test_rows_show_each_run_newest_first_with_what_accuracy_means(project):
     runs = RunList(project)
     assert list(runs.rows) == [failed, new, old]
     texts = " ".join(_texts(runs))
-    assert "95.0% on 10 validation windows" in texts
-    assert "80.0% on 10" in texts
+    assert f"95.0%{interval_text(0.95, 10)} on 10 validation windows" in texts
+    assert f"80.0%{interval_text(0.8, 10)} on 10" in texts
     assert "failed" in texts
     assert runs.buttons[(failed, "use")].disabled
     assert runs.buttons[(failed, "export")].disabled

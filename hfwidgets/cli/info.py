@@ -8,6 +8,7 @@ from typing import Any
 
 from hfwidgets.cli._parsers import project_command
 from hfwidgets.store.project import Project
+from hfwidgets.store.run_metrics import interval_text
 from hfwidgets.store.summary import project_info
 
 __all__ = ["format_info", "register"]
@@ -32,7 +33,14 @@ def format_info(info: dict[str, Any]) -> str:
             lines.append(f"  {cls:<18}train {train.get(cls, 0):>5}   val {val.get(cls, 0):>5}")
     if info["runs"]:
         lines.append("")
-        lines += [f"run {r['id']:<5}{r['status']}" for r in info["runs"]]
+        for r in info["runs"]:
+            figure = ""
+            if r.get("accuracy") is not None:
+                figure = (
+                    f"  accuracy {r['accuracy']:.3f}{interval_text(r['accuracy'], r['n'])} on "
+                    f"{r['n']} windows, counts with {r['chosen']}"
+                )
+            lines.append(f"run {r['id']:<5}{r['status']}{figure}")
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from hfwidgets.errors import HfwError
 from hfwidgets.store.records import RunRecord
-from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_metrics import RunMetrics, interval_text
 from hfwidgets.training.events import EpochEnded, FitStarted, TrainingCallback
 
 __all__ = ["ProgressPrinter", "figure_lines", "format_confusion", "register", "train_summary"]
@@ -72,7 +72,8 @@ def figure_lines(metrics: RunMetrics) -> list[str]:
     baseline = metrics.baseline
     if baseline is not None and baseline.accuracy is not None:
         lines.append(
-            f"baseline {baseline.name}: accuracy {baseline.accuracy:.3f} "
+            f"baseline {baseline.name}: accuracy {baseline.accuracy:.3f}"
+            f"{interval_text(baseline.accuracy, baseline.n)} "
             f"on the same {baseline.n} windows ({baseline.seconds:.1f} s)"
         )
     elif baseline is not None and baseline.error:
@@ -80,6 +81,7 @@ def figure_lines(metrics: RunMetrics) -> list[str]:
     if metrics.models:
         figures = ", ".join(
             f"{name} {'-' if f.accuracy is None else f'{f.accuracy:.3f}'}"
+            + interval_text(f.accuracy, f.n)
             + (f" (CNN weight {f.cnn_weight:.1f})" if name == "fusion" else "")
             for name, f in metrics.models.items()
         )
@@ -97,6 +99,7 @@ def train_summary(record: RunRecord, *, mode: str, seconds: float) -> dict[str, 
         "status": record.status,
         "mode": mode,
         "accuracy": metrics.accuracy,
+        "accuracy_interval": list(interval) if (interval := metrics.accuracy_interval) else None,
         "classes": stored["classes"],
         "confusion": stored["confusion"],
         "per_class": stored["per_class"],
@@ -108,7 +111,10 @@ def train_summary(record: RunRecord, *, mode: str, seconds: float) -> dict[str, 
         "validation": stored.get("validation"),
         "baseline": stored.get("baseline"),
         "warnings": list(validation.warnings) if validation is not None else [],
-        "models": stored["models"],
+        "models": {
+            name: {**stored["models"][name], "interval": list(f.interval) if f.interval else None}
+            for name, f in metrics.models.items()
+        },
         "chosen": metrics.chosen,
     }
 
@@ -136,7 +142,8 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         print(
-            f"run {run_id} {record.status}: accuracy {metrics.accuracy or 0.0:.3f} on "
+            f"run {run_id} {record.status}: accuracy {metrics.accuracy or 0.0:.3f}"
+            f"{interval_text(metrics.accuracy, metrics.n)} on "
             f"{metrics.n} {metrics.evaluated_on} windows after {metrics.epochs} "
             f"epochs in {summary['seconds']:.1f} s"
         )

@@ -26,7 +26,9 @@ __all__ = [
     "ModelName",
     "RunMetrics",
     "ValidationFacts",
+    "interval_text",
     "model_name",
+    "wilson_interval",
 ]
 
 #: Version written by :meth:`RunMetrics.to_dict`; a dict without one is version 0 (before 0.1).
@@ -39,6 +41,25 @@ _ON: tuple[EvaluatedOn, ...] = ("val", "train", "cross-validation")
 #: The three models of a run: the CNN, the MiniRocket baseline, and their fusion.
 ModelName = Literal["cnn", "baseline", "fusion"]
 MODEL_NAMES: tuple[ModelName, ...] = ("cnn", "baseline", "fusion")
+
+
+def wilson_interval(accuracy: float | None, n: int) -> tuple[float, float] | None:
+    """95 % Wilson score interval of an accuracy measured on ``n`` windows (scipy's
+    ``binomtest(...).proportion_ci(method="wilson")``); ``None`` without a figure."""
+    if accuracy is None or n <= 0:
+        return None
+    from scipy.stats import binomtest
+
+    ci = binomtest(round(accuracy * n), n).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def interval_text(accuracy: float | None, n: int) -> str:
+    """`` (95 % interval 85.0-96.0 %)`` for an accuracy on ``n`` windows ("" without one)."""
+    interval = wilson_interval(accuracy, n)
+    if interval is None:
+        return ""
+    return f" (95 % interval {interval[0]:.1%}-{interval[1]:.1%})"
 
 
 def _float(value: Any) -> float | None:
@@ -183,6 +204,11 @@ class ModelFigure:
     n: int = 0
     cnn_weight: float = 1.0
 
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """95 % Wilson interval of :attr:`accuracy` on :attr:`n` windows."""
+        return wilson_interval(self.accuracy, self.n)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModelFigure:
         """Read :func:`dataclasses.asdict` output."""
@@ -268,6 +294,11 @@ class RunMetrics:
             have = ", ".join(self.models) or "cnn"
             raise ValueError(f"this run has no {model} model (it has: {have})")
         return self.replace(chosen=model)
+
+    @property
+    def accuracy_interval(self) -> tuple[float, float] | None:
+        """95 % Wilson interval of :attr:`accuracy` for its :attr:`n` windows."""
+        return wilson_interval(self.accuracy, self.n)
 
     @property
     def trained(self) -> bool:

@@ -43,7 +43,16 @@ def project_info(project: Project) -> dict[str, Any]:
         "sessions": len(project.session_ids()),
         "splits": splits,
         "runs": [
-            {"id": r.id, "status": r.status, "created_at": r.created_at} for r in project.runs()
+            {
+                "id": r.id,
+                "status": r.status,
+                "created_at": r.created_at,
+                "accuracy": r.metrics.accuracy,
+                "n": r.metrics.n,
+                "accuracy_interval": list(i) if (i := r.metrics.accuracy_interval) else None,
+                "chosen": r.metrics.chosen,
+            }
+            for r in project.runs()
         ],
         "checkpoints": checkpoints,
     }

@@ -10,7 +10,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._callbacks import CallbackList
-from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_metrics import RunMetrics, interval_text
 from hfwidgets.training.events import (
     EpochEnded,
     FitEnded,
@@ -349,6 +349,7 @@ class TrainingPanel(w.VBox):
         else:
             acc = event.metrics.accuracy
             acc_text = f" · accuracy {acc:.1%}" if acc is not None else ""
+            acc_text += interval_text(acc, event.metrics.n)
             figure = figure_html(event.metrics)
             self._say(f"<b>{esc(event.status)}</b> (run {self.run_id}){acc_text}{figure}")
             self.show_metrics(event.metrics, run_id=self.run_id)

@@ -8,7 +8,7 @@ import html
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_metrics import RunMetrics, interval_text
 from hfwidgets.widgets._html import esc, esc_join
 
 __all__ = ["describe_plan", "figure_html", "start_problem", "weights_text"]
@@ -26,9 +26,21 @@ def figure_html(metrics: RunMetrics) -> str:
         parts.append(esc(validation.summary))
     baseline = metrics.baseline
     if baseline is not None and baseline.accuracy is not None:
-        parts.append(f"baseline {esc(baseline.name)} {baseline.accuracy:.1%}")
+        interval = interval_text(baseline.accuracy, baseline.n)
+        parts.append(f"baseline {esc(baseline.name)} {baseline.accuracy:.1%}{interval}")
     elif baseline is not None and baseline.error:  # skipped (Stop after the last epoch) or failed
         parts.append(f"baseline {esc(baseline.name)}: {esc(baseline.error)}")
+    if metrics.models:
+        parts.append(
+            "counts with "
+            + esc(metrics.chosen)
+            + " ("
+            + ", ".join(
+                f"{esc(name)} {'–' if f.accuracy is None else f'{f.accuracy:.1%}'}"
+                for name, f in metrics.models.items()
+            )
+            + ")"
+        )
     text = "".join(f" · {part}" for part in parts)
     for warning in validation.warnings if validation is not None else ():
         text += f"<br><span style='color:#a00'>{esc(warning)}</span>"
