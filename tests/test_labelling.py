@@ -137,14 +137,14 @@ def test_beyond_max_pending_the_oldest_waiting_is_dropped_and_the_rule_says_so(
     session = LabellingSession(project, max_pending=3)
     shown = _add(session, 0.1)
     assert session.current is shown  # on screen from now on
-    assert "at most 3 wait, beyond that the oldest is dropped." in session.queue_rule()
+    assert "At most 3 wait, beyond that the oldest is dropped." in session.queue_rule()
     for value in (0.2, 0.3, 0.4, 0.5):
         _add(session, value)
     assert session.current is shown  # the window on screen is never the one dropped
     assert [float(p.data[0, 0]) for p in session.pending] == pytest.approx([0.1, 0.4, 0.5])
     assert session.dropped == 2
     assert session.queue_rule().endswith("(2 dropped so far).")
-    assert "the newest comes next" in session.queue_rule()
+    assert "Newer windows wait; the newest comes next." in session.queue_rule()
     session.label("other", shown)
     assert float(session.current.data[0, 0]) == pytest.approx(0.5)  # as the rule says
 
@@ -163,7 +163,8 @@ def test_skip_waiting_keeps_the_shown_window_and_undo_brings_the_rest_back(
     assert project.counts() == {"high-five": 0, "other": 0}  # nothing was stored
     assert session.skip_waiting() == 0  # nothing waits: nothing to undo either
     undone = session.undo()
-    assert undone is not None and undone.kind == "skip"
+    assert undone is not None
+    assert undone.kind == "skip"
     assert session.waiting == 3
     assert session.current is shown
     wid = session.label("high-five", shown)

@@ -142,6 +142,7 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     # Item 6: the backbone table and the freeze checklist.
     _tab(page, "Model & freeze")
     table = page.locator(".hfw-backbone-table")
+    table.wait_for(timeout=30_000)  # a tab's widgets are drawn when it is first shown
     boxes = page.evaluate(HEADER_BOXES, ".hfw-backbone-table")
     gaps = [b[0] - a[1] for a, b in itertools.pairwise(boxes)]
     assert min(gaps) >= 6, boxes  # columns stand apart
