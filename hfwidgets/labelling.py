@@ -193,8 +193,8 @@ class LabellingSession:
     def queue_rule(self) -> str:
         """What happens to captures that wait, in one plain sentence for the screen."""
         return (
-            f"Motions captured meanwhile wait behind this one and the newest comes next; "
-            f"at most {self.max_pending} wait, beyond that the oldest is dropped"
+            f"Newer windows wait; the newest comes next. At most {self.max_pending} wait, "
+            "beyond that the oldest is dropped"
             + (f" ({self.dropped} dropped so far)" if self.dropped else "")
             + "."
         )

@@ -137,14 +137,14 @@ def test_beyond_max_pending_the_oldest_waiting_is_dropped_and_the_rule_says_so(
     session = LabellingSession(project, max_pending=3)
     shown = _add(session, 0.1)
     assert session.current is shown  # on screen from now on
-    assert "at most 3 wait, beyond that the oldest is dropped." in session.queue_rule()
+    assert "At most 3 wait, beyond that the oldest is dropped." in session.queue_rule()
     for value in (0.2, 0.3, 0.4, 0.5):
         _add(session, value)
     assert session.current is shown  # the window on screen is never the one dropped
     assert [float(p.data[0, 0]) for p in session.pending] == pytest.approx([0.1, 0.4, 0.5])
     assert session.dropped == 2
     assert session.queue_rule().endswith("(2 dropped so far).")
-    assert "the newest comes next" in session.queue_rule()
+    assert "Newer windows wait; the newest comes next." in session.queue_rule()
     session.label("other", shown)
     assert float(session.current.data[0, 0]) == pytest.approx(0.5)  # as the rule says
 

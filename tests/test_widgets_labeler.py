@@ -349,7 +349,7 @@ def test_nothing_is_queued_before_start_capturing_and_the_queue_rule_is_on_scree
     waiting = len(labeler.pending) - 1
     assert waiting >= 1
     assert f"({waiting} more waiting)" in labeler.title.value
-    assert "at most 20 wait, beyond that the oldest is dropped" in labeler.controls.rule.value
+    assert "At most 20 wait, beyond that the oldest is dropped" in labeler.controls.rule.value
     assert labeler.controls.skip_button.layout.display != "none"
     labeler.controls.skip_button.click()
     assert len(labeler.pending) == 1

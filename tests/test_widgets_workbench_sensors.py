@@ -159,3 +159,18 @@ def test_the_sensor_line_beside_the_simulated_arm_says_it_streams_and_how_to_add
     assert line == "The simulated arm is streaming. To add a board: plug it in and press ↻."
     assert "no sensor port seen" in ports_line([], simulated=False)  # a port in use went away
     assert ports_line(["/dev/ttyACM0"], simulated=True) == "1 serial port(s) seen"
+
+
+def test_switching_sensors_keeps_capture_as_the_person_left_it(
+    bench: Workbench, pty_path: str
+) -> None:
+    assert not bench.labeler.capturing  # the Workbench waits for Start capturing
+    assert bench.choose_sensor(pty_path)
+    assert not bench.labeler.capturing  # a switch does not start it unasked
+    assert "Capture not started" in bench.labeler.title.value
+    bench.labeler.controls.toggle_button.click()  # Start capturing
+    assert bench.labeler.capturing
+    assert bench.choose_sensor("simulated arm")
+    assert bench.labeler.capturing  # the new sensor's capture runs on
+    assert bench.labeler.capture is bench.capture
+    assert bench.capture.source is bench.source

@@ -113,7 +113,7 @@ class LivePlot(w.VBox):
             legend_location="top-left",
             fig_margin={"top": 10, "bottom": 40, "left": 55, "right": 10},
             # Short enough that the labeler below fits the same screen (1280x800) with it.
-            layout=w.Layout(width="100%", height="210px"),
+            layout=w.Layout(width="100%", height="190px"),
         )
         self.pause_button = w.ToggleButton(
             description="Pause",

@@ -79,7 +79,9 @@ class WindowView(w.HBox):
             ],
             animation_duration=0,
             fig_margin={"top": 10, "bottom": 35, "left": 45, "right": 10},
-            layout=w.Layout(width="420px", height="200px"),
+            # Small enough that the labeler's buttons fit beside it, and the live plot above it
+            # on the same screen (1280x800).
+            layout=w.Layout(width="360px", height="165px"),
         )
         self.image = w.Image(format="png", layout=w.Layout(width="128px", height="128px"))
         self.note = w.HTML()

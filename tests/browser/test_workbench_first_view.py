@@ -27,6 +27,7 @@ from tests.browser.labtools import (
     run_all_cells,
     seed_labelled_windows,
     show_tab,
+    start_capturing,
     start_workbench_lab,
     wait_for_trace,
 )
@@ -122,6 +123,17 @@ def test_after_run_all_the_plot_and_the_labeller_are_in_view_together(  # type: 
             text = current.evaluate(LABELER_TEXT)
             assert "Capture not started" in text, text
             assert "Start capturing" in text, text
+            # Capturing, with a window on screen and the queue's rule beside it: still one view.
+            start_capturing(current)
+            current.wait_for_function(
+                f"() => ({LABELER_TEXT})().includes('At most 20 wait')", timeout=60_000
+            )
+            boxes = current.evaluate(_BOXES)
+            name = f"first-view-{width}x{height}-capturing.png"
+            current.screenshot(path=str(REPO / "test-artifacts" / name))
+            assert _inside(boxes["plot"], boxes["view"]), (width, height, boxes)
+            assert _inside(boxes["labeler"], boxes["view"]), (width, height, boxes)
+            current.locator(".hfw-labeler button", has_text="Pause capturing").click()
     finally:
         for extra in pages[1:]:
             extra.context.close()

@@ -142,6 +142,7 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     # Item 6: the backbone table and the freeze checklist.
     _tab(page, "Model & freeze")
     table = page.locator(".hfw-backbone-table")
+    table.wait_for(timeout=30_000)  # a tab's widgets are drawn when it is first shown
     boxes = page.evaluate(HEADER_BOXES, ".hfw-backbone-table")
     gaps = [b[0] - a[1] for a, b in itertools.pairwise(boxes)]
     assert min(gaps) >= 6, boxes  # columns stand apart
@@ -162,6 +163,7 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     # Item 6 and 5: the Train tab's controls, plan, curves and matrix.
     _tab(page, "Train")
     panel = page.locator(".hfw-training-panel")
+    panel.get_by_text("Confusion matrix of run 2").wait_for(timeout=30_000)  # drawn when shown
     track = panel.locator(".widget-hslider .slider-container").first
     assert track.evaluate("e => e.getBoundingClientRect().width") >= 150
     plan = _text(page, ".hfw-training-panel")
@@ -215,6 +217,7 @@ def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ign
     with Project.open(project) as stored:
         assert [r.id for r in stored.runs()] == [1, 3]
     _tab(page, "Live")
+    page.locator(".hfw-workbench").get_by_text("Counting with").wait_for(timeout=30_000)
     assert "Counting with run 1" in _text(page, ".hfw-workbench")
 
     # Item 6 at 900 px: nothing cut, the latency column visible.

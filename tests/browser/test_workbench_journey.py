@@ -87,7 +87,7 @@ def test_launcher_to_live_count_with_the_simulated_arduino(
     )  # samples arrive: the readout shows a rate
 
     # Item 4: a capture arriving while a window is shown does not take its label.
-    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()  # not its output
     page.keyboard.press("Escape")  # command mode, where a stray `x` would cut the cell
     cells = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length")
     drain_captures(page)  # windows of the simulated arm from before the switch are gone

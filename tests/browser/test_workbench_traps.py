@@ -95,12 +95,14 @@ def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type
     bench = page.locator(".hfw-workbench")
 
     # 13.1: the run's class name is shown as text; its onerror never ran.
+    show_tab(page, "Train")  # the run list is drawn when its tab is first shown
     page.wait_for_function(
         "() => document.querySelector('.hfw-workbench').textContent.includes('<img src=x')",
         timeout=30_000,
     )
     assert page.evaluate("window.__hfwXss") is None
     assert bench.locator("img[src='x']").count() == 0
+    show_tab(page, "Capture & label")
 
     # 15.9 and 15.1: the status bar and the Sensor dropdown see the same single port.
     page.wait_for_function(
@@ -124,7 +126,7 @@ def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type
     readout.get_by_text("connected").wait_for(timeout=15_000)
 
     # 15.3: in command mode, `h` and `x` over the live plot label/discard; the cell stays.
-    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()  # not its output
     page.keyboard.press("Escape")
     cells = _cells(page)
     before = _counts(project)
