@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from hfwidgets.sensors.fake_arduino import FakeArduino
-from tests.browser.labtools import open_in_lab, run_all_cells, show_tab
+from tests.browser.labtools import open_in_lab, run_all_cells, show_tab, wait_for_trace
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_the_live_tab_shows_the_boards_count_beside_the_notebooks(launch_lab, pa
         lab = launch_lab(root, (), {"HFW_WEIGHTS": "none"})
         open_in_lab(page, lab, "board.ipynb")
         run_all_cells(page)
-        page.wait_for_selector(".hfw-live-plot path.line", timeout=60_000)
+        wait_for_trace(page)
         show_tab(page, "Live")
         live = page.locator(".hfw-live-counter")
         live.locator("button", has_text="Start counting").click()
