@@ -20,7 +20,12 @@ from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
 from hfwidgets.training.baseline import BASELINE_NAME
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.data import dataset_of, project_scalogram_settings, project_windows
+from hfwidgets.training.data import (
+    dataset_of,
+    project_rate_hz,
+    project_scalogram_settings,
+    project_windows,
+)
 from hfwidgets.training.events import EventCallback, FitEnded, StopRequested
 from hfwidgets.training.project_runs import check_config, check_resume, run_records
 from hfwidgets.training.split import (
@@ -109,7 +114,11 @@ def train_project(
             check_class_counts(labels, class_names=classes)
         plan = plan_split(labels, raw.groups, config=config)
     run_settings, checkpoint_extra = run_records(
-        config, scalogram=settings, classes=classes, rate_hz=project.rate_hz, window_s=window_s
+        config,
+        scalogram=settings,
+        classes=classes,
+        rate_hz=project_rate_hz(project),
+        window_s=window_s,
     )
     before = None  # a resumed run's record, restored if the resume fails
     if resume_run is None:
