@@ -23,6 +23,10 @@ publish data, or gravity removed) is not one, and is left unchanged: measured on
 punch/flex recordings they are what keeps a model working for a sensor held another way
 (docs/training.md, "Measured here").
 
+Shift and stretch move samples with a band-limited (Lanczos-8) kernel, not linear interpolation,
+which dimmed the fastest motion of every changed window (docs/training.md, "Short, slow
+windows").
+
 All functions take a :class:`numpy.random.Generator`, so one seed gives the same windows every run.
 """
 
