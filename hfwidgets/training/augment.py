@@ -170,7 +170,7 @@ def _resample(window: NDArray[Any], positions: NDArray[np.float64]) -> Samples:
     weights = np.sinc(distance) * np.sinc(distance / half)
     weights /= weights.sum(axis=1, keepdims=True)
     picked = xyz[np.clip(taps, 0, n - 1).astype(np.intp)]  # [m, 2 * half, channels]
-    out = np.einsum("mk,mkc->mc", weights, picked)
+    out: NDArray[np.float64] = np.einsum("mk,mkc->mc", weights, picked)
     # sinc of a whole number is ~1e-17, not 0: whole-sample positions take the sample itself.
     whole = np.abs(positions - np.round(positions)) < 1e-9
     out[whole] = xyz[np.clip(np.round(positions[whole]), 0, n - 1).astype(np.intp)]
