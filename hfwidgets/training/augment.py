@@ -23,10 +23,6 @@ publish data, or gravity removed) is not one, and is left unchanged: measured on
 punch/flex recordings they are what keeps a model working for a sensor held another way
 (docs/training.md, "Measured here").
 
-Shift and stretch move samples with a band-limited (Lanczos-8) kernel, not linear interpolation,
-which dimmed the fastest motion of every changed window (docs/training.md, "Short, slow
-windows").
-
 All functions take a :class:`numpy.random.Generator`, so one seed gives the same windows every run.
 """
 
@@ -145,36 +141,14 @@ def rotate(window: NDArray[Any], matrix: NDArray[Any]) -> Samples:
     return (xyz @ np.asarray(matrix, dtype=np.float64).T).astype(np.float32)
 
 
-#: Half-width (samples) of the windowed-sinc kernel that moves samples in time: Lanczos-8 passes
-#: every frequency up to the scalogram's top row (0.4 cycles per sample) within 3 %. Linear
-#: interpolation, used before, passes only cos(pi f) at half a sample: 0.31 at 0.4 cycles per
-#: sample, so a shifted or stretched window lost most of its fastest motion and training saw
-#: dimmer top rows than validation and live inference ever draw (docs/training.md, "Short, slow
-#: windows").
-INTERPOLATION_TAPS = 8
-
-
 def _resample(window: NDArray[Any], positions: NDArray[np.float64]) -> Samples:
-    """Each axis band-limited (Lanczos) interpolated at fractional sample ``positions``.
-
-    Samples outside the window repeat the end samples; the weights of each output sum to 1, so
-    a constant (gravity at rest) stays exactly constant, and whole-sample positions return the
-    samples themselves.
-    """
+    """Each axis linearly interpolated at fractional sample ``positions`` (clamped at the ends)."""
     xyz = np.asarray(window, dtype=np.float64)
-    n = len(xyz)
-    half = INTERPOLATION_TAPS
-    base = np.floor(positions)
-    taps = base[:, None] + np.arange(-half + 1, half + 1)  # [m, 2 * half]
-    distance = positions[:, None] - taps
-    weights = np.sinc(distance) * np.sinc(distance / half)
-    weights /= weights.sum(axis=1, keepdims=True)
-    picked = xyz[np.clip(taps, 0, n - 1).astype(np.intp)]  # [m, 2 * half, channels]
-    out: NDArray[np.float64] = np.einsum("mk,mkc->mc", weights, picked)
-    # sinc of a whole number is ~1e-17, not 0: whole-sample positions take the sample itself.
-    whole = np.abs(positions - np.round(positions)) < 1e-9
-    out[whole] = xyz[np.clip(np.round(positions[whole]), 0, n - 1).astype(np.intp)]
-    return out.astype(np.float32)
+    grid = np.arange(len(xyz), dtype=np.float64)
+    out = np.empty((len(positions), xyz.shape[1]), dtype=np.float32)
+    for axis in range(xyz.shape[1]):
+        out[:, axis] = np.interp(positions, grid, xyz[:, axis])
+    return out
 
 
 def time_shift(window: NDArray[Any], samples: float) -> Samples:
