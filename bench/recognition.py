@@ -46,6 +46,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from hfwidgets._paths import shared_weights
+from hfwidgets.cli.evaluate import evaluate_folder
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.store import Project, import_arduino_imu, import_generic
 from hfwidgets.training import TrainConfig, train_project
@@ -125,6 +126,11 @@ def _baseline(train: list[Any], test: list[Any], *, seed: int) -> float:
     return float(np.mean([classes[p] == t for p, t in zip(pred, truth, strict=True)]))
 
 
+#: The models each row scores on the same test windows, in the table's order: the run's CNN
+#: and MiniRocket trained on the same training windows. A model the run adds (a fusion of the
+#: two) is one more name here and one more key in each row.
+MODELS = ("cnn", "baseline")
+
 SCALOGRAM: ScalogramSettings | None = None  # --scalogram overrides, stored in each project
 
 
@@ -136,21 +142,35 @@ def _train(project: Project, config: TrainConfig) -> tuple[int, float, dict[str,
     return run_id, time.perf_counter() - started, project.run(run_id).metrics
 
 
-def handwriting(config: TrainConfig, tmp: Path) -> dict[str, Any]:
-    """Train on ``handwriting/train``, score ``handwriting/test`` (850 windows)."""
-    src = DATA / "handwriting"
-    with Project.create(tmp / "hw", classes=(), rate_hz=50.0) as project:
+#: The generic-layout data sets of the bench: folder under ``../shared/data``, row name.
+HANDWRITING = {
+    "handwriting": "handwriting train -> test",
+    "handwriting-10hz": "handwriting 10 Hz train -> test",
+}
+
+
+def handwriting(config: TrainConfig, tmp: Path, *, name: str = "handwriting") -> dict[str, Any]:
+    """``hfw import train/``, ``hfw train``, ``hfw evaluate --data test/`` (850 windows).
+
+    The test figure is :func:`~hfwidgets.cli.evaluate.evaluate_folder`'s, the function behind
+    ``hfw evaluate``, so the row scores exactly what a person's ``hfw evaluate`` would (test
+    windows resampled to the run's rate, drawn with the run's settings).
+    """
+    src = DATA / name
+    with Project.create(tmp / name, classes=(), rate_hz=50.0) as project:
         import_generic(project, src / "train")
         run_id, train_s, metrics = _train(project, config)
+        started = time.perf_counter()
+        acc = float(evaluate_folder(project, src / "test", run_id=run_id)["accuracy"])
+        eval_s = time.perf_counter() - started
         rate = load_predictor(project, run_id).rate_hz
-        with Project.create(tmp / "hw-test", classes=(), rate_hz=rate) as scratch:
-            import_generic(scratch, src / "test")
-            test = _records(scratch)
-        acc, eval_s, _ = _score(project, run_id, test)
         train = _records(project)
+    with Project.create(tmp / f"{name}-test", classes=(), rate_hz=rate) as scratch:
+        import_generic(scratch, src / "test")
+        test = _records(scratch)
     base = _baseline(train, test, seed=config.seed)
     return {
-        "dataset": "handwriting train -> test",
+        "dataset": HANDWRITING[name],
         "n_train": len(train),
         "n_test": len(test),
         "cnn": acc,
@@ -378,8 +398,10 @@ def _fmt(value: Any) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--only", choices=("handwriting", "punch-flex", "grips", "mirror"), default=None
-    )
+        "--only", action="append", choices=(*HANDWRITING, "punch-flex", "5-fold", "grips",
+        "mirror"), default=None,
+        help="rows to run (repeatable; punch-flex = 5-fold and grips; default all)",
+    )  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument(
         "--scalogram", action="append", default=[], metavar="KEY=VALUE",
@@ -396,28 +418,38 @@ def main(argv: list[str] | None = None) -> int:
     SCALOGRAM = scalogram_settings(args.scalogram)
     torch.set_num_threads(config.num_threads)
     rows = []
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hfw-bench-recognition-") as tmp:
-        if args.only in (None, "handwriting"):
-            rows.append(handwriting(config, Path(tmp)))
-            print(f"  handwriting: {rows[-1]['train_s']:.1f} s", file=sys.stderr)
-        if args.only in (None, "punch-flex", "grips"):
+        only = set(args.only or ())
+        if "punch-flex" in only:
+            only |= {"5-fold", "grips"}
+        for name in HANDWRITING:
+            if not only or name in only:
+                rows.append(handwriting(config, Path(tmp), name=name))
+                print(f"  {name}: {rows[-1]['train_s']:.1f} s", file=sys.stderr)
+        if not only or "grips" in only:
             rows.append(punch_flex_other_hold(config, Path(tmp)))
             print(f"  punch/flex other grips: {rows[-1]['train_s']:.1f} s", file=sys.stderr)
-        if args.only in (None, "punch-flex"):
+        if not only or "5-fold" in only:
             rows.append(punch_flex(config, Path(tmp)))
-        if args.only in (None, "mirror"):
+        if not only or "mirror" in only:
             rows.append(punch_flex_mirror(config, Path(tmp)))
-    columns = ["dataset", "n_train", "n_test", "cnn", "cnn_turned", "baseline",
-               "baseline_turned", "run_reported", "train_s", "eval_s"]  # fmt: skip
+        total_s = time.perf_counter() - started
+    # One column per model the rows score (and its figure on turned windows, where measured).
+    columns = ["dataset", "n_train", "n_test"]
+    columns += [f"{m}{part}" for m in MODELS for part in ("", "_turned")]
+    columns += ["run_reported", "train_s", "eval_s"]
     print(" | ".join(columns))
     for row in rows:
         print(" | ".join(_fmt(row.get(c)) for c in columns))
     for row in rows:
         if row.get("baseline"):
             print(f"{row['dataset']}: CNN / baseline = {row['cnn'] / row['baseline']:.2f}")
+    print(f"whole bench: {total_s:.0f} s", file=sys.stderr)
     if args.json:
         scalogram = SCALOGRAM.to_dict() if SCALOGRAM is not None else None
-        print(json.dumps({"config": config.to_dict(), "scalogram": scalogram, "rows": rows}))
+        print(json.dumps({"config": config.to_dict(), "scalogram": scalogram, "rows": rows,
+                          "seconds": total_s}))  # fmt: skip
     return 0
 
 

@@ -318,3 +318,25 @@ def test_a_long_window_needs_memory_linear_in_its_length():
     small, large = _peak_bytes(10_000), _peak_bytes(20_000)
     assert large < 200 * 2**20
     assert large / small < 2.5  # linear (2x), not quadratic (4x)
+
+
+def test_the_band_follows_short_slow_windows_and_long_fast_ones_by_one_rule():
+    # The same rule in samples: one period per window at the bottom, 0.4 cycles per sample
+    # (80 % of Nyquist) at the top; a watch's 30 samples at 10 Hz get 1/3-4 Hz, a 100-sample
+    # window at 50 Hz 0.5-20 Hz.
+    slow = ScalogramSettings().resolve(window_s=30 / 10.0, rate_hz=10.0)
+    fast = ScalogramSettings().resolve(window_s=100 / 50.0, rate_hz=50.0)
+    assert (slow.f_min_hz, slow.f_max_hz) == pytest.approx((1 / 3, 4.0))
+    assert (fast.f_min_hz, fast.f_max_hz) == pytest.approx((0.5, 20.0))
+    assert slow.size == fast.size == (224, 224)
+    rng = np.random.default_rng(0)
+    image = compute_scalograms(rng.normal(size=(1, 30, 3)), rate_hz=10.0)
+    assert image.shape == (1, 3, 224, 224)
+    assert np.isfinite(image).all()
+
+
+def test_a_window_too_short_for_any_scalogram_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"windows of 3 samples .* use windows of"):
+        compute_scalograms(np.zeros((1, 3, 3)), rate_hz=10.0)
+    with pytest.raises(ValueError, match=r"no frequency band fits windows of 0\.1 s at 10 Hz"):
+        ScalogramSettings(f_max_hz=4.0).resolve(window_s=0.1, rate_hz=10.0)

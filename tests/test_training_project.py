@@ -291,3 +291,42 @@ def test_cli_feature_extractor_mode_names_classes_in_its_report(project, config,
         assert (run.metrics.accuracy or 0.0) >= 0.8
         predictor = load_predictor(reopened)
         assert predictor.classes == ["high-five", "other"]
+
+
+def test_a_run_on_slow_windows_keeps_their_rate_so_evaluate_draws_the_training_images(
+    tmp_path, config
+):
+    # Files at 10 Hz (30 samples, 3 s) imported into a 50 Hz project are stored at 10 Hz and
+    # drawn at 10 Hz in training; the run must say 10 Hz, or hfw evaluate (and live counting)
+    # up-sample their windows to 50 Hz and show the model other images than it learned.
+    from hfwidgets.cli.evaluate import evaluate_folder
+    from hfwidgets.store import import_generic
+    from hfwidgets.training.data import scalogram_images
+
+    rng = np.random.default_rng(3)
+    folder = tmp_path / "slow"
+    t = np.arange(30) / 10.0
+    for label, freq in (("high-five", 3.0), ("other", 0.7)):
+        (folder / label).mkdir(parents=True)
+        for i in range(8):
+            xyz = rng.normal(0.0, 0.05, (30, 3))
+            xyz[:, 2] += 1.0
+            xyz[:, 0] += np.sin(2 * np.pi * freq * t + rng.uniform(0, 6))
+            np.savetxt(folder / label / f"{i}.csv", xyz, delimiter=",", header="ax,ay,az",
+                       comments="", fmt="%.5f")  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps({"rate_hz": 10}))
+    with Project.create(tmp_path / "p", classes=(), rate_hz=RATE) as project:
+        project.set_setting("scalogram", {"size": [64, 64], "version": 4})
+        import_generic(project, folder)
+        run = train_project(project, TrainConfig(**{**config.to_dict(), "epochs": 1}))
+        predictor = load_predictor(project, run)
+        assert predictor.rate_hz == 10.0
+        windows = [r.data[:, :3] for r in project.windows()]
+        sources = [r.source for r in project.windows()]
+        images = scalogram_images(windows, [10.0] * len(windows), settings=predictor.settings)
+        trained = predictor.predict_images(images).argmax(axis=1)
+        result = evaluate_folder(project, folder, run_id=run)
+    by_file = {Path(s).name + Path(s).parent.name: predictor.classes[int(k)]
+               for s, k in zip(sources, trained, strict=True)}  # fmt: skip
+    evaluated = {Path(s).name + Path(s).parent.name: c for s, c in result["predictions"].items()}
+    assert evaluated == by_file

@@ -25,6 +25,7 @@ __all__ = [
     "dataset_of",
     "predict_logits",
     "project_dataset",
+    "project_rate_hz",
     "project_scalogram_settings",
     "project_windows",
     "resolve_device",
@@ -130,6 +131,21 @@ def project_scalogram_settings(project: Project) -> ScalogramSettings:
         durations_s=[len(r.data) / float(r.rate_hz) for r in labelled],
         rates_hz=[float(r.rate_hz) for r in labelled] + [float(project.rate_hz)],
     )
+
+
+def project_rate_hz(project: Project) -> float:
+    """The rate a run of ``project`` learns at: its slowest labelled window's, at most the
+    project's.
+
+    Training draws every window at its own rate (import never up-samples), so a model trained
+    on 10 Hz windows of a 50 Hz project has seen 10 Hz images; the run records this rate and
+    ``hfw evaluate``, ``hfw predict``, calibration and live counting resample their windows
+    to it. Recording the project rate instead had them up-sample to 50 Hz and draw other
+    images than training did (handwriting 10 Hz: 0.59 on the test letters at their own rate,
+    0.14 through ``hfw evaluate``; docs/training.md, "Short, slow windows").
+    """
+    rates = [float(r.rate_hz) for r in project.windows() if r.label is not None]
+    return min([float(project.rate_hz), *rates])
 
 
 class ProjectData(NamedTuple):

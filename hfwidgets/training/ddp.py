@@ -226,14 +226,22 @@ def _train(args: argparse.Namespace, config: TrainConfig) -> int:
 
 def _train_project(project: Project, config: TrainConfig) -> tuple[FitResult, int]:
     """Train a project's labelled windows; rank 0 records the run (failed, if it fails)."""
-    from hfwidgets.training.data import project_dataset, project_scalogram_settings
+    from hfwidgets.training.data import (
+        project_dataset,
+        project_rate_hz,
+        project_scalogram_settings,
+    )
     from hfwidgets.training.project_runs import check_config, run_records
 
     check_config(config)
     scalogram = project_scalogram_settings(project)
     images, labels, ids, classes, window_s = project_dataset(project, settings=scalogram)
     settings, extra = run_records(
-        config, scalogram=scalogram, classes=classes, rate_hz=project.rate_hz, window_s=window_s
+        config,
+        scalogram=scalogram,
+        classes=classes,
+        rate_hz=project_rate_hz(project),
+        window_s=window_s,
     )
     box: list[Any] = [None]
     if dist.get_rank() == 0:

@@ -30,6 +30,7 @@ from hfwidgets.training.data import (
     ProjectData,
     ProjectWindows,
     dataset_of,
+    project_rate_hz,
     project_scalogram_settings,
     project_windows,
 )
@@ -115,7 +116,7 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
             check_class_counts(labels, class_names=classes)
         split = plan_split(labels, raw.groups, config=config)
     settings, extra = run_records(
-        config, scalogram=scalogram, classes=classes, rate_hz=project.rate_hz,
+        config, scalogram=scalogram, classes=classes, rate_hz=project_rate_hz(project),
         window_s=data.window_s,
     )  # fmt: skip
     return RunPlan(config, fit_config, raw, data, render, split, folds, settings, extra)
