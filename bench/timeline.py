@@ -7,10 +7,11 @@ points the browser must then draw per axis. *Open* is the project read, the widg
 frame; *pan* is one redraw after the view moved by a tenth of a 10-minute view (the envelope
 recomputes; plain bqplot sends the samples in view, its cheapest way to follow a pan without
 holding all 540,000 values in the page). The bench checks that both draw the same extremes.
-The frame rate in Chromium is not measured here (points per frame is its proxy: SVG path
-drawing is linear in points).
+``--browser`` also measures both in Chromium (``bench/timeline_browser.py``: JupyterLab started
+here, Playwright): the time until the page has drawn the hour, and redraws per second while the
+kernel pans the view.
 
-Usage: ``python bench/timeline.py [--hours H] [--pans N] [--columns C] [--json]``
+Usage: ``python bench/timeline.py [--hours H] [--pans N] [--columns C] [--browser] [--json]``
 """
 
 from __future__ import annotations
@@ -50,12 +51,13 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--pans", type=int, default=40)
     parser.add_argument("--columns", type=int, default=1000)
+    parser.add_argument("--browser", action="store_true", help="also measure in Chromium")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     seconds = args.hours * 3600
     t, xyz, _events = simulate_session(seconds, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
-        project = Project.create(Path(tmp) / "p")
+        project = Project.create(Path(tmp) / "proj")
         sid = project.add_session(t, xyz, rate_hz=50.0, source="simulated arm")
 
         start = time.perf_counter()
@@ -93,6 +95,11 @@ def main() -> None:
             ):
                 raise SystemExit(f"pan {k}: the envelope lost an extreme of the view")
         project.close()
+        browser = None
+        if args.browser:
+            from timeline_browser import browser_rows  # beside this script
+
+            browser = browser_rows(Path(tmp) / "proj", pans=args.pans, columns=args.columns)
     rows = [
         {
             "step": "open 1 h",
@@ -123,8 +130,16 @@ def main() -> None:
         print("  ".join(f"{row[h]!s:>16}" for h in head))
     pans_per_s = 1.0 / float(np.median(project_s))
     print(f"kernel-side redraws/s while panning: timeline {pans_per_s:.0f}")
+    out: dict[str, Any] = {"bench": "timeline", "rows": rows, "redraws_per_s": pans_per_s}
+    if browser is not None:
+        print("\nChromium (ratio: how many times better the timeline is)")
+        print("  ".join(f"{h:>26}" for h in ("step", "timeline", "every sample", "ratio")))
+        for row in browser:
+            cells = (row["step"], row["timeline"], row["plain"], row["ratio"])
+            print("  ".join(f"{c!s:>26}" for c in cells))
+        out["browser"] = browser
     if args.json:
-        print(json.dumps({"bench": "timeline", "rows": rows, "redraws_per_s": pans_per_s}))
+        print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -253,6 +253,36 @@ def test_merge_keeps_provenance_skips_duplicates_and_reports_conflicts(tmp_path:
             merge_projects(a, tmp_path / "a")
 
 
+def test_merge_brings_a_teammates_marks_linked_to_the_copied_windows(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(250) / 50.0  # 5 s at 50 Hz
+    with Project.create(tmp_path / "a") as a, Project.create(tmp_path / "b") as b:
+        a.add_session(t, rng.normal(size=(250, 3)), rate_hz=50.0, source="mine")  # ids differ
+        a.add_window(np.zeros((5, 3)), rate_hz=50.0, label="other")
+        sid = b.add_session(t, rng.normal(size=(250, 3)), rate_hz=50.0, source="loop://")
+        event = b.add_mark(sid, label="high-five", at=1.0, window_s=1.0)
+        region = b.add_mark(sid, label="other", start=2.0, end=4.5, window_s=1.0, note="walk")
+
+        report = merge_projects(a, tmp_path / "b")
+        assert (report.marks_added, report.sessions_added) == (2, 1)
+        marks = [m for m in a.marks() if m.session_id != 1]
+        assert [(m.kind, m.start, m.end, m.label, m.note) for m in marks] == [
+            ("event", 1.0, 1.0, "high-five", ""),
+            ("region", 2.0, 4.5, "other", "walk"),
+        ]
+        for mine, theirs in zip(marks, (event, region), strict=True):
+            assert len(mine.window_ids) == len(theirs.window_ids) >= 1
+            assert set(mine.window_ids).isdisjoint({1})  # our own window stays unlinked
+            for wid, their_wid in zip(mine.window_ids, theirs.window_ids, strict=True):
+                w = a.window(wid)
+                assert (w.label, w.session_id) == (mine.label, mine.session_id)
+                np.testing.assert_array_equal(w.data, b.window(their_wid).data)
+        again = merge_projects(a, tmp_path / "b")
+        assert (again.marks_added, again.sessions_added) == (0, 0)
+        a.undo_mark(marks[1].session_id)  # a copied mark undoes like one placed here
+        assert [m.label for m in a.marks(marks[1].session_id)] == ["high-five"]
+
+
 def test_hidden_and_private_folders_are_reported_not_skipped_silently(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

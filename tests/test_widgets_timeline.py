@@ -41,6 +41,8 @@ def test_pan_stays_inside_the_session(timeline: SessionTimeline) -> None:
     before = timeline.redraws
     timeline.pan(-0.5)
     assert timeline.view == pytest.approx((29.98, 49.98))
+    assert timeline.redraws == before + 1  # one envelope per pan, not one per scale trait
+    before = timeline.redraws
     timeline.xs.min, timeline.xs.max = 10.0, 20.0  # what bqplot's PanZoom does in the page
     assert timeline.redraws > before + 1
     assert timeline.envelope is not None

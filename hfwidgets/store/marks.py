@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,6 +189,51 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
                 conn.execute(
                     "INSERT INTO mark_windows (mark_id, window_id) VALUES (?, ?)", (mark_id, wid)
                 )
+        return self.mark(mark_id)
+
+    def adopt_mark(
+        self,
+        session_id: int,
+        *,
+        kind: MarkKind,
+        start: float,
+        end: float,
+        label: str,
+        window_ids: Sequence[int],
+        note: str = "",
+        created_at: float | None = None,
+    ) -> Mark:
+        """Store a mark whose windows are already stored here (a merge copies a teammate's
+        marks with the windows cut from them); nothing is cut.
+
+        Raises
+        ------
+        ValueError
+            Naming what is wrong, with nothing stored: an unknown class, a time outside the
+            session, or a window that is not one of this session's live windows.
+        """
+        record = self.session(session_id)
+        check_mark_times(record.t, kind=kind, start=start, end=end, session=f"session {session_id}")
+        live = {wid for wid, _a, _b, _label in self.session_windows(session_id)}
+        stray = sorted(set(window_ids) - live)
+        if stray:
+            raise ValueError(
+                f"windows {stray} are not live windows of session {session_id}; "
+                "a mark links only its own session's windows"
+            )
+        with self._db.write() as conn:
+            self._check_label(conn, label)
+            cur = conn.execute(
+                "INSERT INTO marks (session_id, kind, t_start, t_end, label, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, kind, float(start), float(end), label, note,
+                 time.time() if created_at is None else float(created_at)),
+            )  # fmt: skip
+            mark_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO mark_windows (mark_id, window_id) VALUES (?, ?)",
+                [(mark_id, int(w)) for w in window_ids],
+            )
         return self.mark(mark_id)
 
     def mark(self, mark_id: int) -> Mark:

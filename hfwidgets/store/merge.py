@@ -5,8 +5,10 @@ teammates imported the same recordings. For a duplicate, an unlabelled copy here
 teammate's label; two different labels are a conflict: ours is kept and the conflict reported.
 Each new window records where it came from (``origin = "<their project id>:<their window id>"``,
 or the origin it already had if the teammate merged it from someone else). Raw sessions behind
-new windows come along; splits and training runs stay behind (they describe the other
-project's models). Everything happens in one transaction.
+new windows come along, and so do the marks placed on them (an event or region with its class,
+linked to the copied windows under their new ids): a mark comes along when at least one of its
+windows is new here, so merging twice copies nothing twice. Splits and training runs stay behind
+(they describe the other project's models). Everything happens in one transaction.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class MergeReport:
     conflicts: tuple[tuple[int, str, str], ...]  # (our window id, our label, their label)
     new_classes: tuple[str, ...]
     sessions_added: int
+    marks_added: int
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -61,12 +64,14 @@ def merge_projects(project: Project, other_path: str | os.PathLike[str]) -> Merg
         their_id = other.project_id
         session_ids = {w.session_id for w in theirs if w.session_id is not None}
         sessions = {sid: other.session(sid) for sid in sorted(session_ids)}
+        their_marks = other.marks()
 
     ours_by_digest = project.window_digests()
     new_classes = tuple(c for c in their_classes if c not in project.classes)
     added = duplicates = adopted = 0
     conflicts: list[tuple[int, str, str]] = []
     session_map: dict[int, int] = {}
+    new_window_ids: dict[int, int] = {}  # their window id -> ours, for windows copied now
     with project.batch():
         for name in new_classes:
             project.add_class(name)
@@ -99,7 +104,24 @@ def merge_projects(project: Project, other_path: str | os.PathLike[str]) -> Merg
                 origin=rec.origin or f"{their_id}:{rec.id}",
             )
             ours_by_digest[digest] = (wid, rec.label)
+            new_window_ids[rec.id] = wid
             added += 1
+        marks_added = 0
+        for mark in their_marks:
+            ours = [new_window_ids[w] for w in mark.window_ids if w in new_window_ids]
+            if not ours or mark.session_id not in session_map:
+                continue  # its windows (and so the mark's labels) are here already
+            project.adopt_mark(
+                session_map[mark.session_id],
+                kind=mark.kind,
+                start=mark.start,
+                end=mark.end,
+                label=mark.label,
+                window_ids=ours,
+                note=mark.note,
+                created_at=mark.created_at,
+            )
+            marks_added += 1
     return MergeReport(
         added=added,
         duplicates=duplicates,
@@ -107,4 +129,5 @@ def merge_projects(project: Project, other_path: str | os.PathLike[str]) -> Merg
         conflicts=tuple(conflicts),
         new_classes=new_classes,
         sessions_added=len(session_map),
+        marks_added=marks_added,
     )

@@ -66,6 +66,7 @@ class SessionTimeline(w.VBox):
         self.classes = tuple(project.classes)
         self.columns = int(columns)
         self.redraws = 0
+        self._moving = False
         self.envelope: Envelope | None = None
         self.session_id: int | None = None
         self._t = np.zeros(0)
@@ -136,7 +137,7 @@ class SessionTimeline(w.VBox):
     def _wire(self) -> None:
         self.session_menu.observe(lambda c: self.show_session(c["new"]), "value")
         self.mode_buttons.observe(lambda c: self._set_mode(c["new"]), "value")
-        self.xs.observe(lambda _c: self.redraw(), ["min", "max"])
+        self.xs.observe(lambda _c: None if self._moving else self.redraw(), ["min", "max"])
         self.brush.observe(self._brushed, "brushing")
         # A click in event mode: the page's pointer position (ipyevents), turned into a time
         # on the axis (bqplot's IndexSelector follows the mouse until a second click instead).
@@ -205,8 +206,14 @@ class SessionTimeline(w.VBox):
         first, last = self.span
         length = min(max(end - start, 1e-3), last - first)
         start = min(max(start, first), last - length)
-        with self.xs.hold_trait_notifications():
-            self.xs.min, self.xs.max = float(start), float(start + length)
+        # One scale message (the page redraws once for min and max) and one envelope, not one
+        # per trait the observer sees.
+        self._moving = True
+        try:
+            with self.xs.hold_sync():
+                self.xs.min, self.xs.max = float(start), float(start + length)
+        finally:
+            self._moving = False
         self.redraw()
 
     def zoom(self, factor: float) -> None:
