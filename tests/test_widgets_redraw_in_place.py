@@ -7,6 +7,8 @@ end. Each test sends the click the way the browser does (``tests.front_end``) af
 
 from __future__ import annotations
 
+from hfwidgets.store.run_metrics import RunMetrics
+
 from types import SimpleNamespace
 from typing import Any
 
@@ -60,7 +62,7 @@ def test_a_backbone_row_click_during_a_latency_update_still_picks_it() -> None:
 
 
 # -- ConfusionMatrix: drawn again when a run ends ------------------------------------------------
-def _metrics(confusion: list[list[int]], classes: tuple[str, ...], first_id: int) -> dict[str, Any]:
+def _metrics(confusion: list[list[int]], classes: tuple[str, ...], first_id: int) -> RunMetrics:
     """Metrics of a run whose windows ``first_id``... fill ``confusion`` row by row."""
     predictions: dict[str, str] = {}
     truth: dict[str, str] = {}
@@ -70,13 +72,15 @@ def _metrics(confusion: list[list[int]], classes: tuple[str, ...], first_id: int
             for _ in range(count):
                 predictions[str(wid)], truth[str(wid)] = classes[j], classes[i]
                 wid += 1
-    return {
-        "classes": list(classes),
-        "confusion": confusion,
-        "predictions": predictions,
-        "true_labels": truth,
-        "accuracy": 0.5,
-    }
+    return RunMetrics.from_dict(
+        {
+            "classes": list(classes),
+            "confusion": confusion,
+            "predictions": predictions,
+            "true_labels": truth,
+            "accuracy": 0.5,
+        }
+    )
 
 
 def test_a_confusion_cell_clicked_as_the_next_run_ends_opens_that_runs_windows() -> None:
