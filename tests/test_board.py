@@ -207,3 +207,23 @@ def test_the_boards_streaming_counter_counts_where_the_reference_and_event_count
     ]
     assert len(expected) >= 2
     assert on_board == expected
+
+
+def test_fitting_a_board_model_leaves_numpys_error_handling_as_it_was():
+    """emlearn sets numpy.seterr(all="raise") on import; after a board model is fitted in a
+    kernel, an underflow in a later scalogram must still pass quietly (a fresh interpreter, so
+    the import is not one an earlier test already made)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "before = np.geterr()\n"
+        "from hfwidgets.board.forest import fit_forest\n"
+        "rng = np.random.default_rng(0)\n"
+        "fit_forest(rng.normal(size=(40, 4)), rng.dirichlet([1.0, 1.0], 40))\n"
+        "assert np.geterr() == before, np.geterr()\n"
+        "np.array([1e-300]).astype(np.float32)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -7,16 +7,14 @@ end. Each test sends the click the way the browser does (``tests.front_end``) af
 
 from __future__ import annotations
 
-from hfwidgets.store.run_metrics import RunMetrics
-
 from types import SimpleNamespace
-from typing import Any
 
 import ipywidgets as w
 import torch
 from ipywidgets.widgets import widget as widget_module
 
 from hfwidgets.sensors import simulate_windows
+from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.widgets.backbone_table import BackboneTable
 from hfwidgets.widgets.confusion import ConfusionMatrix
 from hfwidgets.widgets.data_map import DataMapView

@@ -17,10 +17,13 @@ one double multiply, clip, truncation), so the board's int8 features equal Pytho
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from hfwidgets.errors import HfwError
 
 if TYPE_CHECKING:
     from hfwidgets.board.distill import BoardModel
@@ -145,10 +148,11 @@ def _comment(text: str) -> str:
 
 
 def emlearn_include_dir() -> Path:
-    """The folder of emlearn's C headers inside its installed package."""
-    import emlearn
-
-    return Path(emlearn.__file__).parent
+    """The folder of emlearn's C headers inside its installed package (found, not imported)."""
+    spec = importlib.util.find_spec("emlearn")
+    if spec is None or spec.origin is None:  # pragma: no cover - emlearn is a dependency
+        raise HfwError("the board model needs emlearn (pip install emlearn)")
+    return Path(spec.origin).parent
 
 
 def _quoted_includes(text: str) -> str:

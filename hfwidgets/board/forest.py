@@ -22,9 +22,13 @@ __all__ = ["QuantisedForest", "fit_forest", "mean_visits", "reference_proba"]
 
 
 def _emlearn() -> Any:
+    # emlearn.bayes calls numpy.seterr(all="raise") when the package is imported, which would
+    # turn every later underflow in the kernel (a scalogram's float cast) into an exception;
+    # errstate puts numpy's error handling back as it was.
     try:
-        import emlearn
-        from emlearn.preprocessing import Quantizer
+        with np.errstate():
+            import emlearn
+            from emlearn.preprocessing import Quantizer
     except ImportError as exc:  # pragma: no cover - emlearn is a dependency
         raise HfwError(f"the board model needs emlearn (pip install emlearn): {exc}") from exc
     return emlearn, Quantizer
