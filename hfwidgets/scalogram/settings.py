@@ -109,6 +109,12 @@ class ScalogramSettings:
     gravity: Literal["calm", "mean"] = "calm"
 
     def __post_init__(self) -> None:
+        self._canonicalise()
+        self._check_wavelet()
+        self._check_band()
+        self._check_choices()
+
+    def _canonicalise(self) -> None:
         # Canonical types keep the object hashable and key() stable: JSON gives lists for
         # tuples, and 1 == 1.0 must not yield two different keys for equal settings.
         try:
@@ -125,6 +131,8 @@ class ScalogramSettings:
             raise ValueError(f"ScalogramSettings(n_scales={self.n_scales}) must be an int >= 2")
         for name, value in canonical.items():
             object.__setattr__(self, name, value)
+
+    def _check_wavelet(self) -> None:
         # Checked first: pywt accepts a bare "cmor" with a deprecation warning and old defaults.
         if str(self.wavelet).startswith(("cmor", "shan", "fbsp")) and "-" not in self.wavelet:
             raise ValueError(
@@ -139,6 +147,8 @@ class ScalogramSettings:
                 f"wavelet; choose e.g. 'cmor1.5-1.0', 'morl' or 'mexh' "
                 f"(pywt.wavelist(kind='continuous'))"
             ) from exc
+
+    def _check_band(self) -> None:
         for name in ("f_min_hz", "f_max_hz"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
@@ -155,6 +165,8 @@ class ScalogramSettings:
                 f"ScalogramSettings needs 0 < f_min_hz < f_max_hz, got f_min_hz={self.f_min_hz}, "
                 f"f_max_hz={self.f_max_hz}"
             )
+
+    def _check_choices(self) -> None:
         if self.n_scales < 2:
             raise ValueError(f"ScalogramSettings(n_scales={self.n_scales}) must be an int >= 2")
         if len(self.size) != 2 or min(self.size) < 1:

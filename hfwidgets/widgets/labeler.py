@@ -83,61 +83,13 @@ class Labeler(SuggestionHooks, w.VBox):
         self.title = w.HTML()
         self.counts_html = w.HTML()
         self.message = w.HTML()
-        self.class_buttons = {
-            name: w.Button(
-                description=name,
-                button_style="success" if i == 0 else "info",
-                layout=_compact_button(),
-            )
-            for i, name in enumerate(self.classes)
-        }
-        for name, button in self.class_buttons.items():
-            button.on_click(lambda _b, name=name: self._guarded(lambda: self.label(name)))
-        self.discard_button = w.Button(
-            description="Discard", icon="trash", tooltip="x", layout=_compact_button()
-        )
-        self.undo_button = w.Button(
-            description="Undo", icon="undo", tooltip="z", layout=_compact_button()
-        )
-        self.delete_button = w.Button(description="Delete", button_style="danger")
-        self.discard_button.on_click(lambda _b: self._guarded(self.discard))
-        self.undo_button.on_click(lambda _b: self._guarded(self.undo))
-        self.delete_button.on_click(lambda _b: self._guarded(self.delete))
+        self._make_action_buttons()
         self.controls = CaptureControls(
             start=lambda: self._guarded(self.start_capture),
             pause=lambda: self._guarded(self.pause_capture),
             skip=lambda: self._guarded(self.skip_waiting),
         )
-        self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
-        w.link((self.mode_toggle, "value"), (self, "mode"))
-        self.filter = w.Dropdown(description="Show", options=self.review.filter_options())
-        self._offering = False  # while set_verdicts swaps the filter's options
-        self.filter.observe(lambda _c: None if self._offering else self._reload_review(), "value")
-        self.prev_button = w.Button(icon="chevron-left", layout=w.Layout(width="40px"))
-        self.next_button = w.Button(icon="chevron-right", layout=w.Layout(width="40px"))
-        self.prev_button.on_click(lambda _b: self.step(-1))
-        self.next_button.on_click(lambda _b: self.step(+1))
-        self.position = w.HTML()
-        # Review order: as stored, or least confident first once a run's suggestions are known.
-        self.order = w.Dropdown(
-            description="Order",
-            options=[("as stored", "stored"), ("least confident first", "uncertainty")],
-            disabled=True,
-            layout=w.Layout(width="260px"),
-        )
-        self.order.observe(lambda _c: self._reload_review(), "value")
-        self._make_explain_button()  # an ExplainView under the review, made at first use
-        self.review_bar = w.HBox(
-            [
-                self.filter,
-                self.order,
-                self.prev_button,
-                self.position,
-                self.next_button,
-                self.delete_button,
-                self.explain_button,
-            ]
-        )
+        self._make_review_bar()
         self.keymap = KeyMap.for_classes(self.classes)
         # Compact: the keys beside the buttons, the last action's message beside the counts, so
         # the live plot and the labeler fit one screen together (keys work only over them).
@@ -188,6 +140,62 @@ class Labeler(SuggestionHooks, w.VBox):
         self._on_mode({"new": self.mode})
         if autostart:
             self.start()
+
+    def _make_action_buttons(self) -> None:
+        """A button per class, Discard, Undo and Delete, each guarded against a failing call."""
+        self.class_buttons = {
+            name: w.Button(
+                description=name,
+                button_style="success" if i == 0 else "info",
+                layout=_compact_button(),
+            )
+            for i, name in enumerate(self.classes)
+        }
+        for name, button in self.class_buttons.items():
+            button.on_click(lambda _b, name=name: self._guarded(lambda: self.label(name)))
+        self.discard_button = w.Button(
+            description="Discard", icon="trash", tooltip="x", layout=_compact_button()
+        )
+        self.undo_button = w.Button(
+            description="Undo", icon="undo", tooltip="z", layout=_compact_button()
+        )
+        self.delete_button = w.Button(description="Delete", button_style="danger")
+        self.discard_button.on_click(lambda _b: self._guarded(self.discard))
+        self.undo_button.on_click(lambda _b: self._guarded(self.undo))
+        self.delete_button.on_click(lambda _b: self._guarded(self.delete))
+
+    def _make_review_bar(self) -> None:
+        """Capture/review toggle, and review's filter, order, paging and explain."""
+        self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
+        w.link((self.mode_toggle, "value"), (self, "mode"))
+        self.filter = w.Dropdown(description="Show", options=self.review.filter_options())
+        self._offering = False  # while set_verdicts swaps the filter's options
+        self.filter.observe(lambda _c: None if self._offering else self._reload_review(), "value")
+        self.prev_button = w.Button(icon="chevron-left", layout=w.Layout(width="40px"))
+        self.next_button = w.Button(icon="chevron-right", layout=w.Layout(width="40px"))
+        self.prev_button.on_click(lambda _b: self.step(-1))
+        self.next_button.on_click(lambda _b: self.step(+1))
+        self.position = w.HTML()
+        # Review order: as stored, or least confident first once a run's suggestions are known.
+        self.order = w.Dropdown(
+            description="Order",
+            options=[("as stored", "stored"), ("least confident first", "uncertainty")],
+            disabled=True,
+            layout=w.Layout(width="260px"),
+        )
+        self.order.observe(lambda _c: self._reload_review(), "value")
+        self._make_explain_button()  # an ExplainView under the review, made at first use
+        self.review_bar = w.HBox(
+            [
+                self.filter,
+                self.order,
+                self.prev_button,
+                self.position,
+                self.next_button,
+                self.delete_button,
+                self.explain_button,
+            ]
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:

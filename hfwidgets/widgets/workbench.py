@@ -151,19 +151,7 @@ class Workbench(RunFollowing, w.VBox):
         self.key_events = attach_keys(
             self.capture_area, self.labeler.keymap, self.labeler.handle_key
         )
-        from hfwidgets.widgets.timeline import SessionTimeline
-
-        # Beside review: a stored session's timeline (marks, regions, a run's mistakes), folded;
-        # its figures join the page when the fold is first opened (as a tab's do, below).
-        self.timeline = SessionTimeline(project)
-        timeline = w.Accordion([w.VBox()], titles=("Timeline of a stored session",))
-        timeline.selected_index = None
-
-        def open_timeline(change: dict[str, object]) -> None:
-            if change["new"] is not None and not timeline.children[0].children:
-                timeline.children[0].children = [self.timeline]
-
-        timeline.observe(open_timeline, "selected_index")
+        timeline = self._make_timeline_fold()
         # A tab's page gets its widgets when the tab is first shown: the front end draws a
         # bqplot figure at the size of its container, and a hidden tab has none (each figure
         # there logged "<rect> attribute width: A negative value is not valid").
@@ -191,6 +179,23 @@ class Workbench(RunFollowing, w.VBox):
         self._restore_last_run()
         _OPEN[self._key] = self
         self.start()
+
+    def _make_timeline_fold(self) -> w.Accordion:
+        """The folded timeline of a stored session, its figures drawn when first opened."""
+        from hfwidgets.widgets.timeline import SessionTimeline
+
+        # Beside review: a stored session's timeline (marks, regions, a run's mistakes), folded;
+        # its figures join the page when the fold is first opened (as a tab's do, below).
+        self.timeline = SessionTimeline(self.project)
+        timeline = w.Accordion([w.VBox()], titles=("Timeline of a stored session",))
+        timeline.selected_index = None
+
+        def open_timeline(change: dict[str, object]) -> None:
+            if change["new"] is not None and not timeline.children[0].children:
+                timeline.children[0].children = [self.timeline]
+
+        timeline.observe(open_timeline, "selected_index")
+        return timeline
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
