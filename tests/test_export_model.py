@@ -75,3 +75,28 @@ def test_export_rejects_unknown_format_and_missing_run(trained, tmp_path):
         export_model(trained, fmt="tflite", out=tmp_path / "m")
     with pytest.raises(ValueError, match="no training run 99"):
         export_model(trained, run_id=99, out=tmp_path / "m")
+
+
+def test_export_of_a_run_that_counts_with_another_model_says_the_file_holds_the_cnn(
+    trained, tmp_path, capsys
+):
+    """A run that counts with its baseline or fusion exports its CNN, and says so (the JSON
+    beside the file and the command's output), naming how to count with what was exported."""
+    from hfwidgets.cli import main
+
+    run_id = trained.runs()[-1].id
+    other = next(m for m in ("fusion", "baseline") if m in trained.run(run_id).metrics.models)
+    trained.choose_model(run_id, other)
+    try:
+        out = tmp_path / "model.onnx"
+        argv = ["export", "--project", str(trained.path), "--format", "onnx", "--out", str(out)]
+        assert main(argv) == 0
+        meta = json.loads((tmp_path / "model.onnx.json").read_text())
+        assert (meta["network"], meta["run_counts_with"]) == ("cnn", other)
+        said = capsys.readouterr().out
+        assert f"counts with its {other} model" in said
+        assert f"hfw runs use {run_id} cnn" in said
+    finally:
+        trained.choose_model(run_id, "cnn")
+    assert main([*argv]) == 0
+    assert "note:" not in capsys.readouterr().out

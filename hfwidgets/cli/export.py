@@ -96,8 +96,21 @@ def _run(args: argparse.Namespace) -> int:
     elif args.format == "board":
         _print_board(result["model"])
     else:
-        print(f"exported the model ({args.format}) to {args.out}")
+        _print_model(Path(args.out), args.format)
     return 0
+
+
+def _print_model(out: Path, fmt: str) -> None:
+    meta = json.loads(out.with_name(out.name + ".json").read_text())
+    print(f"exported the CNN of run {meta['run']} ({fmt}) to {out}")
+    if meta["run_counts_with"] != "cnn":
+        accuracy = meta["cnn_accuracy"]
+        shown = "" if accuracy is None else f" (its validation accuracy {accuracy:.3f})"
+        print(
+            f"note: run {meta['run']} counts with its {meta['run_counts_with']} model, which "
+            f"only the notebook runs; the file holds the CNN alone{shown}. To count live with "
+            f"what you export: hfw runs use {meta['run']} cnn"
+        )
 
 
 def _print_board(board: dict[str, Any]) -> None:

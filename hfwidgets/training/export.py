@@ -19,10 +19,17 @@ from hfwidgets.training.predictor import latest_run_id, load_predictor
 
 if TYPE_CHECKING:
     from hfwidgets.store import Project
+    from hfwidgets.store.run_metrics import RunMetrics
 
-__all__ = ["FORMATS", "export_model"]
+__all__ = ["FORMATS", "cnn_accuracy", "export_model"]
 
 FORMATS = ("torchscript", "onnx")
+
+
+def cnn_accuracy(metrics: RunMetrics) -> float | None:
+    """The CNN's validation accuracy in a run's record (the exported network's figure)."""
+    figure = metrics.models.get("cnn")
+    return figure.accuracy if figure is not None else metrics.accuracy
 
 
 def export_model(
@@ -74,10 +81,16 @@ def export_model(
                 dynamic_axes={"scalograms": {0: "batch"}, "probabilities": {0: "batch"}},
                 opset_version=17,
             )
+    metrics = project.run(run_id).metrics
     meta = {
         "format": fmt,
         "run": run_id,
         "model": predictor.model_name,
+        # The file holds the run's CNN; the run may count with its baseline or their fusion
+        # (hfw runs use ID cnn|baseline|fusion), which the notebook alone can run.
+        "network": "cnn",
+        "run_counts_with": metrics.chosen,
+        "cnn_accuracy": cnn_accuracy(metrics),
         "classes": predictor.classes,
         "rate_hz": predictor.rate_hz,
         "scalogram": predictor.settings.to_dict(),
