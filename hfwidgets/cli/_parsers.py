@@ -24,6 +24,7 @@ def project_command(
     *,
     func: Callable[[argparse.Namespace], int],
     help: str,
+    project_help: str = "project folder",
     **options: Any,
 ) -> argparse.ArgumentParser:
     """Add subcommand ``name`` with ``--project DIR`` and ``func``; returns its parser.
@@ -31,6 +32,6 @@ def project_command(
     ``options`` go to ``add_parser`` (``description``, ``formatter_class``).
     """
     parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, **options)
-    add_project_argument(parser)
+    add_project_argument(parser, help=project_help)
     parser.set_defaults(func=func)
     return parser

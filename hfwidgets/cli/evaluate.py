@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.cli.train import format_confusion
 from hfwidgets.errors import HfwError
 
@@ -105,14 +106,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``evaluate`` subcommand."""
-    p = subparsers.add_parser(
+    p = project_command(
+        subparsers,
         "evaluate",
+        func=_run,
         help="score a trained run on windows in the generic layout",
         description="Evaluate a trained run on DIR2/<label>/*.csv windows (header ax,ay,az; "
         "optional DIR2/meta.json with rate_hz).",
     )
-    p.add_argument("--project", required=True, help="project folder")
     p.add_argument("--run", type=int, default=None, help="run id (default: latest trained)")
     p.add_argument("--data", required=True, help="folder in the generic layout")
     p.add_argument("--json", action="store_true", help="print one JSON object last")
-    p.set_defaults(func=_run)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.arrays import check_rate_hz
 from hfwidgets.store.importers import IMPORT_FORMATS, import_path
@@ -66,8 +67,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``import`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = project_command(
+        subparsers,
         "import",
+        func=_run,
         help="import recordings into a project (created if missing)",
         description="Import DIR/<label>/*.csv (generic layout, optional DIR/meta.json with "
         "rate_hz) or Arduino IMU_Capture CSVs (fixed-length recordings back to back). "
@@ -75,7 +78,6 @@ def register(subparsers: Any) -> None:
         "A bad file stops the import before anything is stored.",
     )
     parser.add_argument("src", metavar="SRC", help="folder (generic) or CSV file/folder (arduino)")
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument(
         "--format", choices=IMPORT_FORMATS, default="auto",
         help="auto: generic for a folder of label folders, else arduino-imu",
@@ -96,4 +98,3 @@ def register(subparsers: Any) -> None:
         help="rate of a project created by this import (default 50)",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=_run)

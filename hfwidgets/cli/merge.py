@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.merge import merge_projects
 from hfwidgets.store.project import Project
@@ -35,10 +36,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``merge`` subcommand."""
-    parser = subparsers.add_parser(
-        "merge", help="merge a teammate's project into this one (duplicates skipped)"
+    parser = project_command(
+        subparsers,
+        "merge",
+        func=_run,
+        help="merge a teammate's project into this one (duplicates skipped)",
+        project_help="project to merge into",
     )
     parser.add_argument("other", metavar="OTHER", help="the teammate's project folder")
-    parser.add_argument("--project", required=True, metavar="DIR", help="project to merge into")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=_run)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.segmenter import TriggerSegmenter, Window
 from hfwidgets.sensors.base import Source
@@ -169,8 +170,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``record`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = project_command(
+        subparsers,
         "record",
+        func=_run,
         help="capture from a serial port (or the simulated arm) into a project",
         description="Capture --seconds from --port (the hfw-imu sketch, or `hfw "
         "simulate-arduino`), cut a window around every motion (acceleration magnitude "
@@ -183,7 +186,6 @@ def register(subparsers: Any) -> None:
         "--samples", type=int, default=None, metavar="N",
         help="stop once N samples have arrived (--seconds is then the longest wait)",
     )  # fmt: skip
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument("--baud", type=int, default=115200, help="default 115200")
     parser.add_argument("--rate", type=float, default=50.0, metavar="HZ", help="default 50")
     parser.add_argument("--window", type=float, default=1.5, metavar="S", help="default 1.5")
@@ -198,4 +200,3 @@ def register(subparsers: Any) -> None:
         help="simulated arm only: generate --seconds at once, not in real time",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
-    parser.set_defaults(func=_run)

@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 from hfwidgets.store.records import RunRecord
@@ -96,8 +97,10 @@ def _use(project: Project, args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``runs`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = project_command(
+        subparsers,
         "runs",
+        func=_run,
         help="list training runs, delete one (runs delete ID), or choose the model a run counts "
         "with (runs use ID cnn|baseline|fusion)",
     )
@@ -110,10 +113,8 @@ def register(subparsers: Any) -> None:
         "model", nargs="?", choices=("cnn", "baseline", "fusion"),
         help="with use: the model the run counts with",
     )  # fmt: skip
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument(
         "--force", action="store_true",
         help="delete a run still marked running (its process was killed)",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=_run)

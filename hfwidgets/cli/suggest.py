@@ -15,6 +15,7 @@ import argparse
 import json
 from typing import Any, Literal
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 
@@ -69,11 +70,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``suggest`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = project_command(
+        subparsers,
         "suggest",
+        func=_run,
         help="list a run's suggested class per window, least confident first (writes nothing)",
     )
-    parser.add_argument("--project", required=True, metavar="DIR", help="project folder")
     parser.add_argument(
         "--run", type=int, default=None, metavar="ID", help="run id (default: newest finished)"
     )
@@ -89,4 +91,3 @@ def register(subparsers: Any) -> None:
         "--all", action="store_true", help="every window (a disagreeing label may be a mistake)"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
-    parser.set_defaults(func=_run)
