@@ -234,7 +234,7 @@ def _project(tmp_path: Path, *, sessions: int, n: int = 48) -> Project:
 
 def test_a_run_stores_the_baseline_and_validates_on_unseen_sessions(tmp_path):
     with _project(tmp_path, sessions=6) as project:
-        config = _config(epochs=2, baseline=True, augment=True)
+        config = _config(epochs=2, baseline=True, augment=True, loso_max_sources=0)
         run_id = train_project(project, config)
         metrics = project.run(run_id).metrics
         split = project.split(run_id)

@@ -126,7 +126,9 @@ class ValidationFacts:
 
     ``n`` windows measured, ``per_class`` windows of each class, ``groups`` sessions/sources in
     the project, ``grouped`` (no session on both sides), ``folds`` (0: one hold-out split),
-    ``on``, ``reason`` (why not grouped), ``warnings`` (sentences) and ``summary`` (one line).
+    ``on``, ``reason`` (why not grouped), ``warnings`` (sentences), ``summary`` (one line) and
+    ``leave_one_source_out`` (the folds each held out one session/source; runs stored before it
+    read ``False``).
     """
 
     n: int = 0
@@ -138,6 +140,7 @@ class ValidationFacts:
     reason: str = ""
     warnings: tuple[str, ...] = ()
     summary: str = ""
+    leave_one_source_out: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict; :meth:`from_dict` reads it back."""
@@ -158,6 +161,7 @@ class ValidationFacts:
             reason=str(data.get("reason") or ""),
             warnings=tuple(str(w) for w in data.get("warnings") or ()),
             summary=str(data.get("summary") or ""),
+            leave_one_source_out=bool(data.get("leave_one_source_out", False)),
         )
 
 

@@ -144,6 +144,10 @@ class TrainConfig:
     label_smoothing : float
         Share of each training target spread evenly over the other classes (cross-entropy's
         ``label_smoothing``); 0 trains on one-hot targets.
+    loso_max_sources : int
+        With ``folds=0``, ``group_split`` and between 2 and this many sessions/sources, measure
+        by leave-one-source-out (one model per source held out, pooled; then one model trains on
+        all: :func:`~hfwidgets.training.loso.loso_folds`) instead of one hold-out split. 0: never.
     """
 
     model: str = "mobilenet_v2"
@@ -174,6 +178,7 @@ class TrainConfig:
     group_split: bool = True
     baseline: bool = True
     label_smoothing: float = 0.0
+    loso_max_sources: int = 6
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frozen", tuple(self.frozen))
@@ -200,6 +205,7 @@ class TrainConfig:
             (0 <= self.stretch < 1, "stretch", "in [0, 1)"),
             (0 <= self.gain < 1, "gain", "in [0, 1)"),
             (0 <= self.label_smoothing < 1, "label_smoothing", "in [0, 1)"),
+            (self.loso_max_sources >= 0, "loso_max_sources", "not negative (0: never)"),
         ]  # fmt: skip
         for ok, name, rule in checks:
             if not ok:
@@ -342,6 +348,14 @@ def add_config_arguments(
         help="validate on whole sessions/sources training did not see (default on)",
     )
     parser.add_argument(
+        "--loso-max-sources",
+        type=int,
+        default=None,
+        metavar="N",
+        help="without --folds, measure by leave-one-source-out when the windows come from 2 to N "
+        "sessions/sources (default 6; 0: one hold-out split)",
+    )
+    parser.add_argument(
         "--baseline",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -377,6 +391,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         folds=args.folds,
         rotation_deg=args.rotation_deg,
         group_split=args.group_split,
+        loso_max_sources=args.loso_max_sources,
         baseline=args.baseline,
         device=args.device,
         num_threads=args.threads,

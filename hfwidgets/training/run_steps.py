@@ -36,6 +36,7 @@ from hfwidgets.training.data import (
 )
 from hfwidgets.training.events import StopRequested
 from hfwidgets.training.fusion import choose_model, cnn_probabilities, fusion_figure
+from hfwidgets.training.loso import loso_folds
 from hfwidgets.training.project_runs import check_config, run_records
 from hfwidgets.training.split import (
     SplitPlan,
@@ -67,7 +68,8 @@ class RunPlan:
     """What a run trains on and how its figure is measured (:func:`plan_run`).
 
     ``fit_config`` is the config the trainer runs (augmentation off when it would change none
-    of the windows); ``folds`` are the cross-validation folds (``None``: the hold-out ``split``).
+    of the windows); ``folds`` are the cross-validation folds (``None``: the hold-out ``split``),
+    one per session/source held out when ``loso`` (leave-one-source-out).
     """
 
     config: TrainConfig
@@ -79,6 +81,7 @@ class RunPlan:
     folds: list[tuple[NDArray[Any], NDArray[Any]]] | None
     settings: dict[str, Any]
     checkpoint_extra: dict[str, Any]
+    loso: bool = False
 
     @property
     def n_groups(self) -> int:
@@ -101,8 +104,14 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
     fit_config = config
     if config.augment and not augments_anything(config, raw.windows):
         fit_config, render = dataclasses.replace(config, augment=False), None
-    folds = None
-    if config.folds >= 2 and not resume:
+    folds: list[tuple[NDArray[Any], NDArray[Any]]] | None = None
+    loso = None
+    if config.folds < 2 and config.val_fraction > 0 and config.group_split and not resume:
+        loso = loso_folds(labels, raw.groups, max_sources=config.loso_max_sources)
+    if loso is not None:  # few sources: each held out once, then one model trains on all
+        folds = list(loso)
+        split = SplitPlan(np.arange(len(labels)), np.arange(0), True, len(loso), "")
+    elif config.folds >= 2 and not resume:
         groups = raw.groups if config.group_split else None
         try:
             folds, grouped = grouped_kfold(
@@ -119,7 +128,9 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
         config, scalogram=scalogram, classes=classes, rate_hz=project_rate_hz(project),
         window_s=data.window_s,
     )  # fmt: skip
-    return RunPlan(config, fit_config, raw, data, render, split, folds, settings, extra)
+    return RunPlan(
+        config, fit_config, raw, data, render, split, folds, settings, extra, loso is not None
+    )
 
 
 def fit_run(
@@ -184,7 +195,7 @@ def assess_run(
         )
         facts = validation_facts(
             labels, classes=classes, n_groups=plan.n_groups, grouped=plan.split.grouped,
-            folds=len(plan.folds), on="cross-validation",
+            folds=len(plan.folds), on="cross-validation", leave_one_source_out=plan.loso,
             reason="" if plan.split.grouped else f"fewer than {config.folds} sessions/sources",
         )  # fmt: skip
         splits = plan.folds

@@ -300,6 +300,7 @@ def validation_facts(
     folds: int = 0,
     reason: str = "",
     on: EvaluatedOn = "val",
+    leave_one_source_out: bool = False,
 ) -> ValidationFacts:
     """What a validation figure is measured on, and a warning when it is too small to trust.
 
@@ -310,7 +311,8 @@ def validation_facts(
         sessions/sources in the project), ``grouped`` (validation windows come only from groups
         training did not see), ``folds`` (0: one hold-out split), ``on`` (``"val"``,
         ``"cross-validation"`` or ``"train"``), ``reason`` (why not grouped), ``warnings``
-        (sentences for the user) and ``summary`` (one line).
+        (sentences for the user), ``summary`` (one line) and ``leave_one_source_out`` (the
+        ``folds`` each held out one session/source: the summary says so).
     """
     val_labels = np.asarray(val_labels, dtype=np.int64)
     per_class = {name: int((val_labels == i).sum()) for i, name in enumerate(classes)}
@@ -336,10 +338,16 @@ def validation_facts(
     sessions = (
         f"{n_groups} session{'s' if n_groups != 1 else ''}/source{'s' if n_groups != 1 else ''}"
     )
-    summary = (
-        f"measured on {len(val_labels)} {how[on]} windows from {sessions}, "
-        f"{'grouped (no session on both sides)' if grouped else 'not grouped'}"
-    )
+    if leave_one_source_out:
+        summary = (
+            f"measured on {len(val_labels)} windows by leave-one-source-out over {folds} "
+            f"sessions/sources (each held out once), grouped (no session on both sides)"
+        )
+    else:
+        summary = (
+            f"measured on {len(val_labels)} {how[on]} windows from {sessions}, "
+            f"{'grouped (no session on both sides)' if grouped else 'not grouped'}"
+        )
     return ValidationFacts(
         n=len(val_labels),
         per_class=per_class,
@@ -350,4 +358,5 @@ def validation_facts(
         reason=reason,
         warnings=tuple(warnings),
         summary=summary,
+        leave_one_source_out=leave_one_source_out,
     )

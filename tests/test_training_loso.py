@@ -1,0 +1,122 @@
+"""Leave-one-source-out: with 2..max sessions/sources every source is held out once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hfwidgets.cli import main
+from hfwidgets.store import Project
+from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import build_train_config
+from hfwidgets.training.loso import loso_folds
+from hfwidgets.training.split import validation_facts
+
+torch.set_num_threads(1)
+RATE = 50.0
+
+
+def test_three_sources_are_each_held_out_exactly_once():
+    labels = np.array([0, 1, 0, 1, 0, 1, 1, 0])
+    groups = ["a", "a", "b", "b", "c", "c", None, "a"]
+    folds = loso_folds(labels, groups, max_sources=6)
+    assert folds is not None
+    assert len(folds) == 3
+    held = np.concatenate([test for _, test in folds])
+    assert sorted(held.tolist()) == [0, 1, 2, 3, 4, 5, 7]  # each named window once
+    for train, test in folds:
+        assert {groups[i] for i in test}
+        assert len({groups[i] for i in test}) == 1
+        assert not set(train) & set(test)
+        assert 6 in train  # the window without a group always trains
+        assert sorted([*train, *test]) == list(range(8))
+
+
+def test_one_source_or_more_than_max_keeps_the_hold_out():
+    labels = np.array([0, 1] * 4)
+    assert loso_folds(labels, ["a"] * 8) is None
+    assert loso_folds(labels, [None] * 8) is None
+    assert loso_folds(labels, [f"s{i // 2}" for i in range(8)], max_sources=3) is None
+    assert loso_folds(labels, [f"s{i // 2}" for i in range(8)], max_sources=0) is None
+    assert loso_folds(labels, [f"s{i // 2}" for i in range(8)], max_sources=4) is not None
+
+
+def test_a_class_missing_from_a_training_side_keeps_the_hold_out():
+    # class 1 only in source "b": holding out "b" leaves training without it
+    labels = np.array([0, 0, 1, 1, 0, 0])
+    assert loso_folds(labels, ["a", "a", "b", "b", "c", "c"]) is None
+
+
+def test_the_summary_says_leave_one_source_out():
+    facts = validation_facts(np.array([0, 1, 0]), classes=("x", "y"), n_groups=3, grouped=True,
+                             folds=3, on="cross-validation", leave_one_source_out=True)  # fmt: skip
+    assert "leave-one-source-out over 3" in facts.summary
+    assert type(facts).from_dict(facts.to_dict()) == facts
+    assert not type(facts).from_dict({"on": "val"}).leave_one_source_out  # an old stored run
+
+
+def test_loso_max_sources_is_validated():
+    with pytest.raises(ValueError, match="loso_max_sources"):
+        TrainConfig(loso_max_sources=-1)
+    assert build_train_config(loso_max_sources=0).loso_max_sources == 0
+
+
+def _motion(kind: str, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(75) / RATE
+    xyz = rng.normal(0.0, 0.03, (75, 3))
+    xyz[:, 2] += 1.0
+    if kind == "high-five":
+        xyz[:, 0] += 2.5 * np.exp(-((t - 0.7) ** 2) / 0.005) * np.sin(2 * np.pi * 6 * t)
+    else:
+        xyz[:, 2] += 0.4 * np.sin(2 * np.pi * 1.2 * t + rng.uniform(0, 6))
+    return xyz.astype(np.float32)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """18 labelled windows from three recorders (import sources), both classes in each."""
+    rng = np.random.default_rng(0)
+    proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
+    for i in range(18):
+        label = "high-five" if i % 2 == 0 else "other"
+        proj.add_window(_motion(label, rng), rate_hz=RATE, label=label,
+                        source=f"rec{i % 3}.csv#{i}")  # fmt: skip
+    proj.set_setting("scalogram", {"size": [32, 32]})
+    yield proj
+    proj.close()
+
+
+@pytest.fixture
+def config(mobilenet_v2_weights: Path) -> TrainConfig:
+    return TrainConfig(weights=str(mobilenet_v2_weights),
+                       frozen=("stem", "stage1", "stage2", "stage3", "stage4", "stage5",
+                               "stage6", "stage7", "conv_last"),
+                       epochs=2, lr=1e-2, num_threads=1, baseline=False)  # fmt: skip
+
+
+def test_a_run_on_three_sources_measures_leave_one_source_out(project, config):
+    run = project.run(train_project(project, config))
+    metrics = run.metrics
+    assert run.status == "finished"
+    assert metrics.evaluated_on == "cross-validation"
+    assert metrics.n == 18
+    facts = metrics.validation
+    assert facts.leave_one_source_out
+    assert facts.folds == 3
+    assert facts.grouped
+    assert "leave-one-source-out over 3" in facts.summary
+    assert project.run(run.id).metrics.validation.leave_one_source_out  # stored and read back
+
+
+def test_cli_loso_max_sources_0_keeps_the_hold_out(project, config, capsys):
+    code = main(["train", "--project", str(project.path), "--weights", config.weights,
+                 "--epochs", "1", "--freeze-until", "backbone", "--threads", "1", "--no-baseline",
+                 "--loso-max-sources", "0"])  # fmt: skip
+    assert code == 0
+    run = project.runs()[-1]
+    assert run.metrics.evaluated_on == "val"
+    assert run.metrics.n < 18
+    assert not run.metrics.validation.leave_one_source_out
