@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from hfwidgets.store import Project
 from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.training.config import build_train_config
 from hfwidgets.training.loso import loso_folds
+from hfwidgets.training.run_steps import plan_run
 from hfwidgets.training.split import validation_facts
 
 torch.set_num_threads(1)
@@ -120,3 +122,21 @@ def test_cli_loso_max_sources_0_keeps_the_hold_out(project, config, capsys):
     assert run.metrics.evaluated_on == "val"
     assert run.metrics.n < 18
     assert not run.metrics.validation.leave_one_source_out
+
+
+def test_leave_one_source_out_folds_train_without_augmentation_and_the_stored_model_with(
+    project, config
+):
+    """The fold models skip augmentation (their frozen prefix is computed once, not once per
+    epoch: the default measurement stays cheap); the stored model keeps the run's recipe, and
+    folds asked for with --folds train exactly as the run does."""
+    augmenting = dataclasses.replace(config, augment=True)
+    plan = plan_run(project, augmenting)
+    assert plan.loso
+    assert plan.fit_config.augment
+    assert not plan.fold_config.augment
+    assert dataclasses.replace(plan.fold_config, augment=True) == plan.fit_config
+    kfold = plan_run(project, dataclasses.replace(augmenting, folds=3, loso_max_sources=0))
+    assert not kfold.loso
+    assert kfold.folds is not None
+    assert kfold.fold_config == kfold.fit_config

@@ -69,7 +69,8 @@ class RunPlan:
 
     ``fit_config`` is the config the trainer runs (augmentation off when it would change none
     of the windows); ``folds`` are the cross-validation folds (``None``: the hold-out ``split``),
-    one per session/source held out when ``loso`` (leave-one-source-out).
+    one per session/source held out when ``loso`` (leave-one-source-out), trained by
+    ``fold_config``.
     """
 
     config: TrainConfig
@@ -87,6 +88,19 @@ class RunPlan:
     def n_groups(self) -> int:
         """Distinct sessions/sources of the project's labelled windows."""
         return len({g for g in self.raw.groups if g is not None})
+
+    @property
+    def fold_config(self) -> TrainConfig:
+        """The config each fold model trains with.
+
+        Leave-one-source-out is the default measurement for few sources, so it must stay cheap:
+        its fold models train without augmentation, which lets the frozen prefix be computed
+        once per fold instead of once per epoch (the figure is of that recipe; the stored model
+        trains with ``fit_config``). ``--folds K`` is asked for, so its folds train as the run.
+        """
+        if self.loso and self.fit_config.augment:
+            return dataclasses.replace(self.fit_config, augment=False)
+        return self.fit_config
 
 
 def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> RunPlan:
@@ -155,7 +169,7 @@ def fit_run(
     if plan.folds is not None:
         cv = cross_validate(
             data.images, data.labels, ids=data.ids, classes=data.classes,
-            config=plan.fit_config, folds=plan.folds, render=plan.render, stop_event=stop_event,
+            config=plan.fold_config, folds=plan.folds, render=plan.render, stop_event=stop_event,
         )  # fmt: skip
     result = trainer.fit(
         data.images, data.labels, ids=data.ids, split=(plan.split.train, plan.split.val),
