@@ -140,3 +140,9 @@ def test_leave_one_source_out_folds_train_without_augmentation_and_the_stored_mo
     assert not kfold.loso
     assert kfold.folds is not None
     assert kfold.fold_config == kfold.fit_config
+
+
+def test_the_figure_says_its_fold_models_trained_without_augmentation(project, config):
+    run = project.run(train_project(project, dataclasses.replace(config, augment=True)))
+    assert run.metrics.validation.leave_one_source_out
+    assert run.metrics.validation.summary.endswith("fold models trained without augmentation")

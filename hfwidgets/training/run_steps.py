@@ -212,6 +212,10 @@ def assess_run(
             folds=len(plan.folds), on="cross-validation", leave_one_source_out=plan.loso,
             reason="" if plan.split.grouped else f"fewer than {config.folds} sessions/sources",
         )  # fmt: skip
+        if plan.fold_config != plan.fit_config:  # say which recipe the figure is of
+            facts = dataclasses.replace(
+                facts, summary=f"{facts.summary}; fold models trained without augmentation"
+            )
         splits = plan.folds
     else:
         on: EvaluatedOn = "val" if len(result.val_index) else "train"
