@@ -149,7 +149,8 @@ def test_workbench_streams_labels_freezes_trains_and_reviews(launch_lab, page, t
         "() => document.querySelector('.hfw-labeler').innerText.includes('model says')",
         timeout=10_000,
     )
-    assert page.locator(".hfw-labeler").is_visible()  # the Capture & label tab came forward
+    # the Capture & label tab came forward (a message after the labeler's text: wait for it)
+    page.locator(".hfw-labeler").wait_for(state="visible", timeout=30_000)
     title = page.locator(".hfw-labeler").inner_text()
     assert "✗" in title  # the model's verdict differs from the stored label
     page.screenshot(path=str(REPO / "test-artifacts" / "workbench-trained.png"))

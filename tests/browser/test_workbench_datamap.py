@@ -115,7 +115,8 @@ def test_map_point_opens_its_window_and_enter_accepts_the_suggestion(launch_lab,
     # A real click on that point: the labeler shows exactly that window, in review.
     page.mouse.click(x, y)
     page.wait_for_function(f"() => ({LABELER_TEXT})().includes('Window {target}:')", timeout=30_000)
-    assert page.locator(".hfw-capture-area").is_visible()
+    # The labeler's text and the switch to its tab are two messages: wait for the tab too.
+    page.locator(".hfw-capture-area").wait_for(state="visible", timeout=30_000)
     page.locator(".hfw-labeler .hfw-suggestion").get_by_text("Enter accepts").wait_for(
         timeout=30_000
     )
