@@ -128,21 +128,25 @@ def test_leave_one_source_out_folds_train_without_augmentation_and_the_stored_mo
     project, config
 ):
     """The fold models skip augmentation (their frozen prefix is computed once, not once per
-    epoch: the default measurement stays cheap); the stored model keeps the run's recipe, and
-    folds asked for with --folds train exactly as the run does."""
-    augmenting = dataclasses.replace(config, augment=True)
+    epoch) and train half the epochs: the default measurement stays cheap; the stored model
+    keeps the run's recipe, and folds asked for with --folds train exactly as the run does."""
+    augmenting = dataclasses.replace(config, augment=True, epochs=5)
     plan = plan_run(project, augmenting)
     assert plan.loso
     assert plan.fit_config.augment
+    assert plan.fit_config.epochs == 5
     assert not plan.fold_config.augment
-    assert dataclasses.replace(plan.fold_config, augment=True) == plan.fit_config
+    assert plan.fold_config.epochs == 3
+    assert dataclasses.replace(plan.fold_config, augment=True, epochs=5) == plan.fit_config
+    assert plan_run(project, dataclasses.replace(config, epochs=1)).fold_config.epochs == 1
     kfold = plan_run(project, dataclasses.replace(augmenting, folds=3, loso_max_sources=0))
     assert not kfold.loso
     assert kfold.folds is not None
     assert kfold.fold_config == kfold.fit_config
 
 
-def test_the_figure_says_its_fold_models_trained_without_augmentation(project, config):
+def test_the_figure_says_how_its_fold_models_trained(project, config):
     run = project.run(train_project(project, dataclasses.replace(config, augment=True)))
     assert run.metrics.validation.leave_one_source_out
-    assert run.metrics.validation.summary.endswith("fold models trained without augmentation")
+    summary = run.metrics.validation.summary
+    assert summary.endswith("; fold models trained 1 epoch, without augmentation")
