@@ -54,8 +54,10 @@ def test_a_class_missing_from_a_training_side_keeps_the_hold_out():
 
 def test_the_summary_says_leave_one_source_out():
     facts = validation_facts(np.array([0, 1, 0]), classes=("x", "y"), n_groups=3, grouped=True,
-                             folds=3, on="cross-validation", leave_one_source_out=True)  # fmt: skip
+                             folds=3, on="cross-validation", loso_fold_epochs=6)  # fmt: skip
     assert "leave-one-source-out over 3" in facts.summary
+    assert facts.summary.endswith("; fold models trained 6 epochs, without augmentation")
+    assert facts.leave_one_source_out
     assert type(facts).from_dict(facts.to_dict()) == facts
     assert not type(facts).from_dict({"on": "val"}).leave_one_source_out  # an old stored run
 

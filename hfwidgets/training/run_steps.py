@@ -214,14 +214,10 @@ def assess_run(
         )
         facts = validation_facts(
             labels, classes=classes, n_groups=plan.n_groups, grouped=plan.split.grouped,
-            folds=len(plan.folds), on="cross-validation", leave_one_source_out=plan.loso,
+            folds=len(plan.folds), on="cross-validation",
+            loso_fold_epochs=plan.fold_config.epochs if plan.loso else 0,
             reason="" if plan.split.grouped else f"fewer than {config.folds} sessions/sources",
         )  # fmt: skip
-        if plan.loso:  # say which recipe the figure is of
-            fold = plan.fold_config
-            epochs = f"{fold.epochs} epoch{'s' if fold.epochs != 1 else ''}"
-            recipe = f"fold models trained {epochs}, without augmentation"
-            facts = dataclasses.replace(facts, summary=f"{facts.summary}; {recipe}")
         splits = plan.folds
     else:
         on: EvaluatedOn = "val" if len(result.val_index) else "train"

@@ -300,7 +300,7 @@ def validation_facts(
     folds: int = 0,
     reason: str = "",
     on: EvaluatedOn = "val",
-    leave_one_source_out: bool = False,
+    loso_fold_epochs: int = 0,
 ) -> ValidationFacts:
     """What a validation figure is measured on, and a warning when it is too small to trust.
 
@@ -311,8 +311,9 @@ def validation_facts(
         sessions/sources in the project), ``grouped`` (validation windows come only from groups
         training did not see), ``folds`` (0: one hold-out split), ``on`` (``"val"``,
         ``"cross-validation"`` or ``"train"``), ``reason`` (why not grouped), ``warnings``
-        (sentences for the user), ``summary`` (one line) and ``leave_one_source_out`` (the
-        ``folds`` each held out one session/source: the summary says so).
+        (sentences for the user), ``summary`` (one line) and ``leave_one_source_out``: with
+        ``loso_fold_epochs > 0`` the ``folds`` each held out one session/source, their models
+        trained that many epochs without augmentation, and the summary says both.
     """
     val_labels = np.asarray(val_labels, dtype=np.int64)
     per_class = {name: int((val_labels == i).sum()) for i, name in enumerate(classes)}
@@ -338,10 +339,12 @@ def validation_facts(
     sessions = (
         f"{n_groups} session{'s' if n_groups != 1 else ''}/source{'s' if n_groups != 1 else ''}"
     )
-    if leave_one_source_out:
+    if loso_fold_epochs > 0:
+        epochs = f"{loso_fold_epochs} epoch{'s' if loso_fold_epochs != 1 else ''}"
         summary = (
             f"measured on {len(val_labels)} windows by leave-one-source-out over {folds} "
-            f"sessions/sources (each held out once), grouped (no session on both sides)"
+            f"sessions/sources (each held out once), grouped (no session on both sides); "
+            f"fold models trained {epochs}, without augmentation"
         )
     else:
         summary = (
@@ -358,5 +361,5 @@ def validation_facts(
         reason=reason,
         warnings=tuple(warnings),
         summary=summary,
-        leave_one_source_out=leave_one_source_out,
+        leave_one_source_out=loso_fold_epochs > 0,
     )
