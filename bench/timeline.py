@@ -11,7 +11,8 @@ holding all 540,000 values in the page). The bench checks that both draw the sam
 here, Playwright): the time until the page has drawn the hour, and redraws per second while the
 kernel pans the view.
 
-Usage: ``python bench/timeline.py [--hours H] [--pans N] [--columns C] [--browser] [--json]``
+Usage: ``python bench/timeline.py [--hours H] [--pans N] [--columns C] [--browser [--pace HZ]]
+[--json]``
 """
 
 from __future__ import annotations
@@ -50,7 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--pans", type=int, default=40)
-    parser.add_argument("--columns", type=int, default=1000)
+    parser.add_argument("--columns", type=int, default=600)
+    parser.add_argument(
+        "--pace", type=float, default=0.0,
+        help="pans per second in Chromium (default 0: as fast as the kernel can; a drag: 60)",
+    )  # fmt: skip
     parser.add_argument("--browser", action="store_true", help="also measure in Chromium")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -99,7 +104,9 @@ def main() -> None:
         if args.browser:
             from timeline_browser import browser_rows  # beside this script
 
-            browser = browser_rows(Path(tmp) / "proj", pans=args.pans, columns=args.columns)
+            browser = browser_rows(
+                Path(tmp) / "proj", pans=args.pans, columns=args.columns, pace=args.pace
+            )
     rows = [
         {
             "step": "open 1 h",

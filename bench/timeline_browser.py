@@ -5,7 +5,8 @@ shown by SessionTimeline and by a plain bqplot Figure holding every sample, in o
 *Open*: from running the cell that builds and shows the widget (the project and the imports
 are already loaded by the cell before it) to the first frame in which the page's trace path
 holds the session (polled every animation frame). *Pan*: a cell moves a 10-minute view by a
-tenth of it ``pans`` times from the kernel, as fast as it can (the timeline's ``set_view``:
+tenth of it ``pans`` times from the kernel, as fast as it can or ``pace`` times a second (a
+drag's pointer events come at about 60 a second) (the timeline's ``set_view``:
 the envelope recomputed and sent; the plain figure: its x scale's ``min``/``max``, every sample
 already in the page). A MutationObserver on the trace paths stamps each change and a
 requestAnimationFrame loop counts the frames that showed a change; *redraws/s* is those frames
@@ -59,6 +60,8 @@ start = time.perf_counter()
 for k in range({pans}):
     lo = (k + 1) * {view} / 10
     {pan}
+    if {pace}:
+        time.sleep(max(0.0, start + (k + 1) / {pace} - time.perf_counter()))
 kernel_pans_per_s = {pans} / (time.perf_counter() - start)
 """
 _FIGURE = {"timeline": ".hfw-timeline .bqplot", "plain": ".hfw-bench-plain"}
@@ -142,8 +145,11 @@ def _measure(page: Any, lab: Any, name: str, kind: str) -> dict[str, Any]:
             "span_s": span_s}  # fmt: skip
 
 
-def browser_rows(project_dir: Path, *, pans: int, columns: int) -> list[dict[str, Any]]:
-    """Open and pan both views of the session in ``project_dir`` (moved under a lab root)."""
+def browser_rows(
+    project_dir: Path, *, pans: int, columns: int, pace: float = 0.0
+) -> list[dict[str, Any]]:
+    """Open and pan both views of the session in ``project_dir`` (under a lab root started
+    here); ``pace``: pans per second the kernel asks for (0: as fast as it can)."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS
@@ -152,7 +158,9 @@ def browser_rows(project_dir: Path, *, pans: int, columns: int) -> list[dict[str
     root = project_dir.parent
     for kind in ("timeline", "plain"):
         show = _SHOW[kind].format(columns=columns)
-        pan = _PAN_CELL.format(pans=pans, view=VIEW_S, pan=_PAN[kind].format(view=VIEW_S))
+        pan = _PAN_CELL.format(
+            pans=pans, view=VIEW_S, pan=_PAN[kind].format(view=VIEW_S), pace=float(pace)
+        )
         _notebook(root / f"bench-{kind}.ipynb", [_SETUP, show, pan])
     results: dict[str, dict[str, Any]] = {}
     server = start_lab(root)

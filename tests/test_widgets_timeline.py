@@ -105,3 +105,31 @@ def test_a_run_shows_counts_and_a_false_count_becomes_an_other_window(
     assert window.label == "other"
     assert run.candidates == []
     assert run.label_button.disabled
+
+
+def test_a_pan_moves_the_time_axis_and_sends_the_traces_as_fractions_of_the_view(
+    timeline: SessionTimeline,
+) -> None:
+    # The traces sit on a scale of their own that never moves (bqplot redraws a line each time
+    # its scale moves), so a pan redraws them once, from points given across the view.
+    timeline.run.set_predictor(JoltPredictor(full_g=0.5), run_id=1)
+    timeline.set_view(10.0, 20.0)
+    timeline.pan(0.5)
+    assert timeline.view == pytest.approx((15.0, 25.0))
+    for lines, env in (
+        (timeline.trace_lines, timeline.envelope),
+        (timeline.run.prob_lines, timeline.run.prob_lines.envelope),
+    ):
+        assert (lines.scale.min, lines.scale.max) == (0.0, 1.0)
+        assert env is not None
+        x = np.asarray(lines.lines.x).reshape(env.t_by_channel.shape)  # one row: bqplot's 1-D
+        np.testing.assert_allclose(15.0 + x * 10.0, env.t_by_channel, atol=1e-9)
+        np.testing.assert_allclose(np.asarray(lines.lines.y).reshape(x.shape), env.y.T)
+        inside = (x >= 0.0) & (x <= 1.0)
+        assert inside.mean() > 0.9  # one sample beyond each edge, the rest in view
+    trace = timeline.run.trace
+    assert trace is not None
+    in_view = trace.prob[(trace.t >= 15.0) & (trace.t <= 25.0)]
+    drawn = timeline.run.prob_lines.envelope
+    assert drawn is not None
+    assert float(drawn.y.max()) == pytest.approx(float(in_view.max()), abs=1e-6)

@@ -20,11 +20,11 @@ import ipywidgets as w
 import numpy as np
 
 from hfwidgets.store.marks import Mark
-from hfwidgets.timeline.envelope import Envelope, view_envelope
+from hfwidgets.timeline.envelope import Envelope
 from hfwidgets.timeline.session_picture import AXIS_COLOURS, class_colour
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.keys import KeyMap, attach_keys
-from hfwidgets.widgets.timeline_layers import MarkLayers
+from hfwidgets.widgets.timeline_layers import EnvelopeLines, MarkLayers
 from hfwidgets.widgets.timeline_run import TimelineRun
 
 __all__ = ["MODES", "SessionTimeline"]
@@ -53,13 +53,14 @@ class SessionTimeline(w.VBox):
     session_id : int, optional
         The session shown first (default: the newest).
     columns : int
-        Points per axis drawn across the plot (about its width in pixels).
+        Envelope bins across the plot, two points each (`EnvelopeLines`): 600 draws a point per
+        pixel on a 1200-pixel plot (what each costs the browser: ``bench/timeline.py``).
     keyboard : bool
         Class keys, ``z`` and arrows over the widget (ipyevents).
     """
 
     def __init__(
-        self, project: Any, *, session_id: int | None = None, columns: int = 1000,
+        self, project: Any, *, session_id: int | None = None, columns: int = 600,
         keyboard: bool = True,
     ) -> None:  # fmt: skip
         self.project = project
@@ -70,14 +71,13 @@ class SessionTimeline(w.VBox):
         self.envelope: Envelope | None = None
         self.session_id: int | None = None
         self._t = np.zeros(0)
-        self._xyz = np.zeros((0, 3), np.float32)
         self.xs = bq.LinearScale(min=0.0, max=1.0)
         self.ys = bq.LinearScale()
         scales = {"x": self.xs, "y": self.ys}
-        self.traces = bq.Lines(
-            x=np.zeros((3, 2)), y=np.zeros((3, 2)), scales=scales, colors=list(AXIS_COLOURS),
-            stroke_width=1,
-        )  # fmt: skip
+        self.trace_lines = EnvelopeLines(
+            self.ys, channels=3, columns=self.columns, colors=list(AXIS_COLOURS), stroke_width=1
+        )
+        self.traces = self.trace_lines.lines
         self.layers = MarkLayers(self.classes, scales)
         self.regions, self.events = self.layers.regions, self.layers.events
         self.windows = self.layers.windows
@@ -106,7 +106,9 @@ class SessionTimeline(w.VBox):
             b.layout = w.Layout(width="44px" if b is not self.whole else "auto")
         self.message = w.HTML()
         self.counts = w.HTML()
-        self.run = TimelineRun(project, x_scale=self.xs, on_labelled=self._after_candidate)
+        self.run = TimelineRun(
+            project, x_scale=self.xs, on_labelled=self._after_candidate, columns=self.columns
+        )
         every = KeyMap.for_classes(self.classes).bindings
         self.keymap = KeyMap({k: a for k, a in every.items() if a not in _NOT_HERE})
         super().__init__(
@@ -180,9 +182,10 @@ class SessionTimeline(w.VBox):
             return
         record = self.project.session(session_id)
         self.session_id = int(session_id)
-        self._t, self._xyz = record.t, record.xyz
+        self._t = record.t
+        self.trace_lines.show(record.t, record.xyz)
         if self._t.size:
-            low, high = float(self._xyz.min()), float(self._xyz.max())
+            low, high = float(record.xyz.min()), float(record.xyz.max())
             pad = max(0.1, (high - low) * 0.05)
             self.ys.min, self.ys.max = low - pad, high + pad
         self.run.show_session(record)
@@ -232,11 +235,8 @@ class SessionTimeline(w.VBox):
         """Draw the envelope of the current view (what a pan or zoom triggers)."""
         if self._t.size < 2 or not self.xs.max > self.xs.min:
             return None
-        env = view_envelope(
-            self._t, self._xyz, start=self.view[0], end=self.view[1], columns=self.columns
-        )
-        with self.traces.hold_sync():
-            self.traces.x, self.traces.y = env.t_by_channel, env.y.T
+        env = self.trace_lines.draw(*self.view)
+        self.run.draw_view(*self.view)
         self.envelope = env
         self.redraws += 1
         return env

@@ -1,4 +1,6 @@
-"""MarkLayers: the bqplot marks a timeline shades its marks and windows with, one per class.
+"""The layers of a timeline: `EnvelopeLines` draws a long series as the envelope of the view,
+`MarkLayers` shades marks and windows, one bqplot mark per class.
+
 
 Regions are filled rectangles spanning the plot's height, events vertical lines, and the
 session's windows (captured or cut from marks) a thin band along the top, all in their class's
@@ -13,11 +15,13 @@ from typing import Any
 
 import bqplot as bq
 import numpy as np
+from numpy.typing import NDArray
 
 from hfwidgets.datamap.scatter import UNLABELLED_COLOUR
+from hfwidgets.timeline.envelope import Envelope, view_envelope
 from hfwidgets.timeline.session_picture import class_colour
 
-__all__ = ["MarkLayers"]
+__all__ = ["EnvelopeLines", "MarkLayers"]
 
 _EMPTY = np.zeros((1, 2))
 _FAR = 1e3  # beyond any reading: a region's shading spans the plot's height
@@ -37,6 +41,48 @@ def _set(lines: bq.Lines, x: list[list[float]], y: list[float]) -> None:
             lines.x = np.array(x)
             lines.y = np.tile(y, (len(x), 1))
         lines.visible = bool(x)
+
+
+class EnvelopeLines:
+    """A long series (``values`` [n, channels] at times ``t``) drawn as the min/max envelope
+    of the view, ``columns`` bins across the plot (`hfwidgets.timeline.view_envelope`).
+
+    The points go to the page as fractions of the view (0 at its start, 1 at its end) on a
+    scale of their own that never moves. bqplot redraws a Lines mark whenever its x scale moves,
+    and each redraw interpolates the old path string into the new one (d3 transitions, even at
+    duration 0); a trace on the time scale would be drawn twice per pan (for the scale's
+    message, then for the new envelope), so here a pan is one redraw. Axes, marks and selectors
+    stay on the time scale. ``lines`` is the bqplot mark, ``envelope`` the one drawn last.
+    """
+
+    def __init__(
+        self, y_scale: bq.LinearScale, *, channels: int, columns: int, **style: Any
+    ) -> None:
+        self.columns = int(columns)
+        self.scale = bq.LinearScale(min=0.0, max=1.0)
+        self.lines = bq.Lines(
+            x=np.zeros((channels, 2)), y=np.zeros((channels, 2)),
+            scales={"x": self.scale, "y": y_scale}, **style,
+        )  # fmt: skip
+        self.envelope: Envelope | None = None
+        self._t: NDArray[np.float64] = np.zeros(0)
+        self._values: NDArray[np.float32] = np.zeros((0, channels), np.float32)
+
+    def show(self, t: NDArray[np.float64], values: NDArray[Any]) -> None:
+        """Hold another series (drawn at the next `draw`)."""
+        self._t = np.asarray(t, dtype=np.float64)
+        self._values = np.asarray(values, dtype=np.float32).reshape(self._t.size, -1)
+
+    def draw(self, start: float, end: float) -> Envelope | None:
+        """Draw the envelope from ``start`` to ``end`` (s); None when there is nothing to draw."""
+        if self._t.size < 2 or not end > start:
+            return None
+        env = view_envelope(self._t, self._values, start=start, end=end, columns=self.columns)
+        with self.lines.hold_sync():
+            self.lines.x = (env.t_by_channel - start) / (end - start)
+            self.lines.y = env.y.T
+        self.envelope = env
+        return env
 
 
 class MarkLayers:

@@ -19,6 +19,7 @@ from hfwidgets.timeline.model_view import (
     model_trace,
 )
 from hfwidgets.widgets._html import esc
+from hfwidgets.widgets.timeline_layers import EnvelopeLines
 
 __all__ = ["NO_RUN", "TimelineRun"]
 
@@ -38,6 +39,8 @@ class TimelineRun(w.VBox):
         Called with the stored mark when a candidate is labelled.
     positive : str
         The counted class.
+    columns : int
+        Envelope bins of the probability across the plot (as the timeline's traces).
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class TimelineRun(w.VBox):
         x_scale: bq.LinearScale,
         on_labelled: Callable[[Any], object],
         positive: str = "high-five",
+        columns: int = 600,
     ) -> None:
         self.project = project
         self.positive = positive
@@ -57,9 +61,11 @@ class TimelineRun(w.VBox):
         self.candidates: list[Candidate] = []
         self._session: Any = None
         self._marks: Sequence[Any] = ()
+        self.x_scale = x_scale
         ys = bq.LinearScale(min=0.0, max=1.0)
         scales = {"x": x_scale, "y": ys}
-        self.prob_line = bq.Lines(x=np.zeros(2), y=np.zeros(2), scales=scales, colors=["#333"])
+        self.prob_lines = EnvelopeLines(ys, channels=1, columns=columns, colors=["#333"])
+        self.prob_line = self.prob_lines.lines
         self.threshold_line = bq.Lines(
             x=np.zeros(2), y=np.zeros(2), scales=scales, colors=["#999"], line_style="dashed"
         )
@@ -141,13 +147,19 @@ class TimelineRun(w.VBox):
         self.trace = trace
         first, last = float(record.t[0]), float(record.t[-1])
         counts = np.asarray(trace.counts, dtype=float)
+        self.prob_lines.show(trace.t, trace.prob)
         with self.figure.hold_sync():
-            self.prob_line.x, self.prob_line.y = trace.t, trace.prob
+            self.draw_view(float(self.x_scale.min), float(self.x_scale.max))
             self.threshold_line.x = np.array([first, last])
             self.threshold_line.y = np.array([trace.threshold] * 2)
             self.count_marks.x, self.count_marks.y = counts, np.full(counts.size, 0.97)
             self.figure.layout.display = ""
         self._list_candidates()
+
+    def draw_view(self, start: float, end: float) -> None:
+        """Draw the probability from ``start`` to ``end`` (s): the timeline's view moved."""
+        if self.trace is not None:
+            self.prob_lines.draw(start, end)
 
     def _list_candidates(self) -> None:
         trace = self.trace
