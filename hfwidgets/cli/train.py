@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
@@ -157,14 +158,14 @@ def register(subparsers: Any) -> None:
     """Add the ``train`` subcommand."""
     from hfwidgets.training.config import add_config_arguments
 
-    p = subparsers.add_parser(
+    p = project_command(
+        subparsers,
         "train",
+        func=_run,
         help="fine-tune a CNN on a project's labelled windows",
         description="Fine-tune a torchvision backbone on the scalograms of a project's "
         "labelled windows; the checkpoint and metrics are stored in the project.",
     )
-    p.add_argument("--project", required=True, help="project folder")
     add_config_arguments(p)
     p.add_argument("--resume", type=int, default=None, metavar="RUN", help="continue run RUN")
     p.add_argument("--json", action="store_true", help="print one JSON object last")
-    p.set_defaults(func=_run)
