@@ -6,7 +6,9 @@ stdout line: ``{"run", "accuracy", "classes", "confusion", "per_class", "seconds
 measured on (windows, sessions/sources, grouped or cross-validated), ``baseline`` is MiniRocket's
 accuracy on the same windows, ``warnings`` (also on stderr) say when the figure is too small to
 trust, ``models`` holds the validation figure of the CNN, the baseline and their fusion, and
-``chosen`` the one the run counts with (``hfw runs use RUN MODEL`` changes it).
+``chosen`` the one the run counts with (``hfw runs use RUN MODEL`` changes it), and
+``augment_check`` the augmented CNN against one trained without augmentation on the same
+validation windows (``{"augmented", "plain", "n"}``; the better was kept; ``null`` when not made).
 The options are those of :func:`hfwidgets.training.config.add_config_arguments`, shared with
 the distributed launcher.
 """
@@ -87,6 +89,8 @@ def figure_lines(metrics: RunMetrics) -> list[str]:
             for name, f in metrics.models.items()
         )
         lines.append(f"models on validation: {figures}; counts with: {metrics.chosen}")
+    if metrics.augment_check is not None:
+        lines.append(metrics.augment_check.summary)
     return lines
 
 
@@ -117,6 +121,7 @@ def train_summary(record: RunRecord, *, mode: str, seconds: float) -> dict[str, 
             for name, f in metrics.models.items()
         },
         "chosen": metrics.chosen,
+        "augment_check": stored.get("augment_check"),
     }
 
 

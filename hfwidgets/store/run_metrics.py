@@ -18,6 +18,7 @@ from typing import Any, Literal, cast
 __all__ = [
     "MODEL_NAMES",
     "RECORD_VERSION",
+    "AugmentCheck",
     "BaselineFigure",
     "ClassFigure",
     "EpochFigures",
@@ -197,6 +198,46 @@ class BaselineFigure:
 
 
 @dataclass(frozen=True)
+class AugmentCheck:
+    """Augmentation against none on the run's own validation windows.
+
+    A run that augments also trains once without augmentation on the same split; the model
+    that scores better on the validation windows is kept (the augmented one when they tie), so
+    augmentation never makes a run worse than none on its own validation.
+    """
+
+    augmented: float | None
+    plain: float | None
+    n: int = 0
+
+    @property
+    def kept(self) -> Literal["augmented", "plain"]:
+        """Which model the run kept: ``"plain"`` only when it scored strictly better."""
+        if self.plain is not None and (self.augmented is None or self.plain > self.augmented):
+            return "plain"
+        return "augmented"
+
+    @property
+    def summary(self) -> str:
+        """One line for the person: which was kept, both figures and on what."""
+
+        def figure(value: float | None) -> str:
+            return "-" if value is None else f"{value:.3f}"
+
+        with_it, without = figure(self.augmented), figure(self.plain)
+        if self.kept == "plain":
+            head = f"kept the model trained without augmentation ({without} against {with_it})"
+        else:
+            head = f"kept augmentation ({with_it} against {without} without it)"
+        return f"{head} on the same {self.n} validation windows"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AugmentCheck:
+        """Read :func:`dataclasses.asdict` output."""
+        return cls(_float(data.get("augmented")), _float(data.get("plain")), _int(data.get("n")))
+
+
+@dataclass(frozen=True)
 class ModelFigure:
     """One model of a run on the run's validation windows.
 
@@ -262,6 +303,9 @@ class RunMetrics:
     models, chosen
         :class:`ModelFigure` of each model the run has (CNN, baseline, fusion) and the one the
         run counts with (the best on validation, or the person's choice).
+    augment_check : AugmentCheck or None
+        The augmented CNN against one trained without augmentation on the same validation
+        windows, and which was kept (``None``: the run did not augment, or was not compared).
     extra : mapping
         Keys this version does not know, kept so that rewriting a record loses nothing.
     """
@@ -289,6 +333,7 @@ class RunMetrics:
     replicas_identical: bool | None = None
     models: Mapping[ModelName, ModelFigure] = field(default_factory=dict)
     chosen: ModelName = "cnn"
+    augment_check: AugmentCheck | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def choose(self, model: ModelName) -> RunMetrics:
@@ -334,6 +379,8 @@ class RunMetrics:
             out["validation"] = self.validation.to_dict()
         if self.baseline is not None:
             out["baseline"] = self.baseline.to_dict()
+        if self.augment_check is not None:
+            out["augment_check"] = dataclasses.asdict(self.augment_check)
         for key in _OPTIONAL:
             value = getattr(self, key)
             if value is None or value == "":
@@ -370,6 +417,7 @@ class RunMetrics:
             if k in MODEL_NAMES
         }
         chosen = data.get("chosen")
+        check = data.get("augment_check")
         world = data.get("world_size")
         same = data.get("replicas_identical")
         return cls(
@@ -403,5 +451,6 @@ class RunMetrics:
             replicas_identical=same if isinstance(same, bool) else None,
             models=models,
             chosen=model_name(chosen) if chosen in models else "cnn",
+            augment_check=AugmentCheck.from_dict(check) if isinstance(check, Mapping) else None,
             extra={k: v for k, v in data.items() if k not in known},
         )

@@ -148,6 +148,13 @@ class TrainConfig:
         With ``folds=0``, ``group_split`` and between 2 and this many sessions/sources, measure
         by leave-one-source-out (one model per source held out, pooled; then one model trains on
         all: :func:`~hfwidgets.training.loso.loso_folds`) instead of one hold-out split. 0: never.
+    augment_check : bool
+        When a run augments and holds out validation windows, train once more without
+        augmentation on the same split and keep that model if it scores better on validation
+        (:func:`~hfwidgets.training.validation.check_augmentation`): augmentation never makes a
+        run worse than none on its own validation. The no-augmentation fit caches its frozen
+        prefix, so it costs a fraction of the run. Not made for cross-validated runs (``folds``,
+        leave-one-source-out), whose stored model has no validation windows to choose on.
     """
 
     model: str = "mobilenet_v2"
@@ -179,6 +186,7 @@ class TrainConfig:
     baseline: bool = True
     label_smoothing: float = 0.0
     loso_max_sources: int = 6
+    augment_check: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frozen", tuple(self.frozen))
@@ -326,6 +334,13 @@ def add_config_arguments(
         "the training windows (default on; windows without gravity are left unchanged)",
     )
     parser.add_argument(
+        "--augment-check",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="when augmenting, also train without augmentation on the same split and keep "
+        "whichever scores better on validation (default on)",
+    )
+    parser.add_argument(
         "--rotation-deg",
         type=float,
         default=None,
@@ -388,6 +403,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         patience=args.patience,
         seed=args.seed,
         augment=args.augment,
+        augment_check=args.augment_check,
         folds=args.folds,
         rotation_deg=args.rotation_deg,
         group_split=args.group_split,

@@ -48,6 +48,7 @@ from hfwidgets.training.split import (
 from hfwidgets.training.trainer import FitResult, RenderFn, Trainer
 from hfwidgets.training.validation import (
     augments_anything,
+    check_augmentation,
     cross_validate,
     make_renderer,
     plan_split,
@@ -163,6 +164,9 @@ def fit_run(
 ) -> tuple[FitResult, CrossValidated | None]:
     """Train the run's model (after the cross-validation folds, when there are folds).
 
+    A run that augments, holds out validation windows and is not a resume also trains without
+    augmentation on the same split and keeps the better model on validation
+    (:func:`~hfwidgets.training.validation.check_augmentation`, ``config.augment_check``).
     Returns the fit and the folds' pooled figure with the out-of-fold class probabilities
     (``None`` without folds, or when stopped).
     Raises :class:`StopRequested` when Stop came before training began.
@@ -181,6 +185,19 @@ def fit_run(
         render=plan.render, checkpoint_path=checkpoint_path, resume=resume,
         checkpoint_extra=plan.checkpoint_extra, run_id=run_id,
     )  # fmt: skip
+    if (
+        trainer.config.augment
+        and plan.config.augment_check
+        and plan.folds is None
+        and not resume
+        and result.status == "finished"
+        and len(result.val_index)
+    ):
+        result = check_augmentation(
+            result, data.images, data.labels, ids=data.ids, classes=data.classes,
+            config=trainer.config, checkpoint_path=checkpoint_path,
+            checkpoint_extra=plan.checkpoint_extra, run_id=run_id, stop_event=stop_event,
+        )  # fmt: skip
     return result, cv
 
 

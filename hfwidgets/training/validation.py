@@ -3,32 +3,36 @@
 :func:`train_project <hfwidgets.training.runner.train_project>` asks this module three things:
 which windows validate (:func:`plan_split`, whole sessions/sources when there are several), how
 well k models each trained without one fold do on it (:func:`cross_validate`), and how the
-MiniRocket baseline does on the same split (:func:`run_baseline`).
+MiniRocket baseline does on the same split (:func:`run_baseline`). It also keeps augmentation
+from costing a run anything on its own validation (:func:`check_augmentation`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hfwidgets.store.run_metrics import BaselineFigure, RunMetrics
+from hfwidgets.store.run_metrics import AugmentCheck, BaselineFigure, RunMetrics
 from hfwidgets.training.augment import AugmentSettings, augmented_renderer
 from hfwidgets.training.baseline import BaselineOutputs
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.fusion import cnn_probabilities
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import SplitPlan, grouped_split, stratified_split
-from hfwidgets.training.trainer import RenderFn, Trainer
+from hfwidgets.training.trainer import FitResult, RenderFn, Trainer
 
 __all__ = [
     "augment_settings",
     "augments_anything",
+    "check_augmentation",
     "cross_validate",
     "make_renderer",
     "plan_split",
@@ -126,6 +130,54 @@ def cross_validate(
         labels[done], pred[done], classes=classes, ids=ids[done], on="cross-validation"
     )
     return metrics, proba
+
+
+def check_augmentation(
+    augmented: FitResult,
+    images: NDArray[Any],
+    labels: NDArray[Any],
+    *,
+    ids: NDArray[Any],
+    classes: Sequence[str],
+    config: TrainConfig,
+    checkpoint_path: Path | None = None,
+    checkpoint_extra: dict[str, Any] | None = None,
+    run_id: int | None = None,
+    stop_event: threading.Event | None = None,
+) -> FitResult:
+    """The better of ``augmented`` and a model trained without augmentation on its split.
+
+    The plain model trains with ``config`` less its augmentation (so its frozen prefix is cached)
+    on ``augmented``'s training windows and is scored on the same validation windows. It
+    replaces ``augmented`` (and its checkpoint at ``checkpoint_path``) only when it scores
+    strictly better; either way the returned fit's metrics carry the
+    :class:`~hfwidgets.store.run_metrics.AugmentCheck` with both figures. A plain fit that Stop
+    ended leaves ``augmented`` as it was, without a check.
+    """
+    trial = None
+    if checkpoint_path is not None:
+        checkpoint_path = Path(checkpoint_path)
+        trial = checkpoint_path.with_name(f"{checkpoint_path.stem}.plain{checkpoint_path.suffix}")
+    trainer = Trainer(dataclasses.replace(config, augment=False), classes=classes,
+                      stop_event=stop_event)  # fmt: skip
+    try:
+        plain = trainer.fit(
+            images, labels, ids=ids, split=(augmented.train_index, augmented.val_index),
+            checkpoint_path=trial, checkpoint_extra=checkpoint_extra, run_id=run_id,
+        )  # fmt: skip
+        if plain.status != "finished":
+            return augmented
+        check = AugmentCheck(augmented.metrics.accuracy, plain.metrics.accuracy, plain.metrics.n)
+        log.info("augmentation check: %s", check.summary)
+        kept = augmented
+        if check.kept == "plain":
+            kept = plain
+            if trial is not None and checkpoint_path is not None:
+                os.replace(trial, checkpoint_path)
+        return dataclasses.replace(kept, metrics=kept.metrics.replace(augment_check=check))
+    finally:
+        if trial is not None:
+            trial.unlink(missing_ok=True)
 
 
 def run_baseline(

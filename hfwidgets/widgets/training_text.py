@@ -41,6 +41,8 @@ def figure_html(metrics: RunMetrics) -> str:
             )
             + ")"
         )
+    if metrics.augment_check is not None:
+        parts.append(esc(metrics.augment_check.summary))
     text = "".join(f" · {part}" for part in parts)
     for warning in validation.warnings if validation is not None else ():
         text += f"<br><span style='color:#a00'>{esc(warning)}</span>"
