@@ -414,7 +414,7 @@ def test_a_weights_error_names_the_dropdown_option_to_pick(
             "; options: weights='DEFAULT' (torchvision downloads into /root/.cache), "
             "weights=PATH (a local state dict), or weights='none' (random initialisation)"
         )
-        bench._after_training(FitEnded("failed", error=error, run_id=1))
+        bench.follower.after_training(FitEnded("failed", error=error, run_id=1))
         shown = bench.training.progress_html.value
         assert "weights=" not in shown
         assert "PATH" not in shown

@@ -45,7 +45,7 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(trained):
         assert wb.data_map in train_tab.children
         assert wb.data_map.run_id == run_id  # the restored run, ready for "Draw map"
         assert wb.labeler.suggestion_run == run_id
-        wb._after_training(FitEnded(status="finished", run_id=run_id))
+        wb.follower.after_training(FitEnded(status="finished", run_id=run_id))
         assert wb.data_map.join(120.0)
         data_map = wb.data_map.data_map
         assert data_map is not None

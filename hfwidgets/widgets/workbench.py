@@ -36,7 +36,7 @@ from hfwidgets.widgets.workbench_choices import (
     follow_classes,
     make_model_picker,
 )
-from hfwidgets.widgets.workbench_runs import RunFollowing
+from hfwidgets.widgets.workbench_runs import RunFollower
 from hfwidgets.widgets.workbench_view import BringIntoView
 
 __all__ = ["BROWSER", "SETTINGS_KEY", "SIMULATED", "Workbench"]
@@ -48,7 +48,7 @@ TAB_TITLES = ("Capture & label", "Model & freeze", "Train", "Live")
 _OPEN: dict[str, Workbench] = {}  # the open Workbench of each project folder
 
 
-class Workbench(RunFollowing, w.VBox):
+class Workbench(w.VBox):
     """Capture, label, choose and freeze a backbone, train and count live, for one project.
 
     Parameters
@@ -140,8 +140,11 @@ class Workbench(RunFollowing, w.VBox):
         self.guide = Guide(project)
         self.runs = RunList(project)
         self.data_map = DataMapView(project, model=self.picker.value, weights=self.picker.weights)
-        self.live_note = w.HTML("<small>No run counts live yet: train one (Train tab).</small>")
-        self._live_run_id: int | None = None
+        self.follower = RunFollower(
+            project, training=self.training, runs=self.runs, live=self.live,
+            labeler=self.labeler, data_map=self.data_map, picker=self.picker,
+        )  # fmt: skip
+        self.live_note = self.follower.note
         self._wire()
         self.port_picker = self._make_sensor_menu(source)
         self.capture_area = w.VBox([self.port_picker, self.plot, self.labeler, self.guide])
@@ -176,7 +179,7 @@ class Workbench(RunFollowing, w.VBox):
         self.into_view = BringIntoView()
         super().__init__([header, self.tabs, self.into_view])
         self.add_class("hfw-workbench")
-        self._restore_last_run()
+        self.follower.restore_last_run()
         _OPEN[self._key] = self
         self.start()
 
@@ -282,16 +285,13 @@ class Workbench(RunFollowing, w.VBox):
             self.training.val_fraction,
         ):
             control.observe(lambda _c: self._save_state(), "value")
-        self.training.on_fit_end(self._after_training)
         # A confusion-matrix cell opens its windows in the labeler: bring its tab to the front.
         self.training.confusion.on_open(lambda _ids, _title: self._show_tab(0))
-        self.runs.on_use(self._load_predictor)
         # A point of the data map opens its window in the labeler; the map's pass over every
         # window gives review its suggestions (order: least confident first).
         self.data_map.on_open(self._open_windows)
         self.data_map.on_suggestions(self.labeler.set_suggestions)
         self.picker.observe(lambda _c: self._map_backbone(), ["value", "weights"])
-        self.runs.on_delete(self._run_deleted)
         # Counts move with every label: the guide and the Train tab's plan follow them.
         counts = getattr(self.labeler, "counts_html", None)
         if counts is not None:
