@@ -141,6 +141,10 @@ def test_a_run_has_three_models_and_counts_with_the_best_on_validation(trained, 
         result = evaluate_folder(project, path.parent / "heldout", run_id=run_id)
     assert result["model"] == metrics.chosen
     assert result["accuracy"] >= 0.9  # the baseline's skill, not the untrained CNN's
+    # Every model of the run is scored on the same held-out windows; the chosen one is the figure.
+    assert set(result["models"]) == {"cnn", "baseline", "fusion"}
+    assert result["models"][metrics.chosen] == pytest.approx(result["accuracy"])
+    assert result["models"]["baseline"] > result["models"]["cnn"]
     # The person's choice: the CNN, from the command line; the JSON says so.
     assert main(["runs", "use", str(run_id), "cnn", "--project", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip())["chosen"] == "cnn"

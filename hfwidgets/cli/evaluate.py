@@ -37,7 +37,7 @@ def evaluate_folder(
     from hfwidgets.store import Project, import_generic
     from hfwidgets.training.data import scalogram_images
     from hfwidgets.training.metrics import compute_metrics
-    from hfwidgets.training.predictor import load_predictor
+    from hfwidgets.training.predictor import load_predictor, model_probabilities
 
     predictor = load_predictor(project, run_id)
     with (
@@ -64,6 +64,10 @@ def evaluate_folder(
     proba = predictor.blend(windows, cnn)  # the run's chosen model: CNN, baseline or fusion
     true = [classes.index(r.label) for r in records]  # type: ignore[arg-type]
     figures = compute_metrics(true, proba.argmax(axis=1), classes=classes)
+    models = {}
+    if predictor.run_id is not None:  # every model of the run on the same windows
+        for name, p in model_probabilities(project, predictor.run_id, windows, cnn).items():
+            models[name] = float(np.mean(p.argmax(axis=1) == np.asarray(true)))
     stored = figures.to_dict()
     # Windows here are files, not project windows: name them by file, not by position.
     return {
@@ -73,6 +77,7 @@ def evaluate_folder(
         "true_labels": {records[i].source: name for i, name in figures.true_labels.items()},
         "run": predictor.run_id,
         "model": predictor.counts_with,
+        "models": models,
     }
 
 
@@ -93,6 +98,11 @@ def _run(args: argparse.Namespace) -> int:
         f"run {metrics['run']} ({metrics['model']} model): accuracy {metrics['accuracy']:.3f} "
         f"on {metrics['n']} windows"
     )
+    if len(metrics["models"]) > 1:
+        print(
+            "models on these windows: "
+            + ", ".join(f"{name} {acc:.3f}" for name, acc in metrics["models"].items())
+        )
     for name, row in metrics["per_class"].items():
         print(
             f"  {name:>12}: precision {row['precision']:.3f} recall {row['recall']:.3f} "

@@ -30,7 +30,7 @@ from hfwidgets.training.fusion import fuse
 if TYPE_CHECKING:
     from hfwidgets.store import Project
 
-__all__ = ["RunPredictor", "latest_run_id", "load_predictor"]
+__all__ = ["RunPredictor", "latest_run_id", "load_predictor", "model_probabilities"]
 
 
 class RunPredictor:
@@ -198,3 +198,28 @@ def load_predictor(project: Project, run_id: int | None = None) -> RunPredictor:
     except ValueError as exc:  # a damaged point must not stop the run from counting
         logging.getLogger(__name__).warning("%s; counting with the default settings", exc)
     return predictor
+
+
+def model_probabilities(
+    project: Project, run_id: int, windows: Sequence[np.ndarray], cnn_proba: np.ndarray
+) -> dict[ModelName, np.ndarray]:
+    """Class probabilities of each model run ``run_id`` has, given its CNN's ``cnn_proba``.
+
+    ``windows`` are the same windows as ``(n, 3)`` arrays at the run's rate. The CNN is always
+    there; the baseline and the fusion (with the run's weight) when the run stored them and the
+    baseline's arrays load. So ``hfw evaluate`` can say how every model of the run does on
+    held-out windows, not only the one it counts with.
+    """
+    out: dict[ModelName, np.ndarray] = {"cnn": np.asarray(cnn_proba)}
+    figures = project.run(run_id).metrics.models
+    if "baseline" not in figures:
+        return out
+    try:
+        baseline = load_baseline(project.baseline_path(run_id))
+    except ValueError as exc:
+        logging.getLogger(__name__).warning("run %s: baseline not scored: %s", run_id, exc)
+        return out
+    out["baseline"] = baseline.predict_proba(list(windows))
+    if "fusion" in figures:
+        out["fusion"] = fuse(cnn_proba, out["baseline"], figures["fusion"].cnn_weight)
+    return out
