@@ -20,7 +20,6 @@ from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._static import static_bundle
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.confusion import ConfusionMatrix, verdicts_from_metrics
-from hfwidgets.widgets.curves import TrainingCurves
 from hfwidgets.widgets.training_progress import PanelProgress
 from hfwidgets.widgets.training_text import describe_plan, figure_html, start_problem
 
@@ -93,7 +92,6 @@ class TrainingPanel(w.VBox):
         self._metrics_run: int | None = None
         self._runner_factory = runner_factory or default_runner
         self._fit_end = CallbackList("fit_end")
-        self._progress = PanelProgress(self)
         style = {"description_width": "initial"}
         # Fixed widths: in one HBox the slider's track was squeezed to 29 px; now each control
         # keeps a usable size and the row wraps in a narrow notebook.
@@ -156,10 +154,13 @@ class TrainingPanel(w.VBox):
         # A second click can arrive before the page has drawn Start disabled: it is not an error.
         self.start_button.on_click(lambda _b: self.start() if self.status != "running" else None)
         self.stop_button.on_click(lambda _b: self.stop())
-        self.epoch_bar = w.IntProgress(value=0, min=0, max=epochs, description="Epoch")
-        self.batch_bar = w.IntProgress(value=0, min=0, max=1, description="Batch")
         self.progress_html = w.HTML()
-        self.curves = TrainingCurves()
+        self._progress = PanelProgress(
+            epochs=epochs, say=self._say_progress, run_started=self._run_started,
+            ended=self._finish,
+        )  # fmt: skip
+        self.epoch_bar, self.batch_bar = self._progress.epoch_bar, self._progress.batch_bar
+        self.curves = self._progress.curves
         self.confusion = ConfusionMatrix()
         self.confusion.on_open(self._open_windows)
         self._bridge = EventBridge(self._apply, widgets=self._synced, name="hfw-training")
@@ -332,11 +333,14 @@ class TrainingPanel(w.VBox):
             self._progress(event)  # on the kernel's thread: the hooks may touch widgets
         self.curves.redraw()
 
-    def _finish(self, event: Any) -> None:
+    def _run_started(self, run_id: int) -> None:
+        self.run_id = run_id
+
+    def _finish(self, event: FitEnded) -> None:
         self.status = str(event.status)
         self._stopping = False
         self._set_running(False)
-        if getattr(event, "run_id", None) is not None:
+        if event.run_id is not None:
             self.run_id = int(event.run_id)
         if event.status == "failed":
             self._say(f"<span style='color:#a00'><b>Training failed:</b> {esc(event.error)}</span>")
