@@ -45,10 +45,14 @@ def trained(
     for window, label in zip(windows, labels, strict=True):
         project.add_window(window, rate_hz=RATE, source="simulated", label=label)
     # The default workflow a person gets from the Train tab: default scalograms (signed, band
-    # from the data) and the default recipe; only the MiniRocket baseline is left out (it
-    # measures nothing here and costs a numba compile).
+    # from the data) and the default recipe; only the MiniRocket baseline (it measures nothing
+    # here and costs a numba compile) and the augment check (a second whole fit) are left out.
     config = TrainConfig(
-        model="mobilenet_v2", weights=str(mobilenet_v2_weights), num_threads=2, baseline=False
+        model="mobilenet_v2",
+        weights=str(mobilenet_v2_weights),
+        num_threads=2,
+        baseline=False,
+        augment_check=False,
     )
     run_id = train_project(project, config)
     assert project_window_s(project) == pytest.approx(WINDOW_S)

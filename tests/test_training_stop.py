@@ -137,6 +137,7 @@ def test_stop_after_the_last_epoch_leaves_the_baseline_out(
     assert run.metrics.baseline is not None
     assert run.metrics.baseline.accuracy is None
     assert "Stop" in run.metrics.baseline.error
+    assert run.metrics.augment_check is None  # nor trained again without augmentation
     assert seen.of(FitEnded)[-1].status == "finished"
 
 

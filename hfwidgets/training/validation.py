@@ -24,6 +24,7 @@ from hfwidgets.store.run_metrics import AugmentCheck, BaselineFigure, RunMetrics
 from hfwidgets.training.augment import AugmentSettings, augmented_renderer
 from hfwidgets.training.baseline import BaselineOutputs
 from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.events import StopRequested
 from hfwidgets.training.fusion import cnn_probabilities
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import SplitPlan, grouped_split, stratified_split
@@ -151,9 +152,11 @@ def check_augmentation(
     on ``augmented``'s training windows and is scored on the same validation windows. It
     replaces ``augmented`` (and its checkpoint at ``checkpoint_path``) only when it scores
     strictly better; either way the returned fit's metrics carry the
-    :class:`~hfwidgets.store.run_metrics.AugmentCheck` with both figures. A plain fit that Stop
-    ended leaves ``augmented`` as it was, without a check.
+    :class:`~hfwidgets.store.run_metrics.AugmentCheck` with both figures. Stop pressed before
+    or during the plain fit leaves ``augmented`` as it was, without a check: the run is whole.
     """
+    if stop_event is not None and stop_event.is_set():
+        return augmented
     trial = None
     if checkpoint_path is not None:
         checkpoint_path = Path(checkpoint_path)
@@ -161,10 +164,13 @@ def check_augmentation(
     trainer = Trainer(dataclasses.replace(config, augment=False), classes=classes,
                       stop_event=stop_event)  # fmt: skip
     try:
-        plain = trainer.fit(
-            images, labels, ids=ids, split=(augmented.train_index, augmented.val_index),
-            checkpoint_path=trial, checkpoint_extra=checkpoint_extra, run_id=run_id,
-        )  # fmt: skip
+        try:
+            plain = trainer.fit(
+                images, labels, ids=ids, split=(augmented.train_index, augmented.val_index),
+                checkpoint_path=trial, checkpoint_extra=checkpoint_extra, run_id=run_id,
+            )  # fmt: skip
+        except StopRequested:  # Stop came while the plain fit was being prepared
+            return augmented
         if plain.status != "finished":
             return augmented
         check = AugmentCheck(augmented.metrics.accuracy, plain.metrics.accuracy, plain.metrics.n)
