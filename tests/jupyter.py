@@ -14,10 +14,11 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import requests
 
-__all__ = ["LabServer", "free_port", "open_pty", "start_lab"]
+__all__ = ["LabServer", "LaunchLab", "free_port", "open_pty", "start_lab"]
 
 
 @contextlib.contextmanager
@@ -72,6 +73,14 @@ class LabServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
+
+
+class LaunchLab(Protocol):
+    """The browser tests' ``launch_lab`` fixture: start a JupyterLab, stopped at teardown."""
+
+    def __call__(
+        self, root: Path, extra_args: Sequence[str] = (), env: dict[str, str] | None = None
+    ) -> LabServer: ...
 
 
 def start_lab(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ RATE_HZ = 50.0
 
 def labelled_project(
     path: Path,
-    windows: Sequence[np.ndarray],
+    windows: Iterable[np.ndarray],
     labels: Sequence[str],
     *,
     classes: Sequence[str] = ("high-five", "other"),

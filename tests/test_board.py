@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from hfwidgets.board.bundle import SKETCH_NAME, export_board
+from hfwidgets.board.bundle import SKETCH_NAME, BoardExport, export_board
 from hfwidgets.board.features import fit_window
 from hfwidgets.board.forest import fit_forest
 from hfwidgets.board.targets import NANO_33_BLE, UNO, check_fit
@@ -34,7 +35,7 @@ needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="no host C co
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     windows, labels = simulate_windows(50, seed=3)  # 100 windows, 75 samples at 50 Hz
     with Project.create(tmp_path_factory.mktemp("board") / "p") as project:
         project.set_setting("scalogram", {"size": [32, 32]})
@@ -45,12 +46,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 
 @pytest.fixture(scope="module")
-def exported(trained: Project, tmp_path_factory: pytest.TempPathFactory):
+def exported(trained: Project, tmp_path_factory: pytest.TempPathFactory) -> BoardExport:
     return export_board(trained, out=tmp_path_factory.mktemp("out"))
 
 
 @needs_gcc
-def test_host_build_gives_the_int8_reference_exactly_on_100_stored_windows(exported, trained):
+def test_host_build_gives_the_int8_reference_exactly_on_100_stored_windows(
+    exported: BoardExport, trained: Project
+) -> None:
     model = exported.model
     windows = np.stack([fit_window(w.data, model.n_samples) for w in trained.windows()])
     assert len(windows) == 100
@@ -63,7 +66,7 @@ def test_host_build_gives_the_int8_reference_exactly_on_100_stored_windows(expor
 
 
 @needs_arm
-def test_cortex_m4f_compile_gives_sizes_within_the_nano_budget(exported):
+def test_cortex_m4f_compile_gives_sizes_within_the_nano_budget(exported: BoardExport) -> None:
     assert exported.size_source == "arm-none-eabi-size"
     assert 0 < exported.flash_bytes <= 256 * 1024
     assert 0 < exported.ram_bytes <= 64 * 1024
@@ -72,7 +75,9 @@ def test_cortex_m4f_compile_gives_sizes_within_the_nano_budget(exported):
     assert exported.fits["nano33ble"]["fits"] is True
 
 
-def test_accuracy_is_measured_on_the_runs_validation_windows(exported, trained):
+def test_accuracy_is_measured_on_the_runs_validation_windows(
+    exported: BoardExport, trained: Project
+) -> None:
     model = exported.model
     split = trained.split(model.run_id)
     n_val = sum(part == "val" for part in split.values())
@@ -83,7 +88,7 @@ def test_accuracy_is_measured_on_the_runs_validation_windows(exported, trained):
         assert figure.accuracy == pytest.approx(figure.correct / figure.n)
 
 
-def test_the_uno_is_refused_with_the_limit_and_the_size_needed(exported):
+def test_the_uno_is_refused_with_the_limit_and_the_size_needed(exported: BoardExport) -> None:
     uno = exported.fits["uno"]
     assert uno["fits"] is False
     assert uno["ram_needed"] > uno["ram_limit"] or any("double" in r for r in uno["reasons"])
@@ -99,7 +104,7 @@ def test_the_uno_is_refused_with_the_limit_and_the_size_needed(exported):
     assert small.ram_needed == 1500  # the tables count against an AVR's RAM
 
 
-def test_sketch_keeps_the_hfw_imu_protocol_and_prints_counts(exported):
+def test_sketch_keeps_the_hfw_imu_protocol_and_prints_counts(exported: BoardExport) -> None:
     sketch = exported.sketch.read_text()
     original = (REPO / "firmware" / "hfw_imu" / "hfw_imu.ino").read_text()
     for part in ("bool setupImu() {", "void writeRegister", "uint8_t readRegister"):
@@ -119,7 +124,7 @@ def test_sketch_keeps_the_hfw_imu_protocol_and_prints_counts(exported):
     assert "#include <eml_" not in (folder / "eml_trees.h").read_text()  # found beside it
 
 
-def test_the_student_follows_the_teacher_not_the_labels():
+def test_the_student_follows_the_teacher_not_the_labels() -> None:
     rng = np.random.default_rng(0)
     features = rng.normal(size=(60, 10)).astype(np.float32)
     teacher = np.where(features[:, 3:4] > 0, [[0.9, 0.1]], [[0.2, 0.8]])  # the teacher's rule
@@ -133,7 +138,9 @@ def test_the_student_follows_the_teacher_not_the_labels():
     assert confident.max() <= 0.91
 
 
-def test_cli_export_board_json_reports_sizes_and_accuracy(trained, tmp_path, capsys):
+def test_cli_export_board_json_reports_sizes_and_accuracy(
+    trained: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "b"
     args = ["export", "--project", str(trained.path), "--format", "board", "--out", str(out)]
     assert main([*args, "--json"]) == 0
@@ -150,7 +157,9 @@ def test_cli_export_board_json_reports_sizes_and_accuracy(trained, tmp_path, cap
     assert "bytes of RAM" in text
 
 
-def test_cross_validated_run_is_compared_on_the_same_folds(tmp_path, punch_flex_dir):
+def test_cross_validated_run_is_compared_on_the_same_folds(
+    tmp_path: Path, punch_flex_dir: Path
+) -> None:
     assert main(["import", "--project", str(tmp_path / "pf"), str(punch_flex_dir)]) == 0
     with Project.open(tmp_path / "pf") as project:
         project.set_setting("scalogram", {"size": [32, 32]})
@@ -163,7 +172,7 @@ def test_cross_validated_run_is_compared_on_the_same_folds(tmp_path, punch_flex_
     assert (result.sketch.parent / "hfw_board.h").read_text().count("#define HFW_BOARD_POSITIVE 1")
 
 
-def test_a_changed_hfw_imu_sketch_is_refused_with_what_is_missing():
+def test_a_changed_hfw_imu_sketch_is_refused_with_what_is_missing() -> None:
     from hfwidgets.board.sketch import board_sketch, hfw_imu_sketch_path
 
     original = hfw_imu_sketch_path().read_text()
@@ -175,8 +184,8 @@ def test_a_changed_hfw_imu_sketch_is_refused_with_what_is_missing():
 
 @needs_gcc
 def test_the_boards_streaming_counter_counts_where_the_reference_and_event_counter_do(
-    exported, tmp_path
-):
+    exported: BoardExport, tmp_path: Path
+) -> None:
     from hfwidgets.board.csource import write_c_sources
     from hfwidgets.board.toolchain import count_on_host
     from hfwidgets.live.counter import EventCounter
@@ -209,7 +218,7 @@ def test_the_boards_streaming_counter_counts_where_the_reference_and_event_count
     assert on_board == expected
 
 
-def test_fitting_a_board_model_leaves_numpys_error_handling_as_it_was():
+def test_fitting_a_board_model_leaves_numpys_error_handling_as_it_was() -> None:
     """emlearn sets numpy.seterr(all="raise") on import; after a board model is fitted in a
     kernel, an underflow in a later scalogram must still pass quietly (a fresh interpreter, so
     the import is not one an earlier test already made)."""

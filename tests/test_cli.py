@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from hfwidgets.cli import build_parser, main
@@ -19,27 +20,30 @@ from tests.jupyter import free_port
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_version_matches_the_labextension_package(capsys):
+def test_version_matches_the_labextension_package(capsys: pytest.CaptureFixture[str]) -> None:
     package = json.loads((REPO / "labextension" / "package.json").read_text())
     with contextlib.suppress(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.strip() == f"hfw {package['version']}"
 
 
-def test_every_subcommand_has_help():
+def test_every_subcommand_has_help() -> None:
     parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    subparsers = parser._subparsers
+    assert subparsers is not None
+    commands = subparsers._group_actions[0].choices
+    assert isinstance(commands, dict)
     assert "lab" in commands
     for name, sub in commands.items():
         assert sub.format_help().startswith("usage: hfw"), name
 
 
-def test_no_command_prints_help_and_fails(capsys):
+def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
 
 
-def test_lab_serves_the_workbench_notebook(tmp_path):
+def test_lab_serves_the_workbench_notebook(tmp_path: Path) -> None:
     port, token = free_port(), "hfw-test-token"
     argv = [sys.executable, "-m", "hfwidgets", "lab", "--dir", str(tmp_path), "--port", str(port)]
     argv += ["--no-browser", "--", f"--IdentityProvider.token={token}"]

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,8 +22,9 @@ from hfwidgets.sensors.fake_arduino import FakeArduino
 from hfwidgets.store.project import Project
 
 
-def _last_json(text: str) -> dict:
-    return json.loads(text.strip().splitlines()[-1])
+def _last_json(text: str) -> dict[str, Any]:
+    last: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
+    return last
 
 
 def test_record_from_simulate_arduino_subprocess(

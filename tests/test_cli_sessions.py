@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,17 +15,21 @@ from PIL import Image
 
 from hfwidgets.cli import main
 from hfwidgets.sensors import simulate_session
+from hfwidgets.sensors.motions import MotionEvent
 from hfwidgets.store import Project
 from hfwidgets.timeline.model_view import find_candidates, label_candidate, model_trace
 from tests.fakes import JoltPredictor
 
 
-def _last_json(capsys: pytest.CaptureFixture[str]) -> dict:
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+def _last_json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    last: dict[str, Any] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return last
 
 
 @pytest.fixture
-def marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int, int, list]:
+def marked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, int, int, list[MotionEvent]]:
     """A project with a 60 s simulated session, its high-fives marked, and a finished run."""
     import hfwidgets.training
 
@@ -46,7 +51,7 @@ def marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int, 
 
 
 def test_list_prints_one_session_a_line_id_first(
-    marked: tuple[Path, int, int, list], capsys: pytest.CaptureFixture[str]
+    marked: tuple[Path, int, int, list[MotionEvent]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, sid, _run, events = marked
     fives = sum(e.kind == "high-five" for e in events)
@@ -58,7 +63,7 @@ def test_list_prints_one_session_a_line_id_first(
 
 
 def test_mark_and_bad_marks_from_the_command_line(
-    marked: tuple[Path, int, int, list], capsys: pytest.CaptureFixture[str]
+    marked: tuple[Path, int, int, list[MotionEvent]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, sid, _run, _events = marked
     base = ["mark", "--project", str(path), "--session", str(sid)]
@@ -81,7 +86,9 @@ def test_mark_and_bad_marks_from_the_command_line(
 
 
 def test_show_draws_the_timeline_with_the_runs_counts_and_mistakes(
-    marked: tuple[Path, int, int, list], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    marked: tuple[Path, int, int, list[MotionEvent]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path, sid, run_id, _events = marked
     out = tmp_path / "s.png"
@@ -103,7 +110,7 @@ def test_show_draws_the_timeline_with_the_runs_counts_and_mistakes(
 
 
 def test_a_false_count_labelled_from_the_timeline_becomes_an_other_window(
-    marked: tuple[Path, int, int, list],
+    marked: tuple[Path, int, int, list[MotionEvent]],
 ) -> None:
     path, sid, run_id, events = marked
     swing = next(e.t for e in events if e.kind == "swing")
@@ -123,7 +130,7 @@ def test_a_false_count_labelled_from_the_timeline_becomes_an_other_window(
 
 
 def test_a_mark_without_a_count_is_a_miss_labelled_as_the_class(
-    marked: tuple[Path, int, int, list],
+    marked: tuple[Path, int, int, list[MotionEvent]],
 ) -> None:
     path, sid, _run, _events = marked
     with Project.open(path) as project:
@@ -142,7 +149,7 @@ def test_a_mark_without_a_count_is_a_miss_labelled_as_the_class(
 
 
 def test_calibrate_uses_the_marks_of_a_recorded_session_as_its_events(
-    marked: tuple[Path, int, int, list], capsys: pytest.CaptureFixture[str]
+    marked: tuple[Path, int, int, list[MotionEvent]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, sid, run_id, events = marked
     fives = sum(e.kind == "high-five" for e in events)

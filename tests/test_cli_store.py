@@ -6,15 +6,17 @@ import json
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hfwidgets.cli import main
 
 
-def _last_json(capsys: pytest.CaptureFixture[str]) -> dict:
+def _last_json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     out = capsys.readouterr().out
-    return json.loads(out.strip().splitlines()[-1])
+    last: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return last
 
 
 def test_import_info_export_merge(
@@ -115,14 +117,14 @@ def test_model_export_calls_training_export(
 ) -> None:
     from hfwidgets.store import Project
 
-    calls: list[tuple] = []
+    calls: list[tuple[Path, int | None, str, Path]] = []
 
     def export_model(project: Project, *, run_id: int | None, fmt: str, out: Path) -> Path:
         calls.append((project.path, run_id, fmt, out))
         return out
 
     fake = types.ModuleType("hfwidgets.training.export")
-    fake.export_model = export_model  # type: ignore[attr-defined]
+    monkeypatch.setattr(fake, "export_model", export_model, raising=False)
     monkeypatch.setitem(sys.modules, "hfwidgets.training.export", fake)
     Project.create(tmp_path / "p").close()
     argv = ["export", "--project", str(tmp_path / "p"), "--run", "3", "--format", "onnx"]

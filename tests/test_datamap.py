@@ -34,10 +34,13 @@ torch.set_num_threads(1)
 FOUR = ("high-five", "swing", "wave", "raise")
 
 
-def four_class_windows(n_per_class: int, *, seed: int, n: int = 75) -> tuple[list, list[str]]:
+def four_class_windows(
+    n_per_class: int, *, seed: int, n: int = 75
+) -> tuple[list[np.ndarray], list[str]]:
     """Windows of four simulated motions, cut as the trigger segmenter would (peak at ~0.4 s)."""
     rng = np.random.default_rng(seed)
-    windows, labels = [], []
+    windows: list[np.ndarray] = []
+    labels: list[str] = []
     for kind in FOUR:
         for _ in range(n_per_class):
             motion, peak = simulate_motion(kind, seed=rng)
@@ -59,7 +62,9 @@ def _train(project: Project, weights: Path) -> int:
     return train_project(project, config)
 
 
-def test_a_deliberately_mislabelled_window_is_the_first_outlier(tmp_path, mobilenet_v2_weights):
+def test_a_deliberately_mislabelled_window_is_the_first_outlier(
+    tmp_path: Path, mobilenet_v2_weights: Path
+) -> None:
     windows, labels = simulate_windows(15, seed=3)
     wrong = labels.index("high-five")
     labels[wrong] = "other"  # a high-five stored as "other"
@@ -67,6 +72,8 @@ def test_a_deliberately_mislabelled_window_is_the_first_outlier(tmp_path, mobile
         wrong_id = project.window_ids()[wrong]
         data_map = build_data_map(project, weights=str(mobilenet_v2_weights))
     first = data_map.outliers(3)
+    assert first[0].outlier is not None
+    assert first[1].outlier is not None
     assert first[0].window_id == wrong_id
     assert first[0].outlier > 1.0  # nearer the high-fives than the other "other" windows
     assert first[0].looks_like == "high-five"
@@ -76,7 +83,10 @@ def test_a_deliberately_mislabelled_window_is_the_first_outlier(tmp_path, mobile
 
 
 @pytest.mark.parametrize("n_classes", [2, 4])
-def test_map_of_a_trained_run_for_two_and_four_classes(tmp_path, mobilenet_v2_weights, n_classes):
+def test_map_of_a_trained_run_for_two_and_four_classes(
+    tmp_path: Path, mobilenet_v2_weights: Path, n_classes: int
+) -> None:
+    windows: np.ndarray | list[np.ndarray]
     if n_classes == 2:
         windows, labels = simulate_windows(15, seed=2)
         classes: tuple[str, ...] = ("high-five", "other")
@@ -112,15 +122,17 @@ def test_map_of_a_trained_run_for_two_and_four_classes(tmp_path, mobilenet_v2_we
     # Suggestions say what the map's verdicts say, for any number of classes.
     assert len(suggestions) == len(data_map)
     for s in suggestions:
+        assert s.window_id is not None
         p = data_map.point(s.window_id)
-        assert (s.label, s.confidence) == (p.predicted, pytest.approx(p.confidence, abs=1e-6))
+        assert s.label == p.predicted
+        assert s.confidence == pytest.approx(p.confidence, abs=1e-6)
         assert len(s.probs) == n_classes
     png = render_data_map_png(data_map, by="verdict")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("backbone", list_backbones())
-def test_features_of_every_backbone_in_the_registry(tmp_path, backbone):
+def test_features_of_every_backbone_in_the_registry(tmp_path: Path, backbone: str) -> None:
     windows, labels = simulate_windows(3, seed=1)
     with labelled_project(tmp_path / "p", windows, labels) as project:
         outputs = window_outputs(project, model=backbone, weights="none")
@@ -143,7 +155,7 @@ def test_features_of_every_backbone_in_the_registry(tmp_path, backbone):
     torch.testing.assert_close(logits, whole, atol=1e-4, rtol=1e-4)
 
 
-def test_reduce_to_2d_switches_to_tsne_for_many_windows_and_is_seeded():
+def test_reduce_to_2d_switches_to_tsne_for_many_windows_and_is_seeded() -> None:
     rng = np.random.default_rng(0)
     few = rng.normal(size=(TSNE_FROM - 1, 20))
     many = rng.normal(size=(TSNE_FROM + 10, 20))
@@ -158,7 +170,7 @@ def test_reduce_to_2d_switches_to_tsne_for_many_windows_and_is_seeded():
         reduce_to_2d(many, method="umap")  # type: ignore[arg-type]
 
 
-def test_outlier_scores_relative_to_the_nearest_other_class():
+def test_outlier_scores_relative_to_the_nearest_other_class() -> None:
     rng = np.random.default_rng(1)
     a = rng.normal(0.0, 1.0, size=(20, 8))
     b = rng.normal(10.0, 1.0, size=(20, 8))
@@ -179,7 +191,9 @@ def test_outlier_scores_relative_to_the_nearest_other_class():
         outlier_scores(features[:3], ["a", "b"])
 
 
-def test_hfw_map_writes_a_png_and_lists_outliers(tmp_path, mobilenet_v2_weights, capsys):
+def test_hfw_map_writes_a_png_and_lists_outliers(
+    tmp_path: Path, mobilenet_v2_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     windows, labels = simulate_windows(4, seed=1)
     labelled_project(tmp_path / "p", windows, labels).close()
     out = tmp_path / "map.png"

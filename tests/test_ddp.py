@@ -27,7 +27,7 @@ def npz(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_two_processes_train_identical_replicas(npz, tmp_path, repo_dir):
+def test_two_processes_train_identical_replicas(npz: Path, tmp_path: Path, repo_dir: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_dir)}
@@ -50,7 +50,9 @@ def test_two_processes_train_identical_replicas(npz, tmp_path, repo_dir):
     assert set(metrics["misclassified"]) <= set(range(500, 524))
 
 
-def test_without_torchrun_it_says_how_to_launch(npz, capsys, monkeypatch):
+def test_without_torchrun_it_says_how_to_launch(
+    npz: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hfwidgets.training.ddp import main
 
     monkeypatch.delenv("RANK", raising=False)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,11 +27,12 @@ from hfwidgets.explain.evidence import (
 )
 from hfwidgets.explain.evidence_run import train_evidence_run
 from hfwidgets.explain.explainer import choose_method
-from hfwidgets.explain.heatmap import image_grid, peak_of
+from hfwidgets.explain.heatmap import Explanation, image_grid, peak_of
 from hfwidgets.explain.overlay import render_explanation_png
 from hfwidgets.explain.score import class_log_odds
 from hfwidgets.models import StagedNet, build_architecture, layer_groups, list_backbones
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
+from hfwidgets.store import Project
 from hfwidgets.training import load_predictor
 from hfwidgets.training.predictor import RunPredictor
 
@@ -63,7 +66,9 @@ def _random_predictor(name: str, classes: list[str], size: int) -> RunPredictor:
     )
 
 
-def _cells_off(peak_hz: float, peak_s: float, spec: Burst, settings: ScalogramSettings) -> tuple:
+def _cells_off(
+    peak_hz: float, peak_s: float, spec: Burst, settings: ScalogramSettings
+) -> tuple[float, float]:
     """Distance of a peak from a burst in cells of the map: (frequency, time)."""
     f = settings.frequencies()
     octave_cell = math.log(f[0] / f[-1]) / CELLS
@@ -78,7 +83,9 @@ def _cells_off(peak_hz: float, peak_s: float, spec: Burst, settings: ScalogramSe
 
 @pytest.mark.parametrize("size", [(224, 224), (64, 96)])
 @pytest.mark.parametrize("spec", [Burst(0.35, 6.0, 0), Burst(1.1, 10.0, 2), Burst(0.75, 2.0, 1)])
-def test_grid_puts_a_burst_in_its_own_scalogram_at_its_time_and_frequency(size, spec):
+def test_grid_puts_a_burst_in_its_own_scalogram_at_its_time_and_frequency(
+    size: tuple[int, int], spec: Burst
+) -> None:
     """The brightest pixel of a burst's magnitude scalogram, read through image_grid, is the
     burst's frequency (within 6 %) and time (within one sample): rows and columns are mapped
     as the transform and Pillow's resize lay them out."""
@@ -100,7 +107,7 @@ def test_grid_puts_a_burst_in_its_own_scalogram_at_its_time_and_frequency(size, 
     assert peak_s == pytest.approx(spec.t_s, abs=1 / RATE_HZ)
 
 
-def test_peak_of_a_flat_or_empty_map_is_none():
+def test_peak_of_a_flat_or_empty_map_is_none() -> None:
     f, t = np.geomspace(20, 1, 8), np.linspace(0, 1.5, 8)
     assert peak_of(np.zeros((8, 8)), f, t) == (None, None)
     assert peak_of(np.full((8, 8), 0.7), f, t) == (None, None)
@@ -111,7 +118,9 @@ def test_peak_of_a_flat_or_empty_map_is_none():
 
 @pytest.mark.parametrize("n_classes", [2, 5])
 @pytest.mark.parametrize("name", list_backbones())
-def test_gradcam_and_occlusion_give_a_map_on_the_image_grid_for_every_backbone(name, n_classes):
+def test_gradcam_and_occlusion_give_a_map_on_the_image_grid_for_every_backbone(
+    name: str, n_classes: int
+) -> None:
     classes = [f"class{i}" for i in range(n_classes)]
     predictor = _random_predictor(name, classes, 64)
     window = np.random.default_rng(1).normal(0, 0.5, (75, 3)).astype(np.float32)
@@ -140,7 +149,7 @@ def test_gradcam_and_occlusion_give_a_map_on_the_image_grid_for_every_backbone(n
             assert e.cells == (4, 4)
 
 
-def test_auto_occludes_when_the_last_feature_map_is_one_cell():
+def test_auto_occludes_when_the_last_feature_map_is_one_cell() -> None:
     """At 32 x 32 pixels MobileNetV2's last map is 1 x 1: it cannot say where, so auto occludes."""
     predictor = _random_predictor("mobilenet_v2", ["a", "b"], 32)
     window = np.random.default_rng(2).normal(0, 0.5, (75, 3)).astype(np.float32)
@@ -152,7 +161,7 @@ def test_auto_occludes_when_the_last_feature_map_is_one_cell():
     assert explain_window(predictor, window, method="gradcam").cells == (1, 1)
 
 
-def test_the_score_is_a_class_log_odds_against_the_others():
+def test_the_score_is_a_class_log_odds_against_the_others() -> None:
     logits = torch.tensor([[2.0, -1.0], [0.5, 0.5]])
     assert class_log_odds(logits, 0).tolist() == pytest.approx([3.0, 0.0])
     three = torch.tensor([[1.0, 2.0, 3.0]])
@@ -162,7 +171,7 @@ def test_the_score_is_a_class_log_odds_against_the_others():
     assert class_log_odds(three + 7.0, 1).item() == pytest.approx(expected, abs=1e-5)
 
 
-def test_unknown_class_or_method_is_named():
+def test_unknown_class_or_method_is_named() -> None:
     predictor = _random_predictor("squeezenet1_1", ["a", "b"], 64)
     window = np.zeros((75, 3), dtype=np.float32)
     with pytest.raises(ValueError, match="'c' is not one of the run's classes"):
@@ -174,22 +183,36 @@ def test_unknown_class_or_method_is_named():
 # -- a trained run: the heat lies on the evidence ---------------------------------------------
 
 
-def _train_evidence(folder, weights, evidence, distractor):
+#: A trained evidence run: its project, run id, window ids and their labels.
+Trained = tuple[Project, int, list[int], list[str]]
+
+
+def _train_evidence(
+    folder: Path, weights: Path, evidence: Mapping[str, Burst], distractor: Burst | None
+) -> Trained:
     run = train_evidence_run(folder, weights, evidence=evidence, distractor=distractor)
     return run.project, run.run_id, run.window_ids, run.labels
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, mobilenet_v2_weights):
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path
+) -> Iterator[Trained]:
     """Two classes and the shared distractor."""
     folder = tmp_path_factory.mktemp("explain") / "proj"
-    project, *rest = _train_evidence(folder, mobilenet_v2_weights, EVIDENCE, DISTRACTOR)
-    yield (project, *rest)
+    project, run_id, ids, labels = _train_evidence(
+        folder, mobilenet_v2_weights, EVIDENCE, DISTRACTOR
+    )
+    yield project, run_id, ids, labels
     project.close()
 
 
 def _assert_on_evidence(
-    explanation, label: str, settings: ScalogramSettings, evidence=EVIDENCE, distractor=DISTRACTOR
+    explanation: Explanation,
+    label: str,
+    settings: ScalogramSettings,
+    evidence: Mapping[str, Burst] = EVIDENCE,
+    distractor: Burst | None = DISTRACTOR,
 ) -> None:
     spec = evidence[label]
     assert explanation.peak_hz is not None
@@ -208,7 +231,7 @@ def _assert_on_evidence(
         ), where
 
 
-def test_gradcam_of_a_trained_run_peaks_at_the_evidence(trained):
+def test_gradcam_of_a_trained_run_peaks_at_the_evidence(trained: Trained) -> None:
     project, run_id, ids, labels = trained
     assert project.run(run_id).metrics.accuracy == pytest.approx(1.0)
     predictor = load_predictor(project, run_id)
@@ -222,8 +245,8 @@ def test_gradcam_of_a_trained_run_peaks_at_the_evidence(trained):
 
 
 def test_gradcam_of_a_three_class_run_peaks_at_each_class_evidence(
-    tmp_path_factory, mobilenet_v2_weights
-):
+    tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path
+) -> None:
     """Three classes, the same burst on x early, on y in the middle, on z late."""
     evidence = EVIDENCE_3
     folder = tmp_path_factory.mktemp("explain3") / "proj"
@@ -238,7 +261,7 @@ def test_gradcam_of_a_three_class_run_peaks_at_each_class_evidence(
         project.close()
 
 
-def test_occlusion_of_a_trained_run_peaks_at_the_evidence(trained):
+def test_occlusion_of_a_trained_run_peaks_at_the_evidence(trained: Trained) -> None:
     project, run_id, ids, labels = trained
     predictor = load_predictor(project, run_id)
     # Patches of a quarter side moved by an eighth (7 x 7 positions) keep the test quick.
@@ -251,7 +274,7 @@ def test_occlusion_of_a_trained_run_peaks_at_the_evidence(trained):
         _assert_on_evidence(e, label, predictor.settings)
 
 
-def test_explaining_the_other_class_is_a_choice(trained):
+def test_explaining_the_other_class_is_a_choice(trained: Trained) -> None:
     project, run_id, ids, labels = trained
     other = next(name for name in EVIDENCE if name != labels[0])
     e = explain_stored_window(project, ids[0], run_id=run_id, target=other)
@@ -261,7 +284,7 @@ def test_explaining_the_other_class_is_a_choice(trained):
     assert f"explaining {other}" in e.describe()
 
 
-def test_the_image_explained_is_the_one_training_drew(trained):
+def test_the_image_explained_is_the_one_training_drew(trained: Trained) -> None:
     """The run's resolved settings at the window's own rate: the predictor's own probabilities."""
     project, run_id, ids, _ = trained
     predictor = load_predictor(project, run_id)
@@ -272,7 +295,7 @@ def test_the_image_explained_is_the_one_training_drew(trained):
     assert e.window_s == pytest.approx(len(record.data) / record.rate_hz)
 
 
-def test_a_missing_run_or_window_is_named(trained):
+def test_a_missing_run_or_window_is_named(trained: Trained) -> None:
     project, run_id, ids, _ = trained
     with pytest.raises(HfwError, match=rf"has no run 99 \(runs: {run_id}\)"):
         explain_stored_window(project, ids[0], run_id=99)
@@ -280,7 +303,7 @@ def test_a_missing_run_or_window_is_named(trained):
         explain_stored_window(project, 9999, run_id=run_id)
 
 
-def test_picture_has_the_heat_the_traces_and_the_time_axis(trained):
+def test_picture_has_the_heat_the_traces_and_the_time_axis(trained: Trained) -> None:
     project, run_id, ids, _ = trained
     e = explain_stored_window(project, ids[0], run_id=run_id)
     record = project.window(ids[0])
@@ -298,7 +321,9 @@ def test_picture_has_the_heat_the_traces_and_the_time_axis(trained):
 # -- hfw explain -------------------------------------------------------------------------------
 
 
-def test_cli_writes_a_png_and_one_json_line(trained, tmp_path, capsys):
+def test_cli_writes_a_png_and_one_json_line(
+    trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project, run_id, ids, labels = trained
     out = tmp_path / "why.png"
     code = main(["explain", "--project", str(project.path), "--run", str(run_id),
@@ -316,7 +341,9 @@ def test_cli_writes_a_png_and_one_json_line(trained, tmp_path, capsys):
     assert summary["png"] == str(out)
 
 
-def test_cli_explains_a_chosen_class_by_occlusion_in_text(trained, tmp_path, capsys):
+def test_cli_explains_a_chosen_class_by_occlusion_in_text(
+    trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project, run_id, ids, labels = trained
     other = next(name for name in EVIDENCE if name != labels[0])
     out = tmp_path / "sub" / "other.png"
@@ -339,7 +366,13 @@ def test_cli_explains_a_chosen_class_by_occlusion_in_text(trained, tmp_path, cap
         (["--class", "nope"], "--class 'nope' is not a class of run"),
     ],
 )
-def test_cli_names_the_option_that_points_at_nothing(trained, tmp_path, capsys, extra, message):
+def test_cli_names_the_option_that_points_at_nothing(
+    trained: Trained,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
     project, run_id, ids, _ = trained
     args = {"--run": str(run_id), "--window": str(ids[0])}
     argv = ["explain", "--project", str(project.path), "--out", str(tmp_path / "x.png")]
@@ -351,7 +384,9 @@ def test_cli_names_the_option_that_points_at_nothing(trained, tmp_path, capsys, 
     assert not (tmp_path / "x.png").exists()
 
 
-def test_cli_refuses_an_out_that_is_not_png(trained, tmp_path, capsys):
+def test_cli_refuses_an_out_that_is_not_png(
+    trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project, run_id, ids, _ = trained
     argv = ["explain", "--project", str(project.path), "--run", str(run_id), "--window",
             str(ids[0]), "--out", str(tmp_path / "x.jpg")]  # fmt: skip

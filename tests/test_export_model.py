@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Project:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     rng = np.random.default_rng(0)
     folder = tmp_path_factory.mktemp("export") / "proj"
     project = Project.create(folder, classes=("high-five", "other", "wave"), rate_hz=50.0)
@@ -43,7 +44,9 @@ def _images(project: Project) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
-def test_torchscript_export_gives_the_predictor_probabilities(trained, tmp_path):
+def test_torchscript_export_gives_the_predictor_probabilities(
+    trained: Project, tmp_path: Path
+) -> None:
     out = export_model(trained, fmt="torchscript", out=tmp_path / "model.pt")
     images, expected = _images(trained)
     loaded = torch.jit.load(str(out))
@@ -58,7 +61,7 @@ def test_torchscript_export_gives_the_predictor_probabilities(trained, tmp_path)
     assert meta["format"] == "torchscript"
 
 
-def test_onnx_export_runs_in_onnxruntime_with_any_batch(trained, tmp_path):
+def test_onnx_export_runs_in_onnxruntime_with_any_batch(trained: Project, tmp_path: Path) -> None:
     ort = pytest.importorskip("onnxruntime")
     out = export_model(trained, fmt="onnx", out=tmp_path / "sub" / "model.onnx")
     images, expected = _images(trained)
@@ -70,7 +73,7 @@ def test_onnx_export_runs_in_onnxruntime_with_any_batch(trained, tmp_path):
     assert meta["input"]["name"] == "scalograms"
 
 
-def test_export_rejects_unknown_format_and_missing_run(trained, tmp_path):
+def test_export_rejects_unknown_format_and_missing_run(trained: Project, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="torchscript, onnx"):
         export_model(trained, fmt="tflite", out=tmp_path / "m")
     with pytest.raises(ValueError, match="no training run 99"):
@@ -78,8 +81,8 @@ def test_export_rejects_unknown_format_and_missing_run(trained, tmp_path):
 
 
 def test_export_of_a_run_that_counts_with_another_model_says_the_file_holds_the_cnn(
-    trained, tmp_path, capsys
-):
+    trained: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A run that counts with its baseline or fusion exports its CNN, and says so (the JSON
     beside the file and the command's output), naming how to count with what was exported."""
     from hfwidgets.cli import main

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ def _snapshot(project: Project) -> list[tuple[int, str | None, bytes]]:
 
 
 @pytest.fixture
-def punch_flex_project(tmp_path: Path, punch_flex_dir: Path) -> Project:
+def punch_flex_project(tmp_path: Path, punch_flex_dir: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "pf", classes=(), rate_hz=50.0) as p:
         import_arduino_imu(p, punch_flex_dir / "punch.csv")
         import_arduino_imu(p, punch_flex_dir / "flex.csv")
@@ -68,7 +69,7 @@ def test_import_export_import_round_trips_bit_for_bit(
         before = [(w.label, w.data.tobytes()) for w in punch_flex_project.windows()]
         after = [(w.label, w.data.tobytes()) for w in again.windows()]
         assert len(after) == 35
-        assert sorted(after, key=lambda x: x[0]) == sorted(before, key=lambda x: x[0])
+        assert sorted(after, key=lambda x: x[0] or "") == sorted(before, key=lambda x: x[0] or "")
         assert set(again.classes) == {"punch", "flex"}
         export_generic(again, tmp_path / "exported2")
     for a, b in zip(
@@ -113,7 +114,7 @@ def test_import_path_autodetects_format(tmp_path: Path, punch_flex_dir: Path) ->
 
 
 GOOD = "ax,ay,az\n0.1,0.2,0.3\n0.4,0.5,0.6\n"
-BAD_FILES = {
+BAD_FILES: dict[str, tuple[str | bytes, str]] = {
     "empty": ("", r"bad\.csv: empty file"),
     "header only": ("ax,ay,az\n", r"bad\.csv: only a header"),
     "wrong header": ("x,y,z\n1,2,3\n", r"bad\.csv line 1: header 'x,y,z' lacks column"),
@@ -243,6 +244,7 @@ def test_merge_keeps_provenance_skips_duplicates_and_reports_conflicts(tmp_path:
         assert report.new_classes == ("wave",)
         merged = a.windows(label="wave")[0]
         assert merged.origin == f"{b_id}:{b_new}"
+        assert merged.session_id is not None
         assert a.session(merged.session_id).source == "loop://"
         assert a.window(a_blank).label == "other"
         assert a.window(1).label == "other"  # ours kept on conflict

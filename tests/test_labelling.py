@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from hfwidgets.labelling import LabellingSession
+from hfwidgets.labelling import LabellingSession, PendingWindow, Undone
 from hfwidgets.store import Project
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         yield p
 
 
-def _add(session: LabellingSession, value: float):
+def _add(session: LabellingSession, value: float) -> PendingWindow:
     return session.add(np.full((10, 3), value, np.float32), rate_hz=50.0)
 
 
-def _value(project: Project, wid: int) -> float:
+def _value(project: Project, wid: int | None) -> float:
+    assert wid is not None
     return float(project.window(wid).data[0, 0])
+
+
+def _undo(session: LabellingSession) -> Undone:
+    """Undo, when there is something to undo."""
+    undone = session.undo()
+    assert undone is not None
+    return undone
+
+
+def _current(session: LabellingSession) -> PendingWindow:
+    """The window on screen, when there is one."""
+    assert session.current is not None
+    return session.current
 
 
 def test_a_capture_arriving_before_the_click_does_not_take_the_label(project: Project) -> None:
@@ -46,11 +61,12 @@ def test_undo_shows_the_undone_window_again_and_it_takes_the_next_label(
     session = LabellingSession(project)
     first = _add(session, 0.1)
     wid = session.label("high-five", first)
+    assert wid is not None
     _add(session, 0.2)  # a new capture arrives before the undo
-    undone = session.undo()
+    undone = _undo(session)
     assert (undone.kind, undone.window_id, undone.label) == ("label", wid, None)
     assert project.window(wid).label is None
-    again = session.current
+    again = _current(session)
     assert again.id == wid
     assert session.label("other", again) == wid  # the same stored window, relabelled
     assert project.window(wid).label == "other"
@@ -61,16 +77,17 @@ def test_undo_shows_the_undone_window_again_and_it_takes_the_next_label(
 def test_a_window_relabelled_in_review_never_comes_back_in_the_queue(project: Project) -> None:
     session = LabellingSession(project)
     wid = session.label("high-five", _add(session, 0.1))
+    assert wid is not None
     _add(session, 0.2)
     session.undo()  # 0.1 waits again (stored, unlabelled), shown
     session.relabel(wid, "other")  # reviewed in the meantime
     assert [p.id for p in session.pending] == [None]
-    assert session.current.id is None
+    assert _current(session).id is None
     second = session.label("high-five")
     assert _value(project, second) == pytest.approx(0.2)
     assert session.label("high-five") is None
-    assert session.undo().kind == "label"  # the 0.2 window waits again
-    undone = session.undo()  # the review relabel: unlabelled again, still not queued
+    assert _undo(session).kind == "label"  # the 0.2 window waits again
+    undone = _undo(session)  # the review relabel: unlabelled again, still not queued
     assert (undone.kind, undone.window_id, undone.label) == ("relabel", wid, None)
     assert [p.id for p in session.pending] == [second]
 
@@ -79,7 +96,7 @@ def test_undo_of_a_relabel_restores_the_label_without_requeueing(project: Projec
     session = LabellingSession(project)
     wid = project.add_window(np.zeros((5, 3)), rate_hz=50.0, label="high-five")
     session.relabel(wid, "other")
-    undone = session.undo()
+    undone = _undo(session)
     assert (undone.kind, undone.window_id, undone.label) == ("relabel", wid, "high-five")
     assert project.window(wid).label == "high-five"
     assert session.pending == ()
@@ -88,17 +105,18 @@ def test_undo_of_a_relabel_restores_the_label_without_requeueing(project: Projec
 def test_delete_and_undo_keep_the_id_and_history(project: Project) -> None:
     session = LabellingSession(project)
     wid = session.label("high-five", _add(session, 0.1))
+    assert wid is not None
     session.relabel(wid, "other")
     session.delete(wid)
     assert project.window_ids() == []
-    assert session.undo().kind == "delete"
+    assert _undo(session).kind == "delete"
     assert project.window_ids() == [wid]
     assert project.window(wid).label == "other"
-    assert session.undo().kind == "relabel"  # names the same id: nothing to rewrite
+    assert _undo(session).kind == "relabel"  # names the same id: nothing to rewrite
     assert project.window(wid).label == "high-five"
-    assert session.undo().kind == "label"
+    assert _undo(session).kind == "label"
     assert project.window(wid).label is None
-    assert session.current.id == wid
+    assert _current(session).id == wid
     assert session.undo() is None
 
 
@@ -109,7 +127,7 @@ def test_discard_stores_nothing_and_undo_brings_it_back_on_screen(project: Proje
     assert session.discard(a) is a
     assert project.window_ids() == []
     assert session.current is not a
-    assert session.undo().kind == "discard"
+    assert _undo(session).kind == "discard"
     assert session.current is a
 
 
@@ -146,7 +164,7 @@ def test_beyond_max_pending_the_oldest_waiting_is_dropped_and_the_rule_says_so(
     assert session.queue_rule().endswith("(2 dropped so far).")
     assert "Newer windows wait; the newest comes next." in session.queue_rule()
     session.label("other", shown)
-    assert float(session.current.data[0, 0]) == pytest.approx(0.5)  # as the rule says
+    assert float(_current(session).data[0, 0]) == pytest.approx(0.5)  # as the rule says
 
 
 def test_skip_waiting_keeps_the_shown_window_and_undo_brings_the_rest_back(

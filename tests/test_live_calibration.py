@@ -138,7 +138,9 @@ def test_choice_without_any_setting_at_target_takes_the_highest_recall() -> None
     best, meets = choose_operating_point(rows, target_recall=0.95)
     assert not meets
     # Both miss the weak event at 55 (recall 5/6); 0.9 also ignores the 0.85 stray at 30.
-    assert (best.threshold, best.recall, best.false_counts) == (0.9, pytest.approx(5 / 6), 1)
+    assert best.threshold == 0.9
+    assert best.recall == pytest.approx(5 / 6)
+    assert best.false_counts == 1
 
 
 def test_pareto_front_keeps_only_undominated_settings() -> None:
@@ -253,7 +255,9 @@ def _classify(live: LiveClassifier, hops: int) -> int:
     # The first window ends at sample 49; then one hop every 10 samples.
     n = 50 + 10 * (hops - 1)
     xyz = np.zeros((n, 3), dtype=np.float32)
-    live.source.buffer.extend(np.full(n, time.monotonic()), xyz)  # type: ignore[attr-defined]
+    buffer = live.source.buffer
+    assert isinstance(buffer, RingBuffer)
+    buffer.extend(np.full(n, time.monotonic()), xyz)
     live.step()
     return live.count
 
@@ -358,7 +362,8 @@ class LogisticPredictor:
 
     def _design(self, windows: np.ndarray) -> np.ndarray:
         z = (_features(windows) - self.mean) / self.scale
-        return np.c_[z, np.ones(len(z))]
+        design: np.ndarray = np.c_[z, np.ones(len(z))]
+        return design
 
     def predict_proba(self, windows: np.ndarray) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self._design(windows) @ self.weights))

@@ -71,7 +71,9 @@ def feed(live: LiveClassifier, xyz: np.ndarray, *, chunk: int = 5) -> list[Predi
     made: list[Prediction] = []
     for i in range(0, len(xyz), chunk):
         part = xyz[i : i + chunk]
-        live.source.buffer.extend(np.full(len(part), time.monotonic()), part)
+        buffer = live.source.buffer
+        assert isinstance(buffer, RingBuffer)
+        buffer.extend(np.full(len(part), time.monotonic()), part)
         made.extend(live.step())
     return made
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from hfwidgets.live import Counted, EventCounter
@@ -80,6 +82,6 @@ def test_reset_starts_from_zero() -> None:
         ({"threshold": 0.5, "release": 0.7}, "release"),
     ],
 )
-def test_bad_options_name_the_option(kwargs: dict[str, float], match: str) -> None:
+def test_bad_options_name_the_option(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         EventCounter(**kwargs)

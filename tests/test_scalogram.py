@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -25,6 +26,8 @@ from hfwidgets.scalogram.resize import resize_along
 PUNCH_FLEX_RATE_HZ = 119.0
 RECORDING_ROWS = 119
 
+Representation = Literal["signed", "magnitude"]
+
 
 def read_punch_flex(path: Path) -> np.ndarray:
     """The recordings of one IMU_Capture CSV as ``[k, 119, 3]`` (aX, aY, aZ in g)."""
@@ -35,7 +38,9 @@ def read_punch_flex(path: Path) -> np.ndarray:
     return data.reshape(-1, RECORDING_ROWS, 3)
 
 
-def reference_scalogram(window: np.ndarray, *, rate_hz: float, settings: ScalogramSettings):
+def reference_scalogram(
+    window: np.ndarray, *, rate_hz: float, settings: ScalogramSettings
+) -> np.ndarray:
     """The plain pipeline: pywt.cwt per axis, real part or magnitude, normalise, Pillow resize."""
     settings = settings.resolve(window_s=len(window) / rate_hz, rate_hz=rate_hz)
     signed = settings.representation == "signed"
@@ -74,7 +79,7 @@ def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
 
 @pytest.mark.parametrize("wavelet", ["cmor1.5-1.0", "morl", "mexh", "cmor1-1.5"])
 @pytest.mark.parametrize("n_samples", [50, 75, 128])
-def test_filterbank_matches_pywt_cwt_on_random_windows(wavelet, n_samples):
+def test_filterbank_matches_pywt_cwt_on_random_windows(wavelet: str, n_samples: int) -> None:
     settings = ScalogramSettings(wavelet=wavelet, f_min_hz=1.0, f_max_hz=25.0, n_scales=32)
     signals = np.random.default_rng(n_samples).standard_normal((4, n_samples))
     bank = scalogram_filterbank(n_samples, rate_hz=50.0, settings=settings)
@@ -86,7 +91,7 @@ def test_filterbank_matches_pywt_cwt_on_random_windows(wavelet, n_samples):
     np.testing.assert_allclose(freqs, settings.frequencies(), rtol=1e-6)
 
 
-def test_filterbank_matches_pywt_cwt_on_real_punches(punch_flex_dir):
+def test_filterbank_matches_pywt_cwt_on_real_punches(punch_flex_dir: Path) -> None:
     windows = read_punch_flex(punch_flex_dir / "punch.csv")
     settings = ScalogramSettings().resolve(window_s=1.0, rate_hz=PUNCH_FLEX_RATE_HZ)
     bank = scalogram_filterbank(RECORDING_ROWS, rate_hz=PUNCH_FLEX_RATE_HZ, settings=settings)
@@ -97,7 +102,9 @@ def test_filterbank_matches_pywt_cwt_on_real_punches(punch_flex_dir):
 
 @pytest.mark.parametrize("wavelet", ["cmor1.5-1.0", "morl"])
 @pytest.mark.parametrize("representation", ["signed", "magnitude"])
-def test_images_match_reference_pipeline_on_real_windows(punch_flex_dir, wavelet, representation):
+def test_images_match_reference_pipeline_on_real_windows(
+    punch_flex_dir: Path, wavelet: str, representation: Representation
+) -> None:
     punches = read_punch_flex(punch_flex_dir / "punch.csv")
     flexes = read_punch_flex(punch_flex_dir / "flex.csv")
     windows = np.concatenate([punches[:3], flexes[:3]])
@@ -111,7 +118,7 @@ def test_images_match_reference_pipeline_on_real_windows(punch_flex_dir, wavelet
             assert relative_error(image, ref) < 1e-5
 
 
-def test_images_are_model_ready():
+def test_images_are_model_ready() -> None:
     windows = np.random.default_rng(1).standard_normal((5, 75, 3)).astype(np.float32)
     images = compute_scalograms(windows, rate_hz=50.0)
     assert images.shape == (5, 3, 224, 224)
@@ -133,7 +140,7 @@ def test_images_are_model_ready():
     assert (np.abs(per_axis - 0.5).max(axis=(2, 3)) > 0.4).all()
 
 
-def test_global_normalisation_keeps_which_axis_moved_most():
+def test_global_normalisation_keeps_which_axis_moved_most() -> None:
     t = np.arange(100) / 50.0
     window = np.stack([np.sin(2 * np.pi * 4 * t), 0.1 * np.sin(2 * np.pi * 4 * t), 0 * t], 1)
     settings = ScalogramSettings(normalize="global", representation="magnitude")
@@ -145,7 +152,7 @@ def test_global_normalisation_keeps_which_axis_moved_most():
 
 
 @pytest.mark.parametrize("freq_hz", [2.0, 5.0, 12.0])
-def test_a_tone_lights_the_row_of_its_frequency(freq_hz):
+def test_a_tone_lights_the_row_of_its_frequency(freq_hz: float) -> None:
     settings = ScalogramSettings(  # no vertical resampling
         f_min_hz=1.0, f_max_hz=20.0, n_scales=48, size=(48, 100), representation="magnitude"
     )
@@ -160,12 +167,13 @@ def test_a_tone_lights_the_row_of_its_frequency(freq_hz):
     )
 
 
-def test_still_axes_are_zero_not_nan():
+def test_still_axes_are_zero_not_nan() -> None:
     window = np.zeros((75, 3), dtype=np.float32)
     window[:, 0] = np.random.default_rng(2).standard_normal(75)
     window[:, 2] = 0.98  # gravity on a still z axis: zero variance
     for normalize in ("per-axis", "global"):
-        for representation, zero in (("magnitude", 0.0), ("signed", 0.5)):
+        cases: tuple[tuple[Representation, float], ...] = (("magnitude", 0.0), ("signed", 0.5))
+        for representation, zero in cases:
             settings = ScalogramSettings(
                 normalize=normalize, representation=representation, frame="sensor"
             )  # the gravity frame would mix x's motion into the other axes
@@ -178,7 +186,7 @@ def test_still_axes_are_zero_not_nan():
     assert (compute_scalograms(still, rate_hz=50.0) == 0.5).all()
 
 
-def test_one_window_alone_equals_the_same_window_in_a_batch():
+def test_one_window_alone_equals_the_same_window_in_a_batch() -> None:
     windows = np.random.default_rng(3).standard_normal((70, 75, 3)).astype(np.float32)
     batch = compute_scalograms(windows, rate_hz=50.0)
     single = compute_scalograms(windows[65:66], rate_hz=50.0)
@@ -186,7 +194,7 @@ def test_one_window_alone_equals_the_same_window_in_a_batch():
 
 
 @pytest.mark.parametrize("representation", ["signed", "magnitude"])
-def test_long_windows_and_downsampling_resize(representation):
+def test_long_windows_and_downsampling_resize(representation: Representation) -> None:
     # 400 samples: the transform runs in several blocks, the resize shrinks (antialiased).
     windows = np.random.default_rng(4).standard_normal((6, 400, 3)).astype(np.float32)
     settings = ScalogramSettings(size=(96, 128), n_scales=160, representation=representation)
@@ -197,7 +205,7 @@ def test_long_windows_and_downsampling_resize(representation):
 
 
 @pytest.mark.parametrize(("n_in", "n_out"), [(64, 224), (75, 200), (400, 128), (119, 50), (1, 7)])
-def test_resize_equals_pillow(n_in, n_out):
+def test_resize_equals_pillow(n_in: int, n_out: int) -> None:
     image = np.random.default_rng(5).random((3, n_in)).astype(np.float32)
     got = resize_along(image, n_out, axis=-1)
     ref = Image.fromarray(image, mode="F").resize((n_out, 3), Image.Resampling.BILINEAR)
@@ -206,20 +214,20 @@ def test_resize_equals_pillow(n_in, n_out):
     np.testing.assert_allclose(resize_along(image.T.copy(), n_out, axis=0).T, got, atol=1e-7)
 
 
-def test_nan_samples_are_named():
+def test_nan_samples_are_named() -> None:
     windows = np.zeros((3, 75, 3), dtype=np.float32)
     windows[1, 10, 1] = np.nan
     with pytest.raises(ValueError, match="window 1 axis y"):
         compute_scalograms(windows, rate_hz=50.0)
 
 
-def test_f_max_above_nyquist_is_refused():
+def test_f_max_above_nyquist_is_refused() -> None:
     fixed = ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0)
     with pytest.raises(ValueError, match=r"f_max_hz=20.*Nyquist.*15"):
         compute_scalograms(np.zeros((1, 60, 3)), rate_hz=30.0, settings=fixed)
 
 
-def test_window_shorter_than_the_wavelet_support_is_refused():
+def test_window_shorter_than_the_wavelet_support_is_refused() -> None:
     fixed = ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0)
     with pytest.raises(ValueError, match=r"shorter than the wavelet support at f_min_hz=1"):
         compute_scalograms(np.ones((1, 40, 3)), rate_hz=50.0, settings=fixed)
@@ -232,15 +240,16 @@ def test_window_shorter_than_the_wavelet_support_is_refused():
     )
 
 
-def test_wrong_shape_gives_a_hint():
+def test_wrong_shape_gives_a_hint() -> None:
     with pytest.raises(ValueError, match=r"\[B, n, 3\].*window\[None\]"):
         compute_scalograms(np.zeros((75, 3)), rate_hz=50.0)
     for rate in (0.0, -50.0, float("nan"), float("inf"), "fast", None):
         with pytest.raises(ValueError, match=r"rate_hz"):
-            compute_scalograms(np.zeros((1, 75, 3)), rate_hz=rate)
+            compute_scalograms(np.zeros((1, 75, 3)), rate_hz=rate)  # type: ignore[arg-type]
     # numpy numbers are numbers: a rate read from an array is accepted.
-    for rate in (np.float32(50.0), np.int64(50)):
-        assert compute_scalograms(np.zeros((1, 75, 3)), rate_hz=rate).shape == (1, 3, 224, 224)
+    for numpy_rate in (np.float32(50.0), np.int64(50)):
+        shape = compute_scalograms(np.zeros((1, 75, 3)), rate_hz=numpy_rate).shape  # type: ignore[arg-type]
+        assert shape == (1, 3, 224, 224)
 
 
 @pytest.mark.parametrize(
@@ -259,12 +268,12 @@ def test_wrong_shape_gives_a_hint():
         ({"normalize": "max"}, "normalize"),
     ],
 )
-def test_bad_settings_are_refused(options, message):
+def test_bad_settings_are_refused(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ScalogramSettings(**options)
 
 
-def test_filterbank_is_reused_between_calls():
+def test_filterbank_is_reused_between_calls() -> None:
     settings = ScalogramSettings(f_min_hz=1.0, f_max_hz=20.0)
     first = scalogram_filterbank(75, rate_hz=50.0, settings=settings)
     assert scalogram_filterbank(75, rate_hz=50.0, settings=settings) is first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -27,7 +28,8 @@ def punch(seed: int = 0, n: int = 75) -> np.ndarray:
     push = np.exp(-(((t - 0.6) / 0.12) ** 2)) - np.exp(-(((t - 0.9) / 0.12) ** 2))
     window = np.stack([1.5 * push, 0.3 * np.sin(2 * np.pi * 4 * t), np.zeros(n)], axis=1)
     window += rng.normal(0, 0.05, (n, 3))
-    return (window + np.array([0.1, 0.3, -0.9])).astype(np.float32)
+    shifted: np.ndarray = (window + np.array([0.1, 0.3, -0.9])).astype(np.float32)
+    return shifted
 
 
 def _turned_about_z(a: np.ndarray, b: np.ndarray) -> float:
@@ -57,11 +59,14 @@ def curl(n: int = 100, *, tilt_deg: float = 60.0) -> tuple[np.ndarray, np.ndarra
     return (gravity + swing + noise).astype(np.float32), g_rest
 
 
-def test_the_calm_estimate_finds_the_gravity_of_the_sensor_at_rest_which_the_mean_misses():
+def test_the_calm_estimate_finds_the_gravity_of_the_sensor_at_rest_which_the_mean_misses() -> None:
     window, g_rest = curl()
     calm = gravity_directions(window[None], estimate="calm")[0]
     mean = gravity_directions(window[None], estimate="mean")[0]
-    angle = lambda u: np.degrees(np.arccos(np.clip(u @ g_rest, -1, 1)))  # noqa: E731
+
+    def angle(u: np.ndarray) -> float:
+        return float(np.degrees(np.arccos(np.clip(u @ g_rest, -1, 1))))
+
     assert angle(calm) < 2.0  # degrees
     assert angle(mean) > 5.0  # the turn during the curl pulls the mean of all samples away
     (out,) = gravity_frame(window[None])  # the default: calm
@@ -70,7 +75,9 @@ def test_the_calm_estimate_finds_the_gravity_of_the_sensor_at_rest_which_the_mea
 
 
 @pytest.mark.parametrize("estimate", ["calm", "mean"])
-def test_both_estimates_keep_a_sensor_held_any_way_a_turn_about_gravity_apart(estimate):
+def test_both_estimates_keep_a_sensor_held_any_way_a_turn_about_gravity_apart(
+    estimate: Literal["calm", "mean"],
+) -> None:
     window, _ = curl()
     matrix = Rotation.random(random_state=3).as_matrix()
     held_otherwise = (window @ matrix.T).astype(np.float32)
@@ -78,14 +85,14 @@ def test_both_estimates_keep_a_sensor_held_any_way_a_turn_about_gravity_apart(es
     _turned_about_z(a, b)
 
 
-def test_an_unknown_gravity_estimate_is_named():
+def test_an_unknown_gravity_estimate_is_named() -> None:
     with pytest.raises(ValueError, match="'median' must be one of"):
         gravity_directions(np.ones((1, 10, 3)), estimate="median")
     with pytest.raises(ValueError, match="gravity='median'"):
-        ScalogramSettings(gravity="median")
+        ScalogramSettings(gravity="median")  # type: ignore[arg-type]
 
 
-def test_gravity_points_up_and_the_motion_keeps_its_direction_relative_to_it():
+def test_gravity_points_up_and_the_motion_keeps_its_direction_relative_to_it() -> None:
     window = punch()
     (out,) = gravity_frame(window[None], estimate="mean")
     mean = out.mean(axis=0)
@@ -98,7 +105,7 @@ def test_gravity_points_up_and_the_motion_keeps_its_direction_relative_to_it():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_a_sensor_held_any_way_gives_the_same_window_up_to_a_turn_about_gravity(seed):
+def test_a_sensor_held_any_way_gives_the_same_window_up_to_a_turn_about_gravity(seed: int) -> None:
     window = punch(seed)
     matrix = Rotation.random(random_state=seed).as_matrix()
     held_otherwise = (window @ matrix.T).astype(np.float32)
@@ -106,7 +113,7 @@ def test_a_sensor_held_any_way_gives_the_same_window_up_to_a_turn_about_gravity(
     _turned_about_z(a, b)  # z (along gravity) equal, x-y turned by one angle for all samples
 
 
-def test_upside_down_and_level_sensors_have_a_frame_too():
+def test_upside_down_and_level_sensors_have_a_frame_too() -> None:
     for direction in ([0, 0, 1.0], [0, 0, -1.0], [1.0, 0, 0], [0, -1e-7, -1.0]):
         g = np.asarray(direction) / np.linalg.norm(direction)
         matrix = rotation_to_z(g)
@@ -115,7 +122,7 @@ def test_upside_down_and_level_sensors_have_a_frame_too():
         assert np.linalg.det(matrix) == pytest.approx(1.0)
 
 
-def test_windows_without_gravity_stay_in_the_sensor_frame():
+def test_windows_without_gravity_stay_in_the_sensor_frame() -> None:
     # Z-normalised per window (the handwriting archive) or gravity removed: the mean is noise.
     rng = np.random.default_rng(1)
     letters = rng.standard_normal((4, 152, 3)).astype(np.float32)
@@ -130,14 +137,14 @@ def test_windows_without_gravity_stay_in_the_sensor_frame():
     )  # fmt: skip
 
 
-def test_a_still_sensor_is_mid_grey_whichever_way_it_lies():
+def test_a_still_sensor_is_mid_grey_whichever_way_it_lies() -> None:
     for seed in range(3):
         matrix = Rotation.random(random_state=seed).as_matrix()
         still = np.tile(matrix @ [0.0, 0.0, 1.0], (75, 1)).astype(np.float32)[None]
         assert (compute_scalograms(still, rate_hz=RATE) == 0.5).all()
 
 
-def test_the_image_of_a_turned_sensor_matches_once_the_turn_about_gravity_is_undone():
+def test_the_image_of_a_turned_sensor_matches_once_the_turn_about_gravity_is_undone() -> None:
     window = punch(2)
     matrix = Rotation.from_euler("xyz", [70, -20, 130], degrees=True).as_matrix()
     turned = (window @ matrix.T).astype(np.float32)
@@ -166,7 +173,9 @@ def test_the_image_of_a_turned_sensor_matches_once_the_turn_about_gravity_is_und
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_a_sensor_held_any_way_gives_the_same_canonical_window_when_the_heading_is_defined(seed):
+def test_a_sensor_held_any_way_gives_the_same_canonical_window_when_the_heading_is_defined(
+    seed: int,
+) -> None:
     window = punch(seed)
     matrix = Rotation.random(random_state=100 + seed).as_matrix()
     held_otherwise = (window @ matrix.T).astype(np.float32)
@@ -178,7 +187,7 @@ def test_a_sensor_held_any_way_gives_the_same_canonical_window_when_the_heading_
     assert a[:, 0].var() > a[:, 1].var()
 
 
-def test_the_heading_frame_gives_the_same_image_whichever_way_the_sensor_is_held():
+def test_the_heading_frame_gives_the_same_image_whichever_way_the_sensor_is_held() -> None:
     window = punch(3)
     settings = ScalogramSettings(size=(48, 48), frame="gravity+heading")
     turned = [(window @ Rotation.random(random_state=s).as_matrix().T) for s in range(4)]
@@ -192,7 +201,7 @@ def test_the_heading_frame_gives_the_same_image_whichever_way_the_sensor_is_held
     assert np.abs(raw[0] - raw[1]).max() > 0.1  # the gravity frame alone leaves the heading free
 
 
-def test_a_window_moving_as_much_every_way_horizontally_keeps_the_gravity_frame_heading():
+def test_a_window_moving_as_much_every_way_horizontally_keeps_the_gravity_frame_heading() -> None:
     t = np.arange(100) / RATE
     circle = np.stack([np.cos(2 * np.pi * 2 * t), np.sin(2 * np.pi * 2 * t), np.zeros(100)], 1)
     circle = (circle + np.array([0.0, 0.0, 1.0])).astype(np.float32)
@@ -202,14 +211,14 @@ def test_a_window_moving_as_much_every_way_horizontally_keeps_the_gravity_frame_
     np.testing.assert_array_equal(heading_frame(still), gravity_frame(still))
 
 
-def test_windows_without_gravity_are_left_alone_by_the_heading_frame():
+def test_windows_without_gravity_are_left_alone_by_the_heading_frame() -> None:
     rng = np.random.default_rng(4)
     letters = rng.standard_normal((3, 152, 3)).astype(np.float32)
     letters -= letters.mean(axis=1, keepdims=True)
     np.testing.assert_array_equal(heading_frame(letters), letters)
 
 
-def test_training_and_live_draw_the_same_heading_frame_image():
+def test_training_and_live_draw_the_same_heading_frame_image() -> None:
     windows = [punch(s) for s in range(3)]
     stored = ScalogramSettings(size=(32, 32), frame="gravity+heading").resolve(
         window_s=len(windows[0]) / RATE, rate_hz=RATE
@@ -222,6 +231,6 @@ def test_training_and_live_draw_the_same_heading_frame_image():
         np.testing.assert_array_equal(live, image)
 
 
-def test_an_unknown_frame_is_a_clear_error():
+def test_an_unknown_frame_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"frame='heading'.*gravity\+heading"):
         ScalogramSettings(frame="heading")  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ def decode(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
-def test_scalogram_panel_is_the_model_input():
+def test_scalogram_panel_is_the_model_input() -> None:
     settings = ScalogramSettings(size=(128, 160))
     window = swing()
     picture = decode(render_window_png(window, rate_hz=50.0, settings=settings, title="#7"))
@@ -43,7 +44,7 @@ def test_scalogram_panel_is_the_model_input():
     assert np.abs(panel - expected).max() <= 1
 
 
-def test_traces_are_drawn_in_axis_colours():
+def test_traces_are_drawn_in_axis_colours() -> None:
     window = swing()
     picture = decode(render_window_png(window, rate_hz=50.0))
     left, top, width, height = _layout(ScalogramSettings(), traces_width=300).traces
@@ -54,16 +55,20 @@ def test_traces_are_drawn_in_axis_colours():
         assert (rows == colour).all(axis=-1).sum() > 50, f"axis {'xyz'[axis]} not drawn"
 
 
-def test_still_window_renders_with_a_zero_scalogram():
+def test_still_window_renders_with_a_zero_scalogram() -> None:
     window = np.full((60, 3), 0.3, dtype=np.float32)
-    for representation, zero in (("magnitude", 0), ("signed", 128)):
+    cases: tuple[tuple[Literal["signed", "magnitude"], int], ...] = (
+        ("magnitude", 0),
+        ("signed", 128),
+    )
+    for representation, zero in cases:
         settings = ScalogramSettings(size=(64, 64), representation=representation)
         picture = decode(render_window_png(window, rate_hz=50.0, settings=settings))
         left, top, width, height = _layout(settings, traces_width=300).scalogram
         assert (picture[top : top + height, left : left + width] == zero).all()
 
 
-def test_thumbnail_is_the_model_input_at_thumbnail_size():
+def test_thumbnail_is_the_model_input_at_thumbnail_size() -> None:
     # A data-derived band is resolved from the window itself, as compute_scalograms does.
     settings = ScalogramSettings(size=(224, 224))
     window = swing(n=120, rate_hz=40.0)
@@ -74,7 +79,9 @@ def test_thumbnail_is_the_model_input_at_thumbnail_size():
     assert decode(png).shape == (48, 64, 3)
 
 
-def test_window_view_uses_the_same_png_and_survives_bad_windows(caplog):
+def test_window_view_uses_the_same_png_and_survives_bad_windows(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from hfwidgets.widgets.window_view import scalogram_png as thumbnail
 
     window = swing()
@@ -88,11 +95,11 @@ def test_window_view_uses_the_same_png_and_survives_bad_windows(caplog):
     assert "scalogram thumbnail failed" in caplog.text
 
 
-def test_accepts_objects_with_data_and_rejects_bad_windows():
+def test_accepts_objects_with_data_and_rejects_bad_windows() -> None:
     class Window:
         data = swing()
 
-    assert decode(render_window_png(Window(), rate_hz=50.0)).size > 0
+    assert decode(render_window_png(Window(), rate_hz=50.0)).size > 0  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"\[n, 3\]"):
         render_window_png(np.zeros((3, 75)), rate_hz=50.0)
     bad = swing()

@@ -7,6 +7,7 @@ import json
 import tracemalloc
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import numpy as np
 import pytest
@@ -16,7 +17,19 @@ from hfwidgets.scalogram import SETTINGS_VERSION, ScalogramSettings, compute_sca
 from hfwidgets.store import Project
 from hfwidgets.store.importers import import_generic
 
-FIXED_1_20 = {"f_min_hz": 1.0, "f_max_hz": 20.0}
+
+class _Band(TypedDict):
+    f_min_hz: float
+    f_max_hz: float
+
+
+class _Size(TypedDict):
+    size: tuple[int, int]
+    n_scales: int
+    representation: Literal["signed", "magnitude"]
+
+
+FIXED_1_20: _Band = {"f_min_hz": 1.0, "f_max_hz": 20.0}
 
 
 def stroke(n: int = 100, rate_hz: float = 50.0) -> np.ndarray:
@@ -31,7 +44,7 @@ def stroke(n: int = 100, rate_hz: float = 50.0) -> np.ndarray:
 # -- the sign of the motion ------------------------------------------------------------------
 
 
-def test_signed_images_tell_a_motion_from_its_mirror_image():
+def test_signed_images_tell_a_motion_from_its_mirror_image() -> None:
     window = stroke()
     mirrored = window * np.array([-1, 1, 1], dtype=np.float32)  # the same stroke to -x
     signed = compute_scalograms(np.stack([window, mirrored]), rate_hz=50.0)
@@ -44,7 +57,7 @@ def test_signed_images_tell_a_motion_from_its_mirror_image():
     np.testing.assert_array_equal(classic[0], classic[1])  # |CWT(x)| = |CWT(-x)|
 
 
-def test_signed_zero_is_mid_grey_and_a_push_is_brighter_where_it_happens():
+def test_signed_zero_is_mid_grey_and_a_push_is_brighter_where_it_happens() -> None:
     window = stroke()
     sensor = ScalogramSettings(frame="sensor")  # the sensor's own axes: z holds only gravity
     image = compute_scalograms(window[None], rate_hz=50.0, settings=sensor)[0]
@@ -60,7 +73,7 @@ def test_signed_zero_is_mid_grey_and_a_push_is_brighter_where_it_happens():
 
 
 @pytest.mark.parametrize(("n", "rate_hz"), [(150, 50.0), (30, 10.0), (119, 119.0), (400, 100.0)])
-def test_default_band_follows_window_length_and_rate(n, rate_hz):
+def test_default_band_follows_window_length_and_rate(n: int, rate_hz: float) -> None:
     settings = ScalogramSettings().resolve(window_s=n / rate_hz, rate_hz=rate_hz)
     assert settings.f_min_hz == pytest.approx(rate_hz / n)  # one period per window
     assert settings.f_max_hz == pytest.approx(0.8 * rate_hz / 2)  # below Nyquist
@@ -73,13 +86,13 @@ def test_default_band_follows_window_length_and_rate(n, rate_hz):
     assert compute_scalograms(window, rate_hz=rate_hz).shape == (1, 3, 224, 224)
 
 
-def test_a_slow_gesture_shows_in_the_default_band_but_not_in_the_old_one():
+def test_a_slow_gesture_shows_in_the_default_band_but_not_in_the_old_one() -> None:
     rate, n = 50.0, 200  # a 4 s gesture swinging at 0.5 Hz
     t = np.arange(n) / rate
     window = np.zeros((n, 3), dtype=np.float32)
     window[:, 0] = np.sin(2 * np.pi * 0.5 * t)
     window[:, 1] = 0.5 * np.sin(2 * np.pi * 8.0 * t)  # a faster tremor on y for contrast
-    size = {"size": (64, 200), "n_scales": 64, "representation": "magnitude"}
+    size: _Size = {"size": (64, 200), "n_scales": 64, "representation": "magnitude"}
     derived = ScalogramSettings(**size)
     image = compute_scalograms(window[None], rate_hz=rate, settings=derived)[0]
     rows = derived.resolve(window_s=n / rate, rate_hz=rate).frequencies()
@@ -91,13 +104,14 @@ def test_a_slow_gesture_shows_in_the_default_band_but_not_in_the_old_one():
     assert image_old[0].max() < image_old[1].max()
 
 
-def test_a_band_is_resolved_over_a_whole_data_set():
+def test_a_band_is_resolved_over_a_whole_data_set() -> None:
     settings = ScalogramSettings(f_max_hz=None, f_min_hz=None)
     resolved = settings.resolve_over(durations_s=[3.0, 1.5, 2.0], rates_hz=[50.0, 10.0, 50.0])
-    assert (resolved.f_min_hz, resolved.f_max_hz) == (pytest.approx(1 / 1.5), pytest.approx(4.0))
+    assert (resolved.f_min_hz, resolved.f_max_hz) == pytest.approx((1 / 1.5, 4.0))
     # A fixed edge stays as given; only the missing one is derived.
     half = ScalogramSettings(f_min_hz=0.5).resolve(window_s=2.0, rate_hz=50.0)
-    assert (half.f_min_hz, half.f_max_hz) == (0.5, pytest.approx(20.0))
+    assert half.f_min_hz == 0.5
+    assert half.f_max_hz == pytest.approx(20.0)
     assert resolved.resolve(window_s=100.0, rate_hz=1000.0) is resolved  # already concrete
 
 
@@ -110,12 +124,14 @@ def test_a_band_is_resolved_over_a_whole_data_set():
         (ScalogramSettings(f_max_hz=0.2), {"window_s": 2.0, "rate_hz": 50.0}, "no frequency band"),
     ],
 )
-def test_an_impossible_band_is_a_clear_error(settings, call, message):
+def test_an_impossible_band_is_a_clear_error(
+    settings: ScalogramSettings, call: dict[str, float], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         settings.resolve(**call)
 
 
-def test_impossible_windows_for_the_band_are_refused_by_name():
+def test_impossible_windows_for_the_band_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"f_max_hz=20.*Nyquist"):
         compute_scalograms(
             np.ones((1, 30, 3)), rate_hz=10.0, settings=ScalogramSettings(**FIXED_1_20)
@@ -133,7 +149,7 @@ def test_impossible_windows_for_the_band_are_refused_by_name():
 # -- storage -----------------------------------------------------------------------------------
 
 
-def test_settings_round_trip_through_json_with_a_stable_key():
+def test_settings_round_trip_through_json_with_a_stable_key() -> None:
     for settings in (
         ScalogramSettings(),
         ScalogramSettings(
@@ -149,7 +165,8 @@ def test_settings_round_trip_through_json_with_a_stable_key():
     assert ScalogramSettings().key() == ScalogramSettings.from_dict({"version": 4}).key()
     assert ScalogramSettings(n_scales=65).key() != ScalogramSettings().key()
     assert (
-        ScalogramSettings(f_min_hz=1, n_scales=64.0).key() == ScalogramSettings(f_min_hz=1.0).key()
+        ScalogramSettings(f_min_hz=1, n_scales=64.0).key()  # type: ignore[arg-type]
+        == ScalogramSettings(f_min_hz=1.0).key()
     )
     with pytest.raises(ValueError, match="unknown scalogram settings"):
         ScalogramSettings.from_dict({"colormap": "jet"})
@@ -157,7 +174,7 @@ def test_settings_round_trip_through_json_with_a_stable_key():
         ScalogramSettings.from_dict({"version": 5})
 
 
-def test_old_stored_settings_still_mean_what_they_meant():
+def test_old_stored_settings_still_mean_what_they_meant() -> None:
     # Written by hfwidgets before the signed image and the data-derived band (version 1).
     old_defaults = {
         "wavelet": "cmor1.5-1.0",
@@ -213,7 +230,7 @@ def _write_generic(folder: Path, *, rate_hz: float, n: int, per_class: int = 3) 
     (folder / "meta.json").write_text(json.dumps({"rate_hz": rate_hz}))
 
 
-def test_import_keeps_the_rate_the_recording_really_had(tmp_path):
+def test_import_keeps_the_rate_the_recording_really_had(tmp_path: Path) -> None:
     from hfwidgets.training.data import project_scalogram_settings
 
     slow, fast = tmp_path / "slow", tmp_path / "fast"
@@ -246,14 +263,14 @@ class _RecordingNet(torch.nn.Module):
         return torch.zeros(len(images), self.classes)
 
 
-def test_live_inference_draws_exactly_the_training_images(tmp_path):
+def test_live_inference_draws_exactly_the_training_images(tmp_path: Path) -> None:
     from hfwidgets.live.offline import classify_recording
     from hfwidgets.training import predictor as run_predictor
     from hfwidgets.training.data import project_dataset, project_scalogram_settings
 
     # The run's predictor class (named RunPredictor since the live Predictor protocol took the
     # plain name).
-    predictor_class = getattr(run_predictor, "RunPredictor", None) or run_predictor.Predictor
+    predictor_class = run_predictor.RunPredictor
 
     folder = tmp_path / "recordings"
     _write_generic(folder, rate_hz=50.0, n=90)
@@ -313,14 +330,14 @@ def _peak_bytes(n: int) -> int:
         tracemalloc.stop()
 
 
-def test_a_long_window_needs_memory_linear_in_its_length():
+def test_a_long_window_needs_memory_linear_in_its_length() -> None:
     # The dense resize matrix of old needed 4.3 GB for 20,000 samples and 149 GiB for 200,000.
     small, large = _peak_bytes(10_000), _peak_bytes(20_000)
     assert large < 200 * 2**20
     assert large / small < 2.5  # linear (2x), not quadratic (4x)
 
 
-def test_the_band_follows_short_slow_windows_and_long_fast_ones_by_one_rule():
+def test_the_band_follows_short_slow_windows_and_long_fast_ones_by_one_rule() -> None:
     # The same rule in samples: one period per window at the bottom, 0.4 cycles per sample
     # (80 % of Nyquist) at the top; a watch's 30 samples at 10 Hz get 1/3-4 Hz, a 100-sample
     # window at 50 Hz 0.5-20 Hz.
@@ -335,7 +352,7 @@ def test_the_band_follows_short_slow_windows_and_long_fast_ones_by_one_rule():
     assert np.isfinite(image).all()
 
 
-def test_a_window_too_short_for_any_scalogram_is_a_clear_error():
+def test_a_window_too_short_for_any_scalogram_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"windows of 3 samples .* use windows of"):
         compute_scalograms(np.zeros((1, 3, 3)), rate_hz=10.0)
     with pytest.raises(ValueError, match=r"no frequency band fits windows of 0\.1 s at 10 Hz"):

@@ -10,6 +10,7 @@ import pytest
 from hfwidgets.sensors import (
     MOTION_KINDS,
     SimulatedSource,
+    SourceStatus,
     simulate_motion,
     simulate_session,
     simulate_windows,
@@ -87,7 +88,7 @@ def test_offline_source_fills_buffer_at_once_with_zero_based_times() -> None:
 
 def test_realtime_source_streams_at_its_rate_on_the_monotonic_clock() -> None:
     src = SimulatedSource(rate_hz=200, seed=2)
-    seen = []
+    seen: list[SourceStatus] = []
     src.on_status(seen.append)
     start = time.monotonic()
     with src:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
@@ -25,14 +25,14 @@ from tests.jupyter import LabServer, open_pty, start_lab
 # --- pure logic -------------------------------------------------------------------------------
 
 
-def fake_machine(*ports: PortInfo):
+def fake_machine(*ports: PortInfo) -> Callable[..., list[PortInfo]]:
     def list_system(*, include_without_hardware_id: bool = False) -> list[PortInfo]:
         return list(ports)
 
     return list_system
 
 
-def test_likely_arduino_comes_first_then_configured_then_others(pty_path):
+def test_likely_arduino_comes_first_then_configured_then_others(pty_path: str) -> None:
     uart = PortInfo(device="/dev/ttyUSB3", hwid="USB VID:PID=067B:2303", vid=0x067B)
     uno = PortInfo(device="/dev/ttyACM0", vid=0x2341, likely_arduino=True)
     ports, warnings = collect_ports(
@@ -49,14 +49,14 @@ def test_likely_arduino_comes_first_then_configured_then_others(pty_path):
     assert warnings == []
 
 
-def test_configured_port_that_is_gone_is_left_out_with_a_reason(tmp_path):
+def test_configured_port_that_is_gone_is_left_out_with_a_reason(tmp_path: Path) -> None:
     gone = str(tmp_path / "pts-gone")
     ports, warnings = collect_ports(extra_ports=[gone], list_system=fake_machine())
     assert ports == []
     assert warnings == [f"configured port {gone} does not exist (is the simulator running?)"]
 
 
-def test_configured_port_already_found_by_pyserial_is_listed_once():
+def test_configured_port_already_found_by_pyserial_is_listed_once() -> None:
     uno = PortInfo(device="/dev/ttyACM0", vid=0x2341, likely_arduino=True)
     ports, _ = collect_ports(extra_ports=["/dev/ttyACM0"], list_system=fake_machine(uno))
     assert ports == [uno]
@@ -72,7 +72,9 @@ def test_configured_port_already_found_by_pyserial_is_listed_once():
         ('{"ports": [3]}', [], "must hold a list of port paths"),
     ],
 )
-def test_extra_ports_file_forms(tmp_path, text, expected_ports, warning_part):
+def test_extra_ports_file_forms(
+    tmp_path: Path, text: str, expected_ports: list[str], warning_part: str | None
+) -> None:
     path = tmp_path / "ports.json"
     path.write_text(text)
     ports, warnings = read_extra_ports_file(path)
@@ -85,11 +87,11 @@ def test_extra_ports_file_forms(tmp_path, text, expected_ports, warning_part):
         assert warning_part in warnings[0]
 
 
-def test_missing_extra_ports_file_means_no_extra_ports(tmp_path):
+def test_missing_extra_ports_file_means_no_extra_ports(tmp_path: Path) -> None:
     assert read_extra_ports_file(tmp_path / "absent.json") == ([], [])
 
 
-def test_failing_system_listing_still_reports_configured_ports():
+def test_failing_system_listing_still_reports_configured_ports() -> None:
     def broken(**_: object) -> list[PortInfo]:
         raise OSError("sysfs unreadable")
 
@@ -109,13 +111,15 @@ def test_failing_system_listing_still_reports_configured_ports():
         (None, "n/a", "", False),
     ],
 )
-def test_is_likely_arduino(vid, description, manufacturer, expected):
+def test_is_likely_arduino(
+    vid: int | None, description: str, manufacturer: str, expected: bool
+) -> None:
     assert (
         is_likely_arduino(vid=vid, description=description, manufacturer=manufacturer) is expected
     )
 
 
-def test_system_ports_hides_legacy_uarts_unless_asked(monkeypatch):
+def test_system_ports_hides_legacy_uarts_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     uart = ListPortInfo("/dev/ttyS0", skip_link_detection=True)  # hwid "n/a", like every PC
     uno = ListPortInfo("/dev/ttyACM0", skip_link_detection=True)
     uno.vid, uno.pid, uno.description = 0x2341, 0x0043, "Arduino Uno"
@@ -140,7 +144,7 @@ def _template(tmp_path: Path) -> Path:
     return path
 
 
-def test_create_workbench_notebook_picks_a_free_name_in_the_folder(tmp_path):
+def test_create_workbench_notebook_picks_a_free_name_in_the_folder(tmp_path: Path) -> None:
     from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 
     root = tmp_path / "root"
@@ -161,7 +165,7 @@ def test_create_workbench_notebook_picks_a_free_name_in_the_folder(tmp_path):
     assert created.cells[0].source == "from hfwidgets.widgets import Workbench"
 
 
-def test_create_workbench_notebook_refuses_hidden_folders_before_writing(tmp_path):
+def test_create_workbench_notebook_refuses_hidden_folders_before_writing(tmp_path: Path) -> None:
     from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 
     root = tmp_path / "root"
@@ -179,7 +183,7 @@ def test_create_workbench_notebook_refuses_hidden_folders_before_writing(tmp_pat
     assert path == ".secret/High-Five Workbench.ipynb"
 
 
-def test_create_workbench_notebook_names_missing_folder_and_broken_template(tmp_path):
+def test_create_workbench_notebook_names_missing_folder_and_broken_template(tmp_path: Path) -> None:
     from jupyter_server.services.contents.filemanager import FileContentsManager
 
     manager = FileContentsManager(root_dir=str(tmp_path))  # a sync manager works too
@@ -226,13 +230,13 @@ def server(
         lab.stop()
 
 
-def test_ports_endpoint_requires_the_token(server):
+def test_ports_endpoint_requires_the_token(server: LabServer) -> None:
     assert server.api("/hfwidgets/ports", "GET", token=False).status_code == 403
 
 
 def test_ports_endpoint_lists_command_line_port_and_rereads_the_file(
-    server, pty_for_cli, pty_path, ports_file
-):
+    server: LabServer, pty_for_cli: str, pty_path: str, ports_file: Path
+) -> None:
     reply = server.api("/hfwidgets/ports", "GET")
     assert reply.status_code == 200
     devices = [p["device"] for p in reply.json()["ports"]]
@@ -260,7 +264,9 @@ def test_ports_endpoint_lists_command_line_port_and_rereads_the_file(
     ]
 
 
-def test_ports_endpoint_reports_a_broken_file_instead_of_failing(server, pty_for_cli, ports_file):
+def test_ports_endpoint_reports_a_broken_file_instead_of_failing(
+    server: LabServer, pty_for_cli: str, ports_file: Path
+) -> None:
     ports_file.write_text("{oops")
     try:
         reply = server.api("/hfwidgets/ports", "GET")
@@ -271,7 +277,7 @@ def test_ports_endpoint_reports_a_broken_file_instead_of_failing(server, pty_for
     assert "is not valid JSON" in reply.json()["warnings"][0]
 
 
-def test_workbench_endpoint_creates_notebook_from_shipped_template(server):
+def test_workbench_endpoint_creates_notebook_from_shipped_template(server: LabServer) -> None:
     reply = server.api("/hfwidgets/workbench", "POST", json={"directory": "lessons"})
     if not WORKBENCH_TEMPLATE.is_file():
         # Bad install: the endpoint says which file is missing and how to fix it.
@@ -286,7 +292,7 @@ def test_workbench_endpoint_creates_notebook_from_shipped_template(server):
     assert [c.source for c in created.cells] == [c.source for c in shipped.cells]
 
 
-def test_workbench_endpoint_rejects_bad_requests(server):
+def test_workbench_endpoint_rejects_bad_requests(server: LabServer) -> None:
     missing = server.api("/hfwidgets/workbench", "POST", json={"directory": "no/such/dir"})
     assert missing.status_code == 404
     assert "'no/such/dir' does not exist" in missing.json()["message"]

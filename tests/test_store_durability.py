@@ -39,7 +39,7 @@ def _project_with_windows(folder: Path, n: int) -> list[int]:
         ]
 
 
-def _child(folder: Path, first: int, last: int, step: int, go: str = "-") -> subprocess.Popen:
+def _child(folder: Path, first: int, last: int, step: int, go: str = "-") -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", LABEL_WRITER, str(folder), str(first), str(last), str(step), go],
         stdout=subprocess.PIPE,
@@ -77,10 +77,12 @@ def test_sigkill_mid_stream_keeps_every_acknowledged_label(tmp_path: Path) -> No
         stored = {w.id: w.label for w in p.windows(ids=list(acked))}
         assert stored == acked
         # nothing half-written: every labelled window has exactly its history row
-        for wid in p.window_ids():
-            label = p.window(wid).label
-            history = p.label_history(wid)
-            assert (label is None and not history) or [c.label for c in history] == [label]
+        for window_id in p.window_ids():
+            stored_label = p.window(window_id).label
+            history = p.label_history(window_id)
+            assert (stored_label is None and not history) or [c.label for c in history] == [
+                stored_label
+            ]
 
 
 def test_two_processes_labelling_concurrently_lose_nothing(tmp_path: Path) -> None:

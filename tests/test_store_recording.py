@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,9 +25,15 @@ class FakeClock:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         yield p
+
+
+def _stored_id(rec: SessionRecorder) -> int:
+    """The recorder's session id, once it has stored a chunk."""
+    assert rec.session_id is not None
+    return rec.session_id
 
 
 def _chunk(start: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +59,7 @@ def test_samples_are_stored_at_least_every_second(project: Project) -> None:
     assert rec.buffered == 0
     # Another process sees the first 20 samples and the window already.
     with Project.open(project.path) as other:
-        session = other.session(rec.session_id)
+        session = other.session(_stored_id(rec))
         assert session.xyz.shape == (20, 3)
         np.testing.assert_allclose(session.t, np.arange(20) / 50.0)
         (stored,) = other.windows()
@@ -59,7 +67,7 @@ def test_samples_are_stored_at_least_every_second(project: Project) -> None:
     clock.now = 1.5
     rec.add(*_chunk(20))
     rec.close()
-    assert project.session(rec.session_id).xyz.shape == (30, 3)
+    assert project.session(_stored_id(rec)).xyz.shape == (30, 3)
     assert rec.samples_stored == 30
 
 
@@ -87,7 +95,7 @@ def test_a_locked_database_keeps_the_samples_and_says_so(project: Project) -> No
     rec.add(*_chunk(30))
     assert rec.buffered == 0
     assert "nothing was lost" in problems[-1]
-    session = project.session(rec.session_id)
+    session = project.session(_stored_id(rec))
     np.testing.assert_allclose(session.t, np.arange(40) / 50.0)
 
 
@@ -99,7 +107,7 @@ def test_a_failed_write_such_as_a_full_disk_keeps_samples(
     real = project.append_session
     failures = iter([HfwError("database or disk is full: the disk is full")])
 
-    def append(*args: object, **kwargs: object) -> int:
+    def append(*args: Any, **kwargs: Any) -> int:
         for exc in failures:
             raise exc
         return real(*args, **kwargs)
@@ -110,7 +118,7 @@ def test_a_failed_write_such_as_a_full_disk_keeps_samples(
     assert project.session_ids() == []  # the half-done transaction was rolled back
     rec.add(*_chunk(10))
     rec.close()
-    assert project.session(rec.session_id).xyz.shape == (20, 3)
+    assert project.session(_stored_id(rec)).xyz.shape == (20, 3)
 
 
 def test_close_gives_up_with_the_count_of_samples_not_stored(project: Project) -> None:

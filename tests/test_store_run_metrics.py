@@ -153,11 +153,8 @@ def test_runs_stored_by_an_earlier_version_open_and_read(tmp_path: Path) -> None
 def test_every_accuracy_carries_its_wilson_interval() -> None:
     # Known values: 7 of 10 -> [0.3968, 0.8922]; 45 of 50 -> [0.7864, 0.9565] (Wilson, 95 %).
     low, high = wilson_interval(0.7, 10) or (0.0, 0.0)
-    assert (low, high) == (pytest.approx(0.3968, abs=1e-4), pytest.approx(0.8922, abs=1e-4))
-    assert wilson_interval(0.9, 50) == (
-        pytest.approx(0.7864, abs=1e-4),
-        pytest.approx(0.9565, abs=1e-4),
-    )
+    assert (low, high) == pytest.approx((0.3968, 0.8922), abs=1e-4)
+    assert wilson_interval(0.9, 50) == pytest.approx((0.7864, 0.9565), abs=1e-4)
     assert wilson_interval(None, 10) is None
     assert wilson_interval(0.5, 0) is None
     assert RunMetrics(accuracy=0.7, n=10).accuracy_interval == wilson_interval(0.7, 10)

@@ -4,6 +4,7 @@ suggestion never becomes a label by itself; ``hfw suggest``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,20 @@ from hfwidgets.training import TrainConfig, load_predictor, train_project
 torch.set_num_threads(1)
 
 
+def _stored_id(suggestion: Suggestion) -> int:
+    """The window id of a suggestion for a stored window."""
+    assert suggestion.window_id is not None
+    return suggestion.window_id
+
+
+#: The trained project, its run id and the held-back captures' true labels by window id.
+Trained = tuple[Project, int, dict[int, str]]
+
+
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path):
+def trained(
+    tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path
+) -> Iterator[Trained]:
     """A 2-class project: 60 labelled simulated windows with a trained run, and 60 held-back
     captures of the same simulated arm stored unlabelled (their truth kept aside)."""
     path = tmp_path_factory.mktemp("suggest") / "project"
@@ -53,18 +66,18 @@ def trained(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path
     project.close()
 
 
-def test_suggestions_on_held_back_captures_are_as_accurate_as_validation(trained):
+def test_suggestions_on_held_back_captures_are_as_accurate_as_validation(trained: Trained) -> None:
     project, run_id, truth = trained
     validation = float(project.run(run_id).metrics.accuracy or 0.0)
     suggestions = suggest(project, run_id=run_id)  # unlabelled windows: the held-back ones
-    assert sorted(s.window_id for s in suggestions) == sorted(truth)
-    correct = sum(s.label == truth[s.window_id] for s in suggestions)
+    assert sorted(_stored_id(s) for s in suggestions) == sorted(truth)
+    correct = sum(s.label == truth[_stored_id(s)] for s in suggestions)
     accuracy = correct / len(suggestions)
     assert accuracy >= validation, (accuracy, validation)
     assert accuracy >= 0.9
 
 
-def test_suggestions_are_the_runs_probabilities_on_its_own_images(trained):
+def test_suggestions_are_the_runs_probabilities_on_its_own_images(trained: Trained) -> None:
     project, run_id, _ = trained
     predictor = load_predictor(project, run_id)
     suggestions = suggest(project, predictor=predictor, which="all")
@@ -80,7 +93,7 @@ def test_suggestions_are_the_runs_probabilities_on_its_own_images(trained):
         assert single.confidence == pytest.approx(by_id[record.id].confidence, abs=1e-4)
 
 
-def test_suggestions_come_least_confident_first(trained):
+def test_suggestions_come_least_confident_first(trained: Trained) -> None:
     project, run_id, _ = trained
     suggestions = suggest(project, run_id=run_id, which="all")
     margins = [s.margin for s in suggestions]
@@ -92,7 +105,7 @@ def test_suggestions_come_least_confident_first(trained):
         assert s.confidence == pytest.approx(top[0], abs=1e-6)
 
 
-def test_suggesting_never_writes_a_label(trained):
+def test_suggesting_never_writes_a_label(trained: Trained) -> None:
     project, run_id, truth = trained
     before = {r.id: r.label for r in project.windows()}
     history = {wid: project.label_history(wid) for wid in list(truth)[:5]}
@@ -103,7 +116,9 @@ def test_suggesting_never_writes_a_label(trained):
     assert {wid: project.label_history(wid) for wid in history} == history
 
 
-def test_hfw_suggest_lists_every_unlabelled_window_by_uncertainty(trained, capsys):
+def test_hfw_suggest_lists_every_unlabelled_window_by_uncertainty(
+    trained: Trained, capsys: pytest.CaptureFixture[str]
+) -> None:
     project, run_id, truth = trained
     assert main(["suggest", "--project", str(project.path), "--run", str(run_id), "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -122,7 +137,9 @@ def test_hfw_suggest_lists_every_unlabelled_window_by_uncertainty(trained, capsy
     )
 
 
-def test_hfw_suggest_prelabels_a_teammates_project_from_my_run(trained, tmp_path, capsys):
+def test_hfw_suggest_prelabels_a_teammates_project_from_my_run(
+    trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project, run_id, _ = trained
     windows, labels = simulate_windows(4, seed=7)
     with Project.create(tmp_path / "teammate") as other:
@@ -137,13 +154,15 @@ def test_hfw_suggest_prelabels_a_teammates_project_from_my_run(trained, tmp_path
         assert other.count_unlabelled() == len(labels)  # checked by a person, never applied
 
 
-def test_hfw_suggest_without_a_run_says_what_to_do(tmp_path, capsys):
+def test_hfw_suggest_without_a_run_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     Project.create(tmp_path / "p").close()
     assert main(["suggest", "--project", str(tmp_path / "p")]) == 1
     assert "train one first" in capsys.readouterr().err
 
 
-def test_suggestion_from_probs_and_order_for_any_number_of_classes():
+def test_suggestion_from_probs_and_order_for_any_number_of_classes() -> None:
     classes = ["a", "b", "c", "d"]
     sure = suggestion_from_probs([0.05, 0.85, 0.05, 0.05], classes, window_id=1, current="b")
     torn = suggestion_from_probs([0.40, 0.38, 0.12, 0.10], classes, window_id=2)

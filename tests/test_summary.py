@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 from hfwidgets.store import Project
 from hfwidgets.store.run_metrics import RunMetrics
+from hfwidgets.store.run_status import RunStatus
 from hfwidgets.summary import (
     TARGET_PER_CLASS,
     count_verdict,
@@ -37,7 +39,7 @@ CONFIG = {"model": "resnet18", "frozen": ["stem", "layer1"], "epochs": 5, "val_f
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         rng = np.random.default_rng(0)
         for label in ["high-five"] * 5 + ["other"] * 2:
@@ -45,7 +47,7 @@ def project(tmp_path: Path) -> Project:
         yield p
 
 
-def _add_run(project: Project, *, status: str = "finished", checkpoint: bytes = b"") -> int:
+def _add_run(project: Project, *, status: RunStatus = "finished", checkpoint: bytes = b"") -> int:
     run_id = project.add_run({"config": CONFIG})
     project.update_run(
         run_id, status=status, metrics=RunMetrics.from_dict(METRICS if status == "finished" else {})
@@ -57,7 +59,9 @@ def _add_run(project: Project, *, status: str = "finished", checkpoint: bytes = 
     return run_id
 
 
-def test_run_rows_say_settings_what_accuracy_was_measured_on_baseline_and_size(project):
+def test_run_rows_say_settings_what_accuracy_was_measured_on_baseline_and_size(
+    project: Project,
+) -> None:
     first = _add_run(project, checkpoint=b"x" * 2_500_000)
     second = _add_run(project, status="failed")
     rows = summarize_runs(project)
@@ -75,7 +79,7 @@ def test_run_rows_say_settings_what_accuracy_was_measured_on_baseline_and_size(p
     assert rows[0].size_text() == "no checkpoint"
 
 
-def test_counts_are_judged_against_the_target_and_balance():
+def test_counts_are_judged_against_the_target_and_balance() -> None:
     assert count_verdict({"high-five": 12, "other": 20}, target=20) == (
         "8 more high-five to reach 20 each"
     )
@@ -83,7 +87,7 @@ def test_counts_are_judged_against_the_target_and_balance():
     assert "unbalanced (a more than twice" in count_verdict({"a": 50, "b": 20}, target=20)
 
 
-def test_summary_text_is_a_readable_line(project):
+def test_summary_text_is_a_readable_line(project: Project) -> None:
     _add_run(project, checkpoint=b"x")
     text = summary_text(project)
     assert text.startswith("High-five workbench · project p: high-five 5, other 2 windows")
@@ -97,13 +101,15 @@ def _pixels(png: bytes) -> Image.Image:
     return image.convert("RGB")
 
 
-def test_png_draws_counts_runs_matrix_and_curves(project):
+def test_png_draws_counts_runs_matrix_and_curves(project: Project) -> None:
     empty = _pixels(render_summary_png(project))
     run_id = _add_run(project, checkpoint=b"x")
     image = _pixels(render_summary_png(project))
     # A run adds the confusion matrix and the curves below the counts and the run table.
     assert image.height > empty.height + 200
-    colours = {c for _n, c in image.getcolors(maxcolors=1 << 20)}
+    counted = image.getcolors(maxcolors=1 << 20)
+    assert counted is not None
+    colours = {c for _n, c in counted}
     assert (31, 119, 180) in colours
     assert (255, 127, 14) in colours
     assert render_summary_png(project, run_id=run_id) == render_summary_png(project)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -37,7 +39,7 @@ def data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return images, labels, np.arange(100, 140)
 
 
-def _config(**kwargs) -> TrainConfig:
+def _config(**kwargs: Any) -> TrainConfig:
     # Explicit, so the recipe's defaults (augmentation on) do not change what these tests test.
     defaults = {"model": MODEL, "weights": "none", "epochs": 2, "batch_size": 8, "num_threads": 1,
                 "augment": False}  # fmt: skip
@@ -49,7 +51,9 @@ def _snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 @pytest.mark.parametrize("augment", [False, True], ids=["cached-prefix", "full-forward"])
-def test_frozen_groups_are_bit_identical_after_training(data, augment):
+def test_frozen_groups_are_bit_identical_after_training(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], augment: bool
+) -> None:
     images, labels, _ = data
     frozen = ("stem", "stage1", "stage2")
     torch.manual_seed(0)
@@ -76,7 +80,7 @@ def test_frozen_groups_are_bit_identical_after_training(data, augment):
     assert not torch.equal(after["classifier.3.weight"], start["classifier.3.weight"])
 
 
-def test_frozen_parameters_get_no_optimizer_state():
+def test_frozen_parameters_get_no_optimizer_state() -> None:
     from hfwidgets.models import apply_freeze, build_model
 
     config = _config(frozen=tuple(layer_groups(MODEL)[:-1]), head_lr_factor=10.0, lr=1e-3)
@@ -93,7 +97,9 @@ def test_frozen_parameters_get_no_optimizer_state():
     assert lrs == pytest.approx([1e-3, 1e-2])  # body, then the head's learn-rate factor
 
 
-def test_events_arrive_in_order_with_progress_numbers(data):
+def test_events_arrive_in_order_with_progress_numbers(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     images, labels, ids = data
     events: list[object] = []
     result = Trainer(_config(epochs=2), classes=CLASSES, callbacks=[events.append]).fit(
@@ -119,7 +125,9 @@ def test_events_arrive_in_order_with_progress_numbers(data):
     assert set(metrics.misclassified) <= set(ids[result.val_index].tolist())
 
 
-def test_a_callback_that_raises_does_not_stop_training(data, caplog):
+def test_a_callback_that_raises_does_not_stop_training(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], caplog: pytest.LogCaptureFixture
+) -> None:
     images, labels, _ = data
 
     def broken(event: object) -> None:
@@ -130,7 +138,9 @@ def test_a_callback_that_raises_does_not_stop_training(data, caplog):
     assert "widget bug" in caplog.text
 
 
-def test_stop_takes_effect_within_one_batch(data):
+def test_stop_takes_effect_within_one_batch(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     images, labels, _ = data
     stop = threading.Event()
     batches: list[BatchEnded] = []
@@ -152,7 +162,9 @@ def test_stop_takes_effect_within_one_batch(data):
     assert result.last_epoch == 0
 
 
-def test_a_stop_mid_epoch_keeps_the_last_whole_epoch_and_resumes_exactly(data, tmp_path):
+def test_a_stop_mid_epoch_keeps_the_last_whole_epoch_and_resumes_exactly(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
     images, labels, _ = data
     straight = Trainer(_config(epochs=2), classes=CLASSES).fit(images, labels)
 
@@ -170,7 +182,8 @@ def test_a_stop_mid_epoch_keeps_the_last_whole_epoch_and_resumes_exactly(data, t
     assert saved["epoch"] == 1
     # The saved and returned weights are those of epoch 1, not of the half-trained epoch 2 ...
     torch.testing.assert_close(
-        saved["model_state"]["classifier.3.weight"], stopped.model.classifier[3].weight
+        saved["model_state"]["classifier.3.weight"],
+        stopped.model.get_parameter("classifier.3.weight"),
     )
     # ... so resuming replays epoch 2 and ends where an uninterrupted run ends.
     resumed = Trainer(_config(epochs=2), classes=CLASSES).fit(
@@ -179,11 +192,14 @@ def test_a_stop_mid_epoch_keeps_the_last_whole_epoch_and_resumes_exactly(data, t
     for replayed, uninterrupted in zip(resumed.history, straight.history, strict=True):
         assert {**replayed, "seconds": 0} == {**uninterrupted, "seconds": 0}
     torch.testing.assert_close(
-        resumed.model.classifier[3].weight, straight.model.classifier[3].weight
+        resumed.model.get_parameter("classifier.3.weight"),
+        straight.model.get_parameter("classifier.3.weight"),
     )
 
 
-def test_resume_continues_from_the_checkpoint_epoch(data, tmp_path):
+def test_resume_continues_from_the_checkpoint_epoch(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
     images, labels, _ = data
     path = tmp_path / "run.pt"
     first = Trainer(_config(epochs=2), classes=CLASSES).fit(images, labels, checkpoint_path=path)
@@ -191,12 +207,14 @@ def test_resume_continues_from_the_checkpoint_epoch(data, tmp_path):
     assert saved["epoch"] == 2
     assert len(saved["history"]) == 2
     torch.testing.assert_close(
-        saved["model_state"]["classifier.3.weight"], first.model.classifier[3].weight
+        saved["model_state"]["classifier.3.weight"],
+        first.model.get_parameter("classifier.3.weight"),
     )
     events: list[object] = []
     second = Trainer(_config(epochs=4), classes=CLASSES, callbacks=[events.append]).fit(
         images, labels, checkpoint_path=path, resume=True
     )
+    assert isinstance(events[0], FitStarted)
     assert events[0].first_epoch == 3
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [3, 4]
     assert [h["epoch"] for h in second.history] == [1, 2, 3, 4]
@@ -204,7 +222,9 @@ def test_resume_continues_from_the_checkpoint_epoch(data, tmp_path):
     assert load_checkpoint(path)["epoch"] == 4
 
 
-def test_resume_without_checkpoint_names_the_file(data, tmp_path):
+def test_resume_without_checkpoint_names_the_file(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
     images, labels, _ = data
     with pytest.raises(CheckpointError, match=r"missing\.pt does not exist"):
         Trainer(_config(), classes=CLASSES).fit(
@@ -212,7 +232,9 @@ def test_resume_without_checkpoint_names_the_file(data, tmp_path):
         )
 
 
-def test_cached_prefix_trains_the_same_head_as_the_full_network(data):
+def test_cached_prefix_trains_the_same_head_as_the_full_network(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     images, labels, _ = data
     config = _config(frozen=tuple(layer_groups(MODEL)[:-2]), epochs=2)
     cached = Trainer(config, classes=CLASSES).fit(images, labels)
@@ -224,7 +246,9 @@ def test_cached_prefix_trains_the_same_head_as_the_full_network(data):
         assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-4, abs=1e-5)
 
 
-def test_early_stopping_ends_before_the_last_epoch(data):
+def test_early_stopping_ends_before_the_last_epoch(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     images, labels, _ = data
     shuffled = np.random.default_rng(1).permutation(labels)  # nothing to learn: val loss rises
     result = Trainer(_config(epochs=40, lr=1e-2, patience=2), classes=CLASSES).fit(images, shuffled)
@@ -232,7 +256,9 @@ def test_early_stopping_ends_before_the_last_epoch(data):
     assert result.last_epoch < 40
 
 
-def test_everything_frozen_or_bad_labels_are_clear_errors(data):
+def test_everything_frozen_or_bad_labels_are_clear_errors(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     images, labels, _ = data
     with pytest.raises(ValueError, match="unfreeze 'head'"):
         Trainer(_config(frozen=tuple(layer_groups(MODEL))), classes=CLASSES).fit(images, labels)
@@ -242,16 +268,18 @@ def test_everything_frozen_or_bad_labels_are_clear_errors(data):
         Trainer(_config(), classes=CLASSES).fit(images[:, 0], labels)
 
 
-def test_config_rejects_nonsense_naming_the_option():
+def test_config_rejects_nonsense_naming_the_option() -> None:
     with pytest.raises(ValueError, match=r"TrainConfig\(val_fraction=1\.5\)"):
         TrainConfig(val_fraction=1.5)
     with pytest.raises(ValueError, match="epochs"):
         TrainConfig(epochs=0)
-    config = TrainConfig(frozen=["stem"], patience=3)
+    config = TrainConfig(frozen=["stem"], patience=3)  # type: ignore[arg-type]
     assert TrainConfig.from_dict(config.to_dict()) == config
 
 
-def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(data, monkeypatch):
+def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hfwidgets.training.fit_setup as trainer_module
 
     images, labels, _ = data
@@ -261,7 +289,9 @@ def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(data, mon
     assert not result.cached_features
 
 
-def test_callback_hooks_receive_their_own_events(data):
+def test_callback_hooks_receive_their_own_events(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     from hfwidgets.training import TrainingCallback
 
     images, labels, _ = data
@@ -295,7 +325,9 @@ def test_callback_hooks_receive_their_own_events(data):
     assert all(isinstance(event, expected[kind]) for kind, event in calls)
 
 
-def test_feature_extractor_mode_fits_a_logistic_regression_into_the_head(data, tmp_path):
+def test_feature_extractor_mode_fits_a_logistic_regression_into_the_head(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -340,14 +372,16 @@ def test_feature_extractor_mode_fits_a_logistic_regression_into_the_head(data, t
     )
 
 
-def test_feature_extractor_mode_needs_a_linear_head():
+def test_feature_extractor_mode_needs_a_linear_head() -> None:
     from hfwidgets.training.config import ConfigError
 
     with pytest.raises(ConfigError, match=r"one linear layer; squeezenet1_1's is not"):
         Trainer(_config(model="squeezenet1_1", mode="feature-extractor"), classes=CLASSES)
 
 
-def test_resume_from_another_backbone_is_refused_naming_what_differs(data, tmp_path):
+def test_resume_from_another_backbone_is_refused_naming_what_differs(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
     images, labels, _ = data
     path = tmp_path / "run.pt"
     Trainer(_config(epochs=1), classes=CLASSES).fit(images, labels, checkpoint_path=path)
@@ -359,7 +393,7 @@ def test_resume_from_another_backbone_is_refused_naming_what_differs(data, tmp_p
     assert path.read_bytes() == before  # the checkpoint is untouched
 
 
-def test_one_config_builder_for_every_front_end():
+def test_one_config_builder_for_every_front_end() -> None:
     from hfwidgets.training import build_train_config
     from hfwidgets.training.config import ConfigError
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -59,7 +60,7 @@ def mirror_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _config(weights: Path, **changes: object) -> TrainConfig:
+def _config(weights: Path, **changes: Any) -> TrainConfig:
     return build_train_config(
         model="mobilenet_v2", freeze_until="backbone", weights=str(weights), epochs=4, lr=3e-3,
         num_threads=1, baseline=False, seed=0, **changes,

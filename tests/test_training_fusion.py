@@ -14,7 +14,7 @@ from hfwidgets.cli import main
 from hfwidgets.cli.evaluate import evaluate_folder
 from hfwidgets.scalogram import compute_scalograms
 from hfwidgets.store import Project, export_generic
-from hfwidgets.store.run_metrics import ModelFigure
+from hfwidgets.store.run_metrics import ModelFigure, ModelName
 from hfwidgets.training import load_predictor, train_project
 from hfwidgets.training.baseline import fit_minirocket, load_baseline, save_baseline
 from hfwidgets.training.config import TrainConfig
@@ -56,8 +56,11 @@ def test_the_fusion_weight_follows_the_better_model_on_the_validation_windows() 
     assert figure.n == 40
     assert figure.accuracy is not None
     assert figure.accuracy >= 37 / 40 - 0.05  # leave-one-out over the validation windows
-    models = {"cnn": ModelFigure(0.5, 40, 1.0), "baseline": ModelFigure(37 / 40, 40, 0.0),
-              "fusion": figure}  # fmt: skip
+    models: dict[ModelName, ModelFigure] = {
+        "cnn": ModelFigure(0.5, 40, 1.0),
+        "baseline": ModelFigure(37 / 40, 40, 0.0),
+        "fusion": figure,
+    }
     assert choose_model(models) == max(models, key=lambda m: (models[m].accuracy, m == "fusion"))
     assert choose_model(models) != "cnn"
     # The mirror image: a better CNN takes the weight, and ties go to the CNN.
@@ -85,7 +88,7 @@ def test_the_baseline_file_reloads_to_identical_predictions_and_refuses_a_tamper
             arrays = {key: data[key] for key in data.files}
         arrays.update(changes)
         out = tmp_path / "tampered.npz"
-        np.savez(out, **arrays)  # type: ignore[arg-type]
+        np.savez(out, **arrays)
         return out
 
     short = tampered(biases=np.zeros(10, np.float32))
@@ -118,7 +121,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     return path, run_id
 
 
-def test_a_run_has_three_models_and_counts_with_the_best_on_validation(trained, capsys) -> None:
+def test_a_run_has_three_models_and_counts_with_the_best_on_validation(
+    trained: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     path, run_id = trained
     with Project.open(path) as project:
         metrics = project.run(run_id).metrics

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ import torch
 
 from hfwidgets.cli import main
 from hfwidgets.store import Project
+from hfwidgets.store.records import RunRecord
+from hfwidgets.store.run_metrics import ValidationFacts
 from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.training.config import build_train_config
 from hfwidgets.training.loso import loso_folds
@@ -21,7 +24,7 @@ torch.set_num_threads(1)
 RATE = 50.0
 
 
-def test_three_sources_are_each_held_out_exactly_once():
+def test_three_sources_are_each_held_out_exactly_once() -> None:
     labels = np.array([0, 1, 0, 1, 0, 1, 1, 0])
     groups = ["a", "a", "b", "b", "c", "c", None, "a"]
     folds = loso_folds(labels, groups, max_sources=6)
@@ -37,7 +40,7 @@ def test_three_sources_are_each_held_out_exactly_once():
         assert sorted([*train, *test]) == list(range(8))
 
 
-def test_one_source_or_more_than_max_keeps_the_hold_out():
+def test_one_source_or_more_than_max_keeps_the_hold_out() -> None:
     labels = np.array([0, 1] * 4)
     assert loso_folds(labels, ["a"] * 8) is None
     assert loso_folds(labels, [None] * 8) is None
@@ -46,13 +49,13 @@ def test_one_source_or_more_than_max_keeps_the_hold_out():
     assert loso_folds(labels, [f"s{i // 2}" for i in range(8)], max_sources=4) is not None
 
 
-def test_a_class_missing_from_a_training_side_keeps_the_hold_out():
+def test_a_class_missing_from_a_training_side_keeps_the_hold_out() -> None:
     # class 1 only in source "b": holding out "b" leaves training without it
     labels = np.array([0, 0, 1, 1, 0, 0])
     assert loso_folds(labels, ["a", "a", "b", "b", "c", "c"]) is None
 
 
-def test_the_summary_says_leave_one_source_out():
+def test_the_summary_says_leave_one_source_out() -> None:
     facts = validation_facts(np.array([0, 1, 0]), classes=("x", "y"), n_groups=3, grouped=True,
                              folds=3, on="cross-validation", loso_fold_epochs=6)  # fmt: skip
     assert "leave-one-source-out over 3" in facts.summary
@@ -62,7 +65,7 @@ def test_the_summary_says_leave_one_source_out():
     assert not type(facts).from_dict({"on": "val"}).leave_one_source_out  # an old stored run
 
 
-def test_loso_max_sources_is_validated():
+def test_loso_max_sources_is_validated() -> None:
     with pytest.raises(ValueError, match="loso_max_sources"):
         TrainConfig(loso_max_sources=-1)
     assert build_train_config(loso_max_sources=0).loso_max_sources == 0
@@ -79,8 +82,15 @@ def _motion(kind: str, rng: np.random.Generator) -> np.ndarray:
     return xyz.astype(np.float32)
 
 
+def _validation(run: RunRecord) -> ValidationFacts:
+    """How the run's figure was validated (every finished run says)."""
+    facts = run.metrics.validation
+    assert facts is not None
+    return facts
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     """18 labelled windows from three recorders (import sources), both classes in each."""
     rng = np.random.default_rng(0)
     proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
@@ -101,21 +111,26 @@ def config(mobilenet_v2_weights: Path) -> TrainConfig:
                        epochs=2, lr=1e-2, num_threads=1, baseline=False)  # fmt: skip
 
 
-def test_a_run_on_three_sources_measures_leave_one_source_out(project, config):
+def test_a_run_on_three_sources_measures_leave_one_source_out(
+    project: Project, config: TrainConfig
+) -> None:
     run = project.run(train_project(project, config))
     metrics = run.metrics
     assert run.status == "finished"
     assert metrics.evaluated_on == "cross-validation"
     assert metrics.n == 18
     facts = metrics.validation
+    assert facts is not None
     assert facts.leave_one_source_out
     assert facts.folds == 3
     assert facts.grouped
     assert "leave-one-source-out over 3" in facts.summary
-    assert project.run(run.id).metrics.validation.leave_one_source_out  # stored and read back
+    assert _validation(project.run(run.id)).leave_one_source_out  # stored and read back
 
 
-def test_cli_loso_max_sources_0_keeps_the_hold_out(project, config, capsys):
+def test_cli_loso_max_sources_0_keeps_the_hold_out(
+    project: Project, config: TrainConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["train", "--project", str(project.path), "--weights", config.weights,
                  "--epochs", "1", "--freeze-until", "backbone", "--threads", "1", "--no-baseline",
                  "--loso-max-sources", "0"])  # fmt: skip
@@ -123,12 +138,12 @@ def test_cli_loso_max_sources_0_keeps_the_hold_out(project, config, capsys):
     run = project.runs()[-1]
     assert run.metrics.evaluated_on == "val"
     assert run.metrics.n < 18
-    assert not run.metrics.validation.leave_one_source_out
+    assert not _validation(run).leave_one_source_out
 
 
 def test_leave_one_source_out_folds_train_without_augmentation_and_the_stored_model_with(
-    project, config
-):
+    project: Project, config: TrainConfig
+) -> None:
     """The fold models skip augmentation (their frozen prefix is computed once, not once per
     epoch) and train half the epochs: the default measurement stays cheap; the stored model
     keeps the run's recipe, and folds asked for with --folds train exactly as the run does."""
@@ -147,8 +162,8 @@ def test_leave_one_source_out_folds_train_without_augmentation_and_the_stored_mo
     assert kfold.fold_config == kfold.fit_config
 
 
-def test_the_figure_says_how_its_fold_models_trained(project, config):
+def test_the_figure_says_how_its_fold_models_trained(project: Project, config: TrainConfig) -> None:
     run = project.run(train_project(project, dataclasses.replace(config, augment=True)))
-    assert run.metrics.validation.leave_one_source_out
-    summary = run.metrics.validation.summary
+    assert _validation(run).leave_one_source_out
+    summary = _validation(run).summary
     assert summary.endswith("; fold models trained 1 epoch, without augmentation")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +15,7 @@ from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import kfold_splits, stratified_split
 
 
-def test_metrics_match_a_hand_count():
+def test_metrics_match_a_hand_count() -> None:
     true = [0, 0, 0, 1, 1, 2]
     pred = [0, 1, 0, 1, 1, 1]
     m = compute_metrics(true, pred, classes=["a", "b", "c"], ids=[10, 11, 12, 13, 14, 15])
@@ -21,8 +23,10 @@ def test_metrics_match_a_hand_count():
     assert m.confusion == ((2, 1, 0), (0, 2, 0), (0, 1, 0))  # rows = true class
     assert m.misclassified == (11, 15)
     a = m.per_class["a"]
-    assert (a.precision, a.recall, a.f1, a.support) == (1.0, pytest.approx(2 / 3),
-                                                        pytest.approx(0.8), 3)  # fmt: skip
+    assert a.precision == 1.0
+    assert a.recall == pytest.approx(2 / 3)
+    assert a.f1 == pytest.approx(0.8)
+    assert a.support == 3
     assert m.per_class["b"].precision == pytest.approx(0.5)
     assert m.per_class["c"] == ClassFigure(0.0, 0.0, 0.0, 1)
     assert m.classes == ("a", "b", "c")
@@ -30,7 +34,7 @@ def test_metrics_match_a_hand_count():
     assert m.true_labels[11] == "a"
 
 
-def test_stratified_split_holds_out_a_fifth_of_each_class_reproducibly():
+def test_stratified_split_holds_out_a_fifth_of_each_class_reproducibly() -> None:
     labels = np.array([0] * 20 + [1] * 10)
     train, val = stratified_split(labels, val_fraction=0.2, seed=3)
     assert len(val) == 6
@@ -42,7 +46,7 @@ def test_stratified_split_holds_out_a_fifth_of_each_class_reproducibly():
     assert not np.array_equal(stratified_split(labels, val_fraction=0.2, seed=4)[1], val)
 
 
-def test_split_errors_say_what_to_do():
+def test_split_errors_say_what_to_do() -> None:
     with pytest.raises(ValueError, match="single labelled window"):
         stratified_split(np.array([0, 0, 0, 1]), val_fraction=0.2)
     with pytest.raises(ValueError, match="at least two classes"):
@@ -52,13 +56,13 @@ def test_split_errors_say_what_to_do():
     assert len(val) == 0
 
 
-def test_kfold_covers_every_window_once():
+def test_kfold_covers_every_window_once() -> None:
     labels = np.array([0] * 20 + [1] * 15)
     tested = np.concatenate([test for _, test in kfold_splits(labels, folds=5, seed=0)])
     assert sorted(tested.tolist()) == list(range(35))
 
 
-def test_augmentation_shifts_in_time_and_stays_in_range():
+def test_augmentation_shifts_in_time_and_stays_in_range() -> None:
     images = torch.zeros(8, 3, 16, 40)
     images[:, :, :, 18:22] = 0.9  # a motion in the middle of the window
     out = augment_batch(images, generator=torch.Generator().manual_seed(0))
@@ -70,7 +74,7 @@ def test_augmentation_shifts_in_time_and_stays_in_range():
     assert all(abs(c - 19.5) <= 6.5 for c in centres)  # at most 15 % of 40 columns
 
 
-def test_checkpoint_round_trip_and_clear_errors(tmp_path):
+def test_checkpoint_round_trip_and_clear_errors(tmp_path: Path) -> None:
     path = save_checkpoint(tmp_path / "a" / "run.pt", {"model_state": {"w": torch.ones(2)},
                                                        "epoch": 3})  # fmt: skip
     assert load_checkpoint(path)["epoch"] == 3

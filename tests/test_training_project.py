@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -50,7 +52,7 @@ def _write_generic(folder: Path, n: int, seed: int) -> Path:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     rng = np.random.default_rng(0)
     proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
     for i in range(24):
@@ -76,7 +78,9 @@ def config(mobilenet_v2_weights: Path) -> TrainConfig:
     )  # fmt: skip
 
 
-def test_train_project_stores_run_metrics_split_and_checkpoint(project, config):
+def test_train_project_stores_run_metrics_split_and_checkpoint(
+    project: Project, config: TrainConfig
+) -> None:
     run_id = train_project(project, config)
     run = project.run(run_id)
     assert run.status == "finished"
@@ -104,7 +108,9 @@ def test_train_project_stores_run_metrics_split_and_checkpoint(project, config):
     assert predictor.window_s == pytest.approx(1.5)  # 75 samples at 50 Hz: what live cuts
 
 
-def test_runner_trains_in_the_background_and_reports_events(project, config):
+def test_runner_trains_in_the_background_and_reports_events(
+    project: Project, config: TrainConfig
+) -> None:
     runner = TrainingRunner(project, config)
     events: list[object] = []
     seen_thread: set[str] = set()
@@ -120,10 +126,13 @@ def test_runner_trains_in_the_background_and_reports_events(project, config):
     assert seen_thread == {"hfw-training"}
     assert isinstance(events[-1], FitEnded)
     assert len([e for e in events if isinstance(e, EpochEnded)]) == 8
+    assert runner.run_id is not None
     assert project.run(runner.run_id).status == "finished"
 
 
-def test_runner_stop_ends_within_a_batch_and_is_recorded(project, config):
+def test_runner_stop_ends_within_a_batch_and_is_recorded(
+    project: Project, config: TrainConfig
+) -> None:
     runner = TrainingRunner(project, config)
     batches: list[BatchEnded] = []
 
@@ -137,10 +146,13 @@ def test_runner_stop_ends_within_a_batch_and_is_recorded(project, config):
     assert runner.join(timeout=120)
     assert len(batches) == 1
     assert runner.status == "stopped"
+    assert runner.run_id is not None
     assert project.run(runner.run_id).status == "stopped"
 
 
-def test_runner_reports_failure_without_raising_in_the_thread(tmp_path, config):
+def test_runner_reports_failure_without_raising_in_the_thread(
+    tmp_path: Path, config: TrainConfig
+) -> None:
     empty = Project.create(tmp_path / "empty", classes=("high-five", "other"), rate_hz=RATE)
     runner = TrainingRunner(empty, config)
     ends: list[FitEnded] = []
@@ -152,7 +164,9 @@ def test_runner_reports_failure_without_raising_in_the_thread(tmp_path, config):
     empty.close()
 
 
-def test_cli_train_and_evaluate_print_json(project, config, tmp_path, capsys):
+def test_cli_train_and_evaluate_print_json(
+    project: Project, config: TrainConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = project.path
     project.close()
     code = main(["train", "--project", str(path), "--model", "mobilenet_v2",
@@ -181,7 +195,9 @@ def test_cli_train_and_evaluate_print_json(project, config, tmp_path, capsys):
     assert set(result["true_labels"]) == set(result["predictions"])
 
 
-def test_cli_train_rejects_unknown_group_naming_the_valid_ones(project, capsys):
+def test_cli_train_rejects_unknown_group_naming_the_valid_ones(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = project.path
     project.close()
     code = main(["train", "--project", str(path), "--model", "resnet18", "--weights", "none",
@@ -190,7 +206,7 @@ def test_cli_train_rejects_unknown_group_naming_the_valid_ones(project, capsys):
     assert "layer1" in capsys.readouterr().err
 
 
-def test_resume_run_continues_the_stored_run(project, config):
+def test_resume_run_continues_the_stored_run(project: Project, config: TrainConfig) -> None:
     from dataclasses import replace
 
     run_id = train_project(project, replace(config, epochs=2))
@@ -210,7 +226,9 @@ class Pickled:
     """Not a tensor: torch.load(weights_only=True) refuses to build it."""
 
 
-def test_cli_failed_resume_never_changes_the_finished_run(project, config, capsys):
+def test_cli_failed_resume_never_changes_the_finished_run(
+    project: Project, config: TrainConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
     from dataclasses import replace
 
     run_id = train_project(project, replace(config, epochs=2))
@@ -230,7 +248,9 @@ def test_cli_failed_resume_never_changes_the_finished_run(project, config, capsy
         assert reopened.checkpoint_path(run_id).read_bytes() == checkpoint
 
 
-def test_a_resume_that_fails_while_training_restores_the_run(project, config, monkeypatch):
+def test_a_resume_that_fails_while_training_restores_the_run(
+    project: Project, config: TrainConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dataclasses import replace
 
     from hfwidgets.training.trainer import Trainer
@@ -238,7 +258,7 @@ def test_a_resume_that_fails_while_training_restores_the_run(project, config, mo
     run_id = train_project(project, replace(config, epochs=2))
     before = project.run(run_id)
 
-    def crash(self, *args, **kwargs):
+    def crash(self: Trainer, *args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(Trainer, "fit", crash)
@@ -249,8 +269,9 @@ def test_a_resume_that_fails_while_training_restores_the_run(project, config, mo
 
 
 @pytest.mark.parametrize("content", ["pickled objects", "text"])
-def test_cli_weights_that_are_not_a_state_dict_are_a_clear_error(project, tmp_path, capsys,
-                                                                  content):  # fmt: skip
+def test_cli_weights_that_are_not_a_state_dict_are_a_clear_error(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
     weights = tmp_path / "model.pth"
     if content == "text":
         weights.write_text("not weights\n")
@@ -272,7 +293,9 @@ def test_cli_weights_that_are_not_a_state_dict_are_a_clear_error(project, tmp_pa
         assert len(reopened.runs()) == runs  # no failed run left behind
 
 
-def test_cli_feature_extractor_mode_names_classes_in_its_report(project, config, capsys):
+def test_cli_feature_extractor_mode_names_classes_in_its_report(
+    project: Project, config: TrainConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = project.path
     project.close()
     code = main(["train", "--project", str(path), "--mode", "feature-extractor",
@@ -294,8 +317,8 @@ def test_cli_feature_extractor_mode_names_classes_in_its_report(project, config,
 
 
 def test_a_run_on_slow_windows_keeps_their_rate_so_evaluate_draws_the_training_images(
-    tmp_path, config
-):
+    tmp_path: Path, config: TrainConfig
+) -> None:
     # Files at 10 Hz (30 samples, 3 s) imported into a 50 Hz project are stored at 10 Hz and
     # drawn at 10 Hz in training; the run must say 10 Hz, or hfw evaluate (and live counting)
     # up-sample their windows to 50 Hz and show the model other images than it learned.

@@ -38,7 +38,9 @@ def punch_flex(punch_flex_dir: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.slow
-def test_five_fold_cv_fine_tuning_reaches_95_percent(punch_flex, mobilenet_v2_weights):
+def test_five_fold_cv_fine_tuning_reaches_95_percent(
+    punch_flex: tuple[np.ndarray, np.ndarray], mobilenet_v2_weights: Path
+) -> None:
     images, labels = punch_flex
     config = TrainConfig(
         model="mobilenet_v2",
@@ -54,6 +56,7 @@ def test_five_fold_cv_fine_tuning_reaches_95_percent(punch_flex, mobilenet_v2_we
     for train, test in kfold_splits(labels, folds=5, seed=0):
         result = Trainer(config, classes=["punch", "flex"]).fit(images, labels, split=(train, test))
         assert result.cached_features
+        assert result.metrics.accuracy is not None
         correct += round(result.metrics.accuracy * len(test))
         total += len(test)
     assert total == 35
@@ -61,7 +64,9 @@ def test_five_fold_cv_fine_tuning_reaches_95_percent(punch_flex, mobilenet_v2_we
 
 
 @pytest.mark.slow
-def test_feature_extractor_mode_matches_on_real_data(punch_flex, mobilenet_v2_weights):
+def test_feature_extractor_mode_matches_on_real_data(
+    punch_flex: tuple[np.ndarray, np.ndarray], mobilenet_v2_weights: Path
+) -> None:
     images, labels = punch_flex
     accuracies = []
     for train, test in kfold_splits(labels, folds=5, seed=0):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,7 +42,7 @@ def _worn(seed: int = 0, n: int = 75) -> np.ndarray:
     return _window(seed, n) * 0.5 + np.array([0.3, -0.5, 0.8], dtype=np.float32)
 
 
-def test_random_rotations_are_proper_rotations_and_keep_every_sample_norm():
+def test_random_rotations_are_proper_rotations_and_keep_every_sample_norm() -> None:
     rng = np.random.default_rng(0)
     for max_deg in (30.0, 180.0):
         matrix = random_rotation(rng, max_deg=max_deg)
@@ -49,7 +50,7 @@ def test_random_rotations_are_proper_rotations_and_keep_every_sample_norm():
         assert np.linalg.det(matrix) == pytest.approx(1.0)
 
 
-def test_augmentation_turns_a_window_about_its_gravity_and_leaves_gravity_free_ones_be():
+def test_augmentation_turns_a_window_about_its_gravity_and_leaves_gravity_free_ones_be() -> None:
     rng = np.random.default_rng(0)
     window = _worn()
     only_turned = AugmentSettings(rotation_deg=180.0, shift=0.0, stretch=0.0, gain=0.0)
@@ -74,14 +75,14 @@ def test_augmentation_turns_a_window_about_its_gravity_and_leaves_gravity_free_o
         np.testing.assert_array_equal(augment_window(letter, rng=rng, settings=settings), letter)
 
 
-def test_a_small_rotation_stays_within_its_angle():
+def test_a_small_rotation_stays_within_its_angle() -> None:
     rng = np.random.default_rng(1)
     for _ in range(20):
         angle = np.degrees(np.arccos((np.trace(random_rotation(rng, max_deg=20.0)) - 1) / 2))
         assert angle <= 20.0 + 1e-6
 
 
-def test_shift_and_stretch_keep_the_shape_and_move_the_motion():
+def test_shift_and_stretch_keep_the_shape_and_move_the_motion() -> None:
     window = np.zeros((50, 3), dtype=np.float32)
     window[20] = [1.0, -2.0, 3.0]  # one spike at sample 20
     shifted = time_shift(window, 5)
@@ -95,7 +96,7 @@ def test_shift_and_stretch_keep_the_shape_and_move_the_motion():
     np.testing.assert_allclose(time_shift(window, 0), window)
 
 
-def test_the_default_augmentation_keeps_the_heading_so_mirror_motions_stay_apart():
+def test_the_default_augmentation_keeps_the_heading_so_mirror_motions_stay_apart() -> None:
     # A stroke along +x, gravity along z: the default changes when, how fast and how hard,
     # never which way (a stroke left stays a stroke left); "any heading" turns it about z.
     t = np.linspace(0.0, 1.0, 75)
@@ -112,7 +113,7 @@ def test_the_default_augmentation_keeps_the_heading_so_mirror_motions_stay_apart
         assert np.abs(turned[:, 1]).max() > 1e-3  # some of the stroke turned onto y
 
 
-def test_augmentation_is_deterministic_given_the_seed_and_keeps_each_length():
+def test_augmentation_is_deterministic_given_the_seed_and_keeps_each_length() -> None:
     windows = [_worn(0), _worn(1, n=60)]
     settings = AugmentSettings()
     first = augment_windows(windows, rng=np.random.default_rng(7), settings=settings)
@@ -124,7 +125,7 @@ def test_augmentation_is_deterministic_given_the_seed_and_keeps_each_length():
     assert not np.allclose(first[0], other[0])
 
 
-def test_augment_settings_reject_nonsense_naming_the_option():
+def test_augment_settings_reject_nonsense_naming_the_option() -> None:
     with pytest.raises(ValueError, match="shift"):
         AugmentSettings(shift=1.5)
     with pytest.raises(ValueError, match="rotation_deg"):
@@ -134,7 +135,7 @@ def test_augment_settings_reject_nonsense_naming_the_option():
 
 
 # -- schedule and best epoch ----------------------------------------------------------------------
-def test_learning_rate_warms_up_then_decays_to_zero():
+def test_learning_rate_warms_up_then_decays_to_zero() -> None:
     factors = [lr_factor(step, total=100, warmup=10) for step in range(100)]
     assert factors[0] < factors[5] < factors[9] < 1.0
     assert max(factors) == pytest.approx(1.0)
@@ -153,14 +154,16 @@ def images() -> tuple[np.ndarray, np.ndarray]:
     return x, labels
 
 
-def _config(**kwargs) -> TrainConfig:
+def _config(**kwargs: Any) -> TrainConfig:
     base = {"model": MODEL, "weights": "none", "frozen": (), "epochs": 6, "batch_size": 8,
             "recalibrate_bn": False,
             "num_threads": 1, "augment": False, "baseline": False}  # fmt: skip
     return TrainConfig(**{**base, **kwargs})
 
 
-def test_the_run_ends_with_the_best_validation_epoch_and_says_which(images):
+def test_the_run_ends_with_the_best_validation_epoch_and_says_which(
+    images: tuple[np.ndarray, np.ndarray],
+) -> None:
     x, y = images
     # A constant, too high learning rate makes validation jump around between epochs.
     result = Trainer(_config(lr=0.05, schedule="constant"), classes=["a", "b"]).fit(x, y)
@@ -174,13 +177,16 @@ def test_the_run_ends_with_the_best_validation_epoch_and_says_which(images):
     assert last.fit(x, y).metrics.accuracy == pytest.approx(history[-1]["val_acc"])
 
 
-def test_raw_window_augmentation_renders_the_training_windows_once_per_epoch(images):
+def test_raw_window_augmentation_renders_the_training_windows_once_per_epoch(
+    images: tuple[np.ndarray, np.ndarray],
+) -> None:
     x, y = images
     calls: list[tuple[list[int], float]] = []
 
     def render(index: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         calls.append((sorted(index.tolist()), float(rng.uniform())))
-        return x[index]
+        rendered: np.ndarray = x[index]
+        return rendered
 
     train, val = np.arange(0, 32), np.arange(32, 40)
     config = _config(epochs=2, augment=True, frozen=("stem",))
@@ -205,7 +211,7 @@ def _motion(kind: str, rng: np.random.Generator, n: int = 75) -> np.ndarray:
     return xyz.astype(np.float32)
 
 
-def test_minirocket_baseline_learns_a_clear_difference_on_the_given_split():
+def test_minirocket_baseline_learns_a_clear_difference_on_the_given_split() -> None:
     rng = np.random.default_rng(0)
     windows = [_motion("swing" if i % 2 else "wave", rng) for i in range(30)]
     labels = np.arange(30) % 2
@@ -232,7 +238,7 @@ def _project(tmp_path: Path, *, sessions: int, n: int = 48) -> Project:
     return proj
 
 
-def test_a_run_stores_the_baseline_and_validates_on_unseen_sessions(tmp_path):
+def test_a_run_stores_the_baseline_and_validates_on_unseen_sessions(tmp_path: Path) -> None:
     with _project(tmp_path, sessions=6) as project:
         config = _config(epochs=2, baseline=True, augment=True, loso_max_sources=0)
         run_id = train_project(project, config)
@@ -252,7 +258,9 @@ def test_a_run_stores_the_baseline_and_validates_on_unseen_sessions(tmp_path):
     assert len(val_ids) == 8
 
 
-def test_cross_validation_measures_every_window_and_the_cli_reports_it(tmp_path, capsys):
+def test_cross_validation_measures_every_window_and_the_cli_reports_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with _project(tmp_path, sessions=1):
         pass
     code = main(["train", "--project", str(tmp_path / "proj"), "--model", MODEL,
@@ -269,7 +277,9 @@ def test_cross_validation_measures_every_window_and_the_cli_reports_it(tmp_path,
     assert summary["warnings"] == []
 
 
-def test_hfw_train_warns_when_the_validation_set_is_too_small(tmp_path, capsys):
+def test_hfw_train_warns_when_the_validation_set_is_too_small(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with _project(tmp_path, sessions=1, n=20):
         pass
     code = main(["train", "--project", str(tmp_path / "proj"), "--model", MODEL,
@@ -285,7 +295,7 @@ def test_hfw_train_warns_when_the_validation_set_is_too_small(tmp_path, capsys):
     assert "kept epoch 1 (best validation accuracy)" in captured.out
 
 
-def test_the_training_panel_shows_the_figure_the_baseline_and_the_warnings_escaped():
+def test_the_training_panel_shows_the_figure_the_baseline_and_the_warnings_escaped() -> None:
     from hfwidgets.store.run_metrics import BaselineFigure, RunMetrics, ValidationFacts
     from hfwidgets.widgets.training_panel import figure_html
 
@@ -304,7 +314,7 @@ def test_the_training_panel_shows_the_figure_the_baseline_and_the_warnings_escap
     assert figure_html(RunMetrics()) == ""
 
 
-def test_gravity_free_windows_train_without_augmenting():
+def test_gravity_free_windows_train_without_augmenting() -> None:
     from hfwidgets.training.validation import augments_anything
 
     on = TrainConfig(augment=True, weights="none")

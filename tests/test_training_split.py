@@ -17,9 +17,12 @@ from hfwidgets.training.split import (
 )
 
 
-def _sessions(n_sessions: int = 6, per_class: int = 5, classes: int = 3):
+def _sessions(
+    n_sessions: int = 6, per_class: int = 5, classes: int = 3
+) -> tuple[np.ndarray, list[str]]:
     """Windows of ``n_sessions`` recording sessions, each holding every class."""
-    labels, groups = [], []
+    labels: list[int] = []
+    groups: list[str] = []
     for s in range(n_sessions):
         for c in range(classes):
             labels += [c] * per_class
@@ -27,7 +30,7 @@ def _sessions(n_sessions: int = 6, per_class: int = 5, classes: int = 3):
     return np.array(labels), groups
 
 
-def test_window_group_prefers_session_then_teammate_project_then_import_source():
+def test_window_group_prefers_session_then_teammate_project_then_import_source() -> None:
     assert window_group(session_id=4, origin="p1:7", source="train/a/1.csv") == "session:4"
     assert window_group(origin="p1:7", source="x") == "project:p1"
     assert window_group(source="train/punch/0001.csv") == "source:train"
@@ -54,7 +57,7 @@ def test_windows_stored_as_simulatedsource_group_with_the_simulated_arms_new_one
     assert groups[0] == groups[1] == groups[3] != groups[2]
 
 
-def test_grouped_split_holds_out_whole_sessions_with_every_class_on_both_sides():
+def test_grouped_split_holds_out_whole_sessions_with_every_class_on_both_sides() -> None:
     labels, groups = _sessions()
     plan = grouped_split(labels, groups, val_fraction=0.2, seed=0)
     assert plan.grouped
@@ -69,7 +72,7 @@ def test_grouped_split_holds_out_whole_sessions_with_every_class_on_both_sides()
     assert np.array_equal(again.val, plan.val)
 
 
-def test_grouped_split_falls_back_and_says_why():
+def test_grouped_split_falls_back_and_says_why() -> None:
     labels, _ = _sessions(n_sessions=1)
     plan = grouped_split(labels, ["session:1"] * len(labels), val_fraction=0.2)
     assert not plan.grouped
@@ -88,7 +91,7 @@ def test_grouped_split_falls_back_and_says_why():
     assert not any("share sessions" in w for w in facts.warnings)
 
 
-def test_grouped_kfold_tests_every_window_once_and_never_splits_a_session():
+def test_grouped_kfold_tests_every_window_once_and_never_splits_a_session() -> None:
     labels, groups = _sessions(n_sessions=10, per_class=3, classes=2)
     folds, grouped = grouped_kfold(labels, groups, folds=5, seed=0)
     assert grouped
@@ -104,14 +107,14 @@ def test_grouped_kfold_tests_every_window_once_and_never_splits_a_session():
     assert len(folds) == 5
 
 
-def test_kfold_with_too_few_windows_of_a_class_names_the_class_and_remedy():
+def test_kfold_with_too_few_windows_of_a_class_names_the_class_and_remedy() -> None:
     with pytest.raises(ValueError, match=r"class 1 \(3\) has fewer than 5.*fewer folds"):
         grouped_kfold(np.array([0] * 6 + [1] * 3), folds=5)
     with pytest.raises(ValueError, match="at least 2 folds"):
         grouped_kfold(np.array([0, 1] * 5), folds=1)
 
 
-def test_validation_facts_say_what_the_figure_is_measured_on_and_warn_when_small():
+def test_validation_facts_say_what_the_figure_is_measured_on_and_warn_when_small() -> None:
     facts = validation_facts(
         np.array([0] * 3 + [1] * 8), classes=["punch", "flex"], n_groups=4, grouped=True
     )

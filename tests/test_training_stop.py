@@ -5,6 +5,7 @@ last epoch while the baseline would run."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ HEAD_ONLY = ("stem", "stage1", "stage2", "stage3", "stage4", "stage5", "stage6",
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     rng = np.random.default_rng(0)
     proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
     t = np.arange(75) / RATE
@@ -86,7 +87,7 @@ def test_a_stop_while_the_cache_is_computed_ends_the_run_before_any_batch(
     project: Project, config: TrainConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stop = threading.Event()
-    real = fit_setup.compute_features
+    real = compute_features  # what fit_setup calls
 
     def stop_pressed_meanwhile(*args: Any, **kwargs: Any) -> torch.Tensor:
         stop.set()
@@ -117,6 +118,7 @@ def test_a_runner_stopped_before_it_starts_trains_nothing(
     assert runner.join(timeout=120)
     assert runner.status == "stopped"
     assert seen.of(BatchEnded) == []
+    assert runner.run_id is not None
     assert project.run(runner.run_id).status == "stopped"
 
 
@@ -149,7 +151,7 @@ def test_a_stop_while_an_epochs_augmented_inputs_are_drawn_cuts_that_pass_short(
     from hfwidgets.training import epochs
 
     stop = threading.Event()
-    real = epochs.compute_features
+    real = compute_features  # what epochs calls
     passes: list[str] = []
 
     def stop_pressed_meanwhile(*args: Any, **kwargs: Any) -> torch.Tensor:

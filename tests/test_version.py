@@ -8,6 +8,7 @@ import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,9 @@ import hfwidgets
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def package_json(repo_dir: Path) -> dict:
-    return json.loads((repo_dir / "labextension" / "package.json").read_text())
+def package_json(repo_dir: Path) -> dict[str, Any]:
+    package: dict[str, Any] = json.loads((repo_dir / "labextension" / "package.json").read_text())
+    return package
 
 
 def jupyter(*args: str) -> str:
@@ -32,7 +34,7 @@ def jupyter(*args: str) -> str:
     return ANSI.sub("", done.stdout + done.stderr)
 
 
-def test_package_json_is_the_version_source(repo_dir):
+def test_package_json_is_the_version_source(repo_dir: Path) -> None:
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     pyproject = tomllib.loads((repo_dir / "pyproject.toml").read_text())
     assert pyproject["tool"]["hatch"]["version"] == {
@@ -42,7 +44,7 @@ def test_package_json_is_the_version_source(repo_dir):
     assert "version" in pyproject["project"]["dynamic"]
 
 
-def test_python_package_reports_the_extension_version(repo_dir):
+def test_python_package_reports_the_extension_version(repo_dir: Path) -> None:
     expected = package_json(repo_dir)["version"]
     assert re.fullmatch(r"\d+\.\d+\.\d+([-.]?(a|b|rc|alpha|beta)\.?\d+)?", expected)
     installed = version("hfwidgets")
@@ -53,7 +55,7 @@ def test_python_package_reports_the_extension_version(repo_dir):
     assert hfwidgets.__version__ == expected
 
 
-def test_built_extension_matches_package_json(repo_dir):
+def test_built_extension_matches_package_json(repo_dir: Path) -> None:
     (entry,) = hfwidgets._jupyter_labextension_paths()
     built = Path(hfwidgets.__file__).parent / entry["src"] / "package.json"
     assert built.is_file(), (
@@ -66,7 +68,7 @@ def test_built_extension_matches_package_json(repo_dir):
     assert data["jupyterlab"]["_build"]["load"].startswith("static/remoteEntry.")
 
 
-def test_jupyter_lists_extension_enabled_and_ok(repo_dir):
+def test_jupyter_lists_extension_enabled_and_ok(repo_dir: Path) -> None:
     expected = package_json(repo_dir)["version"]
     report = jupyter("labextension", "list")
     line = next((ln for ln in report.splitlines() if f"hfwidgets v{expected}" in ln), None)
@@ -75,7 +77,7 @@ def test_jupyter_lists_extension_enabled_and_ok(repo_dir):
     assert "OK" in line
 
 
-def test_jupyter_server_extension_is_enabled_by_install():
+def test_jupyter_server_extension_is_enabled_by_install() -> None:
     report = jupyter("server", "extension", "list")
     assert re.search(r"hfwidgets\s+enabled", report), report
     assert re.search(r"hfwidgets [\d.]+\w* OK", report), report

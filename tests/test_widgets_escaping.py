@@ -270,7 +270,7 @@ def test_window_view_and_live_plot_escape_captions_and_driver_errors() -> None:
 
     view = WindowView(thumbnail=False)
     view.show(np.zeros((10, 3), np.float32), caption=f"from {IMG}")
-    plot = LivePlot(_FailingSource(), autostart=False)
+    plot = LivePlot(_FailingSource(), autostart=False)  # type: ignore[arg-type]
     try:
         plot.refresh()
         _assert_escaped(_html_values(), expect=IMG)

@@ -3,6 +3,9 @@ class names with markup are shown as text."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import ipywidgets as w
 import numpy as np
 import pytest
@@ -38,7 +41,9 @@ def _html(widget: w.Widget) -> str:
 
 
 @pytest.fixture(scope="module")
-def project_with_runs(tmp_path_factory):
+def project_with_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Project, list[int]]]:
     """A small project and two quick runs (SqueezeNet, random weights, 64 x 64, one epoch)."""
     rng = np.random.default_rng(0)
     project = Project.create(
@@ -64,7 +69,9 @@ def project_with_runs(tmp_path_factory):
     project.close()
 
 
-def test_explain_in_review_uses_the_shown_window(project_with_runs):
+def test_explain_in_review_uses_the_shown_window(
+    project_with_runs: tuple[Project, list[int]],
+) -> None:
     project, runs = project_with_runs
     labeler = Labeler(project, keyboard=False, thumbnail=False, autostart=False)
     try:
@@ -94,7 +101,9 @@ def test_explain_in_review_uses_the_shown_window(project_with_runs):
     assert view.comm is None  # closed with the labeler
 
 
-def test_a_confusion_cell_explains_with_the_run_of_its_verdicts(project_with_runs):
+def test_a_confusion_cell_explains_with_the_run_of_its_verdicts(
+    project_with_runs: tuple[Project, list[int]],
+) -> None:
     """The panel shows the first run's matrix; its cell's windows are explained by that run,
     not by the newer one."""
     project, runs = project_with_runs
@@ -103,6 +112,7 @@ def test_a_confusion_cell_explains_with_the_run_of_its_verdicts(project_with_run
         panel.show_metrics(project.run(runs[0]).metrics, run_id=runs[0])
         cell = next(key for key, ids in panel.confusion.cells.items() if ids)
         opened = panel.confusion.open_cell(*cell)
+        assert panel.labeler is not None
         view = panel.labeler.explain()
         assert view.explanation.run_id == runs[0]
         assert view.explanation.window_id == opened[0]
@@ -111,7 +121,9 @@ def test_a_confusion_cell_explains_with_the_run_of_its_verdicts(project_with_run
         panel.close()
 
 
-def test_choosing_a_class_or_method_explains_again(project_with_runs):
+def test_choosing_a_class_or_method_explains_again(
+    project_with_runs: tuple[Project, list[int]],
+) -> None:
     project, runs = project_with_runs
     view = ExplainView(project, run_id=runs[0])
     wid = project.window_ids()[0]
@@ -124,7 +136,7 @@ def test_choosing_a_class_or_method_explains_again(project_with_runs):
     assert view.explanation.target == other
 
 
-def test_a_missing_window_is_said_not_raised(project_with_runs):
+def test_a_missing_window_is_said_not_raised(project_with_runs: tuple[Project, list[int]]) -> None:
     project, runs = project_with_runs
     view = ExplainView(project, run_id=runs[0])
     assert view.show(999_999) is None
@@ -133,7 +145,7 @@ def test_a_missing_window_is_said_not_raised(project_with_runs):
     assert bytes(view.image.value) == b""
 
 
-def test_class_names_with_markup_are_text(tmp_path):
+def test_class_names_with_markup_are_text(tmp_path: Path) -> None:
     """A shared project whose classes hold markup: the view shows them escaped, never as HTML."""
     project = open_crafted_project(tmp_path / "crafted")
     try:

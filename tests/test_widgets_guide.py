@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from hfwidgets.widgets.guide import Guide, reference_motion_png
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p", classes=("high-five", "other", "clap")) as p:
         yield p
 
@@ -25,7 +26,9 @@ def _add(project: Project, label: str, n: int) -> None:
         project.add_window(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
 
 
-def test_each_known_class_shows_a_reference_motion_and_an_unknown_one_says_so(project):
+def test_each_known_class_shows_a_reference_motion_and_an_unknown_one_says_so(
+    project: Project,
+) -> None:
     guide = Guide(project, target=4)
     pictures = [c.children[1] for c in guide.children[1].children]
     assert [type(p).__name__ for p in pictures] == ["Image", "Image", "HTML"]
@@ -36,7 +39,7 @@ def test_each_known_class_shows_a_reference_motion_and_an_unknown_one_says_so(pr
     assert blue.any(axis=1).nonzero()[0].min() > 2
 
 
-def test_counts_follow_the_project_against_the_target(project):
+def test_counts_follow_the_project_against_the_target(project: Project) -> None:
     guide = Guide(project, target=4)
     assert "4 more high-five, 4 more other, 4 more clap to reach 4 each" in guide.verdict.value
     _add(project, "high-five", 5)
@@ -50,6 +53,6 @@ def test_counts_follow_the_project_against_the_target(project):
     assert "unbalanced" in guide.verdict.value
 
 
-def test_reference_png_is_a_picture_of_the_requested_size():
+def test_reference_png_is_a_picture_of_the_requested_size() -> None:
     image = Image.open(io.BytesIO(reference_motion_png("wave", size=(200, 80))))
     assert image.size == (200, 80)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from hfwidgets.widgets.labeler import Labeler
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         yield p
 
@@ -32,6 +33,7 @@ def _labeler(project: Project) -> Labeler:
 
 def _key(labeler: Labeler, key: str) -> None:
     """What ipyevents delivers for a key press over the labeler."""
+    assert labeler.key_events is not None
     labeler.key_events._dom_handlers({"event": "keydown", "type": "keydown", "key": key})
 
 
@@ -136,6 +138,7 @@ def test_live_capture_from_a_simulated_arm_reaches_the_labeler(project: Project)
     assert len(windows) >= 1
     assert len(labeler.pending) == len(windows)
     wid = labeler.label("high-five")
+    assert wid is not None
     record = project.window(wid)
     assert record.data.shape == (75, 3)  # 1.5 s at 50 Hz
     assert record.label == "high-five"
@@ -220,6 +223,7 @@ def test_after_undo_the_undone_window_is_shown_and_takes_the_next_label(
     labeler.add_window(_window(0.1))
     labeler.flush()
     first = labeler.label("high-five")
+    assert first is not None
     labeler.add_window(_window(0.2))
     labeler.flush()
     assert _on_screen(labeler) == pytest.approx(0.2)

@@ -35,7 +35,7 @@ def _classify_two_high_fives(counter: LiveCounter) -> LiveClassifier:
     Two high-fives, as the arm makes them, arrive after counting started; `step` classifies
     every hop of them at once, so the outcome is exact and no test waits on a thread.
     """
-    classifier = counter.classifier
+    classifier: LiveClassifier | None = counter.classifier
     assert classifier is not None
     classifier.stop()
     t, xyz, _ = simulate_session(8.0, rate_hz=50.0, seed=3, script=["high-five", "high-five"])

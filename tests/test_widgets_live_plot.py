@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -139,7 +140,9 @@ def test_each_redraw_is_one_binary_message_for_the_lines(
     sent: list[tuple[str, list[str], int]] = []
     original = ipywidgets.Widget._send
 
-    def spy(self, msg, buffers=None):  # type: ignore[no-untyped-def]
+    def spy(
+        self: ipywidgets.Widget, msg: dict[str, Any], buffers: list[Any] | None = None
+    ) -> object:
         sent.append((type(self).__name__, sorted(msg.get("state", {})), len(buffers or [])))
         return original(self, msg, buffers)
 
@@ -165,7 +168,9 @@ def test_a_paused_or_silent_plot_sends_no_frames(
     sent: list[str] = []
     original = ipywidgets.Widget._send
 
-    def spy(self, msg, buffers=None):  # type: ignore[no-untyped-def]
+    def spy(
+        self: ipywidgets.Widget, msg: dict[str, Any], buffers: list[Any] | None = None
+    ) -> object:
         sent.append(type(self).__name__)
         return original(self, msg, buffers)
 

@@ -7,6 +7,7 @@ end. Each test sends the click the way the browser does (``tests.front_end``) af
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import ipywidgets as w
@@ -113,7 +114,7 @@ def test_a_matrix_with_other_classes_replaces_the_grid_and_closes_the_old() -> N
 
 
 # -- DataMapView: the outlier list, drawn on every Colour-by choice and when a run ends ---------
-def test_an_outlier_clicked_while_the_map_is_recoloured_or_redrawn_opens(tmp_path) -> None:
+def test_an_outlier_clicked_while_the_map_is_recoloured_or_redrawn_opens(tmp_path: Path) -> None:
     windows, labels = simulate_windows(3, seed=4)
     with labelled_project(tmp_path / "m", list(windows), labels, size=32) as project:
         view = DataMapView(project, weights="none")
@@ -147,7 +148,7 @@ def _window_of(button: w.Button) -> str:
 
 
 # -- Labeler: its review filter gets new options when a run ends (the run's verdicts) -----------
-def test_a_run_ending_keeps_the_reviewers_filter_and_place(tmp_path) -> None:
+def test_a_run_ending_keeps_the_reviewers_filter_and_place(tmp_path: Path) -> None:
     windows, labels = simulate_windows(3, seed=4)
     with labelled_project(tmp_path / "l", list(windows), labels, size=32) as project:
         labeler = Labeler(project, thumbnail=False, autostart=False)

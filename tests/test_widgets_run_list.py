@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,13 @@ from hfwidgets.models import layer_groups
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
+from hfwidgets.store.run_status import RunStatus
 from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.widgets.run_list import RunList
 from tests.front_end import front_end_click
 
 
-def _fake_run(project: Project, *, status: str = "finished", accuracy: float = 0.9) -> int:
+def _fake_run(project: Project, *, status: RunStatus = "finished", accuracy: float = 0.9) -> int:
     run_id = project.add_run({"config": {"model": "mobilenet_v2", "epochs": 2, "frozen": []}})
     metrics = {"accuracy": accuracy, "n": 10, "evaluated_on": "val"} if status == "finished" else {}
     project.update_run(run_id, status=status, metrics=RunMetrics.from_dict(metrics))
@@ -30,13 +32,13 @@ def _fake_run(project: Project, *, status: str = "finished", accuracy: float = 0
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         yield p
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     torch.set_num_threads(1)
     windows, labels = simulate_windows(6, seed=2)
     with Project.create(tmp_path_factory.mktemp("trained") / "p") as p:
@@ -52,7 +54,7 @@ def _texts(runs: RunList) -> list[str]:
     return [getattr(c, "value", "") for c in runs.grid.children]
 
 
-def test_rows_show_each_run_newest_first_with_what_accuracy_means(project):
+def test_rows_show_each_run_newest_first_with_what_accuracy_means(project: Project) -> None:
     old = _fake_run(project, accuracy=0.8)
     new = _fake_run(project, accuracy=0.95)
     failed = _fake_run(project, status="failed")
@@ -67,7 +69,7 @@ def test_rows_show_each_run_newest_first_with_what_accuracy_means(project):
     assert not runs.buttons[(new, "use")].disabled
 
 
-def test_use_for_live_calls_the_owner_and_marks_the_row(project):
+def test_use_for_live_calls_the_owner_and_marks_the_row(project: Project) -> None:
     run_id = _fake_run(project)
     runs = RunList(project)
     used: list[int] = []
@@ -79,7 +81,7 @@ def test_use_for_live_calls_the_owner_and_marks_the_row(project):
     assert "now counts with run" in runs.message.value
 
 
-def test_a_run_that_cannot_load_says_why_and_stays_unused(project):
+def test_a_run_that_cannot_load_says_why_and_stays_unused(project: Project) -> None:
     run_id = _fake_run(project)
     runs = RunList(project)
 
@@ -92,7 +94,7 @@ def test_a_run_that_cannot_load_says_why_and_stays_unused(project):
     assert "checkpoint &lt;from&gt; another torchvision" in runs.message.value
 
 
-def test_delete_needs_two_clicks_and_removes_run_and_checkpoint(project):
+def test_delete_needs_two_clicks_and_removes_run_and_checkpoint(project: Project) -> None:
     keep = _fake_run(project)
     gone = _fake_run(project)
     checkpoint = project.checkpoint_path(gone)
@@ -111,7 +113,9 @@ def test_delete_needs_two_clicks_and_removes_run_and_checkpoint(project):
     assert list(runs.rows) == [keep]
 
 
-def test_export_writes_torchscript_with_settings_as_hfw_export(trained, tmp_path):
+def test_export_writes_torchscript_with_settings_as_hfw_export(
+    trained: Project, tmp_path: Path
+) -> None:
     runs = RunList(trained, export_dir=tmp_path / "exports")
     run_id = next(iter(runs.rows))
     runs.buttons[(run_id, "export")].click()
@@ -130,7 +134,7 @@ def test_export_writes_torchscript_with_settings_as_hfw_export(trained, tmp_path
     assert float(probs.sum()) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_export_to_onnx_by_the_format_choice(trained, tmp_path):
+def test_export_to_onnx_by_the_format_choice(trained: Project, tmp_path: Path) -> None:
     pytest.importorskip("onnx")
     runs = RunList(trained, export_dir=tmp_path)
     runs.format.value = "onnx"
@@ -140,12 +144,12 @@ def test_export_to_onnx_by_the_format_choice(trained, tmp_path):
     assert path.stat().st_size > 10_000
 
 
-def test_unknown_run_is_a_clear_error(project):
+def test_unknown_run_is_a_clear_error(project: Project) -> None:
     with pytest.raises(ValueError, match="no training run 5"):
         RunList(project).export(5)
 
 
-def test_a_click_that_reaches_a_button_during_a_refresh_still_acts(project):
+def test_a_click_that_reaches_a_button_during_a_refresh_still_acts(project: Project) -> None:
     # The list refreshes after every action and when a run ends; a person (or a browser test)
     # clicking at that moment must not lose the click to a button being replaced.
     keep = _fake_run(project)
@@ -165,7 +169,7 @@ def test_a_click_that_reaches_a_button_during_a_refresh_still_acts(project):
     assert "deleted" in runs.message.value
 
 
-def test_a_new_run_adds_its_row_and_keeps_the_others(project):
+def test_a_new_run_adds_its_row_and_keeps_the_others(project: Project) -> None:
     first = _fake_run(project)
     runs = RunList(project)
     use = runs.buttons[(first, "use")].model_id
@@ -178,7 +182,7 @@ def test_a_new_run_adds_its_row_and_keeps_the_others(project):
     assert runs.buttons[(first, "use")].description == "Live ✓"
 
 
-def test_deleting_a_run_closes_its_row_only(project):
+def test_deleting_a_run_closes_its_row_only(project: Project) -> None:
     keep = _fake_run(project)
     gone = _fake_run(project)
     runs = RunList(project)
@@ -191,7 +195,9 @@ def test_deleting_a_run_closes_its_row_only(project):
     assert len(runs.grid.children) == 2 * 8  # the header and one row
 
 
-def test_board_export_writes_the_sketch_and_says_its_figures(trained, tmp_path):
+def test_board_export_writes_the_sketch_and_says_its_figures(
+    trained: Project, tmp_path: Path
+) -> None:
     runs = RunList(trained, export_dir=tmp_path)
     runs.format.value = "board"
     run_id = next(iter(runs.rows))

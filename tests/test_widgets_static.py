@@ -4,7 +4,9 @@ panel, the project's picture."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import pytest
@@ -18,40 +20,51 @@ from hfwidgets.widgets.training_panel import TrainingPanel
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def _bundle(widget: _Displayed) -> dict[str, Any]:
+    """What a notebook stores for ``widget`` (each of these widgets always gives one)."""
+    bundle = widget._repr_mimebundle_()
+    assert bundle is not None
+    return bundle
+
+
+class _Displayed(Protocol):
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None: ...
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         for label in ["high-five"] * 3 + ["other"] * 2:
             p.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label=label)
         yield p
 
 
-def test_training_panel_output_says_what_the_project_holds(project):
-    bundle = TrainingPanel(project, weights="none")._repr_mimebundle_()
+def test_training_panel_output_says_what_the_project_holds(project: Project) -> None:
+    bundle = _bundle(TrainingPanel(project, weights="none"))
     assert WIDGET_VIEW in bundle  # JupyterLab with a kernel still draws the widget
     assert bundle["text/plain"].startswith("TrainingPanel: High-five workbench · project p:")
     assert bundle["text/plain"].endswith("(an interactive widget: run the notebook to use it)")
     assert "image/png" not in bundle  # a picture drawn before its run would mislead
 
 
-def test_other_widgets_say_what_they_show(project):
+def test_other_widgets_say_what_they_show(project: Project) -> None:
     checklist = FreezeChecklist("resnet18")
-    text = checklist._repr_mimebundle_()["text/plain"]
+    text = _bundle(checklist)["text/plain"]
     assert text.startswith("FreezeChecklist: resnet18, 5 of 6 groups frozen (stem, layer1")
     assert f"{checklist.trainable:,} of {checklist.total:,} parameters trainable" in text
-    assert "18 more other" in Guide(project)._repr_mimebundle_()["text/plain"]
-    assert "RunList of p:\nno run" in RunList(project)._repr_mimebundle_()["text/plain"]
+    assert "18 more other" in _bundle(Guide(project))["text/plain"]
+    assert "RunList of p:\nno run" in _bundle(RunList(project))["text/plain"]
 
 
-def test_labeler_and_picker_say_what_they_show(project):
+def test_labeler_and_picker_say_what_they_show(project: Project) -> None:
     from hfwidgets.widgets.labeler import Labeler
     from hfwidgets.widgets.model_picker import ModelPicker
 
     labeler = Labeler(project, autostart=False)
-    text = labeler._repr_mimebundle_()["text/plain"]
+    text = _bundle(labeler)["text/plain"]
     assert text.startswith("Labeler (capture) of project p: high-five 3, other 2 windows")
     picker = ModelPicker("resnet18", weights="none")
-    assert picker._repr_mimebundle_()["text/plain"].startswith(
+    assert _bundle(picker)["text/plain"].startswith(
         "ModelPicker: resnet18, weights none (random initialisation)"
     )
     labeler.close()

@@ -7,7 +7,9 @@ the data map view draws a real map of simulated windows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,7 +44,7 @@ class FixedPredictor:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         yield p
 
@@ -54,10 +56,13 @@ def _window(value: float) -> Window:
 
 def _key(labeler: Labeler, key: str) -> None:
     """What ipyevents delivers for a key press over the labeler."""
+    assert labeler.key_events is not None
     labeler.key_events._dom_handlers({"event": "keydown", "type": "keydown", "key": key})
 
 
-def test_enter_accepts_the_suggestion_as_the_class_key_would_and_undo_works(project):
+def test_enter_accepts_the_suggestion_as_the_class_key_would_and_undo_works(
+    project: Project,
+) -> None:
     labeler = Labeler(project, thumbnail=False, autostart=False)
     labeler.set_predictor(FixedPredictor())
     labeler.add_window(_window(0.1))
@@ -78,7 +83,7 @@ def test_enter_accepts_the_suggestion_as_the_class_key_would_and_undo_works(proj
     assert project.window(record.id).label == "other"
 
 
-def test_a_suggestion_is_never_stored_without_the_persons_action(project):
+def test_a_suggestion_is_never_stored_without_the_persons_action(project: Project) -> None:
     labeler = Labeler(project, thumbnail=False, autostart=False)
     predictor = FixedPredictor()
     labeler.set_predictor(predictor)
@@ -98,7 +103,7 @@ def test_a_suggestion_is_never_stored_without_the_persons_action(project):
     assert project.label_history(stored) == []
 
 
-def test_accept_in_review_relabels_the_shown_window(project):
+def test_accept_in_review_relabels_the_shown_window(project: Project) -> None:
     ids = [project.add_window(np.full((75, 3), v, np.float32), rate_hz=50.0) for v in (0, 1)]
     labeler = Labeler(project, thumbnail=False, autostart=False)
     labeler.set_predictor(FixedPredictor((0.9, 0.1)))
@@ -111,7 +116,9 @@ def test_accept_in_review_relabels_the_shown_window(project):
     assert project.window(ids[0]).label is None
 
 
-def test_no_suggestion_without_a_run_and_none_outside_the_projects_classes(project):
+def test_no_suggestion_without_a_run_and_none_outside_the_projects_classes(
+    project: Project,
+) -> None:
     labeler = Labeler(project, thumbnail=False, autostart=False)
     labeler.add_window(_window(0.1))
     labeler.flush()
@@ -128,7 +135,7 @@ def test_no_suggestion_without_a_run_and_none_outside_the_projects_classes(proje
     assert project.window_ids() == []
 
 
-def test_review_orders_least_confident_first(project):
+def test_review_orders_least_confident_first(project: Project) -> None:
     ids = [project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0) for _ in range(4)]
     margins = {ids[0]: 0.9, ids[1]: 0.1, ids[2]: 0.5}  # ids[3] has no suggestion: last
     labeler = Labeler(project, thumbnail=False, autostart=False)
@@ -149,7 +156,7 @@ def test_review_orders_least_confident_first(project):
 @pytest.mark.parametrize(
     "classes", [("high-five", "other"), ("enter", "exit", "x-ray"), tuple("abcdefghij")]
 )
-def test_enter_accepts_whatever_the_class_names(classes):
+def test_enter_accepts_whatever_the_class_names(classes: tuple[str, ...]) -> None:
     keymap = KeyMap.for_classes(classes)
     assert keymap.action_for({"type": "keydown", "key": "Enter"}) == "accept"
     assert keymap.action_for({"type": "keydown", "key": "1"}) == f"label:{classes[0]}"
@@ -157,7 +164,9 @@ def test_enter_accepts_whatever_the_class_names(classes):
     assert "Enter accept suggestion" in keymap.describe()
 
 
-def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mobilenet_v2_weights):
+def test_data_map_view_opens_the_clicked_window_and_lists_outliers(
+    tmp_path: Path, mobilenet_v2_weights: Path
+) -> None:
     windows, labels = simulate_windows(6, seed=4)
     labels[labels.index("high-five")] = "other"
     with labelled_project(tmp_path / "m", windows, labels) as project:
@@ -183,6 +192,7 @@ def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mob
         view.outlier_buttons[0].click()
         assert opened[-1][0] == [data_map.outliers(1)[0].window_id]
         bundle = view._repr_mimebundle_()
+        assert bundle is not None
         assert bundle["text/plain"].startswith("Data map of project m: 12 windows")
         assert "image/png" in bundle
         view.colour_by.value = "verdict"  # no run: one colour, and the status says why
@@ -191,7 +201,7 @@ def test_data_map_view_opens_the_clicked_window_and_lists_outliers(tmp_path, mob
         view.close()
 
 
-def test_data_map_view_on_a_worker_and_an_error_in_the_status(tmp_path):
+def test_data_map_view_on_a_worker_and_an_error_in_the_status(tmp_path: Path) -> None:
     windows, labels = simulate_windows(2, seed=4)
     with labelled_project(tmp_path / "m", windows, labels, size=32) as project:
         view = DataMapView(project, weights="none")
@@ -207,7 +217,7 @@ def test_data_map_view_on_a_worker_and_an_error_in_the_status(tmp_path):
         view.close()
 
 
-def test_class_names_with_markup_are_text_in_the_map_and_the_suggestion(tmp_path):
+def test_class_names_with_markup_are_text_in_the_map_and_the_suggestion(tmp_path: Path) -> None:
     marked = '<img src=x onerror="alert(1)">'
     from hfwidgets.datamap import DataMap, MapPoint
 
@@ -238,12 +248,12 @@ def test_class_names_with_markup_are_text_in_the_map_and_the_suggestion(tmp_path
         assert "<img" not in labeler.suggestion_html.value
 
 
-def test_data_map_view_follows_a_training_panel(tmp_path):
+def test_data_map_view_follows_a_training_panel(tmp_path: Path) -> None:
     class Panel:
         def __init__(self) -> None:
-            self.listeners: list = []
+            self.listeners: list[Callable[[Any], object]] = []
 
-        def on_fit_end(self, callback) -> None:  # type: ignore[no-untyped-def]
+        def on_fit_end(self, callback: Callable[[Any], object]) -> None:
             self.listeners.append(callback)
 
     from hfwidgets.training import FitEnded

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from hfwidgets.widgets.training_panel import TrainingPanel
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         rng = np.random.default_rng(0)
         for label in ["high-five"] * 4 + ["other"] * 4:
@@ -74,6 +75,12 @@ class ScriptedRunner:
         self._emit(FitEnded("finished", metrics, None, 7))
 
 
+def _scripted(panel: TrainingPanel) -> ScriptedRunner:
+    """The panel's runner, the scripted one its factory made."""
+    assert isinstance(panel.runner, ScriptedRunner)
+    return panel.runner
+
+
 def _panel(project: Project, **kw: Any) -> TrainingPanel:
     return TrainingPanel(project, weights="none", frozen=["stem"], runner_factory=ScriptedRunner,
                          **kw)  # fmt: skip
@@ -86,8 +93,8 @@ def test_a_run_fills_progress_curves_and_a_clickable_matrix(project: Project) ->
     panel.start_button.click()
     assert panel.start_button.disabled
     assert not panel.stop_button.disabled
-    panel.runner.gate.set()
-    panel.runner.thread.join(5)
+    _scripted(panel).gate.set()
+    _scripted(panel).thread.join(5)
     panel.flush()
     assert panel.status == "finished"
     assert panel.run_id == 7
@@ -114,7 +121,7 @@ def test_stop_ends_the_run_as_stopped(project: Project) -> None:
     panel = _panel(project, epochs=5)
     panel.start()
     panel.stop_button.click()
-    panel.runner.thread.join(5)
+    _scripted(panel).thread.join(5)
     panel.flush()
     assert panel.status == "stopped"
     assert not panel.start_button.disabled
@@ -188,14 +195,14 @@ def test_while_a_new_run_trains_the_matrix_on_screen_is_named_the_previous_runs(
 ) -> None:
     panel = _panel(project, epochs=3)
     panel.start()
-    panel.runner.gate.set()
-    panel.runner.thread.join(5)
+    _scripted(panel).gate.set()
+    _scripted(panel).thread.join(5)
     panel.flush()
     assert "Confusion matrix of run 7</b> (validation windows" in panel.confusion.caption.value
     panel.start()  # the next run: the matrix still shown is run 7's
     assert "Confusion matrix of run 7</b> (the previous run" in panel.confusion.caption.value
-    panel.runner.gate.set()
-    panel.runner.thread.join(5)
+    _scripted(panel).gate.set()
+    _scripted(panel).thread.join(5)
     panel.flush()
     assert "(the previous run" not in panel.confusion.caption.value
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ def _recorded() -> SimulatedSource:
                            script=["high-five", "wave", "high-five"])  # fmt: skip
 
 
-def _wait_for(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(condition: Callable[[], object], timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -31,7 +32,7 @@ def _wait_for(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def bench(tmp_path: Path) -> Workbench:
+def bench(tmp_path: Path) -> Iterator[Workbench]:
     wb = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
     wb.labeler.start_capture(from_now=False)  # the recording is in the buffer already
     yield wb
@@ -323,7 +324,7 @@ def test_after_a_disconnect_the_readout_shows_no_rate() -> None:
 
     source = _Silent(connected=False, rate_hz=50.0)  # the estimate of before the unplug
     source.add(100)
-    plot = LivePlot(source, autostart=False)
+    plot = LivePlot(source, autostart=False)  # type: ignore[arg-type]
     try:
         plot.check_source()
         assert "— Hz" in plot.readout.value

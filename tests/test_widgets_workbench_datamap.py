@@ -36,7 +36,9 @@ def trained(tmp_path: Path) -> tuple[Path, int, list[int]]:
     return tmp_path / "proj", run_id, unlabelled
 
 
-def test_a_finished_run_draws_the_map_whose_points_open_their_windows(trained):
+def test_a_finished_run_draws_the_map_whose_points_open_their_windows(
+    trained: tuple[Path, int, list[int]],
+) -> None:
     path, run_id, unlabelled = trained
     wb = Workbench(path, source=_source(), weights="none", thumbnail=False)
     try:
@@ -72,7 +74,9 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(trained):
         wb.close()
 
 
-def test_review_sorted_by_uncertainty_in_the_workbench(trained):
+def test_review_sorted_by_uncertainty_in_the_workbench(
+    trained: tuple[Path, int, list[int]],
+) -> None:
     path, _, _ = trained
     wb = Workbench(path, source=_source(), weights="none", thumbnail=False)
     try:

@@ -37,7 +37,9 @@ def trained(tmp_path: Path) -> Path:
     return tmp_path / "proj"
 
 
-def test_the_runs_tab_picks_the_run_that_counts_live_and_the_live_tab_says_which(trained):
+def test_the_runs_tab_picks_the_run_that_counts_live_and_the_live_tab_says_which(
+    trained: Path,
+) -> None:
     wb = Workbench(trained, source=_source(), weights="none", thumbnail=False)
     try:
         wb.tabs.selected_index = TAB_TITLES.index("Train")  # a tab is filled when first shown
@@ -59,7 +61,7 @@ def test_the_runs_tab_picks_the_run_that_counts_live_and_the_live_tab_says_which
         wb.close()
 
 
-def test_labelling_moves_the_guide_and_the_plan(tmp_path):
+def test_labelling_moves_the_guide_and_the_plan(tmp_path: Path) -> None:
     wb = Workbench(tmp_path / "proj", source=_source(), weights="none", thumbnail=False)
     try:
         assert "20 more high-five, 20 more other" in wb.guide.verdict.value
@@ -75,10 +77,11 @@ def test_labelling_moves_the_guide_and_the_plan(tmp_path):
         wb.close()
 
 
-def test_the_output_has_a_picture_and_a_readable_line_besides_the_widget(trained):
+def test_the_output_has_a_picture_and_a_readable_line_besides_the_widget(trained: Path) -> None:
     wb = Workbench(trained, source=_source(), weights="none", thumbnail=False)
     try:
         bundle = wb._repr_mimebundle_()
+        assert bundle is not None
         assert "application/vnd.jupyter.widget-view+json" in bundle
         text = bundle["text/plain"]
         assert not text.startswith("Workbench(")

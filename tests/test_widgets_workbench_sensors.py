@@ -8,6 +8,7 @@ with that sensor as its source (validation groups windows by source), never with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,7 +30,7 @@ def _captures(n: int) -> list[SimpleNamespace]:
 
 
 @pytest.fixture
-def bench(tmp_path: Path) -> Workbench:
+def bench(tmp_path: Path) -> Iterator[Workbench]:
     wb = Workbench(tmp_path / "proj", source=_still(), weights="none", thumbnail=False)
     yield wb
     wb.close()

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -135,6 +135,9 @@ def estimate_rate(t: np.ndarray) -> float:
     return float(1.0 / np.median(dt))
 
 
+_SourceT = TypeVar("_SourceT", bound="Source")
+
+
 class Source(ABC):
     """A live stream of 3-axis acceleration samples (g) into a :class:`RingBuffer`.
 
@@ -198,7 +201,7 @@ class Source(ABC):
         """The board's own count when it runs a board model (``# count`` lines), else None."""
         return None
 
-    def __enter__(self) -> Source:
+    def __enter__(self: _SourceT) -> _SourceT:
         self.start()
         return self
 

@@ -32,7 +32,7 @@ def load_workbench_template(template: Path = WORKBENCH_TEMPLATE) -> nbformat.Not
         )
     try:
         # nbformat's read has no annotations; what it returns is a NotebookNode.
-        notebook: nbformat.NotebookNode = nbformat.read(template, as_version=4)  # type: ignore[no-untyped-call]
+        notebook: nbformat.NotebookNode = nbformat.read(template, as_version=4)
         nbformat.validate(notebook)
     except (OSError, ValueError, nbformat.ValidationError) as error:
         raise HfwError(

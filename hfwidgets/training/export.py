@@ -68,7 +68,7 @@ def export_model(
         warnings.simplefilter("ignore", category=FutureWarning)
         warnings.simplefilter("ignore", category=DeprecationWarning)
         if fmt == "torchscript":
-            traced = torch.jit.trace(net, example)  # type: ignore[no-untyped-call]
+            traced = torch.jit.trace(net, example)
             torch.jit.save(traced, str(out))
         else:
             torch.onnx.export(

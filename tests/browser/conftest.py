@@ -15,12 +15,18 @@ Fixtures
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.jupyter import LabServer, start_lab
+from tests.jupyter import LabServer, LaunchLab, start_lab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+    from hfwidgets.sensors.fake_arduino import FakeArduino
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -50,7 +56,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 
 @pytest.fixture
-def launch_lab() -> Iterator[object]:
+def launch_lab() -> Iterator[LaunchLab]:
     started: list[LabServer] = []
 
     def launch(
@@ -66,7 +72,7 @@ def launch_lab() -> Iterator[object]:
 
 
 @pytest.fixture
-def fake_arduino(tmp_path: Path) -> Iterator[object]:
+def fake_arduino(tmp_path: Path) -> Iterator[FakeArduino]:
     from hfwidgets.sensors.fake_arduino import FakeArduino
 
     arduino = FakeArduino(link=tmp_path / "ttyHFW0", seed=3).start()
@@ -79,7 +85,7 @@ def fake_arduino(tmp_path: Path) -> Iterator[object]:
 # Package scope: Playwright's sync API keeps an event loop running in the main thread while it is
 # started; it must be gone before the rest of the suite, where asyncio.run() is used.
 @pytest.fixture(scope="package")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
@@ -93,20 +99,21 @@ def browser() -> Iterator[object]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
 
 
 @pytest.fixture
-def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     pg = context.new_page()
     console: list[str] = []
     pg.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
-    pg.console_messages = console
     yield pg
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:

@@ -19,9 +19,14 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from tests.jupyter import LabServer, LaunchLab
 
 __all__ = [
     "LABELER_TEXT",
@@ -51,7 +56,7 @@ _CARD = '.jp-LauncherCard[data-category="Notebook"]'
 LABELER_TEXT = "() => document.querySelector('.hfw-labeler').innerText"
 
 
-def open_in_lab(page: Any, lab: Any, path: str = "") -> None:
+def open_in_lab(page: Page, lab: LabServer, path: str = "") -> None:
     """Open JupyterLab (and ``path`` in it, if given) and wait until the app has started.
 
     The workspace is reset, so tabs a previous test left open on the same server are not
@@ -67,7 +72,7 @@ def open_in_lab(page: Any, lab: Any, path: str = "") -> None:
     page.evaluate("window.jupyterapp.started")
 
 
-def run_all_cells(page: Any, *, timeout_ms: int = 180_000) -> None:
+def run_all_cells(page: Page, *, timeout_ms: int = 180_000) -> None:
     """Run every cell of the current notebook and wait until the kernel is idle again."""
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     # A notebook without kernelspec metadata asks which kernel to start: take the default.
@@ -114,13 +119,13 @@ def seed_labelled_windows(path: Path, per_class: int, *, seed: int) -> list[int]
 
 
 def start_workbench_lab(
-    launch_lab: Callable[..., Any],
+    launch_lab: LaunchLab,
     root: Path,
     *,
     ports: Sequence[str] = (),
     weights: str = "none",
     notebook: bool = False,
-) -> Any:
+) -> LabServer:
     """A JupyterLab on ``root`` whose server lists ``ports`` (ptys) as serial ports.
 
     ``weights`` becomes ``$HFW_WEIGHTS`` in the kernel (``"none"`` keeps it offline and fast);
@@ -133,7 +138,7 @@ def start_workbench_lab(
 
 
 def open_workbench(
-    page: Any, lab: Any, notebook: str | None = None, *, capture: bool = True
+    page: Page, lab: LabServer, notebook: str | None = None, *, capture: bool = True
 ) -> None:
     """Open ``notebook`` (default: make one with the launcher card), Run All, wait for the plot,
     and press *Start capturing* (unless ``capture`` is False).
@@ -158,14 +163,14 @@ def open_workbench(
         start_capturing(page)
 
 
-def start_capturing(page: Any) -> None:
+def start_capturing(page: Page) -> None:
     """Press the labeller's *Start capturing* and wait until it offers *Pause capturing*."""
     labeler = page.locator(".hfw-labeler")
     labeler.locator("button", has_text="Start capturing").click()
     labeler.locator("button", has_text="Pause capturing").wait_for(timeout=15_000)
 
 
-def wait_for_trace(page: Any) -> None:
+def wait_for_trace(page: Page) -> None:
     """Wait until the live plot draws the three axes (a trace of many points)."""
     page.wait_for_function(
         """() => [...document.querySelectorAll('.hfw-live-plot path.line')]
@@ -175,8 +180,8 @@ def wait_for_trace(page: Any) -> None:
 
 
 def open_seeded_workbench(
-    page: Any,
-    launch_lab: Callable[..., Any],
+    page: Page,
+    launch_lab: LaunchLab,
     tmp_path: Path,
     *,
     per_class: int,
@@ -201,18 +206,18 @@ def open_seeded_workbench(
     return project, ids
 
 
-def show_tab(page: Any, title: str) -> None:
+def show_tab(page: Page, title: str) -> None:
     """Bring the workbench tab ``title`` (e.g. ``"Train"``) to the front."""
     page.locator(".hfw-workbench .lm-TabBar-tab", has_text=title).first.click()
 
 
-def sensor_options(page: Any) -> list[str]:
+def sensor_options(page: Page) -> list[str]:
     """The Sensor menu's entries as a person reads them (non-breaking spaces made plain)."""
     menu = page.locator(".hfw-capture-area select").first
     return [t.replace("\xa0", " ") for t in menu.locator("option").all_inner_texts()]
 
 
-def pick_sensor(page: Any, containing: str, *, reading: str | None = None) -> int:
+def pick_sensor(page: Page, containing: str, *, reading: str | None = None) -> int:
     """Pick the first Sensor entry whose text contains ``containing``; returns its index.
 
     Waits until the workbench says ``reading <reading>`` (default ``containing``); pass
@@ -230,13 +235,13 @@ def pick_sensor(page: Any, containing: str, *, reading: str | None = None) -> in
     return index
 
 
-def press_over_plot(page: Any, key: str) -> None:
+def press_over_plot(page: Page, key: str) -> None:
     """Press a label key with the pointer over the live plot (where a person's hand is)."""
     page.locator(".hfw-live-plot").first.hover()
     page.keyboard.press(key)
 
 
-def drain_captures(page: Any, timeout: float = 90.0) -> None:
+def drain_captures(page: Page, timeout: float = 90.0) -> None:
     """Discard (``x``) captures until the labeler waits for a motion: what comes next is new."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
 
 from hfwidgets.sensors.fake_arduino import FakeArduino
 from tests.browser.labtools import open_in_lab, run_all_cells, show_tab, wait_for_trace
+from tests.jupyter import LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +49,9 @@ wb
 """
 
 
-def test_the_live_tab_shows_the_boards_count_beside_the_notebooks(launch_lab, page, tmp_path):
+def test_the_live_tab_shows_the_boards_count_beside_the_notebooks(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     # Seed 6: the simulated arm's first high-fives come 3-7 s into the stream.

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from hfwidgets._paths import WORKBENCH_TEMPLATE
 from tests.browser.labtools import open_in_lab, run_all_cells
+from tests.jupyter import LabServer, LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -16,9 +22,9 @@ STATUS = ".hfw-PortsStatus"
 CARD = '.jp-LauncherCard[data-category="Notebook"]'
 
 
-def error_outputs(page) -> list[str]:
+def error_outputs(page: Page) -> list[str]:
     """Tracebacks of the current notebook's cells, as the notebook model holds them."""
-    return page.evaluate(
+    outputs: list[str] = page.evaluate(
         """() => window.jupyterapp.shell.currentWidget.content.widgets
                  .filter(c => c.model.type === 'code')
                  .flatMap(c => { const out = c.model.outputs; const found = [];
@@ -28,10 +34,11 @@ def error_outputs(page) -> list[str]:
                    }
                    return found; })"""
     )
+    return outputs
 
 
 @pytest.mark.slow
-def test_launcher_card_creates_workbench_notebook_that_runs(lab, page):
+def test_launcher_card_creates_workbench_notebook_that_runs(lab: LabServer, page: Page) -> None:
     (lab.root / "class").mkdir(exist_ok=True)
     open_in_lab(page, lab, "class")  # the file browser is in class/: the notebook goes there
     card = page.locator(CARD, has_text="High-Five Workbench")
@@ -54,7 +61,7 @@ def test_launcher_card_creates_workbench_notebook_that_runs(lab, page):
         page.locator(".jp-Notebook .jupyter-widgets").first.wait_for(timeout=60_000)
 
 
-def test_workbench_command_is_in_palette_and_file_new_menu(lab, page):
+def test_workbench_command_is_in_palette_and_file_new_menu(lab: LabServer, page: Page) -> None:
     open_in_lab(page, lab)
     labels = page.evaluate(
         """() => { const c = window.jupyterapp.commands;
@@ -68,8 +75,8 @@ def test_workbench_command_is_in_palette_and_file_new_menu(lab, page):
 
 
 def test_status_bar_shows_no_sensor_then_added_port_and_copies_it(
-    launch_lab, tmp_path, page, pty_path
-):
+    launch_lab: LaunchLab, tmp_path: Path, page: Page, pty_path: str
+) -> None:
     root = tmp_path / "root"
     root.mkdir()
     ports_file = tmp_path / "extra-ports.json"
@@ -86,7 +93,9 @@ def test_status_bar_shows_no_sensor_then_added_port_and_copies_it(
         f"document.querySelector('{STATUS}').textContent === {json.dumps(pty_path)}",
         timeout=20_000,  # the item polls every 3 s
     )
-    assert pty_path in status.get_attribute("title")
+    title = status.get_attribute("title")
+    assert title is not None
+    assert pty_path in title
 
     status.click()
     page.get_by_text(f"Copied {pty_path} to the clipboard").wait_for(timeout=10_000)
@@ -114,7 +123,9 @@ def test_status_bar_shows_no_sensor_then_added_port_and_copies_it(
         os.close(follower)
 
 
-def test_missing_server_extension_is_shown_and_lab_keeps_working(launch_lab, tmp_path, page):
+def test_missing_server_extension_is_shown_and_lab_keeps_working(
+    launch_lab: LaunchLab, tmp_path: Path, page: Page
+) -> None:
     root = tmp_path / "root"
     root.mkdir()
     server = launch_lab(root, ["--ServerApp.jpserver_extensions=hfwidgets=False"])
@@ -122,9 +133,9 @@ def test_missing_server_extension_is_shown_and_lab_keeps_working(launch_lab, tmp
     page.wait_for_function(
         f"document.querySelector('{STATUS}')?.textContent === 'sensor: ?'", timeout=20_000
     )
-    assert "jupyter server extension enable hfwidgets" in page.locator(STATUS).get_attribute(
-        "title"
-    )
+    title = page.locator(STATUS).get_attribute("title")
+    assert title is not None
+    assert "jupyter server extension enable hfwidgets" in title
     # The rest of JupyterLab is untouched: the launcher still creates and opens a file
     # (a text file: no kernel to start and stop on two shared cores).
     page.locator('.jp-LauncherCard[data-category="Other"]', has_text="Text File").click()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import nbformat
 import pytest
 
 from tests.browser.labtools import open_in_lab, run_all_cells
+from tests.jupyter import LabServer
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
 
-def test_notebook_runs_in_lab_and_output_is_shown(lab, page):
+def test_notebook_runs_in_lab_and_output_is_shown(lab: LabServer, page: Page) -> None:
     nb = nbformat.v4.new_notebook(
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -27,6 +28,10 @@ from tests.browser.labtools import (
     press_over_plot,
     sensor_options,
 )
+from tests.jupyter import LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,19 +42,23 @@ PANEL = ".hfw-web-serial"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _open(page, launch_lab, tmp_path: Path, init_script: str) -> Path:  # type: ignore[no-untyped-def]
-    """The workbench notebook in a lab whose page has ``init_script`` (the fake port)."""
+def _open(
+    page: Page, launch_lab: LaunchLab, tmp_path: Path, init_script: str
+) -> tuple[Path, list[str]]:
+    """The workbench notebook in a lab whose page has ``init_script`` (the fake port).
+
+    Returns the project's folder and the page's uncaught errors (a list that keeps filling).
+    """
     page.add_init_script(init_script)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.page_errors = errors
     project, _ids = open_seeded_workbench(
         page, launch_lab, tmp_path, per_class=2, seed=5, notebook=True
     )
-    return project
+    return project, errors
 
 
-def _connect(page, **config: object) -> None:  # type: ignore[no-untyped-def]
+def _connect(page: Page, **config: object) -> None:
     """Pick the browser source, set the fake port's script, click Connect, wait until reading."""
     pick_sensor(page, BROWSER)
     panel = page.locator(PANEL)
@@ -59,7 +68,7 @@ def _connect(page, **config: object) -> None:  # type: ignore[no-untyped-def]
     panel.get_by_text(f"reading {PORT_NAME} at 115200 baud").wait_for(timeout=20_000)
 
 
-def _wait_for_counts(page, good: int, bad: int, dropped: int, reconnects: int) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_counts(page: Page, good: int, bad: int, dropped: int, reconnects: int) -> None:
     expected = f"good {good:,} · bad {bad:,} · dropped {dropped:,} · reconnects {reconnects}"
     try:
         page.wait_for_function(
@@ -82,10 +91,10 @@ def _slice_at(rows: np.ndarray, data: np.ndarray) -> int:
 
 
 def test_the_workbench_streams_captures_and_labels_from_a_usb_sensor_in_the_browser(
-    launch_lab, page, tmp_path
-):  # type: ignore[no-untyped-def]
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     rows = motion_rows(40.0)
-    project = _open(page, launch_lab, tmp_path, fake_serial_script(rows))
+    project, page_errors = _open(page, launch_lab, tmp_path, fake_serial_script(rows))
     assert sensor_options(page)[-1] == BROWSER
     # Before a port is picked the readout says what to do, not "disconnected".
     pick_sensor(page, BROWSER)
@@ -122,13 +131,13 @@ def test_the_workbench_streams_captures_and_labels_from_a_usb_sensor_in_the_brow
     fake = page.evaluate("window.__fakeSerial")
     assert (fake["sent"], fake["unplugs"], fake["garbage"]) == (1400, 1, 1400 // 37)
     _wait_for_counts(page, good=1400, bad=1400 // 37, dropped=0, reconnects=1)
-    assert page.page_errors == []
+    assert page_errors == []
 
 
 def test_without_web_serial_the_menu_explains_and_the_workbench_still_works(
-    launch_lab, page, tmp_path
-):  # type: ignore[no-untyped-def]
-    project = _open(page, launch_lab, tmp_path, NO_WEB_SERIAL)
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
+    project, page_errors = _open(page, launch_lab, tmp_path, NO_WEB_SERIAL)
     assert page.evaluate("'serial' in navigator") is False
     unavailable = f"{BROWSER} (not in this browser)"
     page.wait_for_function(
@@ -162,7 +171,7 @@ def test_without_web_serial_the_menu_explains_and_the_workbench_still_works(
         f"() => ({LABELER_TEXT})().includes('labelled high-five')", timeout=10_000
     )
     assert _high_fives(project) == before + 1
-    assert page.page_errors == []
+    assert page_errors == []
 
 
 def _high_fives(project: Path) -> int:
@@ -171,10 +180,10 @@ def _high_fives(project: Path) -> int:
 
 
 def test_one_kilohertz_for_a_minute_loses_nothing_within_25_messages_a_second(
-    launch_lab, page, tmp_path
-):  # type: ignore[no-untyped-def]
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     rows = motion_rows(10.0, rate_hz=1000.0)
-    _open(page, launch_lab, tmp_path, fake_serial_script(rows))
+    _project, page_errors = _open(page, launch_lab, tmp_path, fake_serial_script(rows))
     _connect(page, rate=1000, garbageEvery=0, unplugAfter=None, total=60_000)
     page.wait_for_function("() => window.__fakeSerial.done", timeout=120_000, polling=1000)
     assert page.evaluate("window.__fakeSerial.sent") == 60_000
@@ -196,4 +205,4 @@ def test_one_kilohertz_for_a_minute_loses_nothing_within_25_messages_a_second(
     (ARTIFACTS / "web-serial-1khz.json").write_text(
         json.dumps({"good": 60_000, "messages": messages, "most_in_1s": most})
     )
-    assert page.page_errors == []
+    assert page_errors == []

@@ -7,8 +7,12 @@ about the windows of other browsers and pages: no JupyterLab needed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -33,17 +37,22 @@ ASK = """async ([source, win]) => {
 }"""
 
 
-def _ask(page, ua: str, *, secure: bool = True, serial: bool = False) -> dict | None:  # type: ignore[no-untyped-def]
+def _ask(
+    page: Page, ua: str, *, secure: bool = True, serial: bool = False
+) -> dict[str, Any] | None:
     page.goto("about:blank")
     win = {"ua": ua, "secure": secure, "serial": serial, "host": "lab.example.org:8888"}
-    return page.evaluate(ASK, [MODULE.read_text(), win])  # type: ignore[no-any-return]
+    answer: dict[str, Any] | None = page.evaluate(ASK, [MODULE.read_text(), win])
+    return answer
 
 
 @pytest.mark.parametrize(
     ("ua", "named"),
     [(FIREFOX, "Firefox"), (SAFARI, "Safari"), (VSCODE, "VS Code's notebook view")],
 )
-def test_a_browser_without_web_serial_is_named_with_what_to_do(page, ua: str, named: str):  # type: ignore[no-untyped-def]
+def test_a_browser_without_web_serial_is_named_with_what_to_do(
+    page: Page, ua: str, named: str
+) -> None:
     why = _ask(page, ua)
     assert why is not None
     assert why["reason"] == f"{named} has no Web Serial (navigator.serial)."
@@ -51,7 +60,7 @@ def test_a_browser_without_web_serial_is_named_with_what_to_do(page, ua: str, na
     assert "pick its port in the Sensor menu" in why["remedy"]
 
 
-def test_a_page_that_is_not_a_secure_context_says_how_to_reach_it_securely(page):  # type: ignore[no-untyped-def]
+def test_a_page_that_is_not_a_secure_context_says_how_to_reach_it_securely(page: Page) -> None:
     why = _ask(page, CHROME, secure=False, serial=True)
     assert why is not None
     assert "http://lab.example.org:8888" in why["reason"]
@@ -59,5 +68,5 @@ def test_a_page_that_is_not_a_secure_context_says_how_to_reach_it_securely(page)
     assert "ssh -L 8888:localhost:8888" in why["remedy"]
 
 
-def test_chrome_on_a_secure_page_can(page):  # type: ignore[no-untyped-def]
+def test_chrome_on_a_secure_page_can(page: Page) -> None:
     assert _ask(page, CHROME, secure=True, serial=True) is None

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -18,6 +19,10 @@ import pytest
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from tests.browser.labtools import open_in_lab, run_all_cells, start_capturing, wait_for_trace
+from tests.jupyter import LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -56,12 +61,14 @@ def _counts(path: Path) -> dict[str, int]:
         return project.counts()
 
 
-def _tab(page, title: str) -> None:  # type: ignore[no-untyped-def]
+def _tab(page: Page, title: str) -> None:
     page.locator(".hfw-workbench .lm-TabBar-tab, .hfw-workbench .p-TabBar-tab",
                  has_text=title).first.click()  # fmt: skip
 
 
-def test_workbench_streams_labels_freezes_trains_and_reviews(launch_lab, page, tmp_path):  # type: ignore[no-untyped-def]
+def test_workbench_streams_labels_freezes_trains_and_reviews(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     shutil.copyfile(REPO / "notebooks" / "workbench.ipynb", root / "workbench.ipynb")

@@ -16,6 +16,7 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -31,6 +32,10 @@ from tests.browser.labtools import (
     show_tab,
     start_workbench_lab,
 )
+from tests.jupyter import LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -86,14 +91,16 @@ def _labels(path: Path) -> dict[int, str | None]:
     return {int(i): label for i, label in rows}
 
 
-def _suggested(page) -> str:  # type: ignore[no-untyped-def]
+def _suggested(page: Page) -> str:
     text = page.locator(".hfw-labeler .hfw-suggestion").inner_text().replace("\xa0", " ")
     match = SUGGESTION.search(text)
     assert match, text
     return match.group(1)
 
 
-def test_map_point_opens_its_window_and_enter_accepts_the_suggestion(launch_lab, page, tmp_path):
+def test_map_point_opens_its_window_and_enter_accepts_the_suggestion(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     project = root / WORKBENCH_PROJECT

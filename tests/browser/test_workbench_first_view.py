@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,6 +31,10 @@ from tests.browser.labtools import (
     start_workbench_lab,
     wait_for_trace,
 )
+from tests.jupyter import LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,9 +89,9 @@ def _good_samples(page: Any) -> int:
     return int(found.group(1).replace(",", "")) if found else 0
 
 
-def test_after_run_all_the_plot_and_the_labeller_are_in_view_together(  # type: ignore[no-untyped-def]
-    launch_lab, page, tmp_path
-):
+def test_after_run_all_the_plot_and_the_labeller_are_in_view_together(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     seed_labelled_windows(root / WORKBENCH_PROJECT, 2, seed=3)
@@ -101,9 +105,9 @@ def test_after_run_all_the_plot_and_the_labeller_are_in_view_together(  # type: 
                 open_workbench(page, lab, capture=False)  # the launcher card, as a newcomer
                 current = page
             else:  # the same notebook, opened and run again in a window of the next size
-                context = page.context.browser.new_context(
-                    viewport={"width": width, "height": height}
-                )
+                browser = page.context.browser
+                assert browser is not None
+                context = browser.new_context(viewport={"width": width, "height": height})
                 current = context.new_page()
                 pages.append(current)
                 open_in_lab(current, lab, LAUNCHER_NOTEBOOK)
@@ -139,9 +143,9 @@ def test_after_run_all_the_plot_and_the_labeller_are_in_view_together(  # type: 
             extra.context.close()
 
 
-def test_streaming_with_every_tab_opened_logs_no_console_error(  # type: ignore[no-untyped-def]
-    launch_lab, page, tmp_path
-):
+def test_streaming_with_every_tab_opened_logs_no_console_error(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))

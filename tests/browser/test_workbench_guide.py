@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import expect
@@ -32,6 +33,10 @@ from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.training import TrainConfig, train_project
 from tests.browser.labtools import open_in_lab, run_all_cells, wait_for_trace
+from tests.jupyter import LabServer, LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,15 +68,15 @@ def _seed(path: Path) -> None:
         train_project(project, config)
 
 
-def _tab(page, title: str) -> None:  # type: ignore[no-untyped-def]
+def _tab(page: Page, title: str) -> None:
     page.locator(".hfw-workbench .lm-TabBar-tab", has_text=title).first.click()
 
 
-def _text(page, selector: str) -> str:  # type: ignore[no-untyped-def]
+def _text(page: Page, selector: str) -> str:
     return str(page.locator(selector).first.inner_text())
 
 
-def _check_shared_notebook(page, lab) -> None:  # type: ignore[no-untyped-def]
+def _check_shared_notebook(page: Page, lab: LabServer) -> None:
     """The teammate notebook as a teammate opens it: not run, not trusted, no widget state."""
     open_in_lab(page, lab, "teammate.ipynb")
     page.wait_for_selector(".jp-Notebook .jp-OutputArea-output img", timeout=60_000)
@@ -97,7 +102,7 @@ def _check_shared_notebook(page, lab) -> None:  # type: ignore[no-untyped-def]
     assert "children=(" not in text
 
 
-def test_guide_layout_runs_and_sharing(launch_lab, page, tmp_path):  # type: ignore[no-untyped-def]
+def test_guide_layout_runs_and_sharing(launch_lab: LaunchLab, page: Page, tmp_path: Path) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     for name in ("workbench.ipynb", "teammate.ipynb"):

@@ -20,6 +20,7 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -35,6 +36,12 @@ from tests.browser.labtools import (
     press_over_plot,
     show_tab,
 )
+from tests.jupyter import LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from hfwidgets.sensors.fake_arduino import FakeArduino
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -62,8 +69,8 @@ def _position_in(sent: np.ndarray, data: np.ndarray) -> int:
 
 
 def test_launcher_to_live_count_with_the_simulated_arduino(
-    launch_lab, page, tmp_path, fake_arduino
-):
+    launch_lab: LaunchLab, page: Page, tmp_path: Path, fake_arduino: FakeArduino
+) -> None:
     started = time.monotonic()
     weights = shared_weights()
     arduino = fake_arduino

@@ -20,7 +20,9 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -38,6 +40,10 @@ from tests.browser.labtools import (
     show_tab,
     start_workbench_lab,
 )
+from tests.jupyter import LabServer, LaunchLab
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -72,7 +78,7 @@ def _counts(path: Path) -> dict[str, int]:
         return project.counts()
 
 
-def _until(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+def _until(condition: Callable[[], object], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -81,11 +87,13 @@ def _until(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-def _cells(page) -> int:  # type: ignore[no-untyped-def]
+def _cells(page: Page) -> int:
     return int(page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.length"))
 
 
-def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type: ignore[no-untyped-def]
+def test_workbench_traps_are_gone(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path, pty_path: str
+) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     project = root / WORKBENCH_PROJECT
@@ -173,7 +181,7 @@ def test_workbench_traps_are_gone(launch_lab, page, tmp_path, pty_path):  # type
     page.screenshot(path=str(REPO / "test-artifacts" / "workbench-traps.png"))
 
 
-def test_a_workbench_from_the_launcher_opens_saved(lab, page):  # type: ignore[no-untyped-def]
+def test_a_workbench_from_the_launcher_opens_saved(lab: LabServer, page: Page) -> None:
     (lab.root / "fresh").mkdir(exist_ok=True)
     open_in_lab(page, lab, "fresh")
     page.locator(
@@ -190,7 +198,9 @@ def test_a_workbench_from_the_launcher_opens_saved(lab, page):  # type: ignore[n
     assert page.evaluate("window.jupyterapp.shell.currentWidget.context.model.dirty") is False
 
 
-def test_a_second_tab_is_told_another_tab_reads_the_usb_sensor(launch_lab, page, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_second_tab_is_told_another_tab_reads_the_usb_sensor(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     seed_labelled_windows(root / WORKBENCH_PROJECT, 2, seed=5)
@@ -227,7 +237,9 @@ def test_a_second_tab_is_told_another_tab_reads_the_usb_sensor(launch_lab, page,
     readout.get_by_text(re.compile(r"good [1-9][\d,]* · bad 0 ")).wait_for(timeout=20_000)
 
 
-def test_stop_right_after_start_ends_the_run_at_once(launch_lab, page, tmp_path):  # type: ignore[no-untyped-def]
+def test_stop_right_after_start_ends_the_run_at_once(
+    launch_lab: LaunchLab, page: Page, tmp_path: Path
+) -> None:
     root = tmp_path / "lab"
     root.mkdir()
     seed_labelled_windows(root / WORKBENCH_PROJECT, 8, seed=11)

@@ -18,12 +18,12 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 pytestmark = pytest.mark.notebook
 
 
-def test_there_are_notebooks_to_run():
+def test_there_are_notebooks_to_run() -> None:
     assert any(nb.name == "workbench.ipynb" for nb in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes_with_widget_state(path: Path, tmp_path: Path, monkeypatch):
+def test_notebook_executes_with_widget_state(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Run in a scratch copy of the notebooks folder: projects the notebook creates land there.
     work = tmp_path / "notebooks"
     shutil.copytree(path.parent, work)
