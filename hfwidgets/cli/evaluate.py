@@ -61,13 +61,19 @@ def evaluate_folder(
     cnn = np.concatenate(
         [predictor.predict_images(images[i : i + 64]) for i in range(0, len(images), 64)]
     )
-    proba = predictor.blend(windows, cnn)  # the run's chosen model: CNN, baseline or fusion
-    true = [classes.index(r.label) for r in records]  # type: ignore[arg-type]
+    true = np.asarray([classes.index(r.label) for r in records])  # type: ignore[arg-type]
+    # Every model of the run on the same windows (the baseline's probabilities computed once);
+    # the figure is the one the run counts with: CNN, baseline or fusion.
+    run = (
+        {}
+        if predictor.run_id is None
+        else model_probabilities(project, predictor.run_id, windows, cnn)
+    )
+    proba = run.get(predictor.counts_with)
+    if proba is None:
+        proba = predictor.blend(windows, cnn)
     figures = compute_metrics(true, proba.argmax(axis=1), classes=classes)
-    models = {}
-    if predictor.run_id is not None:  # every model of the run on the same windows
-        for name, p in model_probabilities(project, predictor.run_id, windows, cnn).items():
-            models[name] = float(np.mean(p.argmax(axis=1) == np.asarray(true)))
+    models = {name: float(np.mean(p.argmax(axis=1) == true)) for name, p in run.items()}
     stored = figures.to_dict()
     # Windows here are files, not project windows: name them by file, not by position.
     return {
