@@ -79,6 +79,7 @@ def test_explain_in_review_uses_the_shown_window(
         labeler.mode = "review"
         labeler.step(+2)
         shown = labeler.review.current
+        assert shown is not None
         labeler.explain_button.click()
         view = labeler.explainer
         assert view is not None
@@ -88,7 +89,7 @@ def test_explain_in_review_uses_the_shown_window(
         assert bytes(view.image.value).startswith(b"\x89PNG")
         assert f"window {shown.id}" in view.title.value
         labeler.step(+1)  # the open view follows the review
-        assert view.explanation.window_id == labeler.review.current.id != shown.id
+        assert view.explanation.window_id == labeler.review.current_id != shown.id
         view.method_choice.value = "occlusion"
         labeler.step(-1)  # occluding at every step would take seconds: it folds away
         assert view.layout.display == "none"

@@ -94,7 +94,7 @@ def test_review_relabels_filters_and_deletes(project: Project) -> None:
     assert [r.id for r in labeler.review.records] == ids[1:]
     labeler.label("high-five")  # relabel window 2, cursor moves on
     assert project.window(ids[1]).label == "high-five"
-    assert labeler.review.current.id == ids[2]
+    assert labeler.review.current_id == ids[2]
     labeler.delete_button.click()
     assert ids[2] not in project.window_ids()
     assert labeler.undo() == "delete"  # restored with the same id and its label
@@ -118,7 +118,7 @@ def test_verdicts_filter_misclassified_and_show_windows_opens_a_selection(
     labeler.mode = "capture"
     labeler.show_windows([a], title="high-five → high-five")
     assert labeler.mode == "review"
-    assert labeler.review.current.id == a
+    assert labeler.review.current_id == a
     assert ("high-five → high-five (1)", "ids") in labeler.filter.options
 
 
@@ -165,7 +165,7 @@ def test_undo_past_a_delete_walks_back_the_restored_windows_labels(project: Proj
     first = project.add_window(_window(0.1).data, rate_hz=50.0, label="high-five")
     labeler = _labeler(project)
     labeler.mode = "review"
-    assert labeler.review.current.id == first
+    assert labeler.review.current_id == first
     labeler.label("other")  # relabel, then the cursor stays on the only window
     labeler.delete()
     assert project.window_ids() == []
@@ -246,7 +246,7 @@ def test_a_window_relabelled_in_review_never_returns_to_the_capture_queue(
     wid = labeler.label("high-five")
     labeler.undo()  # waits again for a label
     labeler.mode_toggle.value = "review"
-    assert labeler.review.current.id == wid
+    assert labeler.review.current_id == wid
     labeler.class_buttons["other"].click()  # labelled in review instead
     labeler.mode_toggle.value = "capture"
     assert "Waiting for a motion" in labeler.title.value

@@ -67,8 +67,8 @@ def test_enter_accepts_the_suggestion_as_the_class_key_would_and_undo_works(
     labeler.set_predictor(FixedPredictor())
     labeler.add_window(_window(0.1))
     labeler.flush()
-    assert "Suggestion (run 7): <b>other</b> 80%" in labeler.suggestion_html.value
-    assert labeler.suggestion_bar.layout.display == "flex"
+    assert "Suggestion (run 7): <b>other</b> 80%" in labeler.suggestions.html.value
+    assert labeler.suggestions.widget.layout.display == "flex"
     assert project.window_ids() == []  # shown, not stored
     _key(labeler, "Enter")
     assert project.counts() == {"high-five": 0, "other": 1}
@@ -108,7 +108,7 @@ def test_accept_in_review_relabels_the_shown_window(project: Project) -> None:
     labeler = Labeler(project, thumbnail=False, autostart=False)
     labeler.set_predictor(FixedPredictor((0.9, 0.1)))
     labeler.mode = "review"
-    assert labeler.review.current.id == ids[0]
+    assert labeler.review.current_id == ids[0]
     assert labeler.accept_suggestion() == ids[0]
     assert project.window(ids[0]).label == "high-five"
     assert project.window(ids[1]).label is None
@@ -122,7 +122,7 @@ def test_no_suggestion_without_a_run_and_none_outside_the_projects_classes(
     labeler = Labeler(project, thumbnail=False, autostart=False)
     labeler.add_window(_window(0.1))
     labeler.flush()
-    assert labeler.suggestion_bar.layout.display == "none"
+    assert labeler.suggestions.widget.layout.display == "none"
     assert labeler.accept_suggestion() is None
     assert "no suggestion" in labeler.message.value
 
@@ -148,7 +148,7 @@ def test_review_orders_least_confident_first(project: Project) -> None:
     labeler.mode = "review"
     labeler.order.value = "uncertainty"
     assert [r.id for r in labeler.review.records] == [ids[1], ids[2], ids[0], ids[3]]
-    assert "<b>high-five</b> 55%" in labeler.suggestion_html.value
+    assert "<b>high-five</b> 55%" in labeler.suggestions.html.value
     labeler.order.value = "stored"
     assert [r.id for r in labeler.review.records] == ids
 
@@ -244,8 +244,8 @@ def test_class_names_with_markup_are_text_in_the_map_and_the_suggestion(tmp_path
         labeler.set_predictor(Marked((0.9, 0.1)))
         labeler.add_window(_window(0.1))
         labeler.flush()
-        assert "&lt;img" in labeler.suggestion_html.value
-        assert "<img" not in labeler.suggestion_html.value
+        assert "&lt;img" in labeler.suggestions.html.value
+        assert "<img" not in labeler.suggestions.html.value
 
 
 def test_data_map_view_follows_a_training_panel(tmp_path: Path) -> None:

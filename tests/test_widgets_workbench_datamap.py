@@ -46,7 +46,7 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(
         train_tab = wb.tabs.children[TAB_TITLES.index("Train")]
         assert wb.data_map in train_tab.children
         assert wb.data_map.run_id == run_id  # the restored run, ready for "Draw map"
-        assert wb.labeler.suggestion_run == run_id
+        assert wb.labeler.suggestions.run_id == run_id
         wb.follower.after_training(FitEnded(status="finished", run_id=run_id))
         assert wb.data_map.join(120.0)
         data_map = wb.data_map.data_map
@@ -63,9 +63,9 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(
         wb.data_map.scatter._handle_custom_msgs(None, {"event": "element_click", "data": click})
         assert wb.tabs.selected_index == 0
         assert wb.labeler.mode == "review"
-        assert wb.labeler.review.current.id == target
+        assert wb.labeler.review.current_id == target
         assert f"Window {target}" in wb.labeler.title.value
-        assert "Suggestion (run" in wb.labeler.suggestion_html.value
+        assert "Suggestion (run" in wb.labeler.suggestions.html.value
         assert {r.id: r.label for r in wb.project.windows()} == before  # nothing stored
         wb.labeler.handle_key("accept")
         suggested = wb.labeler.review.suggestions[target].label

@@ -20,11 +20,12 @@ import traitlets
 from hfwidgets.labelling import LabellingSession, PendingWindow
 from hfwidgets.sensors.base import source_label
 from hfwidgets.store import Project
+from hfwidgets.suggestions import Suggestion
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.keys import KeyMap, attach_keys
 from hfwidgets.widgets.labeler_queue import NOT_STARTED, CaptureControls
-from hfwidgets.widgets.labeler_suggestions import SuggestionHooks
+from hfwidgets.widgets.labeler_suggestions import OnScreen, SuggestionBar
 from hfwidgets.widgets.review import ReviewList
 from hfwidgets.widgets.window_view import WindowView
 
@@ -38,7 +39,7 @@ def _compact_button() -> w.Layout:
     return w.Layout(width="auto", min_width="100px")
 
 
-class Labeler(SuggestionHooks, w.VBox):
+class Labeler(w.VBox):
     """Label captured windows and review stored ones.
 
     Parameters
@@ -60,6 +61,7 @@ class Labeler(SuggestionHooks, w.VBox):
     """
 
     mode = traitlets.Unicode("capture", help="'capture' labels new windows, 'review' stored ones.")
+    children: tuple[w.Widget, ...]  # VBox's trait (ipywidgets declares no type for it)
 
     def __init__(
         self,
@@ -106,10 +108,11 @@ class Labeler(SuggestionHooks, w.VBox):
             ],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
-        self._make_suggestion_bar()  # a run's suggestion for the window shown (hidden until)
+        # A run's suggestion for the window shown (hidden until a run is set).
+        self.suggestions = SuggestionBar(accept=lambda: self._guarded(self.accept_suggestion))
         # The buttons beside the window, not under it (they wrap below on a narrow screen).
         side = w.VBox(
-            [actions, keys, self.controls.rule, self.suggestion_bar],
+            [actions, keys, self.controls.rule, self.suggestions.widget],
             layout=w.Layout(flex="1 1 240px", min_width="240px"),
         )
         body = w.HBox([self.view, side], layout=w.Layout(flex_flow="row wrap"))
@@ -184,7 +187,9 @@ class Labeler(SuggestionHooks, w.VBox):
             layout=w.Layout(width="260px"),
         )
         self.order.observe(lambda _c: self._reload_review(), "value")
-        self._make_explain_button()  # an ExplainView under the review, made at first use
+        self.explain_button = w.Button(description="Explain", icon="search", tooltip="why?")
+        self.explain_button.on_click(lambda _b: self.explain())
+        self.explainer: Any | None = None  # an ExplainView under the review, made at first use
         self.review_bar = w.HBox(
             [
                 self.filter,
@@ -294,7 +299,7 @@ class Labeler(SuggestionHooks, w.VBox):
                 )
             if self.mode == "capture":
                 self._show_current()  # the shown window stays; the "more waiting" count grows
-                self._show_suggestion()
+                self.suggestions.show(self._on_screen())
 
     # -- actions (each is stored before it returns) -------------------------------------------
     def label(self, name: str) -> int | None:
@@ -389,6 +394,70 @@ class Labeler(SuggestionHooks, w.VBox):
         elif action == "accept":
             self.accept_suggestion()
 
+    # -- a run's suggestions and explanations --------------------------------------------------
+    def set_predictor(self, predictor: Any | None, *, run_id: int | None = None) -> None:
+        """Suggest a class for each window shown with this run (None: no suggestions).
+
+        A suggestion is only shown: it becomes a label when the person accepts it.
+        """
+        with self._lock:
+            self.suggestions.use(predictor, run_id=run_id)
+            self._refresh()
+
+    def set_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
+        """Suggestions of stored windows computed elsewhere (the data map's pass over every
+        window); they enable the review order *least confident first*."""
+        with self._lock:
+            self.review.set_suggestions(self.suggestions.add_stored(suggestions))
+            self.order.disabled = not self.review.suggestions
+            self._refresh()
+
+    @property
+    def current_suggestion(self) -> Suggestion | None:
+        """The suggestion for the window on screen (None without a run or a window)."""
+        with self._lock:
+            return self.suggestions.for_window(self._on_screen())
+
+    def accept_suggestion(self) -> int | None:
+        """Label the window on screen with the run's suggestion, exactly as pressing that
+        class's key would (stored, undoable); returns the window id (None: nothing accepted)."""
+        with self._lock:
+            suggestion = self.suggestions.for_window(self._on_screen())
+            if suggestion is None:
+                self._refresh("no suggestion to accept")
+                return None
+            if suggestion.label not in self.classes:
+                self._refresh(f"the run suggests {suggestion.label}, not a class of this project")
+                return None
+            return self.label(suggestion.label)
+
+    def _on_screen(self) -> OnScreen | None:
+        """The window a label (or an accepted suggestion) goes to."""
+        if self.mode == "review":
+            record = self.review.current
+            if record is None:
+                return None
+            return OnScreen(("stored", int(record.id)), record.data, record.rate_hz, record.label)
+        item = self._shown
+        return None if item is None else OnScreen(("capture", item.key), item.data, item.rate_hz)
+
+    def explain(self) -> Any | None:
+        """In review: explain the verdict on the shown window (heat map over its scalogram).
+
+        Uses the run whose verdicts the review shows, else the latest trained run; returns the
+        :class:`~hfwidgets.widgets.explain_view.ExplainView` (None when no window is shown).
+        """
+        record = self.review.current if self.mode == "review" else None
+        if record is None:
+            return None
+        if self.explainer is None:
+            from hfwidgets.widgets.explain_view import ExplainView
+
+            self.explainer = ExplainView(self.project)
+            self.children = (*self.children, self.explainer)
+        self.explainer.show(int(record.id), run_id=self.review.verdict_run)
+        return self.explainer
+
     # -- review -------------------------------------------------------------------------------
     def step(self, delta: int) -> None:
         """Page through the review list."""
@@ -445,7 +514,7 @@ class Labeler(SuggestionHooks, w.VBox):
     def _refresh(self, message: str = "") -> None:
         with self.hold_sync():
             self._show_current()
-            self._show_suggestion()
+            self.suggestions.show(self._on_screen())
             counts = self.project.counts()
             self.counts_html.value = " · ".join(
                 f"<b>{esc(name)}</b> {counts.get(name, 0)}" for name in self.classes

@@ -123,6 +123,12 @@ class ReviewList:
         """The record under the cursor, or None when the list is empty."""
         return self.records[self.index] if self.records else None
 
+    @property
+    def current_id(self) -> int | None:
+        """The window id under the cursor, or None when the list is empty."""
+        record = self.current
+        return None if record is None else int(record.id)
+
     def step(self, delta: int) -> None:
         """Move the cursor, staying inside the list."""
         if self.records:
