@@ -84,7 +84,10 @@ def make_config(overrides: list[str], *, threads: int | None) -> TrainConfig:
         settings["num_threads"] = threads
     for item in overrides:
         key, _, text = item.partition("=")
-        settings[key] = tuple(text.split(",")) if key == "frozen" else _value(text)
+        if key == "frozen":  # frozen=stem,stage1 ; frozen= trains every group
+            settings[key] = tuple(t for t in text.split(",") if t)
+        else:
+            settings[key] = _value(text)
     return TrainConfig(**settings)
 
 

@@ -46,13 +46,16 @@ def trained(
         project.add_window(window, rate_hz=RATE, source="simulated", label=label)
     # The default workflow a person gets from the Train tab: default scalograms (signed, band
     # from the data) and the default recipe; only the MiniRocket baseline (it measures nothing
-    # here and costs a numba compile) and the augment check (a second whole fit) are left out.
+    # here and costs a numba compile), the augment check and the refit on every window (a
+    # second and third whole fit; tested in test_training_augment_check and test_training_refit)
+    # are left out.
     config = TrainConfig(
         model="mobilenet_v2",
         weights=str(mobilenet_v2_weights),
         num_threads=2,
         baseline=False,
         augment_check=False,
+        refit=False,
     )
     run_id = train_project(project, config)
     assert project_window_s(project) == pytest.approx(WINDOW_S)

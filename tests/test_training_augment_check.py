@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -83,9 +84,18 @@ def test_a_run_whose_augmentation_hurts_keeps_the_model_trained_without_it(
         assert check.plain >= check.augmented + 0.2  # the mirror pairs merged under the turn
         assert check.kept == "plain"
         assert metrics.accuracy == pytest.approx(check.plain)
-        # The stored checkpoint is the model that scored it: its validation predictions agree.
+        # The stored model then trained on every window the kept way: without augmentation.
+        assert metrics.validation is not None
+        assert metrics.validation.refit == 48
         assert load_checkpoint(project.checkpoint_path(run_id))["config"]["augment"] is False
         assert not list(project.checkpoint_path(run_id).parent.glob("*.plain*"))
+        # Without the refit the stored checkpoint is the model that scored it: its validation
+        # predictions agree.
+        run_id = train_project(project, dataclasses.replace(config, refit=False))
+        check = project.run(run_id).metrics.augment_check
+        assert check is not None
+        assert check.kept == "plain"
+        assert check.plain is not None
         predictor = load_predictor(project, run_id)
         split = project.split(run_id)
         val = [w for w in project.windows() if split.get(w.id) == "val"]

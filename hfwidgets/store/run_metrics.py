@@ -129,7 +129,8 @@ class ValidationFacts:
     the project, ``grouped`` (no session on both sides), ``folds`` (0: one hold-out split),
     ``on``, ``reason`` (why not grouped), ``warnings`` (sentences), ``summary`` (one line) and
     ``leave_one_source_out`` (the folds each held out one session/source; runs stored before it
-    read ``False``).
+    read ``False``) and ``refit`` (windows the stored model trained on after a hold-out figure
+    was measured; 0: the stored model is the measured one, as in runs stored before it).
     """
 
     n: int = 0
@@ -142,6 +143,7 @@ class ValidationFacts:
     warnings: tuple[str, ...] = ()
     summary: str = ""
     leave_one_source_out: bool = False
+    refit: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict; :meth:`from_dict` reads it back."""
@@ -163,6 +165,7 @@ class ValidationFacts:
             warnings=tuple(str(w) for w in data.get("warnings") or ()),
             summary=str(data.get("summary") or ""),
             leave_one_source_out=bool(data.get("leave_one_source_out", False)),
+            refit=_int(data.get("refit")),
         )
 
 

@@ -155,6 +155,12 @@ class TrainConfig:
         run worse than none on its own validation. The no-augmentation fit caches its frozen
         prefix, so it costs a fraction of the run. Not made for cross-validated runs (``folds``,
         leave-one-source-out), whose stored model has no validation windows to choose on.
+    refit : bool
+        After a hold-out run is measured (and its epoch, augmentation and fusion weight chosen
+        on validation), train the stored model once more, the same way, on every labelled
+        window (:func:`~hfwidgets.training.run_steps.refit_run`), as cross-validated runs do: a
+        fifth more windows to learn from (handwriting 0.593 -> 0.662 on the test letters). The
+        figure stays the held-out one; ``False`` stores the measured model itself.
     """
 
     model: str = "mobilenet_v2"
@@ -187,6 +193,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     loso_max_sources: int = 6
     augment_check: bool = True
+    refit: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frozen", tuple(self.frozen))
@@ -341,6 +348,13 @@ def add_config_arguments(
         "whichever scores better on validation (default on)",
     )
     parser.add_argument(
+        "--refit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="after the held-out figure, train the stored model on every labelled window "
+        "(default on)",
+    )
+    parser.add_argument(
         "--rotation-deg",
         type=float,
         default=None,
@@ -404,6 +418,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         seed=args.seed,
         augment=args.augment,
         augment_check=args.augment_check,
+        refit=args.refit,
         folds=args.folds,
         rotation_deg=args.rotation_deg,
         group_split=args.group_split,

@@ -3,13 +3,16 @@
 :func:`~hfwidgets.training.runner.train_project` calls them in order (as torchvision's reference
 ``train.py`` calls ``load_data``, ``train_one_epoch`` and ``evaluate``): :func:`plan_run` reads
 the windows and chooses the split, :func:`fit_run` trains, :func:`assess_run` measures the
-figure and the baseline on the same windows, :func:`record_run` stores the result.
+figure and the baseline on the same windows, :func:`refit_run` trains the measured recipe once
+more on every window, :func:`record_run` stores the result.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,12 @@ from hfwidgets.store.run_metrics import (
     ModelName,
     RunMetrics,
 )
-from hfwidgets.training.baseline import BASELINE_NAME, MiniRocketModel, save_baseline
+from hfwidgets.training.baseline import (
+    BASELINE_NAME,
+    MiniRocketModel,
+    fit_minirocket,
+    save_baseline,
+)
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import (
     ProjectData,
@@ -59,7 +67,9 @@ if TYPE_CHECKING:
     from hfwidgets.store import Project
 
 __all__ = ["Assessment", "CrossValidated", "RunPlan", "assess_run", "fit_run", "plan_run",
-           "record_run"]  # fmt: skip
+           "record_run", "refit_run"]  # fmt: skip
+
+log = logging.getLogger("hfwidgets.training")
 
 #: The folds' pooled figure and the out-of-fold class probabilities ``[N, K]``.
 CrossValidated = tuple[RunMetrics, NDArray[np.float64]]
@@ -85,6 +95,7 @@ class RunPlan:
     settings: dict[str, Any]
     checkpoint_extra: dict[str, Any]
     loso: bool = False
+    resume: bool = False
 
     @property
     def n_groups(self) -> int:
@@ -149,8 +160,9 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
         window_s=data.window_s,
     )  # fmt: skip
     return RunPlan(
-        config, fit_config, raw, data, render, split, folds, settings, extra, loso is not None
-    )
+        config, fit_config, raw, data, render, split, folds, settings, extra, loso is not None,
+        resume,
+    )  # fmt: skip
 
 
 def fit_run(
@@ -270,6 +282,74 @@ def assess_run(
         models=models, chosen=choose_model(models),
     )  # fmt: skip
     return Assessment(metrics, outputs.model if outputs is not None and models else None)
+
+
+def refit_run(
+    plan: RunPlan,
+    result: FitResult,
+    assessment: Assessment,
+    *,
+    checkpoint_path: Path,
+    run_id: int,
+    stop_event: threading.Event | None = None,
+) -> Assessment:
+    """Train the measured recipe once more on every labelled window: the model the run stores.
+
+    A hold-out run learns from the windows its figure is not measured on only (four fifths of a
+    small project); once the figure, the epoch, augmentation or none (``augment_check``) and
+    the fusion weight are chosen on validation, the network trains again the same way (the
+    kept choice of augmentation, ``epochs`` epochs, the last kept: there is nothing left to
+    choose on) on every window, and MiniRocket is fitted again on every window, as after a
+    cross-validation. The figures stay the held-out ones; ``validation.refit`` and its summary
+    say so. Skipped (the measured model stays) without ``config.refit``, for cross-validated
+    runs and resumes, without validation windows, and when Stop is pressed before or during it;
+    a failing refit is logged and the measured model stays.
+    """
+    metrics = assessment.metrics
+    facts = metrics.validation
+    if (
+        not plan.config.refit
+        or plan.folds is not None
+        or plan.resume
+        or result.status != "finished"
+        or not len(result.val_index)
+        or facts is None
+        or (stop_event is not None and stop_event.is_set())
+    ):
+        return assessment
+    config = plan.fit_config
+    plain = metrics.augment_check is not None and metrics.augment_check.kept == "plain"
+    if plain:
+        config = dataclasses.replace(config, augment=False)
+    data = plan.data
+    every = np.arange(len(data.labels))
+    trial = checkpoint_path.with_name(f"{checkpoint_path.stem}.refit{checkpoint_path.suffix}")
+    try:
+        trainer = Trainer(config, classes=data.classes, stop_event=stop_event)
+        refit = trainer.fit(
+            data.images, data.labels, ids=data.ids, split=(every, every[:0]),
+            render=None if plain else plan.render, checkpoint_path=trial,
+            checkpoint_extra=plan.checkpoint_extra, run_id=run_id,
+        )  # fmt: skip
+        if refit.status != "finished":  # stopped: the measured model is whole, keep it
+            return assessment
+        baseline = assessment.baseline
+        if baseline is not None:
+            baseline = fit_minirocket(plan.raw.windows, data.labels, n_classes=len(data.classes),
+                                      seed=plan.config.seed)  # fmt: skip
+        os.replace(trial, checkpoint_path)
+    except StopRequested:
+        return assessment
+    except Exception as exc:  # the measured model is a whole run on its own
+        log.warning("refit on every window failed, keeping the measured model: %s", exc)
+        return assessment
+    finally:
+        trial.unlink(missing_ok=True)
+    facts = dataclasses.replace(
+        facts, refit=len(every),
+        summary=f"{facts.summary}; the stored model then trained on all {len(every)} windows",
+    )  # fmt: skip
+    return Assessment(metrics.replace(validation=facts), baseline)
 
 
 def record_run(

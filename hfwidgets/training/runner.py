@@ -22,7 +22,7 @@ from hfwidgets.store.run_status import RunStatus
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.events import EventCallback, FitEnded, StopRequested
 from hfwidgets.training.project_runs import check_resume
-from hfwidgets.training.run_steps import assess_run, fit_run, plan_run, record_run
+from hfwidgets.training.run_steps import assess_run, fit_run, plan_run, record_run, refit_run
 from hfwidgets.training.trainer import Trainer
 
 if TYPE_CHECKING:
@@ -118,6 +118,10 @@ def train_project(
         _end_early(project, run_id, before, "failed", RunMetrics(error=f"{exc}"))
         raise
     assessment = assess_run(plan, result, cv, stop_event=stop_event)
+    assessment = refit_run(
+        plan, result, assessment, checkpoint_path=project.checkpoint_path(run_id),
+        run_id=run_id, stop_event=stop_event,
+    )  # fmt: skip
     metrics = assessment.metrics.replace(seconds=time.perf_counter() - started)
     assessment = dataclasses.replace(assessment, metrics=metrics)
     record_run(project, run_id, result, assessment, ids=plan.data.ids)
