@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from hfwidgets.models import layer_groups
+from hfwidgets.models import StagedNet, channels_last, layer_groups
 from hfwidgets.models.freezing import trainable_param_groups
 from hfwidgets.training import (
     BatchEnded,
@@ -413,3 +413,27 @@ def test_one_config_builder_for_every_front_end() -> None:
         build_train_config(model=MODEL, freeze_until="layer9")
     with pytest.raises(ConfigError, match="TrainConfig\\(mode='probe'\\)"):
         build_train_config(model=MODEL, mode="probe")
+
+
+def test_the_trained_model_comes_back_in_the_default_layout_and_predicts_as_measured(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Training runs in the channels-last layout; what it returns is an ordinary model."""
+    images, labels, _ = data
+    result = Trainer(_config(epochs=2), classes=CLASSES).fit(images, labels)
+    weights = [p for p in result.model.parameters() if p.dim() == 4]
+    assert weights
+    assert all(p.is_contiguous() for p in weights)
+    with torch.inference_mode():
+        net = StagedNet(result.model, MODEL).eval()
+        logits = net(torch.as_tensor(images[result.val_index]))
+    pred = logits.argmax(1).numpy()
+    accuracy = float(np.mean(pred == labels[result.val_index]))
+    assert accuracy == pytest.approx(result.metrics.accuracy, abs=1e-9)
+
+
+def test_channels_last_changes_only_batches_of_feature_maps() -> None:
+    maps, features = torch.rand(2, 3, 4, 5), torch.rand(2, 7)
+    assert channels_last(maps).is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(channels_last(maps), maps)
+    assert channels_last(features) is features

@@ -22,7 +22,7 @@ from hfwidgets.models.freezing import (
 )
 from hfwidgets.models.info import BackboneInfo, backbone_info, measure_latency
 from hfwidgets.models.registry import list_backbones
-from hfwidgets.models.staging import StagedNet, build_stages
+from hfwidgets.models.staging import StagedNet, build_stages, channels_last
 from hfwidgets.models.weights import WeightsError, build_architecture, build_model, replace_head
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "build_architecture",
     "build_model",
     "build_stages",
+    "channels_last",
     "count_parameters",
     "count_trainable_for",
     "frozen_prefix_length",

@@ -12,10 +12,21 @@ from torch import nn
 
 from hfwidgets.models.registry import GroupSpec, get_spec
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "StagedNet", "build_stages"]
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "StagedNet", "build_stages", "channels_last"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def channels_last(x: torch.Tensor) -> torch.Tensor:
+    """``x`` in the channels-last layout when it is a batch of feature maps (4-D), else as is.
+
+    Training keeps its network (``Module.to(memory_format=torch.channels_last)``) and every
+    batch in this layout: on the CPU, oneDNN's convolutions run MobileNetV2's frozen stages
+    1.4x and a training step 1.3x faster in it than in the default layout (160 scalograms on
+    2 threads, docs/training.md); the numbers are the same to rounding.
+    """
+    return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
 
 
 class ImageNetNormalize(nn.Module):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hfwidgets.models import channels_last
+
 __all__ = ["recalibrate_batchnorm"]
 
 
@@ -37,7 +39,7 @@ def recalibrate_batchnorm(
         m.train()
     with torch.no_grad():
         for start in range(0, len(inputs), batch_size):
-            net(inputs[start : start + batch_size].to(device))
+            net(channels_last(inputs[start : start + batch_size].to(device)))
     for m, momentum in zip(layers, saved, strict=True):
         m.momentum = momentum
     net.train(was_training)

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from hfwidgets.errors import HfwError
+from hfwidgets.models import channels_last
 from hfwidgets.resampling import resample_samples
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 
@@ -246,6 +247,6 @@ def predict_logits(
     out = []
     with torch.inference_mode():
         for rows in batch_indices(len(index), batch_size=16):  # see features.INFERENCE_BATCH
-            out.append(net(inputs[torch.as_tensor(index)[rows]].to(device)).cpu())
+            out.append(net(channels_last(inputs[torch.as_tensor(index)[rows]].to(device))).cpu())
     net.train(was_training)
     return torch.cat(out) if out else torch.zeros(0, 0)

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from hfwidgets._callbacks import CallbackList
-from hfwidgets.models import set_train_mode
+from hfwidgets.models import channels_last, set_train_mode
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import as_image_tensor, augment_batch
 from hfwidgets.training.events import BatchEnded, StopRequested
@@ -86,7 +86,7 @@ def train_epoch(
         batch_start = time.perf_counter()
         index = torch.as_tensor(state.train_idx)[rows]
         source = state.inputs[index] if augmented is None else augmented[rows]
-        xb = source.to(state.device)
+        xb = channels_last(source.to(state.device))
         yb = state.labels[index].to(state.device)
         if cfg.augment and state.render is None:
             xb = augment_batch(xb, generator=generator)

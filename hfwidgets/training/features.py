@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from hfwidgets.models import StagedNet
+from hfwidgets.models import StagedNet, channels_last
 from hfwidgets.models.registry import get_spec
 from hfwidgets.models.weights import build_skeleton
 from hfwidgets.training.config import ConfigError, TrainConfig
@@ -100,7 +100,9 @@ def compute_features(
                 if stop_event is not None and stop_event.is_set():
                     raise StopRequested("stopped while computing the frozen layers' outputs")
                 batch = images[start : start + batch_size]
-                outputs.append(prefix(batch.to(device) if device is not None else batch))
+                outputs.append(
+                    prefix(channels_last(batch.to(device) if device is not None else batch))
+                )
     finally:
         prefix.train(was_training)
     return torch.cat(outputs)

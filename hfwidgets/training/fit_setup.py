@@ -90,6 +90,7 @@ def prepare_fit(
                         source=str(checkpoint_path))  # fmt: skip
         model.load_state_dict(state["model_state"])
     model.to(device)
+    model.to(memory_format=torch.channels_last)  # see models.channels_last
     # A frozen prefix with no augmentation is a fixed function: run it once (features.py).
     # With raw-window augmentation (a render function) the prefix reruns once per epoch.
     cacheable = cache_features and (not cfg.augment or render is not None)

@@ -191,7 +191,7 @@ class Trainer:
         self.events.fire(FitEnded(status, metrics, None, run_id))
         return FitResult(
             status=status,
-            model=run.model.cpu().eval(),
+            model=run.model.cpu().eval().to(memory_format=torch.contiguous_format),
             metrics=metrics,
             history=run.history,
             last_epoch=last,
