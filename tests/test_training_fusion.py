@@ -12,13 +12,20 @@ import torch
 
 from hfwidgets.cli import main
 from hfwidgets.cli.evaluate import evaluate_folder
-from hfwidgets.scalogram import compute_scalograms
+from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.store import Project, export_generic
 from hfwidgets.store.run_metrics import ModelFigure, ModelName
 from hfwidgets.training import load_predictor, train_project
 from hfwidgets.training.baseline import fit_minirocket, load_baseline, save_baseline
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.fusion import choose_model, fuse, fusion_figure, fusion_weight
+from hfwidgets.training.fusion import (
+    choose_model,
+    cnn_probabilities,
+    fuse,
+    fusion_figure,
+    fusion_weight,
+)
+from hfwidgets.training.trainer import Trainer
 
 torch.set_num_threads(1)
 RATE = 50.0
@@ -159,3 +166,27 @@ def test_a_run_has_three_models_and_counts_with_the_best_on_validation(
         with pytest.raises(ValueError, match="unknown model 'best'"):
             project.choose_model(run_id, "best")
         project.choose_model(run_id, metrics.chosen)
+
+
+def test_the_fusion_scores_the_cnn_as_it_was_trained_imagenet_scaling_included(
+    mobilenet_v2_weights: Path,
+) -> None:
+    """The weight is chosen with the CNN's probabilities: those of the network that was measured."""
+    rng = np.random.default_rng(3)
+    windows = [_motion("swing" if i % 2 else "wave", rng) for i in range(24)]
+    labels = np.arange(24) % 2
+    images = compute_scalograms(
+        np.stack(windows), rate_hz=RATE, settings=ScalogramSettings(size=(64, 64))
+    )
+    config = TrainConfig(weights=str(mobilenet_v2_weights), epochs=2, num_threads=1,
+                         augment=False, recalibrate_bn=False)  # fmt: skip
+    result = Trainer(config, classes=["wave", "swing"]).fit(images, labels)
+    val = result.val_index
+    proba = cnn_probabilities(result.model, config.model, images, val)
+    # The trainer's own verdict on each validation window (metrics.predictions, by window id).
+    measured = [["wave", "swing"].index(result.metrics.predictions[int(i)]) for i in val]
+    assert proba.argmax(1).tolist() == measured
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-9)
+    with torch.inference_mode():  # the bare torchvision model would see unscaled images
+        bare = torch.softmax(result.model(torch.as_tensor(images[val])), 1).double().numpy()
+    assert np.abs(bare - proba).max() > 1e-3

@@ -24,7 +24,7 @@ from hfwidgets.training.augment import (
     time_shift,
 )
 from hfwidgets.training.baseline import as_series, baseline_metrics
-from hfwidgets.training.trainer import lr_factor
+from hfwidgets.training.schedule import lr_factor
 
 torch.set_num_threads(1)
 RATE = 50.0

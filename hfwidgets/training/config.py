@@ -127,7 +127,7 @@ class TrainConfig:
     recalibrate_bn : bool
         After the last epoch, re-estimate the trainable BatchNorm statistics of the kept weights
         on the training windows in one pass
-        (:func:`~hfwidgets.training.trainer.recalibrate_batchnorm`): with a few batches per
+        (:func:`~hfwidgets.training.batchnorm.recalibrate_batchnorm`): with a few batches per
         epoch the running averages would otherwise still hold much of ImageNet's.
     rotation_deg, shift, stretch, gain : float
         How far ``augment`` turns each window about its gravity axis (windows without gravity

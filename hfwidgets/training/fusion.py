@@ -19,7 +19,9 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from hfwidgets.models import StagedNet
 from hfwidgets.store.run_metrics import ModelFigure, ModelName
+from hfwidgets.training.data import as_image_tensor, predict_logits
 
 __all__ = [
     "WEIGHTS",
@@ -88,15 +90,14 @@ def choose_model(models: Mapping[ModelName, ModelFigure]) -> ModelName:
 
 
 def cnn_probabilities(
-    model: nn.Module, images: NDArray[Any], index: NDArray[Any], *, batch: int = 64
+    model: nn.Module, name: str, images: NDArray[Any], index: NDArray[Any]
 ) -> NDArray[np.float64]:
-    """The network's class probabilities ``[len(index), K]`` of ``images[index]`` (on CPU)."""
-    model = model.eval()
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(index), batch):
-            x = torch.as_tensor(
-                np.asarray(images[index[start : start + batch]]), dtype=torch.float32
-            )
-            out.append(torch.softmax(model(x), dim=1).double().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 0))
+    """Class probabilities ``[len(index), K]`` of ``images[index]`` (in [0, 1]) on the CPU.
+
+    ``model`` is a fit's torchvision model (:attr:`FitResult.model`) of backbone ``name``; it
+    runs as :class:`~hfwidgets.models.StagedNet`, ImageNet scaling first, as it trained.
+    """
+    net = StagedNet(model, name)
+    logits = predict_logits(net, as_image_tensor(images), np.asarray(index),
+                            device=torch.device("cpu"))  # fmt: skip
+    return np.asarray(torch.softmax(logits, dim=1).double().numpy(), dtype=np.float64)

@@ -44,6 +44,7 @@ from hfwidgets.training.data import (
     project_windows,
 )
 from hfwidgets.training.events import StopRequested
+from hfwidgets.training.fit_state import RenderFn
 from hfwidgets.training.fusion import choose_model, cnn_probabilities, fusion_figure
 from hfwidgets.training.loso import loso_folds
 from hfwidgets.training.project_runs import check_config, run_records
@@ -53,7 +54,7 @@ from hfwidgets.training.split import (
     grouped_kfold,
     validation_facts,
 )
-from hfwidgets.training.trainer import FitResult, RenderFn, Trainer
+from hfwidgets.training.trainer import FitResult, Trainer
 from hfwidgets.training.validation import (
     augments_anything,
     check_augmentation,
@@ -273,7 +274,7 @@ def assess_run(
         if cnn_proba is None:  # hold-out: the network's probabilities of the validation windows
             cnn_proba = np.full_like(outputs.proba, np.nan)
             cnn_proba[result.val_index] = cnn_probabilities(
-                result.model, plan.data.images, result.val_index
+                result.model, config.model, plan.data.images, result.val_index
             )
         both = ~np.isnan(outputs.proba[:, 0]) & ~np.isnan(cnn_proba[:, 0])
         models["fusion"] = fusion_figure(cnn_proba[both], outputs.proba[both], labels[both])

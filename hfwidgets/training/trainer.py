@@ -44,11 +44,9 @@ from hfwidgets.training.fit_setup import prepare_fit
 from hfwidgets.training.fit_state import FitState, RenderFn, save_fit, snapshot
 from hfwidgets.training.head_fit import fit_head
 from hfwidgets.training.metrics import compute_metrics
-from hfwidgets.training.schedule import lr_factor
 from hfwidgets.training.strategy import Strategy
 
-# lr_factor, recalibrate_batchnorm and RenderFn moved to their own modules; importable here still.
-__all__ = ["FitResult", "RenderFn", "Trainer", "lr_factor", "recalibrate_batchnorm"]
+__all__ = ["FitResult", "Trainer"]
 
 
 @dataclass

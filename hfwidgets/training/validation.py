@@ -25,10 +25,11 @@ from hfwidgets.training.augment import AugmentSettings, augmented_renderer
 from hfwidgets.training.baseline import BaselineOutputs
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.events import StopRequested
+from hfwidgets.training.fit_state import RenderFn
 from hfwidgets.training.fusion import cnn_probabilities
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.split import SplitPlan, grouped_split, stratified_split
-from hfwidgets.training.trainer import FitResult, RenderFn, Trainer
+from hfwidgets.training.trainer import FitResult, Trainer
 
 __all__ = [
     "augment_settings",
@@ -124,7 +125,7 @@ def cross_validate(
         fold_pred = result.metrics.predictions
         for i in test:
             pred[i] = classes.index(fold_pred[int(ids[i])])
-        proba[test] = cnn_probabilities(result.model, images, np.asarray(test))
+        proba[test] = cnn_probabilities(result.model, config.model, images, np.asarray(test))
         log.info("fold %d/%d: accuracy %.3f", k, len(folds), result.metrics.accuracy or 0.0)
     done = pred >= 0
     metrics = compute_metrics(
