@@ -47,7 +47,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from hfwidgets._paths import shared_weights
-from hfwidgets.cli.evaluate import evaluate_folder
+from hfwidgets.cli.evaluate_command import evaluate_folder
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.store import Project, import_arduino_imu, import_generic
 from hfwidgets.training import TrainConfig, train_project
@@ -166,9 +166,9 @@ HANDWRITING = {
 def handwriting(config: TrainConfig, tmp: Path, *, name: str = "handwriting") -> dict[str, Any]:
     """``hfw import train/``, ``hfw train``, ``hfw evaluate --data test/`` (850 windows).
 
-    The test figure is :func:`~hfwidgets.cli.evaluate.evaluate_folder`'s, the function behind
-    ``hfw evaluate``, so the row scores exactly what a person's ``hfw evaluate`` would (test
-    windows resampled to the run's rate, drawn with the run's settings).
+    The test figure is :func:`~hfwidgets.cli.evaluate_command.evaluate_folder`'s, the function
+    behind ``hfw evaluate``, so the row scores exactly what a person's ``hfw evaluate`` would
+    (test windows resampled to the run's rate, drawn with the run's settings).
     """
     src = DATA / name
     with Project.create(tmp / name, classes=(), rate_hz=50.0) as project:

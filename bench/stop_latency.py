@@ -33,7 +33,7 @@ from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.training import TrainingRunner, fit_setup
 from hfwidgets.training.config import build_train_config
-from hfwidgets.training.events import BatchEnded, EpochEnded, FitEnded
+from hfwidgets.training.fit_events import BatchEnded, EpochEnded, FitEnded
 
 
 def _project(root: Path, name: str, per_class: int) -> Project:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from hfwidgets.cli.lab import lab_argv
+from hfwidgets.cli.lab_command import lab_argv
 from tests.jupyter import free_port
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hfwidgets.live.hop_windows import cut_windows
 from hfwidgets.live.model import (
     FALLBACK_WINDOW_S,
     positive_index,
     project_window_s,
     resolve_window_s,
 )
-from hfwidgets.live.windows import cut_windows
 from hfwidgets.store import Project
 
 

@@ -9,7 +9,7 @@ import pytest
 from scipy.signal import resample_poly
 
 from hfwidgets.live import LiveClassifier, classify_recording
-from hfwidgets.live.windows import HopGeometry
+from hfwidgets.live.hop_windows import HopGeometry
 from hfwidgets.models import StagedNet, build_model
 from hfwidgets.resampling import rate_ratio, resample_samples, resampled_length
 from hfwidgets.scalogram import ScalogramSettings

@@ -19,7 +19,7 @@ from hfwidgets.sensors.port_config import (
     system_ports,
 )
 from hfwidgets.sensors.ports import PortInfo, is_likely_arduino
-from hfwidgets.server.workbench import create_workbench_notebook
+from hfwidgets.server.workbench_notebook import create_workbench_notebook
 from tests.jupyter import LabServer, open_pty, start_lab
 
 # --- pure logic -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hfwidgets.cli.train import train_summary
+from hfwidgets.cli.train_command import train_summary
 from hfwidgets.store import Project, RunRecord
 from hfwidgets.store.run_metrics import (
     RECORD_VERSION,

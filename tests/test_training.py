@@ -332,7 +332,7 @@ def test_feature_extractor_mode_fits_a_logistic_regression_into_the_head(
     from sklearn.preprocessing import StandardScaler
 
     from hfwidgets.models import StagedNet, build_model
-    from hfwidgets.training.features import FrozenPrefix, compute_features
+    from hfwidgets.training.frozen_features import FrozenPrefix, compute_features
 
     images, labels, ids = data
     events: list[object] = []

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from hfwidgets.cli import main
-from hfwidgets.cli.evaluate import evaluate_folder
+from hfwidgets.cli.evaluate_command import evaluate_folder
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.store import Project, export_generic
 from hfwidgets.store.run_metrics import ModelFigure, ModelName

@@ -322,7 +322,7 @@ def test_a_run_on_slow_windows_keeps_their_rate_so_evaluate_draws_the_training_i
     # Files at 10 Hz (30 samples, 3 s) imported into a 50 Hz project are stored at 10 Hz and
     # drawn at 10 Hz in training; the run must say 10 Hz, or hfw evaluate (and live counting)
     # up-sample their windows to 50 Hz and show the model other images than it learned.
-    from hfwidgets.cli.evaluate import evaluate_folder
+    from hfwidgets.cli.evaluate_command import evaluate_folder
     from hfwidgets.store import import_generic
     from hfwidgets.training.data import scalogram_images
 

@@ -11,7 +11,7 @@ import torch
 from hfwidgets.models import layer_groups
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.training import TrainConfig, Trainer
-from hfwidgets.training.features import fit_feature_extractor
+from hfwidgets.training.frozen_features import fit_feature_extractor
 from hfwidgets.training.split import kfold_splits
 
 torch.set_num_threads(1)

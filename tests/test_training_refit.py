@@ -18,7 +18,7 @@ from hfwidgets.training import train_project
 from hfwidgets.training.baseline import load_baseline
 from hfwidgets.training.checkpoint import load_checkpoint
 from hfwidgets.training.config import build_train_config
-from hfwidgets.training.events import EpochEnded
+from hfwidgets.training.fit_events import EpochEnded
 from tests.projects import labelled_project
 
 torch.set_num_threads(1)

@@ -25,8 +25,8 @@ from hfwidgets.training import (
     fit_setup,
     train_project,
 )
-from hfwidgets.training.events import StopRequested
-from hfwidgets.training.features import compute_features
+from hfwidgets.training.fit_events import StopRequested
+from hfwidgets.training.frozen_features import compute_features
 
 torch.set_num_threads(1)
 RATE = 50.0

@@ -21,7 +21,7 @@ import pytest
 from hfwidgets.errors import HfwError
 from hfwidgets.store import Project
 from hfwidgets.store.schema import DB_NAME
-from hfwidgets.training.events import FitEnded
+from hfwidgets.training.fit_events import FitEnded
 from hfwidgets.widgets._html import esc
 
 IMG = "<img src=x onerror=alert(1)>"

@@ -15,7 +15,7 @@ from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training import compute_metrics
 from hfwidgets.training.augment import augment_preset
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
+from hfwidgets.training.fit_events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
 from hfwidgets.widgets.confusion import cell_window_ids
 from hfwidgets.widgets.training_panel import TrainingPanel
 

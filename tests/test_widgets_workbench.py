@@ -405,7 +405,7 @@ def test_hfw_weights_naming_another_file_shows_its_name(
 def test_a_weights_error_names_the_dropdown_option_to_pick(
     tmp_path: Path, offline_file: Path
 ) -> None:
-    from hfwidgets.training.events import FitEnded
+    from hfwidgets.training.fit_events import FitEnded
 
     bench = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
     try:

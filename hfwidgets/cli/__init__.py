@@ -1,7 +1,8 @@
 """The ``hfw`` command line: one module per subcommand, discovered at start.
 
-Each module in this package defines ``register(subparsers)``, which adds one subparser whose
-``func(args) -> int`` does the work. ``--json`` prints one JSON object as the last stdout line.
+Each module ``<command>_command.py`` in this package defines ``register(subparsers)``, which
+adds one subparser whose ``func(args) -> int`` does the work. ``--json`` prints one JSON
+object as the last stdout line.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_PATCH", "DEFAULT_STRIDE", "neutral_value", "occlusion_map", 
 DEFAULT_PATCH = 1 / 6
 DEFAULT_STRIDE = 1 / 12
 
-# Images per forward pass (see training.features.INFERENCE_BATCH: 16 ran fastest on CPU).
+# Images per forward pass (see training.frozen_features.INFERENCE_BATCH: 16 ran fastest on CPU).
 _BATCH = 16
 
 

@@ -24,17 +24,17 @@ from numpy.typing import NDArray
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets._worker import Worker
+from hfwidgets.live.classifier_events import LiveStats, Prediction
 from hfwidgets.live.counter import Counted, EventCounter
-from hfwidgets.live.events import LiveStats, Prediction
 from hfwidgets.live.hop_grid import HopGrid
 from hfwidgets.live.hop_tally import HopTally
+from hfwidgets.live.hop_windows import cut_windows
 from hfwidgets.live.model import LiveSource, Predictor, positive_index, resolve_window_s
 from hfwidgets.live.operating_point import (
     OperatingPoint,
     counting_settings,
     operating_point_for,
 )
-from hfwidgets.live.windows import cut_windows
 
 __all__ = ["LiveClassifier"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from hfwidgets.live.windows import HopGeometry
+from hfwidgets.live.hop_windows import HopGeometry
 from hfwidgets.resampling import prepare_resampling
 
 __all__ = ["HopGrid"]

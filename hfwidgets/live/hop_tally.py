@@ -12,7 +12,7 @@ from collections import deque
 import numpy as np
 from numpy.typing import NDArray
 
-from hfwidgets.live.events import LiveStats
+from hfwidgets.live.classifier_events import LiveStats
 
 __all__ = ["HopTally"]
 

@@ -6,7 +6,7 @@ the run was trained at, and ``predict_proba`` on raw windows. The predictor owns
 settings of its run, so live inference and training always share one transform. This module
 also answers the questions asked of a model before classifying: which window length
 (`resolve_window_s`, `project_window_s`) and which column is the counted class
-(`positive_index`). How windows are cut and resampled is in `hfwidgets.live.windows`.
+(`positive_index`). How windows are cut and resampled is in `hfwidgets.live.hop_windows`.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
+from hfwidgets.live.classifier_events import Prediction
 from hfwidgets.live.counter import Counted, EventCounter
-from hfwidgets.live.events import Prediction
+from hfwidgets.live.hop_windows import HopGeometry, cut_windows
 from hfwidgets.live.model import Predictor, positive_index, resolve_window_s
-from hfwidgets.live.windows import HopGeometry, cut_windows
 
 __all__ = ["RecordingResult", "classify_recording"]
 

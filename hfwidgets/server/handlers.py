@@ -15,7 +15,7 @@ from traitlets.config import Configurable
 
 from hfwidgets.errors import HfwError
 from hfwidgets.sensors.port_config import collect_ports
-from hfwidgets.server.workbench import create_workbench_notebook
+from hfwidgets.server.workbench_notebook import create_workbench_notebook
 
 __all__ = ["HfwPorts", "PortsHandler", "WorkbenchHandler", "setup_handlers"]
 

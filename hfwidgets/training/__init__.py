@@ -1,7 +1,7 @@
 """Fine-tuning engine: trainer, background runner, metrics, checkpoints, predictor and export.
 
 Nothing here imports widgets: the trainer publishes frozen events
-(:mod:`~hfwidgets.training.events`) to :class:`TrainingCallback` hooks, and widgets apply them
+(:mod:`~hfwidgets.training.fit_events`) to :class:`TrainingCallback` hooks, and widgets apply them
 on their own schedule. Imports are lazy, so the events and :class:`TrainConfig` load without
 torch (a command line's ``--help`` or a widget module stays quick).
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hfwidgets.training.config import TrainConfig, build_train_config
-    from hfwidgets.training.events import (
+    from hfwidgets.training.fit_events import (
         BatchEnded,
         EpochEnded,
         EpochStarted,
@@ -45,12 +45,12 @@ __all__ = [
 ]
 
 _MODULES = {
-    "BatchEnded": "events",
-    "EpochEnded": "events",
-    "EpochStarted": "events",
-    "FitEnded": "events",
-    "FitStarted": "events",
-    "TrainingCallback": "events",
+    "BatchEnded": "fit_events",
+    "EpochEnded": "fit_events",
+    "EpochStarted": "fit_events",
+    "FitEnded": "fit_events",
+    "FitStarted": "fit_events",
+    "TrainingCallback": "fit_events",
     "FitResult": "trainer",
     "Trainer": "trainer",
     "RunPredictor": "predictor",

@@ -246,7 +246,7 @@ def predict_logits(
     net.eval()
     out = []
     with torch.inference_mode():
-        for rows in batch_indices(len(index), batch_size=16):  # see features.INFERENCE_BATCH
+        for rows in batch_indices(len(index), batch_size=16):  # see frozen_features.INFERENCE_BATCH
             out.append(net(channels_last(inputs[torch.as_tensor(index)[rows]].to(device))).cpu())
     net.train(was_training)
     return torch.cat(out) if out else torch.zeros(0, 0)

@@ -36,7 +36,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.training.config import TrainConfig, add_config_arguments, config_from_args
-from hfwidgets.training.events import EpochEnded, EventCallback, TrainingCallback
+from hfwidgets.training.fit_events import EpochEnded, EventCallback, TrainingCallback
 from hfwidgets.training.strategy import Strategy
 from hfwidgets.training.trainer import FitResult, Trainer
 

@@ -19,9 +19,9 @@ from hfwidgets._callbacks import CallbackList
 from hfwidgets.models import channels_last, set_train_mode
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import as_image_tensor, augment_batch
-from hfwidgets.training.events import BatchEnded, StopRequested
-from hfwidgets.training.features import compute_features
+from hfwidgets.training.fit_events import BatchEnded, StopRequested
 from hfwidgets.training.fit_state import FitState, evaluate
+from hfwidgets.training.frozen_features import compute_features
 from hfwidgets.training.schedule import lr_factor
 from hfwidgets.training.strategy import Strategy
 
@@ -39,7 +39,7 @@ def epoch_inputs(
 
     The scalograms of all training windows are drawn in one batched call; a frozen prefix
     then runs over them once, so the epoch's batches only train the layers after it. A set
-    ``stop_event`` raises :class:`~hfwidgets.training.events.StopRequested` between the
+    ``stop_event`` raises :class:`~hfwidgets.training.fit_events.StopRequested` between the
     prefix's batches (this pass takes as long as many training batches).
     """
     if not config.augment or state.render is None or not len(state.train_idx):

@@ -22,14 +22,14 @@ from hfwidgets.training.batchnorm import recalibrate_batchnorm
 from hfwidgets.training.checkpoint import check_resumable, load_checkpoint
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import as_image_tensor
-from hfwidgets.training.events import StopRequested
-from hfwidgets.training.features import (
+from hfwidgets.training.fit_events import StopRequested
+from hfwidgets.training.fit_state import FitState, RenderFn
+from hfwidgets.training.frozen_features import (
     CACHE_LIMIT_BYTES,
     FrozenPrefix,
     cache_bytes,
     compute_features,
 )
-from hfwidgets.training.fit_state import FitState, RenderFn
 from hfwidgets.training.split import stratified_split
 from hfwidgets.training.strategy import Strategy
 
@@ -91,7 +91,7 @@ def prepare_fit(
         model.load_state_dict(state["model_state"])
     model.to(device)
     model.to(memory_format=torch.channels_last)  # see models.channels_last
-    # A frozen prefix with no augmentation is a fixed function: run it once (features.py).
+    # A frozen prefix with no augmentation is a fixed function: run it once (frozen_features.py).
     # With raw-window augmentation (a render function) the prefix reruns once per epoch.
     cacheable = cache_features and (not cfg.augment or render is not None)
     k = frozen_prefix_length(cfg.model, cfg.frozen) if cacheable else 0

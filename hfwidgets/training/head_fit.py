@@ -9,9 +9,9 @@ from typing import Any
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.store.run_status import RunStatus
 from hfwidgets.training.config import ConfigError, TrainConfig
-from hfwidgets.training.events import EpochEnded, EpochStarted, FitStarted
-from hfwidgets.training.features import fit_logistic_head, set_linear_head
+from hfwidgets.training.fit_events import EpochEnded, EpochStarted, FitStarted
 from hfwidgets.training.fit_state import FitState, evaluate, save_fit
+from hfwidgets.training.frozen_features import fit_logistic_head, set_linear_head
 
 __all__ = ["fit_head"]
 

@@ -26,7 +26,7 @@ from hfwidgets.errors import HfwError
 from hfwidgets.models import StagedNet, build_model
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.training.data import project_scalogram_settings, scalogram_images
-from hfwidgets.training.features import INFERENCE_BATCH
+from hfwidgets.training.frozen_features import INFERENCE_BATCH
 
 if TYPE_CHECKING:
     from hfwidgets.store import Project

@@ -15,7 +15,7 @@ from hfwidgets.models import layer_groups, validate_frozen
 from hfwidgets.models.weights import check_weights
 from hfwidgets.training.checkpoint import check_resumable, load_checkpoint
 from hfwidgets.training.config import ConfigError, TrainConfig
-from hfwidgets.training.features import check_feature_extractor
+from hfwidgets.training.frozen_features import check_feature_extractor
 
 if TYPE_CHECKING:
     from hfwidgets.scalogram import ScalogramSettings

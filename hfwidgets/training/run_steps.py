@@ -43,7 +43,7 @@ from hfwidgets.training.data import (
     project_scalogram_settings,
     project_windows,
 )
-from hfwidgets.training.events import StopRequested
+from hfwidgets.training.fit_events import StopRequested
 from hfwidgets.training.fit_state import RenderFn
 from hfwidgets.training.fusion import choose_model, cnn_probabilities, fusion_figure
 from hfwidgets.training.loso import loso_folds

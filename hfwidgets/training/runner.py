@@ -20,7 +20,7 @@ from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import RunMetrics
 from hfwidgets.store.run_status import RunStatus
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.events import EventCallback, FitEnded, StopRequested
+from hfwidgets.training.fit_events import EventCallback, FitEnded, StopRequested
 from hfwidgets.training.project_runs import check_resume
 from hfwidgets.training.run_steps import assess_run, fit_run, plan_run, record_run, refit_run
 from hfwidgets.training.trainer import Trainer

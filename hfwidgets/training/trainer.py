@@ -1,7 +1,7 @@
 """The fine-tuning loop over scalogram tensors: no project, no threads, no widgets.
 
 :class:`Trainer` takes images ``[N, 3, H, W]`` in [0, 1], integer labels and window ids, and
-publishes :mod:`~hfwidgets.training.events` as it goes. It checks its stop event before every
+publishes :mod:`~hfwidgets.training.fit_events` as it goes. It checks its stop event before every
 batch, saves a checkpoint after every epoch, and resumes from one.
 
 The parts, each in its own module: setting a fit up (:mod:`.fit_setup`), one epoch
@@ -31,7 +31,7 @@ from hfwidgets.training.batchnorm import recalibrate_batchnorm
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import predict_logits
 from hfwidgets.training.epochs import train_epoch
-from hfwidgets.training.events import (
+from hfwidgets.training.fit_events import (
     EpochEnded,
     EpochStarted,
     EventCallback,
@@ -39,9 +39,9 @@ from hfwidgets.training.events import (
     FitStarted,
     StopRequested,
 )
-from hfwidgets.training.features import feature_extractor_config
 from hfwidgets.training.fit_setup import prepare_fit
 from hfwidgets.training.fit_state import FitState, RenderFn, save_fit, snapshot
+from hfwidgets.training.frozen_features import feature_extractor_config
 from hfwidgets.training.head_fit import fit_head
 from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.training.strategy import Strategy
@@ -78,13 +78,13 @@ class Trainer:
     classes : sequence of str
         Class names; labels index into it.
     callbacks : iterable of TrainingCallback or callable
-        :class:`~hfwidgets.training.events.TrainingCallback` objects get each event in its
+        :class:`~hfwidgets.training.fit_events.TrainingCallback` objects get each event in its
         named hook; a plain function gets every event. Exceptions are logged and never stop
         training or the other callbacks.
     stop_event : threading.Event, optional
         Set it (or call :meth:`stop`) to stop before the next batch. Set while the fit is
         still being prepared (model, frozen-prefix cache), :meth:`fit` raises
-        :class:`~hfwidgets.training.events.StopRequested` at once instead.
+        :class:`~hfwidgets.training.fit_events.StopRequested` at once instead.
     cache_features : bool
         Run a frozen prefix once and cache its outputs when possible (default). ``False`` runs
         the whole network every batch (for comparisons; results agree to rounding).

@@ -24,7 +24,7 @@ from hfwidgets.store.run_metrics import AugmentCheck, BaselineFigure, RunMetrics
 from hfwidgets.training.augment import AugmentSettings, augmented_renderer
 from hfwidgets.training.baseline import BaselineOutputs
 from hfwidgets.training.config import TrainConfig
-from hfwidgets.training.events import StopRequested
+from hfwidgets.training.fit_events import StopRequested
 from hfwidgets.training.fit_state import RenderFn
 from hfwidgets.training.fusion import cnn_probabilities
 from hfwidgets.training.metrics import compute_metrics

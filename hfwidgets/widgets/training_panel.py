@@ -11,7 +11,7 @@ import traitlets
 
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
-from hfwidgets.training.events import (
+from hfwidgets.training.fit_events import (
     EpochEnded,
     FitEnded,
     FitStarted,

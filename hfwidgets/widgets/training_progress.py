@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from hfwidgets.training.events import (
+from hfwidgets.training.fit_events import (
     BatchEnded,
     EpochEnded,
     EpochStarted,
@@ -35,7 +35,7 @@ class PanelProgress(TrainingCallback):
     run_started : callable
         ``run_started(run_id)`` when a run says its id.
     ended : callable
-        ``ended(event)`` with the run's :class:`~hfwidgets.training.events.FitEnded`.
+        ``ended(event)`` with the run's :class:`~hfwidgets.training.fit_events.FitEnded`.
     """
 
     def __init__(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from hfwidgets.store.run_status import ended_well
-from hfwidgets.training.events import FitEnded
+from hfwidgets.training.fit_events import FitEnded
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.model_picker import weights_advice
 

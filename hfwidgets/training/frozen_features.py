@@ -27,7 +27,7 @@ from hfwidgets.models import StagedNet, channels_last
 from hfwidgets.models.registry import get_spec
 from hfwidgets.models.weights import build_skeleton
 from hfwidgets.training.config import ConfigError, TrainConfig
-from hfwidgets.training.events import StopRequested
+from hfwidgets.training.fit_events import StopRequested
 
 __all__ = [
     "CACHE_LIMIT_BYTES",
@@ -87,7 +87,7 @@ def compute_features(
 ) -> torch.Tensor:
     """Run ``prefix`` over ``images`` once, in eval mode and without autograd, batch by batch.
 
-    A set ``stop_event`` raises :class:`~hfwidgets.training.events.StopRequested` before the
+    A set ``stop_event`` raises :class:`~hfwidgets.training.fit_events.StopRequested` before the
     next batch: caching 200 windows takes tens of seconds on a laptop's CPU, too long to make a
     person who pressed Stop wait.
     """

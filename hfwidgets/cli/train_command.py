@@ -26,7 +26,7 @@ from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
-from hfwidgets.training.events import EpochEnded, FitStarted, TrainingCallback
+from hfwidgets.training.fit_events import EpochEnded, FitStarted, TrainingCallback
 
 __all__ = ["ProgressPrinter", "figure_lines", "format_confusion", "register", "train_summary"]
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hfwidgets.cli._parsers import project_command
-from hfwidgets.cli.train import format_confusion
+from hfwidgets.cli.train_command import format_confusion
 from hfwidgets.errors import HfwError
 
 if TYPE_CHECKING:
