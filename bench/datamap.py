@@ -31,9 +31,11 @@ from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.suggestions import suggest
-from hfwidgets.training import TrainConfig, load_predictor, train_project
 from hfwidgets.training.checkpoint import load_checkpoint
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.outputs import window_outputs
+from hfwidgets.training.predictor import load_predictor
+from hfwidgets.training.runner import train_project
 
 
 def plain_map(windows: np.ndarray, weights: str, size: int, net_state: dict | None) -> float:

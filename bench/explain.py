@@ -34,7 +34,7 @@ from hfwidgets._paths import shared_weights
 from hfwidgets.explain import evidence_windows, explain_window
 from hfwidgets.explain.evidence import DISTRACTOR, EVIDENCE, EVIDENCE_3, RATE_HZ, WINDOW_S
 from hfwidgets.explain.evidence_run import train_evidence_run
-from hfwidgets.training import load_predictor
+from hfwidgets.training.predictor import load_predictor
 
 CELLS = 7  # MobileNetV2's last feature map at 224 x 224
 

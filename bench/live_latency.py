@@ -34,8 +34,8 @@ average is printed: on a shared CPU the absolute numbers mostly measure the othe
 
 ``--counting cnn,fusion`` also measures the run counting with its fusion (the CNN's class
 probabilities averaged with a MiniRocket baseline of 10,000 kernels fitted on simulated windows,
-as `hfwidgets.training.load_predictor` arms a run whose chosen model is the fusion); rows then
-say ``counting``.
+as `hfwidgets.training.predictor.load_predictor` arms a run whose chosen model is the
+fusion); rows then say ``counting``.
 
 Runs of one model alternate between the settings (bare/workbench x backends), ``--repeats``
 times, so a change in the machine's load hits all of them alike; percentiles pool the repeats.
@@ -62,7 +62,7 @@ from hfwidgets.live.runtime import live_predictor
 from hfwidgets.models import StagedNet, build_model
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.sensors import SimulatedSource
-from hfwidgets.training import RunPredictor
+from hfwidgets.training.predictor import RunPredictor
 
 RATE_HZ = 50.0
 WINDOW_S = 1.5

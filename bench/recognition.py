@@ -24,7 +24,7 @@ training, the in-run baseline) and per evaluation. Run::
     python bench/recognition.py [--only handwriting|punch-flex|grips] [--set KEY=VALUE ...]
         [--scalogram KEY=VALUE ...] [--threads 1] [--json]
 
-``--set`` overrides a :class:`~hfwidgets.training.TrainConfig` default (``--set augment=false
+``--set`` overrides a :class:`~hfwidgets.training.config.TrainConfig` default (``--set augment=false
 --set batch_size=16``) and ``--scalogram`` a :class:`~hfwidgets.scalogram.ScalogramSettings`
 default (``--scalogram frame=sensor``) to compare a recipe against the defaults. The table
 ends with the ratio CNN / MiniRocket per data set; ``--json`` prints the config, the scalogram
@@ -50,11 +50,12 @@ from hfwidgets._paths import shared_weights
 from hfwidgets.cli.evaluate_command import evaluate_folder
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.store import Project, import_arduino_imu, import_generic
-from hfwidgets.training import TrainConfig, train_project
 from hfwidgets.training.augment import random_rotation
 from hfwidgets.training.baseline import minirocket_predict
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.data import scalogram_images
 from hfwidgets.training.predictor import load_predictor, model_probabilities
+from hfwidgets.training.runner import train_project
 from hfwidgets.training.split import kfold_splits
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

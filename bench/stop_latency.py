@@ -31,9 +31,10 @@ import torch
 from hfwidgets._paths import shared_weights
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
-from hfwidgets.training import TrainingRunner, fit_setup
+from hfwidgets.training import fit_setup
 from hfwidgets.training.config import build_train_config
 from hfwidgets.training.fit_events import BatchEnded, EpochEnded, FitEnded
+from hfwidgets.training.runner import TrainingRunner
 
 
 def _project(root: Path, name: str, per_class: int) -> Project:

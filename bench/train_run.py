@@ -33,7 +33,8 @@ from hfwidgets._paths import shared_weights
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.store.run_metrics import RunMetrics
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 
 RATE = 50.0
 

@@ -29,8 +29,10 @@ from hfwidgets._paths import shared_weights
 from hfwidgets.models import StagedNet, build_model, layer_groups
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.sensors import simulate_windows
-from hfwidgets.training import BatchEnded, TrainConfig, Trainer, TrainingCallback
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.fit_events import BatchEnded, TrainingCallback
 from hfwidgets.training.split import stratified_split
+from hfwidgets.training.trainer import Trainer
 
 MODEL = "mobilenet_v2"
 RATE = 50.0

@@ -166,7 +166,7 @@ def suggest(
     from hfwidgets.training.outputs import window_outputs
 
     if predictor is None:
-        from hfwidgets.training import load_predictor
+        from hfwidgets.training.predictor import load_predictor
 
         predictor = load_predictor(project, run_id)
     return suggestions_from_outputs(

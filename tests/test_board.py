@@ -20,7 +20,8 @@ from hfwidgets.cli import main
 from hfwidgets.errors import HfwError
 from hfwidgets.sensors.motions import simulate_windows
 from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 
 torch.set_num_threads(1)
 REPO = Path(__file__).resolve().parents[1]

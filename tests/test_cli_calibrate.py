@@ -22,7 +22,7 @@ from tests.fakes import JoltPredictor
 @pytest.fixture
 def project_with_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int]:
     """A project with one finished run, whose predictor is `JoltPredictor`."""
-    import hfwidgets.training
+    import hfwidgets.training.predictor
     from hfwidgets.live.operating_point import stored_operating_point
 
     path = tmp_path / "hf"
@@ -38,7 +38,7 @@ def project_with_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[P
         predictor.operating_point = stored_operating_point(project, run_id)  # as the real one
         return predictor
 
-    monkeypatch.setattr(hfwidgets.training, "load_predictor", load)
+    monkeypatch.setattr(hfwidgets.training.predictor, "load_predictor", load)
     return path, run_id
 
 

@@ -61,7 +61,8 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weigh
     from hfwidgets.models import layer_groups
     from hfwidgets.scalogram import ScalogramSettings
     from hfwidgets.sensors import simulate_windows
-    from hfwidgets.training import TrainConfig, train_project
+    from hfwidgets.training.config import TrainConfig
+    from hfwidgets.training.runner import train_project
 
     torch.set_num_threads(2)
     path = tmp_path_factory.mktemp("cli-predict") / "hf"
@@ -149,13 +150,15 @@ class _QuietPredictor:
 def test_a_port_gone_for_good_is_an_error_and_does_not_keep_up(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hfwidgets.training
+    import hfwidgets.training.predictor
     from hfwidgets.sensors.fake_arduino import FakeArduino
 
     with Project.create(tmp_path / "p") as project:
         run_id = project.add_run({})
         project.update_run(run_id, status="finished")
-    monkeypatch.setattr(hfwidgets.training, "load_predictor", lambda *_a: _QuietPredictor())
+    monkeypatch.setattr(
+        hfwidgets.training.predictor, "load_predictor", lambda *_a: _QuietPredictor()
+    )
     arduino = FakeArduino(rate_hz=50.0).start()
     # The board is unplugged for good once counting has begun (the cable is not put back).
     unplug = threading.Timer(1.5, arduino.stop)

@@ -31,7 +31,7 @@ def marked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Path, int, int, list[MotionEvent]]:
     """A project with a 60 s simulated session, its high-fives marked, and a finished run."""
-    import hfwidgets.training
+    import hfwidgets.training.predictor
 
     t, xyz, events = simulate_session(60.0, seed=5)
     path = tmp_path / "hf"
@@ -46,7 +46,7 @@ def marked(
     def load(project: Project, run_id: int | None = None) -> JoltPredictor:
         return JoltPredictor(full_g=0.5, run_id=run_id)  # sensitive: it counts the swing
 
-    monkeypatch.setattr(hfwidgets.training, "load_predictor", load)
+    monkeypatch.setattr(hfwidgets.training.predictor, "load_predictor", load)
     return path, sid, run_id, events
 
 

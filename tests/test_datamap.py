@@ -26,8 +26,9 @@ from hfwidgets.sensors import simulate_windows
 from hfwidgets.sensors.motions import simulate_motion
 from hfwidgets.store import Project
 from hfwidgets.suggestions import suggest
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.outputs import forward_split, window_outputs
+from hfwidgets.training.runner import train_project
 from tests.projects import labelled_project
 
 torch.set_num_threads(1)

@@ -33,8 +33,7 @@ from hfwidgets.explain.score import class_log_odds
 from hfwidgets.models import StagedNet, build_architecture, layer_groups, list_backbones
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.store import Project
-from hfwidgets.training import load_predictor
-from hfwidgets.training.predictor import RunPredictor
+from hfwidgets.training.predictor import RunPredictor, load_predictor
 
 torch.set_num_threads(1)
 

@@ -11,8 +11,10 @@ import pytest
 import torch
 
 from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, load_predictor, train_project
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.export import export_model
+from hfwidgets.training.predictor import load_predictor
+from hfwidgets.training.runner import train_project
 
 torch.set_num_threads(1)
 

@@ -37,7 +37,8 @@ WINDOW_S = 1.5
 def trained(
     tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path
 ) -> tuple[Project, int]:
-    from hfwidgets.training import TrainConfig, train_project
+    from hfwidgets.training.config import TrainConfig
+    from hfwidgets.training.runner import train_project
 
     torch.set_num_threads(2)
     project = Project.create(tmp_path_factory.mktemp("live") / "hf", rate_hz=RATE)
@@ -64,7 +65,7 @@ def trained(
 
 @pytest.fixture(scope="module")
 def predictor(trained: tuple[Project, int]) -> Any:
-    from hfwidgets.training import load_predictor
+    from hfwidgets.training.predictor import load_predictor
 
     project, run_id = trained
     return load_predictor(project, run_id)
@@ -72,7 +73,7 @@ def predictor(trained: tuple[Project, int]) -> Any:
 
 @pytest.mark.slow
 def test_calibrated_run_counts_another_session(trained: tuple[Project, int]) -> None:
-    from hfwidgets.training import load_predictor
+    from hfwidgets.training.predictor import load_predictor
 
     project, run_id = trained
     # Calibrate on one session of 51 high-fives between other motions (seed 21) ...

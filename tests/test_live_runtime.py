@@ -20,7 +20,7 @@ def run_predictor() -> Any:
 
     from hfwidgets.models import StagedNet, build_architecture
     from hfwidgets.scalogram import ScalogramSettings
-    from hfwidgets.training import RunPredictor
+    from hfwidgets.training.predictor import RunPredictor
 
     torch.manual_seed(0)
     net = build_architecture("squeezenet1_1", num_classes=2, pretrained=False)

@@ -17,8 +17,8 @@ from hfwidgets.sensors import ReplaySource
 from hfwidgets.sensors.base import estimate_rate
 from hfwidgets.sensors.motions import simulate_session
 from hfwidgets.store import Project, import_generic
-from hfwidgets.training import RunPredictor
 from hfwidgets.training.data import project_dataset, project_scalogram_settings
+from hfwidgets.training.predictor import RunPredictor
 
 WINDOW_S, HOP_S, MODEL_HZ = 1.5, 0.2, 50.0
 

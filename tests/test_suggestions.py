@@ -21,7 +21,9 @@ from hfwidgets.suggestions import (
     suggest_window,
     suggestion_from_probs,
 )
-from hfwidgets.training import TrainConfig, load_predictor, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.predictor import load_predictor
+from hfwidgets.training.runner import train_project
 
 torch.set_num_threads(1)
 

@@ -37,7 +37,8 @@ def _false_counts(trace: ModelTrace, project: Project, session_id: int) -> list[
 def test_false_counts_labelled_from_the_timeline_teach_the_next_run(
     tmp_path: Path, mobilenet_v2_weights: Path
 ) -> None:
-    from hfwidgets.training import TrainConfig, train_project
+    from hfwidgets.training.config import TrainConfig
+    from hfwidgets.training.runner import train_project
 
     torch.set_num_threads(1)
     project = Project.create(tmp_path / "hf", rate_hz=RATE)

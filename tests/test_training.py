@@ -12,16 +12,10 @@ import torch
 
 from hfwidgets.models import StagedNet, channels_last, layer_groups
 from hfwidgets.models.freezing import trainable_param_groups
-from hfwidgets.training import (
-    BatchEnded,
-    EpochEnded,
-    EpochStarted,
-    FitEnded,
-    FitStarted,
-    TrainConfig,
-    Trainer,
-)
 from hfwidgets.training.checkpoint import CheckpointError, load_checkpoint
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.fit_events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
+from hfwidgets.training.trainer import Trainer
 
 torch.set_num_threads(1)
 MODEL = "mobilenet_v3_small"  # small and fast with random weights
@@ -292,7 +286,7 @@ def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(
 def test_callback_hooks_receive_their_own_events(
     data: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    from hfwidgets.training import TrainingCallback
+    from hfwidgets.training.fit_events import TrainingCallback
 
     images, labels, _ = data
     calls: list[tuple[str, object]] = []
@@ -394,8 +388,7 @@ def test_resume_from_another_backbone_is_refused_naming_what_differs(
 
 
 def test_one_config_builder_for_every_front_end() -> None:
-    from hfwidgets.training import build_train_config
-    from hfwidgets.training.config import ConfigError
+    from hfwidgets.training.config import ConfigError, build_train_config
 
     groups = layer_groups(MODEL)
     until = build_train_config(model=MODEL, freeze_until="backbone", epochs=3, num_threads=None)

@@ -15,9 +15,10 @@ from hfwidgets.cli import main
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.store import Project
 from hfwidgets.store.run_metrics import AugmentCheck, RunMetrics
-from hfwidgets.training import load_predictor, train_project
 from hfwidgets.training.checkpoint import load_checkpoint
 from hfwidgets.training.config import TrainConfig, build_train_config
+from hfwidgets.training.predictor import load_predictor
+from hfwidgets.training.runner import train_project
 from hfwidgets.widgets.training_text import figure_html
 from tests.projects import RATE_HZ, labelled_project
 

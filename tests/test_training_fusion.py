@@ -15,7 +15,6 @@ from hfwidgets.cli.evaluate_command import evaluate_folder
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.store import Project, export_generic
 from hfwidgets.store.run_metrics import ModelFigure, ModelName
-from hfwidgets.training import load_predictor, train_project
 from hfwidgets.training.baseline import fit_minirocket, load_baseline, save_baseline
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.fusion import (
@@ -25,6 +24,8 @@ from hfwidgets.training.fusion import (
     fusion_figure,
     fusion_weight,
 )
+from hfwidgets.training.predictor import load_predictor
+from hfwidgets.training.runner import train_project
 from hfwidgets.training.trainer import Trainer
 
 torch.set_num_threads(1)

@@ -14,10 +14,10 @@ from hfwidgets.cli import main
 from hfwidgets.store import Project
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import ValidationFacts
-from hfwidgets.training import TrainConfig, train_project
-from hfwidgets.training.config import build_train_config
+from hfwidgets.training.config import TrainConfig, build_train_config
 from hfwidgets.training.loso import loso_folds
 from hfwidgets.training.run_steps import plan_run
+from hfwidgets.training.runner import train_project
 from hfwidgets.training.split import validation_facts
 
 torch.set_num_threads(1)

@@ -14,15 +14,10 @@ import torch
 
 from hfwidgets.cli import main
 from hfwidgets.store import Project
-from hfwidgets.training import (
-    BatchEnded,
-    EpochEnded,
-    FitEnded,
-    TrainConfig,
-    TrainingRunner,
-    load_predictor,
-    train_project,
-)
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.fit_events import BatchEnded, EpochEnded, FitEnded
+from hfwidgets.training.predictor import load_predictor
+from hfwidgets.training.runner import TrainingRunner, train_project
 
 torch.set_num_threads(1)
 RATE = 50.0

@@ -10,9 +10,10 @@ import torch
 
 from hfwidgets.models import layer_groups
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
-from hfwidgets.training import TrainConfig, Trainer
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.frozen_features import fit_feature_extractor
 from hfwidgets.training.split import kfold_splits
+from hfwidgets.training.trainer import Trainer
 
 torch.set_num_threads(1)
 RATE = 119.0  # IMU_Capture logs 119 samples at 119 Hz per recording

@@ -14,7 +14,6 @@ import torch
 from hfwidgets.cli import main
 from hfwidgets.scalogram.frame import gravity_directions
 from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, Trainer, train_project
 from hfwidgets.training.augment import (
     AugmentSettings,
     augment_window,
@@ -24,7 +23,10 @@ from hfwidgets.training.augment import (
     time_shift,
 )
 from hfwidgets.training.baseline import as_series, baseline_metrics
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 from hfwidgets.training.schedule import lr_factor
+from hfwidgets.training.trainer import Trainer
 
 torch.set_num_threads(1)
 RATE = 50.0

@@ -14,11 +14,11 @@ import torch
 from hfwidgets.cli import main
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
-from hfwidgets.training import train_project
 from hfwidgets.training.baseline import load_baseline
 from hfwidgets.training.checkpoint import load_checkpoint
 from hfwidgets.training.config import build_train_config
 from hfwidgets.training.fit_events import EpochEnded
+from hfwidgets.training.runner import train_project
 from tests.projects import labelled_project
 
 torch.set_num_threads(1)

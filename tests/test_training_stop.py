@@ -15,18 +15,17 @@ import torch
 from torch import nn
 
 from hfwidgets.store import Project
-from hfwidgets.training import (
+from hfwidgets.training import fit_setup
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.fit_events import (
     BatchEnded,
     EpochEnded,
     FitEnded,
     FitStarted,
-    TrainConfig,
-    TrainingRunner,
-    fit_setup,
-    train_project,
+    StopRequested,
 )
-from hfwidgets.training.fit_events import StopRequested
 from hfwidgets.training.frozen_features import compute_features
+from hfwidgets.training.runner import TrainingRunner, train_project
 
 torch.set_num_threads(1)
 RATE = 50.0

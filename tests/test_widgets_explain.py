@@ -14,8 +14,9 @@ import torch
 from hfwidgets.models import StagedNet, build_architecture, layer_groups
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.predictor import RunPredictor
+from hfwidgets.training.runner import train_project
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.explain_view import ExplainView
 from hfwidgets.widgets.labeler import Labeler

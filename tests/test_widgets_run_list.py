@@ -15,7 +15,8 @@ from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
 from hfwidgets.store.run_status import RunStatus
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 from hfwidgets.widgets.run_list import RunList
 from tests.front_end import front_end_click
 

@@ -256,7 +256,7 @@ def test_data_map_view_follows_a_training_panel(tmp_path: Path) -> None:
         def on_fit_end(self, callback: Callable[[Any], object]) -> None:
             self.listeners.append(callback)
 
-    from hfwidgets.training import FitEnded
+    from hfwidgets.training.fit_events import FitEnded
 
     with Project.create(tmp_path / "f") as project:
         view = DataMapView(project, weights="none")

@@ -12,10 +12,10 @@ import pytest
 
 from hfwidgets.store import Project
 from hfwidgets.store.run_metrics import RunMetrics
-from hfwidgets.training import compute_metrics
 from hfwidgets.training.augment import augment_preset
 from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.fit_events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
+from hfwidgets.training.metrics import compute_metrics
 from hfwidgets.widgets.confusion import cell_window_ids
 from hfwidgets.widgets.training_panel import TrainingPanel
 

@@ -12,7 +12,9 @@ import torch
 from hfwidgets.models import layer_groups
 from hfwidgets.sensors import SimulatedSource, simulate_windows
 from hfwidgets.store import Project
-from hfwidgets.training import FitEnded, TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.fit_events import FitEnded
+from hfwidgets.training.runner import train_project
 from hfwidgets.widgets.workbench import TAB_TITLES, Workbench
 from tests.projects import labelled_project
 

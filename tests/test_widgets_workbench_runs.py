@@ -13,7 +13,8 @@ from PIL import Image
 from hfwidgets.models import layer_groups
 from hfwidgets.sensors import SimulatedSource, simulate_windows
 from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 from hfwidgets.widgets.workbench import TAB_TITLES, Workbench
 
 

@@ -1,6 +1,6 @@
 """A board model distilled from a trained run, measured on the run's own split.
 
-The run's network (:func:`hfwidgets.training.load_predictor`) is the teacher: its class
+The run's network (:func:`hfwidgets.training.predictor.load_predictor`) is the teacher: its class
 probabilities of the training windows are the student's targets. The student is the
 :mod:`.forest` model on the :mod:`.features` of the raw window. Its accuracy is measured the way
 the run's was: on the run's stored validation windows, or, for a cross-validated run

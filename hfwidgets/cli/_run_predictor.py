@@ -50,7 +50,7 @@ def load_run_predictor(
     """
     run = pick_run(project, run_id)
     from hfwidgets.live.runtime import live_predictor
-    from hfwidgets.training import load_predictor  # deferred: imports torch
+    from hfwidgets.training.predictor import load_predictor  # deferred: imports torch
 
     predictor = load_predictor(project, run)
     try:

@@ -42,7 +42,7 @@ def format_suggestions(rows: list[dict[str, Any]]) -> str:
 def _run(args: argparse.Namespace) -> int:
     from hfwidgets.cli._run_predictor import pick_run
     from hfwidgets.suggestions import suggest
-    from hfwidgets.training import load_predictor
+    from hfwidgets.training.predictor import load_predictor
 
     which: Literal["all", "unlabelled"] = "all" if args.all else "unlabelled"
     with Project.open(args.project) as project:

@@ -127,8 +127,8 @@ def train_summary(record: RunRecord, *, mode: str, seconds: float) -> dict[str, 
 
 def _run(args: argparse.Namespace) -> int:
     from hfwidgets.store import Project
-    from hfwidgets.training import train_project
     from hfwidgets.training.config import config_from_args
+    from hfwidgets.training.runner import train_project
 
     config = config_from_args(args)
     started = time.perf_counter()

@@ -112,7 +112,7 @@ def map_windows(
 
     started = time.perf_counter()
     if predictor is None and run_id is not None:
-        from hfwidgets.training import load_predictor
+        from hfwidgets.training.predictor import load_predictor
 
         predictor = load_predictor(project, run_id)
     outputs = window_outputs(project, predictor=predictor, model=model, weights=weights)

@@ -16,7 +16,8 @@ from hfwidgets.explain.evidence import DISTRACTOR, EVIDENCE, RATE_HZ, Burst, evi
 from hfwidgets.models import layer_groups
 from hfwidgets.scalogram import ScalogramSettings
 from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 
 __all__ = ["EvidenceRun", "train_evidence_run"]
 

@@ -1,10 +1,10 @@
 """Explain a run's verdict on a window: which time and frequency of its scalogram drove it.
 
-The model explained is the run's own (:func:`hfwidgets.training.load_predictor` rebuilds it from
-the checkpoint), and the image is the one training drew for the window: the run's stored,
+The model explained is the run's own (:func:`hfwidgets.training.predictor.load_predictor` rebuilds
+it from the checkpoint), and the image is the one training drew for the window: the run's stored,
 resolved scalogram settings applied to the window's samples at the window's own rate (what
-:func:`hfwidgets.training.data.scalogram_images` does; random augmentation, when a run used it,
-is not applied, as for validation).
+:func:`hfwidgets.training.data.scalogram_images` does; random augmentation, when a run used it, is
+not applied, as for validation).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def explain_window(
     Parameters
     ----------
     predictor : RunPredictor
-        A trained run (:func:`hfwidgets.training.load_predictor`).
+        A trained run (:func:`hfwidgets.training.predictor.load_predictor`).
     window : numpy.ndarray
         ``[n, 3]`` samples in g (or an object with such a ``.data`` and a ``.rate_hz``).
     rate_hz : float, optional

@@ -51,7 +51,7 @@ class LiveClassifier:
         classifier only reads it; start and stop the source yourself.
     predictor : Predictor
         Has ``classes``, ``rate_hz`` and ``predict_proba(windows[B, n, 3]) -> [B, C]``, e.g.
-        ``hfwidgets.training.load_predictor(project, run_id)``.
+        ``hfwidgets.training.predictor.load_predictor(project, run_id)``.
     hop_s : float
         Time between two classified windows (seconds).
     window_s : float, optional
@@ -63,7 +63,7 @@ class LiveClassifier:
     operating_point : OperatingPoint or mapping, optional
         Where ``threshold``, ``consecutive`` and ``min_gap_s`` come from when they are not
         given: by default the predictor's ``operating_point`` (what
-        ``hfwidgets.training.load_predictor`` reads from the run's calibration, see
+        ``hfwidgets.training.predictor.load_predictor`` reads from the run's calibration, see
         `hfwidgets.live.calibration`), else 0.8, 1 hop and 1.0 s
         (`hfwidgets.live.operating_point.counting_settings`).
     positive : str

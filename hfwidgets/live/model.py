@@ -1,12 +1,12 @@
 """What live classification needs from a trained model and from a source.
 
 `LiveClassifier` works with anything that looks like `Predictor` (the object
-``hfwidgets.training.load_predictor`` returns, or a fake in tests): class names, the sample rate
-the run was trained at, and ``predict_proba`` on raw windows. The predictor owns the scalogram
-settings of its run, so live inference and training always share one transform. This module
-also answers the questions asked of a model before classifying: which window length
-(`resolve_window_s`, `project_window_s`) and which column is the counted class
-(`positive_index`). How windows are cut and resampled is in `hfwidgets.live.hop_windows`.
+``hfwidgets.training.predictor.load_predictor`` returns, or a fake in tests): class names, the
+sample rate the run was trained at, and ``predict_proba`` on raw windows. The predictor owns the
+scalogram settings of its run, so live inference and training always share one transform. This
+module also answers the questions asked of a model before classifying: which window length
+(`resolve_window_s`, `project_window_s`) and which column is the counted class (`positive_index`).
+How windows are cut and resampled is in `hfwidgets.live.hop_windows`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The counting settings a run uses live (`OperatingPoint`), and where they are kept.
 
-Calibration (`hfwidgets.live.calibration`) chooses an operating point and stores it in the
-run's metrics (``metrics["operating_point"]``); `hfwidgets.training.load_predictor` hands it to
-the predictor, and `LiveClassifier`, the LiveCounter widget and ``hfw predict`` count with it
-unless told otherwise: an explicit option wins over the run's point, which wins over the
-defaults (`counting_settings`).
+Calibration (`hfwidgets.live.calibration`) chooses an operating point and stores it in the run's
+metrics (``metrics["operating_point"]``); `hfwidgets.training.predictor.load_predictor` hands it to
+the predictor, and `LiveClassifier`, the LiveCounter widget and ``hfw predict`` count with it unless
+told otherwise: an explicit option wins over the run's point, which wins over the defaults
+(`counting_settings`).
 
 Pure: no threads, widgets or torch here.
 """
@@ -206,8 +206,8 @@ def operating_point_for(
 ) -> OperatingPoint | None:
     """The point to count with: ``explicit`` if given, else ``predictor.operating_point``.
 
-    ``hfwidgets.training.load_predictor`` sets ``operating_point`` from the run's metrics; a
-    predictor without one (a fake, an uncalibrated run) gives None.
+    ``hfwidgets.training.predictor.load_predictor`` sets ``operating_point`` from the run's
+    metrics; a predictor without one (a fake, an uncalibrated run) gives None.
     """
     value = explicit if explicit is not None else getattr(predictor, "operating_point", None)
     if value is None or isinstance(value, OperatingPoint):

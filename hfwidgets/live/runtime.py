@@ -8,7 +8,7 @@ thread does the same arithmetic without that coordination and without touching t
 process-wide torch thread setting (training in the same kernel keeps its threads).
 ``bench/live_latency.py`` measures both paths, bare and inside a running `Workbench`.
 
-`live_predictor` wraps a `hfwidgets.training.RunPredictor`: the scalogram is computed as
+`live_predictor` wraps a `hfwidgets.training.predictor.RunPredictor`: the scalogram is computed as
 before, then the network runs in ONNX Runtime. Anything else is returned unchanged, as is a
 RunPredictor when ``onnxruntime`` is not installed (it is an optional dependency) or the network
 does not export.
@@ -140,7 +140,7 @@ def live_predictor(predictor: Predictor, *, backend: str = "auto", threads: int 
     Parameters
     ----------
     predictor : Predictor
-        Usually from ``hfwidgets.training.load_predictor``.
+        Usually from ``hfwidgets.training.predictor.load_predictor``.
     backend : {"auto", "onnxruntime", "torch"}
         ``auto`` uses ONNX Runtime for a RunPredictor when it is installed and falls back to
         the predictor itself (logged) when export fails; ``onnxruntime`` raises instead.

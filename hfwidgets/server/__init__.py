@@ -10,8 +10,9 @@ The `HfwPorts` settings are also exported to the server's environment when the e
 (:func:`hfwidgets.sensors.port_config.ports_environ`), so kernels started by this server, and the
 Workbench's Sensor dropdown in them, list the same ports as the status bar.
 
-jupyter_server and tornado are imported only when the extension loads: a kernel that imports
-``hfwidgets.sensors.port_config`` for the port list does not pay for the web server.
+Importing this package imports jupyter_server and tornado (its handlers): only the server
+imports it, once it has loaded both. A kernel reads the port list from
+``hfwidgets.sensors.port_config``, which never imports this package.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from hfwidgets.sensors.port_config import ports_environ
+from hfwidgets.server.handlers import HfwPorts, setup_handlers
+
 __all__ = ["HfwPorts", "load_jupyter_server_extension"]
 
 
 def load_jupyter_server_extension(serverapp: Any) -> None:
     """Register the handlers; called by jupyter_server when the extension is enabled."""
-    from hfwidgets.sensors.port_config import ports_environ
-    from hfwidgets.server.handlers import HfwPorts, setup_handlers
-
     ports_config = HfwPorts(parent=serverapp)
     setup_handlers(serverapp.web_app, ports_config)
     # Kernels inherit the server's environment: this is how they learn the configured ports.
@@ -38,14 +39,6 @@ def load_jupyter_server_extension(serverapp: Any) -> None:
         )
     )
     serverapp.log.info("hfwidgets: serving /hfwidgets/ports and /hfwidgets/workbench")
-
-
-def __getattr__(name: str) -> Any:
-    if name == "HfwPorts":
-        from hfwidgets.server.handlers import HfwPorts
-
-        return HfwPorts
-    raise AttributeError(f"module 'hfwidgets.server' has no attribute {name!r}")
 
 
 # The name jupyter_server looks up in the module named by _jupyter_server_extension_points.

@@ -128,8 +128,8 @@ def window_outputs(
     project
         Whose windows (deleted ones are left out).
     predictor
-        A trained run (:func:`hfwidgets.training.load_predictor`, possibly of another project:
-        a teammate's windows checked with your run). Its network, classes and scalogram
+        A trained run (:func:`hfwidgets.training.predictor.load_predictor`, possibly of another
+        project: a teammate's windows checked with your run). Its network, classes and scalogram
         settings are used. None: the pretrained ``model`` with ``weights``, no probabilities.
     model, weights
         The backbone and weights (``"DEFAULT"``, ``"none"`` or a state-dict path) without a run.
@@ -142,7 +142,7 @@ def window_outputs(
     ------
     HfwError
         ``predictor`` has no network to split (an ONNX Runtime wrapper: pass the run's
-        :class:`~hfwidgets.training.RunPredictor`).
+        :class:`~hfwidgets.training.predictor.RunPredictor`).
     hfwidgets.models.WeightsError
         The weights cannot be had (offline without a file): the message names the options.
     """

@@ -1,14 +1,24 @@
 """The widget kit: thin ipywidgets/bqplot views over the pure parts of hfwidgets.
 
 Each widget works on its own in any notebook; :class:`Workbench` composes them for one project.
-Imports are lazy so that ``import hfwidgets.widgets`` stays cheap (torch loads only with the
-widgets that need it).
+The notebook-facing widgets are importable from here (``from hfwidgets.widgets import
+Workbench``). Importing this package imports all of them, with ipywidgets and bqplot, but not
+torch: the widgets that train or predict import it when they do.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hfwidgets.widgets.data_map import DataMapView
+from hfwidgets.widgets.freeze_checklist import FreezeChecklist
+from hfwidgets.widgets.labeler import Labeler
+from hfwidgets.widgets.live_counter import LiveCounter
+from hfwidgets.widgets.live_plot import LivePlot
+from hfwidgets.widgets.model_picker import ModelPicker
+from hfwidgets.widgets.timeline import SessionTimeline
+from hfwidgets.widgets.training_panel import TrainingPanel
+from hfwidgets.widgets.web_serial import WebSerialPort
+from hfwidgets.widgets.window_view import WindowView
+from hfwidgets.widgets.workbench import Workbench
 
 __all__ = [
     "DataMapView",
@@ -23,28 +33,3 @@ __all__ = [
     "WindowView",
     "Workbench",
 ]
-
-_MODULES = {
-    "DataMapView": "data_map",
-    "FreezeChecklist": "freeze_checklist",
-    "Labeler": "labeler",
-    "LiveCounter": "live_counter",
-    "LivePlot": "live_plot",
-    "ModelPicker": "model_picker",
-    "SessionTimeline": "timeline",
-    "TrainingPanel": "training_panel",
-    "WebSerialPort": "web_serial",
-    "WindowView": "window_view",
-    "Workbench": "workbench",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        module = importlib.import_module(f"hfwidgets.widgets.{_MODULES[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'hfwidgets.widgets' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)

@@ -36,7 +36,7 @@ class LiveCounter(w.VBox):
     source
         A live :class:`hfwidgets.sensors.Source`.
     predictor
-        From :func:`hfwidgets.training.load_predictor`; may be given later with
+        From :func:`hfwidgets.training.predictor.load_predictor`; may be given later with
         :meth:`set_predictor` (the Workbench does so after training).
     threshold, hop_s, min_gap_s, positive
         Passed to :class:`hfwidgets.live.LiveClassifier`. Moving the threshold slider while

@@ -108,7 +108,7 @@ class TimelineRun(w.VBox):
         if run_id == NO_RUN:
             self.set_predictor(None)
             return
-        from hfwidgets.training import load_predictor  # deferred: imports torch
+        from hfwidgets.training.predictor import load_predictor  # deferred: imports torch
 
         try:
             predictor = load_predictor(self.project, run_id)

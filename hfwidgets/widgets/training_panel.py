@@ -31,8 +31,8 @@ _STOPPING = "stopping before the next batch…"
 
 
 def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
-    """A :class:`hfwidgets.training.TrainingRunner` training ``project`` in a thread."""
-    from hfwidgets.training import TrainingRunner
+    """A :class:`hfwidgets.training.runner.TrainingRunner` training ``project`` in a thread."""
+    from hfwidgets.training.runner import TrainingRunner
 
     runner = TrainingRunner(project, config)
     for callback in callbacks:
@@ -194,7 +194,7 @@ class TrainingPanel(w.VBox):
 
     # -- public API ---------------------------------------------------------------------------
     def config(self) -> Any:
-        """The :class:`hfwidgets.training.TrainConfig` the controls describe."""
+        """The :class:`hfwidgets.training.config.TrainConfig` the controls describe."""
         from hfwidgets.training.augment import AUGMENT_PRESETS
         from hfwidgets.training.config import build_train_config
 

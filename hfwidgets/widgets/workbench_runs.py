@@ -84,7 +84,7 @@ class RunFollower:
     def use_run(self, run_id: int) -> None:
         """Count live, suggest labels and map the windows with run ``run_id``."""
         from hfwidgets.summary import summarize_run
-        from hfwidgets.training import load_predictor
+        from hfwidgets.training.predictor import load_predictor
 
         predictor = load_predictor(self.project, run_id)
         self.live.set_predictor(predictor)

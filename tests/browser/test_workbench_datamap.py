@@ -24,7 +24,8 @@ from hfwidgets._paths import shared_weights
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
 from hfwidgets.store.schema import DB_NAME
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 from tests.browser.labtools import (
     LABELER_TEXT,
     WORKBENCH_PROJECT,

@@ -31,7 +31,8 @@ from playwright.sync_api import expect
 from hfwidgets.models import layer_groups
 from hfwidgets.sensors import simulate_windows
 from hfwidgets.store import Project
-from hfwidgets.training import TrainConfig, train_project
+from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.runner import train_project
 from tests.browser.labtools import open_in_lab, run_all_cells, wait_for_trace
 from tests.jupyter import LabServer, LaunchLab
 
