@@ -61,6 +61,17 @@ def test_launcher_card_creates_workbench_notebook_that_runs(lab: LabServer, page
         page.locator(".jp-Notebook .jupyter-widgets").first.wait_for(timeout=60_000)
 
 
+def test_widget_messages_go_through_the_main_shell_by_default(lab: LabServer) -> None:
+    # JupyterLab's default sends comms over a subshell per comm target; a second tab on the same
+    # kernel can leave a tab's messages addressed to a subshell the kernel no longer has, which
+    # ipykernel drops ("Unknown subshell_id"): a Web Serial stream then stops without a word.
+    # The package ships a settings default (overrides.d) that keeps comms on the main shell.
+    reply = lab.api("/lab/api/settings/@jupyterlab/apputils-extension:kernels-settings")
+    assert reply.status_code == 200
+    setting = reply.json()["schema"]["properties"]["commsOverSubshells"]
+    assert setting["default"] == "disabled"  # the default; a person may still choose a subshell
+
+
 def test_workbench_command_is_in_palette_and_file_new_menu(lab: LabServer, page: Page) -> None:
     open_in_lab(page, lab)
     labels = page.evaluate(

@@ -225,9 +225,11 @@ def test_a_second_tab_is_told_another_tab_reads_the_usb_sensor(
     try:
         panel.get_by_text("another browser tab or window already reads").wait_for(timeout=30_000)
     except Exception:
+        dropped = [line for line in lab.log().splitlines() if "Cannot handle comm_msg" in line]
         raise AssertionError(
             f"the second tab was not told: {panel.inner_text()!r}; "
-            f"the first tab says {first.inner_text()!r}"
+            f"the first tab says {first.inner_text()!r}; "
+            f"the kernel dropped {len(dropped)} widget messages: {dropped[-1:]}"
         ) from None
     assert "Connect USB sensor" in panel.inner_text()  # its port was let go
     second.close()
