@@ -90,6 +90,8 @@ def test_drag_a_region_and_click_an_event_then_read_them_from_the_database(
 
     page.locator(".hfw-timeline button", has_text="mark region").click()
     page.locator(".hfw-timeline button", has_text="other").click()
+    # The mode is the kernel's: drag once it has put the brush on the figure.
+    page.locator(".hfw-timeline .bqplot .brushintsel").wait_for(timeout=30_000)
     page.mouse.move(_x_of(box, 20.0, duration), middle_y)
     page.mouse.down()
     page.mouse.move(_x_of(box, 24.0, duration), middle_y, steps=12)
@@ -101,6 +103,7 @@ def test_drag_a_region_and_click_an_event_then_read_them_from_the_database(
     assert region[4] == 2  # two 1.5 s windows cut from it, labelled
 
     page.locator(".hfw-timeline button", has_text="mark event").click()
+    page.locator(".hfw-timeline .bqplot .brushintsel").wait_for(state="detached", timeout=30_000)
     page.mouse.move(_x_of(box, 33.6, duration), middle_y)
     page.keyboard.press("1")  # the first class, as in the labeller: high-five
     page.mouse.click(_x_of(box, 33.6, duration), middle_y)
