@@ -70,13 +70,13 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "p")
-        project.set_setting("scalogram", {"size": [args.size, args.size]})
+        project.settings.set("scalogram", {"size": [args.size, args.size]})
         for data, label in zip(windows, labels, strict=True):
-            project.add_window(data, rate_hz=50.0, label=label)
+            project.windows.add(data, rate_hz=50.0, label=label)
         config = TrainConfig(weights=str(weights), mode="feature-extractor", num_threads=1,
                              baseline=False)  # fmt: skip
         run_id = train_project(project, config)
-        net_state = load_checkpoint(project.checkpoint_path(run_id))["model_state"]
+        net_state = load_checkpoint(project.runs.checkpoint_path(run_id))["model_state"]
 
         t = time.perf_counter()
         data_map = build_data_map(project, weights=str(weights))

@@ -100,7 +100,7 @@ def scalogram_settings(overrides: list[str]) -> ScalogramSettings | None:
 
 
 def _records(project: Project) -> list[Any]:
-    return [r for r in project.windows() if r.label is not None]
+    return [r for r in project.windows.all() if r.label is not None]
 
 
 def _score(
@@ -151,10 +151,10 @@ SCALOGRAM: ScalogramSettings | None = None  # --scalogram overrides, stored in e
 
 def _train(project: Project, config: TrainConfig) -> tuple[int, float, dict[str, Any]]:
     if SCALOGRAM is not None:
-        project.set_setting("scalogram", SCALOGRAM.to_dict())
+        project.settings.set("scalogram", SCALOGRAM.to_dict())
     started = time.perf_counter()
     run_id = train_project(project, config)
-    return run_id, time.perf_counter() - started, project.run(run_id).metrics
+    return run_id, time.perf_counter() - started, project.runs.get(run_id).metrics
 
 
 #: The generic-layout data sets of the bench: folder under ``../shared/data``, row name.

@@ -42,7 +42,7 @@ def _project(root: Path, name: str, per_class: int) -> Project:
     project = Project.create(root / name)
     with project.batch():
         for data, label in zip(windows, labels, strict=True):
-            project.add_window(data, rate_hz=50.0, label=label)
+            project.windows.add(data, rate_hz=50.0, label=label)
     return project
 
 

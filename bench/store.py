@@ -1,8 +1,8 @@
 """Benchmark the project store against the plain alternatives, in the same run.
 
-1. Durable label writes: ``Project.set_label`` (SQLite WAL, synchronous=FULL) vs rewriting a
+1. Durable label writes: ``project.labels.set`` (SQLite WAL, synchronous=FULL) vs rewriting a
    ``labels.json`` atomically with fsync per click (temp file + fsync + rename).
-2. Loading every window for training: ``Project.windows()`` vs ``np.loadtxt`` over the
+2. Loading every window for training: ``project.windows.all()`` vs ``np.loadtxt`` over the
    exported generic CSV folder.
 
 Usage: ``python bench/store.py [--labels N] [--windows N] [--json]``
@@ -49,19 +49,19 @@ def main() -> None:
         with Project.create(root / "p") as p:
             with p.batch():
                 ids = [
-                    p.add_window(rng.normal(size=(75, 3)), rate_hz=50.0, label="other")
+                    p.windows.add(rng.normal(size=(75, 3)), rate_hz=50.0, label="other")
                     for _ in range(args.windows)
                 ]
             label_ids = ids[: args.labels]
             start = time.perf_counter()
             for wid in label_ids:
-                p.set_label(wid, "high-five")
+                p.labels.set(wid, "high-five")
             t_store = time.perf_counter() - start
             t_json = _json_labels(root, label_ids)
 
             export_generic(p, root / "csv")
             start = time.perf_counter()
-            loaded = p.windows()
+            loaded = p.windows.all()
             t_load = time.perf_counter() - start
         start = time.perf_counter()
         files = sorted((root / "csv").rglob("*.csv"))

@@ -24,7 +24,7 @@ def _make(folder: Path, n: int) -> Path:
     with Project.create(folder) as p, p.batch():
         for i in range(n):
             label = ("high-five", "other", None)[i % 3]
-            p.add_window(rng.normal(size=(75, 3)), rate_hz=50.0, label=label)
+            p.windows.add(rng.normal(size=(75, 3)), rate_hz=50.0, label=label)
     return folder
 
 

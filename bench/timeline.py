@@ -40,7 +40,7 @@ def _message_bytes(widget: Any) -> int:
 
 
 def _plain_open(project: Project, sid: int) -> tuple[bq.Lines, int]:
-    record = project.session(sid)
+    record = project.sessions.get(sid)
     lines = bq.Lines(
         x=record.t, y=record.xyz.T, scales={"x": bq.LinearScale(), "y": bq.LinearScale()}
     )
@@ -63,7 +63,7 @@ def main() -> None:
     t, xyz, _events = simulate_session(seconds, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "proj")
-        sid = project.add_session(t, xyz, rate_hz=50.0, source="simulated arm")
+        sid = project.sessions.add(t, xyz, rate_hz=50.0, source="simulated arm")
 
         start = time.perf_counter()
         timeline = SessionTimeline(project, columns=args.columns, keyboard=False)

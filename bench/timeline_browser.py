@@ -38,8 +38,8 @@ import bqplot as bq
 from hfwidgets.store import Project
 from hfwidgets.widgets import SessionTimeline
 project = Project.open('proj')
-(sid,) = project.session_ids()
-record = project.session(sid)
+(sid,) = project.sessions.ids()
+record = project.sessions.get(sid)
 """
 _SHOW = {
     "timeline": "view = SessionTimeline(project, columns={columns}, keyboard=False)\nview",

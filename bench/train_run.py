@@ -46,12 +46,12 @@ def timed_run(windows: int, sources: int, config: TrainConfig) -> tuple[float, R
         project = Project.create(Path(tmp) / "p", classes=("high-five", "other"), rate_hz=RATE)
         try:
             for i, (window, label) in enumerate(zip(data, names, strict=True)):
-                project.add_window(window, rate_hz=RATE, label=label,
+                project.windows.add(window, rate_hz=RATE, label=label,
                                    source=f"recorder{i % sources}.csv#{i}")  # fmt: skip
             start = time.perf_counter()
             run_id = train_project(project, config)
             seconds = time.perf_counter() - start
-            return seconds, project.run(run_id).metrics
+            return seconds, project.runs.get(run_id).metrics
         finally:
             project.close()
 

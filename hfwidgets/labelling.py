@@ -25,37 +25,14 @@ import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["LabellingProject", "LabellingSession", "PendingWindow", "Undone"]
+from hfwidgets.store.project import Project
 
-
-class LabellingProject(Protocol):
-    """What a :class:`LabellingSession` needs of a project (:class:`hfwidgets.store.Project`)."""
-
-    @property
-    def classes(self) -> tuple[str, ...]: ...
-
-    def add_window(
-        self,
-        data: ArrayLike,
-        *,
-        rate_hz: float,
-        source: str = ...,
-        t0: float | None = ...,
-        label: str | None = ...,
-    ) -> int: ...
-
-    def set_label(self, window_id: int, label: str | None) -> None: ...
-
-    def undo_label(self, window_id: int) -> str | None: ...
-
-    def delete_window(self, window_id: int) -> None: ...
-
-    def restore_window(self, window_id: int) -> None: ...
+__all__ = ["LabellingSession", "PendingWindow", "Undone"]
 
 
 _serial = itertools.count(1)
@@ -126,7 +103,7 @@ class LabellingSession:
     Thread-safe: captures may arrive from another thread while the kernel thread labels.
     """
 
-    def __init__(self, project: LabellingProject, *, max_pending: int = 20) -> None:
+    def __init__(self, project: Project, *, max_pending: int = 20) -> None:
         if max_pending < 1:
             raise ValueError(f"max_pending must be at least 1, got {max_pending}")
         self.project = project
@@ -261,13 +238,13 @@ class LabellingSession:
                 return None
             try:
                 if item.id is None:
-                    wid = self.project.add_window(
+                    wid = self.project.windows.add(
                         item.data, rate_hz=item.rate_hz, source=item.source, t0=item.t0,
                         label=name,
                     )  # fmt: skip
                 else:
                     wid = item.id
-                    self.project.set_label(wid, name)
+                    self.project.labels.set(wid, name)
             except BaseException:
                 self._pending.append(item)  # not stored: it still waits, on screen
                 self._shown = item
@@ -287,14 +264,14 @@ class LabellingSession:
         """Label a stored window (review); it leaves the capture queue for good."""
         self.check_class(name)
         with self._lock:
-            self.project.set_label(window_id, name)
+            self.project.labels.set(window_id, name)
             dropped = self._drop_stored(window_id)
             self._undo.append(_Action("relabel", window_id=window_id, dropped=dropped))
 
     def delete(self, window_id: int) -> None:
         """Delete a stored window (soft: undo restores it with the same id and history)."""
         with self._lock:
-            self.project.delete_window(window_id)
+            self.project.windows.delete(window_id)
             dropped = self._drop_stored(window_id)
             self._undo.append(_Action("delete", window_id=window_id, dropped=dropped))
 
@@ -327,15 +304,15 @@ class LabellingSession:
                 label = None
                 if action.kind == "label":
                     assert item.id is not None
-                    label = self.project.undo_label(item.id)
+                    label = self.project.labels.undo(item.id)
                 self._pending.append(item)
                 self._shown = item
                 return Undone(action.kind, item.id, label)
             assert action.window_id is not None
             if action.kind == "relabel":
-                label = self.project.undo_label(action.window_id)
+                label = self.project.labels.undo(action.window_id)
                 return Undone("relabel", action.window_id, label)
-            self.project.restore_window(action.window_id)
+            self.project.windows.restore(action.window_id)
             if action.dropped is not None:  # it was waiting for a label when deleted
                 self._pending.append(action.dropped)
             return Undone("delete", action.window_id)

@@ -64,9 +64,9 @@ def _create_clean(folder: Path) -> Project:
     project = Project.create(folder, classes=[_GOOD_CLASS, "other"], rate_hz=50.0)
     rng = np.random.default_rng(0)
     for i in range(3 * _N_PER_CLASS + 1):
-        project.add_window(_motion(rng, 1.0 + 0.1 * i), rate_hz=50.0, source="simulated")
+        project.windows.add(_motion(rng, 1.0 + 0.1 * i), rate_hz=50.0, source="simulated")
     session = rng.standard_normal((500, 3)).astype(np.float32)
-    project.add_session(np.arange(500) / 50.0, session, rate_hz=50.0, source="simulated")
+    project.sessions.add(np.arange(500) / 50.0, session, rate_hz=50.0, source="simulated")
     return project
 
 

@@ -23,11 +23,11 @@ def labelled_project(
     """Create a project at ``path`` holding ``windows`` (50 Hz) with their ``labels``, in order.
 
     ``size`` is the scalogram's side in pixels (small keeps a test quick; None: the default).
-    The window ids are ``project.window_ids()``, in the order given.
+    The window ids are ``project.windows.ids()``, in the order given.
     """
     project = Project.create(path, classes=tuple(classes))
     if size is not None:
-        project.set_setting("scalogram", {"size": [size, size]})
+        project.settings.set("scalogram", {"size": [size, size]})
     for data, label in zip(windows, labels, strict=True):
-        project.add_window(data, rate_hz=RATE_HZ, label=label)
+        project.windows.add(data, rate_hz=RATE_HZ, label=label)
     return project

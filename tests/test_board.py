@@ -39,9 +39,9 @@ needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="no host C co
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     windows, labels = simulate_windows(50, seed=3)  # 100 windows, 75 samples at 50 Hz
     with Project.create(tmp_path_factory.mktemp("board") / "p") as project:
-        project.set_setting("scalogram", {"size": [32, 32]})
+        project.settings.set("scalogram", {"size": [32, 32]})
         for data, label in zip(windows, labels, strict=True):
-            project.add_window(data, rate_hz=50.0, source="sim", label=label)
+            project.windows.add(data, rate_hz=50.0, source="sim", label=label)
         train_project(project, TrainConfig(**TINY))  # type: ignore[arg-type]
         yield project
 
@@ -56,7 +56,7 @@ def test_host_build_gives_the_int8_reference_exactly_on_100_stored_windows(
     exported: BoardExport, trained: Project
 ) -> None:
     model = exported.model
-    windows = np.stack([fit_window(w.data, model.n_samples) for w in trained.windows()])
+    windows = np.stack([fit_window(w.data, model.n_samples) for w in trained.windows.all()])
     assert len(windows) == 100
     quantised, proba = run_on_host(exported.sketch.parent, windows)
     expected_q = model.forest.quantise(model.features(windows))
@@ -80,7 +80,7 @@ def test_accuracy_is_measured_on_the_runs_validation_windows(
     exported: BoardExport, trained: Project
 ) -> None:
     model = exported.model
-    split = trained.split(model.run_id)
+    split = trained.splits.get(model.run_id)
     n_val = sum(part == "val" for part in split.values())
     assert model.board.on == model.run.on == "val"
     assert model.board.n == model.run.n == n_val > 0
@@ -163,7 +163,7 @@ def test_cross_validated_run_is_compared_on_the_same_folds(
 ) -> None:
     assert main(["import", "--project", str(tmp_path / "pf"), str(punch_flex_dir)]) == 0
     with Project.open(tmp_path / "pf") as project:
-        project.set_setting("scalogram", {"size": [32, 32]})
+        project.settings.set("scalogram", {"size": [32, 32]})
         train_project(project, TrainConfig(**TINY, folds=5))  # type: ignore[arg-type]
         result = export_board(project, out=tmp_path / "out", positive="punch")
     model = result.model

@@ -27,8 +27,8 @@ def project_with_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[P
 
     path = tmp_path / "hf"
     with Project.create(path, rate_hz=50.0) as project:
-        run_id = project.add_run({"model": "mobilenet_v2"})
-        project.update_run(
+        run_id = project.runs.add({"model": "mobilenet_v2"})
+        project.runs.update(
             run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.91})
         )
 
@@ -58,7 +58,7 @@ def test_calibrate_prints_the_front_and_stores_the_point(
     assert sum(line.startswith("* ") for line in out.splitlines()) == 1  # the chosen row
     with Project.open(path) as project:
         point = stored_operating_point(project, run_id)
-        assert project.run(run_id).metrics.accuracy == 0.91
+        assert project.runs.get(run_id).metrics.accuracy == 0.91
     assert point is not None
     assert point.source == "1 simulated session"
     assert f"run {run_id} now counts with threshold {point.threshold:.3g}" in out
@@ -83,7 +83,7 @@ def test_calibrate_json_is_the_last_line(
         data["front"][0]
     )
     with Project.open(path) as project:
-        assert project.run(run_id).metrics.operating_point == point
+        assert project.runs.get(run_id).metrics.operating_point == point
 
 
 @pytest.mark.parametrize(
@@ -157,10 +157,10 @@ def test_load_predictor_carries_the_runs_operating_point(tmp_path: Path) -> None
     from hfwidgets.training.predictor import load_predictor
 
     with Project.create(tmp_path / "p", rate_hz=50.0) as project:
-        run_id = project.add_run({})
+        run_id = project.runs.add({})
         net = build_architecture("squeezenet1_1", num_classes=2, pretrained=False)
         save_checkpoint(
-            project.checkpoint_path(run_id),
+            project.runs.checkpoint_path(run_id),
             {
                 "model": "squeezenet1_1", "model_state": net.state_dict(),
                 "classes": ["high-five", "other"], "config": {"weights": "none"},
@@ -168,13 +168,13 @@ def test_load_predictor_carries_the_runs_operating_point(tmp_path: Path) -> None
                 "window_s": 1.5,
             },
         )  # fmt: skip
-        project.update_run(run_id, status="finished", metrics=RunMetrics.from_dict({}))
+        project.runs.update(run_id, status="finished", metrics=RunMetrics.from_dict({}))
         assert load_predictor(project, run_id).operating_point is None
         point = OperatingPoint(threshold=0.9, consecutive=2)
         store_operating_point(project, run_id, point)
         assert load_predictor(project, run_id).operating_point == point
         # A damaged point is reported, and the run still loads (with the defaults).
-        project.update_run(
+        project.runs.update(
             run_id, metrics=RunMetrics.from_dict({METRICS_KEY: {"threshold": "high"}})
         )
         assert load_predictor(project, run_id).operating_point is None

@@ -67,10 +67,10 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weigh
     torch.set_num_threads(2)
     path = tmp_path_factory.mktemp("cli-predict") / "hf"
     with Project.create(path, rate_hz=50.0) as project:
-        project.set_setting("scalogram", ScalogramSettings(size=(112, 112)).to_dict())
+        project.settings.set("scalogram", ScalogramSettings(size=(112, 112)).to_dict())
         windows, labels = simulate_windows(20, rate_hz=50.0, window_s=1.5, seed=5)
         for window, label in zip(windows, labels, strict=True):
-            project.add_window(window, rate_hz=50.0, source="simulated", label=label)
+            project.windows.add(window, rate_hz=50.0, source="simulated", label=label)
         config = TrainConfig(
             model="mobilenet_v2",
             weights=str(mobilenet_v2_weights),
@@ -154,8 +154,8 @@ def test_a_port_gone_for_good_is_an_error_and_does_not_keep_up(
     from hfwidgets.sensors.fake_arduino import FakeArduino
 
     with Project.create(tmp_path / "p") as project:
-        run_id = project.add_run({})
-        project.update_run(run_id, status="finished")
+        run_id = project.runs.add({})
+        project.runs.update(run_id, status="finished")
     monkeypatch.setattr(
         hfwidgets.training.predictor, "load_predictor", lambda *_a: _QuietPredictor()
     )

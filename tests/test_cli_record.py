@@ -56,8 +56,8 @@ def test_record_from_simulate_arduino_subprocess(
     assert result["rate_hz"] == pytest.approx(50, rel=0.01)
     assert not Path(port).exists()  # the fake removed its link on exit
     with Project.open(tmp_path / "proj") as project:
-        windows = project.windows()
-        session = project.session(result["session_id"])
+        windows = project.windows.all()
+        session = project.sessions.get(result["session_id"])
     assert len(windows) == result["windows"] >= 3
     assert session.xyz.shape == (3000, 3)
     assert all(w.data.shape == (75, 3) and w.label is None for w in windows)
@@ -75,7 +75,7 @@ def test_recorded_windows_match_segmenting_what_was_sent(
     assert result["samples"] == fake.sent == 4500
     assert result["windows"] == len(expected) > 0
     with Project.open(tmp_path / "p") as project:
-        stored = project.windows()
+        stored = project.windows.all()
     assert [w.label for w in stored] == ["other"] * len(expected)
     np.testing.assert_allclose(stored[0].data, expected[0].data, atol=1e-6)
 
@@ -125,8 +125,8 @@ def test_record_killed_12_s_into_a_30_s_capture_keeps_at_least_10_s(tmp_path: Pa
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
     with Project.open(project) as p:
-        (sid,) = p.session_ids()
-        session = p.session(sid)
+        (sid,) = p.sessions.ids()
+        session = p.sessions.get(sid)
     assert session.xyz.shape[0] >= 10 * 50
     assert session.t[-1] - session.t[0] >= 10.0 - 0.02
 
@@ -156,8 +156,8 @@ def test_record_into_a_locked_database_loses_nothing(
     result = _last_json(captured.out)
     assert result["samples"] == 3000
     with Project.open(folder) as p:
-        assert p.session(result["session_id"]).xyz.shape == (3000, 3)
-        assert len(p.window_ids()) == result["windows"] >= 3
+        assert p.sessions.get(result["session_id"]).xyz.shape == (3000, 3)
+        assert len(p.windows.ids()) == result["windows"] >= 3
 
 
 def test_a_device_faster_than_rate_stores_the_session_at_the_device_rate(
@@ -172,5 +172,5 @@ def test_a_device_faster_than_rate_stores_the_session_at_the_device_rate(
     out = capsys.readouterr()
     assert "the device sends 100.0 Hz but --rate is 50" in out.err
     with Project.open(tmp_path / "p") as project:
-        (session_id,) = project.session_ids()
-        assert project.session(session_id).rate_hz == pytest.approx(100.0)
+        (session_id,) = project.sessions.ids()
+        assert project.sessions.get(session_id).rate_hz == pytest.approx(100.0)

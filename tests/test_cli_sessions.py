@@ -36,12 +36,12 @@ def marked(
     t, xyz, events = simulate_session(60.0, seed=5)
     path = tmp_path / "hf"
     with Project.create(path) as project:
-        sid = project.add_session(t, xyz, rate_hz=50.0, source="simulated arm")
+        sid = project.sessions.add(t, xyz, rate_hz=50.0, source="simulated arm")
         fives = [e.t for e in events if e.kind == "high-five"]
         for at in fives:
-            project.add_mark(sid, at=at, label="high-five")
-        run_id = project.add_run({"model": "mobilenet_v2"})
-        project.update_run(run_id, status="finished")
+            project.marks.add(sid, at=at, label="high-five")
+        run_id = project.runs.add({"model": "mobilenet_v2"})
+        project.runs.update(run_id, status="finished")
 
     def load(project: Project, run_id: int | None = None) -> JoltPredictor:
         return JoltPredictor(full_g=0.5, run_id=run_id)  # sensitive: it counts the swing
@@ -72,17 +72,17 @@ def test_mark_and_bad_marks_from_the_command_line(
     assert mark["kind"] == "region"
     assert len(mark["window_ids"]) == 2  # 4 s of 1.5 s windows
     with Project.open(path) as project:
-        before = (len(project.marks()), project.window_ids())
+        before = (len(project.marks.all()), project.windows.ids())
     assert main([*base, "--at", "75", "--label", "other"]) == 1
     assert "lies outside session" in capsys.readouterr().err
     assert main([*base, "--at", "5", "--label", "dab"]) == 1
     assert "unknown label 'dab'" in capsys.readouterr().err
     with Project.open(path) as project:
-        assert (len(project.marks()), project.window_ids()) == before  # nothing changed
+        assert (len(project.marks.all()), project.windows.ids()) == before  # nothing changed
     assert main([*base, "--undo"]) == 0
     assert "undone" in capsys.readouterr().out
     with Project.open(path) as project:
-        assert all(m.kind == "event" for m in project.marks())
+        assert all(m.kind == "event" for m in project.marks.all())
 
 
 def test_show_draws_the_timeline_with_the_runs_counts_and_mistakes(
@@ -115,18 +115,18 @@ def test_a_false_count_labelled_from_the_timeline_becomes_an_other_window(
     path, sid, run_id, events = marked
     swing = next(e.t for e in events if e.kind == "swing")
     with Project.open(path) as project:
-        session = project.session(sid)
+        session = project.sessions.get(sid)
         predictor = JoltPredictor(full_g=0.5)
         trace = model_trace(session.t, session.xyz, predictor, rate_hz=50.0, run_id=run_id)
-        (false,) = find_candidates(trace, project.marks(sid))
+        (false,) = find_candidates(trace, project.marks.all(sid))
         assert false.kind == "false count"
         assert abs(false.t - swing) < 1.0  # the swing, counted as a high-five
         mark = label_candidate(project, sid, false)
-        (window,) = project.windows(ids=mark.window_ids)
+        (window,) = project.windows.all(ids=mark.window_ids)
         assert window.label == "other"
         assert window.t0 == pytest.approx(false.end - 1.5, abs=0.03)  # the window that counted
         assert window.data.shape == (75, 3)
-        assert find_candidates(trace, project.marks(sid)) == []  # labelled: no longer listed
+        assert find_candidates(trace, project.marks.all(sid)) == []  # labelled: no longer listed
 
 
 def test_a_mark_without_a_count_is_a_miss_labelled_as_the_class(
@@ -134,18 +134,18 @@ def test_a_mark_without_a_count_is_a_miss_labelled_as_the_class(
 ) -> None:
     path, sid, _run, _events = marked
     with Project.open(path) as project:
-        session = project.session(sid)
-        project.add_mark(sid, at=3.0, label="high-five")  # the arm rests there: no count
+        session = project.sessions.get(sid)
+        project.marks.add(sid, at=3.0, label="high-five")  # the arm rests there: no count
         trace = model_trace(session.t, session.xyz, JoltPredictor(), rate_hz=50.0)
-        (miss,) = find_candidates(trace, project.marks(sid))
+        (miss,) = find_candidates(trace, project.marks.all(sid))
         assert miss.kind == "miss"
         assert miss.t == 3.0
         assert miss.confidence > 0.9  # the run saw nothing there
         mark = label_candidate(project, sid, miss)
-        (window,) = project.windows(ids=mark.window_ids)
+        (window,) = project.windows.all(ids=mark.window_ids)
         assert window.label == "high-five"
         assert window.t0 <= 3.0 <= window.t0 + 1.5  # type: ignore[operator]
-        assert find_candidates(trace, project.marks(sid)) == []
+        assert find_candidates(trace, project.marks.all(sid)) == []
 
 
 def test_calibrate_uses_the_marks_of_a_recorded_session_as_its_events(
@@ -177,4 +177,4 @@ def test_import_a_long_csv_from_the_command_line(
     assert main(["sessions", "--project", proj, "import", str(bad)]) == 1
     assert "line 4: time 0.01 does not come after 0.02" in capsys.readouterr().err
     with Project.open(proj) as project:
-        assert project.session_ids() == [report["session_id"]]
+        assert project.sessions.ids() == [report["session_id"]]

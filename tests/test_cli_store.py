@@ -54,8 +54,8 @@ def test_info_shows_split_counts(tmp_path: Path, capsys: pytest.CaptureFixture[s
     from hfwidgets.store import Project
 
     with Project.create(tmp_path / "p") as p:
-        ids = [p.add_window(np.ones((4, 3)) * i, rate_hz=50.0, label="other") for i in range(5)]
-        p.set_split("default", {i: ("val" if i == ids[0] else "train") for i in ids})
+        ids = [p.windows.add(np.ones((4, 3)) * i, rate_hz=50.0, label="other") for i in range(5)]
+        p.splits.set("default", {i: ("val" if i == ids[0] else "train") for i in ids})
     assert main(["info", "--project", str(tmp_path / "p"), "--json"]) == 0
     assert _last_json(capsys)["splits"] == {"default": {"train": {"other": 4}, "val": {"other": 1}}}
 
@@ -68,8 +68,8 @@ def test_info_counts_deleted_windows_apart(
     from hfwidgets.store import Project
 
     with Project.create(tmp_path / "p") as p:
-        ids = [p.add_window(np.ones((4, 3)) * i, rate_hz=50.0, label="other") for i in range(3)]
-        p.delete_window(ids[0])
+        ids = [p.windows.add(np.ones((4, 3)) * i, rate_hz=50.0, label="other") for i in range(3)]
+        p.windows.delete(ids[0])
     assert main(["info", "--project", str(tmp_path / "p"), "--json"]) == 0
     info = _last_json(capsys)
     assert (info["windows"], info["deleted"], info["counts"]["other"]) == (2, 1, 2)

@@ -70,7 +70,7 @@ def test_a_deliberately_mislabelled_window_is_the_first_outlier(
     wrong = labels.index("high-five")
     labels[wrong] = "other"  # a high-five stored as "other"
     with labelled_project(tmp_path / "p", windows, labels) as project:
-        wrong_id = project.window_ids()[wrong]
+        wrong_id = project.windows.ids()[wrong]
         data_map = build_data_map(project, weights=str(mobilenet_v2_weights))
     first = data_map.outliers(3)
     assert first[0].outlier is not None
@@ -96,10 +96,10 @@ def test_map_of_a_trained_run_for_two_and_four_classes(
         classes = FOUR
     with labelled_project(tmp_path / "p", windows, labels, classes=classes) as project:
         run_id = _train(project, mobilenet_v2_weights)
-        unlabelled = project.add_window(windows[0], rate_hz=50.0)  # stored after the run
+        unlabelled = project.windows.add(windows[0], rate_hz=50.0)  # stored after the run
         data_map = build_data_map(project, run_id=run_id)
         again = build_data_map(project, run_id=run_id)
-        split = project.split(run_id)
+        split = project.splits.get(run_id)
         suggestions = suggest(project, run_id=run_id, which="all")
     assert len(data_map) == len(windows) + 1
     assert data_map.classes == classes

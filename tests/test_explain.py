@@ -232,7 +232,7 @@ def _assert_on_evidence(
 
 def test_gradcam_of_a_trained_run_peaks_at_the_evidence(trained: Trained) -> None:
     project, run_id, ids, labels = trained
-    assert project.run(run_id).metrics.accuracy == pytest.approx(1.0)
+    assert project.runs.get(run_id).metrics.accuracy == pytest.approx(1.0)
     predictor = load_predictor(project, run_id)
     for wid, label in list(zip(ids, labels, strict=True))[:6]:
         e = explain_stored_window(project, wid, predictor=predictor)
@@ -287,7 +287,7 @@ def test_the_image_explained_is_the_one_training_drew(trained: Trained) -> None:
     """The run's resolved settings at the window's own rate: the predictor's own probabilities."""
     project, run_id, ids, _ = trained
     predictor = load_predictor(project, run_id)
-    record = project.window(ids[3])
+    record = project.windows.get(ids[3])
     e = explain_stored_window(project, ids[3], predictor=predictor)
     expected = predictor.predict_proba(record.data[None], rate_hz=record.rate_hz)[0]
     assert list(e.probabilities.values()) == pytest.approx(expected.tolist(), abs=1e-5)
@@ -305,7 +305,7 @@ def test_a_missing_run_or_window_is_named(trained: Trained) -> None:
 def test_picture_has_the_heat_the_traces_and_the_time_axis(trained: Trained) -> None:
     project, run_id, ids, _ = trained
     e = explain_stored_window(project, ids[0], run_id=run_id)
-    record = project.window(ids[0])
+    record = project.windows.get(ids[0])
     png = render_explanation_png(e, record.data, rate_hz=record.rate_hz)
     picture = Image.open(io.BytesIO(png)).convert("RGB")
     array = np.asarray(picture).astype(int)

@@ -27,8 +27,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     for i in range(12):
         label = project.classes[i % 3]
         data = rng.normal(0, 0.1 + 0.3 * (i % 3), (60, 3)).astype(np.float32)
-        project.add_window(data, rate_hz=50.0, label=label)
-    project.set_setting("scalogram", {"size": [48, 48], "f_min_hz": 2.0})
+        project.windows.add(data, rate_hz=50.0, label=label)
+    project.settings.set("scalogram", {"size": [48, 48], "f_min_hz": 2.0})
     config = TrainConfig(model="squeezenet1_1", weights="none", epochs=1, batch_size=4,
                          frozen=("stem",), num_threads=1)  # fmt: skip
     train_project(project, config)
@@ -38,7 +38,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
 
 def _images(project: Project) -> tuple[np.ndarray, np.ndarray]:
     predictor = load_predictor(project)
-    windows = np.stack([w.data for w in project.windows()[:5]])
+    windows = np.stack([w.data for w in project.windows.all()[:5]])
     from hfwidgets.scalogram import compute_scalograms
 
     images = compute_scalograms(windows, rate_hz=50.0, settings=predictor.settings)
@@ -89,9 +89,9 @@ def test_export_of_a_run_that_counts_with_another_model_says_the_file_holds_the_
     beside the file and the command's output), naming how to count with what was exported."""
     from hfwidgets.cli import main
 
-    run_id = trained.runs()[-1].id
-    other = next(m for m in ("fusion", "baseline") if m in trained.run(run_id).metrics.models)
-    trained.choose_model(run_id, other)
+    run_id = trained.runs.all()[-1].id
+    other = next(m for m in ("fusion", "baseline") if m in trained.runs.get(run_id).metrics.models)
+    trained.runs.choose_model(run_id, other)
     try:
         out = tmp_path / "model.onnx"
         argv = ["export", "--project", str(trained.path), "--format", "onnx", "--out", str(out)]
@@ -102,6 +102,6 @@ def test_export_of_a_run_that_counts_with_another_model_says_the_file_holds_the_
         assert f"counts with its {other} model" in said
         assert f"hfw runs use {run_id} cnn" in said
     finally:
-        trained.choose_model(run_id, "cnn")
+        trained.runs.choose_model(run_id, "cnn")
     assert main([*argv]) == 0
     assert "note:" not in capsys.readouterr().out

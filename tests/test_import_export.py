@@ -32,7 +32,7 @@ def _write_generic(root: Path, windows: dict[str, list[np.ndarray]], rate: float
 
 
 def _snapshot(project: Project) -> list[tuple[int, str | None, bytes]]:
-    return [(w.id, w.label, w.data.tobytes()) for w in project.windows()]
+    return [(w.id, w.label, w.data.tobytes()) for w in project.windows.all()]
 
 
 @pytest.fixture
@@ -44,8 +44,8 @@ def punch_flex_project(tmp_path: Path, punch_flex_dir: Path) -> Iterator[Project
 
 
 def test_real_punch_flex_imports_20_plus_15_windows_at_50_hz(punch_flex_project: Project) -> None:
-    assert punch_flex_project.counts() == {"punch": 20, "flex": 15}
-    windows = punch_flex_project.windows()
+    assert punch_flex_project.windows.counts() == {"punch": 20, "flex": 15}
+    windows = punch_flex_project.windows.all()
     # 119 samples at 119 Hz = 1 s, resampled to the project's 50 Hz
     assert {w.data.shape for w in windows} == {(50, 3)}
     assert {w.rate_hz for w in windows} == {50.0}
@@ -66,8 +66,8 @@ def test_import_export_import_round_trips_bit_for_bit(
         imported = import_generic(again, tmp_path / "exported")
         assert imported.source_rate_hz == 50.0  # no resampling on the way back
         # label folders are read in name order (flex before punch), files in id order
-        before = [(w.label, w.data.tobytes()) for w in punch_flex_project.windows()]
-        after = [(w.label, w.data.tobytes()) for w in again.windows()]
+        before = [(w.label, w.data.tobytes()) for w in punch_flex_project.windows.all()]
+        after = [(w.label, w.data.tobytes()) for w in again.windows.all()]
         assert len(after) == 35
         assert sorted(after, key=lambda x: x[0] or "") == sorted(before, key=lambda x: x[0] or "")
         assert set(again.classes) == {"punch", "flex"}
@@ -88,12 +88,12 @@ def test_generic_import_resamples_from_meta_rate_and_skips_duplicates(tmp_path: 
         report = import_generic(p, src)
         assert report.new_classes == ("rest", "wave")
         assert report.per_label == {"rest": 1, "wave": 1}
-        data = p.windows(label="wave")[0].data
+        data = p.windows.all(label="wave")[0].data
         assert data.shape == (50, 3)
         np.testing.assert_allclose(data[10:40, 0], wave[20:80:2, 0], atol=0.05)
         again = import_generic(p, src)
         assert (again.window_ids, again.duplicates) == ((), 2)
-        assert len(p.window_ids()) == 2
+        assert len(p.windows.ids()) == 2
 
 
 def test_arduino_window_and_rate_options(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_arduino_window_and_rate_options(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p", classes=(), rate_hz=50.0) as p:
         report = import_arduino_imu(p, csv, window=20, rate_hz=50.0, label="swipe")
         assert report.per_label == {"swipe": 2}
-        assert p.windows()[1].data[0].tolist() == [20.0, -20.0, 10.0]
+        assert p.windows.all()[1].data[0].tolist() == [20.0, -20.0, 10.0]
 
 
 def test_import_path_autodetects_format(tmp_path: Path, punch_flex_dir: Path) -> None:
@@ -134,7 +134,7 @@ def test_bad_generic_file_names_file_and_line_and_stores_nothing(tmp_path: Path,
     bad = src / "other" / "bad.csv"
     bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     with Project.create(tmp_path / "p") as p:
-        p.add_window(np.ones((4, 3)), rate_hz=50.0, label="high-five")
+        p.windows.add(np.ones((4, 3)), rate_hz=50.0, label="high-five")
         before = (_snapshot(p), p.classes)
         with pytest.raises(HfwError, match=message):
             import_generic(p, src)
@@ -189,7 +189,7 @@ def test_bad_generic_layout_is_explained(
     with Project.create(tmp_path / "p") as p:
         with pytest.raises(HfwError, match=message):
             import_generic(p, src)
-        assert p.window_ids() == []
+        assert p.windows.ids() == []
 
 
 def test_arduino_file_with_a_partial_recording_names_the_line(tmp_path: Path) -> None:
@@ -199,7 +199,7 @@ def test_arduino_file_with_a_partial_recording_names_the_line(tmp_path: Path) ->
     with Project.create(tmp_path / "p") as p:
         with pytest.raises(HfwError, match=r"punch\.csv line 22: the last recording has 5 rows"):
             import_arduino_imu(p, csv, window=10)
-        assert p.window_ids() == []
+        assert p.windows.ids() == []
 
 
 def test_export_refuses_a_non_empty_destination(
@@ -216,9 +216,9 @@ def test_export_refuses_a_non_empty_destination(
 
 def test_export_leaves_out_unlabelled_windows(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as p:
-        p.add_window(np.ones((4, 3)), rate_hz=50.0, label="other")
-        p.add_window(np.zeros((4, 3)), rate_hz=50.0)
-        p.add_window(np.ones((8, 3)), rate_hz=100.0, label="other")  # resampled on export
+        p.windows.add(np.ones((4, 3)), rate_hz=50.0, label="other")
+        p.windows.add(np.zeros((4, 3)), rate_hz=50.0)
+        p.windows.add(np.ones((8, 3)), rate_hz=100.0, label="other")  # resampled on export
         report = export_generic(p, tmp_path / "out")
     assert (report.files, report.unlabelled_skipped, report.resampled) == (2, 1, 1)
     assert sorted(x.name for x in (tmp_path / "out").iterdir()) == ["meta.json", "other"]
@@ -228,26 +228,26 @@ def test_merge_keeps_provenance_skips_duplicates_and_reports_conflicts(tmp_path:
     shared, mine, theirs = np.ones((5, 3)), np.zeros((5, 3)), np.full((5, 3), 2.0)
     unlabelled_here = np.full((5, 3), 3.0)
     with Project.create(tmp_path / "a") as a, Project.create(tmp_path / "b") as b:
-        a.add_window(shared, rate_hz=50.0, label="other")
-        a.add_window(mine, rate_hz=50.0, label="high-five")
-        a_blank = a.add_window(unlabelled_here, rate_hz=50.0)
-        b.add_window(shared, rate_hz=50.0, label="high-five")  # same recording, other label
+        a.windows.add(shared, rate_hz=50.0, label="other")
+        a.windows.add(mine, rate_hz=50.0, label="high-five")
+        a_blank = a.windows.add(unlabelled_here, rate_hz=50.0)
+        b.windows.add(shared, rate_hz=50.0, label="high-five")  # same recording, other label
         b.add_class("wave")
-        sid = b.add_session(np.arange(5) / 50.0, theirs, rate_hz=50.0, source="loop://")
-        b_new = b.add_window(theirs, rate_hz=50.0, label="wave", session_id=sid)
-        b.add_window(unlabelled_here, rate_hz=50.0, label="other")
+        sid = b.sessions.add(np.arange(5) / 50.0, theirs, rate_hz=50.0, source="loop://")
+        b_new = b.windows.add(theirs, rate_hz=50.0, label="wave", session_id=sid)
+        b.windows.add(unlabelled_here, rate_hz=50.0, label="other")
         b_id = b.project_id
 
         report = merge_projects(a, tmp_path / "b")
         assert (report.added, report.duplicates, report.labels_adopted) == (1, 2, 1)
         assert report.conflicts == ((1, "other", "high-five"),)
         assert report.new_classes == ("wave",)
-        merged = a.windows(label="wave")[0]
+        merged = a.windows.all(label="wave")[0]
         assert merged.origin == f"{b_id}:{b_new}"
         assert merged.session_id is not None
-        assert a.session(merged.session_id).source == "loop://"
-        assert a.window(a_blank).label == "other"
-        assert a.window(1).label == "other"  # ours kept on conflict
+        assert a.sessions.get(merged.session_id).source == "loop://"
+        assert a.windows.get(a_blank).label == "other"
+        assert a.windows.get(1).label == "other"  # ours kept on conflict
 
         again = merge_projects(a, tmp_path / "b")
         assert (again.added, again.duplicates) == (0, 3)
@@ -259,15 +259,15 @@ def test_merge_brings_a_teammates_marks_linked_to_the_copied_windows(tmp_path: P
     rng = np.random.default_rng(0)
     t = np.arange(250) / 50.0  # 5 s at 50 Hz
     with Project.create(tmp_path / "a") as a, Project.create(tmp_path / "b") as b:
-        a.add_session(t, rng.normal(size=(250, 3)), rate_hz=50.0, source="mine")  # ids differ
-        a.add_window(np.zeros((5, 3)), rate_hz=50.0, label="other")
-        sid = b.add_session(t, rng.normal(size=(250, 3)), rate_hz=50.0, source="loop://")
-        event = b.add_mark(sid, label="high-five", at=1.0, window_s=1.0)
-        region = b.add_mark(sid, label="other", start=2.0, end=4.5, window_s=1.0, note="walk")
+        a.sessions.add(t, rng.normal(size=(250, 3)), rate_hz=50.0, source="mine")  # ids differ
+        a.windows.add(np.zeros((5, 3)), rate_hz=50.0, label="other")
+        sid = b.sessions.add(t, rng.normal(size=(250, 3)), rate_hz=50.0, source="loop://")
+        event = b.marks.add(sid, label="high-five", at=1.0, window_s=1.0)
+        region = b.marks.add(sid, label="other", start=2.0, end=4.5, window_s=1.0, note="walk")
 
         report = merge_projects(a, tmp_path / "b")
         assert (report.marks_added, report.sessions_added) == (2, 1)
-        marks = [m for m in a.marks() if m.session_id != 1]
+        marks = [m for m in a.marks.all() if m.session_id != 1]
         assert [(m.kind, m.start, m.end, m.label, m.note) for m in marks] == [
             ("event", 1.0, 1.0, "high-five", ""),
             ("region", 2.0, 4.5, "other", "walk"),
@@ -276,13 +276,13 @@ def test_merge_brings_a_teammates_marks_linked_to_the_copied_windows(tmp_path: P
             assert len(mine.window_ids) == len(theirs.window_ids) >= 1
             assert set(mine.window_ids).isdisjoint({1})  # our own window stays unlinked
             for wid, their_wid in zip(mine.window_ids, theirs.window_ids, strict=True):
-                w = a.window(wid)
+                w = a.windows.get(wid)
                 assert (w.label, w.session_id) == (mine.label, mine.session_id)
-                np.testing.assert_array_equal(w.data, b.window(their_wid).data)
+                np.testing.assert_array_equal(w.data, b.windows.get(their_wid).data)
         again = merge_projects(a, tmp_path / "b")
         assert (again.marks_added, again.sessions_added) == (0, 0)
-        a.undo_mark(marks[1].session_id)  # a copied mark undoes like one placed here
-        assert [m.label for m in a.marks(marks[1].session_id)] == ["high-five"]
+        a.marks.undo(marks[1].session_id)  # a copied mark undoes like one placed here
+        assert [m.label for m in a.marks.all(marks[1].session_id)] == ["high-five"]
 
 
 def test_hidden_and_private_folders_are_reported_not_skipped_silently(
@@ -336,9 +336,9 @@ def test_nan_in_a_stored_window_is_named_by_its_id_not_its_position(tmp_path: Pa
     from hfwidgets.training.data import project_windows
 
     with Project.create(tmp_path / "p") as p:
-        p.add_window(np.ones((8, 3)), rate_hz=50.0, label="other")
-        p.add_window(np.ones((8, 3)) * 2, rate_hz=50.0)  # unlabelled: not in training
-        bad = p.add_window(np.ones((8, 3)) * 3, rate_hz=50.0, label="other")
+        p.windows.add(np.ones((8, 3)), rate_hz=50.0, label="other")
+        p.windows.add(np.ones((8, 3)) * 2, rate_hz=50.0)  # unlabelled: not in training
+        bad = p.windows.add(np.ones((8, 3)) * 3, rate_hz=50.0, label="other")
     nan = np.ones((8, 3), np.float32)
     nan[4, 1] = np.nan
     conn = sqlite3.connect(tmp_path / "p" / "project.sqlite")  # another tool wrote it
@@ -348,4 +348,4 @@ def test_nan_in_a_stored_window_is_named_by_its_id_not_its_position(tmp_path: Pa
     with Project.open(tmp_path / "p") as p, pytest.raises(HfwError) as info:
         project_windows(p)
     assert f"window {bad} " in str(info.value)  # id 3, the second labelled window
-    assert "delete_window" in str(info.value)
+    assert "project.windows.delete(" in str(info.value)

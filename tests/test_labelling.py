@@ -24,7 +24,7 @@ def _add(session: LabellingSession, value: float) -> PendingWindow:
 
 def _value(project: Project, wid: int | None) -> float:
     assert wid is not None
-    return float(project.window(wid).data[0, 0])
+    return float(project.windows.get(wid).data[0, 0])
 
 
 def _undo(session: LabellingSession) -> Undone:
@@ -52,7 +52,7 @@ def test_a_capture_arriving_before_the_click_does_not_take_the_label(project: Pr
     assert session.label("high-five", shown) is None  # a second click stores nothing
     nxt = session.label("other")
     assert _value(project, nxt) == pytest.approx(0.2)
-    assert project.counts() == {"high-five": 1, "other": 1}
+    assert project.windows.counts() == {"high-five": 1, "other": 1}
 
 
 def test_undo_shows_the_undone_window_again_and_it_takes_the_next_label(
@@ -65,12 +65,12 @@ def test_undo_shows_the_undone_window_again_and_it_takes_the_next_label(
     _add(session, 0.2)  # a new capture arrives before the undo
     undone = _undo(session)
     assert (undone.kind, undone.window_id, undone.label) == ("label", wid, None)
-    assert project.window(wid).label is None
+    assert project.windows.get(wid).label is None
     again = _current(session)
     assert again.id == wid
     assert session.label("other", again) == wid  # the same stored window, relabelled
-    assert project.window(wid).label == "other"
-    assert len(project.window_ids()) == 1  # the 0.2 capture still waits
+    assert project.windows.get(wid).label == "other"
+    assert len(project.windows.ids()) == 1  # the 0.2 capture still waits
     assert _value(project, session.label("high-five")) == pytest.approx(0.2)
 
 
@@ -94,11 +94,11 @@ def test_a_window_relabelled_in_review_never_comes_back_in_the_queue(project: Pr
 
 def test_undo_of_a_relabel_restores_the_label_without_requeueing(project: Project) -> None:
     session = LabellingSession(project)
-    wid = project.add_window(np.zeros((5, 3)), rate_hz=50.0, label="high-five")
+    wid = project.windows.add(np.zeros((5, 3)), rate_hz=50.0, label="high-five")
     session.relabel(wid, "other")
     undone = _undo(session)
     assert (undone.kind, undone.window_id, undone.label) == ("relabel", wid, "high-five")
-    assert project.window(wid).label == "high-five"
+    assert project.windows.get(wid).label == "high-five"
     assert session.pending == ()
 
 
@@ -108,14 +108,14 @@ def test_delete_and_undo_keep_the_id_and_history(project: Project) -> None:
     assert wid is not None
     session.relabel(wid, "other")
     session.delete(wid)
-    assert project.window_ids() == []
+    assert project.windows.ids() == []
     assert _undo(session).kind == "delete"
-    assert project.window_ids() == [wid]
-    assert project.window(wid).label == "other"
+    assert project.windows.ids() == [wid]
+    assert project.windows.get(wid).label == "other"
     assert _undo(session).kind == "relabel"  # names the same id: nothing to rewrite
-    assert project.window(wid).label == "high-five"
+    assert project.windows.get(wid).label == "high-five"
     assert _undo(session).kind == "label"
-    assert project.window(wid).label is None
+    assert project.windows.get(wid).label is None
     assert _current(session).id == wid
     assert session.undo() is None
 
@@ -125,7 +125,7 @@ def test_discard_stores_nothing_and_undo_brings_it_back_on_screen(project: Proje
     a = _add(session, 0.1)
     _add(session, 0.2)
     assert session.discard(a) is a
-    assert project.window_ids() == []
+    assert project.windows.ids() == []
     assert session.current is not a
     assert _undo(session).kind == "discard"
     assert session.current is a
@@ -178,7 +178,7 @@ def test_skip_waiting_keeps_the_shown_window_and_undo_brings_the_rest_back(
     assert session.skip_waiting() == 3
     assert session.waiting == 0
     assert session.current is shown
-    assert project.counts() == {"high-five": 0, "other": 0}  # nothing was stored
+    assert project.windows.counts() == {"high-five": 0, "other": 0}  # nothing was stored
     assert session.skip_waiting() == 0  # nothing waits: nothing to undo either
     undone = session.undo()
     assert undone is not None

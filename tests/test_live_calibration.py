@@ -196,8 +196,8 @@ def _point(**changes: object) -> OperatingPoint:
 
 def test_operating_point_is_stored_with_the_run_and_other_metrics_stay(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as project:
-        run_id = project.add_run({"model": "mobilenet_v2"})
-        project.update_run(
+        run_id = project.runs.add({"model": "mobilenet_v2"})
+        project.runs.update(
             run_id,
             status="finished",
             metrics=RunMetrics.from_dict({"accuracy": 0.93, "epochs": [1]}),
@@ -205,18 +205,18 @@ def test_operating_point_is_stored_with_the_run_and_other_metrics_stay(tmp_path:
         assert stored_operating_point(project, run_id) is None
         store_operating_point(project, run_id, _point())
     with Project.open(tmp_path / "p") as project:
-        metrics = project.run(run_id).metrics
+        metrics = project.runs.get(run_id).metrics
         assert metrics.accuracy == 0.93
         assert metrics.operating_point is not None
         assert metrics.operating_point["threshold"] == 0.9
-        assert project.run(run_id).status == "finished"
+        assert project.runs.get(run_id).status == "finished"
         assert stored_operating_point(project, run_id) == _point()
 
 
 def test_a_damaged_stored_point_names_the_run_and_the_remedy(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as project:
-        run_id = project.add_run({})
-        project.update_run(run_id, metrics=RunMetrics.from_dict({METRICS_KEY: {"threshold": 1.7}}))
+        run_id = project.runs.add({})
+        project.runs.update(run_id, metrics=RunMetrics.from_dict({METRICS_KEY: {"threshold": 1.7}}))
         with pytest.raises(ValueError, match=rf"run {run_id}.*threshold.*hfw calibrate"):
             stored_operating_point(project, run_id)
 
@@ -287,8 +287,8 @@ def test_explicit_options_override_the_operating_point() -> None:
 
 def test_calibrate_run_stores_the_point_and_arms_the_predictor(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as project:
-        run_id = project.add_run({})
-        project.update_run(
+        run_id = project.runs.add({})
+        project.runs.update(
             run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.9})
         )
         sessions, source = sessions_for(project, simulate=1, seconds=40.0)
@@ -301,19 +301,19 @@ def test_calibrate_run_stores_the_point_and_arms_the_predictor(tmp_path: Path) -
         assert predictor.operating_point == result.chosen
         assert stored is not None
         assert stored.source == "1 simulated session"
-        assert project.run(run_id).metrics.accuracy == 0.9
+        assert project.runs.get(run_id).metrics.accuracy == 0.9
 
 
 def test_recorded_sessions_take_their_labelled_windows_as_events(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p", rate_hz=50.0) as project:
         t = np.arange(1000) / 50.0 + 100.0
-        sid = project.add_session(t, np.zeros((1000, 3)), rate_hz=50.0, source="port")
-        other = project.add_session(t, np.zeros((1000, 3)), rate_hz=50.0, source="port")
+        sid = project.sessions.add(t, np.zeros((1000, 3)), rate_hz=50.0, source="port")
+        other = project.sessions.add(t, np.zeros((1000, 3)), rate_hz=50.0, source="port")
         w = np.zeros((75, 3))
-        project.add_window(w, rate_hz=50.0, t0=102.0, session_id=sid, label="high-five")
-        project.add_window(w, rate_hz=50.0, t0=110.0, session_id=sid, label="other")
-        project.add_window(w, rate_hz=50.0, t0=104.0, session_id=sid, label="high-five")
-        assert labelled_event_times(project.windows(), session_id=sid) == [102.75, 104.75]
+        project.windows.add(w, rate_hz=50.0, t0=102.0, session_id=sid, label="high-five")
+        project.windows.add(w, rate_hz=50.0, t0=110.0, session_id=sid, label="other")
+        project.windows.add(w, rate_hz=50.0, t0=104.0, session_id=sid, label="high-five")
+        assert labelled_event_times(project.windows.all(), session_id=sid) == [102.75, 104.75]
         sessions, source = sessions_for(project)  # the unlabelled session is left out
         assert [s.name for s in sessions] == [f"session {sid}"]
         assert source == f"recorded session {sid} (2 events)"
@@ -381,8 +381,8 @@ def test_calibrated_on_one_session_counts_another_with_few_misses_and_false_coun
     (calibration,) = simulated_sessions(1, seconds=340.0, seed=21)
     assert len(calibration.event_times) >= 50
     with Project.create(tmp_path / "p") as project:
-        run_id = project.add_run({})
-        project.update_run(
+        run_id = project.runs.add({})
+        project.runs.update(
             run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.9})
         )
         result = calibrate_run(project, run_id, predictor, [calibration], source="simulated")

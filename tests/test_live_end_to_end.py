@@ -44,7 +44,7 @@ def trained(
     project = Project.create(tmp_path_factory.mktemp("live") / "hf", rate_hz=RATE)
     windows, labels = simulate_windows(30, rate_hz=RATE, window_s=WINDOW_S, seed=3)
     for window, label in zip(windows, labels, strict=True):
-        project.add_window(window, rate_hz=RATE, source="simulated", label=label)
+        project.windows.add(window, rate_hz=RATE, source="simulated", label=label)
     # The default workflow a person gets from the Train tab: default scalograms (signed, band
     # from the data) and the default recipe; only the MiniRocket baseline (it measures nothing
     # here and costs a numba compile), the augment check and the refit on every window (a

@@ -71,5 +71,5 @@ def test_project_window_length_is_the_median_labelled_window(tmp_path: Path) -> 
     with Project.create(tmp_path / "p", rate_hz=50.0) as project:
         assert project_window_s(project) is None
         for n, label in [(75, "high-five"), (75, "other"), (60, "other"), (200, None)]:
-            project.add_window(np.zeros((n, 3), np.float32), rate_hz=50.0, label=label)
+            project.windows.add(np.zeros((n, 3), np.float32), rate_hz=50.0, label=label)
         assert project_window_s(project) == pytest.approx(1.5)  # unlabelled 4 s one ignored

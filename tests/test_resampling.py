@@ -70,8 +70,8 @@ def _session_project(path: Path, *, rate_hz: float) -> tuple[Project, dict[int, 
     """
     t, xyz, _ = simulate_session(12.0, rate_hz=rate_hz, seed=3, events_per_minute=20)
     project = Project.create(path / "p", rate_hz=MODEL_HZ)
-    project.set_setting("scalogram", ScalogramSettings(size=(32, 32)).to_dict())
-    session_id = project.add_session(t, xyz, rate_hz=rate_hz, source="board")
+    project.settings.set("scalogram", ScalogramSettings(size=(32, 32)).to_dict())
+    session_id = project.sessions.add(t, xyz, rate_hz=rate_hz, source="board")
     # The live grid cuts at the rate the replay measures from the timestamps.
     geo = HopGeometry.of(
         window_s=WINDOW_S, hop_s=HOP_S, source_rate=estimate_rate(t), model_rate=MODEL_HZ
@@ -83,7 +83,7 @@ def _session_project(path: Path, *, rate_hz: float) -> tuple[Project, dict[int, 
     for k, end in enumerate(ends):
         data = xyz[end - window_n + 1 : end + 1]
         if k % 2 == 0:
-            by_end[end] = project.add_window(
+            by_end[end] = project.windows.add(
                 data, rate_hz=rate_hz, session_id=session_id, t0=float(t[end - window_n + 1]),
                 label="other",
             )  # fmt: skip
@@ -95,7 +95,7 @@ def _session_project(path: Path, *, rate_hz: float) -> tuple[Project, dict[int, 
             (imported,) = import_generic(project, files).window_ids
             (files / "other" / f"w{end}.csv").unlink()
             by_end[end] = imported
-    stored = project.session(session_id)
+    stored = project.sessions.get(session_id)
     return project, by_end, ReplaySource(stored.t, stored.xyz, speed=None)
 
 

@@ -239,10 +239,10 @@ def test_import_keeps_the_rate_the_recording_really_had(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p", classes=(), rate_hz=50.0) as project:
         report = import_generic(project, slow)
         assert (report.source_rate_hz, report.rate_hz) == (10.0, 10.0)  # not up-sampled
-        assert {len(w.data) for w in project.windows()} == {30}
+        assert {len(w.data) for w in project.windows.all()} == {30}
         report = import_generic(project, fast)
         assert report.rate_hz == 50.0  # down-sampled to the project rate as before
-        assert {w.rate_hz for w in project.windows()} == {10.0, 50.0}
+        assert {w.rate_hz for w in project.windows.all()} == {10.0, 50.0}
         # The default band: below the slowest Nyquist (5 Hz), one period of the shortest (3 s).
         settings = project_scalogram_settings(project)
         assert settings.is_resolved
@@ -276,10 +276,10 @@ def test_live_inference_draws_exactly_the_training_images(tmp_path: Path) -> Non
     _write_generic(folder, rate_hz=50.0, n=90)
     with Project.create(tmp_path / "p", classes=(), rate_hz=50.0) as project:
         import_generic(project, folder)
-        project.set_setting("scalogram", ScalogramSettings(size=(64, 64)).to_dict())
+        project.settings.set("scalogram", ScalogramSettings(size=(64, 64)).to_dict())
         settings = project_scalogram_settings(project)  # what the run stores
         data = project_dataset(project, settings=settings)
-        window = project.window(int(data.ids[0])).data
+        window = project.windows.get(int(data.ids[0])).data
     # The checkpoint keeps the settings as JSON; the predictor reads them back.
     stored = json.loads(json.dumps({"scalogram": settings.to_dict()}))["scalogram"]
     net = _RecordingNet(len(data.classes))

@@ -175,9 +175,9 @@ def test_record_at_five_khz_stores_the_session_at_the_rate_of_its_windows(
     assert result["dropped"] == 0
     assert result["rate_hz"] == 5000
     with Project.open(tmp_path / "p") as project:
-        (session_id,) = project.session_ids()
-        assert project.session(session_id).rate_hz == 5000
-        assert {w.rate_hz for w in project.windows()} <= {5000.0}
+        (session_id,) = project.sessions.ids()
+        assert project.sessions.get(session_id).rate_hz == 5000
+        assert {w.rate_hz for w in project.windows.all()} <= {5000.0}
 
 
 def test_the_newest_sample_is_never_stamped_after_it_arrived() -> None:

@@ -1,5 +1,5 @@
-"""A label is durable when set_label returns, even if the process is SIGKILLed; two processes
-labelling one project at once lose nothing."""
+"""A label is durable when project.labels.set returns, even if the process is SIGKILLed; two
+processes labelling one project at once lose nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy as np
 
 from hfwidgets.store import Project
 
-# The child labels windows one by one and prints "<id> <label>" only after set_label returned:
+# The child labels windows one by one and prints "<id> <label>" only after labels.set returned:
 # every printed line is an acknowledged label.
 LABEL_WRITER = """
 import sys, time
@@ -26,7 +26,7 @@ while go != "-" and not __import__("os").path.exists(go):
 with Project.open(folder) as p:
     for wid in range(first, last + 1, step):
         label = "high-five" if wid % 3 else "other"
-        p.set_label(wid, label)
+        p.labels.set(wid, label)
         print(wid, label, flush=True)
 """
 
@@ -35,7 +35,7 @@ def _project_with_windows(folder: Path, n: int) -> list[int]:
     rng = np.random.default_rng(0)
     with Project.create(folder) as p, p.batch():
         return [
-            p.add_window(rng.normal(size=(25, 3)), rate_hz=50.0, source="test") for _ in range(n)
+            p.windows.add(rng.normal(size=(25, 3)), rate_hz=50.0, source="test") for _ in range(n)
         ]
 
 
@@ -74,12 +74,12 @@ def test_sigkill_mid_stream_keeps_every_acknowledged_label(tmp_path: Path) -> No
     assert child.returncode == -signal.SIGKILL
     assert _integrity(folder / "project.sqlite") == "ok"
     with Project.open(folder) as p:
-        stored = {w.id: w.label for w in p.windows(ids=list(acked))}
+        stored = {w.id: w.label for w in p.windows.all(ids=list(acked))}
         assert stored == acked
         # nothing half-written: every labelled window has exactly its history row
-        for window_id in p.window_ids():
-            stored_label = p.window(window_id).label
-            history = p.label_history(window_id)
+        for window_id in p.windows.ids():
+            stored_label = p.windows.get(window_id).label
+            history = p.labels.history(window_id)
             assert (stored_label is None and not history) or [c.label for c in history] == [
                 stored_label
             ]
@@ -101,9 +101,9 @@ def test_two_processes_labelling_concurrently_lose_nothing(tmp_path: Path) -> No
     assert len(acked) == 160
     assert _integrity(folder / "project.sqlite") == "ok"
     with Project.open(folder) as p:
-        assert {w.id: w.label for w in p.windows()} == acked
-        assert sum(len(p.label_history(w)) for w in ids) == 160
-        counts = p.counts()
+        assert {w.id: w.label for w in p.windows.all()} == acked
+        assert sum(len(p.labels.history(w)) for w in ids) == 160
+        counts = p.windows.counts()
     assert counts["other"] == sum(1 for w in ids if w % 3 == 0)
 
 
@@ -114,7 +114,7 @@ def test_set_label_returns_only_after_commit(tmp_path: Path) -> None:
     other = sqlite3.connect(folder / "project.sqlite")
     with Project.open(folder) as p:
         for wid in ids:
-            p.set_label(wid, "other")
+            p.labels.set(wid, "other")
             row = other.execute("SELECT label FROM windows WHERE id = ?", (wid,)).fetchone()
             assert row == ("other",)
     other.close()

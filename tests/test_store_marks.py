@@ -20,7 +20,7 @@ def _session(project: Project, seconds: float = 20.0, *, rate_hz: float = RATE) 
     xyz = np.zeros((t.size, 3), dtype=np.float32)
     xyz[:, 0] = t  # x is the time itself: a window's samples say where it was cut
     xyz[:, 2] = 1.0
-    return project.add_session(t, xyz, rate_hz=rate_hz, source="simulated arm")
+    return project.sessions.add(t, xyz, rate_hz=rate_hz, source="simulated arm")
 
 
 @pytest.fixture
@@ -32,32 +32,32 @@ def test_event_mark_cuts_one_window_centred_on_it_labelled_and_durable(
     project: Project,
 ) -> None:
     sid = _session(project)
-    mark = project.add_mark(sid, at=5.0, label="high-five")
+    mark = project.marks.add(sid, at=5.0, label="high-five")
     assert (mark.kind, mark.start, mark.end, mark.label) == ("event", 5.0, 5.0, "high-five")
     (wid,) = mark.window_ids
-    window = project.window(wid)
+    window = project.windows.get(wid)
     assert window.label == "high-five"
     assert window.session_id == sid
     assert window.data.shape == (75, 3)  # the default 1.5 s at 50 Hz
     middle = window.t0 + window.data.shape[0] / window.rate_hz / 2  # type: ignore[operator]
     assert middle == pytest.approx(5.0, abs=1 / RATE)
     assert window.data[0, 0] == pytest.approx(window.t0)  # samples from the marked place
-    assert [c.label for c in project.label_history(wid)] == ["high-five"]
+    assert [c.label for c in project.labels.history(wid)] == ["high-five"]
     path = project.path
     project.close()
     with Project.open(path) as again:  # stored at once, readable by another process
-        assert [m.id for m in again.marks(sid)] == [mark.id]
-        assert again.counts()["high-five"] == 1
+        assert [m.id for m in again.marks.all(sid)] == [mark.id]
+        assert again.windows.counts()["high-five"] == 1
 
 
 def test_region_mark_is_tiled_with_whole_windows_of_the_project_length(
     project: Project,
 ) -> None:
-    project.add_window(np.zeros((100, 3), np.float32), rate_hz=RATE, label="other")  # 2 s
-    assert project.mark_window_s() == pytest.approx(2.0)
+    project.windows.add(np.zeros((100, 3), np.float32), rate_hz=RATE, label="other")  # 2 s
+    assert project.marks.window_s() == pytest.approx(2.0)
     sid = _session(project)
-    mark = project.add_mark(sid, start=4.0, end=11.0, label="other")
-    windows = project.windows(ids=mark.window_ids)
+    mark = project.marks.add(sid, start=4.0, end=11.0, label="other")
+    windows = project.windows.all(ids=mark.window_ids)
     assert len(windows) == 3  # 7 s holds three 2 s windows
     starts = [w.t0 for w in windows]
     assert starts == pytest.approx([4.5, 6.5, 8.5])  # centred in the region
@@ -66,8 +66,8 @@ def test_region_mark_is_tiled_with_whole_windows_of_the_project_length(
 
 def test_window_near_an_end_is_moved_inside_the_session(project: Project) -> None:
     sid = _session(project, seconds=10.0)
-    first = project.window(project.add_mark(sid, at=0.1, label="high-five").window_ids[0])
-    last = project.window(project.add_mark(sid, at=9.98, label="high-five").window_ids[0])
+    first = project.windows.get(project.marks.add(sid, at=0.1, label="high-five").window_ids[0])
+    last = project.windows.get(project.marks.add(sid, at=9.98, label="high-five").window_ids[0])
     assert first.t0 == 0.0
     assert first.data.shape == (75, 3)
     assert last.t0 == pytest.approx((500 - 75) / RATE)
@@ -76,7 +76,7 @@ def test_window_near_an_end_is_moved_inside_the_session(project: Project) -> Non
 
 def test_faster_session_windows_are_resampled_to_the_project_rate(project: Project) -> None:
     sid = _session(project, rate_hz=100.0)
-    window = project.window(project.add_mark(sid, at=5.0, label="other").window_ids[0])
+    window = project.windows.get(project.marks.add(sid, at=5.0, label="other").window_ids[0])
     assert window.rate_hz == RATE
     assert window.data.shape == (75, 3)
 
@@ -98,36 +98,36 @@ def test_bad_mark_is_a_clear_error_and_stores_nothing(
 ) -> None:
     sid = _session(project)
     with pytest.raises(ValueError, match=words):
-        project.add_mark(sid, **options)  # type: ignore[arg-type]
-    assert project.marks() == []
-    assert project.window_ids() == []
-    assert project.deleted_window_ids() == []
+        project.marks.add(sid, **options)  # type: ignore[arg-type]
+    assert project.marks.all() == []
+    assert project.windows.ids() == []
+    assert project.windows.deleted_ids() == []
 
 
 def test_mark_on_a_missing_session_names_it(project: Project) -> None:
     with pytest.raises(ValueError, match="no session 7"):
-        project.add_mark(7, at=1.0, label="other")
+        project.marks.add(7, at=1.0, label="other")
 
 
 def test_undo_takes_the_newest_mark_and_its_windows_back(project: Project) -> None:
     sid = _session(project)
-    a = project.add_mark(sid, at=3.0, label="high-five")
-    b = project.add_mark(sid, start=8.0, end=12.0, label="other")
-    assert project.undo_mark(sid) == b
-    assert [m.id for m in project.marks(sid)] == [a.id]
-    assert project.window_ids() == list(a.window_ids)
-    assert set(b.window_ids) <= set(project.deleted_window_ids())  # soft: ids and history kept
-    assert project.label_history(b.window_ids[0])[0].label == "other"
-    assert project.undo_mark(sid) == a
-    assert project.undo_mark(sid) is None
-    assert project.counts() == {"high-five": 0, "other": 0}
+    a = project.marks.add(sid, at=3.0, label="high-five")
+    b = project.marks.add(sid, start=8.0, end=12.0, label="other")
+    assert project.marks.undo(sid) == b
+    assert [m.id for m in project.marks.all(sid)] == [a.id]
+    assert project.windows.ids() == list(a.window_ids)
+    assert set(b.window_ids) <= set(project.windows.deleted_ids())  # soft: ids and history kept
+    assert project.labels.history(b.window_ids[0])[0].label == "other"
+    assert project.marks.undo(sid) == a
+    assert project.marks.undo(sid) is None
+    assert project.windows.counts() == {"high-five": 0, "other": 0}
 
 
 def test_session_windows_say_where_each_window_lies(project: Project) -> None:
     sid = _session(project)
-    free = project.add_window(np.zeros((50, 3), np.float32), rate_hz=RATE, session_id=sid, t0=2.0)
-    mark = project.add_mark(sid, at=10.0, label="other")
-    assert project.session_windows(sid) == [
+    free = project.windows.add(np.zeros((50, 3), np.float32), rate_hz=RATE, session_id=sid, t0=2.0)
+    mark = project.marks.add(sid, at=10.0, label="other")
+    assert project.windows.in_session(sid) == [
         (free, 2.0, 3.0, None),
         (mark.window_ids[0], pytest.approx(9.26), pytest.approx(10.76), "other"),
     ]
@@ -135,12 +135,12 @@ def test_session_windows_say_where_each_window_lies(project: Project) -> None:
 
 def test_session_infos_read_span_marks_and_meta_without_samples(project: Project) -> None:
     sid = _session(project, seconds=10.0)
-    live = project.begin_session(rate_hz=RATE, source="recording")
-    project.append_session(live, np.arange(5) / RATE + 2.0, np.zeros((5, 3), np.float32))
-    project.append_session(live, np.arange(5) / RATE + 3.0, np.zeros((5, 3), np.float32))
-    project.add_mark(sid, at=2.0, label="other")
-    project.set_session_meta(sid, {"file": "long.csv", "gaps": []})
-    infos = project.session_infos()
+    live = project.sessions.begin(rate_hz=RATE, source="recording")
+    project.sessions.append(live, np.arange(5) / RATE + 2.0, np.zeros((5, 3), np.float32))
+    project.sessions.append(live, np.arange(5) / RATE + 3.0, np.zeros((5, 3), np.float32))
+    project.marks.add(sid, at=2.0, label="other")
+    project.sessions.set_meta(sid, {"file": "long.csv", "gaps": []})
+    infos = project.sessions.infos()
     assert [(i.id, i.n, i.marks) for i in infos] == [(sid, 500, 1), (live, 10, 0)]
     assert infos[0].duration_s == pytest.approx(9.98)
     assert (infos[1].start_s, infos[1].end_s) == pytest.approx((2.0, 3.08))
@@ -171,16 +171,16 @@ def test_v3_database_migrates_to_v4_keeping_sessions_windows_and_labels(
 ) -> None:
     with Project.create(tmp_path / "old") as p:
         sid = _session(p)
-        wid = p.add_window(np.ones((75, 3), np.float32), rate_hz=RATE, label="other")
-        p.set_label(wid, "high-five")
+        wid = p.windows.add(np.ones((75, 3), np.float32), rate_hz=RATE, label="other")
+        p.labels.set(wid, "high-five")
     _downgrade_to_v3(tmp_path / "old" / "project.sqlite")
     with Project.open(tmp_path / "old") as p:
-        assert p.window(wid).label == "high-five"
-        assert p.undo_label(wid) == "other"  # history survived the migration
-        assert p.session(sid).t.size == 1000
-        assert p.session_infos()[0].meta == {}
-        mark = p.add_mark(sid, at=4.0, label="high-five")
-        assert p.marks(sid) == [mark]
+        assert p.windows.get(wid).label == "high-five"
+        assert p.labels.undo(wid) == "other"  # history survived the migration
+        assert p.sessions.get(sid).t.size == 1000
+        assert p.sessions.infos()[0].meta == {}
+        mark = p.marks.add(sid, at=4.0, label="high-five")
+        assert p.marks.all(sid) == [mark]
     conn = sqlite3.connect(tmp_path / "old" / "project.sqlite")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

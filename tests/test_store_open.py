@@ -34,7 +34,7 @@ def test_a_database_with_markup_in_a_class_name_is_refused_on_open(tmp_path: Pat
 def test_control_characters_in_a_label_are_refused_and_named(tmp_path: Path) -> None:
     folder = tmp_path / "p"
     with Project.create(folder) as p:
-        wid = p.add_window(np.zeros((5, 3)), rate_hz=50.0, label="other")
+        wid = p.windows.add(np.zeros((5, 3)), rate_hz=50.0, label="other")
     conn = sqlite3.connect(folder / "project.sqlite")
     conn.execute("UPDATE windows SET label = ? WHERE id = ?", (CONTROL_CLASS, wid))
     conn.commit()
@@ -49,8 +49,8 @@ def test_rename_classes_opens_a_refused_project(tmp_path: Path) -> None:
     renames = {HOSTILE_CLASS: "image", CONTROL_CLASS: "high-five"}
     with Project.open(folder, rename_classes=renames) as p:
         assert p.classes == ("high-five", "image")
-        assert p.counts() == {"high-five": 6, "image": 3}
-        assert {c.label for w in p.window_ids() for c in p.label_history(w)} <= {
+        assert p.windows.counts() == {"high-five": 6, "image": 3}
+        assert {c.label for w in p.windows.ids() for c in p.labels.history(w)} <= {
             "high-five", "image"
         }  # fmt: skip
     with Project.open(folder) as p:  # stays fixed
@@ -63,7 +63,7 @@ def test_a_damaged_database_is_refused_before_any_write(tmp_path: Path) -> None:
     folder = tmp_path / "p"
     with Project.create(folder) as p:
         for i in range(300):
-            p.add_window(np.full((20, 3), i, np.float32), rate_hz=50.0, label="other")
+            p.windows.add(np.full((20, 3), i, np.float32), rate_hz=50.0, label="other")
     db = folder / "project.sqlite"
     conn = sqlite3.connect(db)
     page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'windows_digest'")

@@ -59,15 +59,15 @@ def test_samples_are_stored_at_least_every_second(project: Project) -> None:
     assert rec.buffered == 0
     # Another process sees the first 20 samples and the window already.
     with Project.open(project.path) as other:
-        session = other.session(_stored_id(rec))
+        session = other.sessions.get(_stored_id(rec))
         assert session.xyz.shape == (20, 3)
         np.testing.assert_allclose(session.t, np.arange(20) / 50.0)
-        (stored,) = other.windows()
+        (stored,) = other.windows.all()
         assert stored.session_id == rec.session_id
     clock.now = 1.5
     rec.add(*_chunk(20))
     rec.close()
-    assert project.session(_stored_id(rec)).xyz.shape == (30, 3)
+    assert project.sessions.get(_stored_id(rec)).xyz.shape == (30, 3)
     assert rec.samples_stored == 30
 
 
@@ -95,7 +95,7 @@ def test_a_locked_database_keeps_the_samples_and_says_so(project: Project) -> No
     rec.add(*_chunk(30))
     assert rec.buffered == 0
     assert "nothing was lost" in problems[-1]
-    session = project.session(_stored_id(rec))
+    session = project.sessions.get(_stored_id(rec))
     np.testing.assert_allclose(session.t, np.arange(40) / 50.0)
 
 
@@ -104,7 +104,7 @@ def test_a_failed_write_such_as_a_full_disk_keeps_samples(
 ) -> None:
     clock = FakeClock()
     rec = SessionRecorder(project, rate_hz=50.0, source="s", clock=clock)
-    real = project.append_session
+    real = project.sessions.append
     failures = iter([HfwError("database or disk is full: the disk is full")])
 
     def append(*args: Any, **kwargs: Any) -> int:
@@ -112,13 +112,13 @@ def test_a_failed_write_such_as_a_full_disk_keeps_samples(
             raise exc
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(project, "append_session", append)
+    monkeypatch.setattr(project.sessions, "append", append)
     rec.add(*_chunk(0))
     assert not rec.flush()
-    assert project.session_ids() == []  # the half-done transaction was rolled back
+    assert project.sessions.ids() == []  # the half-done transaction was rolled back
     rec.add(*_chunk(10))
     rec.close()
-    assert project.session(_stored_id(rec)).xyz.shape == (20, 3)
+    assert project.sessions.get(_stored_id(rec)).xyz.shape == (20, 3)
 
 
 def test_close_gives_up_with_the_count_of_samples_not_stored(project: Project) -> None:

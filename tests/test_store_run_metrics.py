@@ -83,10 +83,10 @@ def test_one_status_vocabulary_reads_the_old_words() -> None:
 
 def test_a_status_word_that_is_no_status_is_refused_by_the_store(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as project:
-        run_id = project.add_run({})
+        run_id = project.runs.add({})
         with pytest.raises(ValueError, match="unknown run status"):
-            project.update_run(run_id, status="done")  # type: ignore[arg-type]
-        assert project.run(run_id).status == "created"
+            project.runs.update(run_id, status="done")  # type: ignore[arg-type]
+        assert project.runs.get(run_id).status == "created"
 
 
 # What version 0.1.0 stored: no version, the trainer's "completed", the baseline under
@@ -118,7 +118,7 @@ def test_runs_stored_by_an_earlier_version_open_and_read(tmp_path: Path) -> None
                 (json.dumps({"config": {"model": "mobilenet_v2"}}), status, json.dumps(metrics)),
             )
     with Project.open(path) as project:
-        first, cancelled, third = project.runs()
+        first, cancelled, third = project.runs.all()
         assert [first.status, cancelled.status, third.status] == ["finished", "stopped", "finished"]
         m = first.metrics
         assert (m.accuracy, m.n, m.classes, m.epochs) == (0.8, 5, ("a", "b"), 4)
@@ -143,11 +143,11 @@ def test_runs_stored_by_an_earlier_version_open_and_read(tmp_path: Path) -> None
         assert rows[third.id].baseline == 0.95
         assert train_summary(first, mode="fine-tune", seconds=1.0)["accuracy"] == 0.8
         # Rewriting an old record (a calibration, a status change) loses nothing it held.
-        project.update_run(first.id, metrics=m.replace(operating_point={"threshold": 0.5}))
-        again = project.run(first.id).metrics
+        project.runs.update(first.id, metrics=m.replace(operating_point={"threshold": 0.5}))
+        again = project.runs.get(first.id).metrics
         assert again.extra == {"lr_used": 0.001}
         assert again.replace(operating_point=None) == m
-        project.delete_run(first.id)  # an old "completed" run is final: deleted without force
+        project.runs.delete(first.id)  # an old "completed" run is final: deleted without force
 
 
 def test_every_accuracy_carries_its_wilson_interval() -> None:

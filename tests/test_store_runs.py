@@ -17,16 +17,16 @@ from hfwidgets.store.run_metrics import RunMetrics
 def _project_with_runs(folder: Path) -> tuple[Project, list[int], list[int]]:
     p = Project.create(folder)
     ids = [
-        p.add_window(np.full((8, 3), i, np.float32), rate_hz=50.0, label="other") for i in range(4)
+        p.windows.add(np.full((8, 3), i, np.float32), rate_hz=50.0, label="other") for i in range(4)
     ]
     runs = []
     for k in range(3):
-        run = p.add_run({"backbone": "mobilenet_v2", "k": k})
-        p.set_split(run, {ids[0]: "train", ids[1]: "val"})
-        p.update_run(
+        run = p.runs.add({"backbone": "mobilenet_v2", "k": k})
+        p.splits.set(run, {ids[0]: "train", ids[1]: "val"})
+        p.runs.update(
             run, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.5 + k / 10})
         )
-        p.checkpoint_path(run).write_bytes(b"x" * (1000 * (k + 1)))
+        p.runs.checkpoint_path(run).write_bytes(b"x" * (1000 * (k + 1)))
         runs.append(run)
     return p, ids, runs
 
@@ -34,38 +34,38 @@ def _project_with_runs(folder: Path) -> tuple[Project, list[int], list[int]]:
 def test_delete_run_removes_record_split_and_checkpoint_only(tmp_path: Path) -> None:
     p, ids, (r1, r2, r3) = _project_with_runs(tmp_path / "p")
     with p:
-        assert p.delete_run(r2) == 2000
-        assert [r.id for r in p.runs()] == [r1, r3]
-        assert p.split(r2) == {}
-        assert p.split(r1) == {ids[0]: "train", ids[1]: "val"}
-        assert not p.checkpoint_path(r1).with_name(f"run-{r2}.pt").exists()
-        assert p.checkpoint_path(r1).is_file()
-        assert p.checkpoint_path(r3).is_file()
-        assert p.run(r3).metrics.accuracy == pytest.approx(0.7)
+        assert p.runs.delete(r2) == 2000
+        assert [r.id for r in p.runs.all()] == [r1, r3]
+        assert p.splits.get(r2) == {}
+        assert p.splits.get(r1) == {ids[0]: "train", ids[1]: "val"}
+        assert not p.runs.checkpoint_path(r1).with_name(f"run-{r2}.pt").exists()
+        assert p.runs.checkpoint_path(r1).is_file()
+        assert p.runs.checkpoint_path(r3).is_file()
+        assert p.runs.get(r3).metrics.accuracy == pytest.approx(0.7)
         with pytest.raises(ValueError, match=f"no training run {r2}"):
-            p.run(r2)
+            p.runs.get(r2)
         with pytest.raises(ValueError, match=f"no training run {r2}"):
-            p.delete_run(r2)
+            p.runs.delete(r2)
 
 
 def test_a_deleted_run_id_is_never_given_out_again(tmp_path: Path) -> None:
     p, _, (_, _, r3) = _project_with_runs(tmp_path / "p")
     with p:
-        p.delete_run(r3)  # the newest: SQLite alone would hand out its id again
-        new = p.add_run({"backbone": "resnet18"})
+        p.runs.delete(r3)  # the newest: SQLite alone would hand out its id again
+        new = p.runs.add({"backbone": "resnet18"})
         assert new == r3 + 1
-        assert not p.checkpoint_path(new).exists()
+        assert not p.runs.checkpoint_path(new).exists()
 
 
 def test_a_running_run_needs_force(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p") as p:
-        run = p.add_run({})
-        p.update_run(run, status="running")
+        run = p.runs.add({})
+        p.runs.update(run, status="running")
         with pytest.raises(HfwError, match="stop it first"):
-            p.delete_run(run)
-        assert [r.id for r in p.runs()] == [run]
-        p.delete_run(run, force=True)
-        assert p.runs() == []
+            p.runs.delete(run)
+        assert [r.id for r in p.runs.all()] == [run]
+        p.runs.delete(run, force=True)
+        assert p.runs.all() == []
 
 
 def test_hfw_runs_lists_and_deletes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,4 +88,4 @@ def test_hfw_runs_lists_and_deletes(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert f"no training run {r1}" in err
     assert f"runs: {r2}, {r3}" in err
     with Project.open(proj) as again:
-        assert [r.id for r in again.runs()] == [r2, r3]
+        assert [r.id for r in again.runs.all()] == [r2, r3]

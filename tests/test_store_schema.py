@@ -51,16 +51,16 @@ def test_v1_database_is_migrated_keeping_windows_and_labels(tmp_path: Path) -> N
     b = -a
     _make_v1(tmp_path / "old", [(a, "high-five"), (b, None)])
     with Project.open(tmp_path / "old") as p:
-        recs = p.windows()
+        recs = p.windows.all()
         assert [r.label for r in recs] == ["high-five", None]
         assert recs[0].data.tobytes() == a.tobytes()
         # new v2 features work on the migrated file
-        p.set_label(recs[1].id, "other")
-        assert p.undo_label(recs[1].id) is None
-        assert p.undo_label(recs[0].id) is None  # the v1 label is undoable too
-        run = p.add_run({"backbone": "resnet18"})
-        assert p.run(run).status == "created"
-        assert len(p.window_digests()) == 2  # digests backfilled: merges can spot duplicates
+        p.labels.set(recs[1].id, "other")
+        assert p.labels.undo(recs[1].id) is None
+        assert p.labels.undo(recs[0].id) is None  # the v1 label is undoable too
+        run = p.runs.add({"backbone": "resnet18"})
+        assert p.runs.get(run).status == "created"
+        assert len(p.windows.digests()) == 2  # digests backfilled: merges can spot duplicates
     conn = sqlite3.connect(tmp_path / "old" / "project.sqlite")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -101,18 +101,18 @@ def test_locked_database_gives_a_clear_error_and_keeps_data(
 ) -> None:
     monkeypatch.setattr(schema_module, "BUSY_TIMEOUT_MS", 200)
     with Project.create(tmp_path / "p") as p:
-        wid = p.add_window(np.ones((5, 3)), rate_hz=50.0, label="other")
+        wid = p.windows.add(np.ones((5, 3)), rate_hz=50.0, label="other")
         holder = sqlite3.connect(p.db_path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
         try:
             with pytest.raises(HfwError, match=r"project\.sqlite.*locked.*retry"):
-                p.set_label(wid, "high-five")
+                p.labels.set(wid, "high-five")
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        assert p.window(wid).label == "other"
-        p.set_label(wid, "high-five")  # works again once the lock is gone
-        assert p.window(wid).label == "high-five"
+        assert p.windows.get(wid).label == "other"
+        p.labels.set(wid, "high-five")  # works again once the lock is gone
+        assert p.windows.get(wid).label == "high-five"
 
 
 def test_read_only_project_names_the_remedy(

@@ -38,7 +38,7 @@ def test_generic_t_ms_csv_becomes_a_session_in_g(project: Project, tmp_path: Pat
     t_ms = 1000 + np.arange(500) * 20.0  # 50 Hz, a clock that did not start at 0
     csv = _write(tmp_path / "long.csv", "t_ms,ax,ay,az", t_ms, _motion(500))
     report = import_session_csv(project, csv)
-    session = project.session(report.session_id)
+    session = project.sessions.get(report.session_id)
     assert session.rate_hz == pytest.approx(50.0)
     assert session.t[0] == 0.0
     assert session.t[-1] == pytest.approx(9.98)
@@ -46,7 +46,7 @@ def test_generic_t_ms_csv_becomes_a_session_in_g(project: Project, tmp_path: Pat
     assert report.facts.gaps == ()
     assert report.facts.rate_changes == ()
     assert "g (median" in report.units
-    assert project.session_infos()[0].meta["layout"] == "t_ms,ax,ay,az"
+    assert project.sessions.infos()[0].meta["layout"] == "t_ms,ax,ay,az"
 
 
 def test_edge_impulse_csv_in_m_s2_is_read_as_g(project: Project, tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_edge_impulse_csv_in_m_s2_is_read_as_g(project: Project, tmp_path: Path)
     report = import_session_csv(project, csv)
     assert report.layout == "edge impulse"
     assert report.units.startswith("m/s^2")
-    session = project.session(report.session_id)
+    session = project.sessions.get(report.session_id)
     assert session.rate_hz == pytest.approx(62.5)
     assert session.xyz[:, 2] == pytest.approx(1.0, abs=1e-4)
 
@@ -78,7 +78,7 @@ def test_gaps_and_rate_changes_are_named_not_hidden(project: Project, tmp_path: 
     text = "\n".join(report.describe())
     assert "gap of 2.00 s after 29.98 s" in text
     assert "rate 50.0 Hz -> 25.0 Hz" in text
-    meta = project.session_infos()[0].meta
+    meta = project.sessions.infos()[0].meta
     assert len(meta["gaps"]) == 1
     assert len(meta["rate_changes"]) == 1
 
@@ -104,7 +104,7 @@ def test_non_monotonic_time_is_a_clear_error_storing_nothing(
     csv = _write(tmp_path / "bad.csv", "t_ms,ax,ay,az", np.array(t_ms, float), _motion(5))
     with pytest.raises(HfwError, match=words):
         import_session_csv(project, csv)
-    assert project.session_ids() == []
+    assert project.sessions.ids() == []
 
 
 def test_missing_time_column_and_unclear_units_say_what_to_do(
@@ -119,4 +119,4 @@ def test_missing_time_column_and_unclear_units_say_what_to_do(
         import_session_csv(project, raw)
     report = import_session_csv(project, raw, units="g")
     assert report.units == "g"
-    assert project.session_ids() == [report.session_id]
+    assert project.sessions.ids() == [report.session_id]

@@ -46,13 +46,13 @@ def trained(
     captures of the same simulated arm stored unlabelled (their truth kept aside)."""
     path = tmp_path_factory.mktemp("suggest") / "project"
     project = Project.create(path)
-    project.set_setting("scalogram", {"size": [112, 112]})  # small images keep the test quick
+    project.settings.set("scalogram", {"size": [112, 112]})  # small images keep the test quick
     windows, labels = simulate_windows(30, seed=1)
     for data, label in zip(windows, labels, strict=True):
-        project.add_window(data, rate_hz=50.0, source="session-1", label=label)
+        project.windows.add(data, rate_hz=50.0, source="session-1", label=label)
     held, truth_labels = simulate_windows(30, seed=101)
     truth = {
-        project.add_window(data, rate_hz=50.0, source="session-2"): label
+        project.windows.add(data, rate_hz=50.0, source="session-2"): label
         for data, label in zip(held, truth_labels, strict=True)
     }
     config = TrainConfig(
@@ -70,7 +70,7 @@ def trained(
 
 def test_suggestions_on_held_back_captures_are_as_accurate_as_validation(trained: Trained) -> None:
     project, run_id, truth = trained
-    validation = float(project.run(run_id).metrics.accuracy or 0.0)
+    validation = float(project.runs.get(run_id).metrics.accuracy or 0.0)
     suggestions = suggest(project, run_id=run_id)  # unlabelled windows: the held-back ones
     assert sorted(_stored_id(s) for s in suggestions) == sorted(truth)
     correct = sum(s.label == truth[_stored_id(s)] for s in suggestions)
@@ -84,7 +84,7 @@ def test_suggestions_are_the_runs_probabilities_on_its_own_images(trained: Train
     predictor = load_predictor(project, run_id)
     suggestions = suggest(project, predictor=predictor, which="all")
     by_id = {s.window_id: s for s in suggestions}
-    records = project.windows()
+    records = project.windows.all()
     assert set(by_id) == {r.id for r in records}
     for record in records[::7]:
         expected = predictor.predict_proba(record.data, rate_hz=record.rate_hz)[0]
@@ -109,13 +109,13 @@ def test_suggestions_come_least_confident_first(trained: Trained) -> None:
 
 def test_suggesting_never_writes_a_label(trained: Trained) -> None:
     project, run_id, truth = trained
-    before = {r.id: r.label for r in project.windows()}
-    history = {wid: project.label_history(wid) for wid in list(truth)[:5]}
+    before = {r.id: r.label for r in project.windows.all()}
+    history = {wid: project.labels.history(wid) for wid in list(truth)[:5]}
     suggest(project, run_id=run_id, which="all")
     assert main(["suggest", "--project", str(project.path), "--run", str(run_id), "--json"]) == 0
-    assert {r.id: r.label for r in project.windows()} == before
-    assert project.count_unlabelled() == len(truth)
-    assert {wid: project.label_history(wid) for wid in history} == history
+    assert {r.id: r.label for r in project.windows.all()} == before
+    assert project.windows.count_unlabelled() == len(truth)
+    assert {wid: project.labels.history(wid) for wid in history} == history
 
 
 def test_hfw_suggest_lists_every_unlabelled_window_by_uncertainty(
@@ -135,7 +135,7 @@ def test_hfw_suggest_lists_every_unlabelled_window_by_uncertainty(
     assert "suggestion" in text
     assert "confidence" in text
     assert len([ln for ln in text.splitlines() if ln.strip()[:1].isdigit()]) == len(
-        project.window_ids()
+        project.windows.ids()
     )
 
 
@@ -146,14 +146,14 @@ def test_hfw_suggest_prelabels_a_teammates_project_from_my_run(
     windows, labels = simulate_windows(4, seed=7)
     with Project.create(tmp_path / "teammate") as other:
         for data in windows:
-            other.add_window(data, rate_hz=50.0)
+            other.windows.add(data, rate_hz=50.0)
     code = main(["suggest", "--project", str(tmp_path / "teammate"), "--run", str(run_id),
                  "--run-from", str(project.path), "--json"])  # fmt: skip
     assert code == 0
     rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["suggestions"]
     assert len(rows) == len(labels)
     with Project.open(tmp_path / "teammate") as other:
-        assert other.count_unlabelled() == len(labels)  # checked by a person, never applied
+        assert other.windows.count_unlabelled() == len(labels)  # checked by a person, never applied
 
 
 def test_hfw_suggest_without_a_run_says_what_to_do(

@@ -43,17 +43,17 @@ def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         rng = np.random.default_rng(0)
         for label in ["high-five"] * 5 + ["other"] * 2:
-            p.add_window(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
+            p.windows.add(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
         yield p
 
 
 def _add_run(project: Project, *, status: RunStatus = "finished", checkpoint: bytes = b"") -> int:
-    run_id = project.add_run({"config": CONFIG})
-    project.update_run(
+    run_id = project.runs.add({"config": CONFIG})
+    project.runs.update(
         run_id, status=status, metrics=RunMetrics.from_dict(METRICS if status == "finished" else {})
     )
     if checkpoint:
-        path = project.checkpoint_path(run_id)
+        path = project.runs.checkpoint_path(run_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(checkpoint)
     return run_id

@@ -30,7 +30,7 @@ RATE = 50.0
 
 def _false_counts(trace: ModelTrace, project: Project, session_id: int) -> list[float]:
     """The run's counts on no high-five mark, the timeline's own labels of them set aside."""
-    marks = [m for m in project.marks(session_id) if m.note != FALSE_COUNT_NOTE]
+    marks = [m for m in project.marks.all(session_id) if m.note != FALSE_COUNT_NOTE]
     return [c.t for c in find_candidates(trace, marks) if c.kind == "false count"]
 
 
@@ -44,10 +44,10 @@ def test_false_counts_labelled_from_the_timeline_teach_the_next_run(
     project = Project.create(tmp_path / "hf", rate_hz=RATE)
     windows, labels = simulate_windows(6, rate_hz=RATE, window_s=1.5, seed=3)
     for window, label in zip(windows, labels, strict=True):
-        project.add_window(window, rate_hz=RATE, source="simulated", label=label)
-    project.set_setting("scalogram", {"size": [64, 64]})  # small images keep the test quick
+        project.windows.add(window, rate_hz=RATE, source="simulated", label=label)
+    project.settings.set("scalogram", {"size": [64, 64]})  # small images keep the test quick
     t, xyz, events = simulate_session(60.0, rate_hz=RATE, seed=5)
-    sid = project.add_session(t, xyz, rate_hz=RATE, source="simulated arm")
+    sid = project.sessions.add(t, xyz, rate_hz=RATE, source="simulated arm")
     timeline = SessionTimeline(project, columns=200, keyboard=False)
     fives = [e.t for e in events if e.kind == "high-five"]
     for at in fives:
@@ -66,15 +66,15 @@ def test_false_counts_labelled_from_the_timeline_teach_the_next_run(
     assert len(before) >= 3  # a weak first run: few captures
     assert f"{len(before)} candidate false count(s)" in run.summary.value
 
-    others = len(project.windows(label="other"))
+    others = len(project.windows.all(label="other"))
     while any(c.kind == "false count" for c in run.candidates):
         assert run.chosen is not None
         assert run.chosen.kind == "false count"  # the most confident mistake first
         timeline.handle_key("accept")  # Enter labels the window the counter saw
-    labelled = [m for m in project.marks(sid) if m.note == FALSE_COUNT_NOTE]
+    labelled = [m for m in project.marks.all(sid) if m.note == FALSE_COUNT_NOTE]
     assert len(labelled) == len(before)
-    new = project.windows(ids=[wid for m in labelled for wid in m.window_ids])
-    assert len(new) == len(before) == len(project.windows(label="other")) - others
+    new = project.windows.all(ids=[wid for m in labelled for wid in m.window_ids])
+    assert len(new) == len(before) == len(project.windows.all(label="other")) - others
     assert {w.label for w in new} == {"other"}
     assert {w.session_id for w in new} == {sid}
 

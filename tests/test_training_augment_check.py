@@ -58,7 +58,7 @@ def mirror_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     windows = [_stroke(1.0 if label == "right" else -1.0, rng) for label in labels]
     with labelled_project(path, windows, labels, classes=("right", "left"), size=None) as project:
         # Today's signed gravity-frame images, small: a stroke's direction is in the picture.
-        project.set_setting("scalogram", ScalogramSettings(size=(48, 48)).to_dict())
+        project.settings.set("scalogram", ScalogramSettings(size=(48, 48)).to_dict())
     return path
 
 
@@ -76,7 +76,7 @@ def test_a_run_whose_augmentation_hurts_keeps_the_model_trained_without_it(
     config = _config(mobilenet_v2_weights, rotation_deg=180.0)
     with Project.open(mirror_project) as project:
         run_id = train_project(project, config)
-        metrics = project.run(run_id).metrics
+        metrics = project.runs.get(run_id).metrics
         check = metrics.augment_check
         assert check is not None
         assert check.n == metrics.n > 0
@@ -88,18 +88,18 @@ def test_a_run_whose_augmentation_hurts_keeps_the_model_trained_without_it(
         # The stored model then trained on every window the kept way: without augmentation.
         assert metrics.validation is not None
         assert metrics.validation.refit == 48
-        assert load_checkpoint(project.checkpoint_path(run_id))["config"]["augment"] is False
-        assert not list(project.checkpoint_path(run_id).parent.glob("*.plain*"))
+        assert load_checkpoint(project.runs.checkpoint_path(run_id))["config"]["augment"] is False
+        assert not list(project.runs.checkpoint_path(run_id).parent.glob("*.plain*"))
         # Without the refit the stored checkpoint is the model that scored it: its validation
         # predictions agree.
         run_id = train_project(project, dataclasses.replace(config, refit=False))
-        check = project.run(run_id).metrics.augment_check
+        check = project.runs.get(run_id).metrics.augment_check
         assert check is not None
         assert check.kept == "plain"
         assert check.plain is not None
         predictor = load_predictor(project, run_id)
-        split = project.split(run_id)
-        val = [w for w in project.windows() if split.get(w.id) == "val"]
+        split = project.splits.get(run_id)
+        val = [w for w in project.windows.all() if split.get(w.id) == "val"]
         images = compute_scalograms(
             np.stack([w.data for w in val]), rate_hz=RATE_HZ, settings=predictor.settings
         )
@@ -117,12 +117,12 @@ def test_a_run_whose_augmentation_does_not_hurt_keeps_it_and_says_so(
     assert main(args) == 0
     assert "kept augmentation (1.000 against" in capsys.readouterr().out
     with Project.open(mirror_project) as project:
-        record = project.runs()[-1]
+        record = project.runs.all()[-1]
         check = record.metrics.augment_check
         assert check is not None
         assert check.kept == "augmented"
         assert record.metrics.accuracy == pytest.approx(check.augmented)
-        stored = load_checkpoint(project.checkpoint_path(record.id))
+        stored = load_checkpoint(project.runs.checkpoint_path(record.id))
         assert stored["config"]["augment"] is True  # the heading as recorded keeps pairs apart
     # The JSON carries the check; asked not to compare, the run trains once and has none.
     assert main([*args, "--json"]) == 0

@@ -120,8 +120,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     with Project.create(path, classes=("swing", "wave"), rate_hz=RATE) as project:
         for i in range(40):
             label = "swing" if i % 2 else "wave"
-            project.add_window(_motion(label, rng), rate_hz=RATE, label=label)
-        project.set_setting("scalogram", {"size": [32, 32]})
+            project.windows.add(_motion(label, rng), rate_hz=RATE, label=label)
+        project.settings.set("scalogram", {"size": [32, 32]})
         config = TrainConfig(model="mobilenet_v3_small", weights="none", frozen=(), epochs=1,
                              batch_size=8, lr=1e-12, num_threads=1, augment=False,
                              baseline=True, recalibrate_bn=False)  # fmt: skip
@@ -134,20 +134,20 @@ def test_a_run_has_three_models_and_counts_with_the_best_on_validation(
 ) -> None:
     path, run_id = trained
     with Project.open(path) as project:
-        metrics = project.run(run_id).metrics
+        metrics = project.runs.get(run_id).metrics
         models = metrics.models
         assert set(models) == {"cnn", "baseline", "fusion"}
         assert {f.n for f in models.values()} == {metrics.n}  # the same validation windows
         assert (models["baseline"].accuracy or 0.0) > (models["cnn"].accuracy or 0.0)
         assert metrics.chosen == choose_model(models)
         assert metrics.chosen != "cnn"
-        assert project.baseline_path(run_id).is_file()
+        assert project.runs.baseline_path(run_id).is_file()
         predictor = load_predictor(project, run_id)
         assert predictor.counts_with == metrics.chosen
-        windows = np.stack([w.data for w in project.windows()[:6]])
+        windows = np.stack([w.data for w in project.windows.all()[:6]])
         images = compute_scalograms(windows, rate_hz=RATE, settings=predictor.settings)
         cnn_only = predictor.predict_images(images)
-        base = load_baseline(project.baseline_path(run_id)).predict_proba(list(windows))
+        base = load_baseline(project.runs.baseline_path(run_id)).predict_proba(list(windows))
         expected = fuse(cnn_only, base, models[metrics.chosen].cnn_weight)
         np.testing.assert_allclose(predictor.predict_proba(windows), expected, atol=1e-5)
         export_generic(project, path.parent / "heldout")
@@ -163,10 +163,10 @@ def test_a_run_has_three_models_and_counts_with_the_best_on_validation(
     assert json.loads(capsys.readouterr().out.strip())["chosen"] == "cnn"
     with Project.open(path) as project:
         assert load_predictor(project, run_id).counts_with == "cnn"
-        assert project.run(run_id).metrics.models == models  # the figures stay
+        assert project.runs.get(run_id).metrics.models == models  # the figures stay
         with pytest.raises(ValueError, match="unknown model 'best'"):
-            project.choose_model(run_id, "best")
-        project.choose_model(run_id, metrics.chosen)
+            project.runs.choose_model(run_id, "best")
+        project.runs.choose_model(run_id, metrics.chosen)
 
 
 def test_the_fusion_scores_the_cnn_as_it_was_trained_imagenet_scaling_included(

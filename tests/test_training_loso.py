@@ -96,9 +96,9 @@ def project(tmp_path: Path) -> Iterator[Project]:
     proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
     for i in range(18):
         label = "high-five" if i % 2 == 0 else "other"
-        proj.add_window(_motion(label, rng), rate_hz=RATE, label=label,
+        proj.windows.add(_motion(label, rng), rate_hz=RATE, label=label,
                         source=f"rec{i % 3}.csv#{i}")  # fmt: skip
-    proj.set_setting("scalogram", {"size": [32, 32]})
+    proj.settings.set("scalogram", {"size": [32, 32]})
     yield proj
     proj.close()
 
@@ -114,7 +114,7 @@ def config(mobilenet_v2_weights: Path) -> TrainConfig:
 def test_a_run_on_three_sources_measures_leave_one_source_out(
     project: Project, config: TrainConfig
 ) -> None:
-    run = project.run(train_project(project, config))
+    run = project.runs.get(train_project(project, config))
     metrics = run.metrics
     assert run.status == "finished"
     assert metrics.evaluated_on == "cross-validation"
@@ -125,7 +125,7 @@ def test_a_run_on_three_sources_measures_leave_one_source_out(
     assert facts.folds == 3
     assert facts.grouped
     assert "leave-one-source-out over 3" in facts.summary
-    assert _validation(project.run(run.id)).leave_one_source_out  # stored and read back
+    assert _validation(project.runs.get(run.id)).leave_one_source_out  # stored and read back
 
 
 def test_cli_loso_max_sources_0_keeps_the_hold_out(
@@ -135,7 +135,7 @@ def test_cli_loso_max_sources_0_keeps_the_hold_out(
                  "--epochs", "1", "--freeze-until", "backbone", "--threads", "1", "--no-baseline",
                  "--loso-max-sources", "0"])  # fmt: skip
     assert code == 0
-    run = project.runs()[-1]
+    run = project.runs.all()[-1]
     assert run.metrics.evaluated_on == "val"
     assert run.metrics.n < 18
     assert not _validation(run).leave_one_source_out
@@ -163,7 +163,7 @@ def test_leave_one_source_out_folds_train_without_augmentation_and_the_stored_mo
 
 
 def test_the_figure_says_how_its_fold_models_trained(project: Project, config: TrainConfig) -> None:
-    run = project.run(train_project(project, dataclasses.replace(config, augment=True)))
+    run = project.runs.get(train_project(project, dataclasses.replace(config, augment=True)))
     assert _validation(run).leave_one_source_out
     summary = _validation(run).summary
     assert summary.endswith("; fold models trained 1 epoch, without augmentation")

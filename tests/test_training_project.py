@@ -52,9 +52,9 @@ def project(tmp_path: Path) -> Iterator[Project]:
     proj = Project.create(tmp_path / "proj", classes=("high-five", "other"), rate_hz=RATE)
     for i in range(24):
         label = "high-five" if i % 2 == 0 else "other"
-        proj.add_window(_motion(label, rng), rate_hz=RATE, label=label)
-    proj.add_window(_motion("other", rng), rate_hz=RATE)  # unlabelled: not trained on
-    proj.set_setting("scalogram", {"size": [64, 64]})  # small images keep the tests quick
+        proj.windows.add(_motion(label, rng), rate_hz=RATE, label=label)
+    proj.windows.add(_motion("other", rng), rate_hz=RATE)  # unlabelled: not trained on
+    proj.settings.set("scalogram", {"size": [64, 64]})  # small images keep the tests quick
     yield proj
     proj.close()
 
@@ -77,7 +77,7 @@ def test_train_project_stores_run_metrics_split_and_checkpoint(
     project: Project, config: TrainConfig
 ) -> None:
     run_id = train_project(project, config)
-    run = project.run(run_id)
+    run = project.runs.get(run_id)
     assert run.status == "finished"
     assert run.settings["config"]["model"] == "mobilenet_v2"
     assert run.settings["scalogram"]["size"] == [64, 64]
@@ -87,13 +87,13 @@ def test_train_project_stores_run_metrics_split_and_checkpoint(
     assert metrics.classes == ("high-five", "other")
     assert metrics.cached_features is True
     assert metrics.epochs == 8
-    split = project.split(run_id)
+    split = project.splits.get(run_id)
     assert sorted(split.values()).count("val") == 5  # 20 % of the 24 labelled windows
     assert len(split) == 24
-    assert project.checkpoint_path(run_id).is_file()
+    assert project.runs.checkpoint_path(run_id).is_file()
 
     predictor = load_predictor(project)
-    windows = np.stack([w.data for w in project.windows(label="high-five")[:3]])
+    windows = np.stack([w.data for w in project.windows.all(label="high-five")[:3]])
     proba = predictor.predict_proba(windows)
     assert proba.shape == (3, 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
@@ -122,7 +122,7 @@ def test_runner_trains_in_the_background_and_reports_events(
     assert isinstance(events[-1], FitEnded)
     assert len([e for e in events if isinstance(e, EpochEnded)]) == 8
     assert runner.run_id is not None
-    assert project.run(runner.run_id).status == "finished"
+    assert project.runs.get(runner.run_id).status == "finished"
 
 
 def test_runner_stop_ends_within_a_batch_and_is_recorded(
@@ -142,7 +142,7 @@ def test_runner_stop_ends_within_a_batch_and_is_recorded(
     assert len(batches) == 1
     assert runner.status == "stopped"
     assert runner.run_id is not None
-    assert project.run(runner.run_id).status == "stopped"
+    assert project.runs.get(runner.run_id).status == "stopped"
 
 
 def test_runner_reports_failure_without_raising_in_the_thread(
@@ -205,14 +205,14 @@ def test_resume_run_continues_the_stored_run(project: Project, config: TrainConf
     from dataclasses import replace
 
     run_id = train_project(project, replace(config, epochs=2))
-    assert project.run(run_id).metrics.epochs == 2
+    assert project.runs.get(run_id).metrics.epochs == 2
     epochs: list[int] = []
     on_epoch = lambda e: epochs.append(e.epoch) if isinstance(e, EpochEnded) else None  # noqa: E731
     again = train_project(project, replace(config, epochs=4), callbacks=[on_epoch],
                           resume_run=run_id)  # fmt: skip
     assert again == run_id
     assert epochs == [3, 4]
-    metrics = project.run(run_id).metrics
+    metrics = project.runs.get(run_id).metrics
     assert metrics.epochs == 4
     assert [h.epoch for h in metrics.history] == [1, 2, 3, 4]
 
@@ -227,8 +227,8 @@ def test_cli_failed_resume_never_changes_the_finished_run(
     from dataclasses import replace
 
     run_id = train_project(project, replace(config, epochs=2))
-    before = project.run(run_id)
-    checkpoint = project.checkpoint_path(run_id).read_bytes()
+    before = project.runs.get(run_id)
+    checkpoint = project.runs.checkpoint_path(run_id).read_bytes()
     path = project.path
     project.close()
     code = main(["train", "--project", str(path), "--resume", str(run_id), "--model", "resnet18",
@@ -239,8 +239,8 @@ def test_cli_failed_resume_never_changes_the_finished_run(
     assert "model 'mobilenet_v2' (now 'resnet18')" in err
     assert "Traceback" not in err
     with Project.open(path) as reopened:
-        assert reopened.run(run_id) == before  # status, metrics, settings, times: all as they were
-        assert reopened.checkpoint_path(run_id).read_bytes() == checkpoint
+        assert reopened.runs.get(run_id) == before  # status, metrics, settings, times
+        assert reopened.runs.checkpoint_path(run_id).read_bytes() == checkpoint
 
 
 def test_a_resume_that_fails_while_training_restores_the_run(
@@ -251,7 +251,7 @@ def test_a_resume_that_fails_while_training_restores_the_run(
     from hfwidgets.training.trainer import Trainer
 
     run_id = train_project(project, replace(config, epochs=2))
-    before = project.run(run_id)
+    before = project.runs.get(run_id)
 
     def crash(self: Trainer, *args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("out of memory")
@@ -259,7 +259,7 @@ def test_a_resume_that_fails_while_training_restores_the_run(
     monkeypatch.setattr(Trainer, "fit", crash)
     with pytest.raises(RuntimeError, match="out of memory"):
         train_project(project, replace(config, epochs=4), resume_run=run_id)
-    after = project.run(run_id)
+    after = project.runs.get(run_id)
     assert (after.status, after.metrics) == (before.status, before.metrics)
 
 
@@ -272,7 +272,7 @@ def test_cli_weights_that_are_not_a_state_dict_are_a_clear_error(
         weights.write_text("not weights\n")
     else:
         torch.save({"model": Pickled()}, weights)
-    runs = len(project.runs())
+    runs = len(project.runs.all())
     path = project.path
     project.close()
     code = main(["train", "--project", str(path), "--weights", str(weights), "--epochs", "1"])
@@ -285,7 +285,7 @@ def test_cli_weights_that_are_not_a_state_dict_are_a_clear_error(
     assert "weights_only=False" not in err
     assert "Traceback" not in err
     with Project.open(path) as reopened:
-        assert len(reopened.runs()) == runs  # no failed run left behind
+        assert len(reopened.runs.all()) == runs  # no failed run left behind
 
 
 def test_cli_feature_extractor_mode_names_classes_in_its_report(
@@ -304,7 +304,7 @@ def test_cli_feature_extractor_mode_names_classes_in_its_report(
     assert table[3].split()[0] == "other"
     assert sum(int(n) for line in table[2:4] for n in line.split()[1:]) == 5  # validation windows
     with Project.open(path) as reopened:
-        run = reopened.runs()[-1]
+        run = reopened.runs.all()[-1]
         assert run.settings["config"]["mode"] == "feature-extractor"
         assert (run.metrics.accuracy or 0.0) >= 0.8
         predictor = load_predictor(reopened)
@@ -334,13 +334,13 @@ def test_a_run_on_slow_windows_keeps_their_rate_so_evaluate_draws_the_training_i
                        comments="", fmt="%.5f")  # fmt: skip
     (folder / "meta.json").write_text(json.dumps({"rate_hz": 10}))
     with Project.create(tmp_path / "p", classes=(), rate_hz=RATE) as project:
-        project.set_setting("scalogram", {"size": [64, 64], "version": 4})
+        project.settings.set("scalogram", {"size": [64, 64], "version": 4})
         import_generic(project, folder)
         run = train_project(project, TrainConfig(**{**config.to_dict(), "epochs": 1}))
         predictor = load_predictor(project, run)
         assert predictor.rate_hz == 10.0
-        windows = [r.data[:, :3] for r in project.windows()]
-        sources = [r.source for r in project.windows()]
+        windows = [r.data[:, :3] for r in project.windows.all()]
+        sources = [r.source for r in project.windows.all()]
         images = scalogram_images(windows, [10.0] * len(windows), settings=predictor.settings)
         trained = predictor.predict_images(images).argmax(axis=1)
         result = evaluate_folder(project, folder, run_id=run)

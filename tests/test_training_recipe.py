@@ -232,11 +232,11 @@ def _project(tmp_path: Path, *, sessions: int, n: int = 48) -> Project:
     proj = Project.create(tmp_path / "proj", classes=("swing", "wave"), rate_hz=RATE)
     for _ in range(sessions):
         t = np.arange(10) / RATE
-        session = proj.add_session(t, np.zeros((10, 3), np.float32), rate_hz=RATE, source="sim")
+        session = proj.sessions.add(t, np.zeros((10, 3), np.float32), rate_hz=RATE, source="sim")
         for i in range(n // sessions):
             label = "swing" if i % 2 else "wave"
-            proj.add_window(_motion(label, rng), rate_hz=RATE, label=label, session_id=session)
-    proj.set_setting("scalogram", {"size": [32, 32]})
+            proj.windows.add(_motion(label, rng), rate_hz=RATE, label=label, session_id=session)
+    proj.settings.set("scalogram", {"size": [32, 32]})
     return proj
 
 
@@ -244,8 +244,8 @@ def test_a_run_stores_the_baseline_and_validates_on_unseen_sessions(tmp_path: Pa
     with _project(tmp_path, sessions=6) as project:
         config = _config(epochs=2, baseline=True, augment=True, loso_max_sources=0)
         run_id = train_project(project, config)
-        metrics = project.run(run_id).metrics
-        split = project.split(run_id)
+        metrics = project.runs.get(run_id).metrics
+        split = project.splits.get(run_id)
     validation = metrics.validation
     assert validation is not None
     assert validation.grouped is True

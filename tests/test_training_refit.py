@@ -56,15 +56,15 @@ def test_the_stored_model_learns_from_every_window_and_the_figure_stays_held_out
         assert refit[key] == measured[key], key
     assert refit["validation"]["n"] == measured["validation"]["n"] == 8
     with Project.open(project_path) as project:
-        assert project.split(refit["run"]) == project.split(measured["run"])  # what was measured
+        assert project.splits.get(refit["run"]) == project.splits.get(measured["run"])  # measured
         runs = (measured["run"], refit["run"])
-        ckpt = [load_checkpoint(project.checkpoint_path(run)) for run in runs]
+        ckpt = [load_checkpoint(project.runs.checkpoint_path(run)) for run in runs]
         head = [state["model_state"]["classifier.1.weight"] for state in ckpt]
         assert not torch.equal(*head)  # another model: trained on the validation windows too
         assert ckpt[1]["epoch"] == EPOCHS
-        assert not list(project.checkpoint_path(refit["run"]).parent.glob("*.refit*"))
-        baselines = [load_baseline(project.baseline_path(run)) for run in runs]
-        windows = [w.data for w in project.windows()]
+        assert not list(project.runs.checkpoint_path(refit["run"]).parent.glob("*.refit*"))
+        baselines = [load_baseline(project.runs.baseline_path(run)) for run in runs]
+        windows = [w.data for w in project.windows.all()]
         # MiniRocket fitted again on all 40 windows: other ridge scores for the same windows.
         assert not np.allclose(
             baselines[0].predict_proba(windows), baselines[1].predict_proba(windows)
@@ -86,7 +86,7 @@ def test_stop_after_the_last_epoch_stores_the_measured_model_without_a_refit(
     )  # fmt: skip
     with Project.open(project_path) as project:
         run_id = train_project(project, config, callbacks=[stop_at_the_end], stop_event=stop)
-        record = project.run(run_id)
+        record = project.runs.get(run_id)
         assert record.status == "finished"  # the model was whole when Stop came
         assert record.metrics.validation is not None
         assert record.metrics.validation.refit == 0

@@ -52,7 +52,7 @@ def test_windows_stored_as_simulatedsource_group_with_the_simulated_arms_new_one
         data = np.zeros((75, 3), dtype=np.float32)
         label = SimulatedSource().label
         for source in ("SimulatedSource", label, "/dev/ttyACM0", "SimulatedSource"):
-            project.add_window(data, rate_hz=50.0, source=source, label="other")
+            project.windows.add(data, rate_hz=50.0, source=source, label="other")
         groups = project_windows(project).groups
     assert groups[0] == groups[1] == groups[3] != groups[2]
 
@@ -150,8 +150,8 @@ def test_hfw_train_names_a_class_with_a_single_window_by_its_name(
     windows, _labels = simulate_windows(3, seed=1)
     with Project.create(tmp_path / "p") as project:
         for i in range(3):
-            project.add_window(windows[i], rate_hz=50.0, label="high-five", source="a")
-        project.add_window(windows[4], rate_hz=50.0, label="other", source="a")
+            project.windows.add(windows[i], rate_hz=50.0, label="high-five", source="a")
+        project.windows.add(windows[4], rate_hz=50.0, label="other", source="a")
     code = main(["train", "--project", str(tmp_path / "p"), "--weights", "none", "--epochs", "1"])
     err = capsys.readouterr().err
     assert code == 1

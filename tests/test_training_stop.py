@@ -43,9 +43,9 @@ def project(tmp_path: Path) -> Iterator[Project]:
         xyz[:, 2] += 1.0
         if i % 2 == 0:
             xyz[:, 0] += 2.0 * np.exp(-((t - 0.7) ** 2) / 0.005)
-        proj.add_window(xyz.astype(np.float32), rate_hz=RATE,
+        proj.windows.add(xyz.astype(np.float32), rate_hz=RATE,
                         label="high-five" if i % 2 == 0 else "other")  # fmt: skip
-    proj.set_setting("scalogram", {"size": [64, 64]})  # small images keep the tests quick
+    proj.settings.set("scalogram", {"size": [64, 64]})  # small images keep the tests quick
     yield proj
     proj.close()
 
@@ -99,11 +99,11 @@ def test_a_stop_while_the_cache_is_computed_ends_the_run_before_any_batch(
     assert seen.of(BatchEnded) == []
     (end,) = seen.of(FitEnded)
     assert (end.status, end.run_id) == ("stopped", run_id)
-    run = project.run(run_id)
+    run = project.runs.get(run_id)
     assert run.status == "stopped"
     assert run.metrics.epochs == 0
     assert run.metrics.accuracy is None  # no figure of an untrained network
-    assert not project.checkpoint_path(run_id).exists()
+    assert not project.runs.checkpoint_path(run_id).exists()
 
 
 def test_a_runner_stopped_before_it_starts_trains_nothing(
@@ -118,7 +118,7 @@ def test_a_runner_stopped_before_it_starts_trains_nothing(
     assert runner.status == "stopped"
     assert seen.of(BatchEnded) == []
     assert runner.run_id is not None
-    assert project.run(runner.run_id).status == "stopped"
+    assert project.runs.get(runner.run_id).status == "stopped"
 
 
 def test_stop_after_the_last_epoch_leaves_the_baseline_out(
@@ -133,7 +133,7 @@ def test_stop_after_the_last_epoch_leaves_the_baseline_out(
             stop.set()
 
     run_id = train_project(project, config, callbacks=[stop_after_the_last_epoch], stop_event=stop)
-    run = project.run(run_id)
+    run = project.runs.get(run_id)
     assert run.status == "finished"  # every epoch ran: the model is complete
     assert run.metrics.baseline is not None
     assert run.metrics.baseline.accuracy is None
@@ -169,5 +169,5 @@ def test_a_stop_while_an_epochs_augmented_inputs_are_drawn_cuts_that_pass_short(
     run_id = train_project(project, augmenting, callbacks=[seen], stop_event=stop)
     assert passes == ["cut short"]
     assert seen.of(BatchEnded) == []
-    assert project.run(run_id).status == "stopped"
+    assert project.runs.get(run_id).status == "stopped"
     assert seen.of(FitEnded)[-1].status == "stopped"

@@ -32,7 +32,7 @@ def test_a_click_in_flight_while_its_window_is_deleted_opens_no_other_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Project.create(tmp_path / "p") as project:
-        ids = [project.add_window(np.zeros((75, 3)), rate_hz=50.0) for _ in range(3)]
+        ids = [project.windows.add(np.zeros((75, 3)), rate_hz=50.0) for _ in range(3)]
         maps = iter([_map(ids), _map([ids[0], ids[2]])])
         monkeypatch.setattr(
             data_map_module, "map_windows", lambda *_a, **_k: (next(maps), _NoOutputs())
@@ -44,7 +44,7 @@ def test_a_click_in_flight_while_its_window_is_deleted_opens_no_other_window(
             view.refresh(wait=True)
             assert view.scatter.names.tolist() == [str(i) for i in ids]
             clicked = {"index": view.point_index(ids[1]), "name": str(ids[1])}
-            project.delete_window(ids[1])  # in review, while the click is on its way
+            project.windows.delete(ids[1])  # in review, while the click is on its way
             view.refresh(wait=True)  # the map without it: ids[2] now sits at that index
             _click(view, **clicked)
             assert opened == []  # not ids[2]

@@ -65,7 +65,7 @@ def _craft(path: Path, *, classes: tuple[str, str]) -> None:
     rng = np.random.default_rng(0)
     with Project.create(path, classes=("high-five", "other")) as project:
         ids = [
-            project.add_window(
+            project.windows.add(
                 rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label
             )
             for label in ["high-five"] * 3 + ["other"] * 3
@@ -171,7 +171,7 @@ def test_labeler_and_review_escape_classes_labels_and_verdicts(crafted: Path) ->
     project = _open(crafted)
     labeler = Labeler(project, thumbnail=False, autostart=False)
     try:
-        labeler.set_verdicts({r.id: SCRIPT for r in project.windows()}, run_id=1)
+        labeler.set_verdicts({r.id: SCRIPT for r in project.windows.all()}, run_id=1)
         labeler.mode = "review"
         first = project.classes[0]
         labeler.label(first)  # relabel in review: the message names the class
@@ -204,7 +204,7 @@ def test_confusion_matrix_and_training_panel_escape_classes_and_errors(crafted: 
 
     panel = TrainingPanel(project, runner_factory=FailingRunner)
     try:
-        finished = [r for r in project.runs() if r.status == "finished"][-1]  # was "completed"
+        finished = [r for r in project.runs.all() if r.status == "finished"][-1]  # was "completed"
         panel.show_metrics(finished.metrics, run_id=finished.id)  # classes of the checkpoint
         panel.start()
         panel.flush()
@@ -224,8 +224,8 @@ def test_training_panel_escapes_the_error_of_a_runner_that_cannot_start(tmp_path
         raise ValueError(f"unknown backbone {IMG}")
 
     with Project.create(tmp_path / "p") as project:
-        project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label="high-five")
-        project.add_window(np.ones((75, 3), np.float32), rate_hz=50.0, label="other")
+        project.windows.add(np.zeros((75, 3), np.float32), rate_hz=50.0, label="high-five")
+        project.windows.add(np.ones((75, 3), np.float32), rate_hz=50.0, label="other")
         panel = TrainingPanel(project, runner_factory=refuse, val_fraction=0.0)  # 1 window each
         with pytest.raises(ValueError, match="unknown backbone"):
             panel.start()

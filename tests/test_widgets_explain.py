@@ -53,8 +53,8 @@ def project_with_runs(
     for i in range(12):
         xyz = rng.normal(0, 0.1, (75, 3)).astype(np.float32)
         xyz[20:40, i % 2] += 1.5
-        project.add_window(xyz, rate_hz=RATE, label=("left", "right")[i % 2])
-    project.set_setting("scalogram", ScalogramSettings(size=(64, 64)).to_dict())
+        project.windows.add(xyz, rate_hz=RATE, label=("left", "right")[i % 2])
+    project.settings.set("scalogram", ScalogramSettings(size=(64, 64)).to_dict())
     config = TrainConfig(
         model="squeezenet1_1",
         weights="none",
@@ -111,7 +111,7 @@ def test_a_confusion_cell_explains_with_the_run_of_its_verdicts(
     project, runs = project_with_runs
     panel = TrainingPanel(project, model="squeezenet1_1", weights="none")
     try:
-        panel.show_metrics(project.run(runs[0]).metrics, run_id=runs[0])
+        panel.show_metrics(project.runs.get(runs[0]).metrics, run_id=runs[0])
         cell = next(key for key, ids in panel.confusion.cells.items() if ids)
         opened = panel.confusion.open_cell(*cell)
         assert panel.labeler is not None
@@ -128,7 +128,7 @@ def test_choosing_a_class_or_method_explains_again(
 ) -> None:
     project, runs = project_with_runs
     view = ExplainView(project, run_id=runs[0])
-    wid = project.window_ids()[0]
+    wid = project.windows.ids()[0]
     first = view.show(wid)
     other = next(c for c in project.classes if c != first.predicted)
     view.class_choice.value = other
@@ -164,7 +164,7 @@ def test_class_names_with_markup_are_text(tmp_path: Path) -> None:
             model_name="squeezenet1_1",
         )  # not a stored run's: the view explains with it as it is
         view = ExplainView(project, predictor=predictor)
-        wid = project.window_ids()[0]
+        wid = project.windows.ids()[0]
         explanation = view.show(wid, target=HOSTILE_CLASS)
         assert explanation is not None
         assert explanation.target == HOSTILE_CLASS

@@ -23,7 +23,7 @@ def project(tmp_path: Path) -> Iterator[Project]:
 def _add(project: Project, label: str, n: int) -> None:
     rng = np.random.default_rng(0)
     for _ in range(n):
-        project.add_window(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
+        project.windows.add(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
 
 
 def test_each_known_class_shows_a_reference_motion_and_an_unknown_one_says_so(

@@ -45,8 +45,8 @@ def test_button_and_key_each_store_a_label_at_once(project: Project) -> None:
     assert "1 more waiting" in labeler.title.value
     labeler.class_buttons["high-five"].click()  # the newest window (0.2)
     _key(labeler, "o")  # then the older one, by its initial
-    assert Project.open(project.path).counts() == {"high-five": 1, "other": 1}
-    stored = {r.label: r for r in project.windows()}
+    assert Project.open(project.path).windows.counts() == {"high-five": 1, "other": 1}
+    stored = {r.label: r for r in project.windows.all()}
     assert float(stored["high-five"].data[0, 0]) == pytest.approx(0.2)
     assert stored["high-five"].t0 == 5.0
     assert float(stored["other"].data[0, 0]) == pytest.approx(0.1)
@@ -60,14 +60,14 @@ def test_discard_stores_nothing_and_undo_reverses_label_and_discard(project: Pro
     labeler.add_window(_window(0.2))
     labeler.flush()
     labeler.discard_button.click()
-    assert project.window_ids() == []
+    assert project.windows.ids() == []
     labeler.label("other")
-    assert project.counts()["other"] == 1
+    assert project.windows.counts()["other"] == 1
     assert labeler.undo() == "label"
-    assert project.counts()["other"] == 0  # undone in the store, not only on screen
+    assert project.windows.counts()["other"] == 0  # undone in the store, not only on screen
     labeler.label("high-five")  # the same window again, relabelled in place
-    assert len(project.window_ids()) == 1
-    assert project.counts() == {"high-five": 1, "other": 0}
+    assert len(project.windows.ids()) == 1
+    assert project.windows.counts() == {"high-five": 1, "other": 0}
     labeler.undo()
     labeler.undo()  # undo the discard: the 0.2 window is back on screen
     assert len(labeler.pending) == 2
@@ -85,7 +85,7 @@ def test_keys_map_digits_initials_and_leave_ctrl_alone() -> None:
 
 
 def test_review_relabels_filters_and_deletes(project: Project) -> None:
-    ids = [project.add_window(_window(v).data, rate_hz=50.0, label=lab)
+    ids = [project.windows.add(_window(v).data, rate_hz=50.0, label=lab)
            for v, lab in [(0.1, "high-five"), (0.2, "other"), (0.3, "other")]]  # fmt: skip
     labeler = _labeler(project)
     labeler.mode_toggle.value = "review"
@@ -93,22 +93,22 @@ def test_review_relabels_filters_and_deletes(project: Project) -> None:
     labeler.filter.value = "label:other"
     assert [r.id for r in labeler.review.records] == ids[1:]
     labeler.label("high-five")  # relabel window 2, cursor moves on
-    assert project.window(ids[1]).label == "high-five"
+    assert project.windows.get(ids[1]).label == "high-five"
     assert labeler.review.current_id == ids[2]
     labeler.delete_button.click()
-    assert ids[2] not in project.window_ids()
+    assert ids[2] not in project.windows.ids()
     assert labeler.undo() == "delete"  # restored with the same id and its label
-    assert project.window(ids[2]).label == "other"
-    assert project.counts() == {"high-five": 2, "other": 1}
+    assert project.windows.get(ids[2]).label == "other"
+    assert project.windows.counts() == {"high-five": 2, "other": 1}
     labeler.undo()  # the relabel
-    assert project.window(ids[1]).label == "other"
+    assert project.windows.get(ids[1]).label == "other"
 
 
 def test_verdicts_filter_misclassified_and_show_windows_opens_a_selection(
     project: Project,
 ) -> None:
-    a = project.add_window(_window(0.1).data, rate_hz=50.0, label="high-five")
-    b = project.add_window(_window(0.2).data, rate_hz=50.0, label="other")
+    a = project.windows.add(_window(0.1).data, rate_hz=50.0, label="high-five")
+    b = project.windows.add(_window(0.2).data, rate_hz=50.0, label="other")
     labeler = _labeler(project)
     labeler.set_verdicts({a: "high-five", b: "high-five"}, run_id=1)
     labeler.mode = "review"
@@ -139,7 +139,7 @@ def test_live_capture_from_a_simulated_arm_reaches_the_labeler(project: Project)
     assert len(labeler.pending) == len(windows)
     wid = labeler.label("high-five")
     assert wid is not None
-    record = project.window(wid)
+    record = project.windows.get(wid)
     assert record.data.shape == (75, 3)  # 1.5 s at 50 Hz
     assert record.label == "high-five"
 
@@ -162,19 +162,19 @@ def test_thumbnail_is_the_scalogram_png_of_the_shown_window(project: Project) ->
 
 
 def test_undo_past_a_delete_walks_back_the_restored_windows_labels(project: Project) -> None:
-    first = project.add_window(_window(0.1).data, rate_hz=50.0, label="high-five")
+    first = project.windows.add(_window(0.1).data, rate_hz=50.0, label="high-five")
     labeler = _labeler(project)
     labeler.mode = "review"
     assert labeler.review.current_id == first
     labeler.label("other")  # relabel, then the cursor stays on the only window
     labeler.delete()
-    assert project.window_ids() == []
+    assert project.windows.ids() == []
     assert labeler.undo() == "delete"
-    (restored,) = project.window_ids()
+    (restored,) = project.windows.ids()
     assert restored == first  # soft delete: the id every metric and split names stays valid
-    assert project.window(restored).label == "other"
+    assert project.windows.get(restored).label == "other"
     assert labeler.undo() == "relabel"  # used to fail: the relabel named the deleted id
-    assert project.window(restored).label == "high-five"
+    assert project.windows.get(restored).label == "high-five"
     assert "high-five" in labeler.title.value
 
 
@@ -189,7 +189,7 @@ def test_deleting_a_window_drops_it_from_the_capture_queue(project: Project) -> 
     labeler.delete()
     labeler.mode = "capture"
     assert labeler.label("other") is None  # nothing left to label; no stale id in the store
-    assert project.window_ids() == []
+    assert project.windows.ids() == []
 
 
 def _on_screen(labeler: Labeler) -> float:
@@ -208,11 +208,11 @@ def test_a_capture_arriving_just_before_the_click_does_not_take_the_label(
     assert _on_screen(labeler) == pytest.approx(0.1)
     assert "1 more waiting" in labeler.title.value
     labeler.class_buttons["high-five"].click()
-    (stored,) = project.windows(label="high-five")
+    (stored,) = project.windows.all(label="high-five")
     assert float(stored.data[0, 0]) == pytest.approx(0.1)
     assert _on_screen(labeler) == pytest.approx(0.2)
     _key(labeler, "o")
-    (other,) = project.windows(label="other")
+    (other,) = project.windows.all(label="other")
     assert float(other.data[0, 0]) == pytest.approx(0.2)
 
 
@@ -230,10 +230,10 @@ def test_after_undo_the_undone_window_is_shown_and_takes_the_next_label(
     labeler.undo_button.click()
     assert _on_screen(labeler) == pytest.approx(0.1)  # the undone window is back on screen
     assert f"window {first} again" in labeler.title.value
-    assert project.window(first).label is None
+    assert project.windows.get(first).label is None
     _key(labeler, "o")
-    assert project.window(first).label == "other"  # labelled, not left unlabelled
-    assert len(project.window_ids()) == 1
+    assert project.windows.get(first).label == "other"  # labelled, not left unlabelled
+    assert len(project.windows.ids()) == 1
     assert _on_screen(labeler) == pytest.approx(0.2)  # the newer capture still waits
 
 
@@ -251,7 +251,7 @@ def test_a_window_relabelled_in_review_never_returns_to_the_capture_queue(
     labeler.mode_toggle.value = "capture"
     assert "Waiting for a motion" in labeler.title.value
     labeler.class_buttons["high-five"].click()  # nothing on screen: nothing stored
-    assert project.counts() == {"high-five": 0, "other": 1}
+    assert project.windows.counts() == {"high-five": 0, "other": 1}
     labeler.add_window(_window(0.3))
     labeler.flush()
     assert _on_screen(labeler) == pytest.approx(0.3)
@@ -282,7 +282,7 @@ def test_a_window_of_the_simulated_arm_stores_a_human_label_not_a_class_name(
         labeler.flush()
         wid = labeler.label("high-five")
         assert wid is not None
-        assert project.window(wid).source == "simulated arm"
+        assert project.windows.get(wid).source == "simulated arm"
     finally:
         labeler.close()
         project.close()
@@ -364,5 +364,5 @@ def test_nothing_is_queued_before_start_capturing_and_the_queue_rule_is_on_scree
     labeler.controls.toggle_button.click()  # Pause capturing
     assert not labeler.capturing
     assert "capture paused" in labeler.title.value
-    assert project.counts() == {"high-five": 0, "other": 0}  # skipping stored nothing
+    assert project.windows.counts() == {"high-five": 0, "other": 0}  # skipping stored nothing
     labeler.close()

@@ -126,8 +126,8 @@ def test_stop_shows_the_hits_counted_since_the_last_redraw() -> None:
 
 def _project_with_run(tmp_path: Path) -> tuple[Project, int]:
     project = Project.create(tmp_path / "p", rate_hz=50.0)
-    run_id = project.add_run({})
-    project.update_run(run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.9}))
+    run_id = project.runs.add({})
+    project.runs.update(run_id, status="finished", metrics=RunMetrics.from_dict({"accuracy": 0.9}))
     return project, run_id
 
 

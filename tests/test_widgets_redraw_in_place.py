@@ -157,7 +157,7 @@ def test_a_run_ending_keeps_the_reviewers_filter_and_place(tmp_path: Path) -> No
         labeler.step(+1)
         shown = labeler.review.current
         assert shown is not None
-        ids = project.window_ids()
+        ids = project.windows.ids()
         labeler.set_verdicts(
             {wid: "high-five" for wid in ids}, run_id=4
         )  # as the Train tab does when run 4 ends

@@ -22,11 +22,11 @@ from tests.front_end import front_end_click
 
 
 def _fake_run(project: Project, *, status: RunStatus = "finished", accuracy: float = 0.9) -> int:
-    run_id = project.add_run({"config": {"model": "mobilenet_v2", "epochs": 2, "frozen": []}})
+    run_id = project.runs.add({"config": {"model": "mobilenet_v2", "epochs": 2, "frozen": []}})
     metrics = {"accuracy": accuracy, "n": 10, "evaluated_on": "val"} if status == "finished" else {}
-    project.update_run(run_id, status=status, metrics=RunMetrics.from_dict(metrics))
+    project.runs.update(run_id, status=status, metrics=RunMetrics.from_dict(metrics))
     if status == "finished":
-        path = project.checkpoint_path(run_id)
+        path = project.runs.checkpoint_path(run_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * 1000)
     return run_id
@@ -44,7 +44,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     windows, labels = simulate_windows(6, seed=2)
     with Project.create(tmp_path_factory.mktemp("trained") / "p") as p:
         for data, label in zip(windows, labels, strict=True):
-            p.add_window(data, rate_hz=50.0, source="sim", label=label)
+            p.windows.add(data, rate_hz=50.0, source="sim", label=label)
         frozen = tuple(layer_groups("mobilenet_v2")[:-1])
         config = TrainConfig(weights="none", frozen=frozen, epochs=1, batch_size=8, num_threads=1)
         train_project(p, config)
@@ -98,16 +98,16 @@ def test_a_run_that_cannot_load_says_why_and_stays_unused(project: Project) -> N
 def test_delete_needs_two_clicks_and_removes_run_and_checkpoint(project: Project) -> None:
     keep = _fake_run(project)
     gone = _fake_run(project)
-    checkpoint = project.checkpoint_path(gone)
+    checkpoint = project.runs.checkpoint_path(gone)
     runs = RunList(project)
     runs.live_run = gone
     deleted: list[int] = []
     runs.on_delete(deleted.append)
     runs.buttons[(gone, "delete")].click()
-    assert [r.id for r in project.runs()] == [keep, gone]  # armed, nothing deleted yet
+    assert [r.id for r in project.runs.all()] == [keep, gone]  # armed, nothing deleted yet
     assert runs.buttons[(gone, "delete")].description == "Sure?"
     runs.buttons[(gone, "delete")].click()
-    assert [r.id for r in project.runs()] == [keep]
+    assert [r.id for r in project.runs.all()] == [keep]
     assert not checkpoint.exists()
     assert deleted == [gone]
     assert runs.live_run == -1
@@ -166,7 +166,7 @@ def test_a_click_that_reaches_a_button_during_a_refresh_still_acts(project: Proj
     assert runs.grid.children == cells
     runs.refresh()
     front_end_click(delete)
-    assert [r.id for r in project.runs()] == [keep]
+    assert [r.id for r in project.runs.all()] == [keep]
     assert "deleted" in runs.message.value
 
 

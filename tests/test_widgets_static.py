@@ -35,7 +35,7 @@ class _Displayed(Protocol):
 def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         for label in ["high-five"] * 3 + ["other"] * 2:
-            p.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label=label)
+            p.windows.add(np.zeros((75, 3), np.float32), rate_hz=50.0, label=label)
         yield p
 
 

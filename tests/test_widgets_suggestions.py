@@ -69,25 +69,25 @@ def test_enter_accepts_the_suggestion_as_the_class_key_would_and_undo_works(
     labeler.flush()
     assert "Suggestion (run 7): <b>other</b> 80%" in labeler.suggestions.html.value
     assert labeler.suggestions.widget.layout.display == "flex"
-    assert project.window_ids() == []  # shown, not stored
+    assert project.windows.ids() == []  # shown, not stored
     _key(labeler, "Enter")
-    assert project.counts() == {"high-five": 0, "other": 1}
-    (record,) = project.windows()
+    assert project.windows.counts() == {"high-five": 0, "other": 1}
+    (record,) = project.windows.all()
     assert float(record.data[0, 0]) == pytest.approx(0.1)
     assert "labelled other" in labeler.message.value
     labeler.undo_button.click()
-    assert project.window(record.id).label is None  # undone in the database too
-    assert [c.label for c in project.label_history(record.id)][:1] == ["other"]
+    assert project.windows.get(record.id).label is None  # undone in the database too
+    assert [c.label for c in project.labels.history(record.id)][:1] == ["other"]
     # The window is back on screen; its class key stores the same thing the suggestion did.
     _key(labeler, "o")
-    assert project.window(record.id).label == "other"
+    assert project.windows.get(record.id).label == "other"
 
 
 def test_a_suggestion_is_never_stored_without_the_persons_action(project: Project) -> None:
     labeler = Labeler(project, thumbnail=False, autostart=False)
     predictor = FixedPredictor()
     labeler.set_predictor(predictor)
-    stored = project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0)
+    stored = project.windows.add(np.zeros((75, 3), np.float32), rate_hz=50.0)
     for value in (0.1, 0.2, 0.3):
         labeler.add_window(_window(value))
     labeler.flush()
@@ -98,22 +98,22 @@ def test_a_suggestion_is_never_stored_without_the_persons_action(project: Projec
                                                    window_id=stored)])  # fmt: skip
     labeler.mode = "capture"
     assert predictor.calls >= 2
-    assert project.window_ids() == [stored]
-    assert project.window(stored).label is None
-    assert project.label_history(stored) == []
+    assert project.windows.ids() == [stored]
+    assert project.windows.get(stored).label is None
+    assert project.labels.history(stored) == []
 
 
 def test_accept_in_review_relabels_the_shown_window(project: Project) -> None:
-    ids = [project.add_window(np.full((75, 3), v, np.float32), rate_hz=50.0) for v in (0, 1)]
+    ids = [project.windows.add(np.full((75, 3), v, np.float32), rate_hz=50.0) for v in (0, 1)]
     labeler = Labeler(project, thumbnail=False, autostart=False)
     labeler.set_predictor(FixedPredictor((0.9, 0.1)))
     labeler.mode = "review"
     assert labeler.review.current_id == ids[0]
     assert labeler.accept_suggestion() == ids[0]
-    assert project.window(ids[0]).label == "high-five"
-    assert project.window(ids[1]).label is None
+    assert project.windows.get(ids[0]).label == "high-five"
+    assert project.windows.get(ids[1]).label is None
     assert labeler.undo() == "relabel"
-    assert project.window(ids[0]).label is None
+    assert project.windows.get(ids[0]).label is None
 
 
 def test_no_suggestion_without_a_run_and_none_outside_the_projects_classes(
@@ -132,11 +132,11 @@ def test_no_suggestion_without_a_run_and_none_outside_the_projects_classes(
     labeler.set_predictor(Foreign())
     assert labeler.accept_suggestion() is None
     assert "not a class of this project" in labeler.message.value
-    assert project.window_ids() == []
+    assert project.windows.ids() == []
 
 
 def test_review_orders_least_confident_first(project: Project) -> None:
-    ids = [project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0) for _ in range(4)]
+    ids = [project.windows.add(np.zeros((75, 3), np.float32), rate_hz=50.0) for _ in range(4)]
     margins = {ids[0]: 0.9, ids[1]: 0.1, ids[2]: 0.5}  # ids[3] has no suggestion: last
     labeler = Labeler(project, thumbnail=False, autostart=False)
     assert labeler.order.disabled
@@ -170,7 +170,7 @@ def test_data_map_view_opens_the_clicked_window_and_lists_outliers(
     windows, labels = simulate_windows(6, seed=4)
     labels[labels.index("high-five")] = "other"
     with labelled_project(tmp_path / "m", windows, labels) as project:
-        ids = project.window_ids()
+        ids = project.windows.ids()
         view = DataMapView(project, weights=str(mobilenet_v2_weights))
         opened: list[tuple[list[int], str]] = []
         view.on_open(lambda wids, title: opened.append((wids, title)))

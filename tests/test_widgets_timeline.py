@@ -18,7 +18,7 @@ from tests.fakes import JoltPredictor
 def timeline(tmp_path: Path) -> SessionTimeline:
     t, xyz, _events = simulate_session(60.0, seed=5)
     project = Project.create(tmp_path / "p")
-    project.add_session(t, xyz, rate_hz=50.0, source="simulated arm")
+    project.sessions.add(t, xyz, rate_hz=50.0, source="simulated arm")
     return SessionTimeline(project, columns=200, keyboard=False)
 
 
@@ -63,11 +63,11 @@ def test_a_brushed_region_and_a_click_are_stored_at_once(timeline: SessionTimeli
     at_px = 55 + 19.2 / 59.98 * 590
     timeline._clicked({"type": "click", "relativeX": at_px, "boundingRectWidth": 655})
     with Project.open(timeline.project.path) as again:  # another reader sees both
-        marks = again.marks()
+        marks = again.marks.all()
         assert [(m.kind, m.label) for m in marks] == [("event", "high-five"), ("region", "other")]
         assert marks[0].start == pytest.approx(19.2)
         assert (marks[1].start, marks[1].end) == (20.0, 23.5)
-        assert again.counts() == {"high-five": 1, "other": 2}
+        assert again.windows.counts() == {"high-five": 1, "other": 2}
     assert timeline.events["high-five"].visible
     assert timeline.regions["other"].visible
     assert timeline.windows["other"].x.shape == (2, 5)  # the region's two windows, in the band
@@ -78,11 +78,11 @@ def test_a_brushed_region_and_a_click_are_stored_at_once(timeline: SessionTimeli
 def test_undo_key_and_a_bad_mark_said_in_the_widget(timeline: SessionTimeline) -> None:
     timeline.mark_event(5.0)
     timeline.handle_key("undo")
-    assert timeline.project.marks() == []
+    assert timeline.project.marks.all() == []
     assert timeline.events["high-five"].visible is False
     assert timeline.mark_event(75.0) is None
     assert "lies outside session" in timeline.message.value
-    assert timeline.project.window_ids() == []
+    assert timeline.project.windows.ids() == []
 
 
 def test_a_run_shows_counts_and_a_false_count_becomes_an_other_window(
@@ -101,7 +101,7 @@ def test_a_run_shows_counts_and_a_false_count_becomes_an_other_window(
     timeline.handle_key("accept")  # Enter
     labelled = [m for m in timeline.marks if m.label == "other"]
     assert len(labelled) == 1
-    (window,) = timeline.project.windows(ids=labelled[0].window_ids)
+    (window,) = timeline.project.windows.all(ids=labelled[0].window_ids)
     assert window.label == "other"
     assert run.candidates == []
     assert run.label_button.disabled

@@ -25,7 +25,7 @@ def project(tmp_path: Path) -> Iterator[Project]:
     with Project.create(tmp_path / "p") as p:
         rng = np.random.default_rng(0)
         for label in ["high-five"] * 4 + ["other"] * 4:
-            p.add_window(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
+            p.windows.add(rng.normal(size=(75, 3)).astype(np.float32), rate_hz=50.0, label=label)
         yield p
 
 
@@ -50,7 +50,7 @@ class ScriptedRunner:
             callback(event)
 
     def _run(self) -> None:
-        ids = self.project.window_ids()
+        ids = self.project.windows.ids()
         self._emit(FitStarted(n_train=6, n_val=2, epochs=self.config.epochs, model="m", run_id=7))
         for epoch in range(1, self.config.epochs + 1):
             self._emit(EpochStarted(epoch=epoch, epochs=self.config.epochs))
@@ -108,13 +108,13 @@ def test_a_run_fills_progress_curves_and_a_clickable_matrix(project: Project) ->
     assert not wrong.disabled
     assert panel.confusion.buttons[(1, 1)].disabled  # nothing behind an empty cell
     wrong.click()  # opens the misclassified window for relabelling
-    first = project.window_ids()[0]
+    first = project.windows.ids()[0]
     assert panel.labeler is not None
     assert panel.labeler.mode == "review"
     assert panel.labeler.review.current.id == first
     assert "model says <b>other</b>" in panel.labeler.title.value
     panel.labeler.label("other")
-    assert project.window(first).label == "other"
+    assert project.windows.get(first).label == "other"
 
 
 def test_stop_ends_the_run_as_stopped(project: Project) -> None:
@@ -185,7 +185,7 @@ def test_the_plan_says_what_start_will_train_and_follows_the_controls(project: P
     plan = panel.plan_html.value
     assert "9 of 10 groups frozen: only the new head learns" in plan
     assert "no validation: accuracy on the training windows" in plan
-    project.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label="other")
+    project.windows.add(np.zeros((75, 3), np.float32), rate_hz=50.0, label="other")
     panel.refresh_plan()
     assert "(high-five 4, other 5)" in panel.plan_html.value
 
@@ -282,7 +282,7 @@ def test_a_class_with_a_single_window_is_named_before_anything_starts(tmp_path: 
     made: list[HandRunner] = []
     with Project.create(tmp_path / "p", classes=("high-five", "other", "wave")) as p:
         for label in ("high-five", "high-five", "other"):
-            p.add_window(np.zeros((75, 3), np.float32), rate_hz=50.0, label=label)
+            p.windows.add(np.zeros((75, 3), np.float32), rate_hz=50.0, label=label)
 
         def factory(*args: Any) -> HandRunner:
             made.append(HandRunner(*args))

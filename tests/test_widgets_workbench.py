@@ -68,7 +68,7 @@ def test_tabs_follow_the_work_and_captured_windows_reach_the_labeler(bench: Work
     assert len(bench.labeler.pending) == len(captured)
     assert bench.plot.redraws == 1  # the recording is all there: one frame shows it
     bench.labeler.class_buttons["high-five"].click()
-    assert bench.project.counts()["high-five"] == 1
+    assert bench.project.windows.counts()["high-five"] == 1
     assert bench.live.start_button.disabled  # nothing trained yet
 
 
@@ -88,7 +88,7 @@ def test_reopening_the_project_restores_the_choices(tmp_path: Path) -> None:
     first.training.epochs.value = 3
     first.live.threshold_slider.value = 0.9
     first.close()
-    stored = Project.open(tmp_path / "proj").get_setting(SETTINGS_KEY)
+    stored = Project.open(tmp_path / "proj").settings.get(SETTINGS_KEY)
     assert stored["model"] == "squeezenet1_1"
     again = Workbench(tmp_path / "proj", source=_recorded(), thumbnail=False)
     try:
@@ -113,7 +113,7 @@ def test_real_training_from_the_panel_arms_the_live_counter_and_survives_reopeni
     windows, labels = simulate_windows(5, seed=2)
     with Project.create(tmp_path / "proj") as seeded:
         for data, label in zip(windows, labels, strict=True):
-            seeded.add_window(data, rate_hz=50.0, label=label)
+            seeded.windows.add(data, rate_hz=50.0, label=label)
     wb = Workbench(tmp_path / "proj", source=_recorded(), weights="none", thumbnail=False)
     try:
         wb.picker.value = "mobilenet_v3_small"
@@ -439,7 +439,7 @@ def test_label_keys_are_caught_over_the_whole_capture_area(bench: Workbench) -> 
     assert bench.labeler.key_events is None  # one listener: a key labels once, not twice
     assert _wait_for(lambda: bench.labeler.flush() >= 0 and len(bench.labeler.pending) >= 1)
     events._handle_mouse_msg(None, {"event": "keydown", "type": "keydown", "key": "h"}, [])
-    assert bench.project.counts()["high-five"] == 1
+    assert bench.project.windows.counts()["high-five"] == 1
 
 
 # -- messages (issue 15 item 9) -----------------------------------------------------------------

@@ -34,7 +34,7 @@ def trained(tmp_path: Path) -> tuple[Path, int, list[int]]:
     with labelled_project(tmp_path / "proj", windows, labels) as project:
         run_id = train_project(project, config)
         extra, _ = simulate_windows(2, seed=9)
-        unlabelled = [project.add_window(data, rate_hz=50.0) for data in extra]
+        unlabelled = [project.windows.add(data, rate_hz=50.0) for data in extra]
     return tmp_path / "proj", run_id, unlabelled
 
 
@@ -54,11 +54,11 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(
         data_map = wb.data_map.data_map
         assert data_map is not None
         assert data_map.run_id == run_id
-        assert len(data_map) == len(wb.project.window_ids())
+        assert len(data_map) == len(wb.project.windows.ids())
         assert {"train", "val"} <= {p.split for p in data_map.points}  # the run's own split
         # Review got every window's suggestion: least confident first is available.
         assert not wb.labeler.order.disabled
-        before = {r.id: r.label for r in wb.project.windows()}
+        before = {r.id: r.label for r in wb.project.windows.all()}
         wb.tabs.selected_index = TAB_TITLES.index("Train")
         target = unlabelled[1]
         click = {"index": wb.data_map.point_index(target), "name": str(target)}
@@ -68,10 +68,10 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(
         assert wb.labeler.review.current_id == target
         assert f"Window {target}" in wb.labeler.title.value
         assert "Suggestion (run" in wb.labeler.suggestions.html.value
-        assert {r.id: r.label for r in wb.project.windows()} == before  # nothing stored
+        assert {r.id: r.label for r in wb.project.windows.all()} == before  # nothing stored
         wb.labeler.handle_key("accept")
         suggested = wb.labeler.review.suggestions[target].label
-        assert Project.open(path).window(target).label == suggested
+        assert Project.open(path).windows.get(target).label == suggested
     finally:
         wb.close()
 
@@ -87,7 +87,7 @@ def test_review_sorted_by_uncertainty_in_the_workbench(
         wb.labeler.order.value = "uncertainty"
         margins = [wb.labeler.review.suggestions[r.id].margin for r in wb.labeler.review.records]
         assert margins == sorted(margins)
-        assert len(margins) == len(wb.project.window_ids())
+        assert len(margins) == len(wb.project.windows.ids())
         assert np.isfinite(margins).all()
     finally:
         wb.close()

@@ -32,7 +32,7 @@ def trained(tmp_path: Path) -> Path:
     config = TrainConfig(weights="none", frozen=frozen, epochs=1, batch_size=4, num_threads=1)
     with Project.create(tmp_path / "proj") as project:
         for data, label in zip(windows, labels, strict=True):
-            project.add_window(data, rate_hz=50.0, label=label)
+            project.windows.add(data, rate_hz=50.0, label=label)
         train_project(project, config)
         train_project(project, config)
     return tmp_path / "proj"
@@ -55,7 +55,7 @@ def test_the_runs_tab_picks_the_run_that_counts_live_and_the_live_tab_says_which
         assert not wb.live.start_button.disabled
         wb.runs.buttons[(1, "delete")].click()
         wb.runs.buttons[(1, "delete")].click()
-        assert [r.id for r in wb.project.runs()] == [2]
+        assert [r.id for r in wb.project.runs.all()] == [2]
         assert wb.live.start_button.disabled  # its run is gone: nothing counts live
         assert "the run was deleted" in wb.live_note.value
     finally:

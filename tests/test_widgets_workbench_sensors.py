@@ -52,7 +52,7 @@ def test_windows_of_the_earlier_sensor_stay_queued_named_by_where_they_came_from
     assert f"{len(captured) - 1} from an earlier sensor" in title
     wid = bench.labeler.label("high-five")
     assert wid is not None
-    assert bench.project.window(wid).source == "simulated arm"
+    assert bench.project.windows.get(wid).source == "simulated arm"
 
 
 def test_windows_of_the_sensor_in_use_carry_no_earlier_sensor_note(bench: Workbench) -> None:
@@ -141,7 +141,7 @@ def test_a_project_that_cannot_be_written_says_so_under_the_window(
     for window in _captures(1):
         bench.labeler.add_window(window)
     bench.labeler.flush()
-    monkeypatch.setattr(bench.project, "add_window", read_only)
+    monkeypatch.setattr(bench.project.windows, "add", read_only)
     bench.labeler.class_buttons["high-five"].click()  # as a person clicks it
     assert "Not stored" in bench.labeler.message.value
     assert "read-only" in bench.labeler.message.value
@@ -150,7 +150,7 @@ def test_a_project_that_cannot_be_written_says_so_under_the_window(
     assert "Not stored" in bench.labeler.message.value
     monkeypatch.undo()  # permissions fixed: the next click stores it
     bench.labeler.class_buttons["high-five"].click()
-    assert bench.project.counts()["high-five"] == 1
+    assert bench.project.windows.counts()["high-five"] == 1
 
 
 def test_the_sensor_line_beside_the_simulated_arm_says_it_streams_and_how_to_add_a_board() -> None:

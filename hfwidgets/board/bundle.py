@@ -155,7 +155,7 @@ def export_board(
         flash = tables + _CODE_BYTES_ESTIMATE
         ram = 4 * 3 * model.n_samples + 64 + _STACK_BYTES_ESTIMATE
         source = "estimate"
-    windows = [w.data for w in project.windows() if w.label is not None]
+    windows = [w.data for w in project.windows.all() if w.label is not None]
     latency = estimate_latency_ms(model, windows, clock_hz=NANO_33_BLE.clock_hz)
     fits = {
         name: check_fit(target, flash_bytes=flash, ram_bytes=ram, table_bytes=tables).to_dict()

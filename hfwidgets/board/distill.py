@@ -144,7 +144,7 @@ def distil_run(
     if run_id is None:
         run_id = latest_run_id(project)
     predictor = load_predictor(project, run_id)
-    record = project.run(run_id)
+    record = project.runs.get(run_id)
     config = TrainConfig.from_dict(record.settings.get("config") or {})
     raw = project_windows(project)
     if raw.classes != predictor.classes:
@@ -177,7 +177,7 @@ def distil_run(
         on, evaluated = "cross-validation", np.arange(len(labels))
         final = fit(np.arange(len(labels)))
     else:
-        split = project.split(run_id)
+        split = project.splits.get(run_id)
         train = np.array([i for i, wid in enumerate(ids) if split.get(int(wid)) == "train"])
         val = np.array([i for i, wid in enumerate(ids) if split.get(int(wid)) == "val"])
         if len(train) == 0:  # the run trained on every window and stored no split

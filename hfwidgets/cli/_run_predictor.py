@@ -22,15 +22,17 @@ def pick_run(project: Any, run_id: int | None) -> int:
     """
     if run_id is not None:
         try:
-            project.run(run_id)
+            project.runs.get(run_id)
         except ValueError as exc:
-            known = ", ".join(str(r.id) for r in project.runs()) or "none; train one (hfw train)"
+            known = (
+                ", ".join(str(r.id) for r in project.runs.all()) or "none; train one (hfw train)"
+            )
             raise HfwError(
                 f"--run {run_id}: {exc} (runs: {known}; `hfw info --project {project.path}` "
                 "lists them with their status)"
             ) from exc
         return run_id
-    finished = [r for r in project.runs() if ended_well(r.status)]
+    finished = [r for r in project.runs.all() if ended_well(r.status)]
     if not finished:
         raise HfwError(
             f"{project.path} has no finished training run; train one first "

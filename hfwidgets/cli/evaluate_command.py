@@ -45,7 +45,7 @@ def evaluate_folder(
         Project.create(Path(tmp) / "eval", classes=(), rate_hz=predictor.rate_hz) as scratch,
     ):
         import_generic(scratch, data_dir)
-        records = [r for r in scratch.windows() if r.label is not None]
+        records = [r for r in scratch.windows.all() if r.label is not None]
     if not records:
         raise HfwError(f"{data_dir}: no labelled windows to evaluate")
     classes = list(predictor.classes)

@@ -37,7 +37,7 @@ def _run(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         pick_run(project, args.run)
         try:
-            record = project.window(args.window)
+            record = project.windows.get(args.window)
         except ValueError:
             raise HfwError(
                 f"--window {args.window}: {project.path} has no such window "

@@ -19,7 +19,7 @@ def _run(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         try:
             if args.undo:
-                mark = project.undo_mark(args.session)
+                mark = project.marks.undo(args.session)
                 if mark is None:
                     raise HfwError(f"session {args.session} has no mark to undo")
                 verb = "undone"
@@ -28,7 +28,7 @@ def _run(args: argparse.Namespace) -> int:
                     raise HfwError("--label NAME is needed (one of the project's classes)")
                 if (args.at is None) == (args.start is None and args.end is None):
                     raise HfwError("give --at SECONDS (an event) or --from S --to S (a region)")
-                mark = project.add_mark(
+                mark = project.marks.add(
                     args.session, label=args.label, at=args.at, start=args.start, end=args.end
                 )
                 verb = "stored"

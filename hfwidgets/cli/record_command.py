@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
                       file=sys.stderr)  # fmt: skip
             session_id = recorder.session_id
             if session_id is not None and rate != args.rate:
-                project.set_session_rate(session_id, rate)
+                project.sessions.set_rate(session_id, rate)
             ids = recorder.window_ids
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.action == "list":
             if args.run_id is not None:
                 raise HfwError("`hfw runs` lists every run; to delete one: hfw runs delete ID")
-            rows = [run_summary(project, r) for r in project.runs()]
+            rows = [run_summary(project, r) for r in project.runs.all()]
             print(json.dumps({"runs": rows}) if args.json else format_runs(rows))
             return 0
         if args.run_id is None:
@@ -67,9 +67,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.action == "use":
             return _use(project, args)
         try:
-            freed = project.delete_run(args.run_id, force=args.force)
+            freed = project.runs.delete(args.run_id, force=args.force)
         except ValueError as exc:
-            known = ", ".join(str(r.id) for r in project.runs()) or "none"
+            known = ", ".join(str(r.id) for r in project.runs.all()) or "none"
             raise HfwError(f"{exc} (runs: {known})") from exc
     if args.json:
         print(json.dumps({"deleted": args.run_id, "freed_bytes": freed}))
@@ -82,7 +82,7 @@ def _use(project: Project, args: argparse.Namespace) -> int:
     if args.model is None:
         raise HfwError(f"which model? hfw runs use {args.run_id} cnn|baseline|fusion")
     try:
-        record = project.choose_model(args.run_id, args.model)
+        record = project.runs.choose_model(args.run_id, args.model)
     except ValueError as exc:
         raise HfwError(str(exc)) from exc
     figure = record.metrics.models.get(record.metrics.chosen)

@@ -16,8 +16,8 @@ from typing import Any
 
 from hfwidgets.cli._parsers import project_command
 from hfwidgets.errors import HfwError
-from hfwidgets.store.marks import SessionInfo
 from hfwidgets.store.project import Project
+from hfwidgets.store.sessions import SessionInfo
 
 __all__ = ["format_session", "register"]
 
@@ -36,7 +36,7 @@ def format_session(info: SessionInfo) -> str:
 
 
 def _list(project: Project, args: argparse.Namespace) -> int:
-    infos = project.session_infos()
+    infos = project.sessions.infos()
     if args.json:
         rows = [{**vars(i), "duration_s": i.duration_s} for i in infos]
         print(json.dumps({"sessions": rows}))
@@ -55,8 +55,8 @@ def _session_id(project: Project, target: str | None) -> int:
         sid = int(target)
     except ValueError:
         raise HfwError(f"{target!r} is not a session id; `hfw sessions list` shows them") from None
-    if sid not in project.session_ids():
-        known = ", ".join(map(str, project.session_ids())) or "none"
+    if sid not in project.sessions.ids():
+        known = ", ".join(map(str, project.sessions.ids())) or "none"
         raise HfwError(f"no session {sid} in {project.path} (sessions: {known})")
     return sid
 
@@ -68,8 +68,8 @@ def _show(project: Project, args: argparse.Namespace) -> int:
     if args.out is None:
         raise HfwError("show draws a PNG: pass --out FILE.png")
     sid = _session_id(project, args.target)
-    session = project.session(sid)
-    marks = project.marks(sid)
+    session = project.sessions.get(sid)
+    marks = project.marks.all(sid)
     trace, candidates = None, []
     if args.run is not None:
         from hfwidgets.cli._run_predictor import load_run_predictor

@@ -139,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
             )
         except ValueError as exc:  # an unknown run, too few windows: say it, no traceback
             raise HfwError(str(exc)) from exc
-        record = project.run(run_id)
+        record = project.runs.get(run_id)
     metrics = record.metrics
     summary = train_summary(record, mode=config.mode, seconds=time.perf_counter() - started)
     for warning in summary["warnings"]:

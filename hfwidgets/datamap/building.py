@@ -120,7 +120,7 @@ def map_windows(
     # would name another run of this project.
     split: dict[int, str] = {}
     if run_id is not None:
-        split = {int(k): str(v) for k, v in project.split(run_id).items()}
+        split = {int(k): str(v) for k, v in project.splits.get(run_id).items()}
     data_map = data_map_from_outputs(
         outputs, method=method, seed=seed, split=split, seconds=time.perf_counter() - started
     )

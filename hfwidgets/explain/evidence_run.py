@@ -61,10 +61,10 @@ def train_evidence_run(
     classes = list(evidence)
     project = Project.create(folder, classes=classes, rate_hz=RATE_HZ)
     ids = [
-        project.add_window(w, rate_hz=RATE_HZ, label=classes[label])
+        project.windows.add(w, rate_hz=RATE_HZ, label=classes[label])
         for w, label in zip(windows, labels, strict=True)
     ]
-    project.set_setting("scalogram", ScalogramSettings(size=(224, 224)).to_dict())
+    project.settings.set("scalogram", ScalogramSettings(size=(224, 224)).to_dict())
     config = TrainConfig(
         model="mobilenet_v2",
         weights=str(weights),

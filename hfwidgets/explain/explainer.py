@@ -208,13 +208,13 @@ def explain_stored_window(
         if run_id is None:
             run_id = latest_run_id(project)
         try:
-            project.run(run_id)
+            project.runs.get(run_id)
         except ValueError:
-            known = ", ".join(str(r.id) for r in project.runs()) or "none yet"
+            known = ", ".join(str(r.id) for r in project.runs.all()) or "none yet"
             raise HfwError(f"project {project.path} has no run {run_id} (runs: {known})") from None
         predictor = load_predictor(project, run_id)
     try:
-        record = project.window(window_id)
+        record = project.windows.get(window_id)
     except ValueError:
         raise HfwError(
             f"project {project.path} has no window {window_id} (it may have been deleted)"

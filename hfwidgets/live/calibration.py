@@ -44,7 +44,6 @@ from hfwidgets.live.offline import classify_recording
 from hfwidgets.live.operating_point import (
     DEFAULT_TARGET_RECALL,
     OperatingPoint,
-    RunStore,
     store_operating_point,
 )
 from hfwidgets.live.sweep import (
@@ -56,6 +55,7 @@ from hfwidgets.live.sweep import (
     pareto_front,
     sweep,
 )
+from hfwidgets.store.project import Project
 
 __all__ = [
     "Calibration",
@@ -162,7 +162,7 @@ def hop_streams(
 
 
 def calibrate_run(
-    project: RunStore,
+    project: Project,
     run_id: int,
     predictor: Predictor,
     sessions: Sequence[CalibrationSession],

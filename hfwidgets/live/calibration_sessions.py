@@ -1,7 +1,7 @@
 """The sessions a run is calibrated on: recorded ones with labelled windows, or simulated.
 
 A calibration session is a continuous recording with known event times. A project's stored
-session gets its events from the event marks placed on it (`Project.add_mark`) when it has
+session gets its events from the event marks placed on it (`project.marks.add`) when it has
 marks, else from the windows labelled with the counted class (their middles); a simulated
 session knows them from the simulated arm.
 
@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from hfwidgets.store.project import Project
 
 __all__ = [
     "CalibrationSession",
@@ -89,20 +91,8 @@ def simulated_sessions(
     return sessions
 
 
-class SessionStore(Protocol):
-    """The part of `hfwidgets.store.Project` the stored sessions are read from."""
-
-    def session_ids(self) -> list[int]: ...
-
-    def session(self, session_id: int) -> Any: ...
-
-    def windows(self) -> Iterable[Any]: ...
-
-    def marks(self, session_id: int | None = None) -> list[Any]: ...
-
-
 def project_sessions(
-    project: SessionStore, ids: Iterable[int] | None = None, *, positive: str = "high-five"
+    project: Project, ids: Iterable[int] | None = None, *, positive: str = "high-five"
 ) -> list[CalibrationSession]:
     """A project's stored sessions, with their ``positive`` event marks (a session with marks)
     or labelled ``positive`` windows (one without) as their events.
@@ -111,11 +101,11 @@ def project_sessions(
     session nobody labelled says nothing about what happened in it). Unlabelled motions inside
     a session count as "no event": mark or label the session's events before calibrating on it.
     """
-    windows = list(project.windows())
-    wanted = list(ids) if ids is not None else project.session_ids()
+    windows = project.windows.all()
+    wanted = list(ids) if ids is not None else project.sessions.ids()
     labelled = {w.session_id for w in windows if w.label is not None and w.t0 is not None}
     marked: dict[int, list[float]] = {}
-    for mark in project.marks():
+    for mark in project.marks.all():
         events = marked.setdefault(mark.session_id, [])
         if mark.kind == "event" and mark.label == positive:
             events.append(float(mark.at))
@@ -123,7 +113,7 @@ def project_sessions(
     for sid in wanted:
         if ids is None and sid not in labelled and sid not in marked:
             continue
-        record = project.session(sid)  # ValueError naming the session when it does not exist
+        record = project.sessions.get(sid)  # ValueError naming the session when it does not exist
         out.append(
             CalibrationSession(
                 t=np.asarray(record.t, dtype=float),
@@ -141,7 +131,7 @@ def project_sessions(
 
 
 def sessions_for(
-    project: SessionStore,
+    project: Project,
     *,
     session_ids: Iterable[int] | None = None,
     simulate: int | None = None,

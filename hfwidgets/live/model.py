@@ -12,18 +12,19 @@ How windows are cut and resampled is in `hfwidgets.live.hop_windows`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
+
+from hfwidgets.store.project import Project
 
 __all__ = [
     "FALLBACK_WINDOW_S",
     "LiveSource",
     "Predictor",
     "SampleBuffer",
-    "WindowStore",
     "positive_index",
     "project_window_s",
     "resolve_window_s",
@@ -82,23 +83,6 @@ class LiveSource(Protocol):
     def buffer(self) -> SampleBuffer: ...
 
 
-class _WindowRecord(Protocol):
-    @property
-    def data(self) -> NDArray[Any]: ...
-
-    @property
-    def rate_hz(self) -> float: ...
-
-    @property
-    def label(self) -> str | None: ...
-
-
-class WindowStore(Protocol):
-    """The part of `hfwidgets.store.Project` that `project_window_s` reads."""
-
-    def windows(self) -> Iterable[_WindowRecord]: ...
-
-
 def resolve_window_s(predictor: Predictor, window_s: float | None) -> float:
     """The window length to classify with: explicit, else the one the run was trained with.
 
@@ -131,7 +115,7 @@ def resolve_window_s(predictor: Predictor, window_s: float | None) -> float:
     return FALLBACK_WINDOW_S
 
 
-def project_window_s(project: WindowStore) -> float | None:
+def project_window_s(project: Project) -> float | None:
     """Typical length (seconds) of a project's labelled windows: what its runs trained on.
 
     The median over labelled windows of ``len(data) / rate_hz``; None without labelled windows.
@@ -139,7 +123,7 @@ def project_window_s(project: WindowStore) -> float | None:
     """
     lengths = [
         record.data.shape[0] / float(record.rate_hz)
-        for record in project.windows()
+        for record in project.windows.all()
         if record.label is not None and record.rate_hz
     ]
     return float(np.median(lengths)) if lengths else None

@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from hfwidgets.live.counter import EventCounter
+from hfwidgets.store.project import Project
 from hfwidgets.store.run_metrics import RunMetrics
-from hfwidgets.store.run_status import RunStatus
 
 __all__ = [
     "DEFAULT_MIN_GAP_S",
@@ -26,7 +26,6 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "METRICS_KEY",
     "OperatingPoint",
-    "RunStore",
     "counting_settings",
     "nan_as_none",
     "operating_point_for",
@@ -177,21 +176,6 @@ def counting_settings(
 # --- stored with the run -------------------------------------------------------------------
 
 
-class _Run(Protocol):
-    @property
-    def metrics(self) -> RunMetrics: ...
-
-
-class RunStore(Protocol):
-    """The part of `hfwidgets.store.Project` used to keep the point with a run."""
-
-    def run(self, run_id: int) -> _Run: ...
-
-    def update_run(
-        self, run_id: int, *, status: RunStatus | None = ..., metrics: RunMetrics | None = ...
-    ) -> None: ...
-
-
 def operating_point_of(metrics: RunMetrics, *, run_id: int | None = None) -> OperatingPoint | None:
     """The operating point in a run's metrics, or None when it was never calibrated."""
     data = metrics.operating_point
@@ -217,12 +201,12 @@ def operating_point_for(
     raise TypeError(f"operating_point must be an OperatingPoint or a mapping, got {value!r}")
 
 
-def stored_operating_point(project: RunStore, run_id: int) -> OperatingPoint | None:
+def stored_operating_point(project: Project, run_id: int) -> OperatingPoint | None:
     """Run ``run_id``'s stored operating point, or None when it was never calibrated."""
-    return operating_point_of(project.run(run_id).metrics, run_id=run_id)
+    return operating_point_of(project.runs.get(run_id).metrics, run_id=run_id)
 
 
-def store_operating_point(project: RunStore, run_id: int, point: OperatingPoint) -> None:
+def store_operating_point(project: Project, run_id: int, point: OperatingPoint) -> None:
     """Keep ``point`` in run ``run_id``'s metrics; every other metric stays as it was."""
-    metrics = project.run(run_id).metrics.replace(operating_point=point.to_dict())
-    project.update_run(run_id, metrics=metrics)
+    metrics = project.runs.get(run_id).metrics.replace(operating_point=point.to_dict())
+    project.runs.update(run_id, metrics=metrics)

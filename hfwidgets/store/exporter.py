@@ -65,7 +65,7 @@ def export_generic(project: Project, dst_dir: str | os.PathLike[str]) -> ExportR
         tmp.chmod(0o755)  # mkdtemp makes it private; the dataset is meant to be shared
         for label in project.classes:
             (tmp / label).mkdir()
-        for rec in project.windows():
+        for rec in project.windows.all():
             if rec.label is None:
                 continue
             data = rec.data
@@ -96,7 +96,7 @@ def export_generic(project: Project, dst_dir: str | os.PathLike[str]) -> ExportR
         path=str(dst),
         files=sum(per_label.values()),
         per_label=dict(per_label),
-        unlabelled_skipped=project.count_unlabelled(),
+        unlabelled_skipped=project.windows.count_unlabelled(),
         resampled=resampled,
         rate_hz=rate,
     )

@@ -121,7 +121,7 @@ def _commit(
     per_label: Counter[str] = Counter()
     duplicates = 0
     with project.batch():
-        seen = set(project.window_digests())
+        seen = set(project.windows.digests())
         for name in new_classes:
             project.add_class(name)
         for item, samples in resampled:
@@ -131,7 +131,7 @@ def _commit(
                 continue
             seen.add(digest)
             ids.append(
-                project.add_window(samples, rate_hz=to_hz, source=item.source, label=item.label)
+                project.windows.add(samples, rate_hz=to_hz, source=item.source, label=item.label)
             )
             per_label[item.label] += 1
     return ImportReport(

@@ -1,4 +1,4 @@
-"""Labels with history and undo (mixed into :class:`Project`).
+"""Labels with history and undo: ``project.labels``.
 
 Every label change appends a row to ``label_history`` in the same transaction that changes the
 window, so the history can never disagree with the current label. Undo marks the newest
@@ -15,7 +15,7 @@ from hfwidgets.store.database import Database
 from hfwidgets.store.names import stored_classes
 from hfwidgets.store.records import LabelChange
 
-__all__ = ["LabelsMixin", "window_state"]
+__all__ = ["Labels", "window_state"]
 
 
 def window_state(
@@ -33,13 +33,15 @@ def window_state(
     return (None if row[0] is None else str(row[0])), row[1]
 
 
-class LabelsMixin:
-    """Methods of :class:`Project` that set, undo and list labels."""
+class Labels:
+    """Set, undo and list the labels of a project's windows (``project.labels``); adding a
+    labelled window or a mark checks and records its label here."""
 
-    _db: Database
-    path: Path
+    def __init__(self, db: Database, path: Path) -> None:
+        self._db = db
+        self.path = path
 
-    def _check_label(self, conn: sqlite3.Connection, label: str) -> None:
+    def check(self, conn: sqlite3.Connection, label: str) -> None:
         """``ValueError`` unless ``label`` is one of the project's classes (read in ``conn``'s
         transaction, so a concurrent rename cannot slip between the check and the write)."""
         classes = stored_classes(conn)
@@ -50,7 +52,7 @@ class LabelsMixin:
             )
 
     @staticmethod
-    def _record_label(
+    def record(
         conn: sqlite3.Connection,
         window_id: int,
         label: str | None,
@@ -64,17 +66,17 @@ class LabelsMixin:
             (window_id, label, previous, time.time(), note),
         )
 
-    def _live_label(self, conn: sqlite3.Connection, window_id: int) -> tuple[str | None]:
+    def _live(self, conn: sqlite3.Connection, window_id: int) -> tuple[str | None]:
         """``(label,)`` of a window that exists and is not deleted, else ``ValueError``."""
         label, deleted_at = window_state(conn, window_id, path=self.path)
         if deleted_at is not None:
             raise ValueError(
                 f"window {window_id} in project {self.path} is deleted; "
-                f"project.restore_window({window_id}) brings it back"
+                f"project.windows.restore({window_id}) brings it back"
             )
         return (label,)
 
-    def set_label(self, window_id: int, label: str | None) -> None:
+    def set(self, window_id: int, label: str | None) -> None:
         """Label a window (``None`` clears the label); on disk when this returns.
 
         Setting the label a window already has changes nothing and adds no history. A deleted
@@ -82,21 +84,21 @@ class LabelsMixin:
         """
         with self._db.write() as conn:
             if label is not None:
-                self._check_label(conn, label)
-            row = self._live_label(conn, window_id)
+                self.check(conn, label)
+            row = self._live(conn, window_id)
             if row[0] == label:
                 return
             conn.execute("UPDATE windows SET label = ? WHERE id = ?", (label, window_id))
-            self._record_label(conn, window_id, label, row[0])
+            self.record(conn, window_id, label, row[0])
 
-    def undo_label(self, window_id: int) -> str | None:
+    def undo(self, window_id: int) -> str | None:
         """Undo the newest label change of a window and return the label now in effect.
 
         Repeated calls walk further back. With nothing left to undo the label stays as it is
         and is returned unchanged.
         """
         with self._db.write() as conn:
-            row = self._live_label(conn, window_id)
+            row = self._live(conn, window_id)
             change = conn.execute(
                 "SELECT id, previous FROM label_history WHERE window_id = ? AND undone = 0 "
                 "ORDER BY id DESC LIMIT 1",
@@ -109,7 +111,7 @@ class LabelsMixin:
             conn.execute("UPDATE windows SET label = ? WHERE id = ?", (previous, window_id))
             return previous
 
-    def label_history(self, window_id: int) -> list[LabelChange]:
+    def history(self, window_id: int) -> list[LabelChange]:
         """Every label change of a window, oldest first (undone ones flagged)."""
         rows = self._db.query(
             "SELECT label, previous, at, undone, note FROM label_history WHERE window_id = ? "

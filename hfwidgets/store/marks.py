@@ -1,4 +1,4 @@
-"""Marks on stored sessions, and the labelled windows cut from them (mixed into `Project`).
+"""Marks on stored sessions, and the labelled windows cut from them: ``project.marks``.
 
 A person marks a long recording afterwards: an *event* at one time (a high-five's impact) or a
 *region* from a start to an end (a minute of walking), each with one of the project's classes.
@@ -14,24 +14,25 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from hfwidgets.resampling import resample_samples
+from hfwidgets.store.database import Database
+from hfwidgets.store.labels import Labels
 from hfwidgets.store.mark_windows import (
     DEFAULT_WINDOW_S,
     MarkKind,
     check_mark_times,
     mark_spans,
 )
-from hfwidgets.store.runs import RunsMixin
-from hfwidgets.store.sessions import SessionsMixin
-from hfwidgets.store.windows import WindowsMixin
+from hfwidgets.store.sessions import Sessions
+from hfwidgets.store.settings import Settings
+from hfwidgets.store.windows import Windows
 
-__all__ = ["Mark", "MarksMixin", "SessionInfo"]
+__all__ = ["Mark", "Marks"]
 
 _MARK_COLUMNS = "id, session_id, kind, t_start, t_end, label, note, created_at"
 
@@ -69,50 +70,36 @@ class Mark:
         }
 
 
-@dataclass(frozen=True)
-class SessionInfo:
-    """A stored session at a glance, read without its samples (``hfw sessions list``)."""
+class Marks:
+    """Mark a project's sessions and cut labelled windows from the marks (``project.marks``):
+    it reads the sessions and the window-length setting, and stores windows with their labels."""
 
-    id: int
-    n: int
-    rate_hz: float
-    source: str
-    created_at: float
-    start_s: float | None
-    end_s: float | None
-    meta: dict[str, Any]
-    marks: int
-
-    @property
-    def duration_s(self) -> float:
-        """Seconds from the first sample to the last (0 without samples)."""
-        if self.start_s is None or self.end_s is None:
-            return 0.0
-        return self.end_s - self.start_s
-
-
-def _first_last(blobs: list[bytes]) -> tuple[float | None, float | None]:
-    filled = [b for b in blobs if b]
-    if not filled:
-        return None, None
-    first = float(np.frombuffer(filled[0][:8], dtype="<f8")[0])
-    last = float(np.frombuffer(filled[-1][-8:], dtype="<f8")[0])
-    return first, last
-
-
-class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
-    """Methods of :class:`Project` that mark sessions and cut labelled windows from the marks
-    (its windows, sessions and settings come from the mixins it extends)."""
+    def __init__(
+        self,
+        db: Database,
+        path: Path,
+        *,
+        labels: Labels,
+        windows: Windows,
+        sessions: Sessions,
+        settings: Settings,
+    ) -> None:
+        self._db = db
+        self.path = path
+        self._labels = labels
+        self._windows = windows
+        self._sessions = sessions
+        self._settings = settings
 
     # --- window length ----------------------------------------------------------------------
 
-    def mark_window_s(self) -> float:
+    def window_s(self) -> float:
         """The length (s) of the windows cut from marks: the project's window length.
 
         The ``"window_s"`` setting when stored, else the median length of the labelled windows
         (what the project's runs trained on), else :data:`DEFAULT_WINDOW_S`.
         """
-        stored = self.get_setting("window_s")
+        stored = self._settings.get("window_s")
         if isinstance(stored, int | float) and stored > 0:
             return float(stored)
         rows = self._db.query(
@@ -127,7 +114,7 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
 
     # --- marks ------------------------------------------------------------------------------
 
-    def add_mark(
+    def add(
         self,
         session_id: int,
         *,
@@ -157,18 +144,18 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
         kind: MarkKind = "event" if at is not None else "region"
         t_start = float(at if at is not None else start)  # type: ignore[arg-type]
         t_end = float(at if at is not None else end)  # type: ignore[arg-type]
-        record = self.session(session_id)
+        record = self._sessions.get(session_id)
         check_mark_times(
             record.t, kind=kind, start=t_start, end=t_end, session=f"session {session_id}"
         )
-        length = float(window_s) if window_s is not None else self.mark_window_s()
+        length = float(window_s) if window_s is not None else self.window_s()
         spans = mark_spans(
             record.t, kind=kind, start=t_start, end=t_end, window_s=length, rate_hz=record.rate_hz
         )
         to_hz = min(self._project_rate_hz(), float(record.rate_hz))
         source = record.source or f"session {session_id}"
         with self._db.write() as conn:
-            self._check_label(conn, label)
+            self._labels.check(conn, label)
             cur = conn.execute(
                 "INSERT INTO marks (session_id, kind, t_start, t_end, label, note, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -178,7 +165,7 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
             for span in spans:
                 rows = record.xyz[span.start_index : span.start_index + span.n]
                 data = resample_samples(rows, from_hz=float(record.rate_hz), to_hz=to_hz)
-                wid = self.add_window(
+                wid = self._windows.add(
                     data,
                     rate_hz=to_hz,
                     source=source,
@@ -189,9 +176,9 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
                 conn.execute(
                     "INSERT INTO mark_windows (mark_id, window_id) VALUES (?, ?)", (mark_id, wid)
                 )
-        return self.mark(mark_id)
+        return self.get(mark_id)
 
-    def adopt_mark(
+    def adopt(
         self,
         session_id: int,
         *,
@@ -212,9 +199,9 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
             Naming what is wrong, with nothing stored: an unknown class, a time outside the
             session, or a window that is not one of this session's live windows.
         """
-        record = self.session(session_id)
+        record = self._sessions.get(session_id)
         check_mark_times(record.t, kind=kind, start=start, end=end, session=f"session {session_id}")
-        live = {wid for wid, _a, _b, _label in self.session_windows(session_id)}
+        live = {wid for wid, _a, _b, _label in self._windows.in_session(session_id)}
         stray = sorted(set(window_ids) - live)
         if stray:
             raise ValueError(
@@ -222,7 +209,7 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
                 "a mark links only its own session's windows"
             )
         with self._db.write() as conn:
-            self._check_label(conn, label)
+            self._labels.check(conn, label)
             cur = conn.execute(
                 "INSERT INTO marks (session_id, kind, t_start, t_end, label, note, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -234,9 +221,9 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
                 "INSERT INTO mark_windows (mark_id, window_id) VALUES (?, ?)",
                 [(mark_id, int(w)) for w in window_ids],
             )
-        return self.mark(mark_id)
+        return self.get(mark_id)
 
-    def mark(self, mark_id: int) -> Mark:
+    def get(self, mark_id: int) -> Mark:
         """One mark that is in effect; ``ValueError`` if there is none with that id."""
         rows = self._db.query(
             f"SELECT {_MARK_COLUMNS} FROM marks WHERE id = ? AND deleted_at IS NULL", (mark_id,)
@@ -245,7 +232,7 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
             raise ValueError(f"no mark {mark_id} in project {self.path}")
         return self._marks_from_rows(rows)[0]
 
-    def marks(self, session_id: int | None = None) -> list[Mark]:
+    def all(self, session_id: int | None = None) -> list[Mark]:
         """The marks in effect (of one session, or of all), in time order."""
         where, params = "deleted_at IS NULL", []
         if session_id is not None:
@@ -271,9 +258,9 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
             for mid, sid, kind, t0, t1, label, note, created in rows
         ]  # fmt: skip
 
-    def delete_mark(self, mark_id: int) -> Mark:
+    def delete(self, mark_id: int) -> Mark:
         """Take a mark back: the mark and its windows are deleted softly; returns the mark."""
-        mark = self.mark(mark_id)
+        mark = self.get(mark_id)
         now = time.time()
         with self._db.write() as conn:
             conn.execute("UPDATE marks SET deleted_at = ? WHERE id = ?", (now, mark_id))
@@ -284,56 +271,11 @@ class MarksMixin(WindowsMixin, SessionsMixin, RunsMixin):
             )
         return mark
 
-    def undo_mark(self, session_id: int) -> Mark | None:
-        """Undo the newest mark of a session (see :meth:`delete_mark`); None with none left."""
+    def undo(self, session_id: int) -> Mark | None:
+        """Undo the newest mark of a session (see :meth:`delete`); None with none left."""
         rows = self._db.query(
             "SELECT id FROM marks WHERE session_id = ? AND deleted_at IS NULL "
             "ORDER BY created_at DESC, id DESC LIMIT 1",
             (session_id,),
         )
-        return self.delete_mark(int(rows[0][0])) if rows else None
-
-    def session_windows(self, session_id: int) -> list[tuple[int, float, float, str | None]]:
-        """``(window id, start s, end s, label)`` of a session's live windows that know where
-        they lie (``t0`` set), read without their samples (what a timeline shades)."""
-        rows = self._db.query(
-            "SELECT id, t0, t0 + n / rate_hz, label FROM windows WHERE session_id = ? AND "
-            "t0 IS NOT NULL AND deleted_at IS NULL ORDER BY t0, id",
-            (session_id,),
-        )
-        return [(int(i), float(a), float(b), lab) for i, a, b, lab in rows]
-
-    # --- session facts ----------------------------------------------------------------------
-
-    def set_session_meta(self, session_id: int, meta: Mapping[str, Any]) -> None:
-        """Store a session's facts (JSON: the imported file, its gaps and rate changes)."""
-        cur = self._db.execute_write(
-            "UPDATE sessions SET meta = ? WHERE id = ?", (json.dumps(dict(meta)), session_id)
-        )
-        if cur.rowcount == 0:
-            raise ValueError(f"no session {session_id} in project {self.path}")
-
-    def session_infos(self) -> list[SessionInfo]:
-        """Every stored session at a glance, oldest first, without decoding samples."""
-        counts = dict(
-            self._db.query(
-                "SELECT session_id, COUNT(*) FROM marks WHERE deleted_at IS NULL "
-                "GROUP BY session_id"
-            )
-        )
-        out = []
-        for sid, n, rate, source, created, t, meta in self._db.query(
-            "SELECT id, n, rate_hz, source, created_at, t, meta FROM sessions ORDER BY id"
-        ):
-            chunks = [r[0] for r in self._db.query(
-                "SELECT t FROM session_chunks WHERE session_id = ? ORDER BY seq", (sid,)
-            )]  # fmt: skip
-            first, last = _first_last([t, *chunks])
-            out.append(
-                SessionInfo(
-                    id=sid, n=int(n), rate_hz=float(rate), source=source,
-                    created_at=float(created), start_s=first, end_s=last,
-                    meta=json.loads(meta or "{}"), marks=int(counts.get(sid, 0)),
-                )
-            )  # fmt: skip
-        return out
+        return self.delete(int(rows[0][0])) if rows else None

@@ -59,14 +59,14 @@ def merge_projects(project: Project, other_path: str | os.PathLike[str]) -> Merg
                 f"{other_path}: is the same project as {project.path} (same project id); "
                 "nothing to merge"
             )
-        theirs = other.windows()
+        theirs = other.windows.all()
         their_classes = other.classes
         their_id = other.project_id
         session_ids = {w.session_id for w in theirs if w.session_id is not None}
-        sessions = {sid: other.session(sid) for sid in sorted(session_ids)}
-        their_marks = other.marks()
+        sessions = {sid: other.sessions.get(sid) for sid in sorted(session_ids)}
+        their_marks = other.marks.all()
 
-    ours_by_digest = project.window_digests()
+    ours_by_digest = project.windows.digests()
     new_classes = tuple(c for c in their_classes if c not in project.classes)
     added = duplicates = adopted = 0
     conflicts: list[tuple[int, str, str]] = []
@@ -81,7 +81,7 @@ def merge_projects(project: Project, other_path: str | os.PathLike[str]) -> Merg
                 duplicates += 1
                 wid, our_label = ours_by_digest[digest]
                 if rec.label is not None and our_label is None:
-                    project.set_label(wid, rec.label)
+                    project.labels.set(wid, rec.label)
                     adopted += 1
                 elif rec.label is not None and our_label != rec.label:
                     conflicts.append((wid, str(our_label), rec.label))
@@ -90,11 +90,11 @@ def merge_projects(project: Project, other_path: str | os.PathLike[str]) -> Merg
             if rec.session_id is not None:
                 if rec.session_id not in session_map:
                     s = sessions[rec.session_id]
-                    session_map[rec.session_id] = project.add_session(
+                    session_map[rec.session_id] = project.sessions.add(
                         s.t, s.xyz, rate_hz=s.rate_hz, source=s.source
                     )
                 session_id = session_map[rec.session_id]
-            wid = project.add_window(
+            wid = project.windows.add(
                 rec.data,
                 rate_hz=rec.rate_hz,
                 source=rec.source,
@@ -111,7 +111,7 @@ def merge_projects(project: Project, other_path: str | os.PathLike[str]) -> Merg
             ours = [new_window_ids[w] for w in mark.window_ids if w in new_window_ids]
             if not ours or mark.session_id not in session_map:
                 continue  # its windows (and so the mark's labels) are here already
-            project.adopt_mark(
+            project.marks.adopt(
                 session_map[mark.session_id],
                 kind=mark.kind,
                 start=mark.start,

@@ -6,7 +6,7 @@ Layout::
     <project>/checkpoints/        model checkpoints, one file per training run
 
 Every write is a transaction committed with ``synchronous=FULL`` in WAL mode, so a label is on
-disk when :meth:`Project.set_label` returns, and a crash never leaves half a write behind.
+disk when ``project.labels.set`` returns, and a crash never leaves half a write behind.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from hfwidgets.store.arrays import (
     check_rate_hz,
 )
 from hfwidgets.store.database import Database
-from hfwidgets.store.marks import MarksMixin
+from hfwidgets.store.labels import Labels
+from hfwidgets.store.marks import Marks
 from hfwidgets.store.names import (
     check_class_name,
     check_stored_names,
@@ -34,6 +35,7 @@ from hfwidgets.store.names import (
     store_classes,
     stored_classes,
 )
+from hfwidgets.store.runs import Runs
 from hfwidgets.store.schema import (
     DB_NAME,
     check_integrity,
@@ -42,6 +44,9 @@ from hfwidgets.store.schema import (
     create_schema,
     migrate,
 )
+from hfwidgets.store.sessions import Sessions
+from hfwidgets.store.settings import Settings, Splits
+from hfwidgets.store.windows import Windows
 
 __all__ = ["DEFAULT_CLASSES", "Project", "check_class_name"]
 
@@ -62,17 +67,37 @@ def _check_folder(folder: Path) -> None:
         )
 
 
-class Project(MarksMixin):
+class Project:
     """A labelled-window project stored in ``<path>/project.sqlite``.
 
     Use :meth:`create`, :meth:`open` or :meth:`open_or_create` rather than the constructor.
     Safe to use from several threads (one connection per thread) and several processes (WAL,
     ``busy_timeout``).
+
+    The project opens and closes the database and keeps its metadata (classes, rate, id); each
+    kind of row has its own part, sharing the one database:
+
+    - ``project.windows``: :class:`~hfwidgets.store.windows.Windows` (add, get, all, ids, delete)
+    - ``project.labels``: :class:`~hfwidgets.store.labels.Labels` (set, undo, history)
+    - ``project.sessions``: :class:`~hfwidgets.store.sessions.Sessions` (raw recordings)
+    - ``project.marks``: :class:`~hfwidgets.store.marks.Marks` (marks on sessions)
+    - ``project.runs``: :class:`~hfwidgets.store.runs.Runs` (training runs, checkpoints)
+    - ``project.settings`` and ``project.splits``: :mod:`hfwidgets.store.settings`
     """
 
     def __init__(self, path: Path, db: Database) -> None:
         self.path = path
         self._db = db
+        self.labels = Labels(db, path)
+        self.windows = Windows(db, path, self.labels)
+        self.sessions = Sessions(db, path)
+        self.settings = Settings(db)
+        self.splits = Splits(db, path)
+        self.runs = Runs(db, path)
+        self.marks = Marks(
+            db, path, labels=self.labels, windows=self.windows, sessions=self.sessions,
+            settings=self.settings,
+        )  # fmt: skip
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -250,20 +275,3 @@ class Project(MarksMixin):
             names = stored_classes(conn)
             if name not in names:
                 store_classes(conn, [*names, name])
-
-    def counts(self) -> dict[str, int]:
-        """Number of windows per class (every class listed, zeros included)."""
-        out = dict.fromkeys(self.classes, 0)
-        for label, n in self._db.query(
-            "SELECT label, COUNT(*) FROM windows WHERE label IS NOT NULL AND deleted_at IS NULL "
-            "GROUP BY label"
-        ):
-            out[label] = n
-        return out
-
-    def count_unlabelled(self) -> int:
-        """Number of windows without a label."""
-        rows = self._db.query(
-            "SELECT COUNT(*) FROM windows WHERE label IS NULL AND deleted_at IS NULL"
-        )
-        return int(rows[0][0])

@@ -115,15 +115,15 @@ class SessionRecorder:
         try:
             with self.project.batch(busy_timeout_s=self.lock_wait_s):
                 if session_id is None:
-                    session_id = self.project.begin_session(
+                    session_id = self.project.sessions.begin(
                         rate_hz=self.rate_hz, source=self.source
                     )
                 if buf.times:
-                    self.project.append_session(
+                    self.project.sessions.append(
                         session_id, np.concatenate(buf.times), np.concatenate(buf.rows)
                     )
                 ids = [
-                    self.project.add_window(
+                    self.project.windows.add(
                         w.data, rate_hz=w.rate_hz, source=self.source, t0=w.t0,
                         session_id=session_id, label=self.label,
                     )

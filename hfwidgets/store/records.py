@@ -62,7 +62,7 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class LabelChange:
-    """One entry of a window's label history (newest last in :meth:`Project.label_history`)."""
+    """One entry of a window's label history (newest last in ``project.labels.history``)."""
 
     label: str | None
     previous: str | None

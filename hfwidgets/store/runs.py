@@ -1,4 +1,4 @@
-"""Settings, splits and training runs of a project (mixed into :class:`Project`)."""
+"""Training runs of a project: ``project.runs``."""
 
 from __future__ import annotations
 
@@ -13,28 +13,9 @@ from hfwidgets.store.database import Database
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import RunMetrics, model_name
 from hfwidgets.store.run_status import RunStatus, is_final, run_status
+from hfwidgets.store.settings import split_key, to_json
 
-__all__ = ["RunsMixin", "split_key"]
-
-_PARTS = ("train", "val")
-
-
-def split_key(name: str | int) -> str:
-    """Storage key of a split: a run id ``7`` becomes ``"run:7"``, a name is kept."""
-    if isinstance(name, bool):
-        raise ValueError(f"split name must be a string or a run id, got {name!r}")
-    if isinstance(name, int):
-        return f"run:{name}"
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"split name must be a non-empty string or a run id, got {name!r}")
-    return name
-
-
-def _to_json(value: Any, *, what: str) -> str:
-    try:
-        return json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be JSON-serialisable (dict/list/str/number): {exc}") from exc
+__all__ = ["Runs"]
 
 
 def _run_from_row(row: tuple[Any, ...]) -> RunRecord:
@@ -56,76 +37,16 @@ _RUN_COLUMNS = "id, settings, status, metrics, created_at, updated_at, finished_
 _LAST_RUN_ID = "last_run_id"
 
 
-class RunsMixin:
-    """Methods of :class:`Project` that keep settings, splits and training runs."""
+class Runs:
+    """A project's training runs (``project.runs``): their records, checkpoints and baselines."""
 
-    _db: Database
-    path: Path
+    def __init__(self, db: Database, path: Path) -> None:
+        self._db = db
+        self.path = path
 
-    # --- settings ---------------------------------------------------------------------------
-
-    def get_setting(self, key: str, default: Any = None) -> Any:
-        """Return the JSON value stored under ``key`` (e.g. ``"scalogram"``), or ``default``."""
-        rows = self._db.query("SELECT value FROM settings WHERE key = ?", (key,))
-        return json.loads(rows[0][0]) if rows else default
-
-    def set_setting(self, key: str, value: Any) -> None:
-        """Store a JSON-serialisable ``value`` under ``key``, replacing any earlier one."""
-        text = _to_json(value, what=f"setting {key!r}")
-        self._db.execute_write(
-            "INSERT INTO settings (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, text),
-        )
-
-    # --- splits -----------------------------------------------------------------------------
-
-    def set_split(self, name: str | int, assignment: Mapping[int, str]) -> None:
-        """Store a train/validation split, replacing any split of the same name.
-
-        Parameters
-        ----------
-        name : str or int
-            A split name (``"default"``) or a run id (stored as ``"run:<id>"``).
-        assignment : mapping of int to str
-            Window id -> ``"train"`` or ``"val"``.
-        """
-        key = split_key(name)
-        rows = [(key, int(wid), part) for wid, part in assignment.items()]
-        bad = [part for _, _, part in rows if part not in _PARTS]
-        if bad:
-            raise ValueError(f"split {key!r}: part {bad[0]!r} is not one of {_PARTS}")
-        with self._db.write() as conn:
-            known = {r[0] for r in conn.execute("SELECT id FROM windows WHERE deleted_at IS NULL")}
-            missing = sorted({wid for _, wid, _ in rows} - known)
-            if missing:
-                raise ValueError(
-                    f"split {key!r}: no windows with ids {missing[:10]} in {self.path}"
-                )
-            conn.execute("DELETE FROM splits WHERE name = ?", (key,))
-            conn.executemany("INSERT INTO splits (name, window_id, part) VALUES (?, ?, ?)", rows)
-
-    def split(self, name: str | int) -> dict[int, str]:
-        """Return a stored split as window id -> ``"train"``/``"val"`` (empty if none).
-
-        Deleted windows are left out (their entries are kept, so restoring one puts it back).
-        """
-        rows = self._db.query(
-            "SELECT s.window_id, s.part FROM splits s JOIN windows w ON w.id = s.window_id "
-            "WHERE s.name = ? AND w.deleted_at IS NULL ORDER BY s.window_id",
-            (split_key(name),),
-        )
-        return {wid: part for wid, part in rows}
-
-    def split_names(self) -> list[str]:
-        """Names of the stored splits (run splits as ``"run:<id>"``)."""
-        return [r[0] for r in self._db.query("SELECT DISTINCT name FROM splits ORDER BY name")]
-
-    # --- training runs ----------------------------------------------------------------------
-
-    def add_run(self, settings: Mapping[str, Any]) -> int:
+    def add(self, settings: Mapping[str, Any]) -> int:
         """Record a new training run with status ``"created"``; return its id."""
-        text = _to_json(dict(settings), what="run settings")
+        text = to_json(dict(settings), what="run settings")
         now = time.time()
         with self._db.write() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (_LAST_RUN_ID,)).fetchone()
@@ -139,7 +60,7 @@ class RunsMixin:
             )
         return run_id
 
-    def delete_run(self, run_id: int, *, force: bool = False) -> int:
+    def delete(self, run_id: int, *, force: bool = False) -> int:
         """Delete a training run: its record, its split, its checkpoint and baseline files.
 
         Other runs keep their ids, and ``run_id`` is never given to a later run.
@@ -196,7 +117,7 @@ class RunsMixin:
                 pass
         return freed
 
-    def update_run(
+    def update(
         self,
         run_id: int,
         *,
@@ -211,7 +132,7 @@ class RunsMixin:
             status = run_status(status)  # a word that is no status is a ValueError, not stored
         if metrics is not None and not isinstance(metrics, RunMetrics):
             raise TypeError(f"run {run_id}: metrics must be a RunMetrics, got {type(metrics)}")
-        metrics_text = None if metrics is None else _to_json(metrics.to_dict(), what="run metrics")
+        metrics_text = None if metrics is None else to_json(metrics.to_dict(), what="run metrics")
         now = time.time()
         with self._db.write() as conn:
             row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -232,22 +153,22 @@ class RunsMixin:
         it. Raises ``ValueError`` naming what the run has when it has no such model (or its
         baseline file is missing).
         """
-        record = self.run(run_id)
+        record = self.get(run_id)
         metrics = record.metrics.choose(model_name(model))
         if metrics.chosen != "cnn" and not self.baseline_path(run_id).is_file():
             raise ValueError(
                 f"run {run_id}'s baseline file {self.baseline_path(run_id)} is missing (not "
                 "shared with the project?); it can count with its cnn model only"
             )
-        self.update_run(run_id, metrics=metrics)
-        return self.run(run_id)
+        self.update(run_id, metrics=metrics)
+        return self.get(run_id)
 
-    def runs(self) -> list[RunRecord]:
+    def all(self) -> list[RunRecord]:
         """All training runs, oldest first."""
         rows = self._db.query(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")
         return [_run_from_row(r) for r in rows]
 
-    def run(self, run_id: int) -> RunRecord:
+    def get(self, run_id: int) -> RunRecord:
         """One training run; ``ValueError`` naming the project if there is none."""
         rows = self._db.query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         if not rows:
@@ -264,7 +185,7 @@ class RunsMixin:
 
         The folder is created; the file exists only once the trainer has saved it.
         """
-        self.run(run_id)  # unknown runs are an error, not a stray file name
+        self.get(run_id)  # unknown runs are an error, not a stray file name
         folder = self.path / "checkpoints"
         folder.mkdir(exist_ok=True)
         return folder / f"run-{run_id}.pt"

@@ -10,7 +10,7 @@ Version history
 2. Label history (undo), splits, training runs, settings; windows gain a digest (duplicate
    detection when merging), an origin (provenance) and a creation time.
 3. Soft delete: windows gain ``deleted_at`` (NULL while the window is live), so a deleted window
-   keeps its id, label history and split entries and :meth:`Project.restore_window` brings it
+   keeps its id, label history and split entries and ``project.windows.restore`` brings it
    back. Sessions gain ``session_chunks``, appended while a recording runs (one transaction per
    chunk), so a killed capture keeps everything up to its last chunk.
 4. Marks on sessions: ``marks`` (an event at a time, or a region from start to end, with a
@@ -172,7 +172,7 @@ def connect(db_path: Path) -> sqlite3.Connection:
     Autocommit mode (``isolation_level=None``): transactions are explicit ``BEGIN IMMEDIATE``
     blocks, so a writer takes the write lock up front and waits in ``busy_timeout`` instead of
     failing with "database is locked" when it upgrades from reading. ``synchronous=FULL`` makes
-    every commit fsync the WAL, so a label is on disk when ``set_label`` returns.
+    every commit fsync the WAL, so a label is on disk when ``project.labels.set`` returns.
     """
     try:
         conn = sqlite3.connect(

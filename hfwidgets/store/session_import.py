@@ -127,8 +127,8 @@ def import_session_csv(
     xyz = (values[:, :3] * scale).astype(np.float32)
     t0 = t - t[0]
     with project.batch():
-        sid = project.add_session(t0, xyz, rate_hz=facts.rate_hz, source=source or path.name)
-        project.set_session_meta(
+        sid = project.sessions.add(t0, xyz, rate_hz=facts.rate_hz, source=source or path.name)
+        project.sessions.set_meta(
             sid,
             {"file": path.name, "layout": layout, "units": unit_words, **facts.to_dict()},
         )

@@ -1,17 +1,21 @@
-"""Raw recordings (sessions) of a project (mixed into :class:`Project`).
+"""Raw recordings (sessions) of a project: ``project.sessions``.
 
 A session keeps the whole stream a window was cut from, so windows can be re-cut later with
 other settings; times are float64 (source clock, s), samples float32 ``(n, 3)``.
 
-A recording in progress is stored in chunks: :meth:`SessionsMixin.begin_session` makes an empty
-session and each :meth:`SessionsMixin.append_session` adds one chunk in its own transaction, so
+A recording in progress is stored in chunks: :meth:`Sessions.begin` makes an empty
+session and each :meth:`Sessions.append` adds one chunk in its own transaction, so
 a killed capture keeps every chunk written before (see :mod:`hfwidgets.store.recording`).
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,16 +24,48 @@ from hfwidgets.store.arrays import as_samples, check_rate_hz, decode_array, enco
 from hfwidgets.store.database import Database
 from hfwidgets.store.records import SessionRecord
 
-__all__ = ["SessionsMixin"]
+__all__ = ["SessionInfo", "Sessions"]
 
 
-class SessionsMixin:
-    """Methods of :class:`Project` that store and read raw recordings."""
+@dataclass(frozen=True)
+class SessionInfo:
+    """A stored session at a glance, read without its samples (``hfw sessions list``)."""
 
-    _db: Database
-    path: Path
+    id: int
+    n: int
+    rate_hz: float
+    source: str
+    created_at: float
+    start_s: float | None
+    end_s: float | None
+    meta: dict[str, Any]
+    marks: int
 
-    def add_session(self, t: ArrayLike, xyz: ArrayLike, *, rate_hz: float, source: str) -> int:
+    @property
+    def duration_s(self) -> float:
+        """Seconds from the first sample to the last (0 without samples)."""
+        if self.start_s is None or self.end_s is None:
+            return 0.0
+        return self.end_s - self.start_s
+
+
+def _first_last(blobs: list[bytes]) -> tuple[float | None, float | None]:
+    filled = [b for b in blobs if b]
+    if not filled:
+        return None, None
+    first = float(np.frombuffer(filled[0][:8], dtype="<f8")[0])
+    last = float(np.frombuffer(filled[-1][-8:], dtype="<f8")[0])
+    return first, last
+
+
+class Sessions:
+    """Store and read a project's raw recordings (``project.sessions``)."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    def add(self, t: ArrayLike, xyz: ArrayLike, *, rate_hz: float, source: str) -> int:
         """Store a raw recording (times in s, samples ``(n, 3)``) and return its id."""
         rate_hz = check_rate_hz(rate_hz)
         times = np.ascontiguousarray(t, dtype="<f8")
@@ -48,8 +84,8 @@ class SessionsMixin:
         )  # fmt: skip
         return int(cur.lastrowid or 0)
 
-    def begin_session(self, *, rate_hz: float, source: str) -> int:
-        """Start an empty session that :meth:`append_session` fills chunk by chunk."""
+    def begin(self, *, rate_hz: float, source: str) -> int:
+        """Start an empty session that :meth:`append` fills chunk by chunk."""
         rate_hz = check_rate_hz(rate_hz)
         cur = self._db.execute_write(
             "INSERT INTO sessions (rate_hz, source, n, channels, t, xyz, created_at) "
@@ -58,7 +94,7 @@ class SessionsMixin:
         )
         return int(cur.lastrowid or 0)
 
-    def append_session(self, session_id: int, t: ArrayLike, xyz: ArrayLike) -> int:
+    def append(self, session_id: int, t: ArrayLike, xyz: ArrayLike) -> int:
         """Append samples to a session as one chunk (one transaction); return its sample count."""
         times = np.ascontiguousarray(t, dtype="<f8")
         samples = as_samples(xyz, what="session samples")
@@ -88,7 +124,7 @@ class SessionsMixin:
             conn.execute("UPDATE sessions SET n = ? WHERE id = ?", (total, session_id))
         return total
 
-    def set_session_rate(self, session_id: int, rate_hz: float) -> None:
+    def set_rate(self, session_id: int, rate_hz: float) -> None:
         """Correct a session's sample rate (once a recording knows the device's real rate)."""
         rate_hz = check_rate_hz(rate_hz)
         cur = self._db.execute_write(
@@ -97,7 +133,7 @@ class SessionsMixin:
         if cur.rowcount == 0:
             raise ValueError(f"no session {session_id} in project {self.path}")
 
-    def session(self, session_id: int) -> SessionRecord:
+    def get(self, session_id: int) -> SessionRecord:
         """One raw recording (its chunks joined in order); ``ValueError`` if there is no such id."""
         rows = self._db.query(
             "SELECT id, t, xyz, channels, rate_hz, source, created_at FROM sessions WHERE id = ?",
@@ -123,6 +159,39 @@ class SessionsMixin:
             created_at=created,
         )
 
-    def session_ids(self) -> list[int]:
+    def ids(self) -> list[int]:
         """Ids of the stored raw recordings."""
         return [r[0] for r in self._db.query("SELECT id FROM sessions ORDER BY id")]
+
+    def set_meta(self, session_id: int, meta: Mapping[str, Any]) -> None:
+        """Store a session's facts (JSON: the imported file, its gaps and rate changes)."""
+        cur = self._db.execute_write(
+            "UPDATE sessions SET meta = ? WHERE id = ?", (json.dumps(dict(meta)), session_id)
+        )
+        if cur.rowcount == 0:
+            raise ValueError(f"no session {session_id} in project {self.path}")
+
+    def infos(self) -> list[SessionInfo]:
+        """Every stored session at a glance, oldest first, without decoding samples."""
+        counts = dict(
+            self._db.query(
+                "SELECT session_id, COUNT(*) FROM marks WHERE deleted_at IS NULL "
+                "GROUP BY session_id"
+            )
+        )
+        out = []
+        for sid, n, rate, source, created, t, meta in self._db.query(
+            "SELECT id, n, rate_hz, source, created_at, t, meta FROM sessions ORDER BY id"
+        ):
+            chunks = [r[0] for r in self._db.query(
+                "SELECT t FROM session_chunks WHERE session_id = ? ORDER BY seq", (sid,)
+            )]  # fmt: skip
+            first, last = _first_last([t, *chunks])
+            out.append(
+                SessionInfo(
+                    id=sid, n=int(n), rate_hz=float(rate), source=source,
+                    created_at=float(created), start_s=first, end_s=last,
+                    meta=json.loads(meta or "{}"), marks=int(counts.get(sid, 0)),
+                )
+            )  # fmt: skip
+        return out

@@ -19,13 +19,13 @@ def project_info(project: Project) -> dict[str, Any]:
     ``splits`` (split name -> ``{"train": {class: n}, "val": {class: n}}``), ``runs`` (id,
     status, created_at) and ``checkpoints`` (file names present).
     """
-    counts = project.counts()
-    unlabelled = project.count_unlabelled()
-    labels = {wid: lab for lab in counts for wid in project.window_ids(label=lab)}
+    counts = project.windows.counts()
+    unlabelled = project.windows.count_unlabelled()
+    labels = {wid: lab for lab in counts for wid in project.windows.ids(label=lab)}
     splits: dict[str, dict[str, dict[str, int]]] = {}
-    for name in project.split_names():
+    for name in project.splits.names():
         parts: dict[str, dict[str, int]] = {"train": defaultdict(int), "val": defaultdict(int)}
-        for wid, part in project.split(name).items():
+        for wid, part in project.splits.get(name).items():
             parts[part][labels.get(wid) or "(unlabelled)"] += 1
         splits[name] = {part: dict(by_class) for part, by_class in parts.items()}
     folder = project.path / "checkpoints"
@@ -39,8 +39,8 @@ def project_info(project: Project) -> dict[str, Any]:
         "counts": counts,
         "unlabelled": unlabelled,
         "windows": sum(counts.values()) + unlabelled,
-        "deleted": len(project.deleted_window_ids()),
-        "sessions": len(project.session_ids()),
+        "deleted": len(project.windows.deleted_ids()),
+        "sessions": len(project.sessions.ids()),
         "splits": splits,
         "runs": [
             {
@@ -52,7 +52,7 @@ def project_info(project: Project) -> dict[str, Any]:
                 "accuracy_interval": list(i) if (i := r.metrics.accuracy_interval) else None,
                 "chosen": r.metrics.chosen,
             }
-            for r in project.runs()
+            for r in project.runs.all()
         ],
         "checkpoints": checkpoints,
     }

@@ -1,4 +1,4 @@
-"""Windows of a project: add, read, count, delete and restore (mixed into :class:`Project`).
+"""Windows of a project: add, read, count, delete and restore (``project.windows``).
 
 A window is ``(n, 3)`` float32 samples at a rate, with an optional label, where it came from
 (``source``, ``session_id``, ``t0``, ``origin``) and a digest of its samples and rate (how
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from types import EllipsisType
 from typing import Any
 
@@ -22,10 +23,12 @@ from hfwidgets.store.arrays import (
     encode_array,
     window_digest,
 )
-from hfwidgets.store.labels import LabelsMixin, window_state
+from hfwidgets.store.database import Database
+from hfwidgets.store.labels import Labels, window_state
+from hfwidgets.store.names import stored_classes
 from hfwidgets.store.records import WindowRecord
 
-__all__ = ["WindowsMixin"]
+__all__ = ["Windows"]
 
 _WINDOW_COLUMNS = "id, data, n, channels, rate_hz, label, source, t0, session_id, origin"
 
@@ -44,11 +47,16 @@ def _window_from_row(row: tuple[Any, ...]) -> WindowRecord:
     )
 
 
-class WindowsMixin(LabelsMixin):
-    """Methods of :class:`Project` that store, read and delete windows (a window added with a
-    label records it through `LabelsMixin`)."""
+class Windows:
+    """Store, read and delete a project's windows (``project.windows``); a window added with a
+    label checks and records it through the project's :class:`~hfwidgets.store.labels.Labels`."""
 
-    def add_window(
+    def __init__(self, db: Database, path: Path, labels: Labels) -> None:
+        self._db = db
+        self.path = path
+        self._labels = labels
+
+    def add(
         self,
         data: ArrayLike,
         *,
@@ -69,7 +77,7 @@ class WindowsMixin(LabelsMixin):
         rate_hz = check_rate_hz(rate_hz)
         with self._db.write() as conn:
             if label is not None:
-                self._check_label(conn, label)
+                self._labels.check(conn, label)
             cur = conn.execute(
                 "INSERT INTO windows (data, n, channels, rate_hz, source, t0, session_id, "
                 "label, digest, origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -80,14 +88,14 @@ class WindowsMixin(LabelsMixin):
             )  # fmt: skip
             wid = int(cur.lastrowid or 0)
             if label is not None:
-                self._record_label(conn, wid, label, None, note="added")
+                self._labels.record(conn, wid, label, None, note="added")
         return wid
 
-    def window(self, window_id: int) -> WindowRecord:
+    def get(self, window_id: int) -> WindowRecord:
         """One window; ``ValueError`` if there is no such id."""
-        return self.windows(ids=[window_id])[0]
+        return self.all(ids=[window_id])[0]
 
-    def windows(
+    def all(
         self,
         *,
         label: str | EllipsisType | None = ...,
@@ -126,17 +134,17 @@ class WindowsMixin(LabelsMixin):
                 found[row[0]] = _window_from_row(row)
         missing = [i for i in wanted if i not in found]
         if missing and label is ... and not skip_missing:
-            deleted = set(self.deleted_window_ids()) & set(missing)
+            deleted = set(self.deleted_ids()) & set(missing)
             hint = (
-                f" ({sorted(deleted)[:10]} deleted: Project.restore_window(id) brings one back)"
+                f" ({sorted(deleted)[:10]} deleted: project.windows.restore(id) brings one back)"
                 if deleted
                 else ""
             )
             raise ValueError(f"no windows with ids {missing[:10]} in project {self.path}{hint}")
         return [found[i] for i in wanted if i in found]
 
-    def window_ids(self, *, label: str | EllipsisType | None = ...) -> list[int]:
-        """Ids of the stored windows (filtered like :meth:`windows`), without loading data."""
+    def ids(self, *, label: str | EllipsisType | None = ...) -> list[int]:
+        """Ids of the stored windows (filtered like :meth:`all`), without loading data."""
         live = "deleted_at IS NULL"
         if label is ...:
             rows = self._db.query(f"SELECT id FROM windows WHERE {live} ORDER BY id")
@@ -150,14 +158,14 @@ class WindowsMixin(LabelsMixin):
             )
         return [r[0] for r in rows]
 
-    def deleted_window_ids(self) -> list[int]:
+    def deleted_ids(self) -> list[int]:
         """Ids of deleted windows, oldest deletion first (each can be restored)."""
         rows = self._db.query(
             "SELECT id FROM windows WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id"
         )
         return [r[0] for r in rows]
 
-    def window_digests(self) -> dict[str, tuple[int, str | None]]:
+    def digests(self) -> dict[str, tuple[int, str | None]]:
         """Digest (samples + rate) -> (window id, label) of every live window: how imports
         and merges spot duplicates (a deleted window can be imported again)."""
         rows = self._db.query(
@@ -165,22 +173,22 @@ class WindowsMixin(LabelsMixin):
         )
         return {digest: (wid, label) for digest, wid, label in rows}
 
-    def delete_window(self, window_id: int) -> None:
+    def delete(self, window_id: int) -> None:
         """Delete a window: hidden from every query, export and training from now on.
 
         The row stays (soft delete), so the id, its label history and its split entries are
         kept, ids in stored metrics and predictions never point to another window, and
-        :meth:`restore_window` brings it back as it was.
+        :meth:`restore` brings it back as it was.
         """
         with self._db.write() as conn:
             if window_state(conn, window_id, path=self.path)[1] is not None:
                 raise ValueError(
                     f"no window {window_id} to delete in project {self.path}: it is already "
-                    f"deleted (project.restore_window({window_id}) brings it back)"
+                    f"deleted (project.windows.restore({window_id}) brings it back)"
                 )
             conn.execute("UPDATE windows SET deleted_at = ? WHERE id = ?", (time.time(), window_id))
 
-    def restore_window(self, window_id: int) -> None:
+    def restore(self, window_id: int) -> None:
         """Bring a deleted window back with the same id, label and label history.
 
         Restoring a window that is not deleted changes nothing; ``ValueError`` if there is no
@@ -190,3 +198,30 @@ class WindowsMixin(LabelsMixin):
             cur = conn.execute("UPDATE windows SET deleted_at = NULL WHERE id = ?", (window_id,))
             if cur.rowcount == 0:
                 raise ValueError(f"no window {window_id} in project {self.path}")
+
+    def counts(self) -> dict[str, int]:
+        """Number of windows per class (every class listed, zeros included)."""
+        out = dict.fromkeys(stored_classes(self._db.connection()), 0)
+        for label, n in self._db.query(
+            "SELECT label, COUNT(*) FROM windows WHERE label IS NOT NULL AND deleted_at IS NULL "
+            "GROUP BY label"
+        ):
+            out[label] = n
+        return out
+
+    def count_unlabelled(self) -> int:
+        """Number of windows without a label."""
+        rows = self._db.query(
+            "SELECT COUNT(*) FROM windows WHERE label IS NULL AND deleted_at IS NULL"
+        )
+        return int(rows[0][0])
+
+    def in_session(self, session_id: int) -> list[tuple[int, float, float, str | None]]:
+        """``(window id, start s, end s, label)`` of a session's live windows that know where
+        they lie (``t0`` set), read without their samples (what a timeline shades)."""
+        rows = self._db.query(
+            "SELECT id, t0, t0 + n / rate_hz, label FROM windows WHERE session_id = ? AND "
+            "t0 IS NOT NULL AND deleted_at IS NULL ORDER BY t0, id",
+            (session_id,),
+        )
+        return [(int(i), float(a), float(b), lab) for i, a, b, lab in rows]

@@ -34,7 +34,7 @@ def count_verdict(counts: dict[str, int], *, target: int = TARGET_PER_CLASS) -> 
 
 def summary_text(project: Any) -> str:
     """One line: ``project P: high-five 12, other 10 windows (target 20 each); 2 runs, best …``."""
-    counts = project.counts()
+    counts = project.windows.counts()
     windows = ", ".join(f"{k} {v}" for k, v in counts.items())
     runs = summarize_runs(project)
     best = max(

@@ -39,13 +39,13 @@ def render_summary_png(
     if width < 600:
         raise ValueError(f"width must be at least 600 pixels, got {width}")
     runs = summarize_runs(project)
-    records = {r.id: r for r in project.runs()}
+    records = {r.id: r for r in project.runs.all()}
     if run_id is None:
         finished = [r.id for r in runs if ended_well(r.status) and records[r.id].metrics.trained]
         run_id = finished[0] if finished else None
     elif run_id not in records:
         raise ValueError(f"no training run {run_id} in {project.path}")
-    counts = project.counts()
+    counts = project.windows.counts()
     metrics = records[run_id].metrics if run_id is not None else None
     counts_h = 60 + 30 * len(counts)
     runs_h = 70 + 22 * min(max(len(runs), 1), 6)
@@ -55,7 +55,7 @@ def render_summary_png(
     c.text(
         (20, 42),
         f"classes: {', '.join(project.classes)} · {project.rate_hz:g} Hz · "
-        f"{project.count_unlabelled()} unlabelled",
+        f"{project.windows.count_unlabelled()} unlabelled",
         font=c.small,
         fill=(MUTED,) * 3,
     )

@@ -130,7 +130,7 @@ def summarize_run(project: Any, record: RunRecord) -> RunSummary:
     """The :class:`RunSummary` of one :class:`~hfwidgets.store.RunRecord` of ``project``."""
     config = _dict(_dict(record.settings).get("config"))
     metrics = record.metrics
-    path = project.checkpoint_path(record.id)
+    path = project.runs.checkpoint_path(record.id)
     validation = metrics.validation
     return RunSummary(
         id=int(record.id),
@@ -155,4 +155,4 @@ def summarize_run(project: Any, record: RunRecord) -> RunSummary:
 
 def summarize_runs(project: Any) -> list[RunSummary]:
     """Every run of ``project``, newest first."""
-    return [summarize_run(project, r) for r in sorted(project.runs(), key=lambda r: -r.id)]
+    return [summarize_run(project, r) for r in sorted(project.runs.all(), key=lambda r: -r.id)]

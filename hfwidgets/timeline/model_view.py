@@ -165,8 +165,8 @@ def find_candidates(
 
 def label_candidate(project: Any, session_id: int, candidate: Candidate) -> Any:
     """Store the window the counter saw as a mark labelled as the candidate says (one
-    transaction; `hfwidgets.store.Project.add_mark`), and return the mark."""
-    return project.add_mark(
+    transaction; `hfwidgets.store.project.marks.add`), and return the mark."""
+    return project.marks.add(
         session_id,
         start=candidate.start,
         end=candidate.end,

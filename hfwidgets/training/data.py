@@ -121,11 +121,11 @@ def project_scalogram_settings(project: Project) -> ScalogramSettings:
     rate, never above the project rate live windows are resampled to), so a run stores concrete
     numbers and live inference draws exactly the training images.
     """
-    stored = project.get_setting("scalogram")
+    stored = project.settings.get("scalogram")
     settings = ScalogramSettings.from_dict(stored) if stored else ScalogramSettings()
     if settings.is_resolved:
         return settings
-    labelled = [r for r in project.windows() if r.label is not None]
+    labelled = [r for r in project.windows.all() if r.label is not None]
     if not labelled:  # nothing to derive from; project_dataset says what to do
         return settings
     return settings.resolve_over(
@@ -145,7 +145,7 @@ def project_rate_hz(project: Project) -> float:
     images than training did (handwriting 10 Hz: 0.59 on the test letters at their own rate,
     0.14 through ``hfw evaluate``; docs/training.md, "Short, slow windows").
     """
-    rates = [float(r.rate_hz) for r in project.windows() if r.label is not None]
+    rates = [float(r.rate_hz) for r in project.windows.all() if r.label is not None]
     return min([float(project.rate_hz), *rates])
 
 
@@ -186,7 +186,7 @@ def project_windows(project: Project) -> ProjectWindows:
     from hfwidgets.training.split import window_group
 
     classes = list(project.classes)
-    records = [r for r in project.windows() if r.label is not None and r.label in classes]
+    records = [r for r in project.windows.all() if r.label is not None and r.label in classes]
     if not records:
         raise HfwError(
             f"project {project.path} has no labelled windows; label some (Labeler, or "
@@ -199,7 +199,7 @@ def project_windows(project: Project) -> ProjectWindows:
             f"project {project.path}: window {broken[0]} "
             f"{'' if len(broken) == 1 else f'(and {len(broken) - 1} more: {broken[1:6]}) '}"
             "holds NaN or infinite samples (written by another tool); delete it before training "
-            f"(Labeler review, or project.delete_window({broken[0]}))"
+            f"(Labeler review, or project.windows.delete({broken[0]}))"
         )
     model_hz = float(project.rate_hz)
     rates = [min(float(r.rate_hz), model_hz) for r in records]

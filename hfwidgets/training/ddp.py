@@ -203,7 +203,7 @@ def _train(args: argparse.Namespace, config: TrainConfig) -> int:
             result, run_id = _train_project(project, config)
             metrics = result.metrics.replace(seconds=time.perf_counter() - started)
             if dist.get_rank() == 0:
-                project.update_run(run_id, status="finished", metrics=metrics)
+                project.runs.update(run_id, status="finished", metrics=metrics)
     else:
         images, labels, ids, classes = _load_npz(args.data)
         out = Path(args.out or ".")
@@ -245,19 +245,19 @@ def _train_project(project: Project, config: TrainConfig) -> tuple[FitResult, in
     )
     box: list[Any] = [None]
     if dist.get_rank() == 0:
-        box[0] = project.add_run({**settings, "distributed": dist.get_world_size()})
-        project.update_run(box[0], status="running")
+        box[0] = project.runs.add({**settings, "distributed": dist.get_world_size()})
+        project.runs.update(box[0], status="running")
     dist.broadcast_object_list(box, src=0)
     run_id = int(box[0])
     try:
         result = train_distributed(
             images, labels, config=config, classes=classes, ids=ids,
-            checkpoint_path=project.checkpoint_path(run_id),
+            checkpoint_path=project.runs.checkpoint_path(run_id),
             checkpoint_extra=extra, callbacks=(_EpochLines(),), run_id=run_id,
         )  # fmt: skip
     except BaseException as exc:
         if dist.get_rank() == 0:
-            project.update_run(run_id, status="failed", metrics=RunMetrics(error=str(exc)))
+            project.runs.update(run_id, status="failed", metrics=RunMetrics(error=str(exc)))
         raise
     return result, run_id
 

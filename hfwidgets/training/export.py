@@ -81,7 +81,7 @@ def export_model(
                 dynamic_axes={"scalograms": {0: "batch"}, "probabilities": {0: "batch"}},
                 opset_version=17,
             )
-    metrics = project.run(run_id).metrics
+    metrics = project.runs.get(run_id).metrics
     meta = {
         "format": fmt,
         "run": run_id,

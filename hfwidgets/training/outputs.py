@@ -100,10 +100,10 @@ def forward_split(
 
 def _records(project: Project, which: Which, ids: Sequence[int] | None) -> list[Any]:
     if ids is not None:
-        return list(project.windows(ids=list(ids)))
+        return list(project.windows.all(ids=list(ids)))
     if which == "unlabelled":
-        return list(project.windows(label=None))
-    records = list(project.windows())
+        return list(project.windows.all(label=None))
+    records = list(project.windows.all())
     if which == "labelled":
         return [r for r in records if r.label is not None]
     if which != "all":

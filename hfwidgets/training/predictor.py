@@ -164,7 +164,7 @@ class RunPredictor:
 
 def latest_run_id(project: Project) -> int:
     """The newest run of ``project`` that has a checkpoint (finished runs preferred)."""
-    runs = [r for r in project.runs() if project.checkpoint_path(r.id).is_file()]
+    runs = [r for r in project.runs.all() if project.runs.checkpoint_path(r.id).is_file()]
     finished = [r for r in runs if ended_well(r.status)]
     pick = finished or runs
     if not pick:
@@ -176,16 +176,16 @@ def load_predictor(project: Project, run_id: int | None = None) -> RunPredictor:
     """The :class:`RunPredictor` of run ``run_id`` of ``project`` (default: the latest trained).
 
     It counts with the run's chosen model (``metrics.chosen``: the CNN, the baseline or their
-    fusion); the baseline's arrays are read from :meth:`Project.baseline_path` and checked
+    fusion); the baseline's arrays are read from ``project.runs.baseline_path`` and checked
     (:func:`~hfwidgets.training.baseline.load_baseline`), never unpickled.
     """
     if run_id is None:
         run_id = latest_run_id(project)
-    predictor = RunPredictor.from_checkpoint(project.checkpoint_path(run_id), run_id=run_id)
-    metrics = project.run(run_id).metrics
+    predictor = RunPredictor.from_checkpoint(project.runs.checkpoint_path(run_id), run_id=run_id)
+    metrics = project.runs.get(run_id).metrics
     if metrics.chosen != "cnn":
         try:
-            baseline = load_baseline(project.baseline_path(run_id))
+            baseline = load_baseline(project.runs.baseline_path(run_id))
         except ValueError as exc:
             raise HfwError(f"run {run_id} counts with its {metrics.chosen} model, but {exc}; or "
                            f"count with the CNN: hfw runs use {run_id} cnn") from exc  # fmt: skip
@@ -211,11 +211,11 @@ def model_probabilities(
     held-out windows, not only the one it counts with.
     """
     out: dict[ModelName, np.ndarray] = {"cnn": np.asarray(cnn_proba)}
-    figures = project.run(run_id).metrics.models
+    figures = project.runs.get(run_id).metrics.models
     if "baseline" not in figures:
         return out
     try:
-        baseline = load_baseline(project.baseline_path(run_id))
+        baseline = load_baseline(project.runs.baseline_path(run_id))
     except ValueError as exc:
         logging.getLogger(__name__).warning("run %s: baseline not scored: %s", run_id, exc)
         return out

@@ -77,8 +77,8 @@ def check_resume(project: Project, run_id: int, config: TrainConfig, classes: li
     hfwidgets.training.checkpoint.CheckpointError
         No checkpoint, or one of another model, frozen groups, mode or classes (named).
     """
-    project.run(run_id)  # an unknown run is a ValueError naming the project
-    path = project.checkpoint_path(run_id)
+    project.runs.get(run_id)  # an unknown run is a ValueError naming the project
+    path = project.runs.checkpoint_path(run_id)
     state = load_checkpoint(path)
     check_resumable(
         state, config=config.to_dict(), classes=classes, source=f"run {run_id} ({path})"

@@ -363,9 +363,9 @@ def record_run(
 ) -> None:
     """Store the run's final status, metrics, split and baseline model (arrays, no pickle)."""
     if assessment.baseline is not None:  # before the record that names it
-        save_baseline(project.baseline_path(run_id), assessment.baseline)
-    project.update_run(run_id, status=result.status, metrics=assessment.metrics)
+        save_baseline(project.runs.baseline_path(run_id), assessment.baseline)
+    project.runs.update(run_id, status=result.status, metrics=assessment.metrics)
     if len(result.val_index):
         split = {int(ids[i]): "train" for i in result.train_index}
         split.update({int(ids[i]): "val" for i in result.val_index})
-        project.set_split(run_id, split)
+        project.splits.set(run_id, split)

@@ -41,9 +41,9 @@ def _end_early(
 ) -> None:
     """A run that ended before its result: stored so, or (a resume) left as it was."""
     if before is None:
-        project.update_run(run_id, status=status, metrics=metrics)
+        project.runs.update(run_id, status=status, metrics=metrics)
     else:  # a resume that trained nothing or failed never changes the run it continued
-        project.update_run(run_id, status=before.status, metrics=before.metrics)
+        project.runs.update(run_id, status=before.status, metrics=before.metrics)
 
 
 def train_project(
@@ -83,12 +83,12 @@ def train_project(
     plan = plan_run(project, config, resume=resume_run is not None)
     before = None  # a resumed run's record, restored if the resume fails
     if resume_run is None:
-        run_id = project.add_run(plan.settings)
+        run_id = project.runs.add(plan.settings)
     else:
         run_id = resume_run
-        before = project.run(run_id)  # an unknown run is a ValueError naming the project
+        before = project.runs.get(run_id)  # an unknown run is a ValueError naming the project
         check_resume(project, run_id, config, plan.data.classes)  # before the record is touched
-    project.update_run(run_id, status="running")
+    project.runs.update(run_id, status="running")
     # The trainer's FitEnded is held back and sent once the run's figure is complete (the
     # validation facts, the baseline, the cross-validated metrics), so listeners see those.
     listeners = CallbackList("event")
@@ -104,7 +104,7 @@ def train_project(
     started = time.perf_counter()
     try:
         result, cv = fit_run(
-            plan, trainer=trainer, checkpoint_path=project.checkpoint_path(run_id),
+            plan, trainer=trainer, checkpoint_path=project.runs.checkpoint_path(run_id),
             run_id=run_id, resume=resume_run is not None, stop_event=stop_event,
         )  # fmt: skip
     except StopRequested:  # stopped before the first batch: nothing was trained
@@ -119,7 +119,7 @@ def train_project(
         raise
     assessment = assess_run(plan, result, cv, stop_event=stop_event)
     assessment = refit_run(
-        plan, result, assessment, checkpoint_path=project.checkpoint_path(run_id),
+        plan, result, assessment, checkpoint_path=project.runs.checkpoint_path(run_id),
         run_id=run_id, stop_event=stop_event,
     )  # fmt: skip
     metrics = assessment.metrics.replace(seconds=time.perf_counter() - started)

@@ -114,7 +114,7 @@ class ExplainView(w.VBox):
                 target=chosen,
                 method=self.method_choice.value,
             )
-            record = self.project.window(self.window_id)
+            record = self.project.windows.get(self.window_id)
             png = render_explanation_png(explanation, record.data, rate_hz=float(record.rate_hz))
         except Exception as exc:  # no run, deleted window, unknown class: say it, stay usable
             self.explanation = None

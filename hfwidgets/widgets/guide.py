@@ -129,7 +129,7 @@ class Guide(w.VBox):
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        counts: dict[str, int] = self.project.counts()
+        counts: dict[str, int] = self.project.windows.counts()
         return static_bundle(
             super()._repr_mimebundle_(**kwargs),
             f"Guide: {count_verdict(counts, target=self.target)}",
@@ -137,7 +137,7 @@ class Guide(w.VBox):
 
     def refresh(self) -> dict[str, int]:
         """Read the counts again; returns them."""
-        counts: dict[str, int] = self.project.counts()
+        counts: dict[str, int] = self.project.windows.counts()
         with self.hold_sync():
             for name, bar in self.bars.items():
                 n = int(counts.get(name, 0))

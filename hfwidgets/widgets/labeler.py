@@ -206,7 +206,7 @@ class Labeler(w.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
         from hfwidgets.widgets._static import static_bundle
 
-        counts = ", ".join(f"{k} {v}" for k, v in self.project.counts().items())
+        counts = ", ".join(f"{k} {v}" for k, v in self.project.windows.counts().items())
         return static_bundle(
             super()._repr_mimebundle_(**kwargs),
             f"Labeler ({self.mode}) of project {Path(self.project.path).name}: {counts} windows",
@@ -355,7 +355,7 @@ class Labeler(w.VBox):
             if undone.kind == "relabel" and undone.window_id is not None:
                 self.review.update_label(undone.window_id, undone.label)
             elif undone.kind == "delete" and undone.window_id is not None:
-                self.review.restore(self.project.window(undone.window_id))
+                self.review.restore(self.project.windows.get(undone.window_id))
             self._refresh(f"undid {undone.kind}")
             return undone.kind
 
@@ -515,7 +515,7 @@ class Labeler(w.VBox):
         with self.hold_sync():
             self._show_current()
             self.suggestions.show(self._on_screen())
-            counts = self.project.counts()
+            counts = self.project.windows.counts()
             self.counts_html.value = " · ".join(
                 f"<b>{esc(name)}</b> {counts.get(name, 0)}" for name in self.classes
             )
@@ -568,7 +568,7 @@ class Labeler(w.VBox):
         return bool(item.source) and item.source != self.source_name
 
     def _scalogram_settings(self) -> Any:
-        stored = self.project.get_setting("scalogram")
+        stored = self.project.settings.get("scalogram")
         if not stored:
             return None
         from hfwidgets.scalogram import ScalogramSettings

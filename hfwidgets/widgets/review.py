@@ -95,11 +95,11 @@ class ReviewList:
         if key == "ids":
             wanted = self._selection
             # skip_missing: a window deleted since the run that listed it is just not shown
-            found = self.project.windows(ids=wanted, skip_missing=True) if wanted else []
+            found = self.project.windows.all(ids=wanted, skip_missing=True) if wanted else []
             by_id = {r.id: r for r in found}
             self.records = [by_id[i] for i in wanted if i in by_id]
         else:
-            self.records = [r for r in self.project.windows() if self._matches(r, key)]
+            self.records = [r for r in self.project.windows.all() if self._matches(r, key)]
         self.records = self._ordered(self.records)
         self.index = 0
 

@@ -143,7 +143,7 @@ class RunList(w.VBox):
     def choose_model(self, run_id: int, model: str) -> None:
         """Make ``run_id`` count with ``model`` (``cnn``, ``baseline``, ``fusion``); a run
         counting live is loaded again with it (the *Use for live* callbacks)."""
-        record = self.project.choose_model(run_id, model)
+        record = self.project.runs.choose_model(run_id, model)
         self._say(f"run {run_id} counts with its {html.escape(record.metrics.chosen)} model")
         if self.live_run == run_id:
             for callback in list(self._use):
@@ -209,7 +209,7 @@ class RunList(w.VBox):
     def delete(self, run_id: int) -> int:
         """Delete run ``run_id``, its split and checkpoint; returns the bytes freed."""
         self._require(run_id)
-        freed = int(self.project.delete_run(run_id))
+        freed = int(self.project.runs.delete(run_id))
         if self.live_run == run_id:
             self.live_run = -1
         self._armed_delete = None

@@ -5,7 +5,7 @@ What is drawn at each view is `hfwidgets.timeline.view_envelope`'s min/max envel
 plot's width (full resolution once zoomed in far enough), so an hour at 50 Hz pans as fast as a
 minute. Modes: *pan/zoom* (drag and wheel: bqplot's PanZoom on the time axis), *mark region*
 (drag an interval: BrushIntervalSelector) and *mark event* (a click, read by ipyevents); each
-mark is stored with the current class (`Project.add_mark`, windows cut with the project's
+mark is stored with the current class (`project.marks.add`, windows cut with the project's
 window length) when the mouse is released. Keys as in the labeller: digits and initials choose the
 class, ``z`` undoes the session's newest mark, arrows pan, Enter labels the chosen candidate of
 the run below (`hfwidgets.widgets.timeline_run.TimelineRun`).
@@ -164,7 +164,7 @@ class SessionTimeline(w.VBox):
 
     def refresh_sessions(self, session_id: int | None = None) -> None:
         """Re-read the project's sessions into the menu (and show ``session_id`` or the newest)."""
-        infos = self.project.session_infos()
+        infos = self.project.sessions.infos()
         options = [(f"{i.id}: {i.duration_s:.0f} s, {i.source or 'session'}", i.id) for i in infos]
         self.session_menu.options = options
         if not infos:
@@ -180,7 +180,7 @@ class SessionTimeline(w.VBox):
         """Load a session (its samples, marks and the run's view of it) and show all of it."""
         if session_id is None:
             return
-        record = self.project.session(session_id)
+        record = self.project.sessions.get(session_id)
         self.session_id = int(session_id)
         self._t = record.t
         self.trace_lines.show(record.t, record.xyz)
@@ -246,12 +246,12 @@ class SessionTimeline(w.VBox):
     @property
     def marks(self) -> list[Mark]:
         """The marks of the session shown, in time order."""
-        return [] if self.session_id is None else self.project.marks(self.session_id)
+        return [] if self.session_id is None else self.project.marks.all(self.session_id)
 
     def draw_marks(self) -> None:
         """Redraw the marks and windows of the session shown, and the marks per class."""
         marks = self.marks
-        spans = [] if self.session_id is None else self.project.session_windows(self.session_id)
+        spans = [] if self.session_id is None else self.project.windows.in_session(self.session_id)
         self.layers.draw(marks, spans, y_range=(self.ys.min, self.ys.max))
         per_class = {c: sum(m.label == c for m in marks) for c in self.classes}
         self.counts.value = "<small>" + " · ".join(
@@ -266,7 +266,7 @@ class SessionTimeline(w.VBox):
             return None
         label = str(self.class_buttons.value)
         try:
-            mark: Mark = self.project.add_mark(self.session_id, label=label, **where)
+            mark: Mark = self.project.marks.add(self.session_id, label=label, **where)
         except ValueError as exc:
             self.message.value = f"<span style='color:#a00'>{esc(exc)}</span>"
             return None
@@ -290,7 +290,7 @@ class SessionTimeline(w.VBox):
         """Take the session's newest mark back (its windows are deleted softly)."""
         if self.session_id is None:
             return None
-        mark: Mark | None = self.project.undo_mark(self.session_id)
+        mark: Mark | None = self.project.marks.undo(self.session_id)
         self.message.value = (
             "Nothing to undo." if mark is None
             else f"Undid {esc(mark.kind)} {esc(mark.label)} at {mark.start:.2f} s"

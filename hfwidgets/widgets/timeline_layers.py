@@ -108,7 +108,7 @@ class MarkLayers:
         y_range: tuple[float | None, float | None],
     ) -> None:
         """Draw ``marks`` (`hfwidgets.store.marks.Mark`) and ``windows`` (``(id, start, end,
-        label)``, `Project.session_windows`) with the plot's current ``y_range``."""
+        label)``, `project.windows.in_session`) with the plot's current ``y_range``."""
         for name in self.classes:
             regions = [m for m in marks if m.label == name and m.kind == "region"]
             events = [m for m in marks if m.label == name and m.kind == "event"]

@@ -100,7 +100,7 @@ class TimelineRun(w.VBox):
 
     def refresh_runs(self) -> None:
         """Re-read the project's finished runs into the menu."""
-        runs = [r.id for r in self.project.runs() if r.status == "finished"]
+        runs = [r.id for r in self.project.runs.all() if r.status == "finished"]
         self.run_menu.options = [("no run", NO_RUN), *((f"run {r}", r) for r in runs)]
 
     def load_run(self, run_id: int) -> None:

@@ -214,7 +214,7 @@ class TrainingPanel(w.VBox):
         """What Start will train, as HTML: windows per class, backbone, frozen groups, epochs,
         validation share (the project's counts are read now)."""
         return describe_plan(
-            self.project.counts(),
+            self.project.windows.counts(),
             model=self.model,
             weights=self.weights,
             frozen=self.frozen,
@@ -243,7 +243,9 @@ class TrainingPanel(w.VBox):
         """Start training in a background thread; returns the runner."""
         if self.status == "running":
             raise RuntimeError("training is already running; press Stop first")
-        problem = start_problem(self.project.counts(), val_fraction=float(self.val_fraction.value))
+        problem = start_problem(
+            self.project.windows.counts(), val_fraction=float(self.val_fraction.value)
+        )
         if problem:  # said here, before a thread starts, with the classes' names
             self._say(problem)
             return None

@@ -98,7 +98,7 @@ class Workbench(w.VBox):
         if previous is not None:
             log.info("closing the earlier Workbench of %s", self._key)
             previous.close()
-        state: dict[str, Any] = dict(project.get_setting(SETTINGS_KEY) or {})
+        state: dict[str, Any] = dict(project.settings.get(SETTINGS_KEY) or {})
         if source is None:
             from hfwidgets.sensors import SimulatedSource
 
@@ -264,7 +264,7 @@ class Workbench(w.VBox):
         choices = choices_of(
             picker=self.picker, checklist=self.checklist, training=self.training, live=self.live
         )
-        self.project.set_setting(SETTINGS_KEY, choices)
+        self.project.settings.set(SETTINGS_KEY, choices)
 
     # -- wiring -------------------------------------------------------------------------------
     def _wire(self) -> None:

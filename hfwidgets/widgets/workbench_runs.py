@@ -92,7 +92,7 @@ class RunFollower:
         self.data_map.run_id = run_id
         self.live_run_id = run_id
         self.runs.live_run = run_id
-        about = summarize_run(self.project, self.project.run(run_id))
+        about = summarize_run(self.project, self.project.runs.get(run_id))
         self.note.value = (
             f"<small>Counting with <b>run {run_id}</b> ({esc(about.settings_text())}; accuracy "
             f"{esc(about.accuracy_text())}) · pick another in the Train tab's run list</small>"
@@ -109,7 +109,7 @@ class RunFollower:
 
     def restore_last_run(self) -> None:
         """Show the newest finished run's curves and matrix, and arm the live counter with it."""
-        runs = [r for r in self.project.runs() if ended_well(r.status)]
+        runs = [r for r in self.project.runs.all() if ended_well(r.status)]
         if not runs:
             return
         run = max(runs, key=lambda r: r.id)

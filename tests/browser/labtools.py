@@ -113,7 +113,7 @@ def seed_labelled_windows(path: Path, per_class: int, *, seed: int) -> list[int]
     windows, labels = simulate_windows(per_class, seed=seed)
     with Project.create(path) as project:
         return [
-            project.add_window(data, rate_hz=50.0, source="seed", label=label)
+            project.windows.add(data, rate_hz=50.0, source="seed", label=label)
             for data, label in zip(windows, labels, strict=True)
         ]
 

@@ -54,8 +54,8 @@ def _marks(project_dir: Path, count: int, timeout: float = 30.0) -> list[Any]:
     deadline = time.monotonic() + timeout
     while True:
         with Project.open(project_dir) as project:
-            marks = project.marks()
-            counts = project.counts()
+            marks = project.marks.all()
+            counts = project.windows.counts()
         if len(marks) >= count or time.monotonic() > deadline:
             return [(m.kind, m.label, m.start, m.end, len(m.window_ids), counts) for m in marks]
         time.sleep(0.25)  # the kernel stores the mark when its message arrives
@@ -82,8 +82,8 @@ def test_drag_a_region_and_click_an_event_then_read_them_from_the_database(
     run_all_cells(page)
     page.wait_for_function(DRAWN, timeout=60_000)
     with Project.open(proj) as project:
-        (sid,) = project.session_ids()
-        session = project.session(sid)
+        (sid,) = project.sessions.ids()
+        session = project.sessions.get(sid)
         duration = float(session.t[-1])
     box = page.evaluate(PLOT_BOX)
     middle_y = box[1] + box[3] / 2

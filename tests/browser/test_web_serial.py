@@ -121,7 +121,7 @@ def test_the_workbench_streams_captures_and_labels_from_a_usb_sensor_in_the_brow
         ).fetchone()
     assert source == PORT_NAME  # the window names the port it came through
     with Project.open(project) as opened:
-        data = opened.window(int(window_id)).data
+        data = opened.windows.get(int(window_id)).data
     assert _slice_at(rows, np.asarray(data, dtype=np.float64)) >= 0, "not the fake port's samples"
 
     # The one unplug: the page says so, reopens the same device, and the readout counts it.
@@ -176,7 +176,7 @@ def test_without_web_serial_the_menu_explains_and_the_workbench_still_works(
 
 def _high_fives(project: Path) -> int:
     with Project.open(project) as opened:
-        return int(opened.counts()["high-five"])
+        return int(opened.windows.counts()["high-five"])
 
 
 def test_one_kilohertz_for_a_minute_loses_nothing_within_25_messages_a_second(

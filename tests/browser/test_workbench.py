@@ -53,12 +53,12 @@ def _seed_project(path: Path) -> None:
     flips = np.random.default_rng(4).permutation(["high-five", "other"] * 8)
     with Project.create(path) as project:
         for data, label in zip(windows, flips, strict=True):
-            project.add_window(data, rate_hz=50.0, source="seed", label=str(label))
+            project.windows.add(data, rate_hz=50.0, source="seed", label=str(label))
 
 
 def _counts(path: Path) -> dict[str, int]:
     with Project.open(path) as project:
-        return project.counts()
+        return project.windows.counts()
 
 
 def _tab(page: Page, title: str) -> None:

@@ -76,12 +76,12 @@ def _seed(path: Path) -> tuple[list[int], list[int]]:
         config = TrainConfig(weights="none", frozen=("auto",), epochs=1, num_threads=1,
                              baseline=False)  # fmt: skip
     with Project.create(path) as project:
-        project.set_setting("scalogram", {"size": [64, 64]})  # quick in the kernel too
+        project.settings.set("scalogram", {"size": [64, 64]})  # quick in the kernel too
         labelled = [
-            project.add_window(data, rate_hz=50.0, source="seed", label=label)
+            project.windows.add(data, rate_hz=50.0, source="seed", label=label)
             for data, label in zip(windows, labels, strict=True)
         ]
-        unlabelled = [project.add_window(data, rate_hz=50.0, source="seed") for data in extra]
+        unlabelled = [project.windows.add(data, rate_hz=50.0, source="seed") for data in extra]
         train_project(project, config)
     return labelled, unlabelled
 

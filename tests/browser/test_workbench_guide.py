@@ -64,7 +64,7 @@ def _seed(path: Path) -> None:
     config = TrainConfig(weights="none", frozen=frozen, epochs=2, batch_size=8, num_threads=1)
     with Project.create(path) as project:
         for data, label in zip(windows, labels, strict=True):
-            project.add_window(data, rate_hz=50.0, source="seed", label=label)
+            project.windows.add(data, rate_hz=50.0, source="seed", label=label)
         train_project(project, config)
         train_project(project, config)
 
@@ -221,7 +221,7 @@ def test_guide_layout_runs_and_sharing(launch_lab: LaunchLab, page: Page, tmp_pa
         timeout=30_000,
     )
     with Project.open(project) as stored:
-        assert [r.id for r in stored.runs()] == [1, 3]
+        assert [r.id for r in stored.runs.all()] == [1, 3]
     _tab(page, "Live")
     page.locator(".hfw-workbench").get_by_text("Counting with").wait_for(timeout=30_000)
     assert "Counting with run 1" in _text(page, ".hfw-workbench")

@@ -124,7 +124,7 @@ def test_launcher_to_live_count_with_the_simulated_arduino(
     assert "Simulated" not in o_source
     # Both are slices of what the pty sent, the labelled-high-five one earlier in the stream.
     with Project.open(project) as opened:
-        h_data, o_data = opened.window(h_id).data, opened.window(o_id).data
+        h_data, o_data = opened.windows.get(h_id).data, opened.windows.get(o_id).data
     sent = arduino.sent_samples
     h_at, o_at = _position_in(sent, h_data), _position_in(sent, o_data)
     assert h_at >= 0, "the window labelled high-five is not from the simulated Arduino"
@@ -152,7 +152,7 @@ def test_launcher_to_live_count_with_the_simulated_arduino(
         timeout=240_000,
     )
     with Project.open(project) as opened:
-        runs = opened.runs()
+        runs = opened.runs.all()
     assert len(runs) == 1
     run_id = runs[0].id
     assert runs[0].status == "finished"

@@ -75,7 +75,7 @@ def _seed(path: Path) -> None:
 
 def _counts(path: Path) -> dict[str, int]:
     with Project.open(path) as project:
-        return project.counts()
+        return project.windows.counts()
 
 
 def _until(condition: Callable[[], object], timeout: float) -> bool:
@@ -259,7 +259,7 @@ def test_stop_right_after_start_ends_the_run_at_once(
     assert stop.is_disabled()
     assert panel.locator("button", has_text="Start").is_enabled()
     with Project.open(root / WORKBENCH_PROJECT) as project:
-        run = project.runs()[-1]
+        run = project.runs.all()[-1]
     assert (run.status, run.metrics.epochs) == ("stopped", 0)
     (REPO / "test-artifacts").mkdir(exist_ok=True)
     (REPO / "test-artifacts" / "stop-right-after-start.txt").write_text(f"{waited:.1f} s\n")
