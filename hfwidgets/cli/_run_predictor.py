@@ -10,12 +10,13 @@ from typing import Any
 
 from hfwidgets.cli._parsers import add_project_argument
 from hfwidgets.errors import HfwError
+from hfwidgets.store.project import Project
 from hfwidgets.store.run_status import ended_well
 
 __all__ = ["add_run_arguments", "load_run_predictor", "pick_run"]
 
 
-def pick_run(project: Any, run_id: int | None) -> int:
+def pick_run(project: Project, run_id: int | None) -> int:
     """The run to use: ``run_id`` if given (it must exist), else the newest finished run.
 
     Every command's ``--run`` is checked here, so a wrong one reads the same everywhere.
@@ -42,7 +43,7 @@ def pick_run(project: Any, run_id: int | None) -> int:
 
 
 def load_run_predictor(
-    project: Any, run_id: int | None, *, backend: str = "auto"
+    project: Project, run_id: int | None, *, backend: str = "auto"
 ) -> tuple[int, Any]:
     """``(run id, predictor)``: `pick_run`'s run, its predictor on the ``backend`` path.
 

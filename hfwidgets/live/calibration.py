@@ -198,7 +198,7 @@ def calibrate_run(
 
 
 def calibrate_on_sessions(
-    project: Any,
+    project: Project,
     run_id: int,
     predictor: Predictor,
     *,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from hfwidgets.store.project import Project
 from hfwidgets.summary.run_rows import summarize_runs
 
 __all__ = ["TARGET_PER_CLASS", "count_verdict", "project_title", "summary_text"]
@@ -32,7 +31,7 @@ def count_verdict(counts: dict[str, int], *, target: int = TARGET_PER_CLASS) -> 
     return text
 
 
-def summary_text(project: Any) -> str:
+def summary_text(project: Project) -> str:
     """One line: ``project P: high-five 12, other 10 windows (target 20 each); 2 runs, best …``."""
     counts = project.windows.counts()
     windows = ", ".join(f"{k} {v}" for k, v in counts.items())
@@ -47,6 +46,6 @@ def summary_text(project: Any) -> str:
     )
 
 
-def project_title(project: Any) -> str:
+def project_title(project: Project) -> str:
     """``High-five workbench · project NAME``."""
     return f"High-five workbench · project {project.path.name}"

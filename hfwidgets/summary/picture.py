@@ -7,6 +7,7 @@ import dataclasses
 import io
 from typing import Any
 
+from hfwidgets.store.project import Project
 from hfwidgets.store.run_status import ended_well
 from hfwidgets.summary.canvas import MUTED, Canvas
 from hfwidgets.summary.counts import TARGET_PER_CLASS, project_title, summary_text
@@ -17,7 +18,11 @@ __all__ = ["ProjectSummary", "render_summary_png"]
 
 
 def render_summary_png(
-    project: Any, *, run_id: int | None = None, target: int = TARGET_PER_CLASS, width: int = 1000
+    project: Project,
+    *,
+    run_id: int | None = None,
+    target: int = TARGET_PER_CLASS,
+    width: int = 1000,
 ) -> bytes:
     """Draw the project's counts, runs, and one run's confusion matrix and curves as a PNG.
 
@@ -83,7 +88,7 @@ class ProjectSummary:
     ``jupyter nbconvert --to html``. The picture is drawn when the output is made.
     """
 
-    def __init__(self, project: Any, *, run_id: int | None = None) -> None:
+    def __init__(self, project: Project, *, run_id: int | None = None) -> None:
         self.project = project
         self.run_id = run_id
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from hfwidgets.store.project import Project
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import ModelName, interval_text
 from hfwidgets.store.run_status import RunStatus, ended_well
@@ -126,7 +127,7 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def summarize_run(project: Any, record: RunRecord) -> RunSummary:
+def summarize_run(project: Project, record: RunRecord) -> RunSummary:
     """The :class:`RunSummary` of one :class:`~hfwidgets.store.RunRecord` of ``project``."""
     config = _dict(_dict(record.settings).get("config"))
     metrics = record.metrics
@@ -153,6 +154,6 @@ def summarize_run(project: Any, record: RunRecord) -> RunSummary:
     )
 
 
-def summarize_runs(project: Any) -> list[RunSummary]:
+def summarize_runs(project: Project) -> list[RunSummary]:
     """Every run of ``project``, newest first."""
     return [summarize_run(project, r) for r in sorted(project.runs.all(), key=lambda r: -r.id)]

@@ -25,6 +25,7 @@ from hfwidgets.live.model import Predictor, resolve_window_s
 from hfwidgets.live.offline import classify_recording
 from hfwidgets.live.operating_point import counting_settings, operating_point_for, settings_text
 from hfwidgets.live.scoring import score_events, scored_span
+from hfwidgets.store.project import Project
 
 __all__ = [
     "FALSE_COUNT_NOTE",
@@ -163,7 +164,7 @@ def find_candidates(
     return sorted(out, key=lambda c: (-c.confidence, c.t))
 
 
-def label_candidate(project: Any, session_id: int, candidate: Candidate) -> Any:
+def label_candidate(project: Project, session_id: int, candidate: Candidate) -> Any:
     """Store the window the counter saw as a mark labelled as the candidate says (one
     transaction; `hfwidgets.store.project.marks.add`), and return the mark."""
     return project.marks.add(

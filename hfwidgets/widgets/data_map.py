@@ -27,6 +27,7 @@ from hfwidgets.datamap import (
     map_windows,
     point_colours,
 )
+from hfwidgets.store.project import Project
 from hfwidgets.store.run_status import ended_well
 from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._html import esc
@@ -58,7 +59,7 @@ class DataMapView(w.VBox):
 
     def __init__(
         self,
-        project: Any,
+        project: Project,
         *,
         model: str = "mobilenet_v2",
         weights: str = "DEFAULT",

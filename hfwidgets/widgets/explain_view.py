@@ -12,6 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from hfwidgets.store.project import Project
 from hfwidgets.widgets._html import esc
 
 __all__ = ["ExplainView"]
@@ -38,7 +39,9 @@ class ExplainView(w.VBox):
         The last :class:`hfwidgets.explain.Explanation` shown (None before or after a failure).
     """
 
-    def __init__(self, project: Any, *, run_id: int | None = None, predictor: Any = None) -> None:
+    def __init__(
+        self, project: Project, *, run_id: int | None = None, predictor: Any = None
+    ) -> None:
         self.project = project
         self.run_id = run_id
         self.window_id: int | None = None

@@ -15,6 +15,7 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 
+from hfwidgets.store.project import Project
 from hfwidgets.summary import TARGET_PER_CLASS, count_verdict
 from hfwidgets.widgets._static import static_bundle
 
@@ -75,7 +76,7 @@ class Guide(w.VBox):
         Windows per class to aim for.
     """
 
-    def __init__(self, project: Any, *, target: int = TARGET_PER_CLASS) -> None:
+    def __init__(self, project: Project, *, target: int = TARGET_PER_CLASS) -> None:
         from hfwidgets.sensors.motions import MOTION_KINDS
 
         self.project = project

@@ -16,6 +16,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._worker import Worker
+from hfwidgets.store.project import Project
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.board_count import BoardCountView
@@ -70,7 +71,7 @@ class LiveCounter(w.VBox):
         min_gap_s: float | None = None,
         positive: str = "high-five",
         strip_s: float = 10.0,
-        project: Any | None = None,
+        project: Project | None = None,
         calibrate_seconds: float = 150.0,
         backend: str = "auto",
     ) -> None:
@@ -298,8 +299,9 @@ class LiveCounter(w.VBox):
             return None
         if self._cal_worker is not None and self._cal_worker.alive:
             return None
-        predictor, run_id, target = (
+        predictor, project, run_id, target = (
             self.predictor,
+            self.project,
             int(self.run_id),
             float(self.target_recall.value),
         )
@@ -309,20 +311,20 @@ class LiveCounter(w.VBox):
             f"Calibrating run {run_id}: classifying the sessions once, then trying every setting …"
         )
         if wait:
-            outcome = self._calibrate(predictor, fast, run_id, target)
+            outcome = self._calibrate(predictor, project, fast, run_id, target)
             self._apply_calibration([outcome])
             return outcome[1]
         self._cal_bridge.start()
         self._cal_worker = Worker(
             lambda _stop: self._cal_bridge.post(
-                self._calibrate(predictor, fast, run_id, target), urgent=True
+                self._calibrate(predictor, project, fast, run_id, target), urgent=True
             ),
             name="hfw-calibrate",
         ).start()
         return None
 
     def _calibrate(
-        self, predictor: Any, fast: Any, run_id: int, target: float
+        self, predictor: Any, project: Project, fast: Any, run_id: int, target: float
     ) -> tuple[Any, Any, str]:
         """Run the calibration (any thread): ``(predictor, Calibration or None, error)``.
 
@@ -332,7 +334,7 @@ class LiveCounter(w.VBox):
 
         try:
             result = calibrate_on_sessions(
-                self.project,
+                project,
                 run_id,
                 predictor,
                 classify_with=fast,

@@ -11,6 +11,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.project import Project
 from hfwidgets.store.run_status import ended_well
 from hfwidgets.summary import RunSummary, summarize_runs
 from hfwidgets.widgets._close import close_widgets
@@ -51,7 +52,7 @@ class RunList(w.VBox):
 
     live_run = traitlets.Int(-1, help="The run the live counter uses (-1: none).")
 
-    def __init__(self, project: Any, *, export_dir: str | Path | None = None) -> None:
+    def __init__(self, project: Project, *, export_dir: str | Path | None = None) -> None:
         self.project = project
         self.export_dir = Path(export_dir) if export_dir else Path(project.path) / "exports"
         self.rows: dict[int, RunSummary] = {}

@@ -20,6 +20,7 @@ import ipywidgets as w
 import numpy as np
 
 from hfwidgets.store.marks import Mark
+from hfwidgets.store.project import Project
 from hfwidgets.timeline.envelope import Envelope
 from hfwidgets.timeline.session_picture import AXIS_COLOURS, class_colour
 from hfwidgets.widgets._html import esc
@@ -60,7 +61,7 @@ class SessionTimeline(w.VBox):
     """
 
     def __init__(
-        self, project: Any, *, session_id: int | None = None, columns: int = 600,
+        self, project: Project, *, session_id: int | None = None, columns: int = 600,
         keyboard: bool = True,
     ) -> None:  # fmt: skip
         self.project = project
@@ -260,13 +261,17 @@ class SessionTimeline(w.VBox):
         ) + "</small>"  # fmt: skip
         self.run.update_marks(marks)
 
-    def _store(self, **where: float) -> Mark | None:
+    def _store(
+        self, *, at: float | None = None, start: float | None = None, end: float | None = None
+    ) -> Mark | None:
         if self.session_id is None:
             self.message.value = "No session shown."
             return None
         label = str(self.class_buttons.value)
         try:
-            mark: Mark = self.project.marks.add(self.session_id, label=label, **where)
+            mark: Mark = self.project.marks.add(
+                self.session_id, label=label, at=at, start=start, end=end
+            )
         except ValueError as exc:
             self.message.value = f"<span style='color:#a00'>{esc(exc)}</span>"
             return None

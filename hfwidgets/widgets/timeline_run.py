@@ -11,6 +11,7 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
+from hfwidgets.store.project import Project
 from hfwidgets.timeline.model_view import (
     Candidate,
     ModelTrace,
@@ -45,7 +46,7 @@ class TimelineRun(w.VBox):
 
     def __init__(
         self,
-        project: Any,
+        project: Project,
         *,
         x_scale: bq.LinearScale,
         on_labelled: Callable[[Any], object],

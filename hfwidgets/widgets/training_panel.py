@@ -10,6 +10,7 @@ import ipywidgets as w
 import traitlets
 
 from hfwidgets._callbacks import CallbackList
+from hfwidgets.store.project import Project
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
 from hfwidgets.training.fit_events import (
     EpochEnded,
@@ -30,7 +31,7 @@ _URGENT = (FitStarted, EpochEnded, FitEnded)  # drawn at once; batches may wait 
 _STOPPING = "stopping before the next batch…"
 
 
-def default_runner(project: Any, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
+def default_runner(project: Project, config: Any, callbacks: list[Callable[[Any], object]]) -> Any:
     """A :class:`hfwidgets.training.runner.TrainingRunner` training ``project`` in a thread."""
     from hfwidgets.training.runner import TrainingRunner
 
@@ -71,7 +72,7 @@ class TrainingPanel(w.VBox):
 
     def __init__(
         self,
-        project: Any,
+        project: Project,
         *,
         model: str = "mobilenet_v2",
         weights: str = "DEFAULT",

@@ -17,6 +17,7 @@ import ipywidgets as w
 from hfwidgets._worker import Pump
 from hfwidgets.capture import WindowCapture
 from hfwidgets.sensors.base import source_label
+from hfwidgets.store.project import Project
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import use_pump
 from hfwidgets.widgets.data_map import DataMapView
@@ -75,7 +76,7 @@ class Workbench(w.VBox):
 
     def __init__(
         self,
-        project: Any,
+        project: Project | str | os.PathLike[str],
         *,
         source: Any | None = None,
         classes: tuple[str, ...] | None = None,
@@ -84,8 +85,6 @@ class Workbench(w.VBox):
         thumbnail: bool = True,
     ) -> None:
         if isinstance(project, str | os.PathLike):
-            from hfwidgets.store import Project
-
             project = Project.open_or_create(
                 Path(project), classes=tuple(classes or DEFAULT_CLASSES), rate_hz=rate_hz
             )

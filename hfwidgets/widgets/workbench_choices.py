@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hfwidgets.store.project import Project
 from hfwidgets.widgets.model_picker import ModelPicker
 
 __all__ = [
@@ -39,7 +40,7 @@ def choices_of(*, picker: Any, checklist: Any, training: Any, live: Any) -> dict
     }
 
 
-def follow_classes(project: Any, classes: tuple[str, ...] | None) -> str:
+def follow_classes(project: Project, classes: tuple[str, ...] | None) -> str:
     """Add the classes ``classes`` names beyond the project's; what to tell when it cannot."""
     if classes is None or tuple(classes) == tuple(project.classes):
         return ""
