@@ -50,9 +50,11 @@ def trained(
     # here and costs a numba compile), the augment check and the refit on every window (a
     # second and third whole fit; tested in test_training_augment_check and test_training_refit)
     # are left out.
+    # 12 epochs: auto would train 24 on these 24 windows (the rule: test_training_recipe).
     config = TrainConfig(
         model="mobilenet_v2",
         weights=str(mobilenet_v2_weights),
+        epochs=12,
         num_threads=2,
         baseline=False,
         augment_check=False,

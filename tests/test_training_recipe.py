@@ -24,9 +24,12 @@ from hfwidgets.training.augment import (
 )
 from hfwidgets.training.baseline import as_series, baseline_metrics
 from hfwidgets.training.config import TrainConfig
+from hfwidgets.training.fit_events import FitStarted
+from hfwidgets.training.run_steps import plan_run
 from hfwidgets.training.runner import train_project
 from hfwidgets.training.schedule import lr_factor
 from hfwidgets.training.trainer import Trainer
+from hfwidgets.widgets.training_text import describe_plan
 
 torch.set_num_threads(1)
 RATE = 50.0
@@ -199,6 +202,47 @@ def test_raw_window_augmentation_renders_the_training_windows_once_per_epoch(
     Trainer(config, classes=["a", "b"]).fit(x, y, split=(train, val), render=render)
     assert [c[1] for c in calls] == [c for c in [calls[0][1], calls[1][1]]]  # ... reproducibly
     assert result.cached_features  # the frozen prefix still runs once per epoch, not per batch
+
+
+def test_auto_epochs_give_few_windows_the_steps_of_200_and_an_asked_number_is_kept() -> None:
+    auto = TrainConfig(model=MODEL)
+    assert auto.epochs is None
+    assert auto.epochs_for(200) == 12  # 25 steps of 8 a epoch: 300 steps
+    assert auto.epochs_for(1000) == 12  # never fewer than 12
+    assert auto.epochs_for(120) == 20  # 15 steps a epoch
+    assert auto.epochs_for(100) == 24  # 13 steps a epoch: 24 would do
+    assert auto.epochs_for(28) == 24  # 4 steps a epoch: 75 would do, 24 at most
+    assert TrainConfig(model=MODEL, batch_size=16).epochs_for(200) == 24
+    assert TrainConfig(model=MODEL, epochs=3).epochs_for(28) == 3  # asked for: exactly that
+    with pytest.raises(ValueError, match="epochs"):
+        TrainConfig(model=MODEL, epochs=0)
+    plan = describe_plan(
+        {"a": 75, "b": 75}, model=MODEL, weights="none", frozen=(), epochs=None, batch_size=8,
+        lr=1e-3, val_fraction=0.2,
+    )  # fmt: skip
+    assert "20 epochs (auto)" in plan  # 120 of the 150 windows train
+    assert "5 epochs," in describe_plan(
+        {"a": 75, "b": 75}, model=MODEL, weights="none", frozen=(), epochs=5, batch_size=8,
+        lr=1e-3, val_fraction=0.2,
+    )  # fmt: skip
+
+
+def test_a_run_with_auto_epochs_trains_and_records_the_epochs_its_windows_call_for(
+    images: tuple[np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
+    x, y = images
+    seen: list[int] = []
+    config = _config(epochs=None, min_steps=52)  # 32 training windows: 4 steps a epoch -> 13
+    record = lambda event: seen.append(event.epochs) if isinstance(event, FitStarted) else None  # noqa: E731
+    trainer = Trainer(config, classes=["a", "b"], callbacks=[record])
+    result = trainer.fit(x, y, split=(np.arange(32), np.arange(32, 40)))
+    assert seen == [13]
+    assert len(result.history) == 13
+    with _project(tmp_path, sessions=1, n=30) as project:  # 24 train: 3 steps a epoch -> 18
+        plan = plan_run(project, _config(epochs=None, min_steps=52, loso_max_sources=0))
+    assert len(plan.split.train) == 24
+    assert plan.config.epochs == plan.fit_config.epochs == 18
+    assert plan.settings["config"]["epochs"] == 18  # the run's row says 18 epochs, as it trains
 
 
 # -- baseline -------------------------------------------------------------------------------------

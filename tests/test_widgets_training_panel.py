@@ -134,6 +134,10 @@ def test_config_collects_the_controls(project: Project) -> None:
     config = panel.config()
     assert (config.model, config.weights, config.frozen) == ("squeezenet1_1", "none", ("stem",))
     assert (config.epochs, config.batch_size, config.lr, config.val_fraction) == (4, 8, 0.01, 0.25)
+    auto = _panel(project)
+    assert auto.epochs.value == 0  # shown as 0: auto, as TrainConfig's default
+    assert auto.config().epochs is None
+    assert "epochs (auto)" in auto.plan_html.value
 
 
 def test_the_augment_menu_sets_the_turn_the_run_trains_with(project: Project) -> None:

@@ -8,6 +8,7 @@ The notebook panel, ``hfw train`` and the distributed launcher all build their s
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
@@ -35,6 +36,13 @@ MODES = ("fine-tune", "feature-extractor")
 
 #: ``TrainConfig(frozen=AUTO_FROZEN)`` (the default) freezes :func:`default_frozen` groups.
 AUTO_FROZEN: tuple[str, ...] = ("auto",)
+#: Epochs of a run that leaves ``epochs`` to the data (``TrainConfig.epochs=None``) and has at
+#: least 200 windows; fewer windows train more (``TrainConfig.epochs_for``), at most
+#: ``AUTO_MAX_EPOCHS``: an epoch has costs that do not shrink with the windows (validation, a
+#: checkpoint, the augmented windows' scalograms), and 50 epochs of punch/flex's 28 training
+#: windows took 267 s a fold where 12 took about 40 s.
+AUTO_EPOCHS = 12
+AUTO_MAX_EPOCHS = 24
 
 #: Learning-rate schedules (:attr:`TrainConfig.schedule`).
 SCHEDULES = ("cosine", "constant")
@@ -81,10 +89,20 @@ class TrainConfig:
         ``("auto",)``, freezes the first third of the backbone's feature groups
         (:func:`default_frozen`).
         Layer groups to freeze (:func:`hfwidgets.models.layer_groups`).
-    epochs, batch_size, lr : int, int, float
-        Passes over the training set, windows per step, Adam learning rate. Batches of 8 (not
+    epochs : int or None
+        Passes over the training set; ``None`` (auto, the default) is :data:`AUTO_EPOCHS`, or
+        more for few windows (``min_steps``, :meth:`epochs_for`). A run records the epochs it
+        trains, so its row, its progress and a resume agree.
+    batch_size, lr : int, float
+        Windows per step, Adam learning rate. Batches of 8 (not
         16): twice the steps for the same images, which a few hundred windows need
         (handwriting 0.576 -> 0.604; docs/training.md).
+    min_steps : int
+        With auto epochs, few windows train more of them: at least this many optimizer steps.
+        300 is what 12 epochs of 200 windows in batches of 8 take, the project size the time
+        budget is written for: a smaller project sees its windows about as many times in all
+        (2,400 passes) and costs no more time (handwriting, 120 training letters: 20 epochs,
+        CNN 0.645 -> 0.678; docs/training.md).
     val_fraction : float
         Share held out for validation, stratified by class (0 trains on everything).
     head_lr_factor : float
@@ -166,7 +184,8 @@ class TrainConfig:
     model: str = "mobilenet_v2"
     weights: str = "DEFAULT"
     frozen: tuple[str, ...] = AUTO_FROZEN
-    epochs: int = 12
+    epochs: int | None = None
+    min_steps: int = 300
     batch_size: int = 8
     lr: float = 1e-3
     val_fraction: float = 0.2
@@ -201,7 +220,8 @@ class TrainConfig:
             object.__setattr__(self, "frozen", default_frozen(self.model))
         object.__setattr__(self, "weights", str(self.weights))
         checks = [
-            (self.epochs >= 1, "epochs", "at least 1"),
+            (self.epochs is None or self.epochs >= 1, "epochs", "None (auto) or at least 1"),
+            (self.min_steps >= 0, "min_steps", "not negative"),
             (self.batch_size >= 1, "batch_size", "at least 1"),
             (self.lr > 0, "lr", "positive"),
             (0.0 <= self.val_fraction < 1.0, "val_fraction", "in [0, 1)"),
@@ -226,6 +246,17 @@ class TrainConfig:
             if not ok:
                 raise ConfigError(f"TrainConfig({name}={getattr(self, name)!r}) must be {rule}")
 
+    def epochs_for(self, n_train: int) -> int:
+        """Epochs a fit over ``n_train`` training windows runs: ``epochs`` when set, else auto.
+
+        Auto is :data:`AUTO_EPOCHS`, or more for few windows: enough for ``min_steps``
+        optimizer steps, so a small project gets as many updates as 200 windows get in 12
+        epochs (docs/training.md has the table that chose it).
+        """
+        if self.epochs is not None:
+            return self.epochs
+        return auto_epochs(n_train, batch_size=self.batch_size, min_steps=self.min_steps)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict, stored as the run's settings."""
         data = asdict(self)
@@ -236,7 +267,15 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """Inverse of :meth:`to_dict`; keys this version does not know are ignored."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        settings = {k: v for k, v in data.items() if k in known}
+        return cls(**settings)
+
+
+def auto_epochs(n_train: int, *, batch_size: int, min_steps: int = 300) -> int:
+    """:data:`AUTO_EPOCHS`, or enough epochs over ``n_train`` windows for ``min_steps`` steps
+    (at most :data:`AUTO_MAX_EPOCHS`)."""
+    steps_per_epoch = math.ceil(max(1, n_train) / batch_size)
+    return min(AUTO_MAX_EPOCHS, max(AUTO_EPOCHS, math.ceil(min_steps / steps_per_epoch)))
 
 
 def build_train_config(
@@ -322,7 +361,14 @@ def add_config_arguments(
         "everything (train every layer): the FreezeChecklist's presets",
     )
     parser.add_argument("--last-n", type=int, default=None, help="groups fine-tune-last trains")
-    parser.add_argument("--epochs", type=int, default=None, help="default 12")
+    parser.add_argument(
+        "--epochs", type=int, default=None,
+        help="default: 12, more for fewer than 200 windows (see --min-steps)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--min-steps", type=int, default=None,
+        help="without --epochs: train at least this many optimizer steps (300)",
+    )  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=None, help="windows per step (8)")
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate (AdamW, 1e-3)")
     parser.add_argument(
@@ -410,6 +456,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         freeze_preset=args.freeze_preset,
         last_n=args.last_n,
         epochs=args.epochs,
+        min_steps=args.min_steps,
         batch_size=args.batch_size,
         lr=args.lr,
         val_fraction=args.val_fraction,

@@ -92,7 +92,8 @@ def train_epoch(
             xb = augment_batch(xb, generator=generator)
         if cfg.schedule == "cosine":
             step = (epoch - 1) * n_batches + batch - 1
-            factor = lr_factor(step, total=cfg.epochs * n_batches, warmup=warmup)
+            total = cfg.epochs_for(len(state.train_idx)) * n_batches
+            factor = lr_factor(step, total=total, warmup=warmup)
             for group, base in zip(state.optimizer.param_groups, state.base_lrs, strict=True):
                 group["lr"] = base * factor
         state.optimizer.zero_grad(set_to_none=True)

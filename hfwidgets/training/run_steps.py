@@ -116,8 +116,9 @@ class RunPlan:
         """
         if not self.loso:
             return self.fit_config
+        epochs = self.fit_config.epochs_for(len(self.split.train))
         return dataclasses.replace(
-            self.fit_config, augment=False, epochs=max(1, math.ceil(self.fit_config.epochs / 2))
+            self.fit_config, augment=False, epochs=max(1, math.ceil(epochs / 2))
         )
 
 
@@ -156,6 +157,11 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
         if config.val_fraction > 0:  # the split's own check would name classes by index
             check_class_counts(labels, class_names=classes)
         split = plan_split(labels, raw.groups, config=config)
+    # Few windows train more epochs, to the same number of steps (TrainConfig.epochs_for); the
+    # run records the epochs it trains, so its row, its progress and a resume agree.
+    epochs = config.epochs_for(len(split.train))
+    config = dataclasses.replace(config, epochs=epochs)
+    fit_config = dataclasses.replace(fit_config, epochs=epochs)
     settings, extra = run_records(
         config, scalogram=scalogram, classes=classes, rate_hz=project_rate_hz(project),
         window_s=data.window_s,
@@ -245,7 +251,7 @@ def assess_run(
         facts = validation_facts(
             labels, classes=classes, n_groups=plan.n_groups, grouped=plan.split.grouped,
             folds=len(plan.folds), on="cross-validation",
-            loso_fold_epochs=plan.fold_config.epochs if plan.loso else 0,
+            loso_fold_epochs=plan.fold_config.epochs_for(0) if plan.loso else 0,
             reason="" if plan.split.grouped else f"fewer than {config.folds} sessions/sources",
         )  # fmt: skip
         splits = plan.folds

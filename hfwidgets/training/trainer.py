@@ -203,14 +203,15 @@ class Trainer:
         """The fine-tuning epochs; ``(status, last whole epoch)``."""
         cfg = self.config
         n_train, n_val = len(run.train_idx), len(run.val_idx)
+        epochs = cfg.epochs_for(n_train)
         event = FitStarted(
-            n_train, n_val, cfg.epochs, cfg.model, run.first_epoch, run.cached, run.run_id
+            n_train, n_val, epochs, cfg.model, run.first_epoch, run.cached, run.run_id
         )
         self.events.fire(event)
         last = run.first_epoch - 1
         whole = snapshot(run)
-        for epoch in range(run.first_epoch, cfg.epochs + 1):
-            self.events.fire(EpochStarted(epoch, cfg.epochs))
+        for epoch in range(run.first_epoch, epochs + 1):
+            self.events.fire(EpochStarted(epoch, epochs))
             # An epoch's randomness (batch order, dropout, augmentation) depends only on the seed
             # and the epoch, so a resumed run trains exactly as an uninterrupted one.
             torch.manual_seed(cfg.seed * 1000 + epoch)

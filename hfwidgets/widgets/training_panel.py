@@ -12,6 +12,7 @@ import traitlets
 from hfwidgets._callbacks import CallbackList
 from hfwidgets.store.project import Project
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
+from hfwidgets.training.config import AUTO_EPOCHS
 from hfwidgets.training.fit_events import (
     EpochEnded,
     FitEnded,
@@ -52,7 +53,8 @@ class TrainingPanel(w.VBox):
         Backbone, weights and frozen groups (the Workbench links them to the ModelPicker and
         FreezeChecklist; alone, set the traits).
     epochs, batch_size, lr, val_fraction
-        Initial values of the settings controls.
+        Initial values of the settings controls; ``epochs=None`` (shown as 0) is auto
+        (``TrainConfig.epochs``).
     labeler
         Where confusion-matrix cells open their windows; by default a Labeler in review mode
         appears below the matrix on the first click.
@@ -77,7 +79,7 @@ class TrainingPanel(w.VBox):
         model: str = "mobilenet_v2",
         weights: str = "DEFAULT",
         frozen: Iterable[str] | None = None,
-        epochs: int = 12,
+        epochs: int | None = None,
         batch_size: int = 8,
         lr: float = 1e-3,
         val_fraction: float = 0.2,
@@ -97,10 +99,11 @@ class TrainingPanel(w.VBox):
         # Fixed widths: in one HBox the slider's track was squeezed to 29 px; now each control
         # keeps a usable size and the row wraps in a narrow notebook.
         self.epochs = w.BoundedIntText(
-            value=epochs,
-            min=1,
+            value=epochs or 0,
+            min=0,
             max=1000,
             description="Epochs",
+            tooltip="0: auto (12, more for fewer than 200 windows)",
             style=style,
             layout=w.Layout(width="140px"),
         )
@@ -157,7 +160,7 @@ class TrainingPanel(w.VBox):
         self.stop_button.on_click(lambda _b: self.stop())
         self.progress_html = w.HTML()
         self._progress = PanelProgress(
-            epochs=epochs, say=self._say_progress, run_started=self._run_started,
+            epochs=epochs or AUTO_EPOCHS, say=self._say_progress, run_started=self._run_started,
             ended=self._finish,
         )  # fmt: skip
         self.epoch_bar, self.batch_bar = self._progress.epoch_bar, self._progress.batch_bar
@@ -204,7 +207,7 @@ class TrainingPanel(w.VBox):
             weights=self.weights,
             mode=self.mode,
             freeze=tuple(self.frozen),
-            epochs=int(self.epochs.value),
+            epochs=int(self.epochs.value) or None,
             batch_size=int(self.batch_size.value),
             lr=float(self.lr.value),
             val_fraction=float(self.val_fraction.value),
@@ -219,7 +222,7 @@ class TrainingPanel(w.VBox):
             model=self.model,
             weights=self.weights,
             frozen=self.frozen,
-            epochs=int(self.epochs.value),
+            epochs=int(self.epochs.value) or None,
             batch_size=int(self.batch_size.value),
             lr=float(self.lr.value),
             val_fraction=float(self.val_fraction.value),

@@ -55,16 +55,18 @@ def describe_plan(
     model: str,
     weights: str,
     frozen: Iterable[str],
-    epochs: int,
+    epochs: int | None,
     batch_size: int,
     lr: float,
     val_fraction: float,
     augmentation: str = "",
 ) -> str:
     """What Start will train, as HTML: windows per class (``counts``), backbone and weights,
-    frozen groups, epochs, batch, learning rate, validation share and augmentation (a name of
+    frozen groups, epochs (``None``: auto, the number it comes to), batch, learning rate,
+    validation share and augmentation (a name of
     :data:`~hfwidgets.training.augment.AUGMENT_PRESETS`)."""
     from hfwidgets.models import layer_groups
+    from hfwidgets.training.config import auto_epochs
 
     n = sum(counts.values())
     per_class = ", ".join(f"{html.escape(k)} {v}" for k, v in counts.items())
@@ -89,6 +91,11 @@ def describe_plan(
         if val_fraction > 0
         else "no validation: accuracy on the training windows"
     )
+    if epochs is None:
+        n_train = n - round(n * val_fraction)
+        epochs_text = f"{auto_epochs(n_train, batch_size=int(batch_size))} epochs (auto)"
+    else:
+        epochs_text = f"{int(epochs)} epochs"
     warn = ""
     small = [k for k, v in counts.items() if v < 2]
     if small:
@@ -99,7 +106,7 @@ def describe_plan(
     return (
         f"<b>Start will train</b> {html.escape(model)} "
         f"({html.escape(weights_text(weights))}) on <b>{n}</b> windows ({per_class}) · "
-        f"{html.escape(frozen_text)} · {int(epochs)} epochs, batch "
+        f"{html.escape(frozen_text)} · {epochs_text}, batch "
         f"{int(batch_size)}, learning rate {float(lr):g} · "
         f"validation {val_fraction:.0%}: {html.escape(held)}"
         + (f" · augmentation {html.escape(augmentation)}" if augmentation else "")
