@@ -64,6 +64,8 @@ IMU_WINDOW = 119
 
 
 def _value(text: str) -> Any:
+    if "," in text:  # size=160,160
+        return tuple(_value(part) for part in text.split(","))
     low = text.lower()
     if low in ("true", "false"):
         return low == "true"

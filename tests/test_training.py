@@ -110,6 +110,9 @@ def test_events_arrive_in_order_with_progress_numbers(
     batches = [e for e in events if isinstance(e, BatchEnded)]
     assert [e.batch for e in batches] == [1, 2, 3, 4] * 2
     assert batches[0].n_batches == 4
+    for end in ended:  # the panel's loss curve: the epoch's loss is its batches' mean (of 8 each)
+        losses = [b.loss for b in batches if b.epoch == end.epoch]
+        assert end.train_loss == pytest.approx(sum(losses) / len(losses), rel=1e-6)
     assert events[-1].status == "finished"
     assert result.status == "finished"
     metrics = result.metrics

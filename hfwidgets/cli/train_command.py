@@ -9,7 +9,7 @@ trust, ``models`` holds the validation figure of the CNN, the baseline and their
 ``chosen`` the one the run counts with (``hfw runs use RUN MODEL`` changes it), and
 ``augment_check`` the augmented CNN against one trained without augmentation on the same
 validation windows (``{"augmented", "plain", "n"}``; the better was kept; ``null`` when not made).
-The options are those of :func:`hfwidgets.training.config.add_config_arguments`, shared with
+The options are those of :func:`hfwidgets.training.options.add_config_arguments`, shared with
 the distributed launcher.
 """
 
@@ -127,7 +127,7 @@ def train_summary(record: RunRecord, *, mode: str, seconds: float) -> dict[str, 
 
 def _run(args: argparse.Namespace) -> int:
     from hfwidgets.store import Project
-    from hfwidgets.training.config import config_from_args
+    from hfwidgets.training.options import config_from_args
     from hfwidgets.training.runner import train_project
 
     config = config_from_args(args)
@@ -161,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``train`` subcommand."""
-    from hfwidgets.training.config import add_config_arguments
+    from hfwidgets.training.options import add_config_arguments
 
     p = project_command(
         subparsers,

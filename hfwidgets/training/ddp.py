@@ -12,7 +12,7 @@ reports. Run::
 
 or with ``--data FILE.npz`` (arrays ``images`` [N,3,H,W] in [0, 1], ``labels``, optional
 ``ids`` and ``classes``) and ``--out DIR`` instead of a project. The training options are
-those of ``hfw train`` (:func:`~hfwidgets.training.config.add_config_arguments`).
+those of ``hfw train`` (:func:`~hfwidgets.training.options.add_config_arguments`).
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from hfwidgets.store.run_metrics import RunMetrics
-from hfwidgets.training.config import TrainConfig, add_config_arguments, config_from_args
+from hfwidgets.training.config import TrainConfig
 from hfwidgets.training.fit_events import EpochEnded, EventCallback, TrainingCallback
+from hfwidgets.training.options import add_config_arguments, config_from_args
 from hfwidgets.training.strategy import Strategy
 from hfwidgets.training.trainer import FitResult, Trainer
 

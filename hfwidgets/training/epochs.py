@@ -79,6 +79,7 @@ def train_epoch(
     except StopRequested:
         return None  # stopped while the frozen layers ran over them: as before a batch
     warmup = round(cfg.warmup_epochs * n_batches)
+    steps = cfg.epochs_for(len(state.train_idx)) * n_batches  # the whole schedule's
     order = strategy.batches(len(state.train_idx), batch_size=cfg.batch_size, generator=generator)
     for batch, rows in enumerate(order, 1):
         if stop_event.is_set():
@@ -92,8 +93,7 @@ def train_epoch(
             xb = augment_batch(xb, generator=generator)
         if cfg.schedule == "cosine":
             step = (epoch - 1) * n_batches + batch - 1
-            total = cfg.epochs_for(len(state.train_idx)) * n_batches
-            factor = lr_factor(step, total=total, warmup=warmup)
+            factor = lr_factor(step, total=steps, warmup=warmup)
             for group, base in zip(state.optimizer.param_groups, state.base_lrs, strict=True):
                 group["lr"] = base * factor
         state.optimizer.zero_grad(set_to_none=True)

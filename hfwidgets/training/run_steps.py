@@ -104,6 +104,11 @@ class RunPlan:
         return len({g for g in self.raw.groups if g is not None})
 
     @property
+    def fold_epochs(self) -> int:
+        """Epochs each fold model trains (:attr:`fold_config`)."""
+        return self.fold_config.epochs_for(len(self.split.train))
+
+    @property
     def fold_config(self) -> TrainConfig:
         """The config each fold model trains with.
 
@@ -251,7 +256,7 @@ def assess_run(
         facts = validation_facts(
             labels, classes=classes, n_groups=plan.n_groups, grouped=plan.split.grouped,
             folds=len(plan.folds), on="cross-validation",
-            loso_fold_epochs=plan.fold_config.epochs_for(0) if plan.loso else 0,
+            loso_fold_epochs=plan.fold_epochs if plan.loso else 0,
             reason="" if plan.split.grouped else f"fewer than {config.folds} sessions/sources",
         )  # fmt: skip
         splits = plan.folds
