@@ -220,7 +220,7 @@ def test_auto_epochs_give_few_windows_the_steps_of_200_and_an_asked_number_is_ke
         {"a": 75, "b": 75}, model=MODEL, weights="none", frozen=(), epochs=None, batch_size=8,
         lr=1e-3, val_fraction=0.2,
     )  # fmt: skip
-    assert "20 epochs (auto)" in plan  # 120 of the 150 windows train
+    assert "16 epochs (auto)" in plan  # the stored model's 150 windows: 19 steps a epoch
     assert "5 epochs," in describe_plan(
         {"a": 75, "b": 75}, model=MODEL, weights="none", frozen=(), epochs=5, batch_size=8,
         lr=1e-3, val_fraction=0.2,
@@ -239,10 +239,18 @@ def test_a_run_with_auto_epochs_trains_and_records_the_epochs_its_windows_call_f
     assert seen == [13]
     assert len(result.history) == 13
     with _project(tmp_path, sessions=1, n=30) as project:  # 24 train: 3 steps a epoch -> 18
-        plan = plan_run(project, _config(epochs=None, min_steps=52, loso_max_sources=0))
+        plan = plan_run(project, _config(epochs=None, min_steps=52, loso_max_sources=0,
+                                         refit=False))  # fmt: skip
     assert len(plan.split.train) == 24
     assert plan.config.epochs == plan.fit_config.epochs == 18
     assert plan.settings["config"]["epochs"] == 18  # the run's row says 18 epochs, as it trains
+    with _project(tmp_path / "refit", sessions=1, n=30) as project:
+        plan = plan_run(project, _config(epochs=None, min_steps=52, loso_max_sources=0))
+    assert plan.refit_epochs == 13  # the stored model's 30 windows: 4 steps a epoch -> 13
+    assert plan.config.epochs == plan.fit_config.epochs == 7  # measured with half of them
+    with _project(tmp_path / "asked", sessions=1, n=30) as project:
+        plan = plan_run(project, _config(epochs=5, loso_max_sources=0))
+    assert plan.config.epochs == plan.refit_epochs == 5  # asked for: the refit trains as many
 
 
 # -- baseline -------------------------------------------------------------------------------------

@@ -83,7 +83,8 @@ class RunPlan:
     ``fit_config`` is the config the trainer runs (augmentation off when it would change none
     of the windows); ``folds`` are the cross-validation folds (``None``: the hold-out ``split``),
     one per session/source held out when ``loso`` (leave-one-source-out), trained by
-    ``fold_config``.
+    ``fold_config``; ``refit_epochs`` are the epochs of the model trained on every window
+    (:func:`refit_run`).
     """
 
     config: TrainConfig
@@ -95,6 +96,7 @@ class RunPlan:
     folds: list[tuple[NDArray[Any], NDArray[Any]]] | None
     settings: dict[str, Any]
     checkpoint_extra: dict[str, Any]
+    refit_epochs: int
     loso: bool = False
     resume: bool = False
 
@@ -163,8 +165,13 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
             check_class_counts(labels, class_names=classes)
         split = plan_split(labels, raw.groups, config=config)
     # Few windows train more epochs, to the same number of steps (TrainConfig.epochs_for); the
-    # run records the epochs it trains, so its row, its progress and a resume agree.
+    # run records the epochs it trains, so its row, its progress and a resume agree. The model
+    # stored after a hold-out figure (refit) follows the same rule over every window; with auto
+    # epochs the measured fits then train half as many, as leave-one-source-out's folds do.
     epochs = config.epochs_for(len(split.train))
+    refit_epochs = config.epochs_for(len(labels))
+    if config.epochs is None and config.refit and folds is None and not resume and len(split.val):
+        epochs = max(1, math.ceil(refit_epochs / 2))
     config = dataclasses.replace(config, epochs=epochs)
     fit_config = dataclasses.replace(fit_config, epochs=epochs)
     settings, extra = run_records(
@@ -172,8 +179,8 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
         window_s=data.window_s,
     )  # fmt: skip
     return RunPlan(
-        config, fit_config, raw, data, render, split, folds, settings, extra, loso is not None,
-        resume,
+        config, fit_config, raw, data, render, split, folds, settings, extra, refit_epochs,
+        loso is not None, resume,
     )  # fmt: skip
 
 
@@ -310,9 +317,9 @@ def refit_run(
     A hold-out run learns from the windows its figure is not measured on only (four fifths of a
     small project); once the figure, the epoch, augmentation or none (``augment_check``) and
     the fusion weight are chosen on validation, the network trains again the same way (the
-    kept choice of augmentation, ``epochs`` epochs, the last kept: there is nothing left to
-    choose on) on every window, and MiniRocket is fitted again on every window, as after a
-    cross-validation. The figures stay the held-out ones; ``validation.refit`` and its summary
+    kept choice of augmentation, the last epoch kept: there is nothing left to choose on) on
+    every window, ``refit_epochs`` epochs (the run's ``epochs``, or auto over every window),
+    and MiniRocket is fitted again on every window, as after a cross-validation. The figures stay the held-out ones; ``validation.refit`` and its summary
     say so. Skipped (the measured model stays) without ``config.refit``, for cross-validated
     runs and resumes, without validation windows, and when Stop is pressed before or during it;
     a failing refit is logged and the measured model stays.
@@ -329,7 +336,7 @@ def refit_run(
         or (stop_event is not None and stop_event.is_set())
     ):
         return assessment
-    config = plan.fit_config
+    config = dataclasses.replace(plan.fit_config, epochs=plan.refit_epochs)
     plain = metrics.augment_check is not None and metrics.augment_check.kept == "plain"
     if plain:
         config = dataclasses.replace(config, augment=False)
@@ -359,9 +366,16 @@ def refit_run(
         trial.unlink(missing_ok=True)
     facts = dataclasses.replace(
         facts, refit=len(every),
-        summary=f"{facts.summary}; the stored model then trained on all {len(every)} windows",
+        summary=f"{facts.summary}; the stored model then trained on all {len(every)} windows, "
+        f"{_epochs_text(config.epochs, plan.fit_config.epochs)}",
     )  # fmt: skip
     return Assessment(metrics.replace(validation=facts), baseline)
+
+
+def _epochs_text(stored: int | None, measured: int | None) -> str:
+    if stored == measured:
+        return f"{stored} epochs"
+    return f"{stored} epochs (the measured model {measured})"
 
 
 def record_run(

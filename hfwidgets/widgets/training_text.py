@@ -91,9 +91,8 @@ def describe_plan(
         if val_fraction > 0
         else "no validation: accuracy on the training windows"
     )
-    if epochs is None:
-        n_train = n - round(n * val_fraction)
-        epochs_text = f"{auto_epochs(n_train, batch_size=int(batch_size))} epochs (auto)"
+    if epochs is None:  # the stored model's, trained on every window (docs/training.md)
+        epochs_text = f"{auto_epochs(n, batch_size=int(batch_size))} epochs (auto)"
     else:
         epochs_text = f"{int(epochs)} epochs"
     warn = ""
