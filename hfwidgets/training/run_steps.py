@@ -319,10 +319,11 @@ def refit_run(
     the fusion weight are chosen on validation, the network trains again the same way (the
     kept choice of augmentation, the last epoch kept: there is nothing left to choose on) on
     every window, ``refit_epochs`` epochs (the run's ``epochs``, or auto over every window),
-    and MiniRocket is fitted again on every window, as after a cross-validation. The figures stay the held-out ones; ``validation.refit`` and its summary
-    say so. Skipped (the measured model stays) without ``config.refit``, for cross-validated
-    runs and resumes, without validation windows, and when Stop is pressed before or during it;
-    a failing refit is logged and the measured model stays.
+    and MiniRocket is fitted again on every window, as after a cross-validation. The figures
+    stay the held-out ones; ``validation.refit`` and its summary say so. Skipped (the measured
+    model stays) without ``config.refit``, for cross-validated runs and resumes, without
+    validation windows, and when Stop is pressed before or during it; a failing refit is
+    logged and the measured model stays.
     """
     metrics = assessment.metrics
     facts = metrics.validation
