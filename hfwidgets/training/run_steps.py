@@ -129,6 +129,17 @@ class RunPlan:
         )
 
 
+def _refits(
+    config: TrainConfig,
+    folds: list[tuple[NDArray[Any], NDArray[Any]]] | None,
+    split: SplitPlan,
+    *,
+    resume: bool,
+) -> bool:
+    """Whether :func:`refit_run` trains the stored model again on every window."""
+    return config.refit and folds is None and not resume and len(split.val) > 0
+
+
 def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> RunPlan:
     """Read the labelled windows, draw their scalograms and choose the split (or the folds).
 
@@ -170,7 +181,7 @@ def plan_run(project: Project, config: TrainConfig, *, resume: bool = False) -> 
     # epochs the measured fits then train half as many, as leave-one-source-out's folds do.
     epochs = config.epochs_for(len(split.train))
     refit_epochs = config.epochs_for(len(labels))
-    if config.epochs is None and config.refit and folds is None and not resume and len(split.val):
+    if config.epochs is None and _refits(config, folds, split, resume=resume):
         epochs = max(1, math.ceil(refit_epochs / 2))
     config = dataclasses.replace(config, epochs=epochs)
     fit_config = dataclasses.replace(fit_config, epochs=epochs)
@@ -328,9 +339,7 @@ def refit_run(
     metrics = assessment.metrics
     facts = metrics.validation
     if (
-        not plan.config.refit
-        or plan.folds is not None
-        or plan.resume
+        not _refits(plan.config, plan.folds, plan.split, resume=plan.resume)
         or result.status != "finished"
         or not len(result.val_index)
         or facts is None
