@@ -56,15 +56,12 @@ def test_nonpositive_seconds_is_rejected(
 @pytest.fixture(scope="module")
 def trained_project(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weights: Path) -> Path:
     """A small project trained with the frozen-prefix fast path (about 5 s of CPU)."""
-    import torch
-
     from hfwidgets.models import layer_groups
     from hfwidgets.scalogram import ScalogramSettings
     from hfwidgets.sensors import simulate_windows
     from hfwidgets.training.config import TrainConfig
     from hfwidgets.training.runner import train_project
 
-    torch.set_num_threads(2)
     path = tmp_path_factory.mktemp("cli-predict") / "hf"
     with Project.create(path, rate_hz=50.0) as project:
         project.settings.set("scalogram", ScalogramSettings(size=(112, 112)).to_dict())
@@ -77,7 +74,6 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, mobilenet_v2_weigh
             frozen=tuple(layer_groups("mobilenet_v2")[:-1]),
             epochs=20,
             lr=3e-3,
-            num_threads=2,
             augment=False,  # the recipe is not what these tests measure: keep the fast path
             baseline=False,
         )

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 from hfwidgets.live import Counted, LiveClassifier, project_window_s, score_events
 from hfwidgets.live.calibration import calibrate_run
@@ -40,7 +39,6 @@ def trained(
     from hfwidgets.training.config import TrainConfig
     from hfwidgets.training.runner import train_project
 
-    torch.set_num_threads(2)
     project = Project.create(tmp_path_factory.mktemp("live") / "hf", rate_hz=RATE)
     windows, labels = simulate_windows(30, rate_hz=RATE, window_s=WINDOW_S, seed=3)
     for window, label in zip(windows, labels, strict=True):
@@ -55,7 +53,6 @@ def trained(
         model="mobilenet_v2",
         weights=str(mobilenet_v2_weights),
         epochs=12,
-        num_threads=2,
         baseline=False,
         augment_check=False,
         refit=False,

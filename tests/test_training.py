@@ -274,6 +274,17 @@ def test_config_rejects_nonsense_naming_the_option() -> None:
     assert TrainConfig.from_dict(config.to_dict()) == config
 
 
+def test_the_default_threads_follow_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert TrainConfig().num_threads == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")  # not a count: the machine's own default
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert TrainConfig().num_threads == 4
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert TrainConfig().num_threads == 2
+
+
 def test_a_cache_too_large_for_memory_falls_back_to_running_the_prefix(
     data: tuple[np.ndarray, np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -105,11 +105,8 @@ def test_reopening_the_project_restores_the_choices(tmp_path: Path) -> None:
 def test_real_training_from_the_panel_arms_the_live_counter_and_survives_reopening(
     tmp_path: Path,
 ) -> None:
-    import torch
-
     from hfwidgets.sensors import simulate_windows
 
-    torch.set_num_threads(2)
     windows, labels = simulate_windows(5, seed=2)
     with Project.create(tmp_path / "proj") as seeded:
         for data, label in zip(windows, labels, strict=True):

@@ -67,7 +67,16 @@ def default_frozen(model: str) -> tuple[str, ...]:
 
 
 def default_num_threads() -> int:
-    """At most four threads: more rarely helps small CNNs on a CPU shared with the notebook."""
+    """``OMP_NUM_THREADS`` where it is set, else at most four threads (more rarely helps small
+    CNNs on a CPU shared with the notebook).
+
+    Two trainings that each take every core run several times slower than the two of them on
+    one core each: a person running several at once says so with ``OMP_NUM_THREADS``, as for
+    any OpenMP program.
+    """
+    asked = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if asked.isdigit() and int(asked) >= 1:
+        return int(asked)
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -120,7 +129,7 @@ class TrainConfig:
     device : str
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available).
     num_threads : int
-        Torch CPU threads.
+        Torch CPU threads (default: :func:`default_num_threads`).
     weight_decay : float
         AdamW weight decay on trainable weights.
     mode : {"fine-tune", "feature-extractor"}

@@ -124,7 +124,8 @@ def add_config_arguments(
         "--threads",
         type=int,
         default=default_threads,
-        help="torch CPU threads" + ("" if default_threads else " (default <= 4)"),
+        help="torch CPU threads"
+        + ("" if default_threads else " (default: OMP_NUM_THREADS, else at most 4)"),
     )
 
 
