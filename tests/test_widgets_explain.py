@@ -81,7 +81,7 @@ def test_explain_in_review_uses_the_shown_window(
         labeler.step(+2)
         shown = labeler.review.current
         assert shown is not None
-        labeler.explain_button.click()
+        labeler.review_bar.explain_button.click()
         view = labeler.explainer
         assert view is not None
         assert view in labeler.children

@@ -90,12 +90,12 @@ def test_review_relabels_filters_and_deletes(project: Project) -> None:
     labeler = _labeler(project)
     labeler.mode_toggle.value = "review"
     assert labeler.review.position_text() == "1 / 3"
-    labeler.filter.value = "label:other"
+    labeler.review_bar.filter.value = "label:other"
     assert [r.id for r in labeler.review.records] == ids[1:]
     labeler.label("high-five")  # relabel window 2, cursor moves on
     assert project.windows.get(ids[1]).label == "high-five"
     assert labeler.review.current_id == ids[2]
-    labeler.delete_button.click()
+    labeler.review_bar.delete_button.click()
     assert ids[2] not in project.windows.ids()
     assert labeler.undo() == "delete"  # restored with the same id and its label
     assert project.windows.get(ids[2]).label == "other"
@@ -112,14 +112,14 @@ def test_verdicts_filter_misclassified_and_show_windows_opens_a_selection(
     labeler = _labeler(project)
     labeler.set_verdicts({a: "high-five", b: "high-five"}, run_id=1)
     labeler.mode = "review"
-    labeler.filter.value = "misclassified"
+    labeler.review_bar.filter.value = "misclassified"
     assert [r.id for r in labeler.review.records] == [b]
     assert "model says <b>high-five</b> ✗" in labeler.title.value
     labeler.mode = "capture"
     labeler.show_windows([a], title="high-five → high-five")
     assert labeler.mode == "review"
     assert labeler.review.current_id == a
-    assert ("high-five → high-five (1)", "ids") in labeler.filter.options
+    assert ("high-five → high-five (1)", "ids") in labeler.review_bar.filter.options
 
 
 def test_unknown_class_is_a_clear_error(project: Project) -> None:

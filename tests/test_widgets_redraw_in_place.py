@@ -153,7 +153,7 @@ def test_a_run_ending_keeps_the_reviewers_filter_and_place(tmp_path: Path) -> No
     with labelled_project(tmp_path / "l", list(windows), labels, size=32) as project:
         labeler = Labeler(project, thumbnail=False, autostart=False)
         labeler.mode = "review"
-        labeler.filter.value = "label:other"
+        labeler.review_bar.filter.value = "label:other"
         labeler.step(+1)
         shown = labeler.review.current
         assert shown is not None
@@ -161,16 +161,17 @@ def test_a_run_ending_keeps_the_reviewers_filter_and_place(tmp_path: Path) -> No
         labeler.set_verdicts(
             {wid: "high-five" for wid in ids}, run_id=4
         )  # as the Train tab does when run 4 ends
-        assert labeler.filter.value == "label:other"  # ipywidgets would reset it to "all"
+        # ipywidgets would reset it to "all"
+        assert labeler.review_bar.filter.value == "label:other"
         now = labeler.review.current
         assert now is not None
         assert now.id == shown.id
-        assert ("misclassified (run 4)", "misclassified") in labeler.filter.options
-        labeler.filter.value = "misclassified"
+        assert ("misclassified (run 4)", "misclassified") in labeler.review_bar.filter.options
+        labeler.review_bar.filter.value = "misclassified"
         assert {r.label for r in labeler.review.records} == {"other"}
         labeler.set_verdicts({wid: "other" for wid in ids}, run_id=5)  # the next run
         # A verdict filter follows the new run: its list is that run's mistakes.
-        assert labeler.filter.value == "misclassified"
+        assert labeler.review_bar.filter.value == "misclassified"
         assert {r.label for r in labeler.review.records} == {"high-five"}
         labeler.close()
 

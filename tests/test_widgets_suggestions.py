@@ -92,7 +92,7 @@ def test_a_suggestion_is_never_stored_without_the_persons_action(project: Projec
         labeler.add_window(_window(value))
     labeler.flush()
     labeler.mode = "review"
-    labeler.filter.value = "unlabelled"
+    labeler.review_bar.filter.value = "unlabelled"
     assert labeler.current_suggestion is not None
     labeler.set_suggestions([suggestion_from_probs([0.1, 0.9], ["high-five", "other"],
                                                    window_id=stored)])  # fmt: skip
@@ -139,17 +139,17 @@ def test_review_orders_least_confident_first(project: Project) -> None:
     ids = [project.windows.add(np.zeros((75, 3), np.float32), rate_hz=50.0) for _ in range(4)]
     margins = {ids[0]: 0.9, ids[1]: 0.1, ids[2]: 0.5}  # ids[3] has no suggestion: last
     labeler = Labeler(project, thumbnail=False, autostart=False)
-    assert labeler.order.disabled
+    assert labeler.review_bar.order.disabled
     labeler.set_suggestions(
         suggestion_from_probs([(1 + m) / 2, (1 - m) / 2], project.classes, window_id=wid)
         for wid, m in margins.items()
     )
-    assert not labeler.order.disabled
+    assert not labeler.review_bar.order.disabled
     labeler.mode = "review"
-    labeler.order.value = "uncertainty"
+    labeler.review_bar.order.value = "uncertainty"
     assert [r.id for r in labeler.review.records] == [ids[1], ids[2], ids[0], ids[3]]
     assert "<b>high-five</b> 55%" in labeler.suggestions.html.value
-    labeler.order.value = "stored"
+    labeler.review_bar.order.value = "stored"
     assert [r.id for r in labeler.review.records] == ids
 
 

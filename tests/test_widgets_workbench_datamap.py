@@ -57,7 +57,7 @@ def test_a_finished_run_draws_the_map_whose_points_open_their_windows(
         assert len(data_map) == len(wb.project.windows.ids())
         assert {"train", "val"} <= {p.split for p in data_map.points}  # the run's own split
         # Review got every window's suggestion: least confident first is available.
-        assert not wb.labeler.order.disabled
+        assert not wb.labeler.review_bar.order.disabled
         before = {r.id: r.label for r in wb.project.windows.all()}
         wb.tabs.selected_index = TAB_TITLES.index("Train")
         target = unlabelled[1]
@@ -84,7 +84,7 @@ def test_review_sorted_by_uncertainty_in_the_workbench(
     try:
         wb.data_map.refresh(wait=True)
         wb.labeler.mode = "review"
-        wb.labeler.order.value = "uncertainty"
+        wb.labeler.review_bar.order.value = "uncertainty"
         margins = [wb.labeler.review.suggestions[r.id].margin for r in wb.labeler.review.records]
         assert margins == sorted(margins)
         assert len(margins) == len(wb.project.windows.ids())

@@ -25,6 +25,7 @@ from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.keys import KeyMap, attach_keys
 from hfwidgets.widgets.labeler_queue import NOT_STARTED, CaptureControls
+from hfwidgets.widgets.labeler_review import ReviewBar
 from hfwidgets.widgets.labeler_suggestions import OnScreen, SuggestionBar
 from hfwidgets.widgets.review import ReviewList
 from hfwidgets.widgets.window_view import WindowView
@@ -91,7 +92,17 @@ class Labeler(w.VBox):
             pause=lambda: self._guarded(self.pause_capture),
             skip=lambda: self._guarded(self.skip_waiting),
         )
-        self._make_review_bar()
+        self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
+        w.link((self.mode_toggle, "value"), (self, "mode"))
+        self.review_bar = ReviewBar(
+            self.review,
+            lock=self._lock,
+            changed=self._refresh,
+            step=self.step,
+            delete=lambda: self._guarded(self.delete),
+            explain=self.explain,
+        )
+        self.explainer: Any | None = None  # an ExplainView under the review, made at first use
         self.keymap = KeyMap.for_classes(self.classes)
         # Compact: the keys beside the buttons, the last action's message beside the counts, so
         # the live plot and the labeler fit one screen together (keys work only over them).
@@ -122,7 +133,7 @@ class Labeler(w.VBox):
                     [self.mode_toggle, self.controls.toggle_button, self.counts_html, self.message],
                     layout=w.Layout(flex_flow="row wrap", align_items="center"),
                 ),
-                self.review_bar,
+                self.review_bar.widget,
                 self.title,
                 body,
             ]
@@ -145,7 +156,7 @@ class Labeler(w.VBox):
             self.start()
 
     def _make_action_buttons(self) -> None:
-        """A button per class, Discard, Undo and Delete, each guarded against a failing call."""
+        """A button per class, Discard and Undo, each guarded against a failing call."""
         self.class_buttons = {
             name: w.Button(
                 description=name,
@@ -162,45 +173,8 @@ class Labeler(w.VBox):
         self.undo_button = w.Button(
             description="Undo", icon="undo", tooltip="z", layout=_compact_button()
         )
-        self.delete_button = w.Button(description="Delete", button_style="danger")
         self.discard_button.on_click(lambda _b: self._guarded(self.discard))
         self.undo_button.on_click(lambda _b: self._guarded(self.undo))
-        self.delete_button.on_click(lambda _b: self._guarded(self.delete))
-
-    def _make_review_bar(self) -> None:
-        """Capture/review toggle, and review's filter, order, paging and explain."""
-        self.mode_toggle = w.ToggleButtons(options=[("Capture", "capture"), ("Review", "review")])
-        w.link((self.mode_toggle, "value"), (self, "mode"))
-        self.filter = w.Dropdown(description="Show", options=self.review.filter_options())
-        self._offering = False  # while set_verdicts swaps the filter's options
-        self.filter.observe(lambda _c: None if self._offering else self._reload_review(), "value")
-        self.prev_button = w.Button(icon="chevron-left", layout=w.Layout(width="40px"))
-        self.next_button = w.Button(icon="chevron-right", layout=w.Layout(width="40px"))
-        self.prev_button.on_click(lambda _b: self.step(-1))
-        self.next_button.on_click(lambda _b: self.step(+1))
-        self.position = w.HTML()
-        # Review order: as stored, or least confident first once a run's suggestions are known.
-        self.order = w.Dropdown(
-            description="Order",
-            options=[("as stored", "stored"), ("least confident first", "uncertainty")],
-            disabled=True,
-            layout=w.Layout(width="260px"),
-        )
-        self.order.observe(lambda _c: self._reload_review(), "value")
-        self.explain_button = w.Button(description="Explain", icon="search", tooltip="why?")
-        self.explain_button.on_click(lambda _b: self.explain())
-        self.explainer: Any | None = None  # an ExplainView under the review, made at first use
-        self.review_bar = w.HBox(
-            [
-                self.filter,
-                self.order,
-                self.prev_button,
-                self.position,
-                self.next_button,
-                self.delete_button,
-                self.explain_button,
-            ]
-        )
 
     # -- lifecycle ----------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
@@ -409,7 +383,7 @@ class Labeler(w.VBox):
         window); they enable the review order *least confident first*."""
         with self._lock:
             self.review.set_suggestions(self.suggestions.add_stored(suggestions))
-            self.order.disabled = not self.review.suggestions
+            self.review_bar.enable_order()
             self._refresh()
 
     @property
@@ -469,45 +443,22 @@ class Labeler(w.VBox):
 
     def set_verdicts(self, verdicts: Mapping[int, str], *, run_id: int | None = None) -> None:
         """Model predictions per window id, enabling the 'misclassified' filter."""
-        self.review.set_verdicts(verdicts, run_id=run_id)
-        # A run ends while someone reviews: new options would put ipywidgets' Dropdown on its
-        # first one (all windows) and the review back at its start. The choice and the place
-        # stay; a verdict filter reloads, its windows are the new run's.
-        current = self.filter.value
-        options = self.review.filter_options()
-        kept = current in [key for _text, key in options]
-        self._offering = True
-        try:
-            self.filter.options = options
-            if kept:
-                self.filter.value = current
-        finally:
-            self._offering = False
-        if not kept or current == "misclassified" or str(current).startswith("predicted:"):
-            self._reload_review()
+        self.review_bar.offer_verdicts(verdicts, run_id=run_id)
 
     def show_windows(self, ids: Iterable[int], *, title: str = "selected") -> None:
         """Switch to review and page through exactly ``ids`` (e.g. a confusion-matrix cell)."""
         with self._lock:
-            self.review.select_ids(list(ids), title=title)
-            self.filter.options = self.review.filter_options()
-            self.filter.value = "ids"
+            self.review_bar.select(list(ids), title=title)
             self.mode = "review"
-            self._refresh()
-
-    def _reload_review(self) -> None:
-        with self._lock:
-            self.review.order = self.order.value
-            self.review.load(self.filter.value)
             self._refresh()
 
     @traitlets.observe("mode")
     def _on_mode(self, change: dict[str, Any]) -> None:
         review = change["new"] == "review"
-        self.review_bar.layout.display = "flex" if review else "none"
+        self.review_bar.show(review)
         self.discard_button.layout.display = "none" if review else ""
-        if review and self.filter.value != "ids":
-            self.review.load(self.filter.value)
+        if review:
+            self.review_bar.open()
         self._refresh()
 
     # -- display ------------------------------------------------------------------------------
@@ -527,7 +478,7 @@ class Labeler(w.VBox):
         if self.mode == "review":
             self._shown = None  # no capture on screen: back in capture mode it is drawn again
             record = self.review.current
-            self.position.value = self.review.position_text()
+            self.review_bar.position.value = self.review.position_text()
             if record is None:
                 self.title.value = "<b>No stored windows match this filter.</b>"
                 self.view.show(None)
