@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 # The cores are shared by the pytest-xdist workers, their kernels and the browser: each worker
-# (and what it starts) trains on its share. Two trainings of two threads each on two cores took
-# 423 s where the same two on one thread each took 133 s (test_live_end_to_end, side by side).
+# (and what it starts) trains on its share. Two trainings that each take every core run several
+# times slower than the two on one core each (OpenMP threads wait for a core the other holds).
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // _WORKERS))
 

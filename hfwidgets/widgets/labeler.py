@@ -448,7 +448,7 @@ class Labeler(w.VBox):
     def show_windows(self, ids: Iterable[int], *, title: str = "selected") -> None:
         """Switch to review and page through exactly ``ids`` (e.g. a confusion-matrix cell)."""
         with self._lock:
-            self.review_bar.select(list(ids), title=title)
+            self.review_bar.select(ids, title=title)
             self.mode = "review"
             self._refresh()
 

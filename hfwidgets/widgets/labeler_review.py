@@ -9,7 +9,7 @@ and the cursor, and the Labeler redraws after every change.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 
 import ipywidgets as w
 
@@ -119,7 +119,7 @@ class ReviewBar:
         if not kept or current == "misclassified" or str(current).startswith("predicted:"):
             self.reload()
 
-    def select(self, ids: Sequence[int], *, title: str) -> None:
+    def select(self, ids: Iterable[int], *, title: str) -> None:
         """Page through exactly ``ids`` (a confusion-matrix cell, a map's selection)."""
         self.review.select_ids(list(ids), title=title)
         self.filter.options = self.review.filter_options()
