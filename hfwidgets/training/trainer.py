@@ -12,7 +12,6 @@ share with its checkpoint (:mod:`.fit_state`).
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -40,7 +39,7 @@ from hfwidgets.training.fit_events import (
     StopRequested,
 )
 from hfwidgets.training.fit_setup import prepare_fit
-from hfwidgets.training.fit_state import FitState, RenderFn, save_fit, snapshot
+from hfwidgets.training.fit_state import FitState, RenderFn, cloned_state, save_fit, snapshot
 from hfwidgets.training.frozen_features import feature_extractor_config
 from hfwidgets.training.head_fit import fit_head
 from hfwidgets.training.metrics import compute_metrics
@@ -233,7 +232,7 @@ class Trainer:
             if (cfg.keep_best or cfg.patience is not None) and val_loss is not None:
                 score = (float(val_acc), -float(val_loss))
                 if run.best is None or score > run.best[0]:
-                    run.best = (score, epoch, copy.deepcopy(run.model.state_dict()))
+                    run.best = (score, epoch, cloned_state(run.model))
             self._save(run, epoch, None)
             self.events.fire(EpochEnded(**record))
             if (
