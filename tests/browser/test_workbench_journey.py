@@ -168,14 +168,12 @@ def test_launcher_to_live_count_with_the_simulated_arduino(
     assert count.is_visible()
     shown = count.inner_text()
     assert shown.split()[0].isdigit(), shown
-    page.wait_for_timeout(8000)  # counted motions are a bonus, recorded, never asserted
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "workbench-journey.png"))
     (ARTIFACTS / "workbench-journey.json").write_text(
         json.dumps(
             {
                 "seconds": round(time.monotonic() - started, 1),
-                "count_after_8s": count.inner_text().split()[0],
                 "weights": str(weights) if weights is not None else "none",
             }
         )
