@@ -103,7 +103,7 @@ class ConfusionMatrix(w.VBox):
     def open_cell(self, true_index: int, predicted_index: int) -> list[int]:
         """Call the open callbacks with the windows of one cell; returns their ids."""
         ids = list(self.cells.get((true_index, predicted_index), []))
-        title = self.buttons[(true_index, predicted_index)].tooltip.split(":")[0]
+        title = (self.buttons[(true_index, predicted_index)].tooltip or "").split(":")[0]
         self._callbacks.fire(ids, title)  # a failing listener never blocks the others
         return ids
 

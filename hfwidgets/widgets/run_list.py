@@ -270,7 +270,8 @@ class RunList(w.VBox):
             html.escape(run.time_text()),
             html.escape(run.size_text()),
         ]
-        for cell, text in zip(self._row_widgets[run.id], texts, strict=False):
+        cells = [c for c in self._row_widgets[run.id] if isinstance(c, w.HTML)]  # the figures
+        for cell, text in zip(cells, texts, strict=True):
             cell.value = f"<small>{text}</small>"
         menu = self.model_menus[run.id]
         self._filling = True

@@ -306,7 +306,7 @@ class Workbench(w.VBox):
     def _fill_tab(self, index: int | None) -> None:
         """Give tab ``index`` its widgets the first time it is shown (see ``_unshown``)."""
         contents = self._unshown.pop(index, None) if index is not None else None
-        if contents is not None:
+        if index is not None and contents is not None:
             self.tabs.children[index].children = contents
 
     def _open_windows(self, ids: list[int], title: str) -> None:
