@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
-__all__ = ["add_project_argument", "project_command"]
+__all__ = ["Subparsers", "add_project_argument", "project_command"]
+
+#: What ``hfw``'s parser gives each command module's ``register`` (argparse names it privately).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def add_project_argument(parser: Any, *, help: str = "project folder") -> None:
+def add_project_argument(parser: argparse.ArgumentParser, *, help: str = "project folder") -> None:
     """Add ``--project DIR`` (required) to ``parser``."""
     parser.add_argument("--project", required=True, metavar="DIR", help=help)
 
 
 def project_command(
-    subparsers: Any,
+    subparsers: Subparsers,
     name: str,
     *,
     func: Callable[[argparse.Namespace], int],

@@ -6,6 +6,7 @@ and classify with the run's network in ONNX Runtime when it is installed.
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from hfwidgets.cli._parsers import add_project_argument
@@ -62,7 +63,7 @@ def load_run_predictor(
         raise HfwError(f"--backend {backend}: {exc}") from exc
 
 
-def add_run_arguments(parser: Any) -> None:
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--project DIR`` (required) and ``--run ID`` (default: newest finished run)."""
     add_project_argument(parser)
     parser.add_argument(

@@ -16,6 +16,7 @@ import json
 import math
 from typing import Any
 
+from hfwidgets.cli._parsers import Subparsers
 from hfwidgets.cli._run_predictor import add_run_arguments, load_run_predictor
 from hfwidgets.errors import HfwError
 from hfwidgets.live.calibration import Calibration, calibrate_on_sessions
@@ -99,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``calibrate`` subcommand."""
     parser = subparsers.add_parser(
         "calibrate",

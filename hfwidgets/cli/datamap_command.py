@@ -14,9 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 
@@ -56,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``map`` subcommand."""
     parser = project_command(
         subparsers,

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 
 __all__ = ["register"]
@@ -79,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``explain`` subcommand."""
     parser = project_command(
         subparsers,

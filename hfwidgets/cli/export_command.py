@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.exporter import export_generic
 from hfwidgets.store.project import Project
@@ -130,7 +130,7 @@ def _print_board(board: dict[str, Any]) -> None:
         print(f"{name}: {verdict}" + (f" ({fit['instead']})" if "instead" in fit else ""))
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``export`` subcommand."""
     parser = project_command(
         subparsers,

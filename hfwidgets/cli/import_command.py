@@ -7,9 +7,8 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.arrays import check_rate_hz
 from hfwidgets.store.importers import IMPORT_FORMATS, import_path
@@ -65,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``import`` subcommand."""
     parser = project_command(
         subparsers,

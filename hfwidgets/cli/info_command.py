@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.store.project import Project
 from hfwidgets.store.run_metrics import interval_text
 from hfwidgets.store.summary import project_info
@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``info`` subcommand."""
     parser = project_command(
         subparsers,

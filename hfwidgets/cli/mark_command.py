@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 
@@ -45,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``mark`` subcommand."""
     parser = project_command(
         subparsers,

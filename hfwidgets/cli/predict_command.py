@@ -18,6 +18,7 @@ import sys
 import time
 from typing import Any
 
+from hfwidgets.cli._parsers import Subparsers
 from hfwidgets.cli._run_predictor import add_run_arguments, load_run_predictor, pick_run
 from hfwidgets.errors import HfwError
 from hfwidgets.live import Counted, LiveClassifier, Prediction, project_window_s
@@ -269,7 +270,7 @@ def _print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``predict`` subcommand."""
     parser = subparsers.add_parser(
         "predict",

@@ -16,12 +16,11 @@ import sys
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.segmenter import TriggerSegmenter, Window
 from hfwidgets.sensors.base import Source
@@ -168,7 +167,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``record`` subcommand."""
     parser = project_command(
         subparsers,

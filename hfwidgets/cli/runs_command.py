@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 from hfwidgets.store.records import RunRecord
@@ -95,7 +95,7 @@ def _use(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``runs`` subcommand."""
     parser = project_command(
         subparsers,

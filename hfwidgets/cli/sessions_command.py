@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 from hfwidgets.store.sessions import SessionInfo
@@ -127,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
             raise HfwError(str(exc)) from exc
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``sessions`` subcommand."""
     parser = project_command(
         subparsers,

@@ -14,8 +14,8 @@ import json
 import signal
 import sys
 from types import FrameType
-from typing import Any
 
+from hfwidgets.cli._parsers import Subparsers
 from hfwidgets.sensors.fake_arduino import FakeArduino
 
 __all__ = ["register"]
@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``simulate-arduino`` subcommand."""
     parser = subparsers.add_parser(
         "simulate-arduino",

@@ -15,7 +15,7 @@ import argparse
 import json
 from typing import Any, Literal
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.project import Project
 
@@ -68,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``suggest`` subcommand."""
     parser = project_command(
         subparsers,

@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from hfwidgets.cli._parsers import project_command
+from hfwidgets.cli._parsers import Subparsers, project_command
 from hfwidgets.errors import HfwError
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import RunMetrics, interval_text
@@ -159,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if record.status in ("finished", "stopped") else 1
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``train`` subcommand."""
     from hfwidgets.training.options import add_config_arguments
 

@@ -51,10 +51,6 @@ def _features(prefix: str, spans: list[tuple[str, list[int]]]) -> list[GroupSpec
     return [GroupSpec(name, tuple(f"{prefix}.{i}" for i in idx)) for name, idx in spans]
 
 
-def _with_pool(group: GroupSpec, pool: str = "avg") -> GroupSpec:
-    return GroupSpec(group.name, group.modules, pool)
-
-
 def _mobilenet_v2() -> BackboneSpec:
     spans = [("stem", [0]), ("stage1", [1]), ("stage2", [2, 3]), ("stage3", [4, 5, 6]),
              ("stage4", [7, 8, 9, 10]), ("stage5", [11, 12, 13]), ("stage6", [14, 15, 16]),
