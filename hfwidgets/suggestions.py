@@ -20,16 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:
     from hfwidgets.store import Project
     from hfwidgets.training.outputs import WindowOutputs
+    from hfwidgets.training.predictor import RunPredictor
 
 __all__ = [
+    "RatePredictor",
     "Suggestion",
     "by_uncertainty",
     "suggest",
@@ -37,6 +39,18 @@ __all__ = [
     "suggestion_from_probs",
     "suggestions_from_outputs",
 ]
+
+
+class RatePredictor(Protocol):
+    """What suggesting for a new window needs of a run (a ``RunPredictor`` is one): its classes
+    and probabilities of windows recorded at a rate of their own."""
+
+    @property
+    def classes(self) -> Sequence[str]: ...
+
+    def predict_proba(
+        self, windows: NDArray[np.float32], *, rate_hz: float | None = None
+    ) -> NDArray[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,7 @@ def suggest(
     project: Project,
     *,
     run_id: int | None = None,
-    predictor: Any | None = None,
+    predictor: RunPredictor | None = None,
     which: Literal["unlabelled", "all", "labelled"] = "unlabelled",
     ids: Sequence[int] | None = None,
 ) -> list[Suggestion]:
@@ -174,7 +188,7 @@ def suggest(
     )
 
 
-def suggest_window(predictor: Any, data: ArrayLike, *, rate_hz: float) -> Suggestion:
+def suggest_window(predictor: RatePredictor, data: ArrayLike, *, rate_hz: float) -> Suggestion:
     """The suggestion for one window of samples ``(n, 3)`` not stored yet (a new capture).
 
     ``predictor.predict_proba`` draws the window's scalogram with the run's settings at the

@@ -17,6 +17,7 @@ import ipywidgets as w
 import ipywidgets.widgets.widget as widget_module
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from hfwidgets.errors import HfwError
 from hfwidgets.store import Project
@@ -131,6 +132,10 @@ def test_a_project_with_markup_in_its_names_is_refused_in_plain_text(tmp_path: P
 
 class _Predictor:
     classes = HOSTILE
+    rate_hz = 50.0
+
+    def predict_proba(self, windows: NDArray[np.float32]) -> NDArray[np.float64]:
+        return np.full((len(windows), len(self.classes)), 1.0 / len(self.classes))
 
 
 class _Stats:

@@ -7,12 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
 
 from hfwidgets.segmenter import TriggerSegmenter
-from hfwidgets.sensors import PortInfo, SimulatedSource
+from hfwidgets.sensors import PortInfo, SimulatedSource, Source
 from hfwidgets.store import Project
 from hfwidgets.widgets.workbench import SETTINGS_KEY, TAB_TITLES, Workbench
 
@@ -298,7 +299,7 @@ def test_source_watch_tells_streaming_silent_and_lost_apart() -> None:
     from hfwidgets.sensors.watch import SourceWatch
 
     source = _Silent()
-    watch = SourceWatch(source, clock=lambda: 100.0)
+    watch = SourceWatch(cast("Source", source), clock=lambda: 100.0)  # what the watch reads
     assert watch.check(now=101.0).state == "waiting"
     source.add(50)
     streaming = watch.check(now=102.0)

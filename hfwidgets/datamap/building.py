@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from hfwidgets.datamap.points import DataMap, MapPoint
 if TYPE_CHECKING:
     from hfwidgets.store import Project
     from hfwidgets.training.outputs import WindowOutputs
+    from hfwidgets.training.predictor import RunPredictor
 
 __all__ = ["MapOptions", "build_data_map", "data_map_from_outputs", "map_windows"]
 
@@ -23,7 +24,7 @@ class MapOptions(TypedDict, total=False):
     """The options of :func:`map_windows`, which :func:`build_data_map` passes on."""
 
     run_id: int | None
-    predictor: Any | None
+    predictor: RunPredictor | None
     model: str
     weights: str
     method: Method
@@ -86,7 +87,7 @@ def map_windows(
     project: Project,
     *,
     run_id: int | None = None,
-    predictor: Any | None = None,
+    predictor: RunPredictor | None = None,
     model: str = "mobilenet_v2",
     weights: str = "DEFAULT",
     method: Method = "auto",

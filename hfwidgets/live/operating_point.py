@@ -186,7 +186,7 @@ def operating_point_of(metrics: RunMetrics, *, run_id: int | None = None) -> Ope
 
 
 def operating_point_for(
-    predictor: Any, explicit: OperatingPoint | Mapping[str, Any] | None = None
+    predictor: object, explicit: OperatingPoint | Mapping[str, Any] | None = None
 ) -> OperatingPoint | None:
     """The point to count with: ``explicit`` if given, else ``predictor.operating_point``.
 

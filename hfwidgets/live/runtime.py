@@ -19,12 +19,15 @@ from __future__ import annotations
 import io
 import logging
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hfwidgets.live.model import Predictor
+
+if TYPE_CHECKING:
+    from hfwidgets.training.predictor import RunPredictor
 
 __all__ = ["BACKENDS", "OnnxPredictor", "live_predictor", "onnxruntime_available"]
 
@@ -60,7 +63,7 @@ class OnnxPredictor:
 
     backend = "onnxruntime"
 
-    def __init__(self, predictor: Any, *, threads: int = 1) -> None:
+    def __init__(self, predictor: RunPredictor, *, threads: int = 1) -> None:
         import onnxruntime as ort
         import torch
 
@@ -164,7 +167,8 @@ def live_predictor(predictor: Predictor, *, backend: str = "auto", threads: int 
             f"{type(predictor).__name__} has no network to run in ONNX Runtime; use backend='torch'"
         )
     try:
-        return OnnxPredictor(predictor, threads=threads)
+        # runnable: it has the run's network and scalogram settings, as a RunPredictor does
+        return OnnxPredictor(cast("RunPredictor", predictor), threads=threads)
     except Exception as exc:
         if backend == "onnxruntime":
             raise

@@ -17,9 +17,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from hfwidgets.sensors.base import SourceStatus, source_label
+from hfwidgets.sensors.base import Source, SourceStatus, source_label
 
 __all__ = ["SILENT_AFTER_S", "SourceHealth", "SourceWatch", "source_name"]
 
@@ -28,7 +28,7 @@ SILENT_AFTER_S = 3.0  # a 50 Hz sensor silent this long is not running (or not o
 State = Literal["streaming", "waiting", "silent", "disconnected", "stopped"]
 
 
-def source_name(source: Any) -> str:
+def source_name(source: Source) -> str:
     """``source``'s label (:func:`hfwidgets.sensors.source_label`) in a sentence: a port as it
     is, a kind of source after "the" (the simulated arm, the USB sensor on this computer before
     the page has picked a port)."""
@@ -86,7 +86,7 @@ class SourceWatch:
 
     def __init__(
         self,
-        source: Any,
+        source: Source,
         *,
         name: str | None = None,
         silent_after_s: float = SILENT_AFTER_S,

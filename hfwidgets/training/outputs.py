@@ -30,6 +30,7 @@ from hfwidgets.training.frozen_features import INFERENCE_BATCH
 
 if TYPE_CHECKING:
     from hfwidgets.store import Project
+    from hfwidgets.training.predictor import RunPredictor
 
 __all__ = ["CHUNK", "Which", "WindowOutputs", "forward_split", "window_outputs"]
 
@@ -114,7 +115,7 @@ def _records(project: Project, which: Which, ids: Sequence[int] | None) -> list[
 def window_outputs(
     project: Project,
     *,
-    predictor: Any | None = None,
+    predictor: RunPredictor | None = None,
     model: str = "mobilenet_v2",
     weights: str = "DEFAULT",
     which: Which = "all",

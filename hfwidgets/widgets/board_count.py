@@ -12,6 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from hfwidgets.sensors.base import Source
+
 __all__ = ["BoardCountView"]
 
 
@@ -32,7 +34,7 @@ class BoardCountView(w.HTML):
         super().__init__()
         self.add_class("hfw-board-count")
         self.counter = counter
-        self._source: Any = None
+        self._source: Source | None = None
         self._at_start: tuple[int, int] | None = None  # (board, notebook) counts at Start
         self.board: int | None = None  # the board's last count (None: it has not counted)
         self.p: float | None = None

@@ -18,9 +18,9 @@ import numpy as np
 import traitlets
 
 from hfwidgets.labelling import LabellingSession, PendingWindow
-from hfwidgets.sensors.base import source_label
+from hfwidgets.sensors.base import Source, source_label
 from hfwidgets.store import Project
-from hfwidgets.suggestions import Suggestion
+from hfwidgets.suggestions import RatePredictor, Suggestion
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
 from hfwidgets.widgets.keys import KeyMap, attach_keys
@@ -68,7 +68,7 @@ class Labeler(w.VBox):
         self,
         project: Project,
         *,
-        source: Any | None = None,
+        source: Source | None = None,
         capture: Any | None = None,
         keyboard: bool = True,
         thumbnail: bool = True,
@@ -369,7 +369,7 @@ class Labeler(w.VBox):
             self.accept_suggestion()
 
     # -- a run's suggestions and explanations --------------------------------------------------
-    def set_predictor(self, predictor: Any | None, *, run_id: int | None = None) -> None:
+    def set_predictor(self, predictor: RatePredictor | None, *, run_id: int | None = None) -> None:
         """Suggest a class for each window shown with this run (None: no suggestions).
 
         A suggestion is only shown: it becomes a label when the person accepts it.

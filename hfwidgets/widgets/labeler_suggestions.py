@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import ipywidgets as w
 import numpy as np
 
-from hfwidgets.suggestions import Suggestion, suggest_window
+from hfwidgets.suggestions import RatePredictor, Suggestion, suggest_window
 from hfwidgets.widgets._html import esc
 
 __all__ = ["OnScreen", "SuggestionBar"]
@@ -39,7 +38,7 @@ class SuggestionBar:
     """Suggestions of one run for the windows shown (hidden until a run is set)."""
 
     def __init__(self, accept: Callable[[], object]) -> None:
-        self.predictor: Any | None = None  # a RunPredictor or anything with predict_proba
+        self.predictor: RatePredictor | None = None  # a RunPredictor, or a fake in tests
         self.run_id: int | None = None
         self._known: dict[tuple[str, int], Suggestion | None] = {}
         self.html = w.HTML()
@@ -51,7 +50,7 @@ class SuggestionBar:
         self.widget.add_class("hfw-suggestion")
         self.widget.layout.display = "none"
 
-    def use(self, predictor: Any | None, *, run_id: int | None = None) -> None:
+    def use(self, predictor: RatePredictor | None, *, run_id: int | None = None) -> None:
         """Suggest with this run from now on (None: no suggestions); forgets the old ones."""
         self.predictor = predictor
         self.run_id = getattr(predictor, "run_id", None) if run_id is None else run_id

@@ -10,12 +10,13 @@ then on. The probability history is a `ProbabilityStrip`.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import traitlets
 
 from hfwidgets._worker import Worker
+from hfwidgets.sensors.base import Source
 from hfwidgets.store.project import Project
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import EventBridge
@@ -23,6 +24,9 @@ from hfwidgets.widgets.board_count import BoardCountView
 from hfwidgets.widgets.calibration_view import CalibrationView
 from hfwidgets.widgets.live_plot import _ensure_started
 from hfwidgets.widgets.probability_strip import ProbabilityStrip
+
+if TYPE_CHECKING:
+    from hfwidgets.live.model import Predictor
 
 __all__ = ["LiveCounter"]
 
@@ -63,8 +67,8 @@ class LiveCounter(w.VBox):
 
     def __init__(
         self,
-        source: Any,
-        predictor: Any | None = None,
+        source: Source,
+        predictor: Predictor | None = None,
         *,
         threshold: float = 0.8,
         hop_s: float = 0.2,
@@ -134,7 +138,7 @@ class LiveCounter(w.VBox):
         self.set_predictor(predictor)
 
     # -- public API ---------------------------------------------------------------------------
-    def set_predictor(self, predictor: Any | None, *, run_id: int | None = None) -> None:
+    def set_predictor(self, predictor: Predictor | None, *, run_id: int | None = None) -> None:
         """Use ``predictor`` from now on (stops counting with the previous one).
 
         ``run_id`` defaults to the predictor's ``run_id``; a run's calibrated operating point

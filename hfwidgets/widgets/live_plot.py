@@ -340,7 +340,7 @@ class LivePlot(w.VBox):
         ), health
 
 
-def _full_range(source: Any) -> tuple[float, float]:
+def _full_range(source: Source) -> tuple[float, float]:
     """``(-g, g)``: the source's full range, else the sketch's."""
     g = float(getattr(source, "full_scale_g", FULL_SCALE_G) or FULL_SCALE_G)
     return (-g, g)

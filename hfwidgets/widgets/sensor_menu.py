@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from hfwidgets._worker import Pump
-from hfwidgets.sensors.base import source_label
+from hfwidgets.sensors.base import Source, source_label
 from hfwidgets.sensors.browser_serial import BrowserSerialSource
 from hfwidgets.sensors.simulated import SimulatedSource
 from hfwidgets.sensors.watch import SILENT_AFTER_S, source_name
@@ -48,7 +48,7 @@ class SensorMenu(w.VBox):
 
     def __init__(
         self,
-        source: Any,
+        source: Source,
         *,
         rate_hz: float,
         switch: Callable[[Any], None],
@@ -123,7 +123,7 @@ class SensorMenu(w.VBox):
         if name == SIMULATED:
             from hfwidgets.sensors import SimulatedSource
 
-            source: Any = SimulatedSource(rate_hz=self.rate_hz)
+            source: Source = SimulatedSource(rate_hz=self.rate_hz)
         else:
             from hfwidgets.sensors.serial_source import SerialSource
 
@@ -168,10 +168,10 @@ class SensorMenu(w.VBox):
         )
         return True
 
-    def follow(self, source: Any) -> None:
+    def follow(self, source: Source) -> None:
         """Show the connect button while the browser source is in use; else close its port."""
         browser = isinstance(source, BrowserSerialSource)
-        self.web_serial.attach(source if browser else None)
+        self.web_serial.attach(source if isinstance(source, BrowserSerialSource) else None)
         self.web_serial.layout.display = None if browser else "none"
         if browser:
             # The page names the port only when it opens it: captured windows store that name.
@@ -198,7 +198,7 @@ class SensorMenu(w.VBox):
         super().close()
 
 
-def sensor_value(source: Any) -> str:
+def sensor_value(source: Source) -> str:
     """The menu entry of ``source``: the browser's, else its label (a port's path, the
     simulated arm)."""
     if isinstance(source, BrowserSerialSource):
@@ -225,7 +225,7 @@ def ports_line(devices: list[str], *, simulated: bool) -> str:
     return "no sensor port seen: plug in the board or run `hfw simulate-arduino`"
 
 
-def _is_simulated(source: Any) -> bool:
+def _is_simulated(source: Source) -> bool:
     from hfwidgets.sensors import SimulatedSource
 
     return isinstance(source, SimulatedSource)

@@ -5,7 +5,7 @@ Enter (or the button) labels the chosen one's window (`hfwidgets.timeline.model_
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
 import ipywidgets as w
@@ -21,6 +21,9 @@ from hfwidgets.timeline.model_view import (
 )
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets.timeline_layers import EnvelopeLines
+
+if TYPE_CHECKING:
+    from hfwidgets.live.model import Predictor
 
 __all__ = ["NO_RUN", "TimelineRun"]
 
@@ -56,7 +59,7 @@ class TimelineRun(w.VBox):
         self.project = project
         self.positive = positive
         self.on_labelled = on_labelled
-        self.predictor: Any = None
+        self.predictor: Predictor | None = None
         self.run_id: int | None = None
         self.trace: ModelTrace | None = None
         self.candidates: list[Candidate] = []
@@ -118,7 +121,7 @@ class TimelineRun(w.VBox):
             return
         self.set_predictor(predictor, run_id=run_id)
 
-    def set_predictor(self, predictor: Any, *, run_id: int | None = None) -> None:
+    def set_predictor(self, predictor: Predictor | None, *, run_id: int | None = None) -> None:
         """Use ``predictor`` (a run's; None: none) on the session shown."""
         self.predictor, self.run_id = predictor, run_id
         self._classify()

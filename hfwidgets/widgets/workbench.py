@@ -16,7 +16,7 @@ import ipywidgets as w
 
 from hfwidgets._worker import Pump
 from hfwidgets.capture import WindowCapture
-from hfwidgets.sensors.base import source_label
+from hfwidgets.sensors.base import Source, source_label
 from hfwidgets.store.project import Project
 from hfwidgets.widgets._html import esc, esc_join
 from hfwidgets.widgets._throttle import use_pump
@@ -78,7 +78,7 @@ class Workbench(w.VBox):
         self,
         project: Project | str | os.PathLike[str],
         *,
-        source: Any | None = None,
+        source: Source | None = None,
         classes: tuple[str, ...] | None = None,
         rate_hz: float = 50.0,
         weights: str | None = None,
@@ -227,7 +227,7 @@ class Workbench(w.VBox):
             pump.stop()
         super().close()
 
-    def use_source(self, source: Any) -> None:
+    def use_source(self, source: Source) -> None:
         """Switch every tab to ``source`` (the old one is stopped).
 
         Live counting that was on goes on with the new source (the count carries on): a person
@@ -336,7 +336,7 @@ class Workbench(w.VBox):
         return static_bundle(super()._repr_mimebundle_(**kwargs), picture.text(), png=picture.png())
 
     # -- sensor choice (widgets.sensor_menu) --------------------------------------------------
-    def _make_sensor_menu(self, source: Any) -> SensorMenu:
+    def _make_sensor_menu(self, source: Source) -> SensorMenu:
         """The Sensor menu; its parts stay reachable under their earlier names."""
         menu = SensorMenu(
             source,
@@ -363,7 +363,7 @@ class Workbench(w.VBox):
         """
         return self.port_picker.choose(name)
 
-    def _name_windows_after(self, source: Any) -> None:
+    def _name_windows_after(self, source: Source) -> None:
         if self.source is source:
             self.labeler.source_name = source_label(source)
 
