@@ -444,13 +444,12 @@ def test_label_keys_are_caught_over_the_whole_capture_area(bench: Workbench) -> 
 
 
 def test_a_discarded_message_does_not_linger_under_the_next_window(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
+    from hfwidgets.segmenter import Window
     from hfwidgets.widgets.labeler import Labeler
 
-    def motion(seed: int) -> SimpleNamespace:
+    def motion(seed: int) -> Window:
         data = np.random.default_rng(seed).normal(size=(75, 3)).astype(np.float32)
-        return SimpleNamespace(data=data, rate_hz=50.0, t0=float(seed))
+        return Window(data, rate_hz=50.0, t0=float(seed), start_index=75 * seed)
 
     with Project.create(tmp_path / "p") as project:
         labeler = Labeler(project, thumbnail=False, keyboard=False, autostart=False)

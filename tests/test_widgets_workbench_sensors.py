@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from hfwidgets.segmenter import Window
 from hfwidgets.sensors import SimulatedSource, simulate_windows
 from hfwidgets.widgets.workbench import Workbench
 
@@ -24,9 +24,9 @@ def _still() -> SimulatedSource:
     return SimulatedSource(rate_hz=50.0, realtime=False, duration_s=2.0, events_per_minute=0.0)
 
 
-def _captures(n: int) -> list[SimpleNamespace]:
+def _captures(n: int) -> list[Window]:
     windows, _labels = simulate_windows(n, seed=4)
-    return [SimpleNamespace(data=w, rate_hz=50.0, t0=float(i)) for i, w in enumerate(windows)]
+    return [Window(w, rate_hz=50.0, t0=float(i), start_index=50 * i) for i, w in enumerate(windows)]
 
 
 @pytest.fixture
@@ -100,8 +100,8 @@ def test_after_a_switch_the_plot_shows_nothing_of_the_earlier_sensor(
     wb = Workbench(tmp_path / "proj", source=recorded, weights="none", thumbnail=False)
     try:
         t, _xyz = recorded.buffer.snapshot(1)
-        wb.plot.mark_window(SimpleNamespace(t0=float(t[-1]) - 2.0, data=np.zeros((75, 3)),
-                                            rate_hz=50.0))  # fmt: skip
+        wb.plot.mark_window(Window(np.zeros((75, 3), np.float32), rate_hz=50.0,
+                                   t0=float(t[-1]) - 2.0, start_index=0))  # fmt: skip
         wb.plot.refresh()
         assert len(wb.plot._lines.x) > 0
         assert wb.plot._shade.visible

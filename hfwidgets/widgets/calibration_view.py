@@ -8,13 +8,17 @@ operating point in red. Running the calibration is the owner's job (`LiveCounter
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
 from hfwidgets.widgets._html import esc
+
+if TYPE_CHECKING:
+    from hfwidgets.live.calibration import Calibration
+    from hfwidgets.live.operating_point import OperatingPoint
 
 __all__ = ["CalibrationView", "trade_off_points"]
 
@@ -95,7 +99,7 @@ class CalibrationView(w.VBox):
         body = f"<span style='color:#a00'>{esc(text)}</span>" if error else esc(text)
         self.html.value = f"<small>{body}</small>"
 
-    def show_stored(self, point: Any | None) -> None:
+    def show_stored(self, point: OperatingPoint | None) -> None:
         """No sweep to show: what calibrating does, or where the run's stored point came from."""
         self.plot_box.children = ()
         self.table.value = ""
@@ -107,7 +111,7 @@ class CalibrationView(w.VBox):
                 "retraining or with new sessions."
             )
 
-    def show(self, result: Any, *, run_id: Any) -> None:
+    def show(self, result: Calibration, *, run_id: int | None) -> None:
         """Draw ``result`` (a `Calibration`) and say that its point is stored with ``run_id``."""
         chosen = result.chosen
         all_x, all_y = trade_off_points(result.rows)

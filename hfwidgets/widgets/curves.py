@@ -9,6 +9,8 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
+from hfwidgets.training.fit_events import BatchEnded, EpochEnded
+
 __all__ = ["TrainingCurves"]
 
 TRAIN, VAL, BATCH = "#1f77b4", "#ff7f0e", "#aec7e8"
@@ -72,13 +74,13 @@ class TrainingCurves(w.VBox):
         if draw:
             self.redraw()
 
-    def add_batch(self, event: Any) -> None:
+    def add_batch(self, event: BatchEnded) -> None:
         """Record a ``BatchEnded`` event (x = fractional epoch)."""
         x = (int(event.epoch) - 1) + int(event.batch) / max(int(event.n_batches), 1)
         self.batches.append((x, float(event.loss)))
         self._batch_seconds.append(float(event.seconds))
 
-    def add_epoch(self, event: Any) -> None:
+    def add_epoch(self, event: EpochEnded) -> None:
         """Record an ``EpochEnded`` event."""
         self.epochs.append(
             {
@@ -100,7 +102,7 @@ class TrainingCurves(w.VBox):
             self.epochs = epochs
         self.redraw()
 
-    def eta_text(self, event: Any, *, epochs: int) -> str:
+    def eta_text(self, event: BatchEnded, *, epochs: int) -> str:
         """``epoch 2/10 · batch 3/8 · ETA 41 s`` from the mean batch time so far."""
         done = (int(event.epoch) - 1) * int(event.n_batches) + int(event.batch)
         left = max(epochs * int(event.n_batches) - done, 0)

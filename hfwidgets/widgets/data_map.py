@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
 import ipywidgets as w
@@ -32,6 +32,9 @@ from hfwidgets.store.run_status import ended_well
 from hfwidgets.widgets._close import close_widgets
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import EventBridge
+
+if TYPE_CHECKING:
+    from hfwidgets.training.fit_events import FitEnded
 
 __all__ = ["OUTLIERS_LISTED", "DataMapView"]
 
@@ -168,7 +171,7 @@ class DataMapView(w.VBox):
         """Redraw the map with each run that ends well in ``panel`` (a TrainingPanel), on a
         worker: what the Workbench does, for a map shown beside a panel in any notebook."""
 
-        def after(event: Any) -> None:
+        def after(event: FitEnded) -> None:
             if ended_well(event.status) and event.run_id is not None:
                 self.refresh(run_id=int(event.run_id))
 

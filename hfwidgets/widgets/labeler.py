@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import numpy as np
@@ -29,6 +29,9 @@ from hfwidgets.widgets.labeler_review import ReviewBar
 from hfwidgets.widgets.labeler_suggestions import OnScreen, SuggestionBar
 from hfwidgets.widgets.review import ReviewList
 from hfwidgets.widgets.window_view import WindowView
+
+if TYPE_CHECKING:
+    from hfwidgets.segmenter import Window
 
 __all__ = ["Labeler", "PendingWindow"]
 
@@ -245,7 +248,7 @@ class Labeler(w.VBox):
         super().close()
 
     # -- arrivals from the capture thread -----------------------------------------------------
-    def add_window(self, window: Any) -> None:
+    def add_window(self, window: Window) -> None:
         """Queue a captured :class:`~hfwidgets.segmenter.Window`; thread-safe, applied in batch.
 
         The window keeps the sensor it was captured from (:attr:`source_name` now), even when

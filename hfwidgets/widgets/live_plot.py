@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
 import ipywidgets as w
@@ -16,6 +16,9 @@ from hfwidgets._worker import Pump, PumpTask
 from hfwidgets.sensors.base import FULL_SCALE_G, Source
 from hfwidgets.widgets._html import esc
 from hfwidgets.widgets._throttle import current_pump
+
+if TYPE_CHECKING:
+    from hfwidgets.segmenter import Window
 
 __all__ = ["LivePlot"]
 
@@ -186,7 +189,7 @@ class LivePlot(w.VBox):
         self.stop()
         super().close()
 
-    def mark_window(self, window: Any) -> None:
+    def mark_window(self, window: Window) -> None:
         """Shade a captured window (``t0`` and ``data`` at ``rate_hz``); thread-safe."""
         t0 = float(window.t0)
         span = (t0, t0 + len(window.data) / float(window.rate_hz))

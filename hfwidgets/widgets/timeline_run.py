@@ -24,6 +24,7 @@ from hfwidgets.widgets.timeline_layers import EnvelopeLines
 
 if TYPE_CHECKING:
     from hfwidgets.live.model import Predictor
+    from hfwidgets.store.records import SessionRecord
 
 __all__ = ["NO_RUN", "TimelineRun"]
 
@@ -63,7 +64,7 @@ class TimelineRun(w.VBox):
         self.run_id: int | None = None
         self.trace: ModelTrace | None = None
         self.candidates: list[Candidate] = []
-        self._session: Any = None
+        self._session: SessionRecord | None = None
         self._marks: Sequence[Any] = ()
         self.x_scale = x_scale
         ys = bq.LinearScale(min=0.0, max=1.0)
@@ -126,7 +127,7 @@ class TimelineRun(w.VBox):
         self.predictor, self.run_id = predictor, run_id
         self._classify()
 
-    def show_session(self, record: Any) -> None:
+    def show_session(self, record: SessionRecord) -> None:
         """The timeline shows another session: classify it with the run, if one is chosen."""
         self._session = record
         self._classify()

@@ -306,7 +306,7 @@ class TrainingPanel(w.VBox):
                 self.labeler.close()
         super().close()
 
-    def on_fit_end(self, callback: Callable[[Any], object], remove: bool = False) -> None:
+    def on_fit_end(self, callback: Callable[[FitEnded], object], remove: bool = False) -> None:
         """Call ``callback(fit_ended_event)`` on the kernel's bridge after each run ends."""
         self._fit_end.register(callback, remove=remove)
 

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hfwidgets.store.project import Project
 from hfwidgets.widgets.model_picker import ModelPicker
+
+if TYPE_CHECKING:
+    from hfwidgets.widgets.freeze_checklist import FreezeChecklist
+    from hfwidgets.widgets.live_counter import LiveCounter
+    from hfwidgets.widgets.training_panel import TrainingPanel
 
 __all__ = [
     "SETTINGS_KEY",
@@ -25,7 +30,9 @@ SETTINGS_KEY = "workbench"  # project setting holding the Workbench's choices
 TRAINING_CHOICES = ("epochs", "batch_size", "lr", "val_fraction")  # TrainingPanel's options
 
 
-def choices_of(*, picker: Any, checklist: Any, training: Any, live: Any) -> dict[str, Any]:
+def choices_of(
+    *, picker: ModelPicker, checklist: FreezeChecklist, training: TrainingPanel, live: LiveCounter
+) -> dict[str, Any]:
     """The choices to store, read from the bench's widgets (JSON-ready)."""
     return {
         "model": picker.value,
