@@ -31,10 +31,22 @@ from pathlib import Path
 import torch
 
 from hfwidgets._paths import shared_weights
-from hfwidgets.explain import evidence_windows, explain_window
-from hfwidgets.explain.evidence import DISTRACTOR, EVIDENCE, EVIDENCE_3, RATE_HZ, WINDOW_S
-from hfwidgets.explain.evidence_run import train_evidence_run
+from hfwidgets.explain import explain_window
 from hfwidgets.training.predictor import load_predictor
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # the simulated evidence and its run, shared with the tests
+
+from tests.evidence import (  # noqa: E402
+    DISTRACTOR,
+    EVIDENCE,
+    EVIDENCE_3,
+    RATE_HZ,
+    WINDOW_S,
+    evidence_windows,
+    train_evidence_run,
+)
 
 CELLS = 7  # MobileNetV2's last feature map at 224 x 224
 

@@ -16,16 +16,7 @@ from PIL import Image
 
 from hfwidgets.cli import main
 from hfwidgets.errors import HfwError
-from hfwidgets.explain import Burst, explain_stored_window, explain_window
-from hfwidgets.explain.evidence import (
-    DISTRACTOR,
-    EVIDENCE,
-    EVIDENCE_3,
-    RATE_HZ,
-    WINDOW_S,
-    burst,
-)
-from hfwidgets.explain.evidence_run import train_evidence_run
+from hfwidgets.explain import explain_stored_window, explain_window
 from hfwidgets.explain.explainer import choose_method
 from hfwidgets.explain.heatmap import Explanation, image_grid, peak_of
 from hfwidgets.explain.overlay import render_explanation_png
@@ -34,10 +25,20 @@ from hfwidgets.models import StagedNet, build_architecture, layer_groups, list_b
 from hfwidgets.scalogram import ScalogramSettings, compute_scalograms
 from hfwidgets.store import Project
 from hfwidgets.training.predictor import RunPredictor, load_predictor
+from tests.evidence import (
+    DISTRACTOR,
+    EVIDENCE,
+    EVIDENCE_3,
+    RATE_HZ,
+    WINDOW_S,
+    Burst,
+    burst,
+    train_evidence_run,
+)
 
 torch.set_num_threads(1)
 
-# The simulated evidence (hfwidgets.explain.evidence.EVIDENCE): class "x-early" is a 6 Hz burst
+# The simulated evidence (tests.evidence.EVIDENCE): class "x-early" is a 6 Hz burst
 # on x at 0.35 s, class "z-late" the same burst on z at 1.1 s; every window also has a 2.5 Hz
 # burst on y at 0.75 s (DISTRACTOR: both classes share it, a faithful map must not point at it).
 # MobileNetV2's last convolutional group gives a 7 x 7 map at 224 x 224 pixels. The peak must

@@ -8,22 +8,21 @@ Pure logic (no widgets); modules:
 - :mod:`.explainer`: :func:`explain_window` (a predictor and samples) and
   :func:`explain_stored_window` (a project's run and window);
 - :mod:`.overlay`: :func:`render_explanation_png`, the heat map over the scalogram with the
-  three axes under it;
-- :mod:`.evidence`: simulated windows whose evidence lies at a known time and frequency.
+  three axes under it.
+
+Simulated windows whose evidence lies at a known time and frequency, and the run trained on
+them, are in ``tests/evidence.py`` (the tests' and ``bench/explain.py``'s check).
 """
 
 from __future__ import annotations
 
-from hfwidgets.explain.evidence import Burst, evidence_windows
 from hfwidgets.explain.explainer import explain_stored_window, explain_window
 from hfwidgets.explain.heatmap import METHODS, Explanation, image_grid
 from hfwidgets.explain.overlay import render_explanation_png
 
 __all__ = [
     "METHODS",
-    "Burst",
     "Explanation",
-    "evidence_windows",
     "explain_stored_window",
     "explain_window",
     "image_grid",
