@@ -7,15 +7,15 @@ import json
 from typing import Any
 
 from hfwidgets.cli._parsers import Subparsers, project_command
+from hfwidgets.store.contents import project_info
 from hfwidgets.store.project import Project
 from hfwidgets.store.run_metrics import interval_text
-from hfwidgets.store.summary import project_info
 
 __all__ = ["format_info", "register"]
 
 
 def format_info(info: dict[str, Any]) -> str:
-    """Render :func:`hfwidgets.store.summary.project_info` as a short text table."""
+    """Render :func:`hfwidgets.store.contents.project_info` as a short text table."""
     lines = [
         f"project   {info['path']}",
         f"rate      {info['rate_hz']:g} Hz    windows {info['windows']}"

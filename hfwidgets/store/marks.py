@@ -28,8 +28,8 @@ from hfwidgets.store.mark_windows import (
     check_mark_times,
     mark_spans,
 )
+from hfwidgets.store.project_settings import Settings
 from hfwidgets.store.sessions import Sessions
-from hfwidgets.store.settings import Settings
 from hfwidgets.store.windows import Windows
 
 __all__ = ["Mark", "Marks"]

@@ -35,6 +35,7 @@ from hfwidgets.store.names import (
     store_classes,
     stored_classes,
 )
+from hfwidgets.store.project_settings import Settings, Splits
 from hfwidgets.store.runs import Runs
 from hfwidgets.store.schema import (
     DB_NAME,
@@ -45,7 +46,6 @@ from hfwidgets.store.schema import (
     migrate,
 )
 from hfwidgets.store.sessions import Sessions
-from hfwidgets.store.settings import Settings, Splits
 from hfwidgets.store.windows import Windows
 
 __all__ = ["DEFAULT_CLASSES", "Project", "check_class_name"]
@@ -82,7 +82,7 @@ class Project:
     - ``project.sessions``: :class:`~hfwidgets.store.sessions.Sessions` (raw recordings)
     - ``project.marks``: :class:`~hfwidgets.store.marks.Marks` (marks on sessions)
     - ``project.runs``: :class:`~hfwidgets.store.runs.Runs` (training runs, checkpoints)
-    - ``project.settings`` and ``project.splits``: :mod:`hfwidgets.store.settings`
+    - ``project.settings`` and ``project.splits``: :mod:`hfwidgets.store.project_settings`
     """
 
     def __init__(self, path: Path, db: Database) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 from hfwidgets.errors import HfwError
 from hfwidgets.store.database import Database
+from hfwidgets.store.project_settings import split_key, to_json
 from hfwidgets.store.records import RunRecord
 from hfwidgets.store.run_metrics import RunMetrics, model_name
 from hfwidgets.store.run_status import RunStatus, is_final, run_status
-from hfwidgets.store.settings import split_key, to_json
 
 __all__ = ["Runs"]
 
