@@ -8,12 +8,24 @@ and letter with these, so a picture looks and encodes the same wherever it is ma
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["AXIS_COLOURS", "GRID", "INK", "LABEL_WIDTH", "draw_traces", "load_font", "png_bytes"]
+__all__ = [
+    "AXIS_COLOURS",
+    "GRID",
+    "INK",
+    "LABEL_WIDTH",
+    "Font",
+    "draw_traces",
+    "load_font",
+    "png_bytes",
+]
+
+#: A font Pillow draws text with: its default font (a bitmap one on Pillow < 10.1).
+Font: TypeAlias = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 #: Trace colours: x red, y green, z blue (the scalogram's channels).
 AXIS_COLOURS = ((214, 39, 40), (44, 160, 44), (31, 119, 180))
@@ -30,7 +42,7 @@ def png_bytes(picture: Image.Image, *, optimize: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def load_font(size: int) -> Any:
+def load_font(size: int) -> Font:
     """Pillow's default font at ``size`` pixels (a fixed bitmap font on Pillow < 10.1)."""
     try:
         return ImageFont.load_default(size=size)
@@ -39,7 +51,7 @@ def load_font(size: int) -> Any:
 
 
 def draw_traces(
-    draw: ImageDraw.ImageDraw, data: np.ndarray, box: tuple[int, int, int, int], font: Any
+    draw: ImageDraw.ImageDraw, data: np.ndarray, box: tuple[int, int, int, int], font: Font
 ) -> None:
     """Draw x, y, z of ``data [n, 3]`` as three stacked strips in ``box`` (left, top, w, h).
 

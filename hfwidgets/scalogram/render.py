@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from hfwidgets.pictures import INK, LABEL_WIDTH, draw_traces, load_font, png_bytes
+from hfwidgets.pictures import INK, LABEL_WIDTH, Font, draw_traces, load_font, png_bytes
 from hfwidgets.scalogram.settings import ScalogramSettings
 from hfwidgets.scalogram.transform import compute_scalograms
 
@@ -96,7 +96,7 @@ def _layout(settings: ScalogramSettings, *, traces_width: int) -> _Layout:
 
 
 def _draw_time_axis(
-    draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], duration_s: float, font: Any
+    draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], duration_s: float, font: Font
 ) -> None:
     left, top, width, height = box
     y = top + height + 2
@@ -109,7 +109,7 @@ def _draw_frequency_axis(
     draw: ImageDraw.ImageDraw,
     box: tuple[int, int, int, int],
     settings: ScalogramSettings,
-    font: Any,
+    font: Font,
 ) -> None:
     """Ticks at round frequencies; rows are geometric from f_max (top) to f_min (bottom)."""
     left, top, _, height = box

@@ -18,15 +18,18 @@ imports it, once it has loaded both. A kernel reads the port list from
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hfwidgets.sensors.port_config import ports_environ
 from hfwidgets.server.handlers import HfwPorts, setup_handlers
 
+if TYPE_CHECKING:
+    from jupyter_server.serverapp import ServerApp
+
 __all__ = ["HfwPorts", "load_jupyter_server_extension"]
 
 
-def load_jupyter_server_extension(serverapp: Any) -> None:
+def load_jupyter_server_extension(serverapp: ServerApp) -> None:
     """Register the handlers; called by jupyter_server when the extension is enabled."""
     ports_config = HfwPorts(parent=serverapp)
     setup_handlers(serverapp.web_app, ports_config)

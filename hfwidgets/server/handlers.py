@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -86,7 +85,7 @@ class WorkbenchHandler(APIHandler):
         self.finish(json.dumps({"path": path}))
 
 
-def setup_handlers(web_app: Any, ports_config: HfwPorts) -> None:
+def setup_handlers(web_app: tornado.web.Application, ports_config: HfwPorts) -> None:
     """Add the routes under the server's base URL."""
     base = web_app.settings["base_url"]
     web_app.settings["hfwidgets_ports"] = ports_config
