@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from hfwidgets.cli.lab_command import lab_argv
+from hfwidgets.cli.lab_command import lab_argv, opening_line
 from tests.jupyter import free_port
 
 
@@ -23,6 +23,16 @@ def test_lab_argv_makes_the_notebook_jupyterlabs_default_url(tmp_path: Path) -> 
     assert "--LabApp.default_url=/lab/tree/my%20work/workbench.ipynb" in argv
     assert argv[-1] == "--debug"
     assert "--no-browser" in argv
+
+
+def test_the_opening_line_ends_as_the_url_of_a_notebook_in_a_subfolder(tmp_path: Path) -> None:
+    # A source checkout opens notebooks/workbench.ipynb: the hint names that folder too.
+    notebook = tmp_path / "notebooks" / "workbench.ipynb"
+    line = opening_line(tmp_path, notebook)
+    assert line.endswith("ending in /lab/tree/notebooks/workbench.ipynb?token=…")
+    assert "--LabApp.default_url=/lab/tree/notebooks/workbench.ipynb" in lab_argv(
+        tmp_path, notebook
+    )
 
 
 def test_the_url_hfw_lab_prints_opens_the_notebook(tmp_path: Path) -> None:

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hfwidgets._paths import REPO_DIR, WORKBENCH_TEMPLATE
+from hfwidgets.cli._parsers import Subparsers
 from hfwidgets.errors import HfwError
 
-__all__ = ["lab_argv", "register", "workbench_notebook"]
+__all__ = ["lab_argv", "notebook_url_path", "opening_line", "register", "workbench_notebook"]
 
 
 def workbench_notebook(directory: Path) -> Path:
@@ -34,6 +35,19 @@ def workbench_notebook(directory: Path) -> Path:
     return target
 
 
+def notebook_url_path(directory: Path, notebook: Path) -> str:
+    """JupyterLab's path of ``notebook`` when it serves ``directory`` (``/lab/tree/...``)."""
+    return "/lab/tree/" + urllib.parse.quote(notebook.relative_to(directory).as_posix())
+
+
+def opening_line(directory: Path, notebook: Path) -> str:
+    """What ``hfw lab`` prints before JupyterLab starts: the notebook, and how its URL ends."""
+    return (
+        f"hfw lab: opening {notebook} (Ctrl-C to stop); JupyterLab prints its address below, "
+        f"ending in {notebook_url_path(directory, notebook)}?token=…"
+    )
+
+
 def lab_argv(
     directory: Path,
     notebook: Path,
@@ -49,7 +63,6 @@ def lab_argv(
     notebook, not the Launcher.
     """
     relative = notebook.relative_to(directory)
-    url_path = "/lab/tree/" + urllib.parse.quote(relative.as_posix())
     argv = [
         sys.executable,
         "-m",
@@ -57,7 +70,7 @@ def lab_argv(
         f"--ServerApp.root_dir={directory}",
         f"--ServerApp.ip={ip}",
         f"--ServerApp.port={port}",
-        f"--LabApp.default_url={url_path}",
+        f"--LabApp.default_url={notebook_url_path(directory, notebook)}",
         str(relative),
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root
@@ -81,17 +94,13 @@ def _run(args: argparse.Namespace) -> int:
         no_browser=args.no_browser,
         jupyter_args=args.jupyter_args,
     )
-    print(
-        f"hfw lab: opening {notebook} (Ctrl-C to stop); JupyterLab prints its address below, "
-        "ending in /lab/tree/" + urllib.parse.quote(notebook.name) + "?token=…",
-        flush=True,
-    )
+    print(opening_line(directory, notebook), flush=True)
     os.chdir(directory)
     os.execv(sys.executable, argv)  # replace this process: signals reach JupyterLab directly
     return 0  # pragma: no cover
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "lab",
         help="open JupyterLab on the workbench notebook",
