@@ -170,12 +170,12 @@ class SensorMenu(w.VBox):
 
     def follow(self, source: Source) -> None:
         """Show the connect button while the browser source is in use; else close its port."""
-        browser = isinstance(source, BrowserSerialSource)
-        self.web_serial.attach(source if isinstance(source, BrowserSerialSource) else None)
-        self.web_serial.layout.display = None if browser else "none"
-        if browser:
+        browser = source if isinstance(source, BrowserSerialSource) else None
+        self.web_serial.attach(browser)
+        self.web_serial.layout.display = None if browser is not None else "none"
+        if browser is not None:
             # The page names the port only when it opens it: captured windows store that name.
-            source.on_status(lambda _status: self._renamed(source))
+            browser.on_status(lambda _status: self._renamed(browser))
 
     def select(self, value: str) -> None:
         """Show ``value`` as chosen without opening it (listed if it was not)."""
